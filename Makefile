@@ -1,0 +1,45 @@
+# junheng — the two commands a new user runs are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast test-browser bench lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+# Reinstall only when the project's dependencies change (idempotent and fast on re-runs).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+	$(BIN)/junheng i18n
+	$(BIN)/junheng manage migrate --noinput -v 0
+
+run: install
+	$(BIN)/junheng demo
+	PORT=$(PORT) $(BIN)/junheng serve
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser"
+
+test-browser: install
+	$(BIN)/python -m pytest -m browser
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src/junheng/engines
+
+clean:
+	rm -rf var/*.sqlite3 var/media var/static

@@ -1,0 +1,12 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from junheng.accounts.models import Role
+from junheng.accounts.nav import nav_for
+
+
+def role_context(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    role = getattr(user, "role", None) if user is not None and user.is_authenticated else None
+    return {"role": role, "Role": Role, "nav": nav_for(role) if role else []}

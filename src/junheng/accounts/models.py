@@ -1,0 +1,85 @@
+"""Users with one role each, the guardian links of parents, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from junheng.region.models import School, Student, Teacher
+
+
+class Role(models.TextChoices):
+    BUREAU = "bureau", _("教育局管理员")
+    SCHOOL = "school", _("学校管理员")
+    PROVIDER = "provider", _("校外机构")
+    PARENT = "parent", _("家长")
+    TEACHER = "teacher", _("教师")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.PARENT)
+    # A school admin administers exactly one school.
+    school = models.ForeignKey(
+        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="admins",
+        verbose_name=_("所属学校"),
+    )
+    # A teacher account is the person of one Teacher row.
+    teacher = models.OneToOneField(
+        Teacher, on_delete=models.SET_NULL, null=True, blank=True, related_name="account",
+        verbose_name=_("教师档案"),
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Provider staff belong to one provider: afterschool.ProviderStaff(user, provider).
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.role == Role.BUREAU
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Bureau admins use the Django admin; nobody else does.
+        self.is_staff = self.role == Role.BUREAU or self.is_superuser
+        super().save(*args, **kwargs)
+
+
+class Guardianship(models.Model):
+    """A parent (guardian) of a student: what a parent may see is exactly these students."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="guardianships")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardianships")
+    relation = models.CharField(_("关系"), max_length=20, default="guardian")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "student"], name="uniq_guardianship")
+        ]
+        verbose_name = _("监护关系")
+        verbose_name_plural = _("监护关系")
+
+
+class AuditLog(models.Model):
+    """Every export and every non-parent access to a student's record (minors' privacy)."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(_("操作"), max_length=60)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象"), max_length=60, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+
+
+def audit(actor: User | None, action: str, obj: models.Model | None = None, **detail: Any) -> None:
+    AuditLog.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        detail=detail,
+    )

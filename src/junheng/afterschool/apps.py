@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AfterschoolConfig(AppConfig):
+    name = "junheng.afterschool"
+    label = "afterschool"

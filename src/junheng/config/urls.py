@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from junheng.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("junheng.accounts.urls")),
+    path("region/", include("junheng.region.urls")),
+    path("afterschool/", include("junheng.afterschool.urls")),
+    path("balance/", include("junheng.balance.urls")),
+    path("placement/", include("junheng.placement.urls")),
+    path("rotation/", include("junheng.rotation.urls")),
+    path("quotas/", include("junheng.quotas.urls")),
+]

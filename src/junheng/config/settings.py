@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("JUNHENG_VAR", REPO_DIR / "var")).resolve()
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("DEBUG", "0").lower() in {"1", "true", "yes"}
 # The demo runs on a laptop; production must set SECRET_KEY.
@@ -112,6 +113,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstatic step
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"  # uploads are served only through permission-checked views

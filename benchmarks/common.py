@@ -15,7 +15,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from run import machine  # noqa: E402
 
 
-def timed_command(cmd: list[str], **kw: object) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+def timed_command(
+    cmd: list[str], **kw: object
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     """Run a command; return (wall seconds, peak RSS MiB of the child, the completed process)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
@@ -33,5 +35,7 @@ def write_section(name: str, title: str, body: str) -> Path:
     out = ROOT / "docs" / "bench" / f"{name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    out.write_text(f"## {title}\n\n_Measured {stamp} on {machine()}._\n\n{body.strip()}\n", encoding="utf-8")
+    out.write_text(
+        f"## {title}\n\n_Measured {stamp} on {machine()}._\n\n{body.strip()}\n", encoding="utf-8"
+    )
     return out

@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in live-server tests
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API in live-server tests
 
 PASSWORD = "junheng-test-pw-2026"
 
@@ -18,26 +20,68 @@ def region(db):
 
     county = County.objects.create(code="330424", name="海盐县")
     a = School.objects.create(
-        code="S01", name="城关小学", county=county, level="primary", urban_rural="urban",
-        x_km=1, y_km=1, teaching_room_m2=9000, sports_field_m2=12000, equipment_yuan=3_000_000,
+        code="S01",
+        name="城关小学",
+        county=county,
+        level="primary",
+        urban_rural="urban",
+        x_km=1,
+        y_km=1,
+        teaching_room_m2=9000,
+        sports_field_m2=12000,
+        equipment_yuan=3_000_000,
         multimedia_classrooms=40,
     )
     b = School.objects.create(
-        code="S02", name="澉浦镇中学", county=county, level="junior", urban_rural="rural",
-        x_km=20, y_km=15, teaching_room_m2=2000, sports_field_m2=3000, equipment_yuan=400_000,
+        code="S02",
+        name="澉浦镇中学",
+        county=county,
+        level="junior",
+        urban_rural="rural",
+        x_km=20,
+        y_km=15,
+        teaching_room_m2=2000,
+        sports_field_m2=3000,
+        equipment_yuan=400_000,
         multimedia_classrooms=6,
     )
-    ta = Teacher.objects.create(code="T01", name="王老师", school=a, subject="math",
-                                qualification="bachelor", backbone_level="county",
-                                years_at_school=8, age=40, gender="F")
-    tb = Teacher.objects.create(code="T02", name="李老师", school=b, subject="pe", section="junior",
-                                qualification="associate", years_at_school=3, age=30, gender="M")
-    sa = Student.objects.create(code="P0001", name="张小明", gender="M", school=a, grade=3,
-                                birth_date=date(2017, 5, 1))
-    sb = Student.objects.create(code="P0002", name="陈小红", gender="F", school=b, grade=7,
-                                birth_date=date(2013, 9, 1))
-    return {"county": county, "school_a": a, "school_b": b, "teacher_a": ta, "teacher_b": tb,
-            "student_a": sa, "student_b": sb}
+    ta = Teacher.objects.create(
+        code="T01",
+        name="王老师",
+        school=a,
+        subject="math",
+        qualification="bachelor",
+        backbone_level="county",
+        years_at_school=8,
+        age=40,
+        gender="F",
+    )
+    tb = Teacher.objects.create(
+        code="T02",
+        name="李老师",
+        school=b,
+        subject="pe",
+        section="junior",
+        qualification="associate",
+        years_at_school=3,
+        age=30,
+        gender="M",
+    )
+    sa = Student.objects.create(
+        code="P0001", name="张小明", gender="M", school=a, grade=3, birth_date=date(2017, 5, 1)
+    )
+    sb = Student.objects.create(
+        code="P0002", name="陈小红", gender="F", school=b, grade=7, birth_date=date(2013, 9, 1)
+    )
+    return {
+        "county": county,
+        "school_a": a,
+        "school_b": b,
+        "teacher_a": ta,
+        "teacher_b": tb,
+        "student_a": sa,
+        "student_b": sb,
+    }
 
 
 @pytest.fixture

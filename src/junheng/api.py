@@ -4,7 +4,9 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-api = NinjaAPI(title="junheng 均衡 API", version="1", auth=django_auth)  # django_auth checks CSRF on unsafe methods
+api = NinjaAPI(
+    title="junheng 均衡 API", version="1", auth=django_auth
+)  # django_auth checks CSRF on unsafe methods
 
 
 def _register() -> None:

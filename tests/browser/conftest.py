@@ -32,8 +32,14 @@ def browser():
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()
@@ -52,8 +58,9 @@ def page(browser, live_server):
 @pytest.fixture
 def phone_page(browser, live_server):
     """A phone-sized viewport (parents and instructors use phones)."""
-    ctx = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
-                              is_mobile=True, has_touch=True)
+    ctx = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     p = ctx.new_page()
     p.set_default_timeout(15_000)
     p.base = live_server.url  # type: ignore[attr-defined]

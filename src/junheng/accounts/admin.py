@@ -8,7 +8,10 @@ from junheng.accounts.models import AuditLog, Guardianship, User
 class JunhengUserAdmin(UserAdmin):
     list_display = ("username", "get_full_name", "role", "school")
     list_filter = ("role",)
-    fieldsets = (*UserAdmin.fieldsets, ("junheng", {"fields": ("role", "school", "teacher", "phone")}))
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("junheng", {"fields": ("role", "school", "teacher", "phone")}),
+    )
     raw_id_fields = ("school", "teacher")
 
 

@@ -23,12 +23,20 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.PARENT)
     # A school admin administers exactly one school.
     school = models.ForeignKey(
-        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="admins",
+        School,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="admins",
         verbose_name=_("所属学校"),
     )
     # A teacher account is the person of one Teacher row.
     teacher = models.OneToOneField(
-        Teacher, on_delete=models.SET_NULL, null=True, blank=True, related_name="account",
+        Teacher,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account",
         verbose_name=_("教师档案"),
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -58,6 +66,9 @@ class Guardianship(models.Model):
         verbose_name = _("监护关系")
         verbose_name_plural = _("监护关系")
 
+    def __str__(self) -> str:
+        return f"{self.user} → {self.student}"
+
 
 class AuditLog(models.Model):
     """Every export and every non-parent access to a student's record (minors' privacy)."""
@@ -73,6 +84,9 @@ class AuditLog(models.Model):
         ordering = ["-at"]
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
 
 
 def audit(actor: User | None, action: str, obj: models.Model | None = None, **detail: Any) -> None:

@@ -18,11 +18,16 @@ def run(args: argparse.Namespace) -> None:
     argv = [
         "gunicorn",
         "junheng.config.wsgi:application",
-        "--bind", f"{args.host}:{args.port}",
-        "--workers", str(args.workers),
-        "--threads", "4",
-        "--access-logfile", "-",
-        "--timeout", "300",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "300",
     ]
     print(f"junheng 均衡 serving at http://{args.host}:{args.port}/", flush=True)
     import sys

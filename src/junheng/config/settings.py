@@ -21,9 +21,7 @@ DEBUG = os.environ.get("DEBUG", "0").lower() in {"1", "true", "yes"}
 # The demo runs on a laptop; production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "junheng-demo-only-insecure-key-change-me")  # noqa: S105
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -67,7 +67,11 @@ def _read_raw(path: str | os.PathLike[str]) -> pd.DataFrame:
             df = pd.read_excel(p, sheet_name=0, dtype=str, engine="openpyxl")
         else:
             df = pd.read_csv(
-                p, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig",
+                p,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[],
+                encoding="utf-8-sig",
                 skipinitialspace=False,
             )
     except UnicodeDecodeError as exc:
@@ -117,7 +121,10 @@ def _convert(path: str | os.PathLike[str], df: pd.DataFrame, col: Column) -> pd.
         if bad.any():
             i = _first_bad(bad)
             raise InputError(
-                path, i, col.name, f"unknown value {raw.iloc[i - 2]!r} (expected one of {', '.join(col.choices)})"
+                path,
+                i,
+                col.name,
+                f"unknown value {raw.iloc[i - 2]!r} (expected one of {', '.join(col.choices)})",
             )
         return raw
     if col.kind == "bool01":
@@ -134,7 +141,9 @@ def _convert(path: str | os.PathLike[str], df: pd.DataFrame, col: Column) -> pd.
         raise InputError(path, i, col.name, f"expected {want}, got {raw.iloc[i - 2]!r}")
     values = numbers.to_numpy(dtype="float64")
     if not np.isfinite(values[~empty]).all():
-        raise InputError(path, _first_bad(~np.isfinite(values) & ~empty), col.name, "not a finite number")
+        raise InputError(
+            path, _first_bad(~np.isfinite(values) & ~empty), col.name, "not a finite number"
+        )
     if col.kind == "int":
         frac = (values != np.floor(values)) & ~empty
         if frac.any():

@@ -33,7 +33,9 @@ def lottery_keys(seed: str, student_ids: Sequence[str]) -> list[str]:
 
 
 def service_order(
-    seed: str, student_ids: Sequence[str], priorities: Sequence[int] | npt.NDArray[np.int64] | None = None
+    seed: str,
+    student_ids: Sequence[str],
+    priorities: Sequence[int] | npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
     """Indices into `student_ids` in service order: priority desc, then lottery key asc."""
     keys = np.array(lottery_keys(seed, student_ids))

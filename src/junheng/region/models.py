@@ -92,7 +92,8 @@ class School(models.Model):
     equipment_yuan = models.FloatField(_("教学仪器设备值 (元)"), default=0)
     multimedia_classrooms = models.PositiveIntegerField(_("网络多媒体教室 (间)"), default=0)
     after_school_slots = models.PositiveIntegerField(
-        _("每周可接纳校外课程节数"), default=10,
+        _("每周可接纳校外课程节数"),
+        default=10,
         help_text=_("课后服务时段中可由校外机构授课的每周节数"),
     )
     teaching_point = models.BooleanField(_("教学点"), default=False)
@@ -112,7 +113,9 @@ class Teacher(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="teachers")
     subject = models.CharField(_("任教学科"), max_length=20, choices=SUBJECTS)
     section = models.CharField(
-        _("任教学段"), max_length=12, choices=[(Level.PRIMARY, _("小学")), (Level.JUNIOR, _("初中"))],
+        _("任教学段"),
+        max_length=12,
+        choices=[(Level.PRIMARY, _("小学")), (Level.JUNIOR, _("初中"))],
         default=Level.PRIMARY,
     )
     qualification = models.CharField(_("学历"), max_length=12, choices=Qualification.choices)
@@ -135,14 +138,20 @@ class Teacher(models.Model):
     def is_backbone(self) -> bool:
         """County level or above (县级及以上骨干), as indicator L2 counts."""
         return self.backbone_level in {
-            BackboneLevel.COUNTY, BackboneLevel.CITY, BackboneLevel.PROVINCE
+            BackboneLevel.COUNTY,
+            BackboneLevel.CITY,
+            BackboneLevel.PROVINCE,
         }
 
     @property
     def is_qualified(self) -> bool:
         """Above the required qualification: associate+ in primary, bachelor+ in junior."""
-        order = [Qualification.SECONDARY, Qualification.ASSOCIATE, Qualification.BACHELOR,
-                 Qualification.MASTER]
+        order = [
+            Qualification.SECONDARY,
+            Qualification.ASSOCIATE,
+            Qualification.BACHELOR,
+            Qualification.MASTER,
+        ]
         need = Qualification.ASSOCIATE if self.section == Level.PRIMARY else Qualification.BACHELOR
         return order.index(Qualification(self.qualification)) >= order.index(need)
 
@@ -193,7 +202,11 @@ class Student(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
     grade = models.PositiveSmallIntegerField(_("年级"))
     school_class = models.ForeignKey(
-        SchoolClass, on_delete=models.SET_NULL, null=True, blank=True, related_name="students",
+        SchoolClass,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="students",
         verbose_name=_("班级"),
     )
     migrant = models.BooleanField(_("随迁子女"), default=False)
@@ -242,15 +255,13 @@ class TimeSlot(models.Model):
 
     class Meta:
         ordering = ["weekday", "period"]
-        constraints = [
-            models.UniqueConstraint(fields=["weekday", "period"], name="uniq_slot")
-        ]
+        constraints = [models.UniqueConstraint(fields=["weekday", "period"], name="uniq_slot")]
         verbose_name = _("课后服务时段")
         verbose_name_plural = _("课后服务时段")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
     @property
     def code(self) -> str:
         return f"{['mon', 'tue', 'wed', 'thu', 'fri'][self.weekday - 1]}-{self.period}"
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"

@@ -24,8 +24,9 @@ def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
         .values_list("school_id", "n")
     )
     rows = []
-    by_class = {c.value: {"label": c.label, "schools": 0, "students": 0, "teachers": 0}
-                for c in UrbanRural}
+    by_class = {
+        c.value: {"label": c.label, "schools": 0, "students": 0, "teachers": 0} for c in UrbanRural
+    }
     points = []
     for s in schools.order_by("code"):
         n_st, n_te = students.get(s.pk, 0), teachers.get(s.pk, 0)
@@ -33,8 +34,9 @@ def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
         agg["schools"] += 1
         agg["students"] += n_st
         agg["teachers"] += n_te
-        points.append({"x": s.x_km, "y": s.y_km, "name": s.name, "ur": s.urban_rural,
-                       "students": n_st})
+        points.append(
+            {"x": s.x_km, "y": s.y_km, "name": s.name, "ur": s.urban_rural, "students": n_st}
+        )
         rows.append((s, n_st, n_te))
     totals = {k: sum(v[k] for v in by_class.values()) for k in ("schools", "students", "teachers")}
     return {"by_class": by_class, "totals": totals, "points": points, "rows": rows}
@@ -42,5 +44,8 @@ def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
 
 def school_grades(school: School) -> list[dict[str, Any]]:
     return list(
-        Student.objects.filter(school=school).values("grade").annotate(n=Count("id")).order_by("grade")
+        Student.objects.filter(school=school)
+        .values("grade")
+        .annotate(n=Count("id"))
+        .order_by("grade")
     )

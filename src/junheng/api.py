@@ -13,7 +13,7 @@ def _register() -> None:
     from junheng.region.api import router as region_router
 
     api.add_router("/region/", region_router)
-    for app in ("afterschool", "balance", "placement", "rotation", "quotas"):
+    for app in ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas"):
         module = __import__(f"junheng.{app}.api", fromlist=["router"])
         if getattr(module, "router", None) is not None:
             api.add_router(f"/{app}/", module.router)

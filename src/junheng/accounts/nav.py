@@ -14,7 +14,7 @@ NAV: list[tuple[set[str], str, Any]] = [
     ({"bureau", "school"}, "region:import", _("导入导出")),
 ]
 
-APPS = ("afterschool", "balance", "placement", "rotation", "quotas")
+APPS = ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas")
 
 
 def nav_for(role: str | None) -> list[dict[str, Any]]:

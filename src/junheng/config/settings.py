@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "junheng.region",
     "junheng.accounts",
     "junheng.afterschool",
+    "junheng.enrolment",
     "junheng.balance",
     "junheng.placement",
     "junheng.rotation",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("junheng.accounts.urls")),
     path("region/", include("junheng.region.urls")),
     path("afterschool/", include("junheng.afterschool.urls")),
+    path("enrolment/", include("junheng.enrolment.urls")),
     path("balance/", include("junheng.balance.urls")),
     path("placement/", include("junheng.placement.urls")),
     path("rotation/", include("junheng.rotation.urls")),

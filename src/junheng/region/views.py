@@ -1,15 +1,19 @@
-"""Region pages: thin — scope through accounts.scoping, query, render."""
+"""Region pages: thin — scope through accounts.scoping, call an action or a query, render."""
 
 from __future__ import annotations
 
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from junheng.accounts import scoping
-from junheng.accounts.models import Role
+from junheng.accounts.models import Role, audit
+from junheng.region import actions
+from junheng.region.forms import KIND_LABELS, ImportForm
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
+PAGE_SIZE = 50
 
 
 @scoping.role_required(*STAFF)
@@ -29,11 +33,98 @@ def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(
         request,
         "region/school_detail.html",
-        {"school": school, "teachers": teachers, "by_grade": by_grade,
+        {"school": school, "n_teachers": teachers.count(), "by_grade": by_grade,
          "n_students": students.count()},
     )
 
 
+def _page(request: HttpRequest, qs: object) -> object:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@scoping.role_required(*STAFF)
+def student_list(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = scoping.access_school(request.user, school_id)
+    qs = scoping.students_for(request.user).filter(school=school).order_by("grade", "code")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    grade = request.GET.get("grade", "")
+    if grade.isdigit():
+        qs = qs.filter(grade=int(grade))
+    page = _page(request, qs)
+    # Minors' records seen by staff: who looked at which page of which school's list.
+    audit(request.user, "view_students", school, page=page.number,  # type: ignore[attr-defined]
+          q=q, grade=grade, shown=len(page.object_list))  # type: ignore[attr-defined]
+    return render(request, "region/student_list.html",
+                  {"school": school, "page": page, "q": q, "grade": grade})
+
+
+@scoping.role_required(*STAFF)
+def teacher_list(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = scoping.access_school(request.user, school_id)
+    qs = scoping.teachers_for(request.user).filter(school=school).order_by("code")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    return render(request, "region/teacher_list.html",
+                  {"school": school, "page": _page(request, qs), "q": q})
+
+
 @scoping.role_required(*STAFF)
 def import_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "region/import.html", {})
+    user = request.user
+    kinds = actions.import_kinds(user)  # type: ignore[arg-type]
+    report = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES, kinds=kinds)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = actions.import_rows(
+                form.cleaned_data["kind"], upload, by=user,  # type: ignore[arg-type]
+                filename=upload.name, dry_run=form.cleaned_data["dry_run"],
+            )
+    else:
+        form = ImportForm(kinds=kinds, initial={"kind": request.GET.get("kind")})
+    status = 200 if report is None or report.ok else 422
+    return render(
+        request,
+        "region/import.html",
+        {
+            "form": form,
+            "report": report,
+            "shown_errors": report.errors[:500] if report else [],
+            "import_kinds": [(k, KIND_LABELS[k]) for k in kinds],
+            "export_kinds": [(k, KIND_LABELS[k]) for k in actions.export_kinds(user)],  # type: ignore[arg-type]
+            "kind_labels": KIND_LABELS,
+        },
+        status=status,
+    )
+
+
+def _kind(kind: str) -> str:
+    if kind not in actions.KINDS:
+        raise Http404
+    return kind
+
+
+def _download(file: actions.ExportFile) -> HttpResponse:
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
+
+
+@scoping.role_required(*STAFF)
+def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+    return _download(actions.template_file(_kind(kind), by=request.user))  # type: ignore[arg-type]
+
+
+@scoping.role_required(*STAFF)
+def export_download(request: HttpRequest, kind: str) -> HttpResponse:
+    school = request.GET.get("school", "")
+    if school and not school.isdigit():
+        raise Http404
+    file = actions.export_rows(
+        _kind(kind), by=request.user, school_id=int(school) if school else None  # type: ignore[arg-type]
+    )
+    return _download(file)

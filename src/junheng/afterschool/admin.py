@@ -1,0 +1,70 @@
+"""Django admin for the bureau: read-mostly; state changes go through the actions (history kept)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from junheng.afterschool import actions, models
+
+
+class VettingEventInline(admin.TabularInline):
+    model = models.VettingEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "by", "from_status", "to_status", "reason", "whitelist_until")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(models.Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ("name", "org_type", "status", "whitelist_until", "weekly_sessions")
+    list_filter = ("status", "org_type")
+    search_fields = ("name", "credit_code", "record_id")
+    # The state is changed only by the vetting actions, which keep the history.
+    readonly_fields = ("status", "whitelist_until", "status_reason", "submitted_at")
+    inlines = [VettingEventInline]
+    actions = ["expire_due"]
+
+    @admin.action(description=_("将已到期的白名单标记为到期"))
+    def expire_due(self, request: HttpRequest, queryset: QuerySet[models.Provider]) -> None:
+        n = actions.do_expire_providers(by=request.user)  # type: ignore[arg-type]
+        messages.info(request, _("%(n)d 家机构的白名单已到期。") % {"n": n})
+
+
+@admin.register(models.Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "provider", "school", "status", "seats", "fee_per_term")
+    list_filter = ("status", "category")
+    search_fields = ("title",)
+    readonly_fields = ("status", "review_reason")
+    raw_id_fields = ("provider", "school", "instructor", "teacher")
+
+
+@admin.register(models.Instructor)
+class InstructorAdmin(admin.ModelAdmin):
+    list_display = ("name", "provider", "background_check_expires", "active")
+    raw_id_fields = ("provider",)
+
+
+@admin.register(models.Offering)
+class OfferingAdmin(admin.ModelAdmin):
+    list_display = ("course", "school", "term", "slot", "seats", "source", "status")
+    list_filter = ("source", "status", "term")
+    raw_id_fields = ("course", "school", "instructor", "supply_run")
+
+
+@admin.register(models.SupplyRun)
+class SupplyRunAdmin(admin.ModelAdmin):
+    list_display = ("pk", "term", "status", "target", "created_at")
+    readonly_fields = ("summary", "before", "after")
+
+
+@admin.register(models.Menu)
+class MenuAdmin(admin.ModelAdmin):
+    list_display = ("school", "term", "status", "published_at")
+    list_filter = ("status", "term")

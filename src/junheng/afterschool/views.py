@@ -1,0 +1,581 @@
+"""Pages of the course supermarket: thin — scope through afterschool.access, call an action, render."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from junheng.accounts import scoping
+from junheng.accounts.models import Role
+from junheng.afterschool import access, actions, forms
+from junheng.afterschool.models import (
+    Course,
+    CourseStatus,
+    Menu,
+    MenuStatus,
+    OfferingSource,
+    OfferingStatus,
+    ProviderStatus,
+    RequestStatus,
+    RunStatus,
+    SupplyPlacement,
+    SupplyRun,
+)
+from junheng.afterschool.tutoring import tutoring_terms
+from junheng.region.models import Term, TimeSlot
+
+BUREAU = (Role.BUREAU,)
+
+
+def current_term() -> Term | None:
+    return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
+
+
+def _fail(request: HttpRequest, err: Exception) -> None:
+    messages.error(request, str(err))
+
+
+# --------------------------------------------------------------------------- public
+
+
+def public_providers(request: HttpRequest) -> HttpResponse:
+    """The white list with service items, fee standards and approved courses (public by rule)."""
+    providers = access.whitelisted_providers().prefetch_related(
+        Prefetch("courses", queryset=Course.objects.filter(status=CourseStatus.APPROVED),
+                 to_attr="public_courses")
+    )
+    return render(request, "afterschool/public_providers.html", {"providers": providers})
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """Provider self-registration: an account and a draft application with the licence."""
+    if request.user.is_authenticated and request.user.role == Role.PROVIDER:
+        return redirect("afterschool:my_application")
+    form = forms.ProviderRegistrationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {k: data[k] for k in forms.ProviderRegistrationForm.Meta.fields}
+        try:
+            user, _provider = actions.do_register_provider(
+                username=data["username"], password=data["password1"], fields=fields,
+                licence=data["licence"],
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("登记成功。请补充授课人员后提交审核。"))
+            return redirect("afterschool:my_application")
+    return render(request, "afterschool/register.html", {"form": form})
+
+
+# --------------------------------------------------------------------------- files
+
+
+def document_file(request: HttpRequest, document_id: int) -> FileResponse:
+    doc = access.access_document(request.user, document_id)
+    return _file(doc.file, doc.original_name)
+
+
+def photo_file(request: HttpRequest, photo_id: int) -> FileResponse:
+    photo = access.access_photo(request.user, photo_id)
+    return _file(photo.file, photo.original_name, inline=True)
+
+
+def instructor_certificate(request: HttpRequest, instructor_id: int) -> FileResponse:
+    provider_ids = access.providers_for(request.user).values("pk")
+    from junheng.afterschool.models import Instructor
+
+    try:
+        inst = Instructor.objects.get(pk=instructor_id, provider_id__in=provider_ids)
+    except Instructor.DoesNotExist as exc:
+        raise Http404 from exc
+    return _file(inst.background_check, f"{inst.name}-background-check")
+
+
+def _file(field: Any, name: str, inline: bool = False) -> FileResponse:
+    try:
+        fh = field.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    resp = FileResponse(fh, as_attachment=not inline, filename=name or None)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+# --------------------------------------------------------------------------- provider
+
+
+@scoping.role_required(Role.PROVIDER)
+def my_application(request: HttpRequest) -> HttpResponse:
+    provider = access.own_provider(request.user)
+    return render(request, "afterschool/my_application.html", {
+        "provider": provider,
+        "documents": provider.documents.all(),
+        "instructors": provider.instructors.all(),
+        "courses": provider.courses.all(),
+        "events": provider.events.select_related("by"),
+        "doc_form": forms.DocumentForm(),
+        "instructor_form": forms.InstructorForm(),
+        "can_submit": provider.status in (ProviderStatus.DRAFT,),
+        "can_resubmit": provider.status in (ProviderStatus.INFO_REQUESTED, ProviderStatus.EXPIRED),
+    })
+
+
+@require_POST
+@scoping.role_required(Role.PROVIDER)
+def my_submit(request: HttpRequest) -> HttpResponse:
+    provider = access.own_provider(request.user)
+    try:
+        if provider.status == ProviderStatus.DRAFT:
+            actions.do_submit_provider(provider, by=request.user)
+        else:
+            actions.do_resubmit_provider(provider, by=request.user,
+                                         note=request.POST.get("note", ""))
+        messages.success(request, _("已提交，等待教育局审核。"))
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:my_application")
+
+
+@require_POST
+@scoping.role_required(Role.PROVIDER)
+def my_document_add(request: HttpRequest) -> HttpResponse:
+    provider = access.own_provider(request.user)
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.do_add_provider_document(provider, by=request.user,
+                                             kind=form.cleaned_data["kind"],
+                                             upload=form.cleaned_data["file"])
+            messages.success(request, _("材料已上传。"))
+        except actions.ActionError as err:
+            _fail(request, err)
+    else:
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+    return redirect("afterschool:my_application")
+
+
+@require_POST
+@scoping.role_required(Role.PROVIDER)
+def my_instructor_add(request: HttpRequest) -> HttpResponse:
+    provider = access.own_provider(request.user)
+    form = forms.InstructorForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.do_add_instructor(provider, by=request.user, **form.cleaned_data)
+            messages.success(request, _("授课人员已添加。"))
+        except actions.ActionError as err:
+            _fail(request, err)
+    else:
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+    return redirect("afterschool:my_application")
+
+
+@scoping.role_required(Role.PROVIDER)
+def course_new(request: HttpRequest) -> HttpResponse:
+    provider = access.own_provider(request.user)
+    form = forms.CourseForm(request.POST or None, request.FILES or None, provider=provider)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+        photos = [form.cleaned_data["photo"]] if form.cleaned_data.get("photo") else []
+        try:
+            actions.do_propose_course(provider, by=request.user, fields=fields, photos=photos)
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("课程已提交审核。"))
+            return redirect("afterschool:my_application")
+    return render(request, "afterschool/course_form.html", {"form": form, "provider": provider})
+
+
+@scoping.role_required(Role.PROVIDER)
+def provider_requests(request: HttpRequest) -> HttpResponse:
+    provider = access.own_provider(request.user)
+    reqs = access.course_requests_for(request.user)
+    return render(request, "afterschool/provider_requests.html", {
+        "provider": provider, "requests": reqs,
+        "confirm_form": forms.ConfirmRequestForm(provider=provider),
+    })
+
+
+@require_POST
+@scoping.role_required(Role.PROVIDER)
+def provider_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
+    provider = access.own_provider(request.user)
+    req = access.access_course_request(request.user, request_id)
+    try:
+        if request.POST.get("action") == "decline":
+            actions.do_decline_course_request(req, by=request.user,
+                                              reason=request.POST.get("reason", ""))
+        else:
+            form = forms.ConfirmRequestForm(request.POST, provider=provider)
+            if not form.is_valid():
+                raise actions.ActionError("; ".join(e for errs in form.errors.values() for e in errs))
+            actions.do_confirm_course_request(req, by=request.user, **form.cleaned_data)
+        messages.success(request, _("已答复点单。"))
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:provider_requests")
+
+
+# --------------------------------------------------------------------------- bureau: vetting
+
+
+@scoping.role_required(*BUREAU)
+def vetting_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    qs = access.providers_for(request.user).annotate(
+        n_courses=Count("courses", distinct=True), n_instructors=Count("instructors", distinct=True)
+    )
+    if status in ProviderStatus.values:
+        qs = qs.filter(status=status)
+    counts = dict(access.providers_for(request.user).values_list("status").annotate(n=Count("pk")))
+    tabs = [(v, label, counts.get(v, 0)) for v, label in ProviderStatus.choices]
+    return render(request, "afterschool/vetting_list.html",
+                  {"providers": qs, "status": status, "tabs": tabs})
+
+
+@scoping.role_required(*BUREAU)
+def vetting_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
+    provider = access.access_provider(request.user, provider_id)
+    return render(request, "afterschool/vetting_detail.html", {
+        "provider": provider,
+        "documents": provider.documents.all(),
+        "instructors": provider.instructors.all(),
+        "courses": provider.courses.all(),
+        "events": provider.events.select_related("by"),
+        "approve_form": forms.ApproveProviderForm(),
+        "reason_form": forms.ReasonForm(),
+        "S": ProviderStatus,
+    })
+
+
+VETTING_ACTIONS = {
+    "reject": actions.do_reject_provider,
+    "info": actions.do_request_provider_info,
+    "suspend": actions.do_suspend_provider,
+    "exit": actions.do_exit_provider,
+}
+
+
+@require_POST
+@scoping.role_required(*BUREAU)
+def vetting_act(request: HttpRequest, provider_id: int) -> HttpResponse:
+    provider = access.access_provider(request.user, provider_id)
+    act = request.POST.get("action", "")
+    try:
+        if act == "approve":
+            form = forms.ApproveProviderForm(request.POST)
+            if not form.is_valid():
+                raise actions.ActionError(_("请填写白名单有效期。"))
+            actions.do_approve_provider(provider, by=request.user, until=form.cleaned_data["until"],
+                                        note=form.cleaned_data["note"])
+        elif act == "reinstate":
+            actions.do_reinstate_provider(provider, by=request.user,
+                                          note=request.POST.get("reason", ""))
+        elif act in VETTING_ACTIONS:
+            VETTING_ACTIONS[act](provider, by=request.user, reason=request.POST.get("reason", ""))
+        else:
+            raise actions.ActionError(_("未知的操作。"))
+        messages.success(request, _("已更新：%(s)s。") % {"s": provider.get_status_display()})
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:vetting_detail", provider_id=provider.pk)
+
+
+@scoping.role_required(*BUREAU)
+def course_review_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", CourseStatus.SUBMITTED)
+    qs = access.courses_for(request.user).filter(provider__isnull=False)
+    if status in CourseStatus.values:
+        qs = qs.filter(status=status)
+    courses = list(qs.prefetch_related("photos"))
+    for c in courses:
+        c.flagged = tutoring_terms(c.title, c.content)  # type: ignore[attr-defined]
+    return render(request, "afterschool/course_review.html", {
+        "courses": courses, "status": status, "statuses": CourseStatus.choices,
+        "reason_form": forms.ReasonForm(),
+    })
+
+
+@require_POST
+@scoping.role_required(*BUREAU)
+def course_review_act(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = access.access_course_for_review(request.user, course_id)
+    try:
+        if request.POST.get("action") == "approve":
+            actions.do_approve_course(course, by=request.user)
+        else:
+            actions.do_reject_course(course, by=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("课程“%(c)s”：%(s)s。") % {"c": course.title,
+                                                           "s": course.get_status_display()})
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:course_review")
+
+
+# --------------------------------------------------------------------------- bureau: supply
+
+
+@scoping.role_required(*BUREAU)
+def supply_list(request: HttpRequest) -> HttpResponse:
+    form = forms.SupplyRunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        run = actions.do_start_supply_run(d["term"], by=request.user, target=d["target"],
+                                          seed=d["seed"], time_limit_s=d["time_limit_s"])
+        return redirect("afterschool:supply_detail", run_id=run.pk)
+    runs = SupplyRun.objects.select_related("term", "created_by")[:50]
+    return render(request, "afterschool/supply_list.html", {"form": form, "runs": runs})
+
+
+def _figures_table(run: SupplyRun) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    before = {r["school_id"]: r for r in (run.before or {}).get("schools", [])}
+    rows = []
+    for a in (run.after or {}).get("schools", []):
+        b = before.get(a["school_id"], {})
+        rows.append({**a, "before_per100": b.get("seats_per100", 0.0),
+                     "before_categories": b.get("categories", [])})
+    rows.sort(key=lambda r: (r["seats_per100"], r["school_id"]))
+    classes = []
+    for k, label in (("urban", _("城区")), ("town", _("镇区")), ("rural", _("乡村"))):
+        b = (run.before or {}).get("classes", {}).get(k, {})
+        a = (run.after or {}).get("classes", {}).get(k, {})
+        classes.append({"key": k, "label": label, "schools": a.get("schools", 0),
+                        "before": b.get("seats_per100", 0.0), "after": a.get("seats_per100", 0.0)})
+    return rows, classes
+
+
+@scoping.role_required(*BUREAU)
+def supply_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_supply_run(request.user, run_id)
+    rows, classes = _figures_table(run)
+    placements = SupplyPlacement.objects.filter(run=run).select_related(
+        "course__provider", "school"
+    ).order_by("school__code", "course__title")
+    school_filter = request.GET.get("school", "")
+    if school_filter:
+        placements = placements.filter(school__code=school_filter)
+    return render(request, "afterschool/supply_detail.html", {
+        "run": run, "rows": rows, "classes": classes, "placements": placements[:500],
+        "n_placements": placements.count(), "school_filter": school_filter,
+        "before": run.before or {}, "after": run.after or {}, "RunStatus": RunStatus,
+    })
+
+
+@scoping.role_required(*BUREAU)
+def supply_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_supply_run(request.user, run_id)
+    return render(request, "afterschool/_supply_progress.html", {"run": run})
+
+
+@require_POST
+@scoping.role_required(*BUREAU)
+def placement_act(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = access.access_placement(request.user, placement_id)
+    status = request.POST.get("status", "")
+    try:
+        actions.do_set_placement_status(p, by=request.user, status=status)
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect(f"{_url_supply(p.run_id)}?school={p.school.code}")
+
+
+def _url_supply(run_id: int) -> str:
+    from django.urls import reverse
+
+    return reverse("afterschool:supply_detail", kwargs={"run_id": run_id})
+
+
+@require_POST
+@scoping.role_required(*BUREAU)
+def supply_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_supply_run(request.user, run_id)
+    try:
+        actions.do_rerun_supply(run, by=request.user)
+        messages.success(request, _("已按锁定与禁止的配课重新计算。"))
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:supply_detail", run_id=run.pk)
+
+
+@require_POST
+@scoping.role_required(*BUREAU)
+def supply_publish(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_supply_run(request.user, run_id)
+    try:
+        n, skipped = actions.do_publish_supply_run(run, by=request.user)
+        messages.success(request, _("已发布 %(n)d 个开课班。") % {"n": n})
+        for s in skipped:
+            messages.warning(request, s)
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:supply_detail", run_id=run.pk)
+
+
+# --------------------------------------------------------------------------- school menus
+
+
+def _school_ctx(request: HttpRequest) -> tuple[Any, Term]:
+    school = access.school_of(request.user)
+    term = current_term()
+    if term is None:
+        raise Http404(_("尚未设置学期。"))
+    return school, term
+
+
+@scoping.role_required(Role.SCHOOL)
+def school_menu(request: HttpRequest) -> HttpResponse:
+    school, term = _school_ctx(request)
+    offerings = access.offerings_for(request.user).filter(term=term).order_by(
+        "status", "slot__weekday", "slot__period", "course__title"
+    )
+    menu = Menu.objects.filter(term=term, school=school).first()
+    slot_ids = actions.school_slot_ids(school)
+    return render(request, "afterschool/school_menu.html", {
+        "school": school, "term": term, "menu": menu, "offerings": offerings,
+        "slots": TimeSlot.objects.filter(pk__in=slot_ids),
+        "requests": access.course_requests_for(request.user).filter(term=term),
+        "OfferingStatus": OfferingStatus, "MenuStatus": MenuStatus, "RequestStatus": RequestStatus,
+        "n_open": offerings.filter(status=OfferingStatus.OPEN).count(),
+    })
+
+
+@require_POST
+@scoping.role_required(Role.SCHOOL)
+def school_offering_act(request: HttpRequest, offering_id: int) -> HttpResponse:
+    offering = access.access_offering_for_edit(request.user, offering_id)
+    try:
+        if request.POST.get("action") == "cancel":
+            actions.do_cancel_offering(offering, by=request.user)
+        else:
+            slot = TimeSlot.objects.filter(pk=request.POST.get("slot") or 0).first()
+            if slot is None:
+                raise actions.ActionError(_("请选择时段。"))
+            actions.do_move_offering(offering, by=request.user, slot=slot)
+        messages.success(request, _("已更新。"))
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:school_menu")
+
+
+@require_POST
+@scoping.role_required(Role.SCHOOL)
+def school_publish_menu(request: HttpRequest) -> HttpResponse:
+    school, term = _school_ctx(request)
+    try:
+        if request.POST.get("action") == "unpublish":
+            actions.do_unpublish_menu(school, term, by=request.user)
+            messages.success(request, _("菜单已撤回编辑。"))
+        else:
+            actions.do_publish_menu(school, term, by=request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("菜单已发布，家长现在可以看到。"))
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:school_menu")
+
+
+@scoping.role_required(Role.SCHOOL)
+def school_slots(request: HttpRequest) -> HttpResponse:
+    school, _term = _school_ctx(request)
+    form = forms.SlotsForm(request.POST or None,
+                           initial={"slots": actions.school_slot_ids(school)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_set_school_slots(school, by=request.user, slots=list(form.cleaned_data["slots"]))
+            messages.success(request, _("课后服务时段已保存。"))
+            return redirect("afterschool:school_menu")
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+    return render(request, "afterschool/school_slots.html", {"form": form, "school": school})
+
+
+@scoping.role_required(Role.SCHOOL)
+def school_request_new(request: HttpRequest) -> HttpResponse:
+    school, term = _school_ctx(request)
+    courses = access.public_courses().select_related("provider").order_by("provider__name", "title")
+    form = forms.CourseRequestForm(request.POST or None, courses=courses,
+                                   slot_ids=actions.school_slot_ids(school))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_send_course_request(by=request.user, term=term, school=school,
+                                           **form.cleaned_data)
+            messages.success(request, _("点单已发送给机构。"))
+            return redirect("afterschool:school_menu")
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+    return render(request, "afterschool/school_request_form.html", {"form": form, "school": school})
+
+
+@require_POST
+@scoping.role_required(Role.SCHOOL)
+def school_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
+    req = access.access_course_request(request.user, request_id)
+    try:
+        if request.POST.get("action") == "approve":
+            actions.do_approve_course_request(req, by=request.user)
+            messages.success(request, _("已批准，课程已加入菜单。"))
+        else:
+            actions.do_cancel_course_request(req, by=request.user)
+            messages.success(request, _("点单已取消。"))
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("afterschool:school_menu")
+
+
+@scoping.role_required(Role.SCHOOL)
+def school_course_new(request: HttpRequest) -> HttpResponse:
+    school, term = _school_ctx(request)
+    slot_ids = actions.school_slot_ids(school)
+    form = forms.SchoolCourseForm(request.POST or None, school=school, slot_ids=slot_ids)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        slot = data.pop("slot")
+        try:
+            course = actions.do_create_school_course(school, by=request.user, fields=data)
+            actions.do_create_offering(by=request.user, term=term, course=course, school=school,
+                                       slot=slot, seats=course.seats,
+                                       source=OfferingSource.SCHOOL)
+            messages.success(request, _("校内课程已加入菜单。"))
+            return redirect("afterschool:school_menu")
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+    return render(request, "afterschool/school_course_form.html", {"form": form, "school": school})
+
+
+# --------------------------------------------------------------------------- parents
+
+
+@scoping.role_required(Role.PARENT)
+def parent_menus(request: HttpRequest) -> HttpResponse:
+    """Each child's school menu (published only), courses open to the child's grade first."""
+    term = current_term()
+    children = list(scoping.students_for(request.user).select_related("school"))
+    offerings = access.offerings_for(request.user)
+    if term is not None:
+        offerings = offerings.filter(term=term)
+    by_school: dict[int, list[Any]] = defaultdict(list)
+    for o in offerings.order_by("slot__weekday", "slot__period", "course__title"):
+        by_school[o.school_id].append(o)
+    cards = []
+    for child in children:
+        items = [
+            {"o": o, "open": o.course.open_to_grade(child.grade)} for o in by_school[child.school_id]
+        ]
+        items.sort(key=lambda it: not it["open"])
+        cards.append({"child": child, "items": items,
+                      "n_open": sum(1 for it in items if it["open"])})
+    return render(request, "afterschool/parent_menus.html", {"cards": cards, "term": term})

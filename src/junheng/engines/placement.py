@@ -1,0 +1,791 @@
+"""Balanced class placement of a new cohort (均衡编班 / 阳光分班), with a public lottery.
+
+Problem: split n students into N classes so that the hard rules hold — class sizes differ by at
+most 1, each `together` group (twins, siblings) is in one class, no two students of an `apart`
+group share a class — and, for `balanced`, the classes are alike: girls and boys per class
+within 1, support-needs students (and any extra 0/1 attribute such as migrant or left-behind)
+spread evenly, every class mean score as close to the cohort mean as possible. The national
+school management standard (2017) forbids key and non-key classes; schools traditionally deal
+students in an S-shape ("snake", 蛇形分班) by score within gender and draw class numbers and
+teacher teams by lot in public.
+
+Method (all three methods share the first and last step):
+1. Construction. `snake`: the S-shaped deal by score (descending, ties by lottery key) within
+   gender, girls then boys in one continuous deal. `random`: students in lottery-key order dealt
+   round robin (a seeded shuffle). `balanced`: students ordered by gender, needs, extra
+   attributes and score, dealt in pairs of rounds whose class order is a seeded lottery
+   permutation and its reverse (a snake whose starting class order the seed draws), so the seed
+   decides among equally good placements.
+2. Repair of the hard rules, as few moves as possible: each together group gathers into the class
+   that already holds most of it, and each apart clash moves one student out, each move being a
+   swap with the most similar free student (same gender and needs, nearest score). If the greedy
+   repair cannot, a CP-SAT model keeps as many students as possible where they were subject to
+   all hard rules, or proves the requests impossible (an `InputError`).
+3. `balanced` only: local search with swaps of single students (together groups stay put).
+   First the counts: lexicographically gender, then needs, then each extra attribute, the sum of
+   squared class counts is reduced (its minimum is exactly "every class within 1 of the others");
+   then the score: swaps of students with identical attributes (so no count changes) reduce the
+   largest |class mean − cohort mean|, then the sum of squares, until no swap improves.
+4. Class numbers are drawn by lottery (抽签定班号): internal class k becomes the class whose key
+   sha256(f"{seed}:class-{k}") ranks where it does.
+
+Guarantee: the hard rules hold in every result (`violations` is 0) or the input is rejected with
+a reason; same students and seed give byte-identical output. `score_bound` computes with CP-SAT
+the best possible largest class-mean deviation under the same rules and the same gender/needs
+spreads (small cohorts), so the local search's gap to the optimum can be reported.
+
+Lottery keys: CONTRACTS.md "The public lottery" (`junheng.engines.lottery`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from junheng.engines.io import InputError, sha256_hex
+from junheng.engines.lottery import lottery_keys
+
+METHODS = ("balanced", "snake", "random")
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PlacementStudent:
+    student_id: str
+    gender: str  # "F" or "M"
+    score: float | None = None
+    needs: bool = False
+    together: str = ""  # same label, same class
+    apart: str = ""  # same label, different classes
+    attributes: Mapping[str, bool] = field(default_factory=dict)  # extra 0/1 to balance
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """One line of the public balance table."""
+
+    class_no: int
+    size: int
+    female: int
+    male: int
+    needs: int
+    mean_score: float | None
+    attributes: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PlacementResult:
+    student_ids: list[str]  # input order
+    classes: list[int]  # 1..N, input order
+    n_classes: int
+    method: str
+    seed: str
+    table: list[ClassRow]
+    summary: dict[str, Any]
+
+    def class_of(self) -> dict[str, int]:
+        return dict(zip(self.student_ids, self.classes, strict=True))
+
+    def out_bytes(self) -> bytes:
+        return _out_bytes(self.student_ids, self.classes)
+
+    def table_bytes(self) -> bytes:
+        names = list(self.table[0].attributes) if self.table else []
+        lines = [",".join(["class", "size", "F", "M", "needs", "mean_score", *names])]
+        for row in self.table:
+            mean = "" if row.mean_score is None else f"{row.mean_score:.4f}"
+            extra = [str(row.attributes[k]) for k in names]
+            lines.append(
+                ",".join(
+                    [str(row.class_no), str(row.size), str(row.female), str(row.male)]
+                    + [str(row.needs), mean, *extra]
+                )
+            )
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _csv(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n\r') else s
+
+
+def _out_bytes(ids: Sequence[str], classes: Sequence[int]) -> bytes:
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    body = "".join(f"{_csv(ids[i])},{classes[i]}\n" for i in order)
+    return ("student_id,class\n" + body).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- the cohort
+
+
+class _Cohort:
+    """The students as arrays, with units (together groups) and apart labels checked."""
+
+    def __init__(self, students: Sequence[PlacementStudent], n_classes: int, seed: str) -> None:
+        n = len(students)
+        if n == 0:
+            raise InputError(None, None, "student_id", "no students to place")
+        if n_classes < 1:
+            raise InputError(None, None, "classes", f"need at least 1 class, got {n_classes}")
+        if n_classes > n:
+            raise InputError(None, None, "classes", f"{n_classes} classes for only {n} students")
+        self.n, self.N = n, n_classes
+        self.q, self.r = divmod(n, n_classes)
+        self.cap = self.q + (1 if self.r else 0)
+        self.ids = [s.student_id for s in students]
+        seen: dict[str, int] = {}
+        for i, s in enumerate(students):
+            if s.student_id in seen:
+                raise InputError(None, i + 2, "student_id", f"duplicate {s.student_id!r}")
+            seen[s.student_id] = i
+            if s.gender not in ("F", "M"):
+                raise InputError(None, i + 2, "gender", f"expected F or M, got {s.gender!r}")
+        scored = [s.score is not None for s in students]
+        self.has_score = any(scored)
+        if self.has_score and not all(scored):
+            i = scored.index(False)
+            raise InputError(
+                None, i + 2, "score", "missing score (give every student a score, or none)"
+            )
+        self.score = np.array([s.score or 0.0 for s in students], dtype=np.float64)
+        if not np.isfinite(self.score).all():
+            i = int(np.flatnonzero(~np.isfinite(self.score))[0])
+            raise InputError(None, i + 2, "score", "not a finite number")
+        self.female = np.array([s.gender == "F" for s in students], dtype=np.int64)
+        self.needs = np.array([bool(s.needs) for s in students], dtype=np.int64)
+        self.extra_names = sorted({k for s in students for k in s.attributes})
+        extras = np.array(
+            [[int(bool(s.attributes.get(k, False))) for k in self.extra_names] for s in students],
+            dtype=np.int64,
+        ).reshape(n, len(self.extra_names))
+        # Attribute matrix: F, M, needs, extras…; levels give the lexicographic priority.
+        self.X = np.column_stack([self.female, 1 - self.female, self.needs, extras]).astype(
+            np.int64
+        )
+        self.levels: list[list[int]] = [[0, 1], [2]] + [
+            [3 + k] for k in range(len(self.extra_names))
+        ]
+        keys = lottery_keys(seed, self.ids)
+        self.keyrank = np.empty(n, dtype=np.int64)
+        self.keyrank[np.argsort(np.array(keys), kind="stable")] = np.arange(n)
+        # together units
+        unit_label: dict[str, int] = {}
+        unit = np.empty(n, dtype=np.int64)
+        members: list[list[int]] = []
+        for i, s in enumerate(students):
+            if s.together:
+                u = unit_label.get(s.together)
+                if u is None:
+                    u = unit_label[s.together] = len(members)
+                    members.append([])
+                members[u].append(i)
+                unit[i] = u
+        for i, s in enumerate(students):
+            if not s.together:
+                unit[i] = len(members)
+                members.append([i])
+        self.unit = unit
+        self.units = [np.array(m, dtype=np.int64) for m in members]
+        self.unit_size = np.array([len(m) for m in members], dtype=np.int64)
+        self.movable = self.unit_size[unit] == 1
+        for label, u in unit_label.items():
+            if len(members[u]) > self.cap:
+                raise InputError(
+                    None,
+                    members[u][0] + 2,
+                    "together",
+                    f"together group {label!r} has {len(members[u])} students but a class "
+                    f"holds at most {self.cap} ({n} students in {n_classes} classes)",
+                )
+        # apart labels
+        apart_label: dict[str, int] = {}
+        lab = np.full(n, -1, dtype=np.int64)
+        for i, s in enumerate(students):
+            if s.apart:
+                lab[i] = apart_label.setdefault(s.apart, len(apart_label))
+        self.lab = lab
+        self.n_labels = len(apart_label)
+        names = {v: k for k, v in apart_label.items()}
+        if self.n_labels:
+            sizes = np.bincount(lab[lab >= 0], minlength=self.n_labels)
+            for li in np.flatnonzero(sizes > n_classes):
+                first = int(np.flatnonzero(lab == li)[0])
+                raise InputError(
+                    None,
+                    first + 2,
+                    "apart",
+                    f"apart group {names[int(li)]!r} has {int(sizes[li])} students but there "
+                    f"are only {n_classes} classes",
+                )
+            for label, u in unit_label.items():
+                labs = [int(lab[i]) for i in members[u] if lab[i] >= 0]
+                if len(labs) != len(set(labs)):
+                    raise InputError(
+                        None,
+                        members[u][0] + 2,
+                        "apart",
+                        f"together group {label!r} holds two students who must be apart",
+                    )
+
+    # counts -----------------------------------------------------------------------------
+    def counts(self, cls: IntArray) -> IntArray:
+        c = np.zeros((self.N, self.X.shape[1]), dtype=np.int64)
+        np.add.at(c, cls, self.X)
+        return c
+
+    def label_counts(self, cls: IntArray) -> IntArray:
+        lc = np.zeros((self.N, max(self.n_labels, 1)), dtype=np.int64)
+        m = self.lab >= 0
+        np.add.at(lc, (cls[m], self.lab[m]), 1)
+        return lc
+
+    def violations(self, cls: IntArray) -> int:
+        sizes = np.bincount(cls, minlength=self.N)
+        v = int(sizes.max() - sizes.min() > 1)
+        for u in self.units:
+            if len(u) > 1:
+                v += len(np.unique(cls[u])) - 1
+        if self.n_labels:
+            lc = self.label_counts(cls)
+            v += int(np.maximum(lc - 1, 0).sum())
+        return v
+
+
+def _seed_int_perm(seed: str, tag: str, k: int) -> IntArray:
+    """A lottery permutation of range(k): order of sha256(f"{seed}:{tag}-{i}")."""
+    keys = [hashlib.sha256(f"{seed}:{tag}-{i}".encode()).hexdigest() for i in range(k)]
+    return np.argsort(np.array(keys), kind="stable").astype(np.int64)
+
+
+# --------------------------------------------------------------------------- construction
+
+
+def _snake(co: _Cohort) -> IntArray:
+    order = np.lexsort((co.keyrank, -co.score, 1 - co.female))  # girls first, score desc
+    pos = np.arange(co.n)
+    rnd, j = pos // co.N, pos % co.N
+    cls = np.empty(co.n, dtype=np.int64)
+    cls[order] = np.where(rnd % 2 == 0, j, co.N - 1 - j)
+    return cls
+
+
+def _random(co: _Cohort) -> IntArray:
+    order = np.argsort(co.keyrank, kind="stable")
+    cls = np.empty(co.n, dtype=np.int64)
+    cls[order] = np.arange(co.n) % co.N
+    return cls
+
+
+def _balanced_start(co: _Cohort, seed: str) -> IntArray:
+    extras = co.X[:, 3:]
+    keys: list[Any] = [co.keyrank, -co.score]
+    keys += [-extras[:, k] for k in range(extras.shape[1] - 1, -1, -1)]
+    keys += [-co.needs, 1 - co.female]
+    order = np.lexsort(tuple(keys))
+    rounds = (co.n + co.N - 1) // co.N
+    seq = np.empty(rounds * co.N, dtype=np.int64)
+    for pair in range((rounds + 1) // 2):
+        perm = _seed_int_perm(seed, f"round-{pair}", co.N)
+        seq[2 * pair * co.N : (2 * pair + 1) * co.N] = perm
+        if (2 * pair + 1) * co.N < len(seq):
+            seq[(2 * pair + 1) * co.N : (2 * pair + 2) * co.N] = perm[::-1]
+    cls = np.empty(co.n, dtype=np.int64)
+    cls[order] = seq[: co.n]
+    return cls
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def _partner(
+    co: _Cohort,
+    cls: IntArray,
+    locked: npt.NDArray[np.bool_],
+    mover: int,
+    dest: int,
+    lc: IntArray,
+    avoid: set[int],
+) -> int:
+    """The most similar free student in `dest` who can swap with `mover` (or -1)."""
+    cand = np.flatnonzero((cls == dest) & co.movable & ~locked)
+    if avoid:
+        cand = cand[~np.isin(cand, list(avoid))]
+    if cand.size == 0:
+        return -1
+    src = int(cls[mover])
+    ok = np.ones(cand.size, dtype=bool)
+    lm = int(co.lab[mover])
+    if lm >= 0:  # mover may enter dest only if no other of its label is there (bar the partner)
+        ok &= lc[dest, lm] - (co.lab[cand] == lm) == 0
+    lp = co.lab[cand]
+    has = lp >= 0
+    # partner may enter src only if its label is absent there (bar the mover)
+    ok[has] &= lc[src, lp[has]] - (lm == lp[has]) == 0
+    cand = cand[ok]
+    if cand.size == 0:
+        return -1
+    diff = np.abs(co.X[cand] - co.X[mover]).sum(axis=1)
+    gender = co.female[cand] != co.female[mover]
+    best = np.lexsort((co.keyrank[cand], np.abs(co.score[cand] - co.score[mover]), diff, gender))
+    return int(cand[best[0]])
+
+
+def _swap(co: _Cohort, cls: IntArray, lc: IntArray, a: int, b: int) -> None:
+    ca, cb = int(cls[a]), int(cls[b])
+    if co.lab[a] >= 0:
+        lc[ca, co.lab[a]] -= 1
+        lc[cb, co.lab[a]] += 1
+    if co.lab[b] >= 0:
+        lc[cb, co.lab[b]] -= 1
+        lc[ca, co.lab[b]] += 1
+    cls[a], cls[b] = cb, ca
+
+
+def _greedy_repair(co: _Cohort, cls: IntArray) -> bool:
+    """Fix together/apart in place by swaps; False when it cannot (sizes already within 1)."""
+    locked = np.zeros(co.n, dtype=bool)
+    lc = co.label_counts(cls)
+    groups = [u for u in co.units if len(u) > 1]
+    groups.sort(key=lambda u: (-len(u), int(co.keyrank[u].min())))
+    for members in groups:
+        cnt = np.bincount(cls[members], minlength=co.N)
+        gathered = False
+        for target in np.lexsort((np.arange(co.N), -cnt)):
+            trial, trial_lc = cls.copy(), lc.copy()
+            ok = True
+            for m in members:
+                if trial[m] == target:
+                    continue
+                p = _partner(co, trial, locked, int(m), int(target), trial_lc, set())
+                if p < 0:
+                    ok = False
+                    break
+                _swap(co, trial, trial_lc, int(m), p)
+            # a member's label may clash with a non-member already in target: handled below
+            if ok:
+                cls[:], lc[:] = trial, trial_lc
+                locked[members] = True
+                gathered = True
+                break
+        if not gathered:
+            return False
+    for label in range(co.n_labels):
+        while True:
+            over = np.flatnonzero(lc[:, label] > 1)
+            if over.size == 0:
+                break
+            c = int(over[0])
+            here = np.flatnonzero((cls == c) & (co.lab == label))
+            # move a free student; keep a locked one (in a together group) where it is
+            free = [int(i) for i in here[np.argsort(co.keyrank[here])] if not locked[i]]
+            if len(free) < len(here) - 1 or not free:
+                return False
+            mover = free[-1]
+            dests = np.flatnonzero(lc[:, label] == 0)
+            moved = False
+            for d in dests:
+                p = _partner(co, cls, locked, mover, int(d), lc, set())
+                if p >= 0:
+                    _swap(co, cls, lc, mover, p)
+                    moved = True
+                    break
+            if not moved:
+                return False
+    return co.violations(cls) == 0
+
+
+def _cpsat_repair(co: _Cohort, cls: IntArray, time_limit_s: float = 20.0) -> IntArray:
+    """Hard rules with as many students as possible kept where `cls` put them (CP-SAT)."""
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    n_units = len(co.units)
+    x = [[m.new_bool_var(f"x{u}_{c}") for c in range(co.N)] for u in range(n_units)]
+    for u in range(n_units):
+        m.add_exactly_one(x[u])
+    big = [m.new_bool_var(f"big{c}") for c in range(co.N)]
+    for c in range(co.N):
+        m.add(sum(int(co.unit_size[u]) * x[u][c] for u in range(n_units)) == co.q + big[c])
+    m.add(sum(big) == co.r)
+    for label in range(co.n_labels):
+        us = sorted({int(co.unit[i]) for i in np.flatnonzero(co.lab == label)})
+        for c in range(co.N):
+            m.add_at_most_one(x[u][c] for u in us)
+    keep: list[Any] = []
+    for u in range(n_units):
+        members = co.units[u]
+        cnt = np.bincount(cls[members], minlength=co.N)
+        keep.extend(int(cnt[c]) * x[u][c] for c in range(co.N) if cnt[c])
+    m.maximize(sum(keep))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = time_limit_s
+    status = solver.solve(m)
+    if status == cp_model.INFEASIBLE:
+        raise InputError(
+            None,
+            None,
+            "apart",
+            f"the together and apart requests cannot all be met with {co.N} classes "
+            "of sizes within 1",
+        )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise InputError(
+            None, None, "apart", "no placement meeting the together/apart requests was found"
+        )
+    out = np.empty(co.n, dtype=np.int64)
+    for u in range(n_units):
+        c = next(c for c in range(co.N) if solver.value(x[u][c]))
+        out[co.units[u]] = c
+    return out
+
+
+def _repair(co: _Cohort, cls: IntArray) -> IntArray:
+    if co.violations(cls) == 0:
+        return cls
+    sizes = np.bincount(cls, minlength=co.N)
+    if sizes.max() - sizes.min() <= 1:
+        trial = cls.copy()
+        if _greedy_repair(co, trial):
+            return trial
+    return _cpsat_repair(co, cls)
+
+
+# --------------------------------------------------------------------------- local search
+
+
+def _apart_ok(co: _Cohort, cls: IntArray, lc: IntArray, xs: IntArray, ys: IntArray) -> Any:
+    """For candidate swaps (xs[k] <-> ys[k]): does neither land beside an apart-mate?"""
+    ok = np.ones(xs.size, dtype=bool)
+    if co.n_labels == 0:
+        return ok
+    lx, ly = co.lab[xs], co.lab[ys]
+    cx, cy = cls[xs], cls[ys]
+    m = lx >= 0
+    ok[m] &= lc[cy[m], lx[m]] - (ly[m] == lx[m]) == 0
+    m = ly >= 0
+    ok[m] &= lc[cx[m], ly[m]] - (lx[m] == ly[m]) == 0
+    return ok
+
+
+def _balance_counts(co: _Cohort, cls: IntArray, max_iter: int) -> None:
+    """Swap single students to bring every attribute's class counts within 1 (lexicographic)."""
+    cnt = co.counts(cls)
+    lc = co.label_counts(cls)
+    sizes = np.bincount(cls, minlength=co.N).astype(np.float64)
+    mu = float(co.score.mean())
+    dsum = np.bincount(cls, weights=co.score, minlength=co.N) - sizes * mu
+    stuck: set[int] = set()
+    n_levels = len(co.levels)
+    level_of = np.zeros(co.X.shape[1], dtype=np.int64)
+    for li, cols in enumerate(co.levels):
+        level_of[cols] = li
+    for _ in range(max_iter):
+        spread = cnt.max(axis=0) - cnt.min(axis=0)
+        bad = [a for a in range(cnt.shape[1]) if spread[a] > 1 and a not in stuck]
+        if not bad:
+            return
+        a = min(bad, key=lambda k: (level_of[k], -spread[k], k))
+        hi_classes = np.flatnonzero(cnt[:, a] == cnt[:, a].max())
+        lo_classes = np.flatnonzero(cnt[:, a] == cnt[:, a].min())
+        done = False
+        for hi in hi_classes:
+            xs_all = np.flatnonzero((cls == hi) & co.movable & (co.X[:, a] == 1))
+            ys_all = np.flatnonzero(np.isin(cls, lo_classes) & co.movable & (co.X[:, a] == 0))
+            if xs_all.size == 0 or ys_all.size == 0:
+                continue
+            xs = np.repeat(xs_all, ys_all.size)
+            ys = np.tile(ys_all, xs_all.size)
+            lo = cls[ys]
+            d = co.X[ys] - co.X[xs]  # change of class hi's counts (lo gets -d)
+            delta_attr = 2 * d * (cnt[hi] - cnt[lo]) + 2 * d * d
+            per_level = np.zeros((xs.size, n_levels), dtype=np.int64)
+            for li, cols in enumerate(co.levels):
+                per_level[:, li] = delta_attr[:, cols].sum(axis=1)
+            ds = co.score[xs] - co.score[ys]
+            score_term = ((dsum[hi] - ds) / sizes[hi]) ** 2 + ((dsum[lo] + ds) / sizes[lo]) ** 2
+            ok = _apart_ok(co, cls, lc, xs, ys)
+            if not ok.any():
+                continue
+            idx = np.flatnonzero(ok)
+            keys = (
+                co.keyrank[ys[idx]],
+                co.keyrank[xs[idx]],
+                score_term[idx],
+                *(per_level[idx, li] for li in range(n_levels - 1, -1, -1)),
+            )
+            best = int(idx[np.lexsort(keys)[0]])
+            row = per_level[best]
+            nz = np.flatnonzero(row)
+            if nz.size and row[nz[0]] < 0:
+                x, y = int(xs[best]), int(ys[best])
+                cx, cy = int(cls[x]), int(cls[y])
+                cnt[cx] += co.X[y] - co.X[x]
+                cnt[cy] += co.X[x] - co.X[y]
+                dsum[cx] -= ds[best]
+                dsum[cy] += ds[best]
+                _swap(co, cls, lc, x, y)
+                done = True
+                break
+        if not done:
+            stuck.add(a)
+
+
+def _lex_not_worse(per_level: IntArray) -> Any:
+    """Rows whose first non-zero entry is negative, or that are all zero."""
+    ok = np.zeros(per_level.shape[0], dtype=bool)
+    undecided = np.ones(per_level.shape[0], dtype=bool)
+    for li in range(per_level.shape[1]):
+        v = per_level[:, li]
+        ok |= undecided & (v < 0)
+        undecided &= v == 0
+    return ok | undecided
+
+
+def _balance_scores(co: _Cohort, cls: IntArray, max_iter: int) -> None:
+    """Swap single students to pull every class mean to the cohort mean, never making the
+    gender/needs/extra counts worse (lexicographically, as in `_balance_counts`)."""
+    if not co.has_score or co.N < 2:
+        return
+    cnt = co.counts(cls)
+    lc = co.label_counts(cls)
+    sizes = np.bincount(cls, minlength=co.N).astype(np.float64)
+    mu = float(co.score.mean())
+    dsum = np.bincount(cls, weights=co.score, minlength=co.N) - sizes * mu
+    movable = np.flatnonzero(co.movable)
+    eps = 1e-12 * max(1.0, abs(mu))
+    for _ in range(max_iter):
+        dev = dsum / sizes
+        adev = np.abs(dev)
+        cur_max = float(adev.max())
+        cur_ss = float((dev * dev).sum())
+        if cur_max <= eps:
+            return
+        c = int(np.argmax(adev))
+        xs_all = movable[cls[movable] == c]
+        ys_all = movable[cls[movable] != c]
+        if xs_all.size == 0 or ys_all.size == 0:
+            return
+        # only pairs that move the class mean the right way: sign(ds) == sign(dev[c])
+        want = co.score[xs_all][:, None] - co.score[ys_all][None, :]
+        xi, yi = np.nonzero(want * dev[c] > 0)
+        if xi.size == 0:
+            return
+        xs, ys = xs_all[xi], ys_all[yi]
+        q = cls[ys]
+        ds = co.score[xs] - co.score[ys]
+        new_c = (dsum[c] - ds) / sizes[c]
+        new_q = (dsum[q] + ds) / sizes[q]
+        # the largest |dev| among classes other than c and q: the first of the top three
+        first = np.full(xs.size, -1.0)
+        for t in np.argsort(-adev)[:3]:
+            if t != c:
+                first = np.where((first < 0) & (q != t), adev[t], first)
+        other = np.maximum(first, 0.0)
+        new_max = np.maximum(other, np.maximum(np.abs(new_c), np.abs(new_q)))
+        new_ss = cur_ss - dev[c] ** 2 - dev[q] ** 2 + new_c**2 + new_q**2
+        better = (new_max < cur_max - eps) | ((new_max <= cur_max + eps) & (new_ss < cur_ss - eps))
+        idx = np.flatnonzero(better)
+        if idx.size == 0:
+            return
+        xs, ys, q = xs[idx], ys[idx], q[idx]
+        d = co.X[ys] - co.X[xs]  # change of class c's counts (q gets -d)
+        delta_attr = 2 * d * (cnt[c] - cnt[q]) + 2 * d * d
+        per_level = np.column_stack([delta_attr[:, cols].sum(axis=1) for cols in co.levels])
+        ok = _lex_not_worse(per_level) & _apart_ok(co, cls, lc, xs, ys)
+        if not ok.any():
+            return
+        idx2 = np.flatnonzero(ok)
+        order = np.lexsort((co.keyrank[ys[idx2]], new_ss[idx[idx2]], new_max[idx[idx2]]))
+        best = int(idx2[order[0]])
+        x, y, qb = int(xs[best]), int(ys[best]), int(q[best])
+        cnt[c] += co.X[y] - co.X[x]
+        cnt[qb] += co.X[x] - co.X[y]
+        dsum[c] -= co.score[x] - co.score[y]
+        dsum[qb] += co.score[x] - co.score[y]
+        _swap(co, cls, lc, x, y)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _table(co: _Cohort, cls: IntArray) -> list[ClassRow]:
+    sizes = np.bincount(cls, minlength=co.N)
+    cnt = co.counts(cls)
+    sums = np.bincount(cls, weights=co.score, minlength=co.N)
+    rows = []
+    for c in range(co.N):
+        mean = float(sums[c] / sizes[c]) if co.has_score and sizes[c] else None
+        rows.append(
+            ClassRow(
+                class_no=c + 1,
+                size=int(sizes[c]),
+                female=int(cnt[c, 0]),
+                male=int(cnt[c, 1]),
+                needs=int(cnt[c, 2]),
+                mean_score=mean,
+                attributes={k: int(cnt[c, 3 + j]) for j, k in enumerate(co.extra_names)},
+            )
+        )
+    return rows
+
+
+def _summary(co: _Cohort, cls: IntArray, data: bytes) -> dict[str, Any]:
+    sizes = np.bincount(cls, minlength=co.N)
+    cnt = co.counts(cls)
+    spread = cnt.max(axis=0) - cnt.min(axis=0)
+    dev = 0.0
+    if co.has_score:
+        means = np.bincount(cls, weights=co.score, minlength=co.N) / sizes
+        dev = float(np.abs(means - co.score.mean()).max())
+    return {
+        "students": co.n,
+        "classes": co.N,
+        "size_min": int(sizes.min()),
+        "size_max": int(sizes.max()),
+        "gender_max_diff": int(spread[:2].max()),
+        "needs_max_diff": int(spread[2]),
+        "score_max_dev": round(dev, 6),
+        "violations": co.violations(cls),
+        "result_sha256": sha256_hex(data),
+    }
+
+
+def place(
+    students: Sequence[PlacementStudent],
+    n_classes: int,
+    seed: str,
+    method: str = "balanced",
+    *,
+    max_iter: int | None = None,
+) -> PlacementResult:
+    """Place a cohort into `n_classes` classes numbered 1..N (see the module docstring)."""
+    if method not in METHODS:
+        raise InputError(None, None, "method", f"unknown method {method!r}")
+    co = _Cohort(students, n_classes, seed)
+    if method == "snake":
+        cls = _snake(co)
+    elif method == "random":
+        cls = _random(co)
+    else:
+        cls = _balanced_start(co, seed)
+    cls = _repair(co, cls)
+    if method == "balanced":
+        limit = max_iter if max_iter is not None else 40 * co.N + 4 * co.n
+        _balance_counts(co, cls, limit)
+        _balance_scores(co, cls, limit)
+    assert co.violations(cls) == 0
+    # class numbers by lottery
+    number = np.empty(co.N, dtype=np.int64)
+    number[_seed_int_perm(seed, "class", co.N)] = np.arange(1, co.N + 1)
+    cls = number[cls] - 1
+    classes = [int(c) + 1 for c in cls]
+    data = _out_bytes(co.ids, classes)
+    return PlacementResult(
+        student_ids=list(co.ids),
+        classes=classes,
+        n_classes=co.N,
+        method=method,
+        seed=seed,
+        table=_table(co, cls),
+        summary=_summary(co, cls, data),
+    )
+
+
+def draw_teams(team_ids: Sequence[str], n_classes: int, seed: str) -> dict[int, str]:
+    """Teacher teams drawn to classes by the public lottery: class k gets the team whose
+    lottery key sha256(f"{seed}:{team_id}") ranks k-th (ascending).
+
+    >>> sorted(draw_teams(["a", "b"], 2, "s").values())
+    ['a', 'b']
+    """
+    if len(team_ids) != n_classes:
+        raise InputError(
+            None, None, "team", f"{len(team_ids)} teams for {n_classes} classes: need one each"
+        )
+    if len(set(team_ids)) != len(team_ids):
+        raise InputError(None, None, "team", "a team is listed twice")
+    keys = lottery_keys(seed, list(team_ids))
+    order = sorted(range(len(team_ids)), key=keys.__getitem__)
+    return {k + 1: team_ids[i] for k, i in enumerate(order)}
+
+
+# --------------------------------------------------------------------------- the optimum
+
+
+def score_bound(
+    students: Sequence[PlacementStudent],
+    n_classes: int,
+    *,
+    gender_spread: int = 1,
+    needs_spread: int = 1,
+    extra_spread: int | None = 1,
+    time_limit_s: float = 30.0,
+    scale: int = 1000,
+) -> tuple[float, bool]:
+    """The least possible largest |class mean − cohort mean| under the hard rules and with
+    girls, boys, needs and extra-attribute counts per class within the given spreads (CP-SAT,
+    for small cohorts; `extra_spread=None` leaves the extra attributes free). Scores are taken to `1/scale` (exact for 3 decimals). Returns (value, optimal):
+    `optimal` is False when the time limit cut the search (the value is then an upper bound on
+    the optimum, not a bound below it)."""
+    from ortools.sat.python import cp_model
+
+    co = _Cohort(students, n_classes, "bound")
+    n, k, q = co.n, co.N, co.q
+    s = [round(float(v) * scale) for v in co.score]
+    total = sum(s)
+    m = cp_model.CpModel()
+    x = [[m.new_bool_var(f"x{i}_{c}") for c in range(k)] for i in range(n)]
+    for i in range(n):
+        m.add_exactly_one(x[i])
+    for u in co.units:
+        for i in u[1:]:
+            for c in range(k):
+                m.add(x[int(i)][c] == x[int(u[0])][c])
+    big = [m.new_bool_var(f"big{c}") for c in range(k)]
+    m.add(sum(big) == co.r)
+    for c in range(k):
+        m.add(sum(x[i][c] for i in range(n)) == q + big[c])
+    for label in range(co.n_labels):
+        members = np.flatnonzero(co.lab == label)
+        for c in range(k):
+            m.add_at_most_one(x[int(i)][c] for i in members)
+    limits = [(co.female, gender_spread), (1 - co.female, gender_spread), (co.needs, needs_spread)]
+    if extra_spread is not None:
+        limits += [(co.X[:, 3 + j], extra_spread) for j in range(len(co.extra_names))]
+    for col, spread in limits:
+        lo = m.new_int_var(0, n, "lo")
+        for c in range(k):
+            cnt = sum(x[i][c] for i in range(n) if col[i])
+            m.add(cnt >= lo)
+            m.add(cnt <= lo + spread)
+    # A_c = n·sum_c − size_c·total; |A_c| / (n·size_c) is the class's deviation (scaled).
+    bound = n * sum(abs(v) for v in s) + (q + 1) * abs(total)
+    zs = m.new_int_var(0, bound, "zs")
+    zb = m.new_int_var(0, bound, "zb")
+    for c in range(k):
+        a = m.new_int_var(-bound, bound, f"a{c}")
+        m.add(a == n * sum(s[i] * x[i][c] for i in range(n)) - (q + big[c]) * total)
+        m.add(a <= zs).only_enforce_if(big[c].negated())
+        m.add(-a <= zs).only_enforce_if(big[c].negated())
+        m.add(a <= zb).only_enforce_if(big[c])
+        m.add(-a <= zb).only_enforce_if(big[c])
+    w = m.new_int_var(0, bound * (q + 1), "w")
+    m.add(w >= zs * (q + 1))
+    m.add(w >= zb * q)
+    m.minimize(w)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_time_in_seconds = time_limit_s
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise InputError(None, None, "classes", "no placement within the given spreads")
+    value = solver.value(w) / (n * q * (q + 1) * scale)
+    return value, status == cp_model.OPTIMAL

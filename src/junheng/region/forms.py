@@ -1,0 +1,33 @@
+"""Region forms: the import upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+KIND_LABELS = {"schools": _("学校"), "teachers": _("教师"), "students": _("学生")}
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("导入内容"))
+    file = forms.FileField(
+        label=_("文件（.xlsx 或 .csv）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    dry_run = forms.BooleanField(
+        label=_("仅预检，不保存"), required=False,
+        help_text=_("检查每一行并显示将新增和更新的数量，数据库不作任何改动。"),
+    )
+
+    def __init__(self, *args: Any, kinds: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, KIND_LABELS[k]) for k in kinds]
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("文件过大（最多 50 MB）"))
+        return f

@@ -13,8 +13,16 @@ from junheng.accounts.models import AuditLog
 from junheng.region import actions
 from junheng.region.models import School, SchoolClass, Student, Teacher
 
-STUDENT_HEADER = ["学生编码 (code)", "姓名 (name)", "性别 (gender)", "出生日期 (birth_date)",
-                  "学校代码 (school)", "年级 (grade)", "班号 (class)", "随迁子女 (migrant)"]
+STUDENT_HEADER = [
+    "学生编码 (code)",
+    "姓名 (name)",
+    "性别 (gender)",
+    "出生日期 (birth_date)",
+    "学校代码 (school)",
+    "年级 (grade)",
+    "班号 (class)",
+    "随迁子女 (migrant)",
+]
 
 
 def xlsx(rows, title="students", extra_sheets=()):
@@ -40,7 +48,7 @@ def csv_bytes(rows, encoding="utf-8"):
 
 def good_students():
     return [
-        STUDENT_HEADER,
+        list(STUDENT_HEADER),
         ["P1001", "赵一", "M", "2018-03-02", "S01", 2, 1, "否"],
         ["P1002", "钱二", "女", "2018/7/9", "S01", 2, 1, "是"],
         ["P1003", "孙三", "F", None, "S02", 8, 2, ""],
@@ -52,8 +60,9 @@ def errors_of(report):
 
 
 def test_good_student_file_creates_rows_and_classes(users):
-    report = actions.import_rows("students", xlsx(good_students()), filename="s.xlsx",
-                                 by=users["bureau"])
+    report = actions.import_rows(
+        "students", xlsx(good_students()), filename="s.xlsx", by=users["bureau"]
+    )
     assert report.ok, errors_of(report)
     assert (report.created, report.updated, report.unchanged, report.saved) == (3, 0, 0, True)
     s = Student.objects.get(code="P1002")
@@ -130,7 +139,8 @@ def test_every_bad_row_is_reported_not_just_the_first(users):
     rows[3][4] = "S77"
     report = actions.import_rows("students", xlsx(rows), filename="s.xlsx", by=users["bureau"])
     assert [(e.row, e.column) for e in report.errors] == [
-        (2, "年级 (grade)"), (4, "学校代码 (school)")
+        (2, "年级 (grade)"),
+        (4, "学校代码 (school)"),
     ]
 
 
@@ -161,7 +171,7 @@ def test_file_level_problems_are_one_clear_error(users, data, filename, reason_p
 
 
 def test_missing_required_column_names_the_column(users):
-    rows = [[h for h in r] for r in good_students()]
+    rows = good_students()
     for r in rows:
         del r[2]  # no gender column
     report = actions.import_rows("students", csv_bytes(rows), filename="s.csv", by=users["bureau"])
@@ -182,21 +192,31 @@ def test_the_data_sheet_is_found_when_it_is_not_the_first(users):
 
 
 def test_teachers_file_given_to_the_student_importer_is_missing_columns(users):
-    rows = [["教师编号", "姓名", "学校代码", "任教学科", "学历", "年龄", "性别"],
-            ["T9", "王", "S01", "math", "bachelor", 30, "F"]]
+    rows = [
+        ["教师编号", "姓名", "学校代码", "任教学科", "学历", "年龄", "性别"],
+        ["T9", "王", "S01", "math", "bachelor", 30, "F"],
+    ]
     report = actions.import_rows("students", csv_bytes(rows), filename="t.csv", by=users["bureau"])
     assert {e.column for e in report.errors} == {"学生编码 (code)", "年级 (grade)"}
 
 
 def test_gbk_csv_from_chinese_excel_and_label_headers_are_accepted(users):
-    rows = [["教师编号", "姓名", "学校代码", "任教学科", "学历", "骨干等级", "年龄", "性别"],
-            ["T9001", "周老师", "S02", "体育", "本科", "县级", "41", "男"]]
-    report = actions.import_rows("teachers", csv_bytes(rows, "gbk"), filename="t.csv",
-                                 by=users["bureau"])
+    rows = [
+        ["教师编号", "姓名", "学校代码", "任教学科", "学历", "骨干等级", "年龄", "性别"],
+        ["T9001", "周老师", "S02", "体育", "本科", "县级", "41", "男"],
+    ]
+    report = actions.import_rows(
+        "teachers", csv_bytes(rows, "gbk"), filename="t.csv", by=users["bureau"]
+    )
     assert report.ok, errors_of(report)
     t = Teacher.objects.get(code="T9001")
     assert (t.subject, t.qualification, t.backbone_level, t.age, t.gender, t.section) == (
-        "pe", "bachelor", "county", 41, "M", "junior"  # section follows the junior school
+        "pe",
+        "bachelor",
+        "county",
+        41,
+        "M",
+        "junior",  # section follows the junior school
     )
 
 
@@ -210,7 +230,9 @@ def test_school_admin_may_import_only_its_own_school(users, region):
 def test_school_admin_cannot_take_over_another_schools_student_by_code(users, region):
     rows = [STUDENT_HEADER[:6], ["P0002", "陈小红", "F", "", "S01", 3]]  # P0002 is in school B
     report = actions.import_rows("students", csv_bytes(rows), filename="s.csv", by=users["school"])
-    assert errors_of(report) == [(2, "学生编码 (code)", "编码「P0002」已属于其他学校，不能在此导入")]
+    assert errors_of(report) == [
+        (2, "学生编码 (code)", "编码「P0002」已属于其他学校，不能在此导入")
+    ]
     assert Student.objects.get(code="P0002").school == region["school_b"]
 
 
@@ -230,15 +252,19 @@ def test_other_roles_may_not_import(users, key):
 def test_school_admin_may_not_import_schools(users):
     with pytest.raises(PermissionDenied):
         actions.template_file("schools", by=users["school"])
-    data = csv_bytes([["code", "name", "level", "urban_rural"], ["S09", "新校", "primary", "urban"]])
+    data = csv_bytes(
+        [["code", "name", "level", "urban_rural"], ["S09", "新校", "primary", "urban"]]
+    )
     with pytest.raises(PermissionDenied):
         actions.import_rows("schools", data, filename="s.csv", by=users["school"])
 
 
 def test_school_import_creates_and_updates_with_the_only_county(users, region):
-    rows = [["学校代码", "学校名称", "学段", "城乡类别", "体育运动场馆面积m2", "教学点"],
-            ["S09", "新港小学", "小学", "镇区", "5,000", "否"],
-            ["S01", "城关小学", "primary", "urban", 15000, ""]]
+    rows = [
+        ["学校代码", "学校名称", "学段", "城乡类别", "体育运动场馆面积m2", "教学点"],
+        ["S09", "新港小学", "小学", "镇区", "5,000", "否"],
+        ["S01", "城关小学", "primary", "urban", 15000, ""],
+    ]
     report = actions.import_rows("schools", csv_bytes(rows), filename="s.csv", by=users["bureau"])
     assert report.ok, errors_of(report)
     assert (report.created, report.updated) == (1, 1)
@@ -249,8 +275,9 @@ def test_school_import_creates_and_updates_with_the_only_county(users, region):
 
 
 def test_dry_run_previews_counts_and_saves_nothing(users):
-    report = actions.import_rows("students", xlsx(good_students()), filename="s.xlsx",
-                                 by=users["bureau"], dry_run=True)
+    report = actions.import_rows(
+        "students", xlsx(good_students()), filename="s.xlsx", by=users["bureau"], dry_run=True
+    )
     assert report.ok and report.created == 3 and not report.saved
     assert not Student.objects.filter(code__startswith="P100").exists()
 
@@ -262,6 +289,7 @@ def test_every_import_is_audited_including_refused_ones(users):
     actions.import_rows("students", xlsx(good_students()), filename="ok.xlsx", by=users["bureau"])
     logs = list(AuditLog.objects.filter(action="import_students").order_by("at", "pk"))
     assert [(a.detail["file"], a.detail["saved"], a.detail["errors"]) for a in logs] == [
-        ("bad.xlsx", False, 1), ("ok.xlsx", True, 0)
+        ("bad.xlsx", False, 1),
+        ("ok.xlsx", True, 0),
     ]
     assert all(a.actor == users["bureau"] for a in logs)

@@ -95,17 +95,22 @@ def _status_label(status: str) -> str:
 # --------------------------------------------------------------------------- vetting
 
 
+def _check_transition(provider: Provider, to: str) -> None:
+    if (provider.status, to) not in TRANSITIONS:
+        raise TransitionError(
+            _("不能从“%(a)s”直接变为“%(b)s”。")
+            % {"a": _status_label(provider.status), "b": _status_label(to)}
+        )
+
+
 def _move_provider(
     provider: Provider, to: str, *, by: User | None, reason: str = "",
     until: dt.date | None = None,
 ) -> Provider:
     with transaction.atomic():
         p = Provider.objects.select_for_update().get(pk=provider.pk)
+        _check_transition(p, to)
         key = (p.status, to)
-        if key not in TRANSITIONS:
-            raise TransitionError(
-                _("不能从“%(a)s”直接变为“%(b)s”。") % {"a": _status_label(p.status), "b": _status_label(to)}
-            )
         reason = (reason or "").strip()
         if TRANSITIONS[key] and not reason:
             raise ReasonRequired(_("“%(b)s”必须填写理由。") % {"b": _status_label(to)})
@@ -141,15 +146,15 @@ def _check_application_complete(provider: Provider) -> None:
 
 def do_submit_provider(provider: Provider, *, by: User) -> Provider:
     """draft -> submitted: the application goes to the bureau (licence and instructor needed)."""
-    if provider.status == ProviderStatus.DRAFT:
-        _check_application_complete(provider)
+    _check_transition(provider, ProviderStatus.SUBMITTED)
+    _check_application_complete(provider)
     return _move_provider(provider, ProviderStatus.SUBMITTED, by=by)
 
 
 def do_resubmit_provider(provider: Provider, *, by: User, note: str = "") -> Provider:
     """info_requested / expired -> resubmitted, after the provider added what was asked."""
-    if provider.status in (ProviderStatus.INFO_REQUESTED, ProviderStatus.EXPIRED):
-        _check_application_complete(provider)
+    _check_transition(provider, ProviderStatus.RESUBMITTED)
+    _check_application_complete(provider)
     return _move_provider(provider, ProviderStatus.RESUBMITTED, by=by, reason=note)
 
 
@@ -157,6 +162,7 @@ def do_approve_provider(
     provider: Provider, *, by: User, until: dt.date, note: str = ""
 ) -> Provider:
     """submitted / resubmitted -> approved: on the white list until `until` (inclusive)."""
+    _check_transition(provider, ProviderStatus.APPROVED)
     if until is None or until <= timezone.localdate():
         raise ActionError(_("白名单有效期必须晚于今天。"))
     return _move_provider(provider, ProviderStatus.APPROVED, by=by, reason=note, until=until)
@@ -178,6 +184,8 @@ def do_reinstate_provider(
     provider: Provider, *, by: User, note: str = "", until: dt.date | None = None
 ) -> Provider:
     """suspended -> approved; the white-list date must still lie ahead (or a new one is given)."""
+    if provider.status != ProviderStatus.SUSPENDED:
+        raise TransitionError(_("只有暂停中的机构可以恢复。"))
     end = until or provider.whitelist_until
     if end is None or end <= timezone.localdate():
         raise ActionError(_("白名单有效期已过，请给出新的有效期或让机构重新申请。"))
@@ -371,9 +379,11 @@ def check_can_offer(
     check (无犯罪记录证明).
     """
     on = on or timezone.localdate()
+    # Fresh rows: a white list or a certificate may have changed since the caller loaded them.
+    course = Course.objects.select_related("provider", "instructor").get(pk=course.pk)
     if course.status != CourseStatus.APPROVED:
         raise OfferingBlocked(_("课程“%(c)s”尚未通过审核。") % {"c": course.title})
-    if course.provider_id is None:
+    if course.provider is None:
         return
     p = course.provider
     if not p.is_whitelisted(on):
@@ -389,6 +399,7 @@ def check_can_offer(
         return
     candidates: list[Instructor]
     if instructor is not None:
+        instructor = Instructor.objects.get(pk=instructor.pk)
         if instructor.provider_id != p.pk:
             raise OfferingBlocked(_("授课人员不属于该机构。"))
         candidates = [instructor]

@@ -19,11 +19,11 @@ import re
 # Academic subjects taught as school subjects (学科) and tutoring practices (培训方式).
 SUBJECT_TERMS: tuple[str, ...] = (
     "语文", "数学", "英语", "物理", "化学", "生物学科", "历史学科", "地理学科", "道德与法治",
-    "奥数", "奥林匹克数学", "作文", "阅读理解", "新概念英语", "小升初", "中考", "高考",
+    "奥数", "奥林匹克数学", "作文", "阅读理解", "新概念英语", "小升初", "中考冲刺",
 )
 PRACTICE_TERMS: tuple[str, ...] = (
     "同步辅导", "学科辅导", "课业辅导", "作业辅导", "培优", "补习", "补课", "提分", "刷题",
-    "应试", "家教", "一对一辅导", "预习", "复习", "衔接班", "超前学习",
+    "应试", "考试辅导", "家教", "一对一辅导", "预习", "复习", "衔接班", "超前学习",
 )
 # English: subject + tutoring word, and the tutoring words themselves.
 ENGLISH_PATTERN = re.compile(

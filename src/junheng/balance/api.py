@@ -1,5 +1,97 @@
-"""JSON API of this capability (django-ninja router)."""
+"""Balance monitor JSON API (django-ninja): the county result and one school's indicators.
 
-from ninja import Router
+Scoped as the pages are: the county result is the bureau's; a school's indicators are the
+bureau's and that school's admin's (another school is 404).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from junheng.balance.access import access_county, access_school_balance
+from junheng.balance.adapters import county_evaluation
+from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
 
 router = Router(tags=["balance"])
+
+
+class SchoolPartOut(Schema):
+    school_id: int
+    code: str
+    name: str
+    level: str
+    urban_rural: str
+    students: int
+    indicators: dict[str, float]
+    thresholds: dict[str, float]
+    meets: dict[str, bool]
+    met: int
+    passes: bool
+
+
+class CountyOut(Schema):
+    verdict: str
+    cv_ok: bool
+    cv: dict[str, dict[str, float]]
+    cv_limits: dict[str, float]
+    schools: int
+    schools_passing: int
+    excluded: list[str]
+    parts: list[SchoolPartOut]
+
+
+def _parts(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    out = []
+    for r in rows:
+        values = r["values"]
+        level = str(r["level"])
+        out.append(
+            {
+                "school_id": r["pk"],
+                "code": r["code"],
+                "name": r["name"],
+                "level": level,
+                "urban_rural": r["urban_rural"],
+                "students": r["students"],
+                "indicators": dict(zip(INDICATORS, values, strict=True)),  # type: ignore[call-overload]
+                "thresholds": dict(zip(INDICATORS, THRESHOLDS[level], strict=True)),
+                "meets": {c["indicator"]: c["meets"] for c in r["cells"]},  # type: ignore[attr-defined]
+                "met": r["met"],
+                "passes": r["passes"],
+            }
+        )
+    return out
+
+
+def _guard(fn: object, *args: object) -> object:
+    try:
+        return fn(*args)  # type: ignore[operator]
+    except PermissionDenied as exc:
+        raise HttpError(403, "forbidden") from exc
+
+
+@router.get("/county", response=CountyOut)
+def county(request: HttpRequest) -> dict[str, object]:
+    _guard(access_county, request.user)
+    ev = county_evaluation()
+    r = ev.result
+    return {
+        "verdict": ev.verdict,
+        "cv_ok": bool(r and r.cv_ok),
+        "cv": r.cv if r else {},
+        "cv_limits": CV_LIMITS,
+        "schools": len(ev.schools),
+        "schools_passing": r.schools_passing if r else 0,
+        "excluded": r.excluded if r else [],
+        "parts": _parts(ev.table()),
+    }
+
+
+@router.get("/schools/{school_id}", response=list[SchoolPartOut])
+def school(request: HttpRequest, school_id: int) -> list[dict[str, object]]:
+    obj = _guard(access_school_balance, request.user, school_id)
+    ev = county_evaluation()
+    return _parts([r for r in ev.table() if r["code"] == obj.code])  # type: ignore[attr-defined]

@@ -27,7 +27,9 @@ def summary(region: Region, hashes: dict[str, str], seconds: float) -> dict[str,
         "profile": region.profile,
         "seed": region.seed,
         "schools": len(s),
-        "schools_by_class": {u: int((s.urban_rural == u).sum()) for u in ("urban", "town", "rural")},
+        "schools_by_class": {
+            u: int((s.urban_rural == u).sum()) for u in ("urban", "town", "rural")
+        },
         "students": len(region.students),
         "teachers": len(region.teachers),
         "providers": len(region.providers),

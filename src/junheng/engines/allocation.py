@@ -26,10 +26,12 @@ Methods:
   any amount may flow. Slots partition the offerings, so the slot rule is the capacity 1 of a
   student-slot node and the whole problem stays a network flow: its LP is integral, no MILP
   is needed. Ties are broken towards the service order: each seat of the student at service
-  position p (0-based, of n) also earns (n − p), scaled below one unit of welfare, so among
-  welfare-maximal assignments the one that favours earlier students is chosen. (When the
-  scaled costs would overflow OR-Tools' 64-bit cost range, about 10^5 students and more, the
-  tie-break is left out and OR-Tools' deterministic arc order decides.)
+  position p (0-based, of n) also earns weight × (n − p), scaled below one unit of welfare,
+  so among welfare-maximal assignments the one giving better ranks to earlier students is
+  chosen. (When the scaled costs would overflow OR-Tools' 64-bit cost range, from a few
+  hundred thousand students, the tie-break is left out.) The network is built in a canonical order (students
+  and offerings in text order of their ids), so the solver's own choice among remaining
+  ties does not depend on the order of the input rows either.
 
 Readings of the points the contract leaves open (the simplest ones):
 
@@ -112,8 +114,9 @@ class Sources:
 
 @dataclass
 class Problem:
-    """Validated input as arrays. Students are indexed in text order of their ids; a student's
-    choices are the slice indptr[s]:indptr[s+1] of the choice arrays, sorted by rank."""
+    """Validated input as arrays, in a canonical order: students and offerings are indexed in
+    text order of their ids; a student's choices are the slice indptr[s]:indptr[s+1] of the
+    choice arrays, sorted by rank; slots are codes (a missing slot gets a code of its own)."""
 
     offering_ids: list[str]
     capacity: IntArray
@@ -217,17 +220,6 @@ def build_problem(
         raise InputError(
             src.offerings, _row(neg[0]), "capacity", f"must be ≥ 0, got {int(cap[neg[0]])}"
         )
-    # A missing slot is a slot of its own: codes ≥ the number of named slots.
-    if slots is None:
-        slot = np.arange(n_off, dtype=np.int64)
-    else:
-        slot_text = pd.Series(slots, dtype=object).fillna("").astype(str).str.strip()
-        named = (slot_text != "").to_numpy()
-        codes, _uniques = pd.factorize(slot_text.where(named, None))
-        slot = codes.astype(np.int64)
-        n_named = int(slot.max()) + 1 if named.any() else 0
-        slot[~named] = n_named + np.arange(int((~named).sum()), dtype=np.int64)
-
     c_students = _text(choice_students)
     c_offerings = _text(choice_offerings)
     c_ranks = np.asarray(choice_ranks, dtype=np.int64).reshape(-1)
@@ -247,7 +239,9 @@ def build_problem(
     unknown = np.flatnonzero(c_off < 0)
     if unknown.size:
         i = unknown[0]
-        raise InputError(src.choices, _row(i), "offering_id", f"unknown offering {c_offerings[i]!r}")
+        raise InputError(
+            src.choices, _row(i), "offering_id", f"unknown offering {c_offerings[i]!r}"
+        )
     empty_p = np.flatnonzero(p_students == "")
     if empty_p.size:
         raise InputError(src.students, _row(empty_p[0]), "student_id", "empty value")
@@ -288,6 +282,24 @@ def build_problem(
         )
     priority = np.zeros(n, dtype=np.int64)
     priority[p_stu] = p_values
+    # Canonical form: offerings in text order of their ids, so nothing downstream (the flow
+    # solver's arc order included) depends on the order of the input rows.
+    off_perm = np.argsort(off_ids, kind="stable")
+    off_new = np.empty(n_off, dtype=np.int64)
+    off_new[off_perm] = np.arange(n_off, dtype=np.int64)
+    off_ids, cap = off_ids[off_perm], cap[off_perm]
+    c_off = off_new[c_off]
+    # A missing slot is a slot of its own: codes after the named slots (in text order).
+    if slots is None:
+        slot = np.arange(n_off, dtype=np.int64)
+    else:
+        slot_text = pd.Series(slots, dtype=object).fillna("").astype(str).str.strip()
+        slot_text = slot_text.iloc[off_perm].reset_index(drop=True)
+        named = (slot_text != "").to_numpy()
+        codes_, _ = pd.factorize(slot_text.where(named, None), sort=True)
+        slot = np.asarray(codes_, dtype=np.int64)
+        n_named = int(slot.max()) + 1 if named.any() else 0
+        slot[~named] = n_named + np.arange(int((~named).sum()), dtype=np.int64)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(c_stu, minlength=n), out=indptr[1:])
     return Problem(
@@ -309,7 +321,10 @@ def check_parameters(max_courses: int, method: str | None) -> str:
     chosen = method or ("da" if max_courses == 1 else "draft")
     if chosen not in METHODS:
         raise InputError(
-            None, None, "--method", f"unknown method {chosen!r} (expected one of {', '.join(METHODS)})"
+            None,
+            None,
+            "--method",
+            f"unknown method {chosen!r} (expected one of {', '.join(METHODS)})",
         )
     if chosen == "da" and max_courses != 1:
         raise InputError(None, None, "--method", f"da needs --max-courses 1, got {max_courses}")
@@ -401,9 +416,10 @@ def _max_welfare(problem: Problem, position: IntArray, k: int) -> BoolArray:
             choice_tail = choice_tail.copy()
             choice_tail[idx] = node_of_group[group[shared]]
     n_nodes = next_node
-    bonus = (n - position[cs]).astype(np.int64)
-    bound = k * n * (n + 1) // 2 + 1
-    if (problem.longest * bound + n) * (n_nodes + 1) >= 2**62:
+    longest = problem.longest
+    bonus = weight * (n - position[cs])
+    bound = k * longest * n * (n + 1) // 2 + 1
+    if longest * (bound + n) * (n_nodes + 1) >= 2**62:
         scale, bonus = 1, np.zeros(m, dtype=np.int64)
     else:
         scale = bound
@@ -514,11 +530,8 @@ class AllocationResult:
         j = np.flatnonzero(on)
         offs = p.choice_offering[j]
         studs = cs[j]
-        off_text_rank = np.empty(len(p.offering_ids), dtype=np.int64)
-        off_text_rank[np.argsort(np.asarray(p.offering_ids, dtype=object), kind="stable")] = (
-            np.arange(len(p.offering_ids))
-        )
-        order = np.lexsort((self.position[studs], off_text_rank[offs]))
+        # Offerings are indexed in text order of their ids (see build_problem).
+        order = np.lexsort((self.position[studs], offs))
         offs, studs = offs[order], studs[order]
         starts = np.ones(offs.size, dtype=bool)
         starts[1:] = offs[1:] != offs[:-1]

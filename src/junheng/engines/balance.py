@@ -26,6 +26,9 @@ inputs exactly at a threshold (42 teachers for 1,000 students) meet it despite b
 Teaching points (教学点, `teaching_point` = 1) with fewer than 50 students are outside the
 indicators: they are left out of the per-school output, of the counts and of the CVs.
 
+Output order: rows sorted by level then school_id, both as text (so "junior" rows come before
+"primary" rows, as any spreadsheet sort of those two columns gives).
+
 Published number formats (stable, so that result hashes can be compared): the output CSV writes
 the indicators with 4 decimals (`%.4f`); the summary's CVs are rounded to 4 decimals, and
 `cv_ok` is judged on those published values (what is printed is what is judged).
@@ -132,7 +135,7 @@ class SchoolIndicators:
 
 @dataclass(frozen=True)
 class BalanceResult:
-    schools: list[SchoolIndicators]  # sorted by level then school_id
+    schools: list[SchoolIndicators]  # sorted by level then school_id, as text
     cv: dict[str, dict[str, float]]  # level -> indicator -> CV (4 decimals), levels present
     cv_ok: bool
     verdict: str  # "pass" | "fail"
@@ -165,21 +168,31 @@ def _csv(s: str) -> str:
     return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n\r') else s
 
 
-def _check(schools: Sequence[BalanceSchool]) -> None:
+def _arrays(
+    schools: Sequence[BalanceSchool],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(students, totals) as arrays, every row checked; rows are numbered as in a file (2…)."""
     seen: set[tuple[str, str]] = set()
     for i, s in enumerate(schools):
-        row = i + 2
         if s.level not in LEVELS:
-            raise InputError(None, row, "level", f"unknown level {s.level!r} (primary or junior)")
-        if s.students <= 0:
-            raise InputError(None, row, "students", f"must be ≥ 1, got {s.students}")
-        for name, v in zip(TOTALS, s.totals(), strict=True):
-            if not math.isfinite(v) or v < 0:
-                raise InputError(None, row, name, f"must be a number ≥ 0, got {v!r}")
+            raise InputError(None, i + 2, "level", f"unknown level {s.level!r} (primary or junior)")
         key = (s.school_id, s.level)
         if key in seen:
-            raise InputError(None, row, "level", f"duplicate school {s.school_id!r} {s.level}")
+            raise InputError(None, i + 2, "level", f"duplicate school {s.school_id!r} {s.level}")
         seen.add(key)
+    students = np.array([s.students for s in schools], dtype=np.float64)
+    totals = np.column_stack(
+        [np.array([getattr(s, name) for s in schools], dtype=np.float64) for name in TOTALS]
+    ).reshape(len(schools), len(TOTALS))
+    bad = np.flatnonzero(students <= 0)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(None, i + 2, "students", f"must be ≥ 1, got {schools[i].students}")
+    bad_cells = ~np.isfinite(totals) | (totals < 0)
+    if bad_cells.any():
+        i, j = (int(v) for v in np.argwhere(bad_cells)[0])
+        raise InputError(None, i + 2, TOTALS[j], f"must be a number ≥ 0, got {totals[i, j]!r}")
+    return students, totals
 
 
 def indicator_matrix(
@@ -203,22 +216,22 @@ def _meets(
 
 def evaluate(schools: Sequence[BalanceSchool]) -> BalanceResult:
     """Indicators, met counts, pass flags, CVs and the verdict for a set of schools."""
-    _check(schools)
-    keep = [
-        s for s in schools if not (s.teaching_point and s.students < TEACHING_POINT_MIN_STUDENTS)
-    ]
-    excluded = sorted(
-        s.school_id
-        for s in schools
-        if s.teaching_point and s.students < TEACHING_POINT_MIN_STUDENTS
-    )
-    if not keep:
+    all_students, all_totals = _arrays(schools)
+    tp = np.array([s.teaching_point for s in schools], dtype=bool)
+    out_mask = tp & (all_students < TEACHING_POINT_MIN_STUDENTS)
+    excluded = sorted(schools[int(i)].school_id for i in np.flatnonzero(out_mask))
+    idx = [int(i) for i in np.flatnonzero(~out_mask)]
+    if not idx:
         raise InputError(None, None, "students", "no school left to evaluate")
-    keep.sort(key=lambda s: (LEVELS.index(s.level), s.school_id))
-    students = np.array([s.students for s in keep], dtype=np.float64)
-    totals = np.array([s.totals() for s in keep], dtype=np.float64).reshape(len(keep), 7)
+    idx.sort(key=lambda i: (schools[i].level, schools[i].school_id))  # text: junior first
+    keep = [schools[i] for i in idx]
+    students, totals = all_students[idx], all_totals[idx]
     levels = np.array([s.level for s in keep])
-    thr = np.array([THRESHOLDS[lv] for lv in levels], dtype=np.float64)
+    thr = np.where(
+        (levels == "primary")[:, None],
+        np.array(THRESHOLDS["primary"])[None, :],
+        np.array(THRESHOLDS["junior"])[None, :],
+    )
     values = indicator_matrix(students, totals)
     full = _meets(students, totals, thr, 1.0)
     partial = _meets(students, totals, thr, PARTIAL_SHARE)
@@ -236,15 +249,17 @@ def evaluate(schools: Sequence[BalanceSchool]) -> BalanceResult:
             value = round(weighted_cv(values[mask, j], students[mask]), 4)
             cv[level][ind] = value
             cv_ok = cv_ok and value <= CV_LIMITS[level]
+    value_rows, meet_rows = values.tolist(), full.tolist()
+    met_list, pass_list = met.tolist(), passes.tolist()
     rows = [
         SchoolIndicators(
             school_id=s.school_id,
             level=s.level,
             students=s.students,
-            values=tuple(float(v) for v in values[i]),
-            meets=tuple(bool(b) for b in full[i]),
-            met=int(met[i]),
-            passes=bool(passes[i]),
+            values=tuple(value_rows[i]),
+            meets=tuple(meet_rows[i]),
+            met=met_list[i],
+            passes=pass_list[i],
         )
         for i, s in enumerate(keep)
     ]
@@ -318,7 +333,7 @@ def gaps(result: BalanceResult, unit_costs: Mapping[str, float] | None = None) -
             a / max(thr[j] * school.students / SCALE[j], 1e-12) for j, a in enumerate(adds)
         )
         out.append(SchoolGap(s.school_id, s.level, s.met, additions, partial, effort))
-    out.sort(key=lambda g: (-g.effort, LEVELS.index(g.level), g.school_id))
+    out.sort(key=lambda g: (-g.effort, g.level, g.school_id))
     return out
 
 

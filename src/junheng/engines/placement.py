@@ -34,13 +34,18 @@ a reason; same students and seed give byte-identical output. `score_bound` compu
 the best possible largest class-mean deviation under the same rules and the same gender/needs
 spreads (small cohorts), so the local search's gap to the optimum can be reported.
 
+Formats: `score_max_dev` in the summary is rounded to 6 decimals; the optional balance table
+(`PlacementResult.table_bytes`) writes mean scores with 4. `place_all` runs many schools'
+cohorts (a whole grade of a city) over worker processes with a progress callback, and
+`draw_teams` draws teacher teams to classes with the same public lottery.
+
 Lottery keys: CONTRACTS.md "The public lottery" (`junheng.engines.lottery`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -550,33 +555,59 @@ def _lex_not_worse(per_level: IntArray) -> Any:
 
 def _balance_scores(co: _Cohort, cls: IntArray, max_iter: int) -> None:
     """Swap single students to pull every class mean to the cohort mean, never making the
-    gender/needs/extra counts worse (lexicographically, as in `_balance_counts`)."""
+    gender/needs/extra counts worse (lexicographically, as in `_balance_counts`).
+
+    Objective: the largest |class mean − cohort mean|, then the sum of squares. Each step takes
+    the best improving swap between the worst class and any other; when there is none, the
+    next-worst classes are tried (a swap lowering the sum of squares can open new moves)."""
     if not co.has_score or co.N < 2:
         return
-    cnt = co.counts(cls)
-    lc = co.label_counts(cls)
-    sizes = np.bincount(cls, minlength=co.N).astype(np.float64)
-    mu = float(co.score.mean())
-    dsum = np.bincount(cls, weights=co.score, minlength=co.N) - sizes * mu
-    movable = np.flatnonzero(co.movable)
-    eps = 1e-12 * max(1.0, abs(mu))
+    state = _ScoreState(co, cls)
     for _ in range(max_iter):
+        adev = np.abs(state.dsum / state.sizes)
+        if float(adev.max()) <= state.eps:
+            return
+        for c in np.argsort(-adev, kind="stable"):
+            if state.step(int(c)):
+                break
+        else:
+            return
+
+
+class _ScoreState:
+    def __init__(self, co: _Cohort, cls: IntArray) -> None:
+        self.co, self.cls = co, cls
+        self.cnt = co.counts(cls)
+        self.lc = co.label_counts(cls)
+        self.sizes = np.bincount(cls, minlength=co.N).astype(np.float64)
+        mu = float(co.score.mean())
+        self.dsum = np.bincount(cls, weights=co.score, minlength=co.N) - self.sizes * mu
+        self.movable = np.flatnonzero(co.movable)
+        self.eps = 1e-12 * max(1.0, abs(mu))
+
+    def step(self, c: int) -> bool:
+        """Make the best improving swap between class c and another; False if none."""
+        co, cls, movable, dsum, sizes, eps = (
+            self.co,
+            self.cls,
+            self.movable,
+            self.dsum,
+            self.sizes,
+            self.eps,
+        )
         dev = dsum / sizes
         adev = np.abs(dev)
         cur_max = float(adev.max())
         cur_ss = float((dev * dev).sum())
-        if cur_max <= eps:
-            return
-        c = int(np.argmax(adev))
         xs_all = movable[cls[movable] == c]
         ys_all = movable[cls[movable] != c]
         if xs_all.size == 0 or ys_all.size == 0:
-            return
+            return False
         # only pairs that move the class mean the right way: sign(ds) == sign(dev[c])
         want = co.score[xs_all][:, None] - co.score[ys_all][None, :]
         xi, yi = np.nonzero(want * dev[c] > 0)
         if xi.size == 0:
-            return
+            return False
         xs, ys = xs_all[xi], ys_all[yi]
         q = cls[ys]
         ds = co.score[xs] - co.score[ys]
@@ -584,7 +615,7 @@ def _balance_scores(co: _Cohort, cls: IntArray, max_iter: int) -> None:
         new_q = (dsum[q] + ds) / sizes[q]
         # the largest |dev| among classes other than c and q: the first of the top three
         first = np.full(xs.size, -1.0)
-        for t in np.argsort(-adev)[:3]:
+        for t in np.argsort(-adev, kind="stable")[:3]:
             if t != c:
                 first = np.where((first < 0) & (q != t), adev[t], first)
         other = np.maximum(first, 0.0)
@@ -593,23 +624,24 @@ def _balance_scores(co: _Cohort, cls: IntArray, max_iter: int) -> None:
         better = (new_max < cur_max - eps) | ((new_max <= cur_max + eps) & (new_ss < cur_ss - eps))
         idx = np.flatnonzero(better)
         if idx.size == 0:
-            return
+            return False
         xs, ys, q = xs[idx], ys[idx], q[idx]
         d = co.X[ys] - co.X[xs]  # change of class c's counts (q gets -d)
-        delta_attr = 2 * d * (cnt[c] - cnt[q]) + 2 * d * d
+        delta_attr = 2 * d * (self.cnt[c] - self.cnt[q]) + 2 * d * d
         per_level = np.column_stack([delta_attr[:, cols].sum(axis=1) for cols in co.levels])
-        ok = _lex_not_worse(per_level) & _apart_ok(co, cls, lc, xs, ys)
+        ok = _lex_not_worse(per_level) & _apart_ok(co, cls, self.lc, xs, ys)
         if not ok.any():
-            return
+            return False
         idx2 = np.flatnonzero(ok)
         order = np.lexsort((co.keyrank[ys[idx2]], new_ss[idx[idx2]], new_max[idx[idx2]]))
         best = int(idx2[order[0]])
         x, y, qb = int(xs[best]), int(ys[best]), int(q[best])
-        cnt[c] += co.X[y] - co.X[x]
-        cnt[qb] += co.X[x] - co.X[y]
+        self.cnt[c] += co.X[y] - co.X[x]
+        self.cnt[qb] += co.X[x] - co.X[y]
         dsum[c] -= co.score[x] - co.score[y]
         dsum[qb] += co.score[x] - co.score[y]
-        _swap(co, cls, lc, x, y)
+        _swap(co, cls, self.lc, x, y)
+        return True
 
 
 # --------------------------------------------------------------------------- results
@@ -696,6 +728,52 @@ def place(
         table=_table(co, cls),
         summary=_summary(co, cls, data),
     )
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """One school's (or grade's) cohort for `place_all`."""
+
+    key: str
+    students: Sequence[PlacementStudent]
+    n_classes: int
+    seed: str
+
+
+def _place_cohort(job: tuple[Cohort, str]) -> PlacementResult:
+    cohort, method = job
+    try:
+        return place(cohort.students, cohort.n_classes, cohort.seed, method)
+    except InputError as err:  # say which cohort
+        raise InputError(err.file, err.row, err.column, f"{cohort.key}: {err.reason}") from err
+
+
+def place_all(
+    cohorts: Sequence[Cohort],
+    method: str = "balanced",
+    *,
+    processes: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[PlacementResult]:
+    """Place many independent cohorts (every school of a grade), in order, optionally over
+    several worker processes; `progress(done, total)` is called as results come in."""
+    jobs = [(c, method) for c in cohorts]
+    out: list[PlacementResult] = []
+    if processes <= 1 or len(jobs) < 2:
+        for job in jobs:
+            out.append(_place_cohort(job))
+            if progress:
+                progress(len(out), len(jobs))
+        return out
+    import multiprocessing as mp
+
+    method_name = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    with mp.get_context(method_name).Pool(processes) as pool:
+        for result in pool.imap(_place_cohort, jobs, chunksize=4):
+            out.append(result)
+            if progress:
+                progress(len(out), len(jobs))
+    return out
 
 
 def draw_teams(team_ids: Sequence[str], n_classes: int, seed: str) -> dict[int, str]:

@@ -40,6 +40,8 @@ schools are served too (DESIGN.md, capability 3).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import time
 from collections import defaultdict
@@ -51,6 +53,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from ortools.sat.python import cp_model
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from junheng.engines.io import InputError, csv_bytes
@@ -59,7 +62,13 @@ from junheng.engines.stats import weighted_cv
 URBAN_RURAL = ("urban", "town", "rural")
 LEVELS = 10  # pieces of the concave utility (stage 2)
 KM_TOLERANCE = 1e-9
-TRAVEL_KM_PER_CATEGORY = 200.0
+VARIETY_WEIGHT = 2000  # one more category per school outweighs 200 section-km (in 0.1 km)
+WORKERS = 2
+WALL_FACTOR = 3.0  # wall-clock safety net over the deterministic time limit
+# candidate pairs kept per school / per school and category / per course (nearest first)
+PER_SCHOOL = 40
+PER_CATEGORY = 4
+PER_COURSE = 4
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -457,187 +466,354 @@ def _instance(
             raise InputError(
                 "locked", None, "sections", f"lock {cid}@{sid}: the course cannot run there at all"
             )
-    keep = ub > 0
+    keep = (ub > 0) & _nearest_pairs(pc, ps, ccat[pc], km, lb > 0)
     return _Instance(
         prov, crs, sch, tq, pc[keep], ps[keep], ub[keep], lb[keep], km[keep], cprov, cseats,
         cspw, ccat, len(cats), students, slots, weekly, rule.astype(np.int64),
     )
 
 
+def _group_rank(group: IntArray, km: FloatArray, tie: IntArray) -> IntArray:
+    """Rank of each pair by distance within its group (0 = nearest; ties by the other id)."""
+    order = np.lexsort((tie, km, group))
+    g = group[order]
+    starts = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+    first = np.repeat(starts, np.diff(np.r_[starts, g.size]))
+    rank = np.empty_like(group)
+    rank[order] = np.arange(g.size) - first
+    return rank
+
+
+def _nearest_pairs(
+    pc: IntArray, ps: IntArray, cat: IntArray, km: FloatArray, locked: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """The candidate pairs kept in the model (keeps city-scale models sparse).
+
+    A pair is kept when the course is among the school's PER_SCHOOL nearest courses, or among
+    its PER_CATEGORY nearest of that category, or the school is among the course's PER_COURSE
+    nearest schools, or the pair is locked. Remote schools keep every course within reach.
+    """
+    if pc.size == 0:
+        return np.zeros(0, dtype=bool)
+    ncat = int(cat.max()) + 1
+    keep = _group_rank(ps, km, pc) < PER_SCHOOL
+    keep |= _group_rank(ps * ncat + cat, km, pc) < PER_CATEGORY
+    keep |= _group_rank(pc, km, ps) < PER_COURSE
+    return keep | locked
+
+
+# --------------------------------------------------------------------------- incumbent
+
+
+def _lp_guide(inst: _Instance, seconds: float) -> tuple[FloatArray | None, dict[str, Any]]:
+    """LP relaxation (HiGHS) of stages 1 and 2: the floor's upper bound and fractional sections.
+
+    Continuous sections under provider and slot capacity; first the largest common floor t of
+    capped seats per 100, then with t fixed the concave utility. Returns the fractional
+    sections of the second LP (a guide for rounding) and the LP bound on the floor.
+    """
+    npairs, nsch = len(inst.pc), len(inst.schools)
+    pc, ps = inst.pc, inst.ps
+    spw = inst.cspw[pc].astype(np.float64)
+    per100 = 100.0 * inst.cseats[pc] / inst.students[ps]
+    target = float(inst.target)
+    nvar = npairs + 1 + nsch * LEVELS
+    t0, w0 = npairs, npairs + 1
+    ids = np.arange(npairs)
+    has = np.bincount(ps, minlength=nsch) > 0
+    blocks = [
+        sp.csr_matrix((spw, (inst.cprov[pc], ids)), shape=(len(inst.weekly), nvar)),
+        sp.csr_matrix((spw, (ps, ids)), shape=(nsch, nvar)),
+        sp.csr_matrix(
+            (np.r_[np.ones(nsch), -per100], (np.r_[np.arange(nsch), ps], np.r_[np.full(nsch, t0), ids])),
+            shape=(nsch, nvar),
+        ),
+        sp.csr_matrix(
+            (
+                np.r_[np.ones(nsch * LEVELS), -per100],
+                (np.r_[np.repeat(np.arange(nsch), LEVELS), ps], np.r_[w0 + np.arange(nsch * LEVELS), ids]),
+            ),
+            shape=(nsch, nvar),
+        ),
+    ]
+    a = sp.vstack(blocks, format="csr")
+    hi_rows = np.r_[inst.weekly, inst.slots, np.zeros(nsch), np.zeros(nsch)].astype(np.float64)
+    # schools without any course in reach cannot hold the common floor up
+    row_on = np.r_[np.ones(len(inst.weekly) + nsch, dtype=bool), has, np.ones(nsch, dtype=bool)]
+    a, hi_rows = a[row_on], hi_rows[row_on]
+    lo = np.zeros(nvar)
+    hi = np.r_[inst.ub.astype(np.float64), target, np.full(nsch * LEVELS, target / LEVELS)]
+    lo[:npairs] = inst.lb
+    cons = LinearConstraint(a, np.full(a.shape[0], -np.inf), hi_rows)
+    c1 = np.zeros(nvar)
+    c1[t0] = -1.0
+    opts = {"time_limit": max(1.0, seconds / 2), "presolve": True}
+    r1 = milp(c1, constraints=cons, bounds=Bounds(lo, hi), options=opts)
+    info: dict[str, Any] = {"lp_floor_bound": None if r1.x is None else round(float(r1.x[t0]), 4)}
+    if r1.x is None:
+        return None, info
+    lo[t0] = hi[t0] = float(r1.x[t0]) * (1 - 1e-9)
+    c2 = np.zeros(nvar)
+    c2[w0:] = -np.tile(2.0 ** np.arange(LEVELS - 1, -1, -1), nsch)
+    r2 = milp(c2, constraints=cons, bounds=Bounds(lo, hi), options=opts)
+    if r2.x is None:
+        return np.asarray(r1.x[:npairs]), info
+    return np.asarray(r2.x[:npairs]), info
+
+
+def _water_fill(inst: _Instance, start: IntArray | None = None) -> IntArray:
+    """A feasible starting plan for the solver: repeatedly give the worst-off school a section.
+
+    Takes the school with the fewest seats per 100 (below target) and adds the nearest course
+    that brings a new category (else the nearest) that its provider, the school's slots and the
+    target rule allow. Locks are kept. Used as the solver's hint and as its fallback.
+    """
+    nsch = len(inst.schools)
+    n = inst.lb.copy() if start is None else np.maximum(start, inst.lb)
+    spw = inst.cspw[inst.pc]
+    seats_c = inst.cseats[inst.pc]
+    prov_left = inst.weekly - np.bincount(inst.cprov[inst.pc], weights=spw * n, minlength=len(inst.weekly)).astype(np.int64)
+    slot_left = inst.slots - np.bincount(inst.ps, weights=spw * n, minlength=nsch).astype(np.int64)
+    seats = np.bincount(inst.ps, weights=seats_c * n, minlength=nsch).astype(np.int64)
+    smallest = np.full(nsch, np.iinfo(np.int64).max)
+    cats: list[set[int]] = [set() for _ in range(nsch)]
+    for j in np.flatnonzero(n > 0):
+        s = int(inst.ps[j])
+        smallest[s] = min(smallest[s], int(seats_c[j]))
+        cats[s].add(int(inst.ccat[inst.pc[j]]))
+    order = np.lexsort((inst.pc, inst.km, inst.ps))
+    starts = np.searchsorted(inst.ps[order], np.arange(nsch + 1))
+    tn, td = inst.target.numerator, inst.target.denominator
+    heap = [
+        (Fraction(100 * int(seats[s]), int(inst.students[s])), s)
+        for s in range(nsch)
+        if starts[s + 1] > starts[s] and 100 * td * int(seats[s]) < tn * int(inst.students[s])
+    ]
+    heapq.heapify(heap)
+    while heap:
+        _, s = heapq.heappop(heap)
+        best = -1
+        for j in order[starts[s] : starts[s + 1]]:
+            p = inst.cprov[inst.pc[j]]
+            a = int(seats_c[j])
+            if n[j] >= inst.ub[j] or prov_left[p] < spw[j] or slot_left[s] < spw[j]:
+                continue
+            if seats[s] + a - min(int(smallest[s]), a) > inst.rule[s]:
+                continue
+            if best < 0:
+                best = int(j)
+            if int(inst.ccat[inst.pc[j]]) not in cats[s]:
+                best = int(j)
+                break
+        if best < 0:
+            continue
+        n[best] += 1
+        prov_left[inst.cprov[inst.pc[best]]] -= spw[best]
+        slot_left[s] -= spw[best]
+        seats[s] += seats_c[best]
+        smallest[s] = min(int(smallest[s]), int(seats_c[best]))
+        cats[s].add(int(inst.ccat[inst.pc[best]]))
+        if 100 * td * int(seats[s]) < tn * int(inst.students[s]):
+            heapq.heappush(heap, (Fraction(100 * int(seats[s]), int(inst.students[s])), s))
+    return n
+
+
 # --------------------------------------------------------------------------- the model
 
 
-@dataclass
 class _Model:
-    nvar: int
-    integrality: npt.NDArray[np.int8]
-    lo: FloatArray
-    hi: FloatArray
-    rows: list[sp.csr_matrix]
-    row_lo: list[FloatArray]
-    row_hi: list[FloatArray]
-    n_slice: slice
-    t_index: int
-    w_slice: slice
-    y_slice: slice
-    w_obj: FloatArray
-    km_obj: FloatArray
+    """The CP-SAT model: section counts, the target rule, capped seats per 100, variety."""
+
+    def __init__(self, inst: _Instance) -> None:
+        self.inst = inst
+        m = cp_model.CpModel()
+        self.m = m
+        nsch = len(inst.schools)
+        pc, ps = inst.pc, inst.ps
+        seats = inst.cseats[pc]
+        spw = inst.cspw[pc]
+        self.n = [m.new_int_var(int(inst.lb[j]), int(inst.ub[j]), f"n{j}") for j in range(len(pc))]
+        by_prov: dict[int, list[int]] = defaultdict(list)
+        by_school: dict[int, list[int]] = defaultdict(list)
+        for j in range(len(pc)):
+            by_prov[int(inst.cprov[pc[j]])].append(j)
+            by_school[int(ps[j])].append(j)
+        for p, js in by_prov.items():
+            m.add(sum(int(spw[j]) * self.n[j] for j in js) <= int(inst.weekly[p]))
+        self.vmax = math.floor(100 * inst.target)
+        self.v: list[cp_model.IntVar] = []
+        self.q: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.y: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.t = m.new_int_var(0, self.vmax, "t")
+        self.w: list[tuple[cp_model.IntVar, int, int]] = []  # (var, slope, size)
+        self.vcap: list[int] = []
+        step = -(-self.vmax // LEVELS)
+        for s in range(nsch):
+            js = by_school.get(s, [])
+            v = m.new_int_var(0, self.vmax if js else 0, f"v{s}")
+            self.v.append(v)
+            self.vcap.append(self.vmax if js else 0)
+            m.add(self.t <= v)
+            left = self.vmax
+            pieces = []
+            for k in range(LEVELS):
+                size = min(step, left)
+                left -= size
+                wk = m.new_int_var(0, size, f"w{s}_{k}")
+                pieces.append(wk)
+                self.w.append((wk, 2 ** (LEVELS - 1 - k), size))
+            m.add(sum(pieces) <= v)
+            if not js:
+                continue
+            seats_s = sum(int(seats[j]) * self.n[j] for j in js)
+            m.add(sum(int(spw[j]) * self.n[j] for j in js) <= int(inst.slots[s]))
+            m.add(10000 * seats_s >= int(inst.students[s]) * v)
+            # target rule: q[a] = some present section has at most a seats
+            values = sorted({int(seats[j]) for j in js})
+            for a in values[:-1]:
+                self.q[(s, a)] = m.new_bool_var(f"q{s}_{a}")
+            for a, b in itertools.pairwise(values[:-1]):
+                m.add_implication(self.q[(s, a)], self.q[(s, b)])
+            for j in js:
+                if int(seats[j]) != values[-1]:
+                    m.add(self.n[j] <= int(inst.ub[j]) * self.q[(s, int(seats[j]))])
+            relax = sum(
+                (b - a) * self.q[(s, a)] for a, b in itertools.pairwise(values)
+            )
+            m.add(seats_s + relax <= int(inst.rule[s]) + values[-1])
+            by_cat: dict[int, list[int]] = defaultdict(list)
+            for j in js:
+                by_cat[int(inst.ccat[pc[j]])].append(j)
+            for g, gjs in sorted(by_cat.items()):
+                y = m.new_bool_var(f"y{s}_{g}")
+                self.y[(s, g)] = y
+                m.add(y <= sum(self.n[j] for j in gjs))
+        self.utility = sum(c * w for w, c, _ in self.w)
+        km10 = np.rint(inst.km * 10).astype(np.int64)
+        self.variety_travel = VARIETY_WEIGHT * sum(self.y.values()) - sum(
+            int(km10[j]) * self.n[j] for j in range(len(pc)) if km10[j]
+        )
+
+    def _levels(self, n: IntArray) -> tuple[list[int], list[int]]:
+        return _levels(self.inst, n)
+
+    def hint(self, n: IntArray) -> None:
+        """Hint a complete solution derived from section counts ``n``."""
+        inst, m = self.inst, self.m
+        m.clear_hints()
+        present: dict[int, set[int]] = defaultdict(set)
+        cats: set[tuple[int, int]] = set()
+        for j in range(len(n)):
+            m.add_hint(self.n[j], int(n[j]))
+            if n[j] > 0:
+                present[int(inst.ps[j])].add(int(inst.cseats[inst.pc[j]]))
+                cats.add((int(inst.ps[j]), int(inst.ccat[inst.pc[j]])))
+        vals, pieces = self._levels(n)
+        for v, val in zip(self.v, vals, strict=True):
+            m.add_hint(v, val)
+        m.add_hint(self.t, min(vals) if vals else 0)
+        for (s, a), q in self.q.items():
+            m.add_hint(q, int(any(b <= a for b in present[s])))
+        for key, y in self.y.items():
+            m.add_hint(y, int(key in cats))
+        for (w, _c, _size), take in zip(self.w, pieces, strict=True):
+            m.add_hint(w, take)
+
+    def solve(self, maximise: Any, seconds: float, gap: float) -> tuple[IntArray | None, dict[str, Any]]:
+        self.m.maximize(maximise)
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.num_workers = WORKERS
+        prm.interleave_search = True
+        prm.max_deterministic_time = max(0.5, seconds)
+        prm.max_time_in_seconds = max(1.0, seconds * WALL_FACTOR)
+        prm.relative_gap_limit = gap
+        prm.random_seed = 0
+        t0 = time.perf_counter()
+        status = solver.solve(self.m)
+        info: dict[str, Any] = {
+            "status": solver.status_name(status),
+            "seconds": round(time.perf_counter() - t0, 2),
+            "deterministic_time": round(solver.deterministic_time, 2),
+            "objective": None,
+            "bound": None,
+            "gap": None,
+        }
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None, info
+        obj, bound = solver.objective_value, solver.best_objective_bound
+        info.update(
+            objective=obj, bound=bound,
+            gap=round(abs(bound - obj) / max(1.0, abs(obj)), 6),
+        )
+        n = np.array([solver.value(x) for x in self.n], dtype=np.int64)
+        return n, info
+
+    def fix_at_least(self, expr: Any, value: int) -> None:
+        self.m.add(expr >= value)
+
+    def value_of(self, n: IntArray) -> tuple[int, int, int]:
+        return _score(self.inst, n)
 
 
-def _model(inst: _Instance) -> _Model:
-    npairs = len(inst.pc)
-    nsch = len(inst.schools)
-    ncat = max(inst.ncat, 1)
-    pc, ps = inst.pc, inst.ps
-    seats = inst.cseats[pc].astype(np.float64)
-    spw = inst.cspw[pc].astype(np.float64)
-    per100 = 100.0 * seats / inst.students[ps]
-    target = float(inst.target)
-    # q variables: for each school, one per distinct seat value except the largest.
-    q_school: list[int] = []
-    q_seat: list[int] = []
-    q_of_pair = np.full(npairs, -1, dtype=np.int64)
-    order = np.lexsort((seats, ps))
-    bounds_ps = np.searchsorted(ps[order], np.arange(nsch + 1))
-    rule_rows: list[tuple[int, list[int], list[float], float]] = []  # school, q idx, coef, rhs
-    for s in range(nsch):
-        idx = order[bounds_ps[s] : bounds_ps[s + 1]]
-        if idx.size == 0:
-            continue
-        values = np.unique(seats[idx]).astype(np.int64)
-        first = len(q_school)
-        for v in values[:-1]:
-            q_school.append(s)
-            q_seat.append(int(v))
-        pos = np.searchsorted(values, seats[idx].astype(np.int64))
-        small = pos < len(values) - 1
-        q_of_pair[idx[small]] = first + pos[small]
-        coefs = [float(values[j + 1] - values[j]) for j in range(len(values) - 1)]
-        rhs = float(inst.rule[s] + values[-1])
-        rule_rows.append((s, list(range(first, first + len(values) - 1)), coefs, rhs))
-    nq = len(q_school)
-    # layout: n | t | w (S×LEVELS) | y (S×ncat) | q
-    n0, t0 = 0, npairs
-    w0 = t0 + 1
-    y0 = w0 + nsch * LEVELS
-    q0 = y0 + nsch * ncat
-    nvar = q0 + nq
-    integrality = np.zeros(nvar, dtype=np.int8)
-    integrality[n0:t0] = 1
-    integrality[y0:nvar] = 1
-    lo = np.zeros(nvar)
-    hi = np.ones(nvar)
-    lo[n0:t0] = inst.lb
-    hi[n0:t0] = inst.ub
-    hi[t0] = target
-    hi[w0:y0] = target / LEVELS
-    rows: list[sp.csr_matrix] = []
-    rlo: list[FloatArray] = []
-    rhi: list[FloatArray] = []
-    pair_ids = np.arange(npairs)
-
-    def add(r: IntArray, c: IntArray, v: FloatArray, nrows: int, lo_: FloatArray, hi_: FloatArray) -> None:
-        rows.append(sp.csr_matrix((v, (r, c)), shape=(nrows, nvar)))
-        rlo.append(lo_)
-        rhi.append(hi_)
-
-    nprov = len(inst.providers)
-    add(inst.cprov[pc], pair_ids, spw, nprov, np.full(nprov, -np.inf), inst.weekly.astype(np.float64))
-    add(ps, pair_ids, spw, nsch, np.full(nsch, -np.inf), inst.slots.astype(np.float64))
-    # t − Σ per100·n ≤ 0
-    r = np.concatenate([np.arange(nsch), ps])
-    c = np.concatenate([np.full(nsch, t0), pair_ids])
-    v = np.concatenate([np.ones(nsch), -per100])
-    add(r, c, v, nsch, np.full(nsch, -np.inf), np.zeros(nsch))
-    # Σ_k w[s,k] − Σ per100·n ≤ 0
-    wr = np.repeat(np.arange(nsch), LEVELS)
-    r = np.concatenate([wr, ps])
-    c = np.concatenate([w0 + np.arange(nsch * LEVELS), pair_ids])
-    v = np.concatenate([np.ones(nsch * LEVELS), -per100])
-    add(r, c, v, nsch, np.full(nsch, -np.inf), np.zeros(nsch))
-    # y[s,g] − Σ_{c in g} n ≤ 0
-    ny = nsch * ncat
-    yrow = ps * ncat + inst.ccat[pc]
-    r = np.concatenate([np.arange(ny), yrow])
-    c = np.concatenate([y0 + np.arange(ny), pair_ids])
-    v = np.concatenate([np.ones(ny), -np.ones(npairs)])
-    add(r, c, v, ny, np.full(ny, -np.inf), np.zeros(ny))
-    # target rule: n − ub·q ≤ 0 (pairs below the school's largest seat value) ...
-    small = np.flatnonzero(q_of_pair >= 0)
-    m = small.size
-    r = np.concatenate([np.arange(m), np.arange(m)])
-    c = np.concatenate([small, q0 + q_of_pair[small]])
-    v = np.concatenate([np.ones(m), -inst.ub[small].astype(np.float64)])
-    add(r, c, v, m, np.full(m, -np.inf), np.zeros(m))
-    # ... q monotone within a school ...
-    qs = np.array(q_school, dtype=np.int64)
-    mono = np.flatnonzero(qs[:-1] == qs[1:]) if nq > 1 else np.zeros(0, dtype=np.int64)
-    k = mono.size
-    r = np.concatenate([np.arange(k), np.arange(k)])
-    c = np.concatenate([q0 + mono, q0 + mono + 1])
-    v = np.concatenate([np.ones(k), -np.ones(k)])
-    add(r, c, v, k, np.full(k, -np.inf), np.zeros(k))
-    # ... and seats_s + Σ_j (a_{j+1} − a_j)·q_j ≤ rule_s + a_max.
-    rr: list[IntArray] = [ps]
-    cc: list[IntArray] = [pair_ids]
-    vv: list[FloatArray] = [seats]
-    rhs = np.full(nsch, np.inf)
-    for s, qidx, coefs, bound in rule_rows:
-        rr.append(np.full(len(qidx), s, dtype=np.int64))
-        cc.append(q0 + np.array(qidx, dtype=np.int64))
-        vv.append(np.array(coefs, dtype=np.float64))
-        rhs[s] = bound
-    add(np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), nsch, np.full(nsch, -np.inf), rhs)
-    slopes = 2.0 ** np.arange(LEVELS - 1, -1, -1)
-    w_obj = np.zeros(nvar)
-    w_obj[w0:y0] = np.tile(slopes, nsch)
-    km_obj = np.zeros(nvar)
-    km_obj[n0:t0] = inst.km
-    return _Model(
-        nvar, integrality, lo, hi, rows, rlo, rhi, slice(n0, t0), t0, slice(w0, y0),
-        slice(y0, q0), w_obj, km_obj,
-    )
+def _levels(inst: _Instance, n: IntArray) -> tuple[list[int], list[int]]:
+    """Capped seats per 100 (in hundredths) per school, and their utility pieces (stage 2)."""
+    vmax = math.floor(100 * inst.target)
+    step = -(-vmax // LEVELS)
+    has = np.bincount(inst.ps, minlength=len(inst.schools)) > 0
+    seats = np.bincount(inst.ps, weights=inst.cseats[inst.pc] * n, minlength=len(inst.schools))
+    vals = [
+        min(vmax, 10000 * round(seats[s]) // int(inst.students[s])) if has[s] else 0
+        for s in range(len(inst.schools))
+    ]
+    pieces: list[int] = []
+    for val in vals:
+        left, cap = val, vmax
+        for _ in range(LEVELS):
+            size = min(step, cap)
+            cap -= size
+            take = min(size, left)
+            pieces.append(take)
+            left -= take
+    return vals, pieces
 
 
-def _solve(
-    mdl: _Model,
-    objective: FloatArray,
-    extra: list[tuple[FloatArray, float]],
-    time_limit: float,
-    gap: float,
-) -> tuple[FloatArray | None, dict[str, Any]]:
-    """Minimise ``objective`` under the model plus ``extra`` rows (coefficients, lower bound)."""
-    mats = list(mdl.rows)
-    lo = list(mdl.row_lo)
-    hi = list(mdl.row_hi)
-    for coef, bound in extra:
-        mats.append(sp.csr_matrix(coef.reshape(1, -1)))
-        lo.append(np.array([bound]))
-        hi.append(np.array([np.inf]))
-    a = sp.vstack(mats, format="csr")
-    t0 = time.perf_counter()
-    res = milp(
-        c=objective,
-        integrality=mdl.integrality,
-        bounds=Bounds(mdl.lo, mdl.hi),
-        constraints=LinearConstraint(a, np.concatenate(lo), np.concatenate(hi)),
-        options={"time_limit": max(1.0, time_limit), "mip_rel_gap": gap, "presolve": True},
-    )
-    info = {
-        "status": int(res.status),
-        "message": str(res.message),
-        "seconds": round(time.perf_counter() - t0, 2),
-        "objective": None if res.x is None else float(res.fun),
-        "bound": None if getattr(res, "mip_dual_bound", None) is None else float(res.mip_dual_bound),
-        "gap": None if getattr(res, "mip_gap", None) is None else float(res.mip_gap),
-    }
-    if res.x is None:
-        return None, info
-    return np.asarray(res.x, dtype=np.float64), info
+def _score(inst: _Instance, n: IntArray) -> tuple[int, int, int]:
+    """(floor, utility, variety-travel) of a plan as the model scores them (stages 1, 2, 3)."""
+    vals, pieces = _levels(inst, n)
+    slopes = [2 ** (LEVELS - 1 - k) for k in range(LEVELS)] * len(vals)
+    util = sum(c * take for c, take in zip(slopes, pieces, strict=True))
+    cats = {(int(inst.ps[j]), int(inst.ccat[inst.pc[j]])) for j in np.flatnonzero(n > 0)}
+    km10 = np.rint(inst.km * 10).astype(np.int64)
+    vt = VARIETY_WEIGHT * len(cats) - int((km10 * n).sum())
+    return (min(vals) if vals else 0), util, vt
 
 
-def _round(inst: _Instance, x: FloatArray, mdl: _Model) -> IntArray:
-    return np.clip(np.rint(x[mdl.n_slice]), inst.lb, inst.ub).astype(np.int64)
+def _floor_and_utility(inst: _Instance, n: IntArray) -> tuple[int, int]:
+    f, u, _ = _score(inst, n)
+    return f, u
+
+
+def _repair(inst: _Instance, n: IntArray) -> IntArray:
+    """Remove unlocked sections, smallest first, from schools that break the target rule."""
+    n = np.maximum(n, inst.lb).copy()
+    seats_c = inst.cseats[inst.pc]
+    order = np.lexsort((-inst.km, seats_c, inst.ps))
+    starts = np.searchsorted(inst.ps[order], np.arange(len(inst.schools) + 1))
+    for s in range(len(inst.schools)):
+        js = order[starts[s] : starts[s + 1]]
+        while True:
+            present = js[n[js] > 0]
+            if present.size == 0:
+                break
+            total = int((seats_c[present] * n[present]).sum())
+            if total - int(seats_c[present].min()) <= inst.rule[s]:
+                break
+            free = present[n[present] > inst.lb[present]]
+            if free.size == 0:
+                break
+            n[free[0]] -= 1
+    return n
 
 
 def _sections(inst: _Instance, n: IntArray) -> dict[tuple[str, str], int]:
@@ -715,50 +891,36 @@ def plan_supply(
 
     if len(inst.pc) == 0:
         return _finish(providers, courses, schools, _sections(inst, inst.lb), target, 0, solver)
-    mdl = _model(inst)
-    budget = [0.3, 0.35, 0.35]
-
-    def left(share: float) -> float:
+    guide, lp_info = _lp_guide(inst, time_limit_s * 0.1)
+    solver.update(lp_info)
+    current = _water_fill(inst)
+    if guide is not None:
+        rounded = _water_fill(inst, _repair(inst, np.floor(guide + 1e-6).astype(np.int64)))
+        if _floor_and_utility(inst, rounded) >= _floor_and_utility(inst, current):
+            current = rounded
+    mdl = _Model(inst)
+    floor, util, vt = mdl.value_of(current)
+    solver["start"] = {"floor": floor, "utility": util, "variety_travel": vt}
+    stages = [
+        ("max-min", lambda: mdl.t, 0, 1e-4),
+        ("leximin", lambda: mdl.utility, 1, 1e-4),
+        ("variety+travel", lambda: mdl.variety_travel, 2, 1e-3),
+    ]
+    shares = [0.3, 0.35, 0.35]
+    for i, (name, expr, which, gap) in enumerate(stages):
         remaining = time_limit_s - (time.perf_counter() - started)
-        return max(1.0, remaining * share)
-
-    best: FloatArray | None = None
-    # stage 1: the floor
-    obj = np.zeros(mdl.nvar)
-    obj[mdl.t_index] = -1.0
-    x, info = _solve(mdl, obj, [], left(budget[0]), 1e-4)
-    solver["stages"].append({"stage": "max-min", **info})
-    if x is not None:
-        best = x
-        floor = min(
-            float(inst.target),
-            float(np.min(np.bincount(inst.ps, weights=100.0 * inst.cseats[inst.pc] * _round(inst, x, mdl) / inst.students[inst.ps], minlength=len(inst.schools)))),
-        )
-        mdl.lo[mdl.t_index] = mdl.hi[mdl.t_index] = max(0.0, floor - 1e-7)
-        # stage 2: leximin by the concave utility
-        x2, info = _solve(mdl, -mdl.w_obj, [], left(budget[1] / sum(budget[1:])), 1e-3)
-        solver["stages"].append({"stage": "leximin", **info})
-        if x2 is not None:
-            best = x2
-            util = float(mdl.w_obj @ x2)
-            extra = [(mdl.w_obj, util - 1e-6 * max(1.0, abs(util)))]
-            yobj = np.zeros(mdl.nvar)
-            yobj[mdl.y_slice] = 1.0
-            # stage 3: category variety, then travel (a category outweighs TRAVEL_KM_PER_CATEGORY
-            # section-km, so travel decides among plans of equal variety)
-            obj3 = -yobj + mdl.km_obj / TRAVEL_KM_PER_CATEGORY
-            x3, info = _solve(mdl, obj3, extra, left(1.0), 1e-3)
-            solver["stages"].append({"stage": "variety+travel", **info})
-            if x3 is not None:
-                best = x3
-    if best is None:
+        seconds = max(0.5, remaining * shares[i] / sum(shares[i:]))
+        mdl.hint(current)
+        n, info = mdl.solve(expr(), seconds, gap)
+        if n is not None and mdl.value_of(n)[which] >= mdl.value_of(current)[which]:
+            current = n
+        info["kept"] = mdl.value_of(current)[which]
+        solver["stages"].append({"stage": name, **info})
+        mdl.fix_at_least(expr(), mdl.value_of(current)[which])
+    sections = _drop_surplus(inst, _sections(inst, current), locks)
+    if check_plan(providers, courses, schools, sections, target=target):
         sections = baseline()
-        solver["fallback"] = "nearest-first"
-    else:
-        sections = _drop_surplus(inst, _sections(inst, _round(inst, best, mdl)), locks)
-        if check_plan(providers, courses, schools, sections, target=target):
-            sections = baseline()
-            solver["fallback"] = "nearest-first (rounded optimum failed the checker)"
+        solver["fallback"] = "nearest-first (the plan failed the checker)"
     solver["seconds"] = round(time.perf_counter() - started, 2)
     extra_v = sum(1 for k, n in locks.items() if sections.get(k, 0) != n)
     extra_v += sum(1 for k in forbid if sections.get(k, 0) > 0)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
-from junheng.region.imports import FileProblem, RowError, Table, read_table, workbook_bytes
+from junheng.region.imports import FileError, RowError, Table, read_table, workbook_bytes
 from junheng.region.models import Level
 from junheng.region.resources import COLUMNS, GRADES, RESOURCES, ImportScope, cell_text
 
@@ -51,9 +51,15 @@ class ImportReport:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "file": self.filename, "dry_run": self.dry_run,
-            "rows": self.total_rows, "created": self.created, "updated": self.updated,
-            "unchanged": self.unchanged, "errors": len(self.errors), "saved": self.saved,
+            "kind": self.kind,
+            "file": self.filename,
+            "dry_run": self.dry_run,
+            "rows": self.total_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+            "saved": self.saved,
         }
 
 
@@ -112,7 +118,7 @@ def import_rows(
     columns = COLUMNS[kind]
     try:
         table = read_table(data, report.filename, columns)
-    except FileProblem as problem:
+    except FileError as problem:
         report.errors = problem.errors
     else:
         report.sheet = table.sheet
@@ -194,7 +200,7 @@ def template_file(kind: str, *, by: User) -> ExportFile:
     columns = COLUMNS[kind]
     scope = ImportScope.for_user(by)
     example_school = next(iter(sorted(scope.schools)), "")
-    example = []
+    example: list[Any] = []
     for col in columns:
         if col.key == "school":
             example.append(example_school)

@@ -18,13 +18,16 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
     dry_run = forms.BooleanField(
-        label=_("仅预检，不保存"), required=False,
+        label=_("仅预检，不保存"),
+        required=False,
         help_text=_("检查每一行并显示将新增和更新的数量，数据库不作任何改动。"),
     )
 
     def __init__(self, *args: Any, kinds: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, KIND_LABELS[k]) for k in kinds]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [(k, KIND_LABELS[k]) for k in kinds]
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]

@@ -50,7 +50,7 @@ class RowError:
         return f"{where}：{self.reason}"
 
 
-class FileProblem(Exception):
+class FileError(Exception):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
@@ -76,13 +76,13 @@ def _raw_rows(data: bytes, filename: str, code: Column) -> tuple[list[tuple[Any,
     """The cells of the sheet to import, row by row, and the sheet's name ("" for CSV)."""
     name = filename.lower()
     if not data.strip():
-        raise FileProblem([RowError(None, "", _("文件为空"))])
+        raise FileError([RowError(None, "", _("文件为空"))])
     if data[:4] == b"\xd0\xcf\x11\xe0" or name.endswith(".xls"):
-        raise FileProblem([RowError(None, "", _("不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv"))])
+        raise FileError([RowError(None, "", _("不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv"))])
     if data[:2] == b"PK":
         return _xlsx_rows(data, code)
     if name.endswith((".xlsx", ".xlsm")):
-        raise FileProblem([RowError(None, "", _("无法读取文件：不是有效的 .xlsx 工作簿"))])
+        raise FileError([RowError(None, "", _("无法读取文件：不是有效的 .xlsx 工作簿"))])
     return _csv_rows(data), ""
 
 
@@ -90,13 +90,11 @@ def _xlsx_rows(data: bytes, code: Column) -> tuple[list[tuple[Any, ...]], str]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(
-            [RowError(None, "", _("无法读取文件：不是有效的 .xlsx 工作簿"))]
-        ) from exc
+        raise FileError([RowError(None, "", _("无法读取文件：不是有效的 .xlsx 工作簿"))]) from exc
     try:
         sheets = list(book.worksheets)
         if not sheets:
-            raise FileProblem([RowError(None, "", _("工作簿中没有工作表"))])
+            raise FileError([RowError(None, "", _("工作簿中没有工作表"))])
         chosen = sheets[0]
         for ws in sheets:  # the sheet whose header row has the code column
             header = next(ws.iter_rows(max_row=1, values_only=True), ())
@@ -107,13 +105,22 @@ def _xlsx_rows(data: bytes, code: Column) -> tuple[list[tuple[Any, ...]], str]:
             header = next(chosen.iter_rows(max_row=1, values_only=True), ())
             if not any(match_header(h, [code]) for h in header):
                 names = "、".join(ws.title for ws in sheets)
-                raise FileProblem([RowError(None, "", _(
-                    "找不到含「%(column)s」列的工作表（工作簿中的工作表：%(sheets)s）"
-                ) % {"column": code.header, "sheets": names})])
+                raise FileError(
+                    [
+                        RowError(
+                            None,
+                            "",
+                            _("找不到含「%(column)s」列的工作表（工作簿中的工作表：%(sheets)s）")
+                            % {"column": code.header, "sheets": names},
+                        )
+                    ]
+                )
         rows = []
         for i, row in enumerate(chosen.iter_rows(values_only=True)):
             if i > MAX_ROWS:
-                raise FileProblem([RowError(None, "", _("行数过多（最多 %(n)d 行）") % {"n": MAX_ROWS})])
+                raise FileError(
+                    [RowError(None, "", _("行数过多（最多 %(n)d 行）") % {"n": MAX_ROWS})]
+                )
             rows.append(tuple(row))
         return rows, chosen.title
     finally:
@@ -128,17 +135,17 @@ def _csv_rows(data: bytes) -> list[tuple[Any, ...]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes almost any byte string
-        raise FileProblem([RowError(None, "", _("无法读取文件：编码不是 UTF-8 或 GBK"))])
+        raise FileError([RowError(None, "", _("无法读取文件：编码不是 UTF-8 或 GBK"))])
     if "\x00" in text:
-        raise FileProblem([RowError(None, "", _("无法读取文件：不是 .xlsx 或 .csv 文件"))])
+        raise FileError([RowError(None, "", _("无法读取文件：不是 .xlsx 或 .csv 文件"))])
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     try:
         rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
-        raise FileProblem([RowError(None, "", _("无法读取 CSV 文件：%(e)s") % {"e": exc})]) from exc
+        raise FileError([RowError(None, "", _("无法读取 CSV 文件：%(e)s") % {"e": exc})]) from exc
     if len(rows) > MAX_ROWS:
-        raise FileProblem([RowError(None, "", _("行数过多（最多 %(n)d 行）") % {"n": MAX_ROWS})])
+        raise FileError([RowError(None, "", _("行数过多（最多 %(n)d 行）") % {"n": MAX_ROWS})])
     return rows
 
 
@@ -147,13 +154,13 @@ def _blank(row: Iterable[Any]) -> bool:
 
 
 def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
-    """Parse an upload into a Table, or raise FileProblem listing every file-level error."""
+    """Parse an upload into a Table, or raise FileError listing every file-level error."""
     code = next(c for c in columns if c.key == "code")
     raw, sheet = _raw_rows(data, filename, code)
     # The header is the first non-blank row.
     start = next((i for i, r in enumerate(raw) if not _blank(r)), None)
     if start is None:
-        raise FileProblem([RowError(None, "", _("文件为空"))])
+        raise FileError([RowError(None, "", _("文件为空"))])
     header_row = raw[start]
     keys: list[tuple[int, str]] = []  # (cell index, column key)
     written: dict[str, str] = {}
@@ -163,8 +170,13 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
         if col is None:
             continue  # an extra column (notes, say) is left alone
         if col.key in written:
-            errors.append(RowError(start + 1, cell_text(cell), _("与「%(other)s」列重复") % {
-                "other": written[col.key]}))
+            errors.append(
+                RowError(
+                    start + 1,
+                    cell_text(cell),
+                    _("与「%(other)s」列重复") % {"other": written[col.key]},
+                )
+            )
             continue
         written[col.key] = cell_text(cell)
         keys.append((j, col.key))
@@ -172,7 +184,7 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
         if col.required and col.key not in written:
             errors.append(RowError(start + 1, col.header, _("缺少必填列")))
     if errors:
-        raise FileProblem(errors)
+        raise FileError(errors)
     dataset = tablib.Dataset(headers=[k for _j, k in keys])
     numbers: list[int] = []
     for i in range(start + 1, len(raw)):
@@ -182,7 +194,7 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
         dataset.append([row[j] if j < len(row) else None for j, _k in keys])
         numbers.append(i + 1)
     if not numbers:
-        raise FileProblem([RowError(None, "", _("文件中没有数据行（只有表头）"))])
+        raise FileError([RowError(None, "", _("文件中没有数据行（只有表头）"))])
     return Table(dataset=dataset, rows=numbers, headers=written, sheet=sheet)
 
 
@@ -226,4 +238,4 @@ def workbook_bytes(
 def _column_letter(j: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(j + 1)
+    return str(get_column_letter(j + 1))

@@ -122,12 +122,19 @@ TEACHER_COLUMNS: list[Column] = [
     Column("school", "学校代码", True, "", ("school_id", "school_code")),
     Column("subject", "任教学科", True, "math", note=_choice_note(SUBJECTS)),
     Column(
-        "section", "任教学段", False, "primary",
+        "section",
+        "任教学段",
+        False,
+        "primary",
         note="primary / junior；空白 = 按学校学段",
     ),
     Column("qualification", "学历", True, "bachelor", note=_choice_note(Qualification.choices)),
     Column(
-        "backbone_level", "骨干等级", False, "none", ("backbone",),
+        "backbone_level",
+        "骨干等级",
+        False,
+        "none",
+        ("backbone",),
         note=_choice_note(BackboneLevel.choices),
     ),
     Column("years_at_school", "在校年限", False, 5),
@@ -142,8 +149,9 @@ STUDENT_COLUMNS: list[Column] = [
     Column("birth_date", "出生日期", False, "2017-05-01", note="YYYY-MM-DD"),
     Column("school", "学校代码", True, "", ("school_id", "school_code")),
     Column("grade", "年级", True, 1, note="1–9"),
-    Column("class", "班号", False, 1, ("class_no",), attribute="school_class",
-           note="空白 = 未分班"),
+    Column(
+        "class", "班号", False, 1, ("class_no",), attribute="school_class", note="空白 = 未分班"
+    ),
     Column("migrant", "随迁子女", False, "否", note=BOOL_NOTE),
     Column("left_behind", "留守儿童", False, "否", note=BOOL_NOTE),
     Column("low_income", "低收入家庭", False, "否", note=BOOL_NOTE),
@@ -181,7 +189,7 @@ def _shown(value: Any) -> str:
     return s if len(s) <= 40 else s[:40] + "…"
 
 
-class TextWidget(widgets.Widget):
+class TextWidget(widgets.Widget):  # type: ignore[misc]
     def __init__(self, max_length: int, required: bool = True) -> None:
         super().__init__()
         self.max_length = max_length
@@ -196,7 +204,7 @@ class TextWidget(widgets.Widget):
         return s
 
 
-class ChoiceWidget(widgets.Widget):
+class ChoiceWidget(widgets.Widget):  # type: ignore[misc]
     """A choice by its stored value or its label in Chinese or English (城区 = urban = Urban)."""
 
     def __init__(self, choices: Choices, required: bool = True, default: str | None = None):
@@ -228,7 +236,8 @@ class ChoiceWidget(widgets.Widget):
         if found is None:
             allowed = "、".join(f"{v}（{label}）" for v, label in self.choices)
             raise ValueError(
-                _("「%(value)s」不是可选值；可选：%(allowed)s") % {"value": _shown(s), "allowed": allowed}
+                _("「%(value)s」不是可选值；可选：%(allowed)s")
+                % {"value": _shown(s), "allowed": allowed}
             )
         return found
 
@@ -239,9 +248,14 @@ class ChoiceWidget(widgets.Widget):
         return cell_text(value)
 
 
-class IntWidget(widgets.Widget):
-    def __init__(self, low: int = 0, high: int | None = None, required: bool = False,
-                 default: int | None = None) -> None:
+class IntWidget(widgets.Widget):  # type: ignore[misc]
+    def __init__(
+        self,
+        low: int = 0,
+        high: int | None = None,
+        required: bool = False,
+        default: int | None = None,
+    ) -> None:
         super().__init__()
         self.low, self.high, self.required, self.default = low, high, required, default
 
@@ -269,7 +283,7 @@ class IntWidget(widgets.Widget):
         return "" if value is None else value
 
 
-class NumberWidget(widgets.Widget):
+class NumberWidget(widgets.Widget):  # type: ignore[misc]
     def __init__(self, minimum: float | None = 0.0, default: float | None = 0.0) -> None:
         super().__init__()
         self.minimum, self.default = minimum, default
@@ -296,7 +310,7 @@ TRUE_WORDS = {"是", "1", "true", "yes", "y", "t", "√", "✓", "有"}
 FALSE_WORDS = {"否", "0", "false", "no", "n", "f", "×", "✗", "无", "-"}
 
 
-class BoolWidget(widgets.Widget):
+class BoolWidget(widgets.Widget):  # type: ignore[misc]
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool:
         if isinstance(value, bool):
             return value
@@ -311,7 +325,7 @@ class BoolWidget(widgets.Widget):
         return _("是") if value else _("否")
 
 
-class DateWidget(widgets.Widget):
+class DateWidget(widgets.Widget):  # type: ignore[misc]
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> dt.date | None:
         if isinstance(value, dt.datetime):
             return value.date()
@@ -334,7 +348,7 @@ class DateWidget(widgets.Widget):
         return value.isoformat() if value else ""
 
 
-class SchoolWidget(widgets.Widget):
+class SchoolWidget(widgets.Widget):  # type: ignore[misc]
     """A school by its code, among the schools the importing user may write to."""
 
     def __init__(self, scope: ImportScope) -> None:
@@ -356,7 +370,7 @@ class SchoolWidget(widgets.Widget):
         return value.code if value is not None else ""
 
 
-class CountyWidget(widgets.Widget):
+class CountyWidget(widgets.Widget):  # type: ignore[misc]
     def __init__(self, scope: ImportScope) -> None:
         super().__init__()
         self.scope = scope
@@ -366,6 +380,8 @@ class CountyWidget(widgets.Widget):
         if not code:
             if len(self.scope.counties) == 1:
                 return next(iter(self.scope.counties.values()))
+            if not self.scope.counties:
+                raise ValueError(_("系统中还没有县区，请先在管理后台添加县区"))
             raise ValueError(_("系统中有多个县区，请填写县区代码"))
         county = self.scope.counties.get(code)
         if county is None:
@@ -418,7 +434,7 @@ def _chunks(items: Sequence[str], size: int = 5000) -> Iterable[Sequence[str]]:
         yield items[i : i + size]
 
 
-class CodeInstanceLoader(BaseInstanceLoader):
+class CodeInstanceLoader(BaseInstanceLoader):  # type: ignore[misc]
     """Loads every existing row named by the file's codes in a few queries, within scope."""
 
     def __init__(self, resource: RegionResource, dataset: Any = None) -> None:
@@ -427,13 +443,13 @@ class CodeInstanceLoader(BaseInstanceLoader):
         self.by_code: dict[str, Model] = {}
         qs = resource.get_queryset()
         for chunk in _chunks(codes):
-            self.by_code.update({o.code: o for o in qs.filter(code__in=chunk)})  # type: ignore[attr-defined]
+            self.by_code.update({o.code: o for o in qs.filter(code__in=chunk)})
 
     def get_instance(self, row: dict[str, Any]) -> Model | None:
         return self.by_code.get(cell_text(row.get("code")))
 
 
-class RegionResource(resources.ModelResource):
+class RegionResource(resources.ModelResource):  # type: ignore[misc]
     """Shared row handling: codes are the keys; duplicates and foreign codes are row errors."""
 
     kind: ClassVar[str]
@@ -468,9 +484,9 @@ class RegionResource(resources.ModelResource):
             mine.update(self.get_queryset().filter(code__in=chunk).values_list("code", flat=True))
             existing.update(model.objects.filter(code__in=chunk).values_list("code", flat=True))
         for code in existing - mine:
-            self.row_problems.setdefault(first[code], {})["code"] = (
-                _("编码「%(code)s」已属于其他学校，不能在此导入") % {"code": _shown(code)}
-            )
+            self.row_problems.setdefault(first[code], {})["code"] = _(
+                "编码「%(code)s」已属于其他学校，不能在此导入"
+            ) % {"code": _shown(code)}
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         problems = self.row_problems.get(kwargs["row_number"])
@@ -639,8 +655,9 @@ class StudentResource(RegionResource):
     def get_queryset(self) -> QuerySet[Student]:
         return Student.objects.filter(school__in=list(self.scope.schools.values()))
 
-    def import_field(self, field: Any, instance: Any, row: Any, is_m2m: bool = False,
-                     **kwargs: Any) -> None:
+    def import_field(
+        self, field: Any, instance: Any, row: Any, is_m2m: bool = False, **kwargs: Any
+    ) -> None:
         if field.attribute == "school_class":
             return  # resolved in complete(), once school and grade are known
         super().import_field(field, instance, row, is_m2m, **kwargs)
@@ -650,11 +667,17 @@ class StudentResource(RegionResource):
             return
         low, high = GRADES[Level(instance.school.level)]
         if not low <= instance.grade <= high:
-            errors["grade"] = [ValidationError(
-                _("年级 %(grade)d 不属于%(level)s（%(low)d–%(high)d 年级）")
-                % {"grade": instance.grade, "level": instance.school.get_level_display(),
-                   "low": low, "high": high}
-            )]
+            errors["grade"] = [
+                ValidationError(
+                    _("年级 %(grade)d 不属于%(level)s（%(low)d–%(high)d 年级）")
+                    % {
+                        "grade": instance.grade,
+                        "level": instance.school.get_level_display(),
+                        "low": low,
+                        "high": high,
+                    }
+                )
+            ]
             return
         if "class" not in row:
             return
@@ -664,7 +687,8 @@ class StudentResource(RegionResource):
             errors["school_class"] = [ValidationError(str(exc))]
             return
         instance.school_class = (
-            None if number is None
+            None
+            if number is None
             else self.scope.school_class(instance.school, instance.grade, number)
         )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from typing import Any, cast
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from junheng.accounts import scoping
-from junheng.accounts.models import Role, audit
+from junheng.accounts.models import Role, User, audit
 from junheng.region import actions
 from junheng.region.forms import KIND_LABELS, ImportForm
 
@@ -16,9 +18,14 @@ STAFF = (Role.BUREAU, Role.SCHOOL)
 PAGE_SIZE = 50
 
 
+def _user(request: HttpRequest) -> User:
+    # role_required has checked the login: request.user is a junheng User here.
+    return cast(User, request.user)
+
+
 @scoping.role_required(*STAFF)
 def school_list(request: HttpRequest) -> HttpResponse:
-    schools = scoping.schools_for(request.user).annotate(
+    schools = scoping.schools_for(_user(request)).annotate(
         n_students=Count("students", distinct=True), n_teachers=Count("teachers", distinct=True)
     )
     return render(request, "region/school_list.html", {"schools": schools})
@@ -26,26 +33,30 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 @scoping.role_required(*STAFF)
 def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = scoping.access_school(request.user, school_id)
-    teachers = scoping.teachers_for(request.user).filter(school=school)
-    students = scoping.students_for(request.user).filter(school=school)
+    school = scoping.access_school(_user(request), school_id)
+    teachers = scoping.teachers_for(_user(request)).filter(school=school)
+    students = scoping.students_for(_user(request)).filter(school=school)
     by_grade = students.values("grade").annotate(n=Count("id")).order_by("grade")
     return render(
         request,
         "region/school_detail.html",
-        {"school": school, "n_teachers": teachers.count(), "by_grade": by_grade,
-         "n_students": students.count()},
+        {
+            "school": school,
+            "n_teachers": teachers.count(),
+            "by_grade": by_grade,
+            "n_students": students.count(),
+        },
     )
 
 
-def _page(request: HttpRequest, qs: object) -> object:
+def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @scoping.role_required(*STAFF)
 def student_list(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = scoping.access_school(request.user, school_id)
-    qs = scoping.students_for(request.user).filter(school=school).order_by("grade", "code")
+    school = scoping.access_school(_user(request), school_id)
+    qs = scoping.students_for(_user(request)).filter(school=school).order_by("grade", "code")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
@@ -54,35 +65,49 @@ def student_list(request: HttpRequest, school_id: int) -> HttpResponse:
         qs = qs.filter(grade=int(grade))
     page = _page(request, qs)
     # Minors' records seen by staff: who looked at which page of which school's list.
-    audit(request.user, "view_students", school, page=page.number,  # type: ignore[attr-defined]
-          q=q, grade=grade, shown=len(page.object_list))  # type: ignore[attr-defined]
-    return render(request, "region/student_list.html",
-                  {"school": school, "page": page, "q": q, "grade": grade})
+    audit(
+        _user(request),
+        "view_students",
+        school,
+        page=page.number,
+        q=q,
+        grade=grade,
+        shown=len(page.object_list),
+    )
+    return render(
+        request,
+        "region/student_list.html",
+        {"school": school, "page": page, "q": q, "grade": grade},
+    )
 
 
 @scoping.role_required(*STAFF)
 def teacher_list(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = scoping.access_school(request.user, school_id)
-    qs = scoping.teachers_for(request.user).filter(school=school).order_by("code")
+    school = scoping.access_school(_user(request), school_id)
+    qs = scoping.teachers_for(_user(request)).filter(school=school).order_by("code")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
-    return render(request, "region/teacher_list.html",
-                  {"school": school, "page": _page(request, qs), "q": q})
+    return render(
+        request, "region/teacher_list.html", {"school": school, "page": _page(request, qs), "q": q}
+    )
 
 
 @scoping.role_required(*STAFF)
 def import_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    kinds = actions.import_kinds(user)  # type: ignore[arg-type]
+    user = _user(request)
+    kinds = actions.import_kinds(user)
     report = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, kinds=kinds)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             report = actions.import_rows(
-                form.cleaned_data["kind"], upload, by=user,  # type: ignore[arg-type]
-                filename=upload.name, dry_run=form.cleaned_data["dry_run"],
+                form.cleaned_data["kind"],
+                upload,
+                by=user,
+                filename=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
             )
     else:
         form = ImportForm(kinds=kinds, initial={"kind": request.GET.get("kind")})
@@ -95,8 +120,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
             "report": report,
             "shown_errors": report.errors[:500] if report else [],
             "import_kinds": [(k, KIND_LABELS[k]) for k in kinds],
-            "export_kinds": [(k, KIND_LABELS[k]) for k in actions.export_kinds(user)],  # type: ignore[arg-type]
-            "kind_labels": KIND_LABELS,
+            "export_kinds": [(k, KIND_LABELS[k]) for k in actions.export_kinds(user)],
+            "report_label": KIND_LABELS[report.kind] if report else "",
         },
         status=status,
     )
@@ -116,7 +141,7 @@ def _download(file: actions.ExportFile) -> HttpResponse:
 
 @scoping.role_required(*STAFF)
 def template_download(request: HttpRequest, kind: str) -> HttpResponse:
-    return _download(actions.template_file(_kind(kind), by=request.user))  # type: ignore[arg-type]
+    return _download(actions.template_file(_kind(kind), by=_user(request)))
 
 
 @scoping.role_required(*STAFF)
@@ -125,6 +150,8 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
     if school and not school.isdigit():
         raise Http404
     file = actions.export_rows(
-        _kind(kind), by=request.user, school_id=int(school) if school else None  # type: ignore[arg-type]
+        _kind(kind),
+        by=_user(request),
+        school_id=int(school) if school else None,
     )
     return _download(file)

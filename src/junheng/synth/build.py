@@ -121,8 +121,14 @@ def _section_counts(region: Region) -> pd.DataFrame:
                 key, weights=t.subject.isin(("pe", "music", "art")).to_numpy(), minlength=2 * n
             ),
         }
-    ).astype({"students": np.int64, "qualified_teachers": np.int64,
-              "backbone_teachers": np.int64, "pe_art_teachers": np.int64})
+    ).astype(
+        {
+            "students": np.int64,
+            "qualified_teachers": np.int64,
+            "backbone_teachers": np.int64,
+            "pe_art_teachers": np.int64,
+        }
+    )
 
 
 def balance_frame(region: Region) -> pd.DataFrame:
@@ -160,9 +166,7 @@ def balance_frame(region: Region) -> pd.DataFrame:
 def engine_schools_frame(region: Region) -> pd.DataFrame:
     s = region.schools
     c = region.cohorts
-    junior = np.bincount(
-        c.school, weights=c.students * (c.grade >= 7), minlength=len(s)
-    )
+    junior = np.bincount(c.school, weights=c.students * (c.grade >= 7), minlength=len(s))
     level = np.where(
         s.level == "nine_year",
         np.where(junior * 2 > s.students.to_numpy(), "junior", "primary"),
@@ -312,9 +316,9 @@ def files(region: Region) -> dict[str, bytes]:
     priorities = pd.DataFrame(
         {
             "student_id": st.code.to_numpy()[choosers],
-            "priority": (
-                (st.left_behind.to_numpy() == 1) | (st.low_income.to_numpy() == 1)
-            )[choosers].astype(np.int64),
+            "priority": ((st.left_behind.to_numpy() == 1) | (st.low_income.to_numpy() == 1))[
+                choosers
+            ].astype(np.int64),
         }
     )
     s = region.schools
@@ -337,13 +341,25 @@ def files(region: Region) -> dict[str, bytes]:
         "juniors.csv": juniors_frame(region),
         "region_schools.csv": s[
             [
-                "code", "name", "level", "urban_rural", "x_km", "y_km", "teaching_room_m2",
-                "sports_field_m2", "equipment_yuan", "multimedia_classrooms",
-                "after_school_slots", "teaching_point", "students",
+                "code",
+                "name",
+                "level",
+                "urban_rural",
+                "x_km",
+                "y_km",
+                "teaching_room_m2",
+                "sports_field_m2",
+                "equipment_yuan",
+                "multimedia_classrooms",
+                "after_school_slots",
+                "teaching_point",
+                "students",
             ]
         ],
         "region_teachers.csv": region.teachers.drop(columns=["school_idx"]),
-        "region_students.csv": st.drop(columns=["school_idx", "code_int"]),
+        "region_students.csv": st.drop(columns=["school_idx", "code_int"]).rename(
+            columns={"class_number": "class"}
+        ),
     }
     return {name: frame_bytes(df) for name, df in frames.items()}
 

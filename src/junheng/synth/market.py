@@ -20,14 +20,44 @@ from junheng.synth.region import rng_for
 CATEGORIES: dict[str, tuple[float, str, tuple[str, ...]]] = {
     # id: (share of providers, provider kind, course items)
     "art": (0.20, "美术工作室", ("国画", "书法", "素描", "儿童画", "陶艺", "剪纸", "版画", "手工")),
-    "music": (0.15, "艺术培训中心", ("合唱", "古筝", "葫芦丝", "小提琴", "非洲鼓", "竖笛", "民族舞", "街舞")),
-    "sports": (0.27, "体育俱乐部", ("篮球", "足球", "乒乓球", "羽毛球", "跆拳道", "武术", "田径", "轮滑", "跳绳", "排球")),
-    "stem": (0.20, "科技教育中心", ("编程", "机器人", "科学实验", "航模", "3D打印", "无人机", "天文", "创客")),
-    "culture": (0.12, "文化传播中心", ("围棋", "国际象棋", "演讲与口才", "阅读", "戏剧表演", "茶艺", "越剧")),
+    "music": (
+        0.15,
+        "艺术培训中心",
+        ("合唱", "古筝", "葫芦丝", "小提琴", "非洲鼓", "竖笛", "民族舞", "街舞"),
+    ),
+    "sports": (
+        0.27,
+        "体育俱乐部",
+        ("篮球", "足球", "乒乓球", "羽毛球", "跆拳道", "武术", "田径", "轮滑", "跳绳", "排球"),
+    ),
+    "stem": (
+        0.20,
+        "科技教育中心",
+        ("编程", "机器人", "科学实验", "航模", "3D打印", "无人机", "天文", "创客"),
+    ),
+    "culture": (
+        0.12,
+        "文化传播中心",
+        ("围棋", "国际象棋", "演讲与口才", "阅读", "戏剧表演", "茶艺", "越剧"),
+    ),
     "labour": (0.06, "劳动实践基地", ("烹饪", "园艺种植", "木工", "竹编", "缝纫")),
 }
-CATEGORY_POPULARITY = {"art": 1.0, "music": 0.9, "sports": 1.3, "stem": 1.4, "culture": 0.8, "labour": 0.6}
-SEATS = {"art": (12, 25), "music": (15, 30), "sports": (20, 36), "stem": (15, 25), "culture": (15, 30), "labour": (12, 20)}
+CATEGORY_POPULARITY = {
+    "art": 1.0,
+    "music": 0.9,
+    "sports": 1.3,
+    "stem": 1.4,
+    "culture": 0.8,
+    "labour": 0.6,
+}
+SEATS = {
+    "art": (12, 25),
+    "music": (15, 30),
+    "sports": (20, 36),
+    "stem": (15, 25),
+    "culture": (15, 30),
+    "labour": (12, 20),
+}
 GRADE_BANDS = ((1, 3), (1, 6), (3, 6), (4, 9), (7, 9), (1, 9))
 GRADE_BAND_P = (0.2, 0.3, 0.2, 0.1, 0.12, 0.08)
 MAX_KM = (5, 10, 15, 20, 30)
@@ -107,7 +137,9 @@ def make_courses(p: Profile, providers: pd.DataFrame, seed: str) -> pd.DataFrame
         lo, hi = SEATS[c]
         seats[m] = rng.integers(lo, hi + 1, k)
         popularity[m] = CATEGORY_POPULARITY[c]
-    level = np.array(["", "（初级）", "（提高）"], dtype=object)[rng.choice(3, n, p=(0.6, 0.25, 0.15))]
+    level = np.array(["", "（初级）", "（提高）"], dtype=object)[
+        rng.choice(3, n, p=(0.6, 0.25, 0.15))
+    ]
     band = rng.choice(len(GRADE_BANDS), n, p=GRADE_BAND_P)
     popularity = popularity * rng.lognormal(0.0, 0.8, n)
     width = max(4, len(str(n)))

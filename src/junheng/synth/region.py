@@ -63,13 +63,34 @@ CLASS_SIZE = {
 }
 SUBJECT_SHARE = {
     "primary": {
-        "chinese": 27, "math": 21, "english": 10, "science": 7, "politics": 4, "pe": 9,
-        "music": 6, "art": 6, "it": 3, "labour": 3, "psychology": 2,
+        "chinese": 27,
+        "math": 21,
+        "english": 10,
+        "science": 7,
+        "politics": 4,
+        "pe": 9,
+        "music": 6,
+        "art": 6,
+        "it": 3,
+        "labour": 3,
+        "psychology": 2,
     },
     "junior": {
-        "chinese": 15, "math": 15, "english": 14, "physics": 6, "chemistry": 4, "biology": 5,
-        "history": 5, "geography": 5, "politics": 6, "pe": 9, "music": 4, "art": 4, "it": 3,
-        "labour": 2, "psychology": 3,
+        "chinese": 15,
+        "math": 15,
+        "english": 14,
+        "physics": 6,
+        "chemistry": 4,
+        "biology": 5,
+        "history": 5,
+        "geography": 5,
+        "politics": 6,
+        "pe": 9,
+        "music": 4,
+        "art": 4,
+        "it": 3,
+        "labour": 2,
+        "psychology": 3,
     },
 }
 PE_ART = ("pe", "music", "art")
@@ -112,7 +133,8 @@ def largest_remainder(total: int, weights: npt.NDArray[np.float64]) -> IntArray:
     if rest > 0:
         order = np.lexsort((np.arange(len(share)), -(share - out)))
         out[order[:rest]] += 1
-    return out
+    result: IntArray = out
+    return result
 
 
 def grades_of(kind: str) -> tuple[int, ...]:
@@ -165,7 +187,9 @@ def make_schools(p: Profile, seed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
                     y = float(ty[t]) + rng.normal(0, 0.7)
                     base = {"primary": "小学", "junior": "初级中学", "nine_year": "学校"}[kind]
                     if nth == 0:
-                        stem = {"primary": "中心小学", "junior": "初级中学"}.get(kind, "九年一贯制学校")
+                        stem = {"primary": "中心小学", "junior": "初级中学"}.get(
+                            kind, "九年一贯制学校"
+                        )
                     else:
                         stem = f"第{cn_number(nth + 1)}{base}"
                     name = str(towns[town]["name"]) + stem
@@ -195,24 +219,24 @@ def make_schools(p: Profile, seed: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     width = max(3, len(str(n)))
     schools.insert(0, "code", [f"S{i + 1:0{width}d}" for i in range(n)])
     # sizes: base by kind with spread; urban and town schools rescaled to the target enrolment
-    base = np.array(
+    base_size = np.array(
         [p.sizes[(u, k)] for u, k in zip(schools.urban_rural, schools.kind, strict=True)],
         dtype=np.float64,
     )
-    kind = schools.kind.to_numpy()
-    ur = schools.urban_rural.to_numpy()
-    spread = np.where(ur == "rural", 0.35, 0.18)
-    size = base * rng.lognormal(0.0, 1.0, n) ** spread
-    points = kind == "point"
-    size[points] = rng.integers(24, 49, int(points.sum()))
-    rural = ur == "rural"
-    size[rural & ~points] = np.clip(size[rural & ~points], 90, 900)
-    fixed = size[rural].sum()
-    size[~rural] *= (p.students - fixed) / size[~rural].sum()
-    size[~rural] = np.clip(size[~rural], 300, 3400)
-    schools["students"] = np.round(size).astype(np.int64)
+    kinds = schools.kind.to_numpy()
+    urs = schools.urban_rural.to_numpy()
+    spread = np.where(urs == "rural", 0.35, 0.18)
+    sizes = base_size * rng.lognormal(0.0, 1.0, n) ** spread
+    points = kinds == "point"
+    sizes[points] = rng.integers(24, 49, int(points.sum()))
+    rural = urs == "rural"
+    sizes[rural & ~points] = np.clip(sizes[rural & ~points], 90, 900)
+    fixed = sizes[rural].sum()
+    sizes[~rural] *= (p.students - fixed) / sizes[~rural].sum()
+    sizes[~rural] = np.clip(sizes[~rural], 300, 3400)
+    schools["students"] = np.round(sizes).astype(np.int64)
     schools["teaching_point"] = points.astype(np.int64)
-    schools["level"] = np.where(kind == "point", "primary", kind)
+    schools["level"] = np.where(kinds == "point", "primary", kinds)
     town_df = pd.DataFrame(towns)
     return schools, town_df
 
@@ -286,7 +310,7 @@ def make_teachers(
     g_section = np.array([g[1] for g in groups])
     g_head = np.array([g[2] for g in groups], dtype=np.int64)
     school = np.repeat(g_school, g_head)
-    section = np.repeat(g_section, g_head)
+    section_of = np.repeat(g_section, g_head)
     n = len(school)
     ur = ur_all[school]
     subject = np.empty(n, dtype=object)
@@ -296,7 +320,7 @@ def make_teachers(
         share = np.array([SUBJECT_SHARE[sec][s] for s in names], dtype=np.float64)
         rural_share = share * np.array([RURAL_PE_ART_FACTOR if s in PE_ART else 1.0 for s in names])
         for u in UR_CODES:
-            m = (section == sec) & (ur == u)
+            m = (section_of == sec) & (ur == u)
             k = int(m.sum())
             w = rural_share if u == "rural" else share
             subject[m] = np.array(names, dtype=object)[rng.choice(len(names), k, p=w / w.sum())]
@@ -314,7 +338,7 @@ def make_teachers(
     title = np.array(BACKBONE_LEVELS[2:], dtype=object)[rng.choice(3, n, p=BACKBONE_SPLIT)]
     other = np.where(rng.random(n) < SCHOOL_TITLE_SHARE, "school", "none")
     backbone = np.where(is_backbone, title, other).astype(object)
-    female = rng.random(n) < np.where(section == "primary", 0.78, 0.58)
+    female = rng.random(n) < np.where(section_of == "primary", 0.78, 0.58)
     age = rng.integers(23, 60, n)
     years = np.minimum(np.floor(rng.exponential(7.0, n)).astype(np.int64), age - 22)
     # backbone titles take years: nobody under 30 holds county level or above
@@ -328,7 +352,7 @@ def make_teachers(
             "name": sur + given,
             "school": schools.code.to_numpy()[school],
             "subject": subject,
-            "section": section,
+            "section": section_of,
             "qualification": qualification,
             "backbone_level": backbone,
             "years_at_school": years,

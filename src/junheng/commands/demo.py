@@ -1,0 +1,117 @@
+"""`junheng demo`: a fresh demo database with the county profile and demo accounts (演示).
+
+Deletes and recreates the SQLite database (refuses a non-SQLite `DATABASE_URL` unless
+`--force`, which then empties it with `flush`), migrates, loads the synthetic county
+(seed "junheng-demo") with bulk inserts, creates one account per role, lets every app add its
+own demo data and accounts (`junheng.<app>.demo.load(ctx)`), and prints the accounts table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import unicodedata
+from importlib import import_module
+from pathlib import Path
+
+from junheng.synth import PROFILES
+
+DEMO_SEED = "junheng-demo"
+DEMO_PASSWORD = "junheng2026"  # noqa: S105  (printed on purpose: demo accounts only)
+APPS = ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", default=DEMO_SEED, help="synthetic region seed")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="county")
+    parser.add_argument("--password", default=DEMO_PASSWORD, help="password of every demo account")
+    parser.add_argument(
+        "--force", action="store_true", help="also wipe a non-SQLite database (DATABASE_URL)"
+    )
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def accounts_table(rows: list[tuple[str, str, str, str]]) -> str:
+    head = ("username", "password", "role / 角色", "what to try / 试试看")
+    table = [head, *rows]
+    widths = [max(_width(r[i]) for r in table) for i in range(3)]
+    lines = []
+    for k, r in enumerate(table):
+        lines.append("  ".join(_pad(r[i], widths[i]) for i in range(3)) + "  " + r[3])
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 20)
+    return "\n".join(lines)
+
+
+def _fresh_database(force: bool) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    db = settings.DATABASES["default"]
+    connections.close_all()
+    if db["ENGINE"].endswith("sqlite3"):
+        path = Path(str(db["NAME"]))
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            p.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        return
+    if not force:
+        print(
+            f"junheng demo: refusing to wipe the {db['ENGINE'].rsplit('.', 1)[-1]} database "
+            f"{db.get('NAME')!r} (DATABASE_URL); run with --force to empty it and load the demo",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def run(args: argparse.Namespace) -> None:
+    from junheng.region.demo import DemoContext, create_accounts, load_region
+    from junheng.synth import generate
+
+    t0 = time.perf_counter()
+    err = sys.stderr
+    err.write("junheng demo: fresh database, migrations…\n")
+    _fresh_database(args.force)
+    err.write(f"junheng demo: synthetic {args.profile} (seed {args.seed!r})…\n")
+    region = generate(args.profile, args.seed)
+    county = load_region(region, out=err)
+    accounts = [
+        (a.username, a.role, a.note) for a in create_accounts(region, county, args.password)
+    ]
+    ctx = DemoContext(region=region, county=county, out=err, password=args.password)
+    for app in APPS:
+        name = f"junheng.{app}.demo"
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        load = getattr(module, "load", None)
+        if load is None:
+            continue
+        err.write(f"junheng demo: {app}…\n")
+        for role, username, note in load(ctx):
+            accounts.append((username, role, note))
+    err.write(f"junheng demo: loaded in {time.perf_counter() - t0:.1f} s\n")
+    rows = [(u, args.password, role, note) for u, role, note in accounts]
+    port = os.environ.get("PORT", "8000")
+    print(
+        f"\n均衡 junheng demo — {county.name}: {len(region.schools)} schools, "
+        f"{len(region.students)} students, {len(region.teachers)} teachers\n"
+    )
+    print(accounts_table(rows))
+    print(f"\nOpen http://127.0.0.1:{port}/ and log in with any account above.", flush=True)

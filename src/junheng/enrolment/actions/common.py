@@ -1,0 +1,66 @@
+"""Shared pieces of the enrolment actions: the error type, notifications, seat counting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from junheng.accounts.models import Role, User
+from junheng.afterschool.models import Offering
+from junheng.enrolment.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Notification,
+    OfferStatus,
+    WaitlistOffer,
+)
+from junheng.region.models import School, Student
+
+
+class ActionError(Exception):
+    """A change that is not allowed; `str(err)` is a message for the user."""
+
+
+def notify(user: User, text: str, link: str = "", key: str = "") -> Notification | None:
+    """An in-app notification; with `key`, at most one per user and key (no repeated alerts)."""
+    if key and Notification.objects.filter(user=user, key=key).exists():
+        return None
+    return Notification.objects.create(user=user, text=text, link=link, key=key)
+
+
+def guardians_of(student: Student) -> list[User]:
+    return list(User.objects.filter(guardianships__student=student, role=Role.PARENT))
+
+
+def notify_guardians(student: Student, text: str, link: str = "", key: str = "") -> int:
+    sent = 0
+    for user in guardians_of(student):
+        if notify(user, text, link, key) is not None:
+            sent += 1
+    return sent
+
+
+def school_admins(school: School | int) -> list[User]:
+    sid = school if isinstance(school, int) else school.pk
+    return list(User.objects.filter(role=Role.SCHOOL, school_id=sid, is_active=True))
+
+
+def active_count(offering_id: int) -> int:
+    return Enrolment.objects.filter(offering_id=offering_id, status=EnrolmentStatus.ACTIVE).count()
+
+
+def open_offer_count(offering_id: int) -> int:
+    return WaitlistOffer.objects.filter(offering_id=offering_id, status=OfferStatus.OPEN).count()
+
+
+def free_seats(offering: Offering) -> int:
+    """Seats not held by an enrolment nor by an open waitlist offer."""
+    return offering.seats - active_count(offering.pk) - open_offer_count(offering.pk)
+
+
+def active_enrolments(student_ids: Iterable[int], window_id: int | None = None) -> Q:
+    q = Q(student_id__in=list(student_ids), status=EnrolmentStatus.ACTIVE)
+    if window_id is not None:
+        q &= Q(window_id=window_id)
+    return q

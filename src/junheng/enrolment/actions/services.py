@@ -1,0 +1,396 @@
+"""After enrolment: attendance (考勤), ratings and provider quality, bills and settlement.
+
+Provider quality score (0–5, shown when the bureau renews the white list):
+
+    R~ = (n · mean + m · county_mean) / (n + m)       ratings shrunk to the county mean, m = 5
+    A  = present / (present + absent)                  attendance rate (excused not counted)
+    base = 0.6 · R~ + 0.4 · (1 + 4 · A)                (A mapped onto the 1–5 scale)
+    penalty = min(2, 10 · complaints / enrolments)     complaints not dismissed; one complaint
+                                                       per ten children costs a full point
+    quality = clamp(base − penalty, 0, 5)
+
+A part with no data is left out and the weights renormalised; no ratings anywhere in the
+county and no attendance: None. Fees: a child's subsidy is the largest that any active rule
+gives (rules do not stack): percent × the child's fees for the term, capped at monthly cap ×
+the months the term touches; it is spread over the child's lines in order. Providers are
+settled per class-hour actually delivered: a session counts once attendance was taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from junheng.accounts.models import Role, User, audit
+from junheng.afterschool.models import Offering, Provider
+from junheng.enrolment.actions.common import ActionError, notify, school_admins
+from junheng.enrolment.actions.windows import may_rank_for
+from junheng.enrolment.models import (
+    Attendance,
+    Bill,
+    BillLine,
+    Complaint,
+    ComplaintStatus,
+    Enrolment,
+    EnrolmentStatus,
+    HourRate,
+    Presence,
+    Rating,
+    Session,
+    SubsidyRule,
+    SubsidyTarget,
+)
+from junheng.region.models import School, Student, Term
+
+ABSENCE_ALERT = 3
+MIN_SESSIONS_TO_RATE = 3
+PRIOR_RATINGS = 5
+CENT = Decimal("0.01")
+
+
+# --------------------------------------------------------------------------- attendance
+
+
+def may_mark(user: User, offering: Offering) -> bool:
+    """Provider staff of the course's provider, the school's admins and teachers, the bureau."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.BUREAU:
+        return True
+    if user.role == Role.SCHOOL:
+        return user.school_id == offering.school_id
+    if user.role == Role.TEACHER:
+        return user.teacher is not None and user.teacher.school_id == offering.school_id
+    if user.role == Role.PROVIDER:
+        staff = getattr(user, "provider_staff", None)
+        return staff is not None and offering.course.provider_id == staff.provider_id
+    return False
+
+
+def roster(offering: Offering) -> list[Student]:
+    return list(
+        Student.objects.filter(
+            enrolments__offering=offering, enrolments__status=EnrolmentStatus.ACTIVE
+        ).order_by("code")
+    )
+
+
+def absence_streak(offering_id: int, student_id: int) -> tuple[int, dt.date | None]:
+    """Consecutive absences up to the latest marked session (excused ones are skipped)."""
+    marks = (
+        Attendance.objects.filter(session__offering_id=offering_id, student_id=student_id)
+        .exclude(status=Presence.EXCUSED)
+        .order_by("-session__date")
+        .values_list("status", "session__date")
+    )
+    n, start = 0, None
+    for status, day in marks:
+        if status != Presence.ABSENT:
+            break
+        n, start = n + 1, day
+    return n, start
+
+
+def do_mark_attendance(
+    offering: Offering, day: dt.date, marks: Mapping[int, str], *, by: User
+) -> Session:
+    """Record a session's attendance; 3 absences in a row alert the school's admins once."""
+    if not may_mark(by, offering):
+        raise ActionError(_("没有权限为该课程考勤。"))
+    enrolled = {s.pk: s for s in roster(offering)}
+    for sid, status in marks.items():
+        if sid not in enrolled:
+            raise ActionError(_("名单中没有该学生。"))
+        if status not in Presence.values:
+            raise ActionError(_("考勤状态不正确。"))
+    with transaction.atomic():
+        session, _created = Session.objects.get_or_create(offering=offering, date=day)
+        session.marked_by = by
+        session.marked_at = timezone.now()
+        session.save(update_fields=["marked_by", "marked_at"])
+        for sid, status in marks.items():
+            Attendance.objects.update_or_create(
+                session=session, student_id=sid, defaults={"status": status}
+            )
+        for sid, status in marks.items():
+            if status != Presence.ABSENT:
+                continue
+            n, start = absence_streak(offering.pk, sid)
+            if n >= ABSENCE_ALERT:
+                s = enrolled[sid]
+                for admin in school_admins(offering.school_id):
+                    notify(
+                        admin,
+                        _("%(name)s（%(code)s）在“%(course)s”已连续缺勤 %(n)d 次。")
+                        % {"name": s.name, "code": s.code, "course": offering.course.title,
+                           "n": n},
+                        link=f"/enrolment/attendance/{offering.pk}/",
+                        key=f"absence:{offering.pk}:{sid}:{start}",
+                    )
+    if offering.course.provider_id:
+        refresh_quality(offering.course.provider)
+    return session
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+def sessions_attended(student: Student, offering: Offering) -> int:
+    return Attendance.objects.filter(
+        session__offering=offering, student=student, status=Presence.PRESENT
+    ).count()
+
+
+def can_rate(student: Student, offering: Offering) -> bool:
+    return sessions_attended(student, offering) >= MIN_SESSIONS_TO_RATE
+
+
+def do_rate_course(
+    student: Student, offering: Offering, stars: int, comment: str = "", *, by: User
+) -> Rating:
+    if by.role != Role.PARENT or not may_rank_for(by, student):
+        raise ActionError(_("只有孩子的家长可以评价。"))
+    if not Enrolment.objects.filter(student=student, offering=offering).exists():
+        raise ActionError(_("孩子没有参加这门课程。"))
+    if not can_rate(student, offering):
+        raise ActionError(
+            _("孩子出勤满 %(n)d 次后才能评价。") % {"n": MIN_SESSIONS_TO_RATE}
+        )
+    if not 1 <= int(stars) <= 5:
+        raise ActionError(_("评分应为 1–5 星。"))
+    rating, _created = Rating.objects.update_or_create(
+        student=student, offering=offering,
+        defaults={"stars": int(stars), "comment": comment.strip(), "by": by,
+                  "updated_at": timezone.now()},
+    )
+    if offering.course.provider_id:
+        refresh_quality(offering.course.provider)
+    return rating
+
+
+def do_file_complaint(
+    offering: Offering, text: str, *, by: User, student: Student | None = None
+) -> Complaint:
+    if not text.strip():
+        raise ActionError(_("请填写投诉内容。"))
+    if by.role == Role.PARENT and (student is None or not may_rank_for(by, student)):
+        raise ActionError(_("只能为自己的孩子投诉。"))
+    c = Complaint.objects.create(offering=offering, text=text.strip(), by=by, student=student)
+    for admin in school_admins(offering.school_id):
+        notify(admin, _("收到关于“%(c)s”的投诉。") % {"c": offering.course.title})
+    if offering.course.provider_id:
+        refresh_quality(offering.course.provider)
+    return c
+
+
+def quality_score(
+    n: int, mean: float | None, county_mean: float | None, present: int, absent: int,
+    complaints: int, enrolments: int, prior: int = PRIOR_RATINGS,
+) -> float | None:
+    """The formula of the module docstring on plain numbers."""
+    parts: list[tuple[float, float]] = []
+    if county_mean is not None:
+        shrunk = ((mean or 0.0) * n + county_mean * prior) / (n + prior)
+        parts.append((0.6, shrunk))
+    if present + absent:
+        parts.append((0.4, 1 + 4 * present / (present + absent)))
+    if not parts or (n == 0 and present + absent == 0):
+        return None
+    base = sum(w * v for w, v in parts) / sum(w for w, _v in parts)
+    penalty = min(2.0, 10 * complaints / max(enrolments, 1))
+    return round(min(5.0, max(0.0, base - penalty)), 2)
+
+
+def provider_quality(provider: Provider) -> float | None:
+    """The provider's quality score (0–5) or None without data; see the module docstring."""
+    mine = Rating.objects.filter(offering__course__provider=provider).aggregate(
+        n=Count("pk"), mean=Avg("stars")
+    )
+    county = Rating.objects.all()
+    if provider.county_id:
+        county = county.filter(offering__school__county_id=provider.county_id)
+    county_mean = county.aggregate(mean=Avg("stars"))["mean"]
+    att = Attendance.objects.filter(session__offering__course__provider=provider).aggregate(
+        present=Count("pk", filter=Q(status=Presence.PRESENT)),
+        absent=Count("pk", filter=Q(status=Presence.ABSENT)),
+    )
+    complaints = (
+        Complaint.objects.filter(offering__course__provider=provider)
+        .exclude(status=ComplaintStatus.DISMISSED)
+        .count()
+    )
+    enrolments = (
+        Enrolment.objects.filter(offering__course__provider=provider)
+        .exclude(status__in=[EnrolmentStatus.RELEASED, EnrolmentStatus.CANCELLED])
+        .count()
+    )
+    return quality_score(
+        int(mine["n"]), mine["mean"], county_mean, int(att["present"]), int(att["absent"]),
+        complaints, enrolments,
+    )
+
+
+def refresh_quality(provider: Provider) -> float | None:
+    """Store the score on the provider row (the vetting pages show `quality_score`)."""
+    score = provider_quality(provider)
+    Provider.objects.filter(pk=provider.pk).update(quality_score=score)
+    return score
+
+
+# --------------------------------------------------------------------------- fees
+
+
+def term_months(term: Term) -> int:
+    """Calendar months the term touches (Sep 1 – Jan 20: 5)."""
+    return (term.end.year - term.start.year) * 12 + term.end.month - term.start.month + 1
+
+
+def applies(rule: SubsidyRule, student: Student) -> bool:
+    if rule.target == SubsidyTarget.ALL:
+        return True
+    if rule.target == SubsidyTarget.LOW_INCOME:
+        return student.low_income
+    return rule.target == SubsidyTarget.LEFT_BEHIND and student.left_behind
+
+
+def subsidy_for(
+    student: Student, fees: Decimal, term: Term, rules: Iterable[SubsidyRule]
+) -> tuple[Decimal, str]:
+    """(subsidy, rule name): the largest that an applicable rule gives (no stacking)."""
+    best, name = Decimal("0.00"), ""
+    months = term_months(term)
+    for rule in rules:
+        if not rule.active or (rule.term_id is not None and rule.term_id != term.pk):
+            continue
+        if not applies(rule, student):
+            continue
+        amount = (fees * rule.percent / Decimal(100)).quantize(CENT, ROUND_HALF_UP)
+        if rule.monthly_cap is not None:
+            amount = min(amount, (rule.monthly_cap * months).quantize(CENT))
+        if amount > best:
+            best, name = amount, rule.name
+    return best, name
+
+
+def children_of(guardian: User) -> list[Student]:
+    return list(Student.objects.filter(guardianships__user=guardian).order_by("code"))
+
+
+def do_issue_bill(guardian: User, term: Term, *, by: User | None = None) -> Bill:
+    """(Re)compute a family's bill for the term from the children's active enrolments."""
+    rules = list(SubsidyRule.objects.filter(active=True))
+    with transaction.atomic():
+        bill, _created = Bill.objects.select_for_update().get_or_create(
+            guardian=guardian, term=term
+        )
+        bill.lines.all().delete()
+        total = sub_total = Decimal("0.00")
+        for child in children_of(guardian):
+            enrolled = list(
+                Enrolment.objects.filter(
+                    student=child, offering__term=term, status=EnrolmentStatus.ACTIVE
+                ).select_related("offering").order_by("offering_id")
+            )
+            if not enrolled:
+                continue
+            fees = sum((e.offering.fee for e in enrolled), Decimal("0.00"))
+            subsidy, rule = subsidy_for(child, fees, term, rules)
+            left = subsidy
+            for e in enrolled:
+                part = min(left, e.offering.fee)
+                left -= part
+                BillLine.objects.create(
+                    bill=bill, student=child, offering=e.offering, fee=e.offering.fee,
+                    subsidy=part, due=e.offering.fee - part, rule=rule if part else "",
+                )
+            total += fees
+            sub_total += subsidy
+        bill.total_fee = total
+        bill.subsidy = sub_total
+        bill.due = total - sub_total
+        bill.issued_at = timezone.now()
+        bill.save()
+    return bill
+
+
+def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    ws.append(list(header))
+    for row in rows:
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+BILL_HEADER = ["家长账号", "学生编码", "学生", "课程", "学校", "收费（元）", "减免（元）",
+               "应缴（元）", "减免规则"]
+
+
+def do_export_bills(bills: Sequence[Bill], *, by: User, mask: bool = False) -> bytes:
+    """The bills as .xlsx (audited: minors' data leaves the platform)."""
+    rows = []
+    for bill in bills:
+        for line in bill.lines.select_related("student", "offering__course", "offering__school"):
+            name = line.student.masked_name if mask else line.student.name
+            rows.append([
+                bill.guardian.username, line.student.code, name, line.offering.course.title,
+                line.offering.school.name, line.fee, line.subsidy, line.due, line.rule,
+            ])
+    audit(by, "enrolment.export.bills", None, bills=[b.pk for b in bills], rows=len(rows))
+    return _xlsx("bills", BILL_HEADER, rows)
+
+
+def hour_rate(term: Term, provider: Provider | None) -> Decimal | None:
+    rates = {r.provider_id: r.yuan_per_hour for r in HourRate.objects.filter(term=term)}
+    if provider is not None and provider.pk in rates:
+        return rates[provider.pk]
+    return rates.get(None)
+
+
+def settlement_rows(school: School, term: Term) -> list[dict[str, Any]]:
+    """Per provider offering: class-hours delivered (sessions with attendance) × the rate."""
+    out = []
+    offerings = (
+        Offering.objects.filter(school=school, term=term, course__provider__isnull=False)
+        .select_related("course__provider", "slot")
+        .annotate(
+            delivered=Count("sessions", filter=Q(sessions__attendance__isnull=False),
+                            distinct=True)
+        )
+        .order_by("course__provider__name", "course__title", "pk")
+    )
+    for o in offerings:
+        rate = hour_rate(term, o.course.provider)
+        out.append({
+            "offering": o, "provider": o.course.provider, "hours": int(o.delivered),
+            "rate": rate, "amount": (rate * o.delivered).quantize(CENT) if rate is not None
+            else None,
+        })
+    return out
+
+
+SETTLEMENT_HEADER = ["机构", "课程", "开课编号", "时段", "实际课时", "课时费（元）", "结算金额（元）"]
+
+
+def do_export_settlement(school: School, term: Term, *, by: User) -> bytes:
+    rows = [
+        [r["provider"].name, r["offering"].course.title, r["offering"].pk,
+         r["offering"].slot.code, r["hours"], r["rate"], r["amount"]]
+        for r in settlement_rows(school, term)
+    ]
+    audit(by, "enrolment.export.settlement", school, term=term.pk, rows=len(rows))
+    return _xlsx("settlement", SETTLEMENT_HEADER, rows)

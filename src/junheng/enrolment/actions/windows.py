@@ -1,0 +1,397 @@
+"""Choice windows, rankings and the public draw.
+
+State machine of a window: draft → open (the draw's seed is generated with `secrets` and only
+its commitment sha256(seed) is shown) → closed → drawn (the engine ran through a task; results,
+input files and the result hash stored; the seed revealed) → published (families see results and
+freed seats start going to the waitlists).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from junheng.accounts.models import Guardianship, Role, User, audit
+from junheng.afterschool.models import Offering
+from junheng.engines.io import InputError
+from junheng.engines.lottery import seed_commitment
+from junheng.enrolment import adapters
+from junheng.enrolment.actions.common import ActionError, notify_guardians
+from junheng.enrolment.models import (
+    AdjustmentKind,
+    ChoiceWindow,
+    Draw,
+    DrawAdjustment,
+    DrawState,
+    Enrolment,
+    EnrolmentStatus,
+    EntryStatus,
+    Method,
+    Ranking,
+    RankingChoice,
+    WaitlistEntry,
+    WindowState,
+)
+from junheng.enrolment.report import draw_report
+from junheng.region.models import School, Student, Term
+
+
+def _require(user: User, *roles: str) -> None:
+    if not user.is_authenticated or user.role not in roles:
+        raise ActionError(_("没有权限执行此操作。"))
+
+
+def _move(window: ChoiceWindow, frm: str, to: str, stamp: str | None) -> ChoiceWindow:
+    w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
+    if w.state != frm:
+        raise ActionError(
+            _("选课窗口当前状态为“%(s)s”，不能进行此操作。") % {"s": w.get_state_display()}
+        )
+    w.state = to
+    fields = ["state"]
+    if stamp:
+        setattr(w, stamp, timezone.now())
+        fields.append(stamp)
+    w.save(update_fields=fields)
+    return w
+
+
+def do_create_window(
+    *,
+    by: User,
+    school: School,
+    term: Term,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    max_ranked: int = 5,
+    max_courses: int = 1,
+    method: str | None = None,
+    min_size: int = 0,
+    offer_hours: int = 48,
+    priority_left_behind: int = 1,
+    priority_low_income: int = 1,
+) -> ChoiceWindow:
+    """A new window (draft). The bureau, or the school's own admin, sets it up."""
+    _require(by, Role.BUREAU, Role.SCHOOL)
+    if by.role == Role.SCHOOL and by.school_id != school.pk:
+        raise ActionError(_("只能为本校设置选课窗口。"))
+    if closes_at <= opens_at:
+        raise ActionError(_("截止时间必须晚于开始时间。"))
+    chosen = method or (Method.DA if max_courses == 1 else Method.DRAFT)
+    if chosen == Method.DA and max_courses != 1:
+        raise ActionError(_("延迟接受法每人只能录取一门课程（K = 1）。"))
+    if not 1 <= max_ranked <= 20 or not 1 <= max_courses <= 10:
+        raise ActionError(_("志愿数或录取门数超出范围。"))
+    w = ChoiceWindow.objects.create(
+        school=school, term=term, opens_at=opens_at, closes_at=closes_at, max_ranked=max_ranked,
+        max_courses=max_courses, method=chosen, min_size=min_size, offer_hours=offer_hours,
+        priority_left_behind=priority_left_behind, priority_low_income=priority_low_income,
+        created_by=by,
+    )
+    audit(by, "enrolment.window.create", w)
+    return w
+
+
+def do_open_window(window: ChoiceWindow, *, by: User) -> Draw:
+    """Open for ranking and publish the draw's seed commitment (the seed itself stays hidden)."""
+    _require(by, Role.BUREAU)
+    if not adapters.window_offerings(window):
+        raise ActionError(_("本校本学期还没有开设的课程，不能开放选课。"))
+    seed = secrets.token_hex(16)
+    with transaction.atomic():
+        w = _move(window, WindowState.DRAFT, WindowState.OPEN, "opened_at")
+        draw = Draw.objects.create(window=w, seed=seed, seed_commitment=seed_commitment(seed))
+        audit(by, "enrolment.window.open", w, seed_commitment=draw.seed_commitment)
+    window.refresh_from_db()
+    return draw
+
+
+def do_close_window(window: ChoiceWindow, *, by: User) -> ChoiceWindow:
+    _require(by, Role.BUREAU)
+    with transaction.atomic():
+        w = _move(window, WindowState.OPEN, WindowState.CLOSED, "closed_at")
+        audit(by, "enrolment.window.close", w)
+    window.refresh_from_db()
+    return w
+
+
+# --------------------------------------------------------------------------- rankings
+
+
+def _receipt(window_id: int, code: str, version: int, ids: Sequence[int], at: dt.datetime) -> str:
+    text = f"{window_id}:{code}:{version}:{','.join(map(str, ids))}:{at.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12].upper()
+
+
+def may_rank_for(user: User, student: Student) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.PARENT:
+        return Guardianship.objects.filter(user=user, student=student).exists()
+    return user.role == Role.SCHOOL and user.school_id == student.school_id
+
+
+def rankable_offerings(window: ChoiceWindow, student: Student) -> list[Offering]:
+    """The window's offerings open to the child's grade (what the page lists)."""
+    return [o for o in adapters.window_offerings(window) if o.course.open_to_grade(student.grade)]
+
+
+def do_submit_ranking(
+    window: ChoiceWindow,
+    student: Student,
+    offering_ids: Sequence[int],
+    *,
+    by: User,
+    token: str = "",
+    together: bool = False,
+    now: dt.datetime | None = None,
+) -> Ranking:
+    """Store (or replace) a child's ranking. A second POST with the same form `token` changes
+    nothing and returns the same receipt; there is always at most one Ranking per child."""
+    if not may_rank_for(by, student):
+        raise ActionError(_("只能为自己的孩子填报志愿。"))
+    if student.school_id != window.school_id:
+        raise ActionError(_("该学生不在本校。"))
+    ids = [int(x) for x in offering_ids]
+    if not ids:
+        raise ActionError(_("请至少选择一门课程。"))
+    if len(ids) > window.max_ranked:
+        raise ActionError(_("最多只能填报 %(n)d 个志愿。") % {"n": window.max_ranked})
+    if len(set(ids)) != len(ids):
+        raise ActionError(_("同一门课程不能重复填报。"))
+    allowed = {o.pk: o for o in adapters.window_offerings(window)}
+    for oid in ids:
+        o = allowed.get(oid)
+        if o is None:
+            raise ActionError(_("所选课程不在本次选课范围内。"))
+        if not o.course.open_to_grade(student.grade):
+            raise ActionError(
+                _("“%(c)s”不面向 %(g)d 年级。") % {"c": o.course.title, "g": student.grade}
+            )
+    at = now or timezone.now()
+    for _attempt in range(2):
+        try:
+            return _store_ranking(window, student, ids, by, token, together, at)
+        except IntegrityError:
+            # Two first submissions raced on the unique (window, student): the loser retries
+            # and then finds the winner's row, which it replaces (or matches by token).
+            continue
+    raise ActionError(_("提交冲突，请重试。"))
+
+
+def _store_ranking(
+    window: ChoiceWindow, student: Student, ids: list[int], by: User, token: str,
+    together: bool, at: dt.datetime,
+) -> Ranking:
+    with transaction.atomic():
+        # Locks the window row: closing waits for in-flight submissions and vice versa.
+        w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
+        if not w.accepting(at):
+            raise ActionError(_("选课窗口未开放或已截止，不能再修改志愿。"))
+        ranking = Ranking.objects.select_for_update().filter(window=w, student=student).first()
+        if ranking is not None and token and ranking.token == token:
+            return ranking
+        if ranking is None:
+            ranking = Ranking.objects.create(
+                window=w, student=student, submitted_by=by, submitted_at=at, version=1,
+                receipt_code=_receipt(w.pk, student.code, 1, ids, at), token=token,
+                together=together,
+            )
+        else:
+            ranking.version += 1
+            ranking.submitted_by = by
+            ranking.submitted_at = at
+            ranking.token = token
+            ranking.together = together
+            ranking.receipt_code = _receipt(w.pk, student.code, ranking.version, ids, at)
+            ranking.save(update_fields=["version", "submitted_by", "submitted_at", "token",
+                                        "together", "receipt_code"])
+            RankingChoice.objects.filter(ranking=ranking).delete()
+        RankingChoice.objects.bulk_create(
+            [RankingChoice(ranking=ranking, rank=i, offering_id=oid)
+             for i, oid in enumerate(ids, start=1)]
+        )
+    return ranking
+
+
+def do_withdraw_ranking(window: ChoiceWindow, student: Student, *, by: User) -> bool:
+    """Take a child out of the window (participation is voluntary)."""
+    if not may_rank_for(by, student):
+        raise ActionError(_("只能为自己的孩子填报志愿。"))
+    with transaction.atomic():
+        w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
+        if not w.accepting():
+            raise ActionError(_("选课窗口未开放或已截止，不能再修改志愿。"))
+        deleted, _rows = Ranking.objects.filter(window=w, student=student).delete()
+    return deleted > 0
+
+
+# --------------------------------------------------------------------------- the draw
+
+
+def do_run_draw(window: ChoiceWindow, *, by: User) -> Draw:
+    """Run the draw of a closed window (through the task framework) and reveal the seed."""
+    _require(by, Role.BUREAU)
+    window.refresh_from_db()
+    if window.state != WindowState.CLOSED:
+        raise ActionError(_("只有已截止的选课窗口才能摇号。"))
+    from junheng.enrolment.tasks import run_draw
+
+    draw = Draw.objects.get(window=window)
+    audit(by, "enrolment.draw.run", draw)
+    run_draw.enqueue(draw.pk)
+    draw.refresh_from_db()
+    window.refresh_from_db()
+    if draw.state == DrawState.FAILED:
+        raise ActionError(_("摇号失败：%(m)s") % {"m": draw.message})
+    return draw
+
+
+def execute_draw(draw_id: int) -> dict[str, Any]:
+    """The task body: inputs from the live rows, the engine, then every row stored at once."""
+    with transaction.atomic():
+        draw = Draw.objects.select_for_update().select_related("window__school").get(pk=draw_id)
+        window = draw.window
+        if window.state != WindowState.CLOSED or draw.state == DrawState.DONE:
+            raise ActionError(_("该摇号已运行或窗口未截止。"))
+        draw.state = DrawState.RUNNING
+        draw.started_at = timezone.now()
+        draw.save(update_fields=["state", "started_at"])
+    inputs = adapters.draw_inputs(window)
+    try:
+        result = adapters.run_engine(window, inputs, draw.seed)
+    except InputError as err:
+        draw.state = DrawState.FAILED
+        draw.message = str(err)
+        draw.finished_at = timezone.now()
+        draw.save(update_fields=["state", "message", "finished_at"])
+        return {"error": str(err)}
+    choices, held, position = adapters.report_inputs(inputs, result)
+    report = draw_report(choices, held, position, window.max_courses)
+    report["urban_rural"] = window.school.urban_rural
+    ranks = adapters.rank_lookup(inputs)
+    now = timezone.now()
+    with transaction.atomic():
+        Enrolment.objects.bulk_create(
+            [
+                Enrolment(window=window, student_id=inputs.student_pk[a.student_id],
+                          offering_id=inputs.offering_pk[a.offering_id], rank=a.rank,
+                          created_at=now)
+                for a in result.assignments
+            ]
+        )
+        WaitlistEntry.objects.bulk_create(
+            [
+                WaitlistEntry(window=window, offering_id=inputs.offering_pk[e.offering_id],
+                              position=e.position, student_id=inputs.student_pk[e.student_id],
+                              rank=ranks[(e.student_id, e.offering_id)])
+                for e in result.waitlist
+            ]
+        )
+        draw.method = result.method
+        draw.max_courses = result.max_courses
+        draw.summary = result.summary
+        draw.report = report
+        draw.result_sha256 = result.result_sha256
+        draw.offerings_csv = inputs.offerings_csv.decode("utf-8")
+        draw.choices_csv = inputs.choices_csv.decode("utf-8")
+        draw.students_csv = inputs.students_csv.decode("utf-8")
+        draw.out_csv = result.out_bytes().decode("utf-8")
+        draw.waitlist_csv = result.waitlist_bytes().decode("utf-8")
+        draw.state = DrawState.DONE
+        draw.finished_at = now
+        draw.revealed_at = now
+        draw.save()
+        window.state = WindowState.DRAWN
+        window.drawn_at = now
+        window.save(update_fields=["state", "drawn_at"])
+        apply_sibling_rule(window)
+    return dict(result.summary)
+
+
+def sibling_groups(window: ChoiceWindow) -> list[list[int]]:
+    """Children in the window who share a guardian and all ticked 'together or nothing'."""
+    together = list(
+        Ranking.objects.filter(window=window, together=True).values_list("student_id", flat=True)
+    )
+    by_guardian: dict[int, set[int]] = defaultdict(set)
+    for user_id, student_id in Guardianship.objects.filter(student_id__in=together).values_list(
+        "user_id", "student_id"
+    ):
+        by_guardian[user_id].add(student_id)
+    parent: dict[int, int] = {s: s for s in together}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for kids in by_guardian.values():
+        first, *rest = sorted(kids)
+        for k in rest:
+            parent[find(k)] = find(first)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for s in together:
+        groups[find(s)].append(s)
+    return [sorted(g) for g in groups.values() if len(g) >= 2]
+
+
+def apply_sibling_rule(window: ChoiceWindow) -> list[list[int]]:
+    """Together or nothing: a sibling group whose children do not hold exactly the same
+    offerings gives all its seats back and leaves the waitlists (recorded as an adjustment).
+    The freed seats go to the waitlists in lottery order once the results are published."""
+    released = []
+    for group in sibling_groups(window):
+        held: dict[int, frozenset[int]] = {
+            s: frozenset(
+                Enrolment.objects.filter(
+                    window=window, student_id=s, status=EnrolmentStatus.ACTIVE
+                ).values_list("offering_id", flat=True)
+            )
+            for s in group
+        }
+        sets = set(held.values())
+        if len(sets) == 1 and next(iter(sets)):
+            continue
+        Enrolment.objects.filter(
+            window=window, student_id__in=group, status=EnrolmentStatus.ACTIVE
+        ).update(status=EnrolmentStatus.RELEASED, ended_at=timezone.now())
+        WaitlistEntry.objects.filter(
+            window=window, student_id__in=group, status=EntryStatus.WAITING
+        ).update(status=EntryStatus.LEFT)
+        codes = list(Student.objects.filter(pk__in=group).values_list("code", flat=True))
+        DrawAdjustment.objects.create(
+            window=window, kind=AdjustmentKind.SIBLINGS,
+            detail={"students": codes, "held": {str(k): sorted(v) for k, v in held.items()}},
+        )
+        released.append(group)
+    return released
+
+
+def do_publish_results(window: ChoiceWindow, *, by: User) -> ChoiceWindow:
+    """Families see their results; free seats start going to the waitlists."""
+    _require(by, Role.BUREAU)
+    from junheng.enrolment.actions.seats import offer_free_seats
+
+    with transaction.atomic():
+        w = _move(window, WindowState.DRAWN, WindowState.PUBLISHED, "published_at")
+        audit(by, "enrolment.draw.publish", w)
+        for student in Student.objects.filter(rankings__window=w):
+            notify_guardians(
+                student,
+                _("%(name)s 的课后服务选课结果已公布。") % {"name": student.name},
+                link="/enrolment/results/",
+                key=f"results:{w.pk}:{student.pk}",
+            )
+    offer_free_seats(w, by=by)
+    window.refresh_from_db()
+    return w

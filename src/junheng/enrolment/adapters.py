@@ -1,0 +1,115 @@
+"""The seam between ORM rows and the allocation engine (and back).
+
+`draw_inputs(window)` builds the engine's plain inputs and the contract files' exact bytes
+(offerings.csv, choices.csv, students.csv; CONTRACTS.md "junheng allocate") from the window's
+offerings and rankings. Students appear only by their pseudonymous `Student.code`; offerings by
+their id. `result_rows` turns the engine's result back into rows to store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from junheng.afterschool.models import Offering, OfferingStatus
+from junheng.engines import allocation
+from junheng.engines.io import csv_bytes
+from junheng.enrolment.models import ChoiceWindow, RankingChoice
+
+
+@dataclass
+class DrawInputs:
+    offerings: list[allocation.Offering]
+    choices: list[allocation.Choice]
+    priorities: dict[str, int]
+    offerings_csv: bytes
+    choices_csv: bytes
+    students_csv: bytes
+    # ids used in the files -> database ids
+    offering_pk: dict[str, int]
+    student_pk: dict[str, int]
+
+
+def offering_code(offering_id: int) -> str:
+    return str(offering_id)
+
+
+def window_offerings(window: ChoiceWindow) -> list[Offering]:
+    """The offerings a window draws on: the school's open offerings of the term."""
+    return list(
+        Offering.objects.filter(
+            term_id=window.term_id, school_id=window.school_id, status=OfferingStatus.OPEN
+        )
+        .select_related("course", "slot")
+        .order_by("pk")
+    )
+
+
+def draw_inputs(window: ChoiceWindow) -> DrawInputs:
+    offerings = window_offerings(window)
+    open_ids = {o.pk for o in offerings}
+    offs = [allocation.Offering(offering_code(o.pk), o.seats, o.slot.code) for o in offerings]
+    rows = (
+        RankingChoice.objects.filter(ranking__window=window, offering_id__in=open_ids)
+        .select_related("ranking__student")
+        .order_by("ranking__student__code", "rank")
+    )
+    choices: list[allocation.Choice] = []
+    student_pk: dict[str, int] = {}
+    flags: dict[str, int] = {}
+    for rc in rows:
+        st = rc.ranking.student
+        choices.append(allocation.Choice(st.code, rc.rank, offering_code(rc.offering_id)))
+        if st.code not in student_pk:
+            student_pk[st.code] = st.pk
+            flags[st.code] = window.priority_of(st)
+    offs.sort(key=lambda o: o.offering_id)
+    return DrawInputs(
+        offerings=offs,
+        choices=choices,
+        priorities=flags,
+        offerings_csv=csv_bytes(
+            ["offering_id", "capacity", "slot"],
+            [(o.offering_id, o.capacity, o.slot or "") for o in offs],
+        ),
+        choices_csv=csv_bytes(
+            ["student_id", "rank", "offering_id"],
+            [(c.student_id, c.rank, c.offering_id) for c in choices],
+        ),
+        students_csv=csv_bytes(
+            ["student_id", "priority"], sorted(flags.items())
+        ),
+        offering_pk={offering_code(o.pk): o.pk for o in offerings},
+        student_pk=student_pk,
+    )
+
+
+def run_engine(window: ChoiceWindow, inputs: DrawInputs, seed: str) -> allocation.AllocationResult:
+    return allocation.allocate(
+        inputs.offerings,
+        inputs.choices,
+        inputs.priorities,
+        seed=seed,
+        max_courses=window.max_courses,
+        method=window.method,
+    )
+
+
+def report_inputs(
+    inputs: DrawInputs, result: allocation.AllocationResult
+) -> tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int, str]]], dict[str, int]]:
+    """(choices, held, service position) per student code, for `enrolment.report`."""
+    choices: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for c in inputs.choices:
+        choices[c.student_id].append((c.rank, c.offering_id))
+    held: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for a in result.assignments:
+        held[a.student_id].append((a.rank, a.offering_id))
+    position = {sid: i for i, sid in enumerate(result.service_order_ids())}
+    return dict(choices), dict(held), position
+
+
+def rank_lookup(inputs: DrawInputs) -> dict[tuple[str, str], int]:
+    return {(c.student_id, c.offering_id): c.rank for c in inputs.choices}
+
+

@@ -1,0 +1,573 @@
+"""Pages of choice windows, the public draw, results, attendance, ratings, bills and settlement.
+
+Thin: scope through `enrolment.access`, call an action, render. Parents' and instructors'
+pages are phone-sized.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from junheng.accounts import scoping
+from junheng.accounts.models import Role, User, audit
+from junheng.afterschool.models import Offering, OfferingStatus
+from junheng.enrolment import access, actions, adapters, forms
+from junheng.enrolment.models import (
+    Attendance,
+    Bill,
+    ChoiceWindow,
+    Draw,
+    DrawAdjustment,
+    Enrolment,
+    EnrolmentStatus,
+    EntryStatus,
+    Notification,
+    OfferStatus,
+    Presence,
+    Rating,
+    Ranking,
+    RankingChoice,
+    Session,
+    WaitlistEntry,
+    WaitlistOffer,
+    WindowState,
+)
+from junheng.enrolment.report import combine
+from junheng.region.models import School, Term, UrbanRural
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STAFF = (Role.BUREAU, Role.SCHOOL)
+
+
+def current_term() -> Term | None:
+    return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _fail(request: HttpRequest, err: Exception) -> None:
+    messages.error(request, str(err))
+
+
+# --------------------------------------------------------------------------- staff: windows
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role == Role.PARENT:
+        return redirect("enrolment:choose")
+    if user.role in (Role.PROVIDER, Role.TEACHER):
+        return redirect("enrolment:attendance")
+    scoping.require_role(user, *STAFF)
+    windows = access.windows_for(user).annotate(n_rankings=Count("rankings"))
+    return render(request, "enrolment/window_list.html", {"windows": windows})
+
+
+@login_required
+def window_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    scoping.require_role(user, *STAFF)
+    schools = scoping.schools_for(user)
+    initial: dict[str, Any] = {"term": current_term()}
+    if user.role == Role.SCHOOL:
+        initial["school"] = user.school_id
+    form = forms.WindowForm(request.POST or None, schools=schools, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            w = actions.do_create_window(
+                by=user, school=d["school"], term=d["term"], opens_at=d["opens_at"],
+                closes_at=d["closes_at"], max_ranked=d["max_ranked"],
+                max_courses=d["max_courses"], method=d["method"], min_size=d["min_size"],
+                offer_hours=d["offer_hours"], priority_left_behind=d["priority_left_behind"],
+                priority_low_income=d["priority_low_income"],
+            )
+        except actions.ActionError as err:
+            _fail(request, err)
+        else:
+            return redirect("enrolment:window", window_id=w.pk)
+    return render(request, "enrolment/window_form.html", {"form": form})
+
+
+def _offering_table(window: ChoiceWindow) -> list[dict[str, Any]]:
+    offerings = adapters.window_offerings(window)
+    first = dict(
+        RankingChoice.objects.filter(ranking__window=window, rank=1)
+        .values_list("offering_id").annotate(n=Count("pk"))
+    )
+    anyrank = dict(
+        RankingChoice.objects.filter(ranking__window=window)
+        .values_list("offering_id").annotate(n=Count("pk"))
+    )
+    enrolled = dict(
+        Enrolment.objects.filter(window=window, status=EnrolmentStatus.ACTIVE)
+        .values_list("offering_id").annotate(n=Count("pk"))
+    )
+    waiting = dict(
+        WaitlistEntry.objects.filter(window=window, status=EntryStatus.WAITING)
+        .values_list("offering_id").annotate(n=Count("pk"))
+    )
+    offered = dict(
+        WaitlistOffer.objects.filter(entry__window=window, status=OfferStatus.OPEN)
+        .values_list("offering_id").annotate(n=Count("pk"))
+    )
+    return [
+        {"o": o, "first": first.get(o.pk, 0), "any": anyrank.get(o.pk, 0),
+         "enrolled": enrolled.get(o.pk, 0), "waiting": waiting.get(o.pk, 0),
+         "offered": offered.get(o.pk, 0),
+         "small": window.min_size and enrolled.get(o.pk, 0) < window.min_size}
+        for o in offerings
+    ]
+
+
+@login_required
+def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
+    user = _user(request)
+    window = access.access_window(user, window_id)
+    actions.expire_offers()
+    draw = Draw.objects.filter(window=window).first()
+    return render(request, "enrolment/window_detail.html", {
+        "window": window,
+        "draw": draw,
+        "rows": _offering_table(window),
+        "n_rankings": Ranking.objects.filter(window=window).count(),
+        "adjustments": DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50],
+        "report": draw.report if draw is not None and draw.report else None,
+        "is_bureau": user.role == Role.BUREAU,
+    })
+
+
+WINDOW_ACTIONS = {
+    "open": (actions.do_open_window, _("已开放选课，种子承诺已公布。")),
+    "close": (actions.do_close_window, _("选课已截止。")),
+    "run": (actions.do_run_draw, _("摇号完成，种子已公布。")),
+    "publish": (actions.do_publish_results, _("结果已公布，家长可以查看。")),
+    "cancel_small": (actions.do_cancel_small_offerings, _("人数不足的课程已停开并重新安排。")),
+}
+
+
+@login_required
+@require_POST
+def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpResponse:
+    window = access.access_window_for_bureau(_user(request), window_id)
+    if verb not in WINDOW_ACTIONS:
+        raise Http404
+    fn, ok = WINDOW_ACTIONS[verb]
+    try:
+        fn(window, by=_user(request))
+    except actions.ActionError as err:
+        _fail(request, err)
+    else:
+        messages.success(request, str(ok))
+    return redirect("enrolment:window", window_id=window.pk)
+
+
+@login_required
+def county_report(request: HttpRequest) -> HttpResponse:
+    """Fairness of the term's draws by urban / town / rural school."""
+    scoping.require_role(_user(request), Role.BUREAU)
+    term = current_term()
+    draws = Draw.objects.filter(window__term=term, result_sha256__gt="").select_related(
+        "window__school"
+    )
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in draws:
+        groups[d.window.school.urban_rural].append(d.report)
+    rows = [
+        {"label": label, "r": combine(groups.get(value, []))}
+        for value, label in UrbanRural.choices
+    ]
+    rows.append({"label": _("全县"), "r": combine([r for g in groups.values() for r in g])})
+    return render(request, "enrolment/county_report.html", {"rows": rows, "term": term})
+
+
+# --------------------------------------------------------------------------- public draw
+
+
+def draw_public(request: HttpRequest, draw_id: int) -> HttpResponse:
+    """No login: the commitment, the seed once revealed, the parameters, summary and hash."""
+    draw = access.public_draw(draw_id)
+    w = draw.window
+    files = ["offerings", "choices", "students", "out", "waitlist"] if draw.result_sha256 else []
+    base = request.build_absolute_uri(f"/enrolment/draws/{draw.pk}/")
+    command = ""
+    if draw.result_sha256 and draw.revealed:
+        command = (
+            f"junheng verify --offerings offerings.csv --choices choices.csv "
+            f"--students students.csv --seed {draw.seed} --max-courses {draw.max_courses} "
+            f"--method {draw.method} --expect-sha256 {draw.result_sha256} "
+            f"--commitment {draw.seed_commitment}"
+        )
+    return render(request, "enrolment/draw_public.html", {
+        "draw": draw, "window": w, "files": files, "base": base, "command": command,
+    })
+
+
+def draw_file(request: HttpRequest, draw_id: int, name: str) -> HttpResponse:
+    draw = access.public_draw(draw_id)
+    if not draw.result_sha256 or name not in Draw.FILES:
+        raise Http404
+    resp = HttpResponse(draw.file_bytes(name), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return resp
+
+
+# --------------------------------------------------------------------------- parents
+
+
+@login_required
+def choose(request: HttpRequest) -> HttpResponse:
+    """Each child's choice windows (phone page): rank, change, receipt."""
+    user = _user(request)
+    scoping.require_role(user, Role.PARENT)
+    now = timezone.now()
+    cards = []
+    for child in scoping.students_for(user).select_related("school"):
+        windows = access.windows_for(user).filter(
+            school_id=child.school_id, state__in=[WindowState.OPEN, WindowState.CLOSED]
+        )
+        items = []
+        for w in windows:
+            ranking = Ranking.objects.filter(window=w, student=child).first()
+            items.append({
+                "w": w, "accepting": w.accepting(now), "ranking": ranking,
+                "choices": list(ranking.choices.select_related("offering__course"))
+                if ranking else [],
+            })
+        cards.append({"child": child, "items": items})
+    return render(request, "enrolment/choose.html", {"cards": cards})
+
+
+@login_required
+def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
+    user = _user(request)
+    window, child = access.access_ranking_window(user, window_id, student_id)
+    offerings = actions.rankable_offerings(window, child)
+    ranking = Ranking.objects.filter(window=window, student=child).first()
+    current = (
+        list(ranking.choices.order_by("rank").values_list("offering_id", flat=True))
+        if ranking else []
+    )
+    has_siblings = scoping.students_for(user).filter(school_id=child.school_id).count() > 1
+    if request.method == "POST":
+        picked = []
+        for i in range(1, window.max_ranked + 1):
+            v = request.POST.get(f"choice_{i}", "")
+            if v:
+                try:
+                    picked.append(int(v))
+                except ValueError:
+                    raise Http404 from None
+        try:
+            r = actions.do_submit_ranking(
+                window, child, picked, by=user, token=request.POST.get("token", "")[:64],
+                together=bool(request.POST.get("together")),
+            )
+        except actions.ActionError as err:
+            _fail(request, err)
+            current = picked
+        else:
+            return redirect("enrolment:receipt", ranking_id=r.pk)
+    slots = [
+        {"i": i, "value": current[i - 1] if i <= len(current) else None}
+        for i in range(1, window.max_ranked + 1)
+    ]
+    return render(request, "enrolment/rank.html", {
+        "window": window, "child": child, "offerings": offerings, "slots": slots,
+        "ranking": ranking, "token": secrets.token_urlsafe(16), "has_siblings": has_siblings,
+        "accepting": window.accepting(),
+    })
+
+
+@login_required
+def receipt(request: HttpRequest, ranking_id: int) -> HttpResponse:
+    ranking = access.access_ranking(_user(request), ranking_id)
+    return render(request, "enrolment/receipt.html", {
+        "ranking": ranking,
+        "choices": ranking.choices.select_related("offering__course", "offering__slot"),
+    })
+
+
+@login_required
+def results(request: HttpRequest) -> HttpResponse:
+    """Results, waitlist positions and open offers of the parent's children."""
+    user = _user(request)
+    scoping.require_role(user, Role.PARENT)
+    actions.expire_offers()
+    cards = []
+    for child in scoping.students_for(user).select_related("school"):
+        windows = access.windows_for(user).filter(
+            school_id=child.school_id, state=WindowState.PUBLISHED, rankings__student=child
+        )
+        for w in windows:
+            enrolled = list(
+                Enrolment.objects.filter(window=w, student=child, status=EnrolmentStatus.ACTIVE)
+                .select_related("offering__course", "offering__slot")
+            )
+            for e in enrolled:
+                marks = Attendance.objects.filter(session__offering=e.offering, student=child)
+                e.present = marks.filter(status=Presence.PRESENT).count()  # type: ignore[attr-defined]
+                e.absent = marks.filter(status=Presence.ABSENT).count()  # type: ignore[attr-defined]
+                e.can_rate = actions.can_rate(child, e.offering)  # type: ignore[attr-defined]
+            cards.append({
+                "child": child, "w": w, "enrolled": enrolled,
+                "waiting": WaitlistEntry.objects.filter(
+                    window=w, student=child, status=EntryStatus.WAITING
+                ).select_related("offering__course"),
+                "offers": WaitlistOffer.objects.filter(
+                    entry__window=w, student=child, status=OfferStatus.OPEN
+                ).select_related("offering__course", "offering__slot"),
+                "ended": Enrolment.objects.filter(window=w, student=child)
+                .exclude(status=EnrolmentStatus.ACTIVE).select_related("offering__course"),
+            })
+    pending = list(
+        scoping.students_for(user).filter(
+            rankings__window__state__in=[WindowState.OPEN, WindowState.CLOSED,
+                                         WindowState.DRAWN]
+        ).distinct()
+    )
+    return render(request, "enrolment/results.html", {"cards": cards, "pending": pending})
+
+
+@login_required
+@require_POST
+def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = access.access_own_offer(_user(request), offer_id)
+    try:
+        actions.do_accept_offer(offer, by=_user(request))
+    except actions.ActionError as err:
+        _fail(request, err)
+    else:
+        messages.success(request, _("已确认候补录取。"))
+    return redirect("enrolment:results")
+
+
+@login_required
+@require_POST
+def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = access.access_own_offer(_user(request), offer_id)
+    try:
+        actions.do_decline_offer(offer, by=_user(request))
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("enrolment:results")
+
+
+@login_required
+@require_POST
+def enrolment_drop(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    e = access.access_own_enrolment(_user(request), enrolment_id)
+    try:
+        actions.do_drop_enrolment(e, by=_user(request))
+    except actions.ActionError as err:
+        _fail(request, err)
+    else:
+        messages.success(request, _("已退课，名额将顺延给候补的同学。"))
+    return redirect("enrolment:results")
+
+
+@login_required
+def rate(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    user = _user(request)
+    e = access.access_own_enrolment(user, enrolment_id)
+    existing = Rating.objects.filter(student=e.student, offering=e.offering).first()
+    initial = {"stars": existing.stars, "comment": existing.comment} if existing else None
+    form = forms.RatingForm(request.POST or None, initial=initial)
+    complaint = forms.ComplaintForm(prefix="c")
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_rate_course(e.student, e.offering, form.cleaned_data["stars"],
+                                   form.cleaned_data["comment"], by=user)
+        except actions.ActionError as err:
+            _fail(request, err)
+        else:
+            messages.success(request, _("谢谢您的评价。"))
+            return redirect("enrolment:results")
+    return render(request, "enrolment/rate.html", {
+        "e": e, "form": form, "complaint": complaint, "existing": existing,
+        "allowed": actions.can_rate(e.student, e.offering),
+    })
+
+
+@login_required
+@require_POST
+def complain(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    user = _user(request)
+    e = access.access_own_enrolment(user, enrolment_id)
+    form = forms.ComplaintForm(request.POST, prefix="c")
+    if form.is_valid():
+        try:
+            actions.do_file_complaint(e.offering, form.cleaned_data["text"], by=user,
+                                      student=e.student)
+        except actions.ActionError as err:
+            _fail(request, err)
+        else:
+            messages.success(request, _("投诉已提交，学校会尽快处理。"))
+    return redirect("enrolment:results")
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    qs = Notification.objects.filter(user=user)
+    if request.method == "POST":
+        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("enrolment:notifications")
+    return render(request, "enrolment/notifications.html", {"items": qs[:100]})
+
+
+# --------------------------------------------------------------------------- attendance
+
+
+@login_required
+def attendance(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role == Role.PARENT:
+        raise Http404
+    term = current_term()
+    offerings = access.markable_offerings(user).filter(status=OfferingStatus.OPEN)
+    if term is not None:
+        offerings = offerings.filter(term=term)
+    offerings = offerings.annotate(
+        n=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)),
+        sessions_n=Count("sessions", distinct=True),
+    ).filter(n__gt=0)
+    return render(request, "enrolment/attendance_list.html", {"offerings": offerings})
+
+
+@login_required
+def attendance_mark(request: HttpRequest, offering_id: int) -> HttpResponse:
+    """Phone page: present / absent / excused per enrolled child (masked for providers)."""
+    user = _user(request)
+    offering: Offering = access.access_offering_roster(user, offering_id)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
+    except ValueError:
+        day = timezone.localdate()
+    students = _roster(offering)
+    if request.method == "POST":
+        marks = {
+            s.pk: request.POST.get(f"s{s.pk}", "") for s in students
+            if request.POST.get(f"s{s.pk}")
+        }
+        try:
+            actions.do_mark_attendance(offering, day, marks, by=user)
+        except actions.ActionError as err:
+            _fail(request, err)
+        else:
+            messages.success(request, _("考勤已保存。"))
+            return redirect(f"{request.path}?date={day.isoformat()}")
+    masked = access.sees_masked_names(user)
+    if not masked:
+        audit(user, "enrolment.roster.view", offering, students=len(students))
+    session = Session.objects.filter(offering=offering, date=day).first()
+    have = (
+        dict(Attendance.objects.filter(session=session).values_list("student_id", "status"))
+        if session else {}
+    )
+    rows = [
+        {"s": s, "name": s.masked_name if masked else s.name, "status": have.get(s.pk, "")}
+        for s in students
+    ]
+    return render(request, "enrolment/attendance_mark.html", {
+        "offering": offering, "day": day, "rows": rows, "choices": Presence.choices,
+        "sessions": Session.objects.filter(offering=offering).order_by("-date")[:20],
+    })
+
+
+def _roster(offering: Offering) -> list[Any]:
+    from junheng.enrolment.actions.services import roster
+
+    return roster(offering)
+
+
+# --------------------------------------------------------------------------- fees
+
+
+@login_required
+def bills(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    scoping.require_role(user, Role.PARENT)
+    term = current_term()
+    if term is None:
+        raise Http404
+    bill = actions.do_issue_bill(user, term)
+    if request.GET.get("format") == "xlsx":
+        data = actions.do_export_bills([bill], by=user)
+        return _xlsx_response(data, f"bill-{term.pk}.xlsx")
+    return render(request, "enrolment/bill.html", {
+        "bill": bill, "term": term,
+        "lines": bill.lines.select_related("student", "offering__course", "offering__school"),
+    })
+
+
+@login_required
+def school_bills(request: HttpRequest) -> HttpResponse:
+    """A school's (or, for the bureau, a chosen school's) family bills as .xlsx."""
+    user = _user(request)
+    scoping.require_role(user, *STAFF)
+    school = _school_param(request)
+    term = current_term()
+    if term is None:
+        raise Http404
+    guardians = User.objects.filter(
+        role=Role.PARENT, guardianships__student__school=school
+    ).distinct()
+    issued = [actions.do_issue_bill(g, term, by=user) for g in guardians]
+    data = actions.do_export_bills([b for b in issued if b.lines.exists()], by=user)
+    return _xlsx_response(data, f"bills-{school.code}-{term.pk}.xlsx")
+
+
+def _school_param(request: HttpRequest) -> School:
+    user = _user(request)
+    if user.role == Role.SCHOOL:
+        return scoping.access_school(user, user.school_id or 0)
+    sid = request.GET.get("school") or ""
+    if not sid.isdigit():
+        first = scoping.schools_for(user).first()
+        if first is None:
+            raise Http404
+        return first
+    return scoping.access_school(user, int(sid))
+
+
+@login_required
+def settlement(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    scoping.require_role(user, *STAFF)
+    school = _school_param(request)
+    term = current_term()
+    if term is None:
+        raise Http404
+    if request.GET.get("format") == "xlsx":
+        data = actions.do_export_settlement(school, term, by=user)
+        return _xlsx_response(data, f"settlement-{school.code}-{term.pk}.xlsx")
+    rows = actions.settlement_rows(school, term)
+    return render(request, "enrolment/settlement.html", {
+        "school": school, "term": term, "rows": rows,
+        "schools": scoping.schools_for(user) if user.role == Role.BUREAU else None,
+        "total": sum((r["amount"] for r in rows if r["amount"] is not None), 0),
+    })
+
+
+def _xlsx_response(data: bytes, name: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+

@@ -1,0 +1,95 @@
+"""Courses: subject tutoring refused at submission and in review; bureau approval per course."""
+
+from __future__ import annotations
+
+import pytest
+
+from junheng.afterschool import actions
+from junheng.afterschool.forms import CourseForm
+from junheng.afterschool.models import Course, CourseEvent, CourseStatus
+from junheng.afterschool.tutoring import tutoring_terms
+from tests.afterschool.conftest import COURSE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("title", "content", "found"),
+    [
+        ("小学奥数思维", "", ["奥数"]),
+        ("快乐阅读", "通过阅读理解训练提高考试成绩", ["阅读理解"]),
+        ("英语同步辅导", "", ["英语", "同步辅导"]),
+        ("数学培优班", "", ["数学", "培优"]),
+        ("Fun maths tutoring", "", ["maths tutoring"]),
+        ("English lessons for grade 5", "", ["english lessons"]),
+    ],
+)
+def test_tutoring_terms_are_found(title, content, found):
+    assert tutoring_terms(title, content) == found
+
+
+@pytest.mark.parametrize(
+    "title", ["古琴入门", "书法与篆刻", "快乐阅读", "足球", "Chinese calligraphy", "机器人编程"]
+)
+def test_non_subject_courses_pass(title):
+    assert tutoring_terms(title, "兴趣培养，不布置作业。") == []
+
+
+def test_form_refuses_tutoring_with_a_clear_message(make_provider):
+    _s, p = make_provider()
+    form = CourseForm(data={**COURSE, "title": "初中数学同步辅导"}, provider=p)
+    assert not form.is_valid()
+    msg = " ".join(form.non_field_errors())
+    assert "不得开展学科类培训" in msg and "数学" in msg and "同步辅导" in msg
+
+
+def test_submission_action_refuses_tutoring_and_writes_nothing(make_provider):
+    staff, p = make_provider()
+    with pytest.raises(actions.TutoringRefused) as err:
+        actions.do_propose_course(p, by=staff, fields={**COURSE, "content": "语文作文提分"})
+    assert "作文" in str(err.value)
+    assert not Course.objects.filter(provider=p).exists()
+
+
+def test_review_refuses_tutoring_smuggled_in_after_submission(make_provider, make_course, users):
+    staff, p = make_provider()
+    course = make_course(p, staff, approve=False)
+    # An edit outside the forms (e.g. the admin) cannot get tutoring past the review.
+    Course.objects.filter(pk=course.pk).update(content="寒假补习，新概念英语")
+    course.refresh_from_db()
+    with pytest.raises(actions.TutoringRefused):
+        actions.do_approve_course(course, by=users["bureau"])
+    assert Course.objects.get(pk=course.pk).status == CourseStatus.SUBMITTED
+    actions.do_reject_course(course, by=users["bureau"], reason="学科类培训")
+    assert course.status == CourseStatus.REJECTED and course.review_reason == "学科类培训"
+
+
+def test_bureau_approves_each_course_and_history_is_kept(make_provider, make_course, users):
+    staff, p = make_provider()
+    course = make_course(p, staff, approve=False)
+    assert course.status == CourseStatus.SUBMITTED
+    actions.do_approve_course(course, by=users["bureau"])
+    steps = list(CourseEvent.objects.filter(course=course).values_list("from_status", "to_status", "by"))
+    assert steps == [("draft", "submitted", staff.pk), ("submitted", "approved", users["bureau"].pk)]
+
+
+def test_course_review_needs_a_reason_and_a_submitted_course(make_provider, make_course, users):
+    staff, p = make_provider()
+    course = make_course(p, staff, approve=False)
+    with pytest.raises(actions.ReasonRequired):
+        actions.do_reject_course(course, by=users["bureau"], reason="")
+    actions.do_approve_course(course, by=users["bureau"])
+    with pytest.raises(actions.TransitionError):
+        actions.do_approve_course(course, by=users["bureau"])
+
+
+def test_grades_must_be_in_order(make_provider):
+    _s, p = make_provider()
+    form = CourseForm(data={**COURSE, "grade_min": 6, "grade_max": 3}, provider=p)
+    assert not form.is_valid() and "grade_max" in form.errors
+
+
+def test_school_course_also_refuses_tutoring(region, users):
+    with pytest.raises(actions.TutoringRefused):
+        actions.do_create_school_course(region["school_a"], by=users["school"],
+                                        fields={**COURSE, "title": "数学补课"})

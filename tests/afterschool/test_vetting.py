@@ -1,0 +1,142 @@
+"""The vetting state machine: no skipping states, reasons required, every step in the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from junheng.afterschool import actions
+from junheng.afterschool.models import Provider, ProviderStatus, VettingEvent
+from junheng.afterschool.models.providers import TRANSITIONS, validate_credit_code
+from tests.afterschool.conftest import VALID_CREDIT, today
+
+pytestmark = pytest.mark.django_db
+
+LATER = dt.timedelta(days=365)
+
+
+def test_full_path_writes_one_history_row_per_step(make_provider, users):
+    staff, p = make_provider(status="submitted")
+    bureau = users["bureau"]
+    actions.do_request_provider_info(p, by=bureau, reason="请补充消防验收材料")
+    actions.do_resubmit_provider(p, by=staff, note="已补充")
+    actions.do_approve_provider(p, by=bureau, until=today() + LATER, note="材料齐全")
+    actions.do_suspend_provider(p, by=bureau, reason="家长投诉，调查中")
+    actions.do_reinstate_provider(p, by=bureau, note="调查结束")
+    actions.do_exit_provider(p, by=bureau, reason="主动退出")
+    steps = list(VettingEvent.objects.filter(provider=p).values_list("from_status", "to_status"))
+    assert steps == [
+        ("draft", "submitted"), ("submitted", "info_requested"),
+        ("info_requested", "resubmitted"), ("resubmitted", "approved"),
+        ("approved", "suspended"), ("suspended", "approved"), ("approved", "exited"),
+    ]
+    ev = VettingEvent.objects.get(provider=p, to_status="info_requested")
+    assert ev.by == bureau and ev.reason == "请补充消防验收材料"
+    assert VettingEvent.objects.get(provider=p, to_status="resubmitted").by == staff
+    assert p.status == ProviderStatus.EXITED and p.status_reason == "主动退出"
+
+
+def test_draft_cannot_be_approved_without_submission(make_provider, users):
+    _staff, p = make_provider(status="draft")
+    with pytest.raises(actions.TransitionError, match="草稿"):
+        actions.do_approve_provider(p, by=users["bureau"], until=today() + LATER)
+    p.refresh_from_db()
+    assert p.status == ProviderStatus.DRAFT
+    assert not VettingEvent.objects.filter(provider=p).exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "act"),
+    [
+        ("submitted", lambda p, b: actions.do_suspend_provider(p, by=b, reason="x")),
+        ("submitted", lambda p, b: actions.do_exit_provider(p, by=b, reason="x")),
+        ("submitted", lambda p, b: actions.do_reinstate_provider(p, by=b)),
+        ("approved", lambda p, b: actions.do_approve_provider(p, by=b, until=today() + LATER)),
+        ("approved", lambda p, b: actions.do_reject_provider(p, by=b, reason="x")),
+        ("approved", lambda p, b: actions.do_request_provider_info(p, by=b, reason="x")),
+    ],
+)
+def test_no_skipping_states(make_provider, users, start, act):
+    _staff, p = make_provider(status=start)
+    n = VettingEvent.objects.filter(provider=p).count()
+    with pytest.raises(actions.TransitionError):
+        act(p, users["bureau"])
+    assert Provider.objects.get(pk=p.pk).status == start
+    assert VettingEvent.objects.filter(provider=p).count() == n
+
+
+def test_rejected_and_exited_are_final(make_provider, users):
+    _s, p = make_provider(status="submitted")
+    actions.do_reject_provider(p, by=users["bureau"], reason="非学科类资质不符")
+    with pytest.raises(actions.TransitionError):
+        actions.do_approve_provider(p, by=users["bureau"], until=today() + LATER)
+    targets_from_final = [k for k in TRANSITIONS if k[0] in ("rejected", "exited")]
+    assert targets_from_final == []
+
+
+@pytest.mark.parametrize("act", ["reject", "info", "suspend", "exit"])
+def test_reasons_are_required(make_provider, users, act):
+    _s, p = make_provider(status="approved" if act in ("suspend", "exit") else "submitted")
+    fn = {"reject": actions.do_reject_provider, "info": actions.do_request_provider_info,
+          "suspend": actions.do_suspend_provider, "exit": actions.do_exit_provider}[act]
+    before = p.status
+    with pytest.raises(actions.ReasonRequired):
+        fn(p, by=users["bureau"], reason="   ")
+    assert Provider.objects.get(pk=p.pk).status == before
+
+
+def test_approval_needs_a_future_white_list_date(make_provider, users):
+    _s, p = make_provider(status="submitted")
+    with pytest.raises(actions.ActionError, match="晚于今天"):
+        actions.do_approve_provider(p, by=users["bureau"], until=today())
+    actions.do_approve_provider(p, by=users["bureau"], until=today() + dt.timedelta(days=1))
+    p.refresh_from_db()
+    assert p.is_whitelisted() and p.whitelist_until == today() + dt.timedelta(days=1)
+
+
+def test_submission_needs_licence_and_a_checked_instructor(make_provider):
+    staff, p = make_provider(status="draft")
+    with pytest.raises(actions.ActionError, match="无犯罪记录"):
+        actions.do_submit_provider(p, by=staff)
+    assert Provider.objects.get(pk=p.pk).status == ProviderStatus.DRAFT
+
+
+def test_expiry_moves_due_entries_and_they_can_apply_again(make_provider, users):
+    staff, p = make_provider(status="approved", until=today() + dt.timedelta(days=3))
+    _s2, q = make_provider("另一机构", status="approved", until=today() + LATER)
+    assert actions.do_expire_providers(today=today() + dt.timedelta(days=4)) == 1
+    p.refresh_from_db()
+    q.refresh_from_db()
+    assert p.status == ProviderStatus.EXPIRED and q.status == ProviderStatus.APPROVED
+    assert VettingEvent.objects.filter(provider=p, to_status="expired", by=None).exists()
+    actions.do_resubmit_provider(p, by=staff)
+    assert p.status == ProviderStatus.RESUBMITTED
+
+
+def test_white_list_lapses_on_its_date_even_before_the_sweep(make_provider):
+    _s, p = make_provider(status="approved", until=today() + dt.timedelta(days=3))
+    assert p.is_whitelisted(today() + dt.timedelta(days=3))
+    assert not p.is_whitelisted(today() + dt.timedelta(days=4))
+
+
+def test_quality_score_hook_shows_a_dash_until_rated(make_provider):
+    _s, p = make_provider()
+    assert p.quality_display() == "—"
+    p.quality_score = 4.56
+    assert p.quality_display() == "4.6"
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("9144030070846113", "18 位"), ("91440300708461136I", "不允许"), ("91440300708461136X", "校验位")],
+)
+def test_bad_credit_codes_are_refused_with_a_reason(code, message):
+    with pytest.raises(ValidationError, match=message):
+        validate_credit_code(code)
+
+
+def test_valid_credit_code_passes():
+    validate_credit_code(VALID_CREDIT)
+    validate_credit_code("91350100M000100Y43")

@@ -24,9 +24,9 @@ def test_dashboard_shows_verdict_cvs_passing_share_and_chart_data(county, users,
     assert r.status_code == 200
     html = _text(r)
     assert 'data-testid="verdict"' in html and "未达标" in html
-    # S01, S02 (region fixture) + P1 P2 P3 J1 J2 + N1 in two parts; TP left out: 9 parts
+    # P1 P2 P3 J1 J2 + N1 in two parts; teaching points S01, S02, TP left out: 7 parts
     table = r.context["table"]
-    assert len(table) == 9
+    assert len(table) == 7
     passing = [(t["code"], t["level"]) for t in table if t["passes"]]
     assert r.context["passing"] == len(passing)
     assert ("P3", "primary") not in passing and ("P1", "primary") in passing
@@ -194,7 +194,7 @@ def test_snapshot_action_feeds_the_trend(county, users, login):
     snap = BalanceSnapshot.objects.get(year=2024)
     assert snap.verdict == "fail" and snap.by == users["bureau"]
     assert snap.cv["primary"]["L2"] == pytest.approx(0.5401, abs=1e-4)
-    assert len(snap.schools) == 9 and snap.schools_count == 9
+    assert len(snap.schools) == 7 and snap.schools_count == 7
     r = c.get(reverse("balance:trend"))
     assert r.context["trend"]["years"] == [2024, 2025]
     assert r.context["trend"]["series"]["primary"]["L2"] == [0.5401, 0.5401]

@@ -26,7 +26,6 @@ from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.enrolment import access, actions, adapters, forms
 from junheng.enrolment.models import (
     Attendance,
-    Bill,
     ChoiceWindow,
     Draw,
     DrawAdjustment,
@@ -36,9 +35,9 @@ from junheng.enrolment.models import (
     Notification,
     OfferStatus,
     Presence,
-    Rating,
     Ranking,
     RankingChoice,
+    Rating,
     Session,
     WaitlistEntry,
     WaitlistOffer,

@@ -85,6 +85,11 @@ def generate(directory: Path, n_students: int, n_offerings: int, seed: int = 202
     )
 
 
+def _count_rows(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh) - 1
+
+
 def run_measured(cmd: list[str]) -> tuple[float, float, str]:
     """Run one command; (wall s, peak RSS MiB of exactly that process, stdout)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -142,8 +147,8 @@ def ensure_matching_venv() -> str | None:
 
 
 def compare_with_matching(work: Path) -> tuple[str, list[str]]:
-    from junheng.commands.allocate import OFFERINGS, STUDENTS, _read
     from junheng.commands.allocate import CHOICES as CHOICE_COLUMNS
+    from junheng.commands.allocate import OFFERINGS, STUDENTS, _read
     from junheng.engines.allocation import allocate_problem, build_problem
 
     py = ensure_matching_venv()
@@ -232,6 +237,12 @@ def compare_with_matching(work: Path) -> tuple[str, list[str]]:
             f"{theirs['seconds'] / ours:.0f}× | {'yes' if same else '**no**'} |"
         )
         shutil.rmtree(d)
+        if theirs["seconds"] > 15:
+            notes.append(
+                f"Stopped after {n:,} students: `matching` took over 15 s there and grows "
+                "roughly quadratically (no RecursionError occurred up to that size)."
+            )
+            break
     table = (
         f"`matching` {version} (HospitalResident, resident-optimal; hospitals rank students in "
         "the common service order), in a separate venv. Our time is `build_problem` + "
@@ -249,7 +260,7 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(work, N_BIG, N_OFFERINGS)
         gen_s = time.perf_counter() - t0
-        n_choices = sum(1 for _ in open(work / "choices.csv", encoding="utf-8")) - 1
+        n_choices = _count_rows(work / "choices.csv")
         size_mb = (work / "choices.csv").stat().st_size / 1e6
         runs = []
         for method, k, goal_s in (("da", 1, 8.0), ("draft", 2, 20.0)):
@@ -295,7 +306,7 @@ def main() -> None:
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for method, k, goal_s, wall, rss, s in runs:
-            wl_rows = sum(1 for _ in open(work / f"waitlist_{method}.csv", encoding="utf-8")) - 1
+            wl_rows = _count_rows(work / f"waitlist_{method}.csv")
             lines.append(
                 f"| {method} | {k} | {wall:.2f} s | < {goal_s:.0f} s "
                 f"{'✓' if wall < goal_s else '✗'} | {rss:.0f} MiB | < 2048 MiB "
@@ -305,6 +316,12 @@ def main() -> None:
         for f in work.glob("*.csv"):
             f.unlink()
         table, notes = compare_with_matching(work)
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        lines.append("")
+        lines.append(
+            f"Load average when done: {load} (the 2 cores are shared with other work, so "
+            "wall times vary between runs)."
+        )
         body = "\n".join(lines)
         body += (
             "\n\nWhere the time goes (da): reading the 3 M-row choices file with pandas on a "

@@ -124,3 +124,43 @@ def test_parent_page_highlights_only_courses_open_to_the_childs_grade(
     page = client.get("/afterschool/children/").content.decode()
     assert page.index("古琴") < page.index("绘本阅读")  # open courses first
     assert page.count('data-open="1"') == 1 and page.count('data-open="0"') == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        ("bureau", "/afterschool/vetting/"),
+        ("bureau", "/afterschool/vetting/?status=submitted"),
+        ("bureau", "/afterschool/courses/review/"),
+        ("bureau", "/afterschool/courses/review/?status=approved"),
+        ("bureau", "/afterschool/supply/"),
+        ("school", "/afterschool/menu/"),
+        ("school", "/afterschool/menu/slots/"),
+        ("school", "/afterschool/menu/requests/new/"),
+        ("school", "/afterschool/menu/courses/new/"),
+        ("parent", "/afterschool/children/"),
+        ("bureau", "/afterschool/providers/"),
+    ],
+)
+def test_pages_render_for_their_role(client, make_provider, make_course, users, term, slots, role, url):
+    staff, p = make_provider()
+    make_course(p, staff)
+    make_provider("待审机构", status="submitted")
+    client.force_login(users[role])
+    resp = client.get(url)
+    assert resp.status_code == 200
+    assert "{%" not in resp.content.decode()
+
+
+def test_provider_pages_render(client, make_provider, make_course, users, region, term, slots):
+    staff, p = make_provider()
+    c = make_course(p, staff)
+    from junheng.afterschool import actions
+
+    actions.do_send_course_request(by=users["school"], term=term, school=region["school_a"],
+                                   course=c, slot=slots[0], seats_wanted=5)
+    client.force_login(staff)
+    for url in ("/afterschool/my/", "/afterschool/my/courses/new/", "/afterschool/my/requests/"):
+        assert client.get(url).status_code == 200
+    page = client.get("/afterschool/my/requests/").content.decode()
+    assert 'data-testid="confirm-request"' in page

@@ -43,8 +43,16 @@ def test_qualification_backbone_and_pe_art_follow_the_rules(region):
         ("bachelor", "city", "it"),  # qualified, backbone
     ]
     for i, (qual, bb, subj) in enumerate(specs):
-        Teacher.objects.create(code=f"X{i}", name="x", school=a, subject=subj,
-                               qualification=qual, backbone_level=bb, age=30, gender="M")
+        Teacher.objects.create(
+            code=f"X{i}",
+            name="x",
+            school=a,
+            subject=subj,
+            qualification=qual,
+            backbone_level=bb,
+            age=30,
+            gender="M",
+        )
     r = _rows()[("S01", "primary")]
     assert (r.qualified_teachers, r.backbone_teachers, r.pe_art_teachers) == (4, 3, 2)
     # The same count as Teacher.is_qualified / is_backbone / is_pe_art row by row.
@@ -73,10 +81,17 @@ def test_nine_year_school_is_split_by_grade_section_and_one_to_one_point_one(cou
 
 @pytest.mark.django_db
 def test_nine_year_school_with_only_primary_pupils_has_one_part(region):
-    n = School.objects.create(code="N9", name="九年", county=region["county"], level="nine_year",
-                              urban_rural="rural", teaching_room_m2=100)
-    Student.objects.create(code="N9S", name="甲", gender="F", school=n, grade=2,
-                           birth_date=date(2018, 1, 1))
+    n = School.objects.create(
+        code="N9",
+        name="九年",
+        county=region["county"],
+        level="nine_year",
+        urban_rural="rural",
+        teaching_room_m2=100,
+    )
+    Student.objects.create(
+        code="N9S", name="甲", gender="F", school=n, grade=2, birth_date=date(2018, 1, 1)
+    )
     rows = _rows(code="N9")
     assert list(rows) == [("N9", "primary")]
     assert rows[("N9", "primary")].teaching_room_m2 == pytest.approx(100)
@@ -92,8 +107,9 @@ def test_teaching_point_is_flagged_and_left_out_under_fifty(county):
 
 @pytest.mark.django_db
 def test_school_without_students_is_reported_not_evaluated(region):
-    School.objects.create(code="E1", name="空校", county=region["county"], level="primary",
-                          urban_rural="town")
+    School.objects.create(
+        code="E1", name="空校", county=region["county"], level="primary", urban_rural="town"
+    )
     ev = county_evaluation()
     assert [i.code for i in ev.empty] == ["E1"]
     assert {s.school_id for s in ev.schools} == {"S01", "S02"}
@@ -127,7 +143,9 @@ def test_county_evaluation_matches_hand_computed_indicators(county):
 
 
 @pytest.mark.django_db
-def test_adapter_reads_a_county_in_a_constant_number_of_queries(county, django_assert_max_num_queries):
+def test_adapter_reads_a_county_in_a_constant_number_of_queries(
+    county, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(3):
         balance_rows()
 
@@ -165,4 +183,4 @@ def test_what_if_rejects_bad_changes(region):
     with pytest.raises(InputError):
         what_if([TeacherMove(region["teacher_a"].pk, region["school_a"].pk)])
     with pytest.raises(InputError):
-        what_if([Investment(region["school_a"].pk, sports_field_m2=-10**9)])
+        what_if([Investment(region["school_a"].pk, sports_field_m2=-(10**9))])

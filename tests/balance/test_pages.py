@@ -48,8 +48,13 @@ def test_dashboard_query_count_is_bounded(county, users, login, django_assert_ma
     # adding schools does not add queries
     build_more = School.objects.get(code="P1")
     for i in range(5):
-        School.objects.create(code=f"Z{i}", name=f"Z{i}", county=build_more.county,
-                              level="primary", urban_rural="rural")
+        School.objects.create(
+            code=f"Z{i}",
+            name=f"Z{i}",
+            county=build_more.county,
+            level="primary",
+            urban_rural="rural",
+        )
     with django_assert_max_num_queries(12):
         assert c.get(reverse("balance:dashboard")).status_code == 200
 
@@ -113,8 +118,12 @@ def test_what_if_shows_before_after_and_writes_nothing(county, users, login):
     t = Teacher.objects.filter(school=county["P2"], qualification="associate").order_by("code")[1]
     r = c.post(
         reverse("balance:whatif"),
-        {"teacher_codes": t.code, "teacher_to": county["N1"].pk,
-         "invest_school": county["P3"].pk, "sports_field_m2": "75"},
+        {
+            "teacher_codes": t.code,
+            "teacher_to": county["N1"].pk,
+            "invest_school": county["P3"].pk,
+            "sports_field_m2": "75",
+        },
         HTTP_HX_REQUEST="true",
     )
     assert r.status_code == 200
@@ -132,9 +141,15 @@ def test_what_if_shows_before_after_and_writes_nothing(county, users, login):
 @pytest.mark.django_db
 def test_what_if_bulk_move_of_backbone_teachers(county, users, login):
     c = login(users["bureau"])
-    r = c.post(reverse("balance:whatif"), {"move_count": "1", "move_kind": "backbone",
-                                           "move_from": county["P1"].pk,
-                                           "move_to": county["P3"].pk})
+    r = c.post(
+        reverse("balance:whatif"),
+        {
+            "move_count": "1",
+            "move_kind": "backbone",
+            "move_from": county["P1"].pk,
+            "move_to": county["P3"].pk,
+        },
+    )
     assert r.status_code == 200
     cmp = r.context["compare"]
     after = cmp["after"].result.inputs
@@ -150,9 +165,15 @@ def test_what_if_reports_bad_input_as_form_errors(county, users, login):
     assert r.status_code == 422 and "NOPE" in _text(r)
     r = c.post(reverse("balance:whatif"), {}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and 'data-testid="whatif-errors"' in _text(r)
-    r = c.post(reverse("balance:whatif"), {"move_count": "9", "move_kind": "backbone",
-                                           "move_from": county["P3"].pk,
-                                           "move_to": county["P1"].pk})
+    r = c.post(
+        reverse("balance:whatif"),
+        {
+            "move_count": "9",
+            "move_kind": "backbone",
+            "move_from": county["P3"].pk,
+            "move_to": county["P1"].pk,
+        },
+    )
     assert r.status_code == 422
 
 
@@ -214,13 +235,24 @@ def test_guarantee_page_computes_class_and_school_size_and_takes_entries(county,
     c.post(reverse("balance:guarantee"), {"form": "refresh", "year": "2025"})
     assert GovernmentItem.objects.filter(year=2025).count() == 15
     assert GovernmentItem.objects.get(year=2025, code="G05").source == "computed"
-    r = c.post(reverse("balance:guarantee"), {"form": "item", "year": "2025", "code": "G15",
-                                              "value": "80", "passes": "unknown", "note": "统计局"})
+    r = c.post(
+        reverse("balance:guarantee"),
+        {
+            "form": "item",
+            "year": "2025",
+            "code": "G15",
+            "value": "80",
+            "passes": "unknown",
+            "note": "统计局",
+        },
+    )
     assert r.status_code == 302
     g15 = GovernmentItem.objects.get(year=2025, code="G15")
     assert (g15.value, g15.passes, g15.source) == (80, False, "entered")  # 80% < 85%
-    c.post(reverse("balance:guarantee"), {"form": "recognition", "year": "2025",
-                                          "satisfied_share": "91.5", "respondents": "1200"})
+    c.post(
+        reverse("balance:guarantee"),
+        {"form": "recognition", "year": "2025", "satisfied_share": "91.5", "respondents": "1200"},
+    )
     rec = SocialRecognition.objects.get(year=2025)
     assert rec.passes and rec.respondents == 1200
     assert AuditLog.objects.filter(action="balance_enter_item").count() == 1
@@ -232,8 +264,9 @@ def test_class_size_item_fails_on_a_class_of_fifty_one(county, users, login):
     from junheng.region.models import SchoolClass, Student
 
     klass = SchoolClass.objects.get(school=county["J1"], grade=7)
-    Student.objects.filter(school=county["J2"], grade=7).update(school=county["J1"],
-                                                                 school_class=klass)
+    Student.objects.filter(school=county["J2"], grade=7).update(
+        school=county["J1"], school_class=klass
+    )
     value = compute_item("G05", 2025)
     assert value.value == 1 and value.passes is False and "54人" in value.note
 
@@ -244,3 +277,16 @@ def test_computed_items_cannot_be_entered_by_hand(county, users):
 
     with pytest.raises(ValueError):
         do_enter_item(year=2025, code="G05", value=0, passes=True, note="", by=users["bureau"])
+
+
+@pytest.mark.django_db
+def test_english_catalogue_translates_pages_and_needs(county, users, login):
+    from django.conf import settings
+
+    c = login(users["bureau"])
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = _text(c.get(reverse("balance:dashboard")))
+    assert "Coefficients of variation (by level)" in html and "差异系数（按学段）" not in html
+    html = _text(c.get(reverse("balance:school", args=[county["P3"].pk])))
+    assert "needs 75 m² of sports field" in html
+    assert "needs 1 more backbone teacher<" in html

@@ -197,7 +197,8 @@ def test_teachers_file_given_to_the_student_importer_is_missing_columns(users):
         ["T9", "王", "S01", "math", "bachelor", 30, "F"],
     ]
     report = actions.import_rows("students", csv_bytes(rows), filename="t.csv", by=users["bureau"])
-    assert {e.column for e in report.errors} == {"学生编码 (code)", "年级 (grade)"}
+    assert "这似乎是「教师」文件" in report.errors[0].reason
+    assert {e.column for e in report.errors[1:]} == {"学生编码 (code)", "年级 (grade)"}
 
 
 def test_gbk_csv_from_chinese_excel_and_label_headers_are_accepted(users):
@@ -293,3 +294,21 @@ def test_every_import_is_audited_including_refused_ones(users):
         ("ok.xlsx", True, 0),
     ]
     assert all(a.actor == users["bureau"] for a in logs)
+
+
+def test_a_student_file_given_to_the_school_importer_says_which_kind_it_looks_like(users):
+    report = actions.import_rows(
+        "schools", xlsx(good_students()), filename="s.xlsx", by=users["bureau"]
+    )
+    assert report.errors[0].row is None and "学生" in report.errors[0].reason
+    assert {e.column for e in report.errors[1:]} == {"学段 (level)", "城乡类别 (urban_rural)"}
+    assert not School.objects.filter(code="P1001").exists()
+
+
+def test_a_label_with_its_own_unit_is_still_recognised(users, region):
+    rows = [
+        ["学校代码", "学校名称", "学段", "城乡类别", "横坐标 (km)"],
+        ["S01", "城关小学", "primary", "urban", 3.5],
+    ]
+    report = actions.import_rows("schools", csv_bytes(rows), filename="s.csv", by=users["bureau"])
+    assert report.ok and School.objects.get(code="S01").x_km == 3.5

@@ -85,17 +85,26 @@ def do_take_snapshot(
 
 
 def do_take_synthetic_history(
-    *, by: User | None, years: Mapping[int, float], note: str
+    *, by: User | None, years: Mapping[int, Mapping[str, float]], note: str
 ) -> list[BalanceSnapshot]:
-    """Snapshots of earlier years with facility totals scaled (e.g. {2024: 0.8}): demo trends.
+    """Snapshots of earlier years for a demo trend, derived from today's data and labelled so.
 
-    Honest only as labelled: the note says they are synthetic, and `synthetic` is set.
+    `years` maps a year to the share of today's facility totals each urban/town/rural class of
+    school had then, e.g. {2024: {"urban": 1.0, "town": 0.9, "rural": 0.8}}: the investment of
+    the years between went mostly to town and rural schools. (A uniform factor would leave
+    every CV unchanged: the CV does not depend on scale.) Teachers and students are today's.
+    Every such snapshot is flagged `synthetic` and carries `note`.
     """
     raw = load_raw()
     out = []
-    for year, factor in sorted(years.items()):
+    for year, factors in sorted(years.items()):
         scaled = {
-            pk: replace(r, facilities={k: v * factor for k, v in r.facilities.items()})
+            pk: replace(
+                r,
+                facilities={
+                    k: v * factors.get(r.info.urban_rural, 1.0) for k, v in r.facilities.items()
+                },
+            )
             for pk, r in raw.items()
         }
         out.append(
@@ -113,9 +122,7 @@ def trend(snapshots: list[BalanceSnapshot]) -> dict[str, Any]:
         latest[s.year] = s
     years = sorted(latest)
     series = {
-        level: {
-            ind: [latest[y].cv.get(level, {}).get(ind) for y in years] for ind in INDICATORS
-        }
+        level: {ind: [latest[y].cv.get(level, {}).get(ind) for y in years] for ind in INDICATORS}
         for level in LEVELS
         if any(level in latest[y].cv for y in years)
     }

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -377,7 +377,7 @@ class Investment:
 Change = TeacherMove | Investment
 
 
-def _teacher_flags(t: dict[str, Any], part: str) -> dict[str, float]:
+def _teacher_flags(t: Mapping[str, Any], part: str) -> dict[str, float]:
     return {
         "qualified_teachers": float(t["qualification"] in QUALIFIED[Level(part)]),
         "backbone_teachers": float(t["backbone_level"] in BACKBONE),

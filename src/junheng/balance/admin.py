@@ -7,7 +7,7 @@ from django.contrib import admin
 from junheng.balance.models import BalanceSnapshot, GovernmentItem, SocialRecognition
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
@@ -17,8 +17,15 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(BalanceSnapshot)
 class BalanceSnapshotAdmin(ReadOnly):
-    list_display = ("year", "label", "taken_at", "verdict", "schools_passing", "schools_count",
-                    "synthetic")
+    list_display = (
+        "year",
+        "label",
+        "taken_at",
+        "verdict",
+        "schools_passing",
+        "schools_count",
+        "synthetic",
+    )
     list_filter = ("year", "verdict", "synthetic")
 
 

@@ -1,9 +1,11 @@
 """Demo data of the balance monitor, on top of the demo county loaded by `junheng demo`.
 
-One snapshot of the current year from the live data, and two earlier years derived honestly:
-the same schools and teachers with the facility totals scaled down to what a county typically
-had before two years of investment (88% and 94%); both are flagged `synthetic` and say so in
-their note. The computable government-guarantee items are computed. No accounts are added.
+One snapshot of the current year from the live data, and two earlier years derived from it and
+labelled as such: the same schools, teachers and students, with the facility totals of town and
+rural schools scaled down to what they had before the investment of the years between (rural
+80% two years ago and 90% a year ago, town 90% and 95%, urban unchanged). Both are flagged
+`synthetic` and say so in their note. The computable government-guarantee items are computed.
+No accounts are added.
 """
 
 from __future__ import annotations
@@ -12,8 +14,15 @@ from typing import Any
 
 from junheng.balance import actions
 
-HISTORY = {2: 0.88, 1: 0.94}  # years back -> share of today's facility totals
-NOTE = "合成历史数据：以当前学校和教师为基础，设施总量按 {pct}% 缩放（演示用，非真实历史）"
+# years back -> share of today's facility totals by urban/town/rural class
+HISTORY = {
+    2: {"urban": 1.0, "town": 0.90, "rural": 0.80},
+    1: {"urban": 1.0, "town": 0.95, "rural": 0.90},
+}
+NOTE = (
+    "合成历史数据（演示用，非真实历史）：以当前学校、教师和学生为基础，"
+    "镇区学校设施总量按 {town}%、乡村学校按 {rural}% 推算，城区不变"
+)
 
 
 def load(ctx: Any = None) -> list[tuple[str, str, str]]:
@@ -21,10 +30,9 @@ def load(ctx: Any = None) -> list[tuple[str, str, str]]:
     out = getattr(ctx, "out", None)
     if out is not None:
         out.write("junheng demo: balance snapshots (current year + 2 synthetic years)…\n")
-    for back, factor in sorted(HISTORY.items(), reverse=True):
-        actions.do_take_synthetic_history(
-            by=None, years={year - back: factor}, note=NOTE.format(pct=round(factor * 100))
-        )
+    for back, factors in sorted(HISTORY.items(), reverse=True):
+        note = NOTE.format(town=round(factors["town"] * 100), rural=round(factors["rural"] * 100))
+        actions.do_take_synthetic_history(by=None, years={year - back: factors}, note=note)
     actions.do_take_snapshot(by=None, year=year, note="演示数据库当前数据")
     actions.do_refresh_items(year=year, by=None)
     return []

@@ -89,8 +89,12 @@ class WhatIfForm(forms.Form):
             changes += [TeacherMove(found[c], dst.pk) for c in codes]
         amounts = {
             k: data.get(k) or 0
-            for k in ("teaching_room_m2", "sports_field_m2", "equipment_yuan",
-                      "multimedia_classrooms")
+            for k in (
+                "teaching_room_m2",
+                "sports_field_m2",
+                "equipment_yuan",
+                "multimedia_classrooms",
+            )
         }
         if any(amounts.values()):
             school = data.get("invest_school")
@@ -109,11 +113,14 @@ class GovernmentItemForm(forms.Form):
     passes = forms.NullBooleanField(
         label=_("是否达标"),
         required=False,
-        widget=forms.Select(choices=[("unknown", _("未知")), ("true", _("达标")),
-                                     ("false", _("未达标"))]),
+        widget=forms.Select(
+            choices=[("unknown", _("未知")), ("true", _("达标")), ("false", _("未达标"))]
+        ),
         help_text=_("有数值门槛的项目按数值自动判断"),
     )
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,7 +132,9 @@ class GovernmentItemForm(forms.Form):
 class RecognitionForm(forms.Form):
     satisfied_share = forms.FloatField(label=_("认可度 (%)"), min_value=0, max_value=100)
     respondents = forms.IntegerField(label=_("调查人数"), min_value=0, initial=0)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SnapshotForm(forms.Form):

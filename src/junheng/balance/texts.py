@@ -38,9 +38,7 @@ def needs(indicator: str, amount: float) -> str:
     """'needs 3 more backbone teachers' / 'needs 1,200 m² of sports field' (还需 …)."""
     n = round(amount)
     text = {
-        "L1": ngettext(
-            "还需 %(n)s 名高于规定学历的教师", "还需 %(n)s 名高于规定学历的教师", n
-        ),
+        "L1": ngettext("还需 %(n)s 名高于规定学历的教师", "还需 %(n)s 名高于规定学历的教师", n),
         "L2": ngettext("还需 %(n)s 名县级以上骨干教师", "还需 %(n)s 名县级以上骨干教师", n),
         "L3": ngettext("还需 %(n)s 名体育艺术专任教师", "还需 %(n)s 名体育艺术专任教师", n),
         "L4": ngettext("还需 %(n)s m² 教学及辅助用房", "还需 %(n)s m² 教学及辅助用房", n),

@@ -80,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     access_county(request.user)  # type: ignore[arg-type]
     ev = county_evaluation()
     year = actions.current_year()
-    gov = list(GovernmentItem.objects.filter(year=year))
+    gov = _items_for(year)
     recognition = SocialRecognition.objects.filter(year=year).first()
     ctx = _base(ev) | {
         "year": year,
@@ -97,8 +97,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "x": _("学生数"),
             "y": _("占标准 %"),
         },
-        "gov_passing": sum(1 for g in gov if g.passes),
-        "gov_failing": sum(1 for g in gov if g.passes is False),
+        "gov_passing": sum(1 for g in gov if g["passes"]),
+        "gov_failing": sum(1 for g in gov if g["passes"] is False),
         "gov_count": len(items.ITEMS),
         "recognition": recognition,
         "snapshot": BalanceSnapshot.objects.order_by("-taken_at").first(),
@@ -196,9 +196,7 @@ def gap_list(request: HttpRequest) -> HttpResponse:
     ev = county_evaluation()
     rows, totals = gap_rows(ev)
     summary = [needs(ind, a) for ind, a in totals.items() if a > 0]
-    return render(
-        request, "balance/gaps.html", _base(ev) | {"rows": rows, "summary": summary}
-    )
+    return render(request, "balance/gaps.html", _base(ev) | {"rows": rows, "summary": summary})
 
 
 def _compare(before: Evaluation, after: Evaluation, changed: set[str]) -> dict[str, Any]:
@@ -364,8 +362,13 @@ def guarantee(request: HttpRequest) -> HttpResponse:
     item_form = GovernmentItemForm(codes=entered)
     rec = SocialRecognition.objects.filter(year=year).first()
     rec_form = RecognitionForm(
-        initial={"satisfied_share": rec.satisfied_share, "respondents": rec.respondents,
-                 "note": rec.note} if rec else None
+        initial={
+            "satisfied_share": rec.satisfied_share,
+            "respondents": rec.respondents,
+            "note": rec.note,
+        }
+        if rec
+        else None
     )
     status = 200
     if request.method == "POST":
@@ -380,8 +383,12 @@ def guarantee(request: HttpRequest) -> HttpResponse:
             if item_form.is_valid():
                 d = item_form.cleaned_data
                 actions.do_enter_item(
-                    year=year, code=d["code"], value=d["value"], passes=d["passes"],
-                    note=d["note"], by=user,  # type: ignore[arg-type]
+                    year=year,
+                    code=d["code"],
+                    value=d["value"],
+                    passes=d["passes"],
+                    note=d["note"],
+                    by=user,  # type: ignore[arg-type]
                 )
                 messages.success(request, _("已保存"))
                 return redirect(f"{request.path}?year={year}")
@@ -391,8 +398,10 @@ def guarantee(request: HttpRequest) -> HttpResponse:
             if rec_form.is_valid():
                 d = rec_form.cleaned_data
                 actions.do_enter_recognition(
-                    year=year, satisfied_share=d["satisfied_share"],
-                    respondents=d["respondents"], note=d["note"],
+                    year=year,
+                    satisfied_share=d["satisfied_share"],
+                    respondents=d["respondents"],
+                    note=d["note"],
                     by=user,  # type: ignore[arg-type]
                 )
                 messages.success(request, _("已保存"))

@@ -11,7 +11,14 @@ import argparse
 import sys
 from typing import Any
 
-from junheng.engines.io import Column, InputError, check_known, check_unique, read_table, write_atomic
+from junheng.engines.io import (
+    Column,
+    InputError,
+    check_known,
+    check_unique,
+    read_table,
+    write_atomic,
+)
 from junheng.engines.supply import (
     URBAN_RURAL,
     SupplyCourse,
@@ -45,7 +52,8 @@ LOCK_COLUMNS = [Column("course_id"), Column("school_id"), Column("sections", "in
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--providers", required=True, help="provider_id, weekly_sessions")
     parser.add_argument(
-        "--courses", required=True,
+        "--courses",
+        required=True,
         help="course_id, provider_id, category, seats, sessions_per_week, max_km, x_km, y_km",
     )
     parser.add_argument(
@@ -54,8 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", type=float, default=10.0, help="seats per 100 students")
     parser.add_argument("--locks", help="optional: course_id, school_id, sections (0 forbids)")
     parser.add_argument("--out", required=True, help="course_id, school_id, sections")
-    parser.add_argument("--seed", default="", help="accepted for symmetry; the plan is deterministic")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="solver seconds (default 60)")
+    parser.add_argument(
+        "--seed", default="", help="accepted for symmetry; the plan is deterministic"
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, help="solver seconds (default 60)"
+    )
 
 
 def read_inputs(
@@ -73,7 +85,16 @@ def read_inputs(
         for p, w in zip(pf["provider_id"], pf["weekly_sessions"], strict=True)
     ]
     courses = [
-        SupplyCourse(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), float(r[5]), float(r[6]), float(r[7]))
+        SupplyCourse(
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            int(r[3]),
+            int(r[4]),
+            float(r[5]),
+            float(r[6]),
+            float(r[7]),
+        )
         for r in cf[[c.name for c in COURSE_COLUMNS]].itertuples(index=False)
     ]
     schools = [
@@ -110,17 +131,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     try:
         plan = plan_supply(
-            providers, courses, schools, target=args.target, locked=locked,
-            forbidden=forbidden, time_limit_s=args.time_limit,
+            providers,
+            courses,
+            schools,
+            target=args.target,
+            locked=locked,
+            forbidden=forbidden,
+            time_limit_s=args.time_limit,
         )
     except InputError as err:
-        if err.file in {"locked", None} and args.locks and err.file == "locked":
+        if err.file == "locked" and args.locks:
             raise InputError(args.locks, err.row, err.column, err.reason) from err
         raise
+    if "lp_floor_bound" in plan.solver:
+        print(f"junheng supply: LP bound on the floor {plan.solver['lp_floor_bound']}", file=sys.stderr)
     for stage in plan.solver.get("stages", []):
         print(
-            f"junheng supply: {stage['stage']}: {stage['message']} in {stage['seconds']} s, "
-            f"gap {stage['gap']}",
+            f"junheng supply: {stage['stage']}: {stage['status']} in {stage.get('seconds', 0)} s, "
+            f"gap {stage.get('gap')}",
             file=sys.stderr,
         )
     if "fallback" in plan.solver:

@@ -531,7 +531,11 @@ class AllocationResult:
         offs = p.choice_offering[j]
         studs = cs[j]
         # Offerings are indexed in text order of their ids (see build_problem).
-        order = np.lexsort((self.position[studs], offs))
+        n_off = len(p.offering_ids)
+        if n_off * max(n, 1) < 2**62:
+            order = np.argsort(offs * n + self.position[studs])
+        else:
+            order = np.lexsort((self.position[studs], offs))
         offs, studs = offs[order], studs[order]
         starts = np.ones(offs.size, dtype=bool)
         starts[1:] = offs[1:] != offs[:-1]

@@ -109,15 +109,33 @@ def _hamilton(seats: int, grads: list[tuple[str, int]], total: int) -> dict[str,
     return out
 
 
+class _Average:
+    """A junior's next average g / divisor in the heap: exact comparison by cross-multiplying;
+    "smaller" means served first (larger average, then more graduates, then smaller id)."""
+
+    __slots__ = ("divisor", "g", "j")
+
+    def __init__(self, g: int, divisor: int, j: str) -> None:
+        self.g, self.divisor, self.j = g, divisor, j
+
+    def __lt__(self, other: _Average) -> bool:
+        left, right = self.g * other.divisor, other.g * self.divisor
+        if left != right:
+            return left > right
+        if self.g != other.g:
+            return self.g > other.g
+        return self.j < other.j
+
+
 def _divisor(seats: int, grads: list[tuple[str, int]], step: int) -> dict[str, int]:
     """Highest averages with divisors 1, 1 + step, 1 + 2·step, … (step 1 D'Hondt, 2 Sainte-Laguë)."""
     out = {j: 0 for j, _g in grads}
-    heap = [(-Fraction(g, 1), -g, j) for j, g in grads]
+    heap = [_Average(g, 1, j) for j, g in grads]
     heapq.heapify(heap)
     for _ in range(seats):
-        _avg, neg_g, j = heapq.heappop(heap)
-        out[j] += 1
-        heapq.heappush(heap, (-Fraction(-neg_g, 1 + step * out[j]), neg_g, j))
+        best = heapq.heappop(heap)
+        out[best.j] += 1
+        heapq.heappush(heap, _Average(best.g, 1 + step * out[best.j], best.j))
     return out
 
 

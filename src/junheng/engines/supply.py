@@ -64,7 +64,6 @@ LEVELS = 10  # pieces of the concave utility (stage 2)
 KM_TOLERANCE = 1e-9
 VARIETY_WEIGHT = 2000  # one more category per school outweighs 200 section-km (in 0.1 km)
 WORKERS = 2
-WALL_FACTOR = 3.0  # wall-clock safety net over the deterministic time limit
 # candidate pairs kept per school / per school and category / per course (nearest first)
 PER_SCHOOL = 40
 PER_CATEGORY = 4
@@ -222,7 +221,9 @@ def check_plan(
         at_school[sid].extend([c.seats] * n)
     for pid, u in sorted(used.items()):
         if u > prov[pid].weekly_sessions:
-            problems.append(f"provider {pid}: {u} sessions > weekly_sessions {prov[pid].weekly_sessions}")
+            problems.append(
+                f"provider {pid}: {u} sessions > weekly_sessions {prov[pid].weekly_sessions}"
+            )
     for sid, h in sorted(hosted.items()):
         s = sch[sid]
         if h > s.slots:
@@ -372,7 +373,9 @@ def _locked_checks(
         d = distance_km(c.x_km, c.y_km, s.x_km, s.y_km)
         if d > c.max_km + KM_TOLERANCE:
             raise InputError(
-                "locked", None, "sections",
+                "locked",
+                None,
+                "sections",
                 f"{where}: school is {d:.1f} km away, farther than the course's max_km {c.max_km:g}",
             )
         used[c.provider_id] += n * c.sessions_per_week
@@ -381,20 +384,26 @@ def _locked_checks(
     for pid, u in sorted(used.items()):
         if u > prov[pid].weekly_sessions:
             raise InputError(
-                "locked", None, "sections",
+                "locked",
+                None,
+                "sections",
                 f"locks give provider {pid} {u} sessions a week, more than its weekly_sessions "
                 f"{prov[pid].weekly_sessions}",
             )
     for sid, h in sorted(hosted.items()):
         if h > sch[sid].slots:
             raise InputError(
-                "locked", None, "sections",
+                "locked",
+                None,
+                "sections",
                 f"locks give school {sid} {h} sessions a week, more than its slots {sch[sid].slots}",
             )
         seats = at_school[sid]
         if _at_target(tq, sum(seats) - min(seats), sch[sid].students):
             raise InputError(
-                "locked", None, "sections",
+                "locked",
+                None,
+                "sections",
                 f"locks give school {sid} {sum(seats)} seats: it reaches the target even without "
                 "its smallest locked section, which the target rule forbids",
             )
@@ -468,8 +477,24 @@ def _instance(
             )
     keep = (ub > 0) & _nearest_pairs(pc, ps, ccat[pc], km, lb > 0)
     return _Instance(
-        prov, crs, sch, tq, pc[keep], ps[keep], ub[keep], lb[keep], km[keep], cprov, cseats,
-        cspw, ccat, len(cats), students, slots, weekly, rule.astype(np.int64),
+        prov,
+        crs,
+        sch,
+        tq,
+        pc[keep],
+        ps[keep],
+        ub[keep],
+        lb[keep],
+        km[keep],
+        cprov,
+        cseats,
+        cspw,
+        ccat,
+        len(cats),
+        students,
+        slots,
+        weekly,
+        rule.astype(np.int64),
     )
 
 
@@ -525,13 +550,19 @@ def _lp_guide(inst: _Instance, seconds: float) -> tuple[FloatArray | None, dict[
         sp.csr_matrix((spw, (inst.cprov[pc], ids)), shape=(len(inst.weekly), nvar)),
         sp.csr_matrix((spw, (ps, ids)), shape=(nsch, nvar)),
         sp.csr_matrix(
-            (np.r_[np.ones(nsch), -per100], (np.r_[np.arange(nsch), ps], np.r_[np.full(nsch, t0), ids])),
+            (
+                np.r_[np.ones(nsch), -per100],
+                (np.r_[np.arange(nsch), ps], np.r_[np.full(nsch, t0), ids]),
+            ),
             shape=(nsch, nvar),
         ),
         sp.csr_matrix(
             (
                 np.r_[np.ones(nsch * LEVELS), -per100],
-                (np.r_[np.repeat(np.arange(nsch), LEVELS), ps], np.r_[w0 + np.arange(nsch * LEVELS), ids]),
+                (
+                    np.r_[np.repeat(np.arange(nsch), LEVELS), ps],
+                    np.r_[w0 + np.arange(nsch * LEVELS), ids],
+                ),
             ),
             shape=(nsch, nvar),
         ),
@@ -572,7 +603,9 @@ def _water_fill(inst: _Instance, start: IntArray | None = None) -> IntArray:
     n = inst.lb.copy() if start is None else np.maximum(start, inst.lb)
     spw = inst.cspw[inst.pc]
     seats_c = inst.cseats[inst.pc]
-    prov_left = inst.weekly - np.bincount(inst.cprov[inst.pc], weights=spw * n, minlength=len(inst.weekly)).astype(np.int64)
+    prov_left = inst.weekly - np.bincount(
+        inst.cprov[inst.pc], weights=spw * n, minlength=len(inst.weekly)
+    ).astype(np.int64)
     slot_left = inst.slots - np.bincount(inst.ps, weights=spw * n, minlength=nsch).astype(np.int64)
     seats = np.bincount(inst.ps, weights=seats_c * n, minlength=nsch).astype(np.int64)
     smallest = np.full(nsch, np.iinfo(np.int64).max)
@@ -677,9 +710,7 @@ class _Model:
             for j in js:
                 if int(seats[j]) != values[-1]:
                     m.add(self.n[j] <= int(inst.ub[j]) * self.q[(s, int(seats[j]))])
-            relax = sum(
-                (b - a) * self.q[(s, a)] for a, b in itertools.pairwise(values)
-            )
+            relax = sum((b - a) * self.q[(s, a)] for a, b in itertools.pairwise(values))
             m.add(seats_s + relax <= int(inst.rule[s]) + values[-1])
             by_cat: dict[int, list[int]] = defaultdict(list)
             for j in js:
@@ -700,7 +731,7 @@ class _Model:
     def hint(self, n: IntArray) -> None:
         """Hint a complete solution derived from section counts ``n``."""
         inst, m = self.inst, self.m
-        m.clear_hints()
+        m.clear_hints()  # type: ignore[no-untyped-call]
         present: dict[int, set[int]] = defaultdict(set)
         cats: set[tuple[int, int]] = set()
         for j in range(len(n)):
@@ -719,14 +750,16 @@ class _Model:
         for (w, _c, _size), take in zip(self.w, pieces, strict=True):
             m.add_hint(w, take)
 
-    def solve(self, maximise: Any, seconds: float, gap: float) -> tuple[IntArray | None, dict[str, Any]]:
+    def solve(
+        self, maximise: Any, seconds: float, gap: float
+    ) -> tuple[IntArray | None, dict[str, Any]]:
         self.m.maximize(maximise)
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.num_workers = WORKERS
         prm.interleave_search = True
         prm.max_deterministic_time = max(0.5, seconds)
-        prm.max_time_in_seconds = max(1.0, seconds * WALL_FACTOR)
+        prm.max_time_in_seconds = max(0.5, seconds)
         prm.relative_gap_limit = gap
         prm.random_seed = 0
         t0 = time.perf_counter()
@@ -743,7 +776,8 @@ class _Model:
             return None, info
         obj, bound = solver.objective_value, solver.best_objective_bound
         info.update(
-            objective=obj, bound=bound,
+            objective=obj,
+            bound=bound,
             gap=round(abs(bound - obj) / max(1.0, abs(obj)), 6),
         )
         n = np.array([solver.value(x) for x in self.n], dtype=np.int64)
@@ -851,7 +885,14 @@ def _drop_surplus(
             free = [k for k in present if out[k] > locked.get(k, 0)]
             if not free:
                 break
-            c = min(free, key=lambda k: (crs[k[0]].seats, -distance_km(crs[k[0]].x_km, crs[k[0]].y_km, s.x_km, s.y_km), k))
+            c = min(
+                free,
+                key=lambda k: (
+                    crs[k[0]].seats,
+                    -distance_km(crs[k[0]].x_km, crs[k[0]].y_km, s.x_km, s.y_km),
+                    k,
+                ),
+            )
             out[c] -= 1
     return {k: v for k, v in out.items() if v > 0}
 
@@ -884,6 +925,7 @@ def plan_supply(
     _locked_checks(courses, schools, providers, locks, forbid, tq)
     inst = _instance(providers, courses, schools, tq, locks, forbid)
     solver: dict[str, Any] = {"pairs": len(inst.pc), "stages": []}
+
     def baseline() -> dict[tuple[str, str], int]:
         return nearest_first_plan(
             providers, courses, schools, target=target, locked=locks, forbidden=forbid
@@ -901,22 +943,32 @@ def plan_supply(
     mdl = _Model(inst)
     floor, util, vt = mdl.value_of(current)
     solver["start"] = {"floor": floor, "utility": util, "variety_travel": vt}
-    stages = [
-        ("max-min", lambda: mdl.t, 0, 1e-4),
-        ("leximin", lambda: mdl.utility, 1, 1e-4),
-        ("variety+travel", lambda: mdl.variety_travel, 2, 1e-3),
+    stages: list[tuple[str, Any, int, float]] = [
+        ("max-min", mdl.t, 0, 1e-4),
+        ("leximin", mdl.utility, 1, 1e-4),
+        ("variety+travel", mdl.variety_travel, 2, 1e-3),
     ]
-    shares = [0.3, 0.35, 0.35]
+    shares = [0.25, 0.35, 0.4]
+    bound = lp_info.get("lp_floor_bound")
     for i, (name, expr, which, gap) in enumerate(stages):
         remaining = time_limit_s - (time.perf_counter() - started)
         seconds = max(0.5, remaining * shares[i] / sum(shares[i:]))
+        if (
+            i == 0
+            and bound is not None
+            and mdl.value_of(current)[0] >= math.floor(100 * bound + 1e-6)
+        ):
+            # the rounded LP already reaches the LP bound on the floor: nothing to search
+            solver["stages"].append({"stage": name, "status": "LP_BOUND_REACHED", "gap": 0.0})
+            mdl.fix_at_least(expr, mdl.value_of(current)[which])
+            continue
         mdl.hint(current)
-        n, info = mdl.solve(expr(), seconds, gap)
+        n, info = mdl.solve(expr, seconds, gap)
         if n is not None and mdl.value_of(n)[which] >= mdl.value_of(current)[which]:
             current = n
         info["kept"] = mdl.value_of(current)[which]
         solver["stages"].append({"stage": name, **info})
-        mdl.fix_at_least(expr(), mdl.value_of(current)[which])
+        mdl.fix_at_least(expr, mdl.value_of(current)[which])
     sections = _drop_surplus(inst, _sections(inst, current), locks)
     if check_plan(providers, courses, schools, sections, target=target):
         sections = baseline()

@@ -1,5 +1,96 @@
-"""JSON API of this capability (django-ninja router)."""
+"""Quota-table JSON API (django-ninja), scoped as the pages are.
 
-from ninja import Router
+The bureau lists every table and reads every row of a published one; a school admin lists the
+published tables and reads its own school's row only; everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from junheng.accounts.models import Role
+from junheng.quotas.access import access_bureau, access_published_table, own_school, tables_for
+from junheng.quotas.models import QuotaSeat
+from junheng.quotas.queries import quota_share
 
 router = Router(tags=["quotas"])
+
+
+class TableOut(Schema):
+    id: int
+    year: int
+    version: int
+    status: str
+    share: str
+    method: str
+    min_seats: int
+    supersedes: int | None
+    result_sha256: str
+
+
+class RowOut(Schema):
+    junior_id: str
+    junior_name: str
+    seats: dict[str, int]  # high_school_id -> seats
+    total: int
+
+
+class ShareOut(Schema):
+    year: int
+    share: float | None
+
+
+def _guard(fn: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except PermissionDenied as exc:
+        raise HttpError(403, "forbidden") from exc
+
+
+@router.get("/tables", response=list[TableOut])
+def tables(request: HttpRequest) -> list[dict[str, Any]]:
+    _guard(own_school, request.user)  # bureau or school admin
+    return [
+        {
+            "id": t.pk,
+            "year": t.year,
+            "version": t.version,
+            "status": t.status,
+            "share": t.share_text,
+            "method": t.method,
+            "min_seats": t.min_seats,
+            "supersedes": t.supersedes_id,
+            "result_sha256": t.result_sha256,
+        }
+        for t in tables_for(request.user)  # type: ignore[arg-type]
+    ]
+
+
+@router.get("/tables/{table_id}/rows", response=list[RowOut])
+def rows(request: HttpRequest, table_id: int) -> list[dict[str, Any]]:
+    """Seats per junior school; a school admin gets only its own school's row."""
+    table = _guard(access_published_table, request.user, table_id)
+    seats = QuotaSeat.objects.filter(table=table)
+    if request.user.role == Role.SCHOOL:  # type: ignore[union-attr]
+        seats = seats.filter(school_id=request.user.school_id)  # type: ignore[union-attr]
+    out: dict[str, dict[str, Any]] = {}
+    for j, name, h, n in seats.order_by("school__code", "high_school__code").values_list(
+        "school__code", "school__name", "high_school__code", "seats"
+    ):
+        row = out.setdefault(j, {"junior_id": j, "junior_name": name, "seats": {}, "total": 0})
+        row["seats"][h] = n
+        row["total"] += n
+    return list(out.values())
+
+
+@router.get("/share/{year}", response=ShareOut)
+def share(request: HttpRequest, year: int) -> dict[str, Any]:
+    """Σ seats / Σ plan of the year's latest published table (the balance item G14)."""
+    _guard(access_bureau, request.user)
+    return {"year": year, "share": quota_share(year)}

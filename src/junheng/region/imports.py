@@ -24,12 +24,13 @@ from typing import Any
 
 import tablib
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from junheng.region.resources import Column, cell_text, match_header
+from junheng.region.resources import COLUMNS, Column, cell_text, match_header
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_100_000  # a city's students fit; more is a mistake (or an attack)
@@ -153,6 +154,20 @@ def _blank(row: Iterable[Any]) -> bool:
     return all(cell_text(v) == "" for v in row)
 
 
+KIND_NAMES = {"schools": _lazy("学校"), "teachers": _lazy("教师"), "students": _lazy("学生")}
+
+
+def _looks_like(header_row: Sequence[Any], columns: Sequence[Column]) -> str | None:
+    """The other kind whose required columns this header row has, if any."""
+    for kind, other in COLUMNS.items():
+        if list(other) == list(columns):
+            continue
+        found = {c.key for c in (match_header(h, other) for h in header_row) if c is not None}
+        if all(c.key in found for c in other if c.required):
+            return kind
+    return None
+
+
 def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
     """Parse an upload into a Table, or raise FileError listing every file-level error."""
     code = next(c for c in columns if c.key == "code")
@@ -180,9 +195,20 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
             continue
         written[col.key] = cell_text(cell)
         keys.append((j, col.key))
-    for col in columns:
-        if col.required and col.key not in written:
-            errors.append(RowError(start + 1, col.header, _("缺少必填列")))
+    missing = [col for col in columns if col.required and col.key not in written]
+    errors += [RowError(start + 1, col.header, _("缺少必填列")) for col in missing]
+    if missing:
+        guess = _looks_like(header_row, columns)
+        if guess:
+            errors.insert(
+                0,
+                RowError(
+                    None,
+                    "",
+                    _("这似乎是「%(kind)s」文件，请在「导入内容」中选择对应的类型")
+                    % {"kind": KIND_NAMES[guess]},
+                ),
+            )
     if errors:
         raise FileError(errors)
     dataset = tablib.Dataset(headers=[k for _j, k in keys])

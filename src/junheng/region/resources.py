@@ -89,7 +89,11 @@ def match_header(text: Any, columns: Sequence[Column]) -> Column | None:
     # "标签 (key)" written with other spacing, or a label that carries its own unit.
     m = re.fullmatch(r"(.*)\(([^()]*)\)", n)
     if m:
-        return names.get(m.group(2)) or names.get(m.group(1))
+        if m.group(2) in names:
+            return names[m.group(2)]
+        if m.group(2) in ALL_KEYS:
+            return None  # another kind's column ("学校代码 (school)" in a schools file)
+        return names.get(m.group(1))  # a label with its own unit: "横坐标 (km)"
     return None
 
 
@@ -106,12 +110,12 @@ SCHOOL_COLUMNS: list[Column] = [
     Column("county", "县区代码", False, "", note="空白 = 系统中唯一的县区"),
     Column("level", "学段", True, "primary", note=_choice_note(Level.choices)),
     Column("urban_rural", "城乡类别", True, "rural", note=_choice_note(UrbanRural.choices)),
-    Column("x_km", "横坐标km", False, 12.5),
-    Column("y_km", "纵坐标km", False, 8.0),
-    Column("teaching_room_m2", "教学及辅助用房面积m2", False, 4200),
-    Column("sports_field_m2", "体育运动场馆面积m2", False, 6000),
-    Column("equipment_yuan", "教学仪器设备值元", False, 900000),
-    Column("multimedia_classrooms", "网络多媒体教室间", False, 12),
+    Column("x_km", "横坐标km", False, 12.5, ("横坐标",)),
+    Column("y_km", "纵坐标km", False, 8.0, ("纵坐标",)),
+    Column("teaching_room_m2", "教学及辅助用房面积m2", False, 4200, ("教学及辅助用房面积",)),
+    Column("sports_field_m2", "体育运动场馆面积m2", False, 6000, ("体育运动场馆面积",)),
+    Column("equipment_yuan", "教学仪器设备值元", False, 900000, ("教学仪器设备值",)),
+    Column("multimedia_classrooms", "网络多媒体教室间", False, 12, ("网络多媒体教室",)),
     Column("after_school_slots", "每周校外课程节数", False, 10),
     Column("teaching_point", "教学点", False, "否", note=BOOL_NOTE),
 ]
@@ -164,6 +168,7 @@ COLUMNS: dict[str, list[Column]] = {
     "teachers": TEACHER_COLUMNS,
     "students": STUDENT_COLUMNS,
 }
+ALL_KEYS = frozenset(c.key for cols in COLUMNS.values() for c in cols)
 
 
 # --- cells ---------------------------------------------------------------------------------
@@ -460,6 +465,7 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
         self.scope = scope
         super().__init__()
         self.row_problems: dict[int, dict[str, str]] = {}
+        self._before: dict[str, Any] | None = None
 
     def get_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
@@ -487,6 +493,22 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
             self.row_problems.setdefault(first[code], {})["code"] = _(
                 "编码「%(code)s」已属于其他学校，不能在此导入"
             ) % {"code": _shown(code)}
+
+    @staticmethod
+    def _values(instance: Model) -> dict[str, Any]:
+        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+    def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
+        # What an existing row held before this file: enough to tell an unchanged row, at a
+        # fraction of the cost of the library's deep copy and rendered diff of every row.
+        self._before = None if new else self._values(instance)
+
+    def skip_row(
+        self, instance: Any, original: Any, row: Any, import_validation_errors: Any = None
+    ) -> bool:
+        if import_validation_errors or self._before is None:
+            return False
+        return self._values(instance) == self._before
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         problems = self.row_problems.get(kwargs["row_number"])
@@ -549,8 +571,7 @@ class SchoolResource(RegionResource):
         fields = tuple(c.attr for c in SCHOOL_COLUMNS)
         import_id_fields = ("code",)
         instance_loader_class = CodeInstanceLoader
-        skip_unchanged = True
-        skip_html_diff = True
+        skip_diff = True  # unchanged rows are found by skip_row below, without a diff per row
         use_bulk = True
         batch_size = 1000
         clean_model_instances = True
@@ -597,8 +618,7 @@ class TeacherResource(RegionResource):
         fields = tuple(c.attr for c in TEACHER_COLUMNS)
         import_id_fields = ("code",)
         instance_loader_class = CodeInstanceLoader
-        skip_unchanged = True
-        skip_html_diff = True
+        skip_diff = True  # unchanged rows are found by skip_row below, without a diff per row
         use_bulk = True
         batch_size = 1000
         clean_model_instances = True
@@ -646,8 +666,7 @@ class StudentResource(RegionResource):
         fields = tuple(c.attr for c in STUDENT_COLUMNS)
         import_id_fields = ("code",)
         instance_loader_class = CodeInstanceLoader
-        skip_unchanged = True
-        skip_html_diff = True
+        skip_diff = True  # unchanged rows are found by skip_row below, without a diff per row
         use_bulk = True
         batch_size = 1000
         clean_model_instances = True

@@ -47,6 +47,8 @@ class Offering(models.Model):
     """One section of a course at a school in a term, at a weekly slot, with its seats."""
 
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="offerings")
+    # The offering's id in engine files (allocate's offering_id); empty: "O<pk>" is used.
+    code = models.CharField(_("开课编号"), max_length=40, blank=True, db_index=True)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="offerings")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="offerings")
     slot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT, related_name="offerings",
@@ -75,6 +77,10 @@ class Offering(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course} @ {self.school} {self.slot}"
+
+    @property
+    def engine_id(self) -> str:
+        return self.code or f"O{self.pk}"
 
 
 class RequestStatus(models.TextChoices):

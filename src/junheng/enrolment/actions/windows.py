@@ -359,9 +359,8 @@ def apply_sibling_rule(window: ChoiceWindow) -> list[list[int]]:
             )
             for s in group
         }
-        sets = set(held.values())
-        if len(sets) == 1 and next(iter(sets)):
-            continue
+        if len(set(held.values())) == 1:
+            continue  # placed together (or none of them placed): nothing to give back
         Enrolment.objects.filter(
             window=window, student_id__in=group, status=EnrolmentStatus.ACTIVE
         ).update(status=EnrolmentStatus.RELEASED, ended_at=timezone.now())

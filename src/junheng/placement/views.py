@@ -1,0 +1,522 @@
+"""Pages of class placement: thin — scope through placement.access, call an action, render."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from junheng.accounts import scoping
+from junheng.accounts.models import Role, audit
+from junheng.engines.io import csv_bytes
+from junheng.placement import access, actions, forms
+from junheng.placement.models import (
+    BulkPlacementRun,
+    BulkStatus,
+    Placement,
+    PlacementMember,
+    PlacementStatus,
+)
+
+SCHOOL = (Role.SCHOOL,)
+BUREAU = (Role.BUREAU,)
+
+
+def _fail(request: HttpRequest, err: Exception) -> None:
+    messages.error(request, str(err))
+
+
+def _classes(placement: Placement, *, masked: bool) -> list[dict[str, Any]]:
+    """Class lists (class number, teams, students) for display."""
+    teams = {t.class_no: t for t in placement.teams.select_related("homeroom")}
+    rows: dict[int, list[PlacementMember]] = defaultdict(list)
+    for m in placement.members.exclude(class_no=None).order_by("class_no", "code"):
+        rows[m.class_no].append(m)  # type: ignore[index]
+    out = []
+    for k in range(1, placement.n_classes + 1):
+        out.append(
+            {
+                "no": k,
+                "team": teams.get(k),
+                "students": [
+                    {
+                        "code": m.code,
+                        "name": m.masked_name if masked else m.name,
+                        "gender": m.get_gender_display(),
+                        "late": m.late,
+                        "pk": m.pk,
+                    }
+                    for m in rows.get(k, [])
+                ],
+            }
+        )
+    return out
+
+
+def _table(placement: Placement) -> list[dict[str, Any]]:
+    """The public balance table, with late arrivals counted per class."""
+    late = dict(placement.members.filter(late=True).values_list("class_no").annotate(n=Count("pk")))
+    return [{**row, "late": late.get(row["class_no"], 0)} for row in placement.table]
+
+
+def _cohort_stats(placement: Placement) -> dict[str, Any]:
+    return placement.members.filter(late=False).aggregate(
+        n=Count("pk"),
+        female=Count("pk", filter=Q(gender="F")),
+        male=Count("pk", filter=Q(gender="M")),
+        needs=Count("pk", filter=Q(needs=True)),
+        migrant=Count("pk", filter=Q(migrant=True)),
+        left_behind=Count("pk", filter=Q(left_behind=True)),
+        scored=Count("score"),
+        mean=Avg("score"),
+    )
+
+
+# --------------------------------------------------------------------------- lists
+
+
+@scoping.role_required(Role.SCHOOL, Role.BUREAU, Role.PARENT)
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role == Role.PARENT:  # type: ignore[union-attr]
+        return redirect("placement:my")
+    placements = access.placements_for(user).annotate(n=Count("members"))  # type: ignore[arg-type]
+    form = None
+    if user.role == Role.SCHOOL:  # type: ignore[union-attr]
+        form = forms.PlacementForm()
+    return render(
+        request,
+        "placement/index.html",
+        {
+            "placements": placements.order_by("-term__start", "school__code", "grade")[:300],
+            "form": form,
+        },
+    )
+
+
+@scoping.role_required(*SCHOOL)
+def create(request: HttpRequest) -> HttpResponse:
+    school = access.school_of(request.user)  # type: ignore[arg-type]
+    form = forms.PlacementForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            p = actions.do_create_placement(
+                school=school,
+                term=d["term"],
+                grade=d["grade"],
+                n_classes=d["n_classes"],
+                method=d["method"],
+                balance_extras=d["balance_extras"],
+                by=request.user,
+                imported=d["file"],
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("已创建编班草稿。"))
+            return redirect("placement:detail", placement_id=p.pk)
+    placements = access.placements_for(request.user).annotate(n=Count("members"))  # type: ignore[arg-type]
+    return render(
+        request,
+        "placement/index.html",
+        {"placements": placements, "form": form},
+        status=200 if request.method == "GET" or form.is_valid() else 400,
+    )
+
+
+# --------------------------------------------------------------------------- one placement
+
+
+def _detail(
+    request: HttpRequest, placement: Placement, status: int = 200, **bound: Any
+) -> HttpResponse:
+    editable = request.user.role == Role.SCHOOL  # type: ignore[union-attr]
+    ctx: dict[str, Any] = {
+        "p": placement,
+        "editable": editable,
+        "stats": _cohort_stats(placement),
+        "members": placement.members.order_by("code"),
+        "requests": placement.requests.prefetch_related("students"),
+        "teams": placement.teams.select_related("homeroom").prefetch_related("teachers"),
+        "witnesses": placement.witnesses.all(),
+        "audits": placement.audits.select_related("operator"),
+        "late_arrivals": placement.late_arrivals.select_related("member", "by"),
+        "Status": PlacementStatus,
+    }
+    if placement.is_locked:
+        ctx["classes"] = _classes(placement, masked=False)
+        ctx["table"] = _table(placement)
+    if editable and placement.status == PlacementStatus.DRAFT:
+        ctx["settings_form"] = bound.get("settings_form") or forms.SettingsForm(instance=placement)
+        ctx["request_form"] = bound.get("request_form") or forms.RequestForm(placement=placement)
+        ctx["team_form"] = bound.get("team_form") or forms.TeamForm(school=placement.school)
+    if editable and placement.status in (PlacementStatus.DRAFT, PlacementStatus.COMMITTED):
+        ctx["witness_form"] = bound.get("witness_form") or forms.WitnessForm()
+    if editable and placement.status == PlacementStatus.PUBLISHED:
+        ctx["late_form"] = bound.get("late_form") or forms.LateArrivalForm(placement=placement)
+    # the cohort's names are students' records: every look is audited
+    audit(request.user, "placement.view_cohort", placement)  # type: ignore[arg-type]
+    return render(request, "placement/detail.html", ctx, status=status)
+
+
+@scoping.role_required(Role.SCHOOL, Role.BUREAU)
+def detail(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
+    return _detail(request, p)
+
+
+def _edit(request: HttpRequest, placement_id: int) -> Placement:
+    return access.access_placement_for_edit(request.user, placement_id)  # type: ignore[arg-type]
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def update_settings(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    form = forms.SettingsForm(request.POST, instance=Placement.objects.get(pk=p.pk))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_update_settings(
+                p,
+                n_classes=d["n_classes"],
+                method=d["method"],
+                balance_extras=d["balance_extras"],
+                by=request.user,
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("placement:detail", placement_id=p.pk)
+    p.refresh_from_db()
+    return _detail(request, p, status=400, settings_form=form)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def add_request(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    form = forms.RequestForm(request.POST, placement=p)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_add_request(
+                p,
+                kind=d["kind"],
+                students=d["codes"],
+                reason=d["reason"],
+                requested_by_name=d["requested_by_name"],
+                requested_by_role=d["requested_by_role"],
+                by=request.user,
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("已登记申请。"))
+            return redirect("placement:detail", placement_id=p.pk)
+    return _detail(request, p, status=400, request_form=form)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def delete_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    req = access.access_request(request.user, request_id)  # type: ignore[arg-type]
+    try:
+        actions.do_delete_request(req, by=request.user)
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("placement:detail", placement_id=req.placement_id)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def add_team(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    form = forms.TeamForm(request.POST, school=p.school)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_add_team(
+                p,
+                label=d["label"],
+                homeroom=d["homeroom"],
+                teachers=list(d["teachers"]),
+                by=request.user,
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            return redirect("placement:detail", placement_id=p.pk)
+    return _detail(request, p, status=400, team_form=form)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def delete_team(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = access.access_team(request.user, team_id)  # type: ignore[arg-type]
+    try:
+        actions.do_delete_team(team, by=request.user)
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("placement:detail", placement_id=team.placement_id)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def add_witness(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    form = forms.WitnessForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_add_witness(
+                p, name=form.cleaned_data["name"], role=form.cleaned_data["role"], by=request.user
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            nxt = request.POST.get("next")
+            if nxt == "draw":
+                return redirect("placement:draw", placement_id=p.pk)
+            return redirect("placement:detail", placement_id=p.pk)
+    return _detail(request, p, status=400, witness_form=form)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def commit(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    try:
+        actions.do_commit_placement(p, by=request.user)
+    except actions.ActionError as err:
+        _fail(request, err)
+    else:
+        messages.success(request, _("已公布种子承诺。"))
+    return redirect("placement:detail", placement_id=p.pk)
+
+
+@scoping.role_required(*SCHOOL)
+def draw(request: HttpRequest, placement_id: int) -> HttpResponse:
+    """The full-screen draw page for a projector: commitment, witnesses, the button, classes."""
+    p = _edit(request, placement_id)
+    if p.status == PlacementStatus.DRAFT:
+        messages.error(request, _("请先公布种子承诺，再进行抽签。"))
+        return redirect("placement:detail", placement_id=p.pk)
+    ctx: dict[str, Any] = {
+        "p": p,
+        "witnesses": p.witnesses.all(),
+        "stats": _cohort_stats(p),
+        "Status": PlacementStatus,
+    }
+    if p.is_locked:
+        ctx["classes"] = _classes(p, masked=True)
+        ctx["table"] = _table(p)
+    else:
+        ctx["witness_form"] = forms.WitnessForm()
+    return render(request, "placement/draw.html", ctx)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def run_draw(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    try:
+        actions.do_run_draw(p, by=request.user)
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("placement:draw", placement_id=p.pk)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def publish(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    try:
+        actions.do_publish_placement(p, by=request.user)
+    except actions.ActionError as err:
+        _fail(request, err)
+    else:
+        messages.success(request, _("已公布编班结果，学生班级已更新。"))
+    return redirect("placement:detail", placement_id=p.pk)
+
+
+@require_POST
+@scoping.role_required(*SCHOOL)
+def late_arrival(request: HttpRequest, placement_id: int) -> HttpResponse:
+    p = _edit(request, placement_id)
+    form = forms.LateArrivalForm(request.POST, placement=p)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            late = actions.do_add_late_arrival(
+                p,
+                student=d["student"],
+                reason=d["reason"],
+                apart_from=d["apart_codes"],
+                by=request.user,
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("已插入 %(k)d 班。") % {"k": late.class_no})
+            return redirect("placement:detail", placement_id=p.pk)
+    return _detail(request, p, status=400, late_form=form)
+
+
+def _csv_response(data: bytes, filename: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@scoping.role_required(Role.SCHOOL, Role.BUREAU)
+def export_input(request: HttpRequest, placement_id: int) -> HttpResponse:
+    """The engine input file (`junheng place --students`): its SHA-256 is the published hash."""
+    p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
+    data = actions.engine_input_of(p)
+    audit(request.user, "placement.export_input", p, sha256=data.sha256)  # type: ignore[arg-type]
+    return _csv_response(data.csv, f"placement-{p.pk}-students.csv")
+
+
+@scoping.role_required(Role.SCHOOL, Role.BUREAU)
+def export_result(request: HttpRequest, placement_id: int) -> HttpResponse:
+    """The draw's output file (`student_id, class`): its SHA-256 is the published result hash."""
+    p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
+    if not p.is_locked:
+        raise PermissionDenied
+    rows = sorted(p.members.filter(late=False).values_list("code", "class_no"))
+    data = csv_bytes(["student_id", "class"], rows)
+    audit(request.user, "placement.export_result", p)  # type: ignore[arg-type]
+    return _csv_response(data, f"placement-{p.pk}-classes.csv")
+
+
+# --------------------------------------------------------------------------- public and parents
+
+
+def public(request: HttpRequest, placement_id: int) -> HttpResponse:
+    """The public page: commitment and input hash before the draw; seed, result hash, balance
+    table and teacher teams after publication; masked class lists for the cohort's parents."""
+    p = access.public_placement(placement_id)
+    user = request.user
+    ctx: dict[str, Any] = {"p": p, "witnesses": p.witnesses.all(), "Status": PlacementStatus}
+    if p.status == PlacementStatus.PUBLISHED:
+        ctx["table"] = _table(p)
+        ctx["teams"] = p.teams.select_related("homeroom").order_by("class_no")
+        if access.may_see_lists(user, p):  # type: ignore[arg-type]
+            ctx["classes"] = _classes(p, masked=True)
+            if user.role == Role.PARENT:  # type: ignore[union-attr]
+                ctx["own_classes"] = set(
+                    p.members.filter(student__guardianships__user=user).values_list(
+                        "class_no", flat=True
+                    )
+                )
+    return render(request, "placement/public.html", ctx)
+
+
+@scoping.role_required(Role.PARENT)
+def my(request: HttpRequest) -> HttpResponse:
+    """A parent's children: the class each was placed in, and the public pages."""
+    children = scoping.students_for(request.user).order_by("code")  # type: ignore[arg-type]
+    rows = []
+    for child in children:
+        memberships = (
+            PlacementMember.objects.filter(student=child)
+            .exclude(placement__status=PlacementStatus.DRAFT)
+            .select_related("placement__school", "placement__term")
+            .order_by("-placement__created_at")
+        )
+        for m in memberships:
+            p = m.placement
+            team = None
+            if p.status == PlacementStatus.PUBLISHED and m.class_no:
+                team = p.teams.select_related("homeroom").filter(class_no=m.class_no).first()
+            rows.append(
+                {
+                    "child": child,
+                    "member": m,
+                    "p": p,
+                    "team": team,
+                    "published": p.status == PlacementStatus.PUBLISHED,
+                }
+            )
+    return render(request, "placement/my.html", {"rows": rows, "children": children})
+
+
+# --------------------------------------------------------------------------- the bureau
+
+
+@scoping.role_required(*BUREAU)
+def bulk_list(request: HttpRequest) -> HttpResponse:
+    form = forms.BulkRunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            run = actions.do_start_bulk_run(
+                term=d["term"],
+                grade=d["grade"],
+                method=d["method"],
+                max_class_size=d["max_class_size"],
+                witnesses=d["witnesses"],
+                by=request.user,
+            )
+        except actions.ActionError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("已公布种子承诺，确认后开始抽签。"))
+            return redirect("placement:bulk_detail", run_id=run.pk)
+    runs = BulkPlacementRun.objects.select_related("term", "created_by")[:50]
+    return render(request, "placement/bulk_list.html", {"form": form, "runs": runs})
+
+
+@scoping.role_required(*BUREAU)
+def bulk_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+    lines = run.schools.select_related("school", "placement")
+    return render(
+        request,
+        "placement/bulk_detail.html",
+        {
+            "run": run,
+            "lines": lines,
+            "BulkStatus": BulkStatus,
+            "drawn": run.placements.filter(status=PlacementStatus.DRAWN).count(),
+        },
+    )
+
+
+@scoping.role_required(*BUREAU)
+def bulk_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+    return render(request, "placement/_bulk_progress.html", {"run": run})
+
+
+@require_POST
+@scoping.role_required(*BUREAU)
+def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+    try:
+        actions.do_run_bulk(run, by=request.user)
+    except actions.ActionError as err:
+        _fail(request, err)
+    return redirect("placement:bulk_detail", run_id=run.pk)
+
+
+@require_POST
+@scoping.role_required(*BUREAU)
+def bulk_publish(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+    try:
+        n = actions.do_publish_bulk(run, by=request.user)
+    except actions.ActionError as err:
+        _fail(request, err)
+    else:
+        messages.success(request, _("已公布 %(n)d 所学校的编班结果。") % {"n": n})
+    return redirect("placement:bulk_detail", run_id=run.pk)

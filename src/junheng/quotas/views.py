@@ -1,0 +1,434 @@
+"""Quota-table pages (指标到校): thin — authorise through quotas.access, call actions/adapters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from junheng.accounts.models import Role
+from junheng.quotas import actions, adapters
+from junheng.quotas.access import (
+    access_bureau,
+    access_high_school,
+    access_published_table,
+    access_table,
+    own_school,
+    tables_for,
+)
+from junheng.quotas.forms import (
+    GraduatesImportForm,
+    HighSchoolForm,
+    NewTableForm,
+    PlanFormSet,
+    PublishForm,
+    SettingsForm,
+    UnfilledFormSet,
+)
+from junheng.quotas.models import HighSchool, QuotaSeat, QuotaTable
+from junheng.quotas.queries import published_tables
+from junheng.region.imports import XLSX_CONTENT_TYPE
+
+
+def _xlsx(name: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _errors(request: HttpRequest, err: ValidationError) -> None:
+    for m in err.messages:
+        messages.error(request, m)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The bureau's list of tables; a school admin goes to its own row."""
+    user = request.user
+    if user.role == Role.SCHOOL:  # type: ignore[union-attr]
+        return redirect("quotas:mine")
+    access_bureau(user)  # type: ignore[arg-type]
+    year = actions.current_year()
+    form = NewTableForm(
+        request.POST or None,
+        initial={
+            "year": year,
+            "share": actions.default_share(year),
+            "method": "hamilton",
+            "min_seats": 0,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            table = actions.do_create_table(
+                by=user,  # type: ignore[arg-type]
+                year=d["year"],
+                share=d["share"],
+                method=d["method"],
+                min_seats=d["min_seats"],
+            )
+        except ValidationError as err:
+            form.add_error(None, err)
+        else:
+            messages.success(request, _("已创建分配表草稿"))
+            return redirect("quotas:table", table_id=table.pk)
+    tables = list(tables_for(user).select_related("supersedes"))  # type: ignore[arg-type]
+    in_force = {t.pk for t in published_tables()}
+    return render(
+        request,
+        "quotas/index.html",
+        {
+            "tables": tables,
+            "in_force": in_force,
+            "form": form,
+            "high_schools": HighSchool.objects.filter(quality=True).count(),
+        },
+    )
+
+
+def _plan_formset(table: QuotaTable, data: Any = None) -> Any:
+    plans = {p.high_school_id: p.plan for p in table.plans.all()}
+    schools = list(HighSchool.objects.filter(Q(quality=True) | Q(pk__in=plans)).order_by("code"))
+    formset = PlanFormSet(
+        data,
+        prefix="plan",
+        initial=[{"high_school": hs.pk, "plan": plans.get(hs.pk, 0)} for hs in schools],
+    )
+    for form, hs in zip(formset.forms, schools, strict=False):
+        form.high_school_obj = hs
+    return formset
+
+
+def _draft_context(table: QuotaTable, **extra: Any) -> dict[str, Any]:
+    grads = list(table.graduates.select_related("school").order_by("school__code"))
+    ctx = {
+        "table": table,
+        "settings_form": SettingsForm(
+            initial={"share": table.share, "method": table.method, "min_seats": table.min_seats}
+        ),
+        "plan_formset": _plan_formset(table),
+        "import_form": GraduatesImportForm(),
+        "graduates": grads,
+        "graduates_total": sum(g.graduates for g in grads),
+        "below_floor": table.share < actions.NATIONAL_FLOOR,
+    }
+    return ctx | extra
+
+
+def _published_context(table: QuotaTable) -> dict[str, Any]:
+    plans = list(table.plans.select_related("high_school").order_by("high_school__code"))
+    grads = list(table.graduates.select_related("school").order_by("school__code"))
+    seats = {
+        (h, s): n
+        for h, s, n in QuotaSeat.objects.filter(table=table).values_list(
+            "high_school_id", "school_id", "seats"
+        )
+    }
+    rows = []
+    for g in grads:
+        line = [seats.get((p.high_school_id, g.school_id), 0) for p in plans]
+        rows.append(
+            {"school": g.school, "graduates": g.graduates, "seats": line, "total": sum(line)}
+        )
+    unfilled = UnfilledFormSet(
+        prefix="unfilled",
+        initial=[{"high_school": p.high_school_id, "unfilled": p.unfilled} for p in plans],
+    )
+    for form, p in zip(unfilled.forms, plans, strict=True):
+        form.plan_obj = p
+    recorded = [p.unfilled for p in plans if p.unfilled is not None]
+    return {
+        "table": table,
+        "plans": plans,
+        "rows": rows,
+        "quota_total": sum(p.quota or 0 for p in plans),
+        "plan_total": sum(p.plan for p in plans),
+        "graduates_total": sum(g.graduates for g in grads),
+        "unfilled_formset": unfilled,
+        "unfilled_recorded": sum(recorded) if recorded else None,
+        "following": QuotaTable.objects.filter(supersedes=table).first(),
+        "share_pct": 100 * sum(p.quota or 0 for p in plans) / max(1, sum(p.plan for p in plans)),
+    }
+
+
+@login_required
+def table(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    if obj.is_published:
+        return render(request, "quotas/published.html", _published_context(obj))
+    return render(request, "quotas/draft.html", _draft_context(obj))
+
+
+@login_required
+@require_POST
+def update_settings(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    form = SettingsForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "quotas/draft.html", _draft_context(obj, settings_form=form), status=400
+        )
+    try:
+        actions.do_update_settings(obj, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已保存分配参数"))
+    return redirect("quotas:table", table_id=obj.pk)
+
+
+@login_required
+@require_POST
+def save_plans(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    formset = _plan_formset(obj, request.POST)
+    if not formset.is_valid():
+        return render(
+            request, "quotas/draft.html", _draft_context(obj, plan_formset=formset), status=400
+        )
+    plans = {f.cleaned_data["high_school"]: f.cleaned_data["plan"] for f in formset.forms}
+    try:
+        actions.do_set_plans(obj, plans, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已保存各高中招生计划"))
+    return redirect("quotas:table", table_id=obj.pk)
+
+
+@login_required
+@require_POST
+def region_graduates(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    try:
+        n = actions.do_take_region_graduates(obj, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已按学籍数据取 %(n)s 所初中的九年级人数") % {"n": n})
+    return redirect("quotas:table", table_id=obj.pk)
+
+
+@login_required
+@require_POST
+def import_graduates(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    form = GraduatesImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request, "quotas/draft.html", _draft_context(obj, import_form=form), status=400
+        )
+    upload = form.cleaned_data["file"]
+    try:
+        report = actions.do_import_graduates(
+            obj,
+            upload.read(),
+            upload.name,
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except ValidationError as err:
+        _errors(request, err)
+        return redirect("quotas:table", table_id=obj.pk)
+    if not report.ok:
+        return render(
+            request, "quotas/draft.html", _draft_context(obj, import_report=report), status=400
+        )
+    messages.success(
+        request,
+        _("已导入 %(n)s 所初中的毕业生数（文件未列出的 %(u)s 所保持不变）")
+        % {"n": report.updated, "u": report.unlisted},
+    )
+    return redirect("quotas:table", table_id=obj.pk)
+
+
+@login_required
+def preview(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    scope = request.GET.get("hs", "")
+    pv = adapters.preview(obj, scope)
+    form = PublishForm(initial={"method": obj.method, "notes": obj.notes})
+    return render(
+        request,
+        "quotas/preview.html",
+        {
+            "table": obj,
+            "pv": pv,
+            "publish_form": form,
+            "below_floor": obj.share < actions.NATIONAL_FLOOR,
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        _errors(request, ValidationError(list(form.errors.values())))
+        return redirect("quotas:preview", table_id=obj.pk)
+    try:
+        actions.do_publish(
+            obj,
+            by=request.user,  # type: ignore[arg-type]
+            method=form.cleaned_data["method"],
+            notes=form.cleaned_data["notes"],
+        )
+    except ValidationError as err:
+        _errors(request, err)
+        return redirect("quotas:preview", table_id=obj.pk)
+    messages.success(request, _("分配表已发布"))
+    return redirect("quotas:table", table_id=obj.pk)
+
+
+@login_required
+@require_POST
+def new_version(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    try:
+        new = actions.do_new_version(obj, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+        return redirect("quotas:table", table_id=obj.pk)
+    messages.success(request, _("已新建第 %(v)s 版草稿") % {"v": new.version})
+    return redirect("quotas:table", table_id=new.pk)
+
+
+@login_required
+@require_POST
+def delete_draft(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    try:
+        actions.do_delete_draft(obj, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+        return redirect("quotas:table", table_id=obj.pk)
+    messages.success(request, _("已删除草稿"))
+    return redirect("quotas:index")
+
+
+@login_required
+@require_POST
+def record_unfilled(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    formset = UnfilledFormSet(request.POST, prefix="unfilled")
+    if not formset.is_valid():
+        _errors(request, ValidationError(_("请填写 0 或正整数")))
+        return redirect("quotas:table", table_id=obj.pk)
+    values = {f.cleaned_data["high_school"]: f.cleaned_data.get("unfilled") for f in formset.forms}
+    try:
+        actions.do_record_unfilled(obj, values, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已登记录取后未完成的名额（退回统一招生）"))
+    return redirect("quotas:table", table_id=obj.pk)
+
+
+@login_required
+def export_table(request: HttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+    try:
+        name, content = actions.do_export_table_xlsx(obj, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+        return redirect("quotas:table", table_id=obj.pk)
+    return _xlsx(name, content)
+
+
+@login_required
+def high_schools(request: HttpRequest) -> HttpResponse:
+    access_bureau(request.user)  # type: ignore[arg-type]
+    form = HighSchoolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        actions.do_save_high_school(
+            by=request.user,  # type: ignore[arg-type]
+            code=d["code"],
+            name=d["name"],
+            quality=d["quality"],
+            county=d["county"],
+        )
+        messages.success(request, _("已添加高中"))
+        return redirect("quotas:high_schools")
+    return render(
+        request,
+        "quotas/high_schools.html",
+        {"form": form, "schools": HighSchool.objects.select_related("county")},
+    )
+
+
+@login_required
+def high_school(request: HttpRequest, high_school_id: int) -> HttpResponse:
+    obj = access_high_school(request.user, high_school_id)  # type: ignore[arg-type]
+    form = HighSchoolForm(request.POST or None, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        actions.do_save_high_school(
+            by=request.user,  # type: ignore[arg-type]
+            code=d["code"],
+            name=d["name"],
+            quality=d["quality"],
+            county=d["county"],
+            high_school=obj,
+        )
+        messages.success(request, _("已保存"))
+        return redirect("quotas:high_schools")
+    return render(request, "quotas/high_school.html", {"form": form, "school": obj})
+
+
+def _school_row(table: QuotaTable, school_id: int) -> dict[str, Any]:
+    seats = list(
+        QuotaSeat.objects.filter(table=table, school_id=school_id)
+        .select_related("high_school")
+        .order_by("high_school__code")
+    )
+    grads = table.graduates.filter(school_id=school_id).first()
+    return {
+        "table": table,
+        "seats": seats,
+        "total": sum(s.seats for s in seats),
+        "graduates": grads.graduates if grads else None,
+        "listed": grads is not None,
+    }
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """A school admin's own row of each year's table in force: seats per high school."""
+    school = own_school(request.user)  # type: ignore[arg-type]
+    if school is None:
+        if request.user.role == Role.BUREAU:  # type: ignore[union-attr]
+            return redirect("quotas:index")
+        return render(request, "quotas/mine.html", {"school": None, "tables": []})
+    tables = published_tables()
+    chosen = request.GET.get("table", "")
+    if chosen.isdigit():
+        current = access_published_table(request.user, int(chosen))  # type: ignore[arg-type]
+    else:
+        current = tables[0] if tables else None
+    row = _school_row(current, school.pk) if current else None
+    total = current.plans.aggregate(n=Sum("quota"))["n"] if current is not None else None
+    return render(
+        request,
+        "quotas/mine.html",
+        {"school": school, "tables": tables, "current": current, "row": row, "quota_total": total},
+    )
+
+
+@login_required
+def mine_export(request: HttpRequest, table_id: int) -> HttpResponse:
+    school = own_school(request.user)  # type: ignore[arg-type]
+    obj = access_published_table(request.user, table_id)  # type: ignore[arg-type]
+    if school is None:
+        return redirect("quotas:export", table_id=obj.pk)
+    name, content = actions.do_export_school_xlsx(obj, school, by=request.user)  # type: ignore[arg-type]
+    return _xlsx(name, content)

@@ -1,0 +1,107 @@
+"""The bureau's run of every school's placement of a grade, as a background task."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+
+from junheng.engines.lottery import seed_commitment
+from junheng.engines.placement import place
+from junheng.placement import actions
+from junheng.placement.models import (
+    BulkPlacementSchool,
+    BulkStatus,
+    Placement,
+    PlacementStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def second_school(cohort, region):
+    from junheng.region.models import Student
+
+    Student.objects.bulk_create([
+        Student(code=f"B1{i:03d}", name=f"学生{i}", gender="FM"[i % 2], school=region["school_b"],
+                grade=1, score=float(50 + i))
+        for i in range(23)
+    ])
+    return region["school_b"]
+
+
+def _start(users, term, **kw):
+    return actions.do_start_bulk_run(
+        term=term, grade=1, method=kw.get("method", "balanced"), max_class_size=12,
+        witnesses=[("孙监督", "inspector")], by=users["bureau"],
+    )
+
+
+def test_bulk_run_places_every_school_and_reports_progress(users, term, second_school):
+    run = _start(users, term)
+    assert run.status == BulkStatus.COMMITTED and run.seed_commitment == seed_commitment(run.seed)
+    assert run.schools_total == 2 and run.students_total == 63
+    run = actions.do_run_bulk(run, by=users["bureau"])  # immediate backend: done now
+    assert run.status == BulkStatus.DONE and run.progress == 100 and run.schools_done == 2
+    assert run.summary["violations"] == 0 and run.summary["students"] == 63
+    for p in Placement.objects.filter(bulk_run=run):
+        assert p.status == PlacementStatus.DRAWN
+        assert p.seed == f"{run.seed}:{p.school.code}"
+        sizes = Counter(p.members.values_list("class_no", flat=True))
+        assert len(sizes) == p.n_classes == -(-p.members.count() // 12)
+        assert max(sizes.values()) - min(sizes.values()) <= 1
+        again = place(actions.engine_input_of(p).students, p.n_classes, p.seed, p.method)
+        assert again.summary["result_sha256"] == p.result_sha256
+    assert set(run.schools.values_list("status", flat=True)) == {"done"}
+
+
+def test_bulk_run_uses_a_schools_draft_and_skips_a_committed_one(users, term, draft,
+                                                                 second_school):
+    from junheng.region.models import Student
+
+    actions.do_add_request(
+        draft, kind="apart", students=list(Student.objects.filter(code__in=["G1000", "G1001"])),
+        reason="分开", requested_by_name="校方", requested_by_role="school", by=users["school"],
+    )
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    draft.refresh_from_db()
+    assert draft.bulk_run == run and draft.status == PlacementStatus.DRAWN
+    assert draft.n_classes == 4  # the school's own number of classes is kept
+    cls = dict(draft.members.values_list("code", "class_no"))
+    assert cls["G1000"] != cls["G1001"]
+    later = _start(users, term)
+    assert set(later.schools.values_list("status", flat=True)) == {
+        BulkPlacementSchool.Status.SKIPPED
+    }
+
+
+def test_a_bulk_run_is_run_once(users, term, second_school):
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    with pytest.raises(actions.DrawLockedError):
+        actions.do_run_bulk(run, by=users["bureau"])
+
+
+def test_publishing_the_run_writes_every_schools_classes(users, term, second_school):
+    from junheng.region.models import Student
+
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    assert actions.do_publish_bulk(run, by=users["bureau"]) == 2
+    assert not Student.objects.filter(grade=1, school_class=None).exists()
+
+
+def test_bulk_pages_are_for_the_bureau_only(login, users, term, second_school):
+    c = login(users["bureau"])
+    r = c.post(reverse("placement:bulk"), {"term": term.pk, "grade": 1, "method": "balanced",
+                                           "max_class_size": 45, "witnesses": "孙监督，纪检监察人员"})
+    assert r.status_code == 302
+    run_url = r.url
+    page = c.get(run_url).content.decode()
+    assert 'data-testid="bulk-run"' in page
+    pk = int(run_url.rstrip("/").split("/")[-1])
+    c.post(reverse("placement:bulk_run", args=[pk]))
+    progress = c.get(reverse("placement:bulk_progress", args=[pk])).content.decode()
+    assert 'data-status="done"' in progress
+    school = login(users["school"])
+    assert school.get(run_url).status_code == 403

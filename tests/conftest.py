@@ -14,6 +14,12 @@ os.environ.setdefault(
 PASSWORD = "junheng-test-pw-2026"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Full-strength hashing costs ~0.5 s per user; tests do not need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def region(db):
     from junheng.region.models import County, School, Student, Teacher

@@ -37,8 +37,9 @@ def media(settings, tmp_path):
 def term(db):
     from junheng.region.models import Term
 
-    return Term.objects.create(name="2026 春季", start=dt.date(2026, 2, 16),
-                               end=dt.date(2026, 7, 3), is_current=True)
+    return Term.objects.create(
+        name="2026 春季", start=dt.date(2026, 2, 16), end=dt.date(2026, 7, 3), is_current=True
+    )
 
 
 @pytest.fixture
@@ -47,10 +48,16 @@ def slots(db):
 
     out = []
     for wd in range(1, 6):
-        out.append(TimeSlot.objects.create(weekday=wd, period=1, start=dt.time(15, 30),
-                                           end=dt.time(16, 30)))
-        out.append(TimeSlot.objects.create(weekday=wd, period=2, start=dt.time(16, 40),
-                                           end=dt.time(17, 40)))
+        out.append(
+            TimeSlot.objects.create(
+                weekday=wd, period=1, start=dt.time(15, 30), end=dt.time(16, 30)
+            )
+        )
+        out.append(
+            TimeSlot.objects.create(
+                weekday=wd, period=2, start=dt.time(16, 40), end=dt.time(17, 40)
+            )
+        )
     return out
 
 
@@ -61,36 +68,66 @@ def make_provider(db, users):
 
     counter = {"n": 0}
 
-    def make(name: str = "海盐非遗古琴社", *, status: str = "approved", x: float = 2.0,
-             y: float = 2.0, weekly_sessions: int = 10, until: dt.date | None = None,
-             username: str | None = None):
+    def make(
+        name: str = "海盐非遗古琴社",
+        *,
+        status: str = "approved",
+        x: float = 2.0,
+        y: float = 2.0,
+        weekly_sessions: int = 10,
+        until: dt.date | None = None,
+        username: str | None = None,
+    ):
         counter["n"] += 1
         user, provider = actions.do_register_provider(
-            username=username or f"prov{counter['n']}", password="x-Very-Long-pw-123",
-            fields={"name": name, "org_type": "artist", "record_id": f"REC-{counter['n']}",
-                    "contact_name": "李老师", "contact_phone": "13800000000",
-                    "service_items": "古琴、书法", "fee_standards": "每课时 30 元",
-                    "x_km": x, "y_km": y, "weekly_sessions": weekly_sessions},
+            username=username or f"prov{counter['n']}",
+            password="x-Very-Long-pw-123",
+            fields={
+                "name": name,
+                "org_type": "artist",
+                "record_id": f"REC-{counter['n']}",
+                "contact_name": "李老师",
+                "contact_phone": "13800000000",
+                "service_items": "古琴、书法",
+                "fee_standards": "每课时 30 元",
+                "x_km": x,
+                "y_km": y,
+                "weekly_sessions": weekly_sessions,
+            },
             licence=pdf(),
         )
         if status == "draft":
             return user, provider
-        actions.do_add_instructor(provider, by=user, name="王琴师", qualifications="非遗传承人",
-                                  background_check=pdf("check.pdf"),
-                                  background_check_expires=today() + dt.timedelta(days=365))
+        actions.do_add_instructor(
+            provider,
+            by=user,
+            name="王琴师",
+            qualifications="非遗传承人",
+            background_check=pdf("check.pdf"),
+            background_check_expires=today() + dt.timedelta(days=365),
+        )
         actions.do_submit_provider(provider, by=user)
         if status == "submitted":
             return user, provider
-        actions.do_approve_provider(provider, by=users["bureau"],
-                                    until=until or today() + dt.timedelta(days=365))
+        actions.do_approve_provider(
+            provider, by=users["bureau"], until=until or today() + dt.timedelta(days=365)
+        )
         return user, provider
 
     return make
 
 
-COURSE = {"title": "古琴入门", "category": "heritage", "grade_min": 3, "grade_max": 9,
-          "seats": 20, "sessions_per_week": 1, "fee_per_term": 300, "content": "认识古琴，学弹《仙翁操》。",
-          "max_km": 30}
+COURSE = {
+    "title": "古琴入门",
+    "category": "heritage",
+    "grade_min": 3,
+    "grade_max": 9,
+    "seats": 20,
+    "sessions_per_week": 1,
+    "fee_per_term": 300,
+    "content": "认识古琴，学弹《仙翁操》。",
+    "max_km": 30,
+}
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_form_refuses_tutoring_with_a_clear_message(make_provider):
 
 def test_submission_action_refuses_tutoring_and_writes_nothing(make_provider):
     staff, p = make_provider()
-    with pytest.raises(actions.TutoringRefused) as err:
+    with pytest.raises(actions.TutoringRefusedError) as err:
         actions.do_propose_course(p, by=staff, fields={**COURSE, "content": "语文作文提分"})
     assert "作文" in str(err.value)
     assert not Course.objects.filter(provider=p).exists()
@@ -57,7 +57,7 @@ def test_review_refuses_tutoring_smuggled_in_after_submission(make_provider, mak
     # An edit outside the forms (e.g. the admin) cannot get tutoring past the review.
     Course.objects.filter(pk=course.pk).update(content="寒假补习，新概念英语")
     course.refresh_from_db()
-    with pytest.raises(actions.TutoringRefused):
+    with pytest.raises(actions.TutoringRefusedError):
         actions.do_approve_course(course, by=users["bureau"])
     assert Course.objects.get(pk=course.pk).status == CourseStatus.SUBMITTED
     actions.do_reject_course(course, by=users["bureau"], reason="学科类培训")
@@ -69,14 +69,19 @@ def test_bureau_approves_each_course_and_history_is_kept(make_provider, make_cou
     course = make_course(p, staff, approve=False)
     assert course.status == CourseStatus.SUBMITTED
     actions.do_approve_course(course, by=users["bureau"])
-    steps = list(CourseEvent.objects.filter(course=course).values_list("from_status", "to_status", "by"))
-    assert steps == [("draft", "submitted", staff.pk), ("submitted", "approved", users["bureau"].pk)]
+    steps = list(
+        CourseEvent.objects.filter(course=course).values_list("from_status", "to_status", "by")
+    )
+    assert steps == [
+        ("draft", "submitted", staff.pk),
+        ("submitted", "approved", users["bureau"].pk),
+    ]
 
 
 def test_course_review_needs_a_reason_and_a_submitted_course(make_provider, make_course, users):
     staff, p = make_provider()
     course = make_course(p, staff, approve=False)
-    with pytest.raises(actions.ReasonRequired):
+    with pytest.raises(actions.ReasonRequiredError):
         actions.do_reject_course(course, by=users["bureau"], reason="")
     actions.do_approve_course(course, by=users["bureau"])
     with pytest.raises(actions.TransitionError):
@@ -90,6 +95,7 @@ def test_grades_must_be_in_order(make_provider):
 
 
 def test_school_course_also_refuses_tutoring(region, users):
-    with pytest.raises(actions.TutoringRefused):
-        actions.do_create_school_course(region["school_a"], by=users["school"],
-                                        fields={**COURSE, "title": "数学补课"})
+    with pytest.raises(actions.TutoringRefusedError):
+        actions.do_create_school_course(
+            region["school_a"], by=users["school"], fields={**COURSE, "title": "数学补课"}
+        )

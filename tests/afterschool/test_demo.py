@@ -10,9 +10,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_loads_the_county_market(settings, tmp_path):
+    from junheng.accounts.models import User
     from junheng.afterschool import access, demo
     from junheng.afterschool.models import Menu, Offering, Provider, ProviderStatus
-    from junheng.accounts.models import User
     from junheng.region.demo import DemoContext, create_accounts, load_region
     from junheng.synth import generate
 

@@ -22,13 +22,25 @@ pytestmark = pytest.mark.django_db
 
 
 def test_registration_creates_account_and_draft_application(client, db):
-    resp = client.post("/afterschool/register/", {
-        "username": "newprov", "password1": "x-Very-Long-pw-123", "password2": "x-Very-Long-pw-123",
-        "name": "海盐县青少年足球协会", "org_type": "association", "credit_code": VALID_CREDIT.lower(),
-        "contact_name": "张教练", "contact_phone": "13800000001", "service_items": "足球",
-        "fee_standards": "免费", "x_km": 3, "y_km": 4, "weekly_sessions": 6,
-        "licence": SimpleUploadedFile("licence.pdf", PDF),
-    })
+    resp = client.post(
+        "/afterschool/register/",
+        {
+            "username": "newprov",
+            "password1": "x-Very-Long-pw-123",
+            "password2": "x-Very-Long-pw-123",
+            "name": "海盐县青少年足球协会",
+            "org_type": "association",
+            "credit_code": VALID_CREDIT.lower(),
+            "contact_name": "张教练",
+            "contact_phone": "13800000001",
+            "service_items": "足球",
+            "fee_standards": "免费",
+            "x_km": 3,
+            "y_km": 4,
+            "weekly_sessions": 6,
+            "licence": SimpleUploadedFile("licence.pdf", PDF),
+        },
+    )
     assert resp.status_code == 302 and resp.url == "/afterschool/my/"
     p = Provider.objects.get()
     assert p.status == ProviderStatus.DRAFT and p.credit_code == VALID_CREDIT
@@ -37,12 +49,25 @@ def test_registration_creates_account_and_draft_application(client, db):
 
 
 def test_organisation_needs_a_credit_code(client, db):
-    resp = client.post("/afterschool/register/", {
-        "username": "x1", "password1": "x-Very-Long-pw-123", "password2": "x-Very-Long-pw-123",
-        "name": "某培训机构", "org_type": "training", "record_id": "R1", "contact_name": "a",
-        "contact_phone": "1", "service_items": "s", "fee_standards": "f", "x_km": 0, "y_km": 0,
-        "weekly_sessions": 1, "licence": SimpleUploadedFile("l.pdf", PDF),
-    })
+    resp = client.post(
+        "/afterschool/register/",
+        {
+            "username": "x1",
+            "password1": "x-Very-Long-pw-123",
+            "password2": "x-Very-Long-pw-123",
+            "name": "某培训机构",
+            "org_type": "training",
+            "record_id": "R1",
+            "contact_name": "a",
+            "contact_phone": "1",
+            "service_items": "s",
+            "fee_standards": "f",
+            "x_km": 0,
+            "y_km": 0,
+            "weekly_sessions": 1,
+            "licence": SimpleUploadedFile("l.pdf", PDF),
+        },
+    )
     assert resp.status_code == 200 and "机构须填写统一社会信用代码" in resp.content.decode()
     assert not Provider.objects.exists()
 
@@ -50,18 +75,24 @@ def test_organisation_needs_a_credit_code(client, db):
 def test_provider_proposes_and_bureau_vets_through_the_pages(client, make_provider, users):
     staff, p = make_provider(status="draft")
     client.force_login(staff)
-    r = client.post("/afterschool/my/instructors/", {
-        "name": "王琴师", "qualifications": "非遗传承人",
-        "background_check": SimpleUploadedFile("c.pdf", PDF),
-        "background_check_expires": (today() + dt.timedelta(days=300)).isoformat(),
-    })
+    r = client.post(
+        "/afterschool/my/instructors/",
+        {
+            "name": "王琴师",
+            "qualifications": "非遗传承人",
+            "background_check": SimpleUploadedFile("c.pdf", PDF),
+            "background_check_expires": (today() + dt.timedelta(days=300)).isoformat(),
+        },
+    )
     assert r.status_code == 302 and p.instructors.count() == 1
     client.post("/afterschool/my/submit/")
     p.refresh_from_db()
     assert p.status == ProviderStatus.SUBMITTED
     r = client.post("/afterschool/my/courses/new/", {**COURSE, "title": "英语培优"})
     assert r.status_code == 200 and "不得开展学科类培训" in r.content.decode()
-    r = client.post("/afterschool/my/courses/new/", {**COURSE, "photo": SimpleUploadedFile("p.png", PNG)})
+    r = client.post(
+        "/afterschool/my/courses/new/", {**COURSE, "photo": SimpleUploadedFile("p.png", PNG)}
+    )
     assert r.status_code == 302
     course = Course.objects.get(provider=p)
     assert course.status == CourseStatus.SUBMITTED and course.photos.count() == 1
@@ -89,15 +120,27 @@ def test_school_adds_own_course_sets_slots_and_publishes(client, users, region, 
     r = client.post("/afterschool/menu/slots/", {"slots": [slots[0].pk, slots[2].pk]})
     assert r.status_code == 302
     assert SchoolSlot.objects.filter(school=region["school_a"]).count() == 2
-    r = client.post("/afterschool/menu/courses/new/", {
-        **COURSE, "title": "校园足球", "category": "sports", "teacher": region["teacher_a"].pk,
-        "slot": slots[5].pk,
-    })
+    r = client.post(
+        "/afterschool/menu/courses/new/",
+        {
+            **COURSE,
+            "title": "校园足球",
+            "category": "sports",
+            "teacher": region["teacher_a"].pk,
+            "slot": slots[5].pk,
+        },
+    )
     assert r.status_code == 200  # slot outside the school's after-school time
-    r = client.post("/afterschool/menu/courses/new/", {
-        **COURSE, "title": "校园足球", "category": "sports", "teacher": region["teacher_a"].pk,
-        "slot": slots[2].pk,
-    })
+    r = client.post(
+        "/afterschool/menu/courses/new/",
+        {
+            **COURSE,
+            "title": "校园足球",
+            "category": "sports",
+            "teacher": region["teacher_a"].pk,
+            "slot": slots[2].pk,
+        },
+    )
     assert r.status_code == 302
     o = Offering.objects.get()
     assert (o.source, o.slot, o.course.school) == ("school", slots[2], region["school_a"])
@@ -115,8 +158,9 @@ def test_parent_page_highlights_only_courses_open_to_the_childs_grade(
     young = make_course(p, staff, title="绘本阅读", category="reading", grade_min=1, grade_max=2)
     fits = make_course(p, staff, title="古琴", grade_min=3, grade_max=6)
     for i, c in enumerate((young, fits)):
-        Offering.objects.create(term=term, course=c, school=region["school_a"], slot=slots[i],
-                                seats=20, source="supply")
+        Offering.objects.create(
+            term=term, course=c, school=region["school_a"], slot=slots[i], seats=20, source="supply"
+        )
     from junheng.afterschool import actions
 
     actions.do_publish_menu(region["school_a"], term, by=users["school"])
@@ -142,7 +186,9 @@ def test_parent_page_highlights_only_courses_open_to_the_childs_grade(
         ("bureau", "/afterschool/providers/"),
     ],
 )
-def test_pages_render_for_their_role(client, make_provider, make_course, users, term, slots, role, url):
+def test_pages_render_for_their_role(
+    client, make_provider, make_course, users, term, slots, role, url
+):
     staff, p = make_provider()
     make_course(p, staff)
     make_provider("待审机构", status="submitted")
@@ -157,8 +203,14 @@ def test_provider_pages_render(client, make_provider, make_course, users, region
     c = make_course(p, staff)
     from junheng.afterschool import actions
 
-    actions.do_send_course_request(by=users["school"], term=term, school=region["school_a"],
-                                   course=c, slot=slots[0], seats_wanted=5)
+    actions.do_send_course_request(
+        by=users["school"],
+        term=term,
+        school=region["school_a"],
+        course=c,
+        slot=slots[0],
+        seats_wanted=5,
+    )
     client.force_login(staff)
     for url in ("/afterschool/my/", "/afterschool/my/courses/new/", "/afterschool/my/requests/"):
         assert client.get(url).status_code == 200

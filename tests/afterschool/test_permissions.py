@@ -51,8 +51,14 @@ def test_documents_are_not_public(client, two, users):
 
 
 def test_provider_does_not_see_requests_to_other_providers(two, users, region, term, slots):
-    actions.do_send_course_request(by=users["school"], term=term, school=region["school_a"],
-                                   course=two["c1"], slot=slots[0], seats_wanted=5)
+    actions.do_send_course_request(
+        by=users["school"],
+        term=term,
+        school=region["school_a"],
+        course=two["c1"],
+        slot=slots[0],
+        seats_wanted=5,
+    )
     assert access.course_requests_for(two["s1"]).count() == 1
     assert access.course_requests_for(two["s2"]).count() == 0
 
@@ -61,14 +67,20 @@ def test_anonymous_sees_the_public_list_only(client, two):
     page = client.get("/afterschool/providers/").content.decode()
     assert "甲机构" in page and "古琴入门" in page and "每课时 30 元" in page
     assert "乙机构" not in page  # submitted, not yet on the white list
-    for url in ("/afterschool/my/", "/afterschool/vetting/", "/afterschool/menu/",
-                "/afterschool/children/", "/afterschool/supply/"):
+    for url in (
+        "/afterschool/my/",
+        "/afterschool/vetting/",
+        "/afterschool/menu/",
+        "/afterschool/children/",
+        "/afterschool/supply/",
+    ):
         assert client.get(url).status_code == 302  # to the login page
 
 
 def _open_offering(course, school, term, slot):
-    return Offering.objects.create(term=term, course=course, school=school, slot=slot, seats=20,
-                                   source=OfferingSource.SUPPLY)
+    return Offering.objects.create(
+        term=term, course=course, school=school, slot=slot, seats=20, source=OfferingSource.SUPPLY
+    )
 
 
 def test_school_admin_never_edits_another_schools_menu(client, two, users, region, term, slots):
@@ -87,7 +99,9 @@ def test_school_admin_never_edits_another_schools_menu(client, two, users, regio
     assert list(Menu.objects.values_list("school__code", "status")) == [("S01", "published")]
 
 
-def test_parent_sees_only_own_childs_school_menu_once_published(client, two, users, region, term, slots):
+def test_parent_sees_only_own_childs_school_menu_once_published(
+    client, two, users, region, term, slots
+):
     _open_offering(two["c1"], region["school_a"], term, slots[0])
     _open_offering(two["c1"], region["school_b"], term, slots[1])
     client.force_login(users["parent"])  # child in school A
@@ -96,7 +110,9 @@ def test_parent_sees_only_own_childs_school_menu_once_published(client, two, use
     actions.do_publish_menu(region["school_b"], term, by=users["school_b"])
     page = client.get("/afterschool/children/").content.decode()
     assert page.count('data-testid="menu-item"') == 1 and "古琴入门" in page
-    assert set(access.offerings_for(users["parent"]).values_list("school__code", flat=True)) == {"S01"}
+    assert set(access.offerings_for(users["parent"]).values_list("school__code", flat=True)) == {
+        "S01"
+    }
 
 
 def test_other_roles_get_403_on_role_pages(client, users):

@@ -18,10 +18,12 @@ from junheng.region.models import Student
 
 
 def _students(school, n, start):
-    Student.objects.bulk_create([
-        Student(code=f"X{start + i:05d}", name="学生", gender="F", school=school, grade=4)
-        for i in range(n)
-    ])
+    Student.objects.bulk_create(
+        [
+            Student(code=f"X{start + i:05d}", name="学生", gender="F", school=school, grade=4)
+            for i in range(n)
+        ]
+    )
 
 
 @pytest.fixture
@@ -35,8 +37,10 @@ def county(region, make_provider, make_course, slots):
 
 
 def test_pure_figures_hand_computed():
-    schools = [SchoolRow(1, "A", "甲", "urban", 200, 10, 0, 0),
-               SchoolRow(2, "B", "乙", "rural", 40, 10, 0, 0)]
+    schools = [
+        SchoolRow(1, "A", "甲", "urban", 200, 10, 0, 0),
+        SchoolRow(2, "B", "乙", "rural", 40, 10, 0, 0),
+    ]
     offers = [OfferingRow(1, "arts", 20), OfferingRow(1, "sports", 10), OfferingRow(2, "arts", 2)]
     f = adapters.school_figures(schools, offers, target=10)
     a, b = f["schools"]
@@ -53,12 +57,14 @@ def test_pure_figures_hand_computed():
 
 
 def test_slots_are_spread_deterministically():
-    got = adapters.assign_slots([(1, 7, 3), (1, 5, 2), (2, 5, 1)], {1: [10, 11, 12], 2: [10]},
-                                load={(1, 10): 1})
+    got = adapters.assign_slots(
+        [(1, 7, 3), (1, 5, 2), (2, 5, 1)], {1: [10, 11, 12], 2: [10]}, load={(1, 10): 1}
+    )
     # school 1: course 5 first (pk order) avoids the loaded slot 10, then course 7 fills round.
     assert got == [(1, 5, 11), (1, 5, 12), (1, 7, 10), (1, 7, 11), (1, 7, 12), (2, 5, 10)]
-    assert got == adapters.assign_slots([(2, 5, 1), (1, 7, 3), (1, 5, 2)],
-                                        {1: [10, 11, 12], 2: [10]}, load={(1, 10): 1})
+    assert got == adapters.assign_slots(
+        [(2, 5, 1), (1, 7, 3), (1, 5, 2)], {1: [10, 11, 12], 2: [10]}, load={(1, 10): 1}
+    )
 
 
 @pytest.mark.django_db

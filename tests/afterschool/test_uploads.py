@@ -14,7 +14,9 @@ from tests.afterschool.conftest import JPG, PDF, PNG
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("name", "data"), [("a.pdf", PDF), ("b.JPG", JPG), ("c.jpeg", JPG), ("d.png", PNG)])
+@pytest.mark.parametrize(
+    ("name", "data"), [("a.pdf", PDF), ("b.JPG", JPG), ("c.jpeg", JPG), ("d.png", PNG)]
+)
 def test_documents_of_the_allowed_types_pass(name, data):
     validate_document(SimpleUploadedFile(name, data))
 
@@ -53,32 +55,49 @@ def test_action_refuses_bad_upload_and_stores_nothing(make_provider):
     staff, p = make_provider()
     n = ProviderDocument.objects.count()
     with pytest.raises(actions.ActionError, match="只接受"):
-        actions.do_add_provider_document(p, by=staff, kind="other",
-                                         upload=SimpleUploadedFile("x.zip", b"PK\x03\x04"))
+        actions.do_add_provider_document(
+            p, by=staff, kind="other", upload=SimpleUploadedFile("x.zip", b"PK\x03\x04")
+        )
     assert ProviderDocument.objects.count() == n
 
 
 def test_upload_page_shows_the_message(client, make_provider, media):
     staff, _p = make_provider()
     client.force_login(staff)
-    resp = client.post("/afterschool/my/documents/",
-                       {"kind": "other", "file": SimpleUploadedFile("x.docx", b"PK\x03\x04")},
-                       follow=True)
+    resp = client.post(
+        "/afterschool/my/documents/",
+        {"kind": "other", "file": SimpleUploadedFile("x.docx", b"PK\x03\x04")},
+        follow=True,
+    )
     assert "只接受 PDF、JPG、PNG 文件" in resp.content.decode()
-    resp = client.post("/afterschool/my/documents/",
-                       {"kind": "other", "file": SimpleUploadedFile("big.png", PNG + b"\x00" * MAX_UPLOAD_BYTES)},
-                       follow=True)
+    resp = client.post(
+        "/afterschool/my/documents/",
+        {"kind": "other", "file": SimpleUploadedFile("big.png", PNG + b"\x00" * MAX_UPLOAD_BYTES)},
+        follow=True,
+    )
     assert "不能超过 5 MB" in resp.content.decode()
 
 
 def test_registration_refuses_bad_licence(client, db):
-    resp = client.post("/afterschool/register/", {
-        "username": "newprov", "password1": "x-Very-Long-pw-123", "password2": "x-Very-Long-pw-123",
-        "name": "某机构", "org_type": "training", "credit_code": "91440300708461136T",
-        "contact_name": "张", "contact_phone": "1", "service_items": "足球", "fee_standards": "免费",
-        "x_km": 0, "y_km": 0, "weekly_sessions": 5,
-        "licence": SimpleUploadedFile("licence.txt", b"hello"),
-    })
+    resp = client.post(
+        "/afterschool/register/",
+        {
+            "username": "newprov",
+            "password1": "x-Very-Long-pw-123",
+            "password2": "x-Very-Long-pw-123",
+            "name": "某机构",
+            "org_type": "training",
+            "credit_code": "91440300708461136T",
+            "contact_name": "张",
+            "contact_phone": "1",
+            "service_items": "足球",
+            "fee_standards": "免费",
+            "x_km": 0,
+            "y_km": 0,
+            "weekly_sessions": 5,
+            "licence": SimpleUploadedFile("licence.txt", b"hello"),
+        },
+    )
     assert resp.status_code == 200
     assert "只接受 PDF、JPG、PNG 文件" in resp.content.decode()
     from junheng.accounts.models import User

@@ -28,9 +28,13 @@ def test_full_path_writes_one_history_row_per_step(make_provider, users):
     actions.do_exit_provider(p, by=bureau, reason="主动退出")
     steps = list(VettingEvent.objects.filter(provider=p).values_list("from_status", "to_status"))
     assert steps == [
-        ("draft", "submitted"), ("submitted", "info_requested"),
-        ("info_requested", "resubmitted"), ("resubmitted", "approved"),
-        ("approved", "suspended"), ("suspended", "approved"), ("approved", "exited"),
+        ("draft", "submitted"),
+        ("submitted", "info_requested"),
+        ("info_requested", "resubmitted"),
+        ("resubmitted", "approved"),
+        ("approved", "suspended"),
+        ("suspended", "approved"),
+        ("approved", "exited"),
     ]
     ev = VettingEvent.objects.get(provider=p, to_status="info_requested")
     assert ev.by == bureau and ev.reason == "请补充消防验收材料"
@@ -79,10 +83,14 @@ def test_rejected_and_exited_are_final(make_provider, users):
 @pytest.mark.parametrize("act", ["reject", "info", "suspend", "exit"])
 def test_reasons_are_required(make_provider, users, act):
     _s, p = make_provider(status="approved" if act in ("suspend", "exit") else "submitted")
-    fn = {"reject": actions.do_reject_provider, "info": actions.do_request_provider_info,
-          "suspend": actions.do_suspend_provider, "exit": actions.do_exit_provider}[act]
+    fn = {
+        "reject": actions.do_reject_provider,
+        "info": actions.do_request_provider_info,
+        "suspend": actions.do_suspend_provider,
+        "exit": actions.do_exit_provider,
+    }[act]
     before = p.status
-    with pytest.raises(actions.ReasonRequired):
+    with pytest.raises(actions.ReasonRequiredError):
         fn(p, by=users["bureau"], reason="   ")
     assert Provider.objects.get(pk=p.pk).status == before
 
@@ -130,7 +138,11 @@ def test_quality_score_hook_shows_a_dash_until_rated(make_provider):
 
 @pytest.mark.parametrize(
     ("code", "message"),
-    [("9144030070846113", "18 位"), ("91440300708461136I", "不允许"), ("91440300708461136X", "校验位")],
+    [
+        ("9144030070846113", "18 位"),
+        ("91440300708461136I", "不允许"),
+        ("91440300708461136X", "校验位"),
+    ],
 )
 def test_bad_credit_codes_are_refused_with_a_reason(code, message):
     with pytest.raises(ValidationError, match=message):

@@ -24,8 +24,9 @@ def market_setup(settings, tmp_path, users):
     from junheng.region.models import Term, TimeSlot
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    Term.objects.create(name="2026 春季", start=dt.date(2026, 2, 16), end=dt.date(2026, 7, 3),
-                        is_current=True)
+    Term.objects.create(
+        name="2026 春季", start=dt.date(2026, 2, 16), end=dt.date(2026, 7, 3), is_current=True
+    )
     for wd in range(1, 6):
         TimeSlot.objects.create(weekday=wd, period=1, start=dt.time(15, 40), end=dt.time(16, 40))
     return users

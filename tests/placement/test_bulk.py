@@ -105,3 +105,33 @@ def test_bulk_pages_are_for_the_bureau_only(login, users, term, second_school):
     assert 'data-status="done"' in progress
     school = login(users["school"])
     assert school.get(run_url).status_code == 403
+
+
+def _cohorts(n_schools: int, bad: int | None = None):
+    from junheng.engines.placement import Cohort, PlacementStudent
+
+    out = []
+    for k in range(n_schools):
+        students = [
+            PlacementStudent(f"K{k}-{i:02d}", "FM"[i % 2],
+                             None if (k == bad and i == 3) else float((i * 7) % 30))
+            for i in range(24)
+        ]
+        out.append(Cohort(key=str(100 + k), students=students, n_classes=3, seed=f"s:{k}"))
+    return out
+
+
+def test_worker_processes_give_the_same_results_as_one():
+    seen = []
+    many = actions._place_many(_cohorts(8), "balanced", 2, lambda d, t: seen.append((d, t)))
+    one = actions._place_many(_cohorts(8), "balanced", 1, lambda d, t: None)
+    assert [r.summary["result_sha256"] for r in many] == [r.summary["result_sha256"] for r in one]
+    assert seen[-1] == (8, 8)
+
+
+def test_a_bad_cohort_is_named_even_from_worker_processes():
+    from junheng.engines.io import InputError
+
+    with pytest.raises(InputError) as err:
+        actions._place_many(_cohorts(8, bad=5), "balanced", 2, lambda d, t: None)
+    assert err.value.reason.startswith("105:")

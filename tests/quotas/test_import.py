@@ -43,14 +43,14 @@ def test_xlsx_import_with_chinese_headers(draft, users):
 
 def test_bad_rows_are_each_named_and_nothing_is_saved(draft, users):
     data = (
-        "junior_id,graduates\n"
-        "JA,100\n"  # row 2: good
-        "JB,-3\n"  # row 3: negative
-        "S01,5\n"  # row 4: a primary school
-        "ZZ,5\n"  # row 5: unknown
-        "JC,two\n"  # row 6: not an integer
-        "JA,7\n"  # row 7: duplicate of row 2
-    ).encode()
+        b"junior_id,graduates\n"
+        b"JA,100\n"  # row 2: good
+        b"JB,-3\n"  # row 3: negative
+        b"S01,5\n"  # row 4: a primary school
+        b"ZZ,5\n"  # row 5: unknown
+        b"JC,two\n"  # row 6: not an integer
+        b"JA,7\n"  # row 7: duplicate of row 2
+    )
     report = actions.do_import_graduates(draft, data, "grads.csv", by=users["bureau"])
     got = [(e.row, e.column) for e in report.errors]
     assert got == [

@@ -46,6 +46,17 @@ class User(AbstractUser):
     def is_bureau(self) -> bool:
         return self.role == Role.BUREAU
 
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        # A bureau admin administers the whole county, the Django admin included.
+        if self.is_active and self.role == Role.BUREAU:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.role == Role.BUREAU:
+            return True
+        return super().has_module_perms(app_label)
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Bureau admins use the Django admin; nobody else does.
         self.is_staff = self.role == Role.BUREAU or self.is_superuser

@@ -81,15 +81,11 @@ def own_provider(user: User) -> Provider:
 
 def access_document(user: User, document_id: int) -> ProviderDocument:
     """A provider's document: the bureau and that provider's staff only."""
-    return _get(
-        ProviderDocument.objects.filter(provider__in=providers_for(user)), pk=document_id
-    )
+    return _get(ProviderDocument.objects.filter(provider__in=providers_for(user)), pk=document_id)
 
 
 def public_courses() -> QuerySet[Course]:
-    return Course.objects.filter(
-        status=CourseStatus.APPROVED, provider__in=whitelisted_providers()
-    )
+    return Course.objects.filter(status=CourseStatus.APPROVED, provider__in=whitelisted_providers())
 
 
 def courses_for(user: User) -> QuerySet[Course]:
@@ -101,7 +97,9 @@ def courses_for(user: User) -> QuerySet[Course]:
     if user.role == Role.PROVIDER:
         return qs.filter(provider__in=providers_for(user))
     if user.role == Role.SCHOOL:
-        return qs.filter(Q(pk__in=public_courses()) | Q(school_id=user.school_id, school__isnull=False))
+        return qs.filter(
+            Q(pk__in=public_courses()) | Q(school_id=user.school_id, school__isnull=False)
+        )
     return qs.filter(pk__in=public_courses())
 
 

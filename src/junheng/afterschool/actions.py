@@ -62,11 +62,11 @@ class TransitionError(ActionError):
     """A vetting or review step from a state that does not allow it (no skipping states)."""
 
 
-class ReasonRequired(ActionError):
+class ReasonRequiredError(ActionError):
     pass
 
 
-class TutoringRefused(ActionError):
+class TutoringRefusedError(ActionError):
     """A course that names subject tutoring (see afterschool.tutoring)."""
 
     def __init__(self, terms: Sequence[str]) -> None:
@@ -77,7 +77,7 @@ class TutoringRefused(ActionError):
         )
 
 
-class OfferingBlocked(ActionError):
+class OfferingBlockedError(ActionError):
     """A new offering that the white list or the instructors' background checks do not allow."""
 
 
@@ -104,7 +104,11 @@ def _check_transition(provider: Provider, to: str) -> None:
 
 
 def _move_provider(
-    provider: Provider, to: str, *, by: User | None, reason: str = "",
+    provider: Provider,
+    to: str,
+    *,
+    by: User | None,
+    reason: str = "",
     until: dt.date | None = None,
 ) -> Provider:
     with transaction.atomic():
@@ -113,11 +117,16 @@ def _move_provider(
         key = (p.status, to)
         reason = (reason or "").strip()
         if TRANSITIONS[key] and not reason:
-            raise ReasonRequired(_("“%(b)s”必须填写理由。") % {"b": _status_label(to)})
+            raise ReasonRequiredError(_("“%(b)s”必须填写理由。") % {"b": _status_label(to)})
         now = timezone.now()
         VettingEvent.objects.create(
-            provider=p, at=now, by=by if by is not None and by.is_authenticated else None,
-            from_status=p.status, to_status=to, reason=reason, whitelist_until=until,
+            provider=p,
+            at=now,
+            by=by if by is not None and by.is_authenticated else None,
+            from_status=p.status,
+            to_status=to,
+            reason=reason,
+            whitelist_until=until,
         )
         p.status = to
         p.status_reason = reason
@@ -207,7 +216,11 @@ def do_expire_providers(*, by: User | None = None, today: dt.date | None = None)
 
 
 def do_register_provider(
-    *, username: str, password: str, fields: dict[str, Any], licence: UploadedFile,
+    *,
+    username: str,
+    password: str,
+    fields: dict[str, Any],
+    licence: UploadedFile,
     by: User | None = None,
 ) -> tuple[User, Provider]:
     """Self-registration: a provider-staff account and a draft application with its licence."""
@@ -216,8 +229,11 @@ def do_register_provider(
         if User.objects.filter(username=username).exists():
             raise ActionError(_("用户名已被使用。"))
         user = User(
-            username=username, role=Role.PROVIDER, first_name=fields.get("contact_name", "")[:150],
-            email=fields.get("email", ""), phone=fields.get("contact_phone", ""),
+            username=username,
+            role=Role.PROVIDER,
+            first_name=fields.get("contact_name", "")[:150],
+            email=fields.get("email", ""),
+            phone=fields.get("contact_phone", ""),
         )
         user.password = make_password(password)
         user.save()
@@ -226,14 +242,22 @@ def do_register_provider(
         provider.save()
         ProviderStaff.objects.create(user=user, provider=provider)
         ProviderDocument.objects.create(
-            provider=provider, kind=DocumentKind.LICENCE, file=licence,
-            original_name=licence.name[:200], uploaded_by=user,
+            provider=provider,
+            kind=DocumentKind.LICENCE,
+            file=licence,
+            original_name=(licence.name or "")[:200],
+            uploaded_by=user,
         )
     return user, provider
 
 
-_EDITABLE = (ProviderStatus.DRAFT, ProviderStatus.INFO_REQUESTED, ProviderStatus.EXPIRED,
-             ProviderStatus.APPROVED, ProviderStatus.SUSPENDED)
+_EDITABLE = (
+    ProviderStatus.DRAFT,
+    ProviderStatus.INFO_REQUESTED,
+    ProviderStatus.EXPIRED,
+    ProviderStatus.APPROVED,
+    ProviderStatus.SUSPENDED,
+)
 
 
 def do_add_provider_document(
@@ -243,13 +267,22 @@ def do_add_provider_document(
     if provider.status not in _EDITABLE + (ProviderStatus.SUBMITTED, ProviderStatus.RESUBMITTED):
         raise ActionError(_("当前状态下不能再上传材料。"))
     return ProviderDocument.objects.create(
-        provider=provider, kind=kind, file=upload, original_name=upload.name[:200], uploaded_by=by
+        provider=provider,
+        kind=kind,
+        file=upload,
+        original_name=(upload.name or "")[:200],
+        uploaded_by=by,
     )
 
 
 def do_add_instructor(
-    provider: Provider, *, by: User, name: str, qualifications: str,
-    background_check: UploadedFile, background_check_expires: dt.date,
+    provider: Provider,
+    *,
+    by: User,
+    name: str,
+    qualifications: str,
+    background_check: UploadedFile,
+    background_check_expires: dt.date,
 ) -> Instructor:
     _validate_upload(background_check, validate_document)
     if background_check_expires < timezone.localdate():
@@ -257,8 +290,11 @@ def do_add_instructor(
     if provider.status in (ProviderStatus.EXITED, ProviderStatus.REJECTED):
         raise ActionError(_("当前状态下不能添加授课人员。"))
     return Instructor.objects.create(
-        provider=provider, name=name, qualifications=qualifications,
-        background_check=background_check, background_check_expires=background_check_expires,
+        provider=provider,
+        name=name,
+        qualifications=qualifications,
+        background_check=background_check,
+        background_check_expires=background_check_expires,
     )
 
 
@@ -269,8 +305,11 @@ def _move_course(course: Course, to: str, *, by: User | None, reason: str = "") 
     with transaction.atomic():
         c = Course.objects.select_for_update().get(pk=course.pk)
         CourseEvent.objects.create(
-            course=c, by=by if by is not None and by.is_authenticated else None,
-            from_status=c.status, to_status=to, reason=reason,
+            course=c,
+            by=by if by is not None and by.is_authenticated else None,
+            from_status=c.status,
+            to_status=to,
+            reason=reason,
         )
         c.status = to
         c.review_reason = reason
@@ -282,12 +321,16 @@ def _move_course(course: Course, to: str, *, by: User | None, reason: str = "") 
 def check_not_tutoring(title: str, content: str) -> None:
     terms = tutoring_terms(title, content)
     if terms:
-        raise TutoringRefused(terms)
+        raise TutoringRefusedError(terms)
 
 
 def do_propose_course(
-    provider: Provider, *, by: User, fields: dict[str, Any],
-    photos: Iterable[UploadedFile] = (), submit: bool = True,
+    provider: Provider,
+    *,
+    by: User,
+    fields: dict[str, Any],
+    photos: Iterable[UploadedFile] = (),
+    submit: bool = True,
 ) -> Course:
     """A provider's new course (draft), submitted for review unless `submit=False`."""
     photos = list(photos)
@@ -305,7 +348,7 @@ def do_propose_course(
         course.full_clean()
         course.save()
         for ph in photos:
-            CoursePhoto.objects.create(course=course, file=ph, original_name=ph.name[:200])
+            CoursePhoto.objects.create(course=course, file=ph, original_name=(ph.name or "")[:200])
         if submit:
             do_submit_course(course, by=by)
     return course
@@ -332,7 +375,7 @@ def do_reject_course(course: Course, *, by: User, reason: str) -> Course:
     if course.status not in (CourseStatus.SUBMITTED, CourseStatus.APPROVED):
         raise TransitionError(_("只有待审核或已通过的课程可以驳回。"))
     if not (reason or "").strip():
-        raise ReasonRequired(_("驳回课程必须填写理由。"))
+        raise ReasonRequiredError(_("驳回课程必须填写理由。"))
     return _move_course(course, CourseStatus.REJECTED, by=by, reason=reason.strip())
 
 
@@ -344,7 +387,9 @@ def do_withdraw_course(course: Course, *, by: User) -> Course:
 
 def do_add_course_photo(course: Course, *, by: User, upload: UploadedFile) -> CoursePhoto:
     _validate_upload(upload, validate_photo)
-    return CoursePhoto.objects.create(course=course, file=upload, original_name=upload.name[:200])
+    return CoursePhoto.objects.create(
+        course=course, file=upload, original_name=(upload.name or "")[:200]
+    )
 
 
 def do_create_school_course(school: School, *, by: User, fields: dict[str, Any]) -> Course:
@@ -358,7 +403,10 @@ def do_create_school_course(school: School, *, by: User, fields: dict[str, Any])
         course.full_clean()
         course.save()
         CourseEvent.objects.create(
-            course=course, by=by, from_status=CourseStatus.DRAFT, to_status=CourseStatus.APPROVED,
+            course=course,
+            by=by,
+            from_status=CourseStatus.DRAFT,
+            to_status=CourseStatus.APPROVED,
             reason=_("校内自主课程"),
         )
     return course
@@ -368,10 +416,13 @@ def do_create_school_course(school: School, *, by: User, fields: dict[str, Any])
 
 
 def check_can_offer(
-    course: Course, *, on: dt.date | None = None, instructor: Instructor | None = None,
+    course: Course,
+    *,
+    on: dt.date | None = None,
+    instructor: Instructor | None = None,
     need_instructor: bool = True,
 ) -> None:
-    """Raise OfferingBlocked unless a new offering of this course is allowed on that day.
+    """Raise OfferingBlockedError unless a new offering of this course is allowed on that day.
 
     A provider course needs: course approved, provider on the white list that day (approved and
     not past its date), and — when `need_instructor` — a valid instructor: the given one, else
@@ -382,16 +433,17 @@ def check_can_offer(
     # Fresh rows: a white list or a certificate may have changed since the caller loaded them.
     course = Course.objects.select_related("provider", "instructor").get(pk=course.pk)
     if course.status != CourseStatus.APPROVED:
-        raise OfferingBlocked(_("课程“%(c)s”尚未通过审核。") % {"c": course.title})
+        raise OfferingBlockedError(_("课程“%(c)s”尚未通过审核。") % {"c": course.title})
     if course.provider is None:
         return
     p = course.provider
     if not p.is_whitelisted(on):
         if p.status == ProviderStatus.APPROVED:
-            raise OfferingBlocked(
-                _("机构“%(p)s”的白名单已于 %(d)s 到期，不能新开课。") % {"p": p.name, "d": p.whitelist_until}
+            raise OfferingBlockedError(
+                _("机构“%(p)s”的白名单已于 %(d)s 到期，不能新开课。")
+                % {"p": p.name, "d": p.whitelist_until}
             )
-        raise OfferingBlocked(
+        raise OfferingBlockedError(
             _("机构“%(p)s”不在白名单内（%(s)s），不能新开课。")
             % {"p": p.name, "s": p.get_status_display()}
         )
@@ -401,14 +453,14 @@ def check_can_offer(
     if instructor is not None:
         instructor = Instructor.objects.get(pk=instructor.pk)
         if instructor.provider_id != p.pk:
-            raise OfferingBlocked(_("授课人员不属于该机构。"))
+            raise OfferingBlockedError(_("授课人员不属于该机构。"))
         candidates = [instructor]
     elif course.instructor_id is not None:
         candidates = [course.instructor]  # type: ignore[list-item]
     else:
         candidates = list(p.instructors.all())
     if not any(i.check_valid(on) for i in candidates):
-        raise OfferingBlocked(
+        raise OfferingBlockedError(
             _("课程“%(c)s”没有持有效无犯罪记录证明的授课人员，不能新开课。") % {"c": course.title}
         )
 
@@ -424,22 +476,37 @@ def school_slot_ids(school: School) -> list[int]:
 
 
 def do_create_offering(
-    *, by: User | None, term: Term, course: Course, school: School, slot: TimeSlot, seats: int,
-    source: str, fee: Decimal | None = None, instructor: Instructor | None = None,
-    supply_run: SupplyRun | None = None, on: dt.date | None = None,
+    *,
+    by: User | None,
+    term: Term,
+    course: Course,
+    school: School,
+    slot: TimeSlot,
+    seats: int,
+    source: str,
+    fee: Decimal | None = None,
+    instructor: Instructor | None = None,
+    supply_run: SupplyRun | None = None,
+    on: dt.date | None = None,
 ) -> Offering:
     """The one place a new offering is made: white list, background check and slot checked."""
     check_can_offer(course, on=on, instructor=instructor)
     if course.school_id is not None and course.school_id != school.pk:
-        raise OfferingBlocked(_("校内自主课程只能在本校开设。"))
+        raise OfferingBlockedError(_("校内自主课程只能在本校开设。"))
     if slot.pk not in school_slot_ids(school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
     if seats < 1:
         raise ActionError(_("名额至少为 1。"))
     return Offering.objects.create(
-        term=term, course=course, school=school, slot=slot, seats=seats,
+        term=term,
+        course=course,
+        school=school,
+        slot=slot,
+        seats=seats,
         fee=course.fee_per_term if fee is None else fee,
-        instructor=instructor or course.instructor, source=source, supply_run=supply_run,
+        instructor=instructor or course.instructor,
+        source=source,
+        supply_run=supply_run,
     )
 
 
@@ -469,7 +536,8 @@ def do_set_school_slots(school: School, *, by: User, slots: Sequence[TimeSlot]) 
     ).exclude(slot_id__in=keep)
     if outside.exists():
         raise ActionError(
-            _("本学期仍有课程安排在要去掉的时段（%(n)d 个），请先调整这些课程。") % {"n": outside.count()}
+            _("本学期仍有课程安排在要去掉的时段（%(n)d 个），请先调整这些课程。")
+            % {"n": outside.count()}
         )
     with transaction.atomic():
         SchoolSlot.objects.filter(school=school).exclude(slot_id__in=keep).delete()
@@ -509,7 +577,13 @@ def do_unpublish_menu(school: School, term: Term, *, by: User) -> Menu:
 
 
 def do_send_course_request(
-    *, by: User, term: Term, school: School, course: Course, slot: TimeSlot, seats_wanted: int,
+    *,
+    by: User,
+    term: Term,
+    school: School,
+    course: Course,
+    slot: TimeSlot,
+    seats_wanted: int,
     note: str = "",
 ) -> CourseRequest:
     """A school asks a vetted provider for a course at a day and time (点单)."""
@@ -519,7 +593,12 @@ def do_send_course_request(
     if slot.pk not in school_slot_ids(school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
     return CourseRequest.objects.create(
-        term=term, school=school, course=course, slot=slot, seats_wanted=seats_wanted, note=note,
+        term=term,
+        school=school,
+        course=course,
+        slot=slot,
+        seats_wanted=seats_wanted,
+        note=note,
         created_by=by,
     )
 
@@ -541,7 +620,12 @@ def _move_request(req: CourseRequest, frm: Sequence[str], to: str, **fields: Any
 
 
 def do_confirm_course_request(
-    req: CourseRequest, *, by: User, instructor: Instructor, seats: int, price: Decimal,
+    req: CourseRequest,
+    *,
+    by: User,
+    instructor: Instructor,
+    seats: int,
+    price: Decimal,
     reply: str = "",
 ) -> CourseRequest:
     """The provider confirms the instructor, the seats and the price."""
@@ -549,19 +633,26 @@ def do_confirm_course_request(
     if seats < 1:
         raise ActionError(_("名额至少为 1。"))
     return _move_request(
-        req, (RequestStatus.SENT,), RequestStatus.CONFIRMED, instructor=instructor, seats=seats,
-        price=price, reply=reply,
+        req,
+        (RequestStatus.SENT,),
+        RequestStatus.CONFIRMED,
+        instructor=instructor,
+        seats=seats,
+        price=price,
+        reply=reply,
     )
 
 
 def do_decline_course_request(req: CourseRequest, *, by: User, reason: str) -> CourseRequest:
     if not (reason or "").strip():
-        raise ReasonRequired(_("婉拒点单必须填写理由。"))
+        raise ReasonRequiredError(_("婉拒点单必须填写理由。"))
     return _move_request(req, (RequestStatus.SENT,), RequestStatus.DECLINED, reply=reason.strip())
 
 
 def do_cancel_course_request(req: CourseRequest, *, by: User) -> CourseRequest:
-    return _move_request(req, (RequestStatus.SENT, RequestStatus.CONFIRMED), RequestStatus.CANCELLED)
+    return _move_request(
+        req, (RequestStatus.SENT, RequestStatus.CONFIRMED), RequestStatus.CANCELLED
+    )
 
 
 def do_approve_course_request(req: CourseRequest, *, by: User) -> CourseRequest:
@@ -570,12 +661,19 @@ def do_approve_course_request(req: CourseRequest, *, by: User) -> CourseRequest:
         if req.status != RequestStatus.CONFIRMED:
             raise TransitionError(_("只有机构已确认的点单可以批准。"))
         offering = do_create_offering(
-            by=by, term=req.term, course=req.course, school=req.school, slot=req.slot,
-            seats=req.seats or req.seats_wanted, fee=req.price, instructor=req.instructor,
+            by=by,
+            term=req.term,
+            course=req.course,
+            school=req.school,
+            slot=req.slot,
+            seats=req.seats or req.seats_wanted,
+            fee=req.price,
+            instructor=req.instructor,
             source=OfferingSource.REQUEST,
         )
-        return _move_request(req, (RequestStatus.CONFIRMED,), RequestStatus.APPROVED,
-                             offering=offering)
+        return _move_request(
+            req, (RequestStatus.CONFIRMED,), RequestStatus.APPROVED, offering=offering
+        )
 
 
 # --------------------------------------------------------------------------- balanced supply
@@ -614,7 +712,9 @@ def _enqueue(run: SupplyRun) -> None:
     compute_supply_run.enqueue(run.pk)
 
 
-def _set_progress(run: SupplyRun, progress: int, status: str | None = None, message: str = "") -> None:
+def _set_progress(
+    run: SupplyRun, progress: int, status: str | None = None, message: str = ""
+) -> None:
     run.progress = progress
     fields = ["progress"]
     if status is not None:
@@ -646,8 +746,14 @@ def execute_supply_run(run_id: int) -> dict[str, Any]:
     _set_progress(run, 20)
     try:
         plan = plan_supply(
-            live.providers, live.courses, live.schools, target=run.target, locked=locked,
-            forbidden=forbidden, time_limit_s=run.time_limit_s, seed=run.seed,
+            live.providers,
+            live.courses,
+            live.schools,
+            target=run.target,
+            locked=locked,
+            forbidden=forbidden,
+            time_limit_s=run.time_limit_s,
+            seed=run.seed,
         )
     except InputError as err:
         run.finished_at = timezone.now()
@@ -671,8 +777,11 @@ def execute_supply_run(run_id: int) -> dict[str, Any]:
                     p.sections = sections
                     p.save(update_fields=["sections"])
                 continue
-            new.append(SupplyPlacement(run=run, course_id=course_pk, school_id=school_pk,
-                                       sections=sections, km=km))
+            new.append(
+                SupplyPlacement(
+                    run=run, course_id=course_pk, school_id=school_pk, sections=sections, km=km
+                )
+            )
         SupplyPlacement.objects.bulk_create(new, batch_size=1000)
         run.summary = dict(plan.summary)
         run.before = before
@@ -681,10 +790,20 @@ def execute_supply_run(run_id: int) -> dict[str, Any]:
         run.status = RunStatus.DONE
         run.progress = 100
         run.message = _("已排 %(n)d 个班，%(s)d 个座位。") % {
-            "n": int(plan.summary.get("sections", 0)), "s": int(plan.summary.get("seats", 0))
+            "n": int(plan.summary.get("sections", 0)),
+            "s": int(plan.summary.get("seats", 0)),
         }
-        run.save(update_fields=["summary", "before", "after", "finished_at", "status",
-                                "progress", "message"])
+        run.save(
+            update_fields=[
+                "summary",
+                "before",
+                "after",
+                "finished_at",
+                "status",
+                "progress",
+                "message",
+            ]
+        )
     return {"status": "done", "sections": int(plan.summary.get("sections", 0))}
 
 
@@ -731,7 +850,7 @@ def do_publish_supply_run(run: SupplyRun, *, by: User) -> tuple[int, list[str]]:
                 try:
                     check_can_offer(p.course, on=on)
                     checked[p.course_id] = None
-                except OfferingBlocked as err:
+                except OfferingBlockedError as err:
                     checked[p.course_id] = str(err)
             if checked[p.course_id] is None:
                 ok.append(p)
@@ -746,7 +865,9 @@ def do_publish_supply_run(run: SupplyRun, *, by: User) -> tuple[int, list[str]]:
             "slot__weekday", "slot__period"
         ):
             slots_of[ss.school_id].append(ss.slot_id)
-        all_slots = list(TimeSlot.objects.order_by("weekday", "period").values_list("pk", flat=True))
+        all_slots = list(
+            TimeSlot.objects.order_by("weekday", "period").values_list("pk", flat=True)
+        )
         if not all_slots:
             raise ActionError(_("尚未设置课后服务时段。"))
         load: dict[tuple[int, int], int] = {}
@@ -756,15 +877,21 @@ def do_publish_supply_run(run: SupplyRun, *, by: User) -> tuple[int, list[str]]:
             load[o] = load.get(o, 0) + 1
         assigned = adapters.assign_slots(
             [(p.school_id, p.course_id, p.sections) for p in ok],
-            {s: (slots_of[s] or all_slots) for s in schools}, load,
+            {s: (slots_of[s] or all_slots) for s in schools},
+            load,
         )
         by_pk = {p.course_id: p.course for p in ok}
         Offering.objects.bulk_create(
             [
                 Offering(
-                    term=run.term, course_id=course_pk, school_id=school_pk, slot_id=slot_pk,
-                    seats=by_pk[course_pk].seats, fee=by_pk[course_pk].fee_per_term,
-                    instructor=by_pk[course_pk].instructor, source=OfferingSource.SUPPLY,
+                    term=run.term,
+                    course_id=course_pk,
+                    school_id=school_pk,
+                    slot_id=slot_pk,
+                    seats=by_pk[course_pk].seats,
+                    fee=by_pk[course_pk].fee_per_term,
+                    instructor=by_pk[course_pk].instructor,
+                    source=OfferingSource.SUPPLY,
                     supply_run=run,
                 )
                 for school_pk, course_pk, slot_pk in assigned

@@ -117,39 +117,48 @@ def load_live(term: Any, *, on: dt.date) -> Live:
     for p in providers.values():
         left = max(0, p.weekly_sessions - int(used_by_provider.get(p.pk, 0) or 0))
         live.providers.append(SupplyProvider(provider_id=provider_key(p.pk), weekly_sessions=left))
-    courses = Course.objects.filter(
-        status=CourseStatus.APPROVED, provider_id__in=list(providers)
-    ).filter(Q(instructor__isnull=True) | Q(instructor_id__in=valid_ids)).order_by("pk")
+    courses = (
+        Course.objects.filter(status=CourseStatus.APPROVED, provider_id__in=list(providers))
+        .filter(Q(instructor__isnull=True) | Q(instructor_id__in=valid_ids))
+        .order_by("pk")
+    )
     for c in courses:
         p = providers[c.provider_id]  # type: ignore[index]
         live.course_info[c.pk] = (c.category, c.seats, p.x_km, p.y_km)
         live.courses.append(
             SupplyCourse(
-                course_id=course_key(c.pk), provider_id=provider_key(p.pk), category=c.category,
-                seats=c.seats, sessions_per_week=c.sessions_per_week, max_km=c.max_km,
-                x_km=p.x_km, y_km=p.y_km,
+                course_id=course_key(c.pk),
+                provider_id=provider_key(p.pk),
+                category=c.category,
+                seats=c.seats,
+                sessions_per_week=c.sessions_per_week,
+                max_km=c.max_km,
+                x_km=p.x_km,
+                y_km=p.y_km,
             )
         )
-    schools = (
-        School.objects.annotate(n=Count("students"))
-        .filter(n__gt=0)
-        .order_by("code")
-    )
+    schools = School.objects.annotate(n=Count("students")).filter(n__gt=0).order_by("code")
     for s in schools:
         slots = max(0, s.after_school_slots - int(used_by_school.get(s.pk, 0) or 0))
         row = SchoolRow(s.pk, s.code, s.name, s.urban_rural, s.n, slots, s.x_km, s.y_km)
         live.school_rows.append(row)
         live.schools.append(
-            SupplySchool(school_id=s.code, urban_rural=s.urban_rural, students=s.n,
-                         x_km=s.x_km, y_km=s.y_km, slots=slots)
+            SupplySchool(
+                school_id=s.code,
+                urban_rural=s.urban_rural,
+                students=s.n,
+                x_km=s.x_km,
+                y_km=s.y_km,
+                slots=slots,
+            )
         )
     for school_pk, category, seats, source in Offering.objects.filter(
         term=term, status=OfferingStatus.OPEN
     ).values_list("school_id", F("course__category"), "seats", "source"):
-        row = OfferingRow(school_pk, category, seats)
-        live.open_offerings.append(row)
+        offering = OfferingRow(school_pk, category, seats)
+        live.open_offerings.append(offering)
         if source != OfferingSource.SUPPLY:
-            live.kept_offerings.append(row)
+            live.kept_offerings.append(offering)
     return live
 
 
@@ -193,7 +202,7 @@ def placements_from_plan(
 
 
 def planned_offerings(rows: Sequence[tuple[int, int, int, float]], live: Live) -> list[OfferingRow]:
-    out = []
+    out: list[OfferingRow] = []
     for course_pk, school_pk, sections, _km in rows:
         category, seats, _x, _y = live.course_info[course_pk]
         out.extend(OfferingRow(school_pk, category, seats) for _ in range(sections))
@@ -219,17 +228,24 @@ def school_figures(
     for o in offerings:
         seats[o.school_pk] += o.seats
         cats[o.school_pk].add(o.category)
-    rows = []
+    rows: list[dict[str, Any]] = []
     classes: dict[str, dict[str, float]] = {
         k: {"students": 0, "seats": 0, "schools": 0} for k in URBAN_RURAL
     }
     for s in schools:
         per100 = _per100(seats[s.pk], s.students)
-        rows.append({
-            "school_id": s.code, "pk": s.pk, "name": s.name, "urban_rural": s.urban_rural,
-            "students": s.students, "seats": seats[s.pk], "seats_per100": per100,
-            "categories": sorted(cats[s.pk]),
-        })
+        rows.append(
+            {
+                "school_id": s.code,
+                "pk": s.pk,
+                "name": s.name,
+                "urban_rural": s.urban_rural,
+                "students": s.students,
+                "seats": seats[s.pk],
+                "seats_per100": per100,
+                "categories": sorted(cats[s.pk]),
+            }
+        )
         c = classes.setdefault(s.urban_rural, {"students": 0, "seats": 0, "schools": 0})
         c["students"] += s.students
         c["seats"] += seats[s.pk]
@@ -243,7 +259,8 @@ def school_figures(
         "min_seats_per100": min((r["seats_per100"] for r in rows), default=0.0),
         "schools_at_target": sum(1 for r in rows if r["seats_per100"] >= target),
         "cv_seats_per100": round(weighted_cv(values, [r["students"] for r in rows]), 4)
-        if rows else 0.0,
+        if rows
+        else 0.0,
     }
 
 

@@ -53,8 +53,12 @@ BATCH = 1000
 N_SUBMITTED = 4
 # synth category -> (course category, organisation type)
 CATEGORY = {
-    "art": Category.ARTS, "music": Category.ARTS, "sports": Category.SPORTS,
-    "stem": Category.SCIENCE_TECH, "culture": Category.HERITAGE, "labour": Category.LABOUR,
+    "art": Category.ARTS,
+    "music": Category.ARTS,
+    "sports": Category.SPORTS,
+    "stem": Category.SCIENCE_TECH,
+    "culture": Category.HERITAGE,
+    "labour": Category.LABOUR,
 }
 FEE_BASE = {"art": 320, "music": 360, "sports": 260, "stem": 400, "culture": 280, "labour": 200}
 # A one-page PDF saying "demo document": every demo licence and certificate points to it.
@@ -119,30 +123,46 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
                 org = OrgType.TRAINING
             items = sorted(set(by_provider_courses.get(p.provider_id, [])))
             fee_hour = 20 + (i * 7) % 25
-            status = ProviderStatus.SUBMITTED if p.provider_id in waiting_set else ProviderStatus.APPROVED
-            rows.append(Provider(
-                name=p.name, org_type=org,
-                credit_code="" if org == OrgType.ARTIST else _credit_code(
-                    "51" if org == OrgType.ASSOCIATION else "91", region.county_code, i + 1),
-                record_id=f"{region.county_code}-YS-{i + 1:04d}" if org == OrgType.ARTIST else "",
-                county=ctx.county,
-                contact_name=f"{contact_sur[i]}{contact_given[i]}",
-                contact_phone=f"138{(i * 7919) % 10**8:08d}",
-                address=f"{p.name}（{p.x_km:.1f}, {p.y_km:.1f} km）",
-                x_km=float(p.x_km), y_km=float(p.y_km),
-                description=f"{p.name}：面向中小学生的非学科类课后服务。",
-                service_items="、".join(items) or p.name,
-                fee_standards=(
-                    "公益，不收费" if org == OrgType.ASSOCIATION
-                    else f"每课时 {fee_hour} 元，按实际授课课时结算；低收入家庭学生免费"
-                ),
-                weekly_sessions=int(p.weekly_sessions), status=status,
-                whitelist_until=until if status == ProviderStatus.APPROVED else None,
-                submitted_at=now - dt.timedelta(days=30 if status == ProviderStatus.APPROVED else 2),
-                created_at=now - dt.timedelta(days=40),
-            ))
+            status = (
+                ProviderStatus.SUBMITTED
+                if p.provider_id in waiting_set
+                else ProviderStatus.APPROVED
+            )
+            rows.append(
+                Provider(
+                    name=p.name,
+                    org_type=org,
+                    credit_code=""
+                    if org == OrgType.ARTIST
+                    else _credit_code(
+                        "51" if org == OrgType.ASSOCIATION else "91", region.county_code, i + 1
+                    ),
+                    record_id=f"{region.county_code}-YS-{i + 1:04d}"
+                    if org == OrgType.ARTIST
+                    else "",
+                    county=ctx.county,
+                    contact_name=f"{contact_sur[i]}{contact_given[i]}",
+                    contact_phone=f"138{(i * 7919) % 10**8:08d}",
+                    address=f"{p.name}（{p.x_km:.1f}, {p.y_km:.1f} km）",
+                    x_km=float(p.x_km),
+                    y_km=float(p.y_km),
+                    description=f"{p.name}：面向中小学生的非学科类课后服务。",
+                    service_items="、".join(items) or p.name,
+                    fee_standards=(
+                        "公益，不收费"
+                        if org == OrgType.ASSOCIATION
+                        else f"每课时 {fee_hour} 元，按实际授课课时结算；低收入家庭学生免费"
+                    ),
+                    weekly_sessions=int(p.weekly_sessions),
+                    status=status,
+                    whitelist_until=until if status == ProviderStatus.APPROVED else None,
+                    submitted_at=now
+                    - dt.timedelta(days=30 if status == ProviderStatus.APPROVED else 2),
+                    created_at=now - dt.timedelta(days=40),
+                )
+            )
         Provider.objects.bulk_create(rows, batch_size=BATCH)
-        prov = {pid: obj for pid, obj in zip(providers_df.provider_id, rows, strict=True)}
+        prov = dict(zip(providers_df.provider_id, rows, strict=True))
 
         bureau = User.objects.filter(role=Role.BUREAU).order_by("pk").first()
         events: list[VettingEvent] = []
@@ -152,24 +172,46 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
         sur, given = person_names(rng, rng.random(int(n_inst.sum())) < 0.5)
         k = 0
         for idx, obj in enumerate(prov.values()):
-            events.append(VettingEvent(provider=obj, at=obj.submitted_at, by=None,
-                                       from_status=ProviderStatus.DRAFT,
-                                       to_status=ProviderStatus.SUBMITTED))
+            events.append(
+                VettingEvent(
+                    provider=obj,
+                    at=obj.submitted_at,
+                    by=None,
+                    from_status=ProviderStatus.DRAFT,
+                    to_status=ProviderStatus.SUBMITTED,
+                )
+            )
             if obj.status == ProviderStatus.APPROVED:
-                events.append(VettingEvent(
-                    provider=obj, at=obj.submitted_at + dt.timedelta(days=5), by=bureau,
-                    from_status=ProviderStatus.SUBMITTED, to_status=ProviderStatus.APPROVED,
-                    reason="材料齐全，准入", whitelist_until=until,
-                ))
-            docs.append(ProviderDocument(provider=obj, kind=DocumentKind.LICENCE, file=licence,
-                                         original_name="licence.pdf", uploaded_at=obj.created_at))
+                events.append(
+                    VettingEvent(
+                        provider=obj,
+                        at=obj.submitted_at + dt.timedelta(days=5),
+                        by=bureau,
+                        from_status=ProviderStatus.SUBMITTED,
+                        to_status=ProviderStatus.APPROVED,
+                        reason="材料齐全，准入",
+                        whitelist_until=until,
+                    )
+                )
+            docs.append(
+                ProviderDocument(
+                    provider=obj,
+                    kind=DocumentKind.LICENCE,
+                    file=licence,
+                    original_name="licence.pdf",
+                    uploaded_at=obj.created_at,
+                )
+            )
             for _ in range(int(n_inst[idx])):
-                instructors.append(Instructor(
-                    provider=obj, name=f"{sur[k]}{given[k]}",
-                    qualifications="教师资格证" if k % 3 else "专业资格证书、从业 5 年以上",
-                    background_check=certificate,
-                    background_check_expires=today + dt.timedelta(days=200 + (k * 37) % 500),
-                ))
+                instructors.append(
+                    Instructor(
+                        provider=obj,
+                        name=f"{sur[k]}{given[k]}",
+                        qualifications="教师资格证" if k % 3 else "专业资格证书、从业 5 年以上",
+                        background_check=certificate,
+                        background_check_expires=today + dt.timedelta(days=200 + (k * 37) % 500),
+                    )
+                )
                 k += 1
         VettingEvent.objects.bulk_create(events, batch_size=BATCH)
         ProviderDocument.objects.bulk_create(docs, batch_size=BATCH)
@@ -187,22 +229,51 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
                 "注重兴趣培养与动手实践，课堂内完成，不布置书面任务。"
             )
             ok = p.status == ProviderStatus.APPROVED and not tutoring_terms(title, content)
-            fee = 0 if p.org_type == OrgType.ASSOCIATION else FEE_BASE.get(c.category, 300) + (j % 5) * 20
-            courses.append(Course(
-                provider=p, title=title, category=category, grade_min=int(c.grade_min),
-                grade_max=int(c.grade_max), seats=int(c.seats),
-                sessions_per_week=int(c.sessions_per_week), fee_per_term=Decimal(fee),
-                content=content, max_km=float(c.max_km),
-                status=CourseStatus.APPROVED if ok else CourseStatus.SUBMITTED, created_at=now,
-            ))
+            fee = (
+                0
+                if p.org_type == OrgType.ASSOCIATION
+                else FEE_BASE.get(c.category, 300) + (j % 5) * 20
+            )
+            courses.append(
+                Course(
+                    provider=p,
+                    title=title,
+                    category=category,
+                    grade_min=int(c.grade_min),
+                    grade_max=int(c.grade_max),
+                    seats=int(c.seats),
+                    sessions_per_week=int(c.sessions_per_week),
+                    fee_per_term=Decimal(fee),
+                    content=content,
+                    max_km=float(c.max_km),
+                    status=CourseStatus.APPROVED if ok else CourseStatus.SUBMITTED,
+                    created_at=now,
+                )
+            )
         Course.objects.bulk_create(courses, batch_size=BATCH)
         course_of = dict(zip(courses_df.course_id, courses, strict=True))
         CourseEvent.objects.bulk_create(
-            [CourseEvent(course=c, by=None, from_status=CourseStatus.DRAFT,
-                         to_status=CourseStatus.SUBMITTED, at=now) for c in courses]
-            + [CourseEvent(course=c, by=bureau, from_status=CourseStatus.SUBMITTED,
-                           to_status=CourseStatus.APPROVED, at=now)
-               for c in courses if c.status == CourseStatus.APPROVED],
+            [
+                CourseEvent(
+                    course=c,
+                    by=None,
+                    from_status=CourseStatus.DRAFT,
+                    to_status=CourseStatus.SUBMITTED,
+                    at=now,
+                )
+                for c in courses
+            ]
+            + [
+                CourseEvent(
+                    course=c,
+                    by=bureau,
+                    from_status=CourseStatus.SUBMITTED,
+                    to_status=CourseStatus.APPROVED,
+                    at=now,
+                )
+                for c in courses
+                if c.status == CourseStatus.APPROVED
+            ],
             batch_size=BATCH,
         )
 
@@ -215,18 +286,34 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
                 c = course_of[o.course_id]
                 if c.status != CourseStatus.APPROVED or o.slot not in slot_of:
                     continue
-                offers.append(Offering(
-                    term=term, code=str(o.offering_id), course=c, school=school_of[o.school_id],
-                    slot=slot_of[o.slot], seats=int(o.capacity), fee=c.fee_per_term,
-                    source=OfferingSource.SUPPLY,
-                ))
+                offers.append(
+                    Offering(
+                        term=term,
+                        code=str(o.offering_id),
+                        course=c,
+                        school=school_of[o.school_id],
+                        slot=slot_of[o.slot],
+                        seats=int(o.capacity),
+                        fee=c.fee_per_term,
+                        source=OfferingSource.SUPPLY,
+                    )
+                )
             Offering.objects.bulk_create(offers, batch_size=BATCH)
             n_offerings = len(offers)
             schools_with = sorted({o.school.pk for o in offers})
-            Menu.objects.bulk_create([
-                Menu(term=term, school_id=s, status=MenuStatus.PUBLISHED, published_at=now,
-                     note="欢迎家长为孩子选择感兴趣的课程。") for s in schools_with
-            ], batch_size=BATCH)
+            Menu.objects.bulk_create(
+                [
+                    Menu(
+                        term=term,
+                        school_id=s,
+                        status=MenuStatus.PUBLISHED,
+                        published_at=now,
+                        note="欢迎家长为孩子选择感兴趣的课程。",
+                    )
+                    for s in schools_with
+                ],
+                batch_size=BATCH,
+            )
 
         hashed = make_password(ctx.password)
         counts: dict[int, int] = defaultdict(int)
@@ -236,13 +323,19 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
         main = max(approved, key=lambda p: (counts[p.pk], -p.pk))
         new = prov[waiting[0]]
         for username, provider in (("provider", main), ("provider_new", new)):
-            user = User(username=username, role=Role.PROVIDER, password=hashed,
-                        first_name=provider.contact_name)
+            user = User(
+                username=username,
+                role=Role.PROVIDER,
+                password=hashed,
+                first_name=provider.contact_name,
+            )
             user.save()
             ProviderStaff.objects.create(user=user, provider=provider)
 
-    out.write(f"  {len(rows)} providers ({len(waiting)} waiting for vetting), "
-              f"{len(instructors)} instructors, {len(courses)} courses, {n_offerings} offerings\n")
+    out.write(
+        f"  {len(rows)} providers ({len(waiting)} waiting for vetting), "
+        f"{len(instructors)} instructors, {len(courses)} courses, {n_offerings} offerings\n"
+    )
     return [
         ("校外机构 provider", "provider", f"{main.name}：白名单机构、课程、学校点单"),
         ("校外机构 provider", "provider_new", f"{new.name}：已提交入驻申请，待教育局审核"),

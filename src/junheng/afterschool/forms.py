@@ -29,20 +29,34 @@ class ProviderRegistrationForm(forms.ModelForm):
     password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput, strip=False)
     licence = forms.FileField(
-        label=_("营业执照或登记证书"), validators=[validate_document],
+        label=_("营业执照或登记证书"),
+        validators=[validate_document],
         help_text=_("PDF、JPG 或 PNG，不超过 5 MB"),
     )
 
     class Meta:
         model = Provider
         fields = [
-            "name", "org_type", "credit_code", "record_id", "contact_name", "contact_phone",
-            "email", "address", "x_km", "y_km", "description", "service_items", "fee_standards",
+            "name",
+            "org_type",
+            "credit_code",
+            "record_id",
+            "contact_name",
+            "contact_phone",
+            "email",
+            "address",
+            "x_km",
+            "y_km",
+            "description",
+            "service_items",
+            "fee_standards",
             "weekly_sessions",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3}),
-                   "service_items": forms.Textarea(attrs={"rows": 3}),
-                   "fee_standards": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "service_items": forms.Textarea(attrs={"rows": 3}),
+            "fee_standards": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def clean_username(self) -> str:
         name: str = self.cleaned_data["username"].strip()
@@ -77,8 +91,10 @@ class InstructorForm(forms.ModelForm):
     class Meta:
         model = Instructor
         fields = ["name", "qualifications", "background_check", "background_check_expires"]
-        widgets = {"background_check_expires": DATE,
-                   "qualifications": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "background_check_expires": DATE,
+            "qualifications": forms.Textarea(attrs={"rows": 2}),
+        }
         help_texts = {"background_check": _("PDF、JPG 或 PNG，不超过 5 MB")}
 
     def clean_background_check_expires(self) -> Any:
@@ -93,20 +109,33 @@ def _tutoring_error(title: str, content: str) -> None:
     if terms:
         raise forms.ValidationError(
             _("课后服务不得开展学科类培训：课程名称或内容含有“%(terms)s”。"),
-            code="tutoring", params={"terms": "、".join(terms)},
+            code="tutoring",
+            params={"terms": "、".join(terms)},
         )
 
 
 class CourseForm(forms.ModelForm):
     photo = forms.FileField(
-        label=_("课程照片"), required=False, validators=[validate_photo],
+        label=_("课程照片"),
+        required=False,
+        validators=[validate_photo],
         help_text=_("JPG 或 PNG，不超过 5 MB"),
     )
 
     class Meta:
         model = Course
-        fields = ["title", "category", "grade_min", "grade_max", "seats", "sessions_per_week",
-                  "fee_per_term", "content", "max_km", "instructor"]
+        fields = [
+            "title",
+            "category",
+            "grade_min",
+            "grade_max",
+            "seats",
+            "sessions_per_week",
+            "fee_per_term",
+            "content",
+            "max_km",
+            "instructor",
+        ]
         widgets = {"content": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args: Any, provider: Provider | None = None, **kwargs: Any) -> None:
@@ -126,8 +155,17 @@ class SchoolCourseForm(forms.ModelForm):
 
     class Meta:
         model = Course
-        fields = ["title", "category", "grade_min", "grade_max", "seats", "sessions_per_week",
-                  "fee_per_term", "content", "teacher"]
+        fields = [
+            "title",
+            "category",
+            "grade_min",
+            "grade_max",
+            "seats",
+            "sessions_per_week",
+            "fee_per_term",
+            "content",
+            "teacher",
+        ]
         widgets = {"content": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, school: Any = None, slot_ids: Any = (), **kwargs: Any) -> None:
@@ -143,7 +181,9 @@ class SchoolCourseForm(forms.ModelForm):
 
 class ApproveProviderForm(forms.Form):
     until = forms.DateField(label=_("白名单有效期至"), widget=DATE)
-    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReasonForm(forms.Form):
@@ -154,7 +194,9 @@ class CourseRequestForm(forms.Form):
     course = forms.ModelChoiceField(label=_("课程"), queryset=Course.objects.none())
     slot = forms.ModelChoiceField(label=_("时段"), queryset=TimeSlot.objects.none())
     seats_wanted = forms.IntegerField(label=_("需要名额"), min_value=1, max_value=500)
-    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, courses: Any, slot_ids: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -166,8 +208,12 @@ class CourseRequestForm(forms.Form):
 class ConfirmRequestForm(forms.Form):
     instructor = forms.ModelChoiceField(label=_("授课人员"), queryset=Instructor.objects.none())
     seats = forms.IntegerField(label=_("名额"), min_value=1, max_value=500)
-    price = forms.DecimalField(label=_("收费（元/学期）"), min_value=0, max_digits=8, decimal_places=2)
-    reply = forms.CharField(label=_("答复"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    price = forms.DecimalField(
+        label=_("收费（元/学期）"), min_value=0, max_digits=8, decimal_places=2
+    )
+    reply = forms.CharField(
+        label=_("答复"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -178,7 +224,8 @@ class ConfirmRequestForm(forms.Form):
 
 class SlotsForm(forms.Form):
     slots = forms.ModelMultipleChoiceField(
-        label=_("课后服务时段"), queryset=TimeSlot.objects.all(),
+        label=_("课后服务时段"),
+        queryset=TimeSlot.objects.all(),
         widget=forms.CheckboxSelectMultiple,
     )
 

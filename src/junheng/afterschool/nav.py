@@ -10,6 +10,9 @@ NAV = [
     ({"provider"}, "afterschool:provider_requests", _("学校点单")),
     ({"school"}, "afterschool:school_menu", _("课后服务菜单")),
     ({"parent"}, "afterschool:parent_menus", _("课后服务")),
-    ({"bureau", "school", "provider", "parent", "teacher"}, "afterschool:public_providers",
-     _("机构白名单")),
+    (
+        {"bureau", "school", "provider", "parent", "teacher"},
+        "afterschool:public_providers",
+        _("机构白名单"),
+    ),
 ]

@@ -22,7 +22,9 @@ def compute_supply_run(run_id: int) -> dict[str, Any]:
     except Exception as err:
         logger.exception("supply run %s failed", run_id)
         SupplyRun.objects.filter(pk=run_id).update(
-            status=RunStatus.FAILED, progress=100, message=f"{type(err).__name__}: {err}"[:2000],
+            status=RunStatus.FAILED,
+            progress=100,
+            message=f"{type(err).__name__}: {err}"[:2000],
             finished_at=timezone.now(),
         )
         raise

@@ -9,6 +9,7 @@ Files are stored under MEDIA_ROOT and served only through permission-checked vie
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -16,12 +17,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-DOCUMENT_TYPES = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-                  ".png": (b"\x89PNG\r\n\x1a\n",)}
+DOCUMENT_TYPES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
 PHOTO_TYPES = {k: v for k, v in DOCUMENT_TYPES.items() if k != ".pdf"}
 
 
-def _check(upload: Any, allowed: dict[str, tuple[bytes, ...]], kinds: str) -> None:
+def _check(upload: Any, allowed: Mapping[str, tuple[bytes, ...]], kinds: str) -> None:
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_UPLOAD_BYTES:
         raise ValidationError(

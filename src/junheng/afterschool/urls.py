@@ -10,8 +10,11 @@ urlpatterns = [
     # files, permission-checked
     path("documents/<int:document_id>/", views.document_file, name="document_file"),
     path("photos/<int:photo_id>/", views.photo_file, name="photo_file"),
-    path("instructors/<int:instructor_id>/certificate/", views.instructor_certificate,
-         name="instructor_certificate"),
+    path(
+        "instructors/<int:instructor_id>/certificate/",
+        views.instructor_certificate,
+        name="instructor_certificate",
+    ),
     # provider
     path("my/", views.my_application, name="my_application"),
     path("my/submit/", views.my_submit, name="my_submit"),
@@ -36,7 +39,9 @@ urlpatterns = [
     path("menu/", views.school_menu, name="school_menu"),
     path("menu/publish/", views.school_publish_menu, name="school_publish_menu"),
     path("menu/slots/", views.school_slots, name="school_slots"),
-    path("menu/offerings/<int:offering_id>/", views.school_offering_act, name="school_offering_act"),
+    path(
+        "menu/offerings/<int:offering_id>/", views.school_offering_act, name="school_offering_act"
+    ),
     path("menu/requests/new/", views.school_request_new, name="school_request_new"),
     path("menu/requests/<int:request_id>/", views.school_request_act, name="school_request_act"),
     path("menu/courses/new/", views.school_course_new, name="school_course_new"),

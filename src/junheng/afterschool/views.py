@@ -49,8 +49,11 @@ def _fail(request: HttpRequest, err: Exception) -> None:
 def public_providers(request: HttpRequest) -> HttpResponse:
     """The white list with service items, fee standards and approved courses (public by rule)."""
     providers = access.whitelisted_providers().prefetch_related(
-        Prefetch("courses", queryset=Course.objects.filter(status=CourseStatus.APPROVED),
-                 to_attr="public_courses")
+        Prefetch(
+            "courses",
+            queryset=Course.objects.filter(status=CourseStatus.APPROVED),
+            to_attr="public_courses",
+        )
     )
     return render(request, "afterschool/public_providers.html", {"providers": providers})
 
@@ -65,7 +68,9 @@ def register(request: HttpRequest) -> HttpResponse:
         fields = {k: data[k] for k in forms.ProviderRegistrationForm.Meta.fields}
         try:
             user, _provider = actions.do_register_provider(
-                username=data["username"], password=data["password1"], fields=fields,
+                username=data["username"],
+                password=data["password1"],
+                fields=fields,
                 licence=data["licence"],
             )
         except actions.ActionError as err:
@@ -117,17 +122,22 @@ def _file(field: Any, name: str, inline: bool = False) -> FileResponse:
 @scoping.role_required(Role.PROVIDER)
 def my_application(request: HttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
-    return render(request, "afterschool/my_application.html", {
-        "provider": provider,
-        "documents": provider.documents.all(),
-        "instructors": provider.instructors.all(),
-        "courses": provider.courses.all(),
-        "events": provider.events.select_related("by"),
-        "doc_form": forms.DocumentForm(),
-        "instructor_form": forms.InstructorForm(),
-        "can_submit": provider.status in (ProviderStatus.DRAFT,),
-        "can_resubmit": provider.status in (ProviderStatus.INFO_REQUESTED, ProviderStatus.EXPIRED),
-    })
+    return render(
+        request,
+        "afterschool/my_application.html",
+        {
+            "provider": provider,
+            "documents": provider.documents.all(),
+            "instructors": provider.instructors.all(),
+            "courses": provider.courses.all(),
+            "events": provider.events.select_related("by"),
+            "doc_form": forms.DocumentForm(),
+            "instructor_form": forms.InstructorForm(),
+            "can_submit": provider.status in (ProviderStatus.DRAFT,),
+            "can_resubmit": provider.status
+            in (ProviderStatus.INFO_REQUESTED, ProviderStatus.EXPIRED),
+        },
+    )
 
 
 @require_POST
@@ -138,8 +148,9 @@ def my_submit(request: HttpRequest) -> HttpResponse:
         if provider.status == ProviderStatus.DRAFT:
             actions.do_submit_provider(provider, by=request.user)
         else:
-            actions.do_resubmit_provider(provider, by=request.user,
-                                         note=request.POST.get("note", ""))
+            actions.do_resubmit_provider(
+                provider, by=request.user, note=request.POST.get("note", "")
+            )
         messages.success(request, _("已提交，等待教育局审核。"))
     except actions.ActionError as err:
         _fail(request, err)
@@ -153,9 +164,12 @@ def my_document_add(request: HttpRequest) -> HttpResponse:
     form = forms.DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            actions.do_add_provider_document(provider, by=request.user,
-                                             kind=form.cleaned_data["kind"],
-                                             upload=form.cleaned_data["file"])
+            actions.do_add_provider_document(
+                provider,
+                by=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
             messages.success(request, _("材料已上传。"))
         except actions.ActionError as err:
             _fail(request, err)
@@ -205,10 +219,15 @@ def course_new(request: HttpRequest) -> HttpResponse:
 def provider_requests(request: HttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     reqs = access.course_requests_for(request.user)
-    return render(request, "afterschool/provider_requests.html", {
-        "provider": provider, "requests": reqs,
-        "confirm_form": forms.ConfirmRequestForm(provider=provider),
-    })
+    return render(
+        request,
+        "afterschool/provider_requests.html",
+        {
+            "provider": provider,
+            "requests": reqs,
+            "confirm_form": forms.ConfirmRequestForm(provider=provider),
+        },
+    )
 
 
 @require_POST
@@ -218,12 +237,15 @@ def provider_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
     req = access.access_course_request(request.user, request_id)
     try:
         if request.POST.get("action") == "decline":
-            actions.do_decline_course_request(req, by=request.user,
-                                              reason=request.POST.get("reason", ""))
+            actions.do_decline_course_request(
+                req, by=request.user, reason=request.POST.get("reason", "")
+            )
         else:
             form = forms.ConfirmRequestForm(request.POST, provider=provider)
             if not form.is_valid():
-                raise actions.ActionError("; ".join(e for errs in form.errors.values() for e in errs))
+                raise actions.ActionError(
+                    "; ".join(e for errs in form.errors.values() for e in errs)
+                )
             actions.do_confirm_course_request(req, by=request.user, **form.cleaned_data)
         messages.success(request, _("已答复点单。"))
     except actions.ActionError as err:
@@ -244,23 +266,28 @@ def vetting_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     counts = dict(access.providers_for(request.user).values_list("status").annotate(n=Count("pk")))
     tabs = [(v, label, counts.get(v, 0)) for v, label in ProviderStatus.choices]
-    return render(request, "afterschool/vetting_list.html",
-                  {"providers": qs, "status": status, "tabs": tabs})
+    return render(
+        request, "afterschool/vetting_list.html", {"providers": qs, "status": status, "tabs": tabs}
+    )
 
 
 @scoping.role_required(*BUREAU)
 def vetting_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
     provider = access.access_provider(request.user, provider_id)
-    return render(request, "afterschool/vetting_detail.html", {
-        "provider": provider,
-        "documents": provider.documents.all(),
-        "instructors": provider.instructors.all(),
-        "courses": provider.courses.all(),
-        "events": provider.events.select_related("by"),
-        "approve_form": forms.ApproveProviderForm(),
-        "reason_form": forms.ReasonForm(),
-        "S": ProviderStatus,
-    })
+    return render(
+        request,
+        "afterschool/vetting_detail.html",
+        {
+            "provider": provider,
+            "documents": provider.documents.all(),
+            "instructors": provider.instructors.all(),
+            "courses": provider.courses.all(),
+            "events": provider.events.select_related("by"),
+            "approve_form": forms.ApproveProviderForm(),
+            "reason_form": forms.ReasonForm(),
+            "S": ProviderStatus,
+        },
+    )
 
 
 VETTING_ACTIONS = {
@@ -281,11 +308,16 @@ def vetting_act(request: HttpRequest, provider_id: int) -> HttpResponse:
             form = forms.ApproveProviderForm(request.POST)
             if not form.is_valid():
                 raise actions.ActionError(_("请填写白名单有效期。"))
-            actions.do_approve_provider(provider, by=request.user, until=form.cleaned_data["until"],
-                                        note=form.cleaned_data["note"])
+            actions.do_approve_provider(
+                provider,
+                by=request.user,
+                until=form.cleaned_data["until"],
+                note=form.cleaned_data["note"],
+            )
         elif act == "reinstate":
-            actions.do_reinstate_provider(provider, by=request.user,
-                                          note=request.POST.get("reason", ""))
+            actions.do_reinstate_provider(
+                provider, by=request.user, note=request.POST.get("reason", "")
+            )
         elif act in VETTING_ACTIONS:
             VETTING_ACTIONS[act](provider, by=request.user, reason=request.POST.get("reason", ""))
         else:
@@ -305,10 +337,16 @@ def course_review_list(request: HttpRequest) -> HttpResponse:
     courses = list(qs.prefetch_related("photos"))
     for c in courses:
         c.flagged = tutoring_terms(c.title, c.content)  # type: ignore[attr-defined]
-    return render(request, "afterschool/course_review.html", {
-        "courses": courses, "status": status, "statuses": CourseStatus.choices,
-        "reason_form": forms.ReasonForm(),
-    })
+    return render(
+        request,
+        "afterschool/course_review.html",
+        {
+            "courses": courses,
+            "status": status,
+            "statuses": CourseStatus.choices,
+            "reason_form": forms.ReasonForm(),
+        },
+    )
 
 
 @require_POST
@@ -320,8 +358,10 @@ def course_review_act(request: HttpRequest, course_id: int) -> HttpResponse:
             actions.do_approve_course(course, by=request.user)
         else:
             actions.do_reject_course(course, by=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, _("课程“%(c)s”：%(s)s。") % {"c": course.title,
-                                                           "s": course.get_status_display()})
+        messages.success(
+            request,
+            _("课程“%(c)s”：%(s)s。") % {"c": course.title, "s": course.get_status_display()},
+        )
     except actions.ActionError as err:
         _fail(request, err)
     return redirect("afterschool:course_review")
@@ -335,8 +375,13 @@ def supply_list(request: HttpRequest) -> HttpResponse:
     form = forms.SupplyRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        run = actions.do_start_supply_run(d["term"], by=request.user, target=d["target"],
-                                          seed=d["seed"], time_limit_s=d["time_limit_s"])
+        run = actions.do_start_supply_run(
+            d["term"],
+            by=request.user,
+            target=d["target"],
+            seed=d["seed"],
+            time_limit_s=d["time_limit_s"],
+        )
         return redirect("afterschool:supply_detail", run_id=run.pk)
     runs = SupplyRun.objects.select_related("term", "created_by")[:50]
     return render(request, "afterschool/supply_list.html", {"form": form, "runs": runs})
@@ -347,15 +392,27 @@ def _figures_table(run: SupplyRun) -> tuple[list[dict[str, Any]], list[dict[str,
     rows = []
     for a in (run.after or {}).get("schools", []):
         b = before.get(a["school_id"], {})
-        rows.append({**a, "before_per100": b.get("seats_per100", 0.0),
-                     "before_categories": b.get("categories", [])})
+        rows.append(
+            {
+                **a,
+                "before_per100": b.get("seats_per100", 0.0),
+                "before_categories": b.get("categories", []),
+            }
+        )
     rows.sort(key=lambda r: (r["seats_per100"], r["school_id"]))
     classes = []
     for k, label in (("urban", _("城区")), ("town", _("镇区")), ("rural", _("乡村"))):
         b = (run.before or {}).get("classes", {}).get(k, {})
         a = (run.after or {}).get("classes", {}).get(k, {})
-        classes.append({"key": k, "label": label, "schools": a.get("schools", 0),
-                        "before": b.get("seats_per100", 0.0), "after": a.get("seats_per100", 0.0)})
+        classes.append(
+            {
+                "key": k,
+                "label": label,
+                "schools": a.get("schools", 0),
+                "before": b.get("seats_per100", 0.0),
+                "after": a.get("seats_per100", 0.0),
+            }
+        )
     return rows, classes
 
 
@@ -363,17 +420,29 @@ def _figures_table(run: SupplyRun) -> tuple[list[dict[str, Any]], list[dict[str,
 def supply_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
     rows, classes = _figures_table(run)
-    placements = SupplyPlacement.objects.filter(run=run).select_related(
-        "course__provider", "school"
-    ).order_by("school__code", "course__title")
+    placements = (
+        SupplyPlacement.objects.filter(run=run)
+        .select_related("course__provider", "school")
+        .order_by("school__code", "course__title")
+    )
     school_filter = request.GET.get("school", "")
     if school_filter:
         placements = placements.filter(school__code=school_filter)
-    return render(request, "afterschool/supply_detail.html", {
-        "run": run, "rows": rows, "classes": classes, "placements": placements[:500],
-        "n_placements": placements.count(), "school_filter": school_filter,
-        "before": run.before or {}, "after": run.after or {}, "RunStatus": RunStatus,
-    })
+    return render(
+        request,
+        "afterschool/supply_detail.html",
+        {
+            "run": run,
+            "rows": rows,
+            "classes": classes,
+            "placements": placements[:500],
+            "n_placements": placements.count(),
+            "school_filter": school_filter,
+            "before": run.before or {},
+            "after": run.after or {},
+            "RunStatus": RunStatus,
+        },
+    )
 
 
 @scoping.role_required(*BUREAU)
@@ -440,18 +509,29 @@ def _school_ctx(request: HttpRequest) -> tuple[Any, Term]:
 @scoping.role_required(Role.SCHOOL)
 def school_menu(request: HttpRequest) -> HttpResponse:
     school, term = _school_ctx(request)
-    offerings = access.offerings_for(request.user).filter(term=term).order_by(
-        "status", "slot__weekday", "slot__period", "course__title"
+    offerings = (
+        access.offerings_for(request.user)
+        .filter(term=term)
+        .order_by("status", "slot__weekday", "slot__period", "course__title")
     )
     menu = Menu.objects.filter(term=term, school=school).first()
     slot_ids = actions.school_slot_ids(school)
-    return render(request, "afterschool/school_menu.html", {
-        "school": school, "term": term, "menu": menu, "offerings": offerings,
-        "slots": TimeSlot.objects.filter(pk__in=slot_ids),
-        "requests": access.course_requests_for(request.user).filter(term=term),
-        "OfferingStatus": OfferingStatus, "MenuStatus": MenuStatus, "RequestStatus": RequestStatus,
-        "n_open": offerings.filter(status=OfferingStatus.OPEN).count(),
-    })
+    return render(
+        request,
+        "afterschool/school_menu.html",
+        {
+            "school": school,
+            "term": term,
+            "menu": menu,
+            "offerings": offerings,
+            "slots": TimeSlot.objects.filter(pk__in=slot_ids),
+            "requests": access.course_requests_for(request.user).filter(term=term),
+            "OfferingStatus": OfferingStatus,
+            "MenuStatus": MenuStatus,
+            "RequestStatus": RequestStatus,
+            "n_open": offerings.filter(status=OfferingStatus.OPEN).count(),
+        },
+    )
 
 
 @require_POST
@@ -481,7 +561,9 @@ def school_publish_menu(request: HttpRequest) -> HttpResponse:
             actions.do_unpublish_menu(school, term, by=request.user)
             messages.success(request, _("菜单已撤回编辑。"))
         else:
-            actions.do_publish_menu(school, term, by=request.user, note=request.POST.get("note", ""))
+            actions.do_publish_menu(
+                school, term, by=request.user, note=request.POST.get("note", "")
+            )
             messages.success(request, _("菜单已发布，家长现在可以看到。"))
     except actions.ActionError as err:
         _fail(request, err)
@@ -491,11 +573,12 @@ def school_publish_menu(request: HttpRequest) -> HttpResponse:
 @scoping.role_required(Role.SCHOOL)
 def school_slots(request: HttpRequest) -> HttpResponse:
     school, _term = _school_ctx(request)
-    form = forms.SlotsForm(request.POST or None,
-                           initial={"slots": actions.school_slot_ids(school)})
+    form = forms.SlotsForm(request.POST or None, initial={"slots": actions.school_slot_ids(school)})
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_set_school_slots(school, by=request.user, slots=list(form.cleaned_data["slots"]))
+            actions.do_set_school_slots(
+                school, by=request.user, slots=list(form.cleaned_data["slots"])
+            )
             messages.success(request, _("课后服务时段已保存。"))
             return redirect("afterschool:school_menu")
         except actions.ActionError as err:
@@ -507,12 +590,14 @@ def school_slots(request: HttpRequest) -> HttpResponse:
 def school_request_new(request: HttpRequest) -> HttpResponse:
     school, term = _school_ctx(request)
     courses = access.public_courses().select_related("provider").order_by("provider__name", "title")
-    form = forms.CourseRequestForm(request.POST or None, courses=courses,
-                                   slot_ids=actions.school_slot_ids(school))
+    form = forms.CourseRequestForm(
+        request.POST or None, courses=courses, slot_ids=actions.school_slot_ids(school)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_send_course_request(by=request.user, term=term, school=school,
-                                           **form.cleaned_data)
+            actions.do_send_course_request(
+                by=request.user, term=term, school=school, **form.cleaned_data
+            )
             messages.success(request, _("点单已发送给机构。"))
             return redirect("afterschool:school_menu")
         except actions.ActionError as err:
@@ -546,9 +631,15 @@ def school_course_new(request: HttpRequest) -> HttpResponse:
         slot = data.pop("slot")
         try:
             course = actions.do_create_school_course(school, by=request.user, fields=data)
-            actions.do_create_offering(by=request.user, term=term, course=course, school=school,
-                                       slot=slot, seats=course.seats,
-                                       source=OfferingSource.SCHOOL)
+            actions.do_create_offering(
+                by=request.user,
+                term=term,
+                course=course,
+                school=school,
+                slot=slot,
+                seats=course.seats,
+                source=OfferingSource.SCHOOL,
+            )
             messages.success(request, _("校内课程已加入菜单。"))
             return redirect("afterschool:school_menu")
         except actions.ActionError as err:
@@ -573,9 +664,11 @@ def parent_menus(request: HttpRequest) -> HttpResponse:
     cards = []
     for child in children:
         items = [
-            {"o": o, "open": o.course.open_to_grade(child.grade)} for o in by_school[child.school_id]
+            {"o": o, "open": o.course.open_to_grade(child.grade)}
+            for o in by_school[child.school_id]
         ]
         items.sort(key=lambda it: not it["open"])
-        cards.append({"child": child, "items": items,
-                      "n_open": sum(1 for it in items if it["open"])})
+        cards.append(
+            {"child": child, "items": items, "n_open": sum(1 for it in items if it["open"])}
+        )
     return render(request, "afterschool/parent_menus.html", {"cards": cards, "term": term})

@@ -62,6 +62,9 @@ DEST_NEEDY = 8  # ... the lowest in backbone and in qualified teachers per 100 s
 CHORD_SPAN = 25  # ... and chords of the CV terms this far around the current and mean counts
 PREF_POINTS = (3, 2, 1)
 KM_PER_PREF_POINT = 100.0  # one preference point outweighs 100 km of travel
+# preference points and travel enter the objective at this weight against 1e4·(CV_b² + CV_q²):
+# a change of CV² by 1e-7 outweighs one preference point, so the CVs come first
+PREF_WEIGHT = 1e-3
 
 
 @dataclass(frozen=True)
@@ -559,7 +562,7 @@ def plan_rotation(
         have = staff[(s, subject)]
         cin = ids[(fd_a == s) & (subj == subject)]
         cout = ids[(home == s) & (subj == subject)]
-        if have - cout.size * 0 >= req and cout.size == 0:
+        if cout.size == 0 and have >= req:
             continue
         rows.add(np.r_[cin, cout], np.r_[np.ones(cin.size), -np.ones(cout.size)], req - have, np.inf)
     # shares
@@ -631,20 +634,17 @@ def plan_rotation(
     def left(share: float) -> float:
         return max(1.0, (time_limit_s - (time.perf_counter() - started)) * share)
 
-    x1, info1 = solve(cv_obj, [], left(0.5), 1e-4)
-    solver_info["stages"] = [{"stage": "cv", **info1}]
-    if x1 is None:
-        if info1["status"] == 2:
-            raise InputError(None, None, None, _diagnose(rows, nvar, lo, hi, integrality))
-        raise InputError(None, None, None, f"no plan found in the time limit ({info1['message']})")
-    z1 = float(cv_obj @ x1)
     km = dist[home, fd_a]
-    c2 = np.zeros(nvar)
-    c2[:nf] = km / KM_PER_PREF_POINT
-    c2[o_g:] = [-pts for _j, pts in gk]
-    x2, info2 = solve(c2, [(cv_obj, -np.inf, z1 + 1e-6 * max(1.0, abs(z1)))], left(1.0), 1e-3)
-    solver_info["stages"].append({"stage": "preferences+travel", **info2})
-    x = x2 if x2 is not None else x1
+    objective = cv_obj.copy()
+    objective[:nf] += PREF_WEIGHT * km / KM_PER_PREF_POINT
+    objective[o_g:] = [-PREF_WEIGHT * pts for _j, pts in gk]
+    x, info = solve(objective, [], left(1.0), 1e-4)
+    solver_info["stages"] = [{"stage": "cv+preferences+travel", **info}]
+    if x is None:
+        if info["status"] == 2:
+            raise InputError(None, None, None, _diagnose(rows, nvar, lo, hi, integrality))
+        raise InputError(None, None, None, f"no plan found in the time limit ({info['message']})")
+    solver_info["cv_objective"] = round(float(cv_obj @ x), 6)
     flows = np.rint(x[:nf]).astype(np.int64)
     moves = dict(fixed)
     moves.update(_assign(classes, fk, fd, flows, sch))

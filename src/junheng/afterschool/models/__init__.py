@@ -9,7 +9,13 @@
   the schools' after-school slots and their published term menus.
 """
 
-from junheng.afterschool.models.courses import Category, Course, CourseEvent, CoursePhoto, CourseStatus
+from junheng.afterschool.models.courses import (
+    Category,
+    Course,
+    CourseEvent,
+    CoursePhoto,
+    CourseStatus,
+)
 from junheng.afterschool.models.menus import (
     CourseRequest,
     Menu,

@@ -36,11 +36,19 @@ class Course(models.Model):
     """A course. Provider courses need bureau approval; a school's own course has no provider."""
 
     provider = models.ForeignKey(
-        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="courses",
+        Provider,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="courses",
         verbose_name=_("机构"),
     )
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, null=True, blank=True, related_name="own_courses",
+        School,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="own_courses",
         verbose_name=_("开课学校（校内自主课程）"),
     )
     title = models.CharField(_("课程名称"), max_length=100)
@@ -58,24 +66,40 @@ class Course(models.Model):
         _("每周课次"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     fee_per_term = models.DecimalField(
-        _("每学期收费（元）"), max_digits=8, decimal_places=2, default=0,
+        _("每学期收费（元）"),
+        max_digits=8,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0)],
     )
     content = models.TextField(_("课程内容"))
     max_km = models.FloatField(
-        _("最远送课距离 (km)"), default=15, validators=[MinValueValidator(0)],
+        _("最远送课距离 (km)"),
+        default=15,
+        validators=[MinValueValidator(0)],
         help_text=_("从机构所在地出发，愿意送课到多远的学校"),
     )
     instructor = models.ForeignKey(
-        Instructor, on_delete=models.SET_NULL, null=True, blank=True, related_name="courses",
+        Instructor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="courses",
         verbose_name=_("授课人员"),
     )
     teacher = models.ForeignKey(
-        Teacher, on_delete=models.SET_NULL, null=True, blank=True, related_name="afterschool_courses",
+        Teacher,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="afterschool_courses",
         verbose_name=_("本校授课教师"),
     )
     status = models.CharField(
-        _("状态"), max_length=12, choices=CourseStatus.choices, default=CourseStatus.DRAFT,
+        _("状态"),
+        max_length=12,
+        choices=CourseStatus.choices,
+        default=CourseStatus.DRAFT,
         db_index=True,
     )
     review_reason = models.TextField(_("审核意见"), blank=True)

@@ -51,17 +51,22 @@ class Offering(models.Model):
     code = models.CharField(_("开课编号"), max_length=40, blank=True, db_index=True)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="offerings")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="offerings")
-    slot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT, related_name="offerings",
-                             verbose_name=_("时段"))
+    slot = models.ForeignKey(
+        TimeSlot, on_delete=models.PROTECT, related_name="offerings", verbose_name=_("时段")
+    )
     seats = models.PositiveIntegerField(_("名额"), validators=[MinValueValidator(1)])
-    fee = models.DecimalField(_("收费（元/学期）"), max_digits=8, decimal_places=2,
-                              default=Decimal("0"))
+    fee = models.DecimalField(
+        _("收费（元/学期）"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
     instructor = models.ForeignKey(
         Instructor, on_delete=models.SET_NULL, null=True, blank=True, related_name="offerings"
     )
     source = models.CharField(_("来源"), max_length=8, choices=OfferingSource.choices)
     status = models.CharField(
-        _("状态"), max_length=10, choices=OfferingStatus.choices, default=OfferingStatus.OPEN,
+        _("状态"),
+        max_length=10,
+        choices=OfferingStatus.choices,
+        default=OfferingStatus.OPEN,
         db_index=True,
     )
     supply_run = models.ForeignKey(
@@ -96,22 +101,29 @@ class CourseRequest(models.Model):
 
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="course_requests")
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="course_requests")
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="requests",
-                               verbose_name=_("课程"))
-    slot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("时段"))
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="requests", verbose_name=_("课程")
+    )
+    slot = models.ForeignKey(
+        TimeSlot, on_delete=models.PROTECT, related_name="+", verbose_name=_("时段")
+    )
     seats_wanted = models.PositiveIntegerField(_("需要名额"), validators=[MinValueValidator(1)])
     note = models.TextField(_("备注"), blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.SENT
     )
     instructor = models.ForeignKey(
-        Instructor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Instructor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("授课人员"),
     )
     seats = models.PositiveIntegerField(_("确认名额"), null=True, blank=True)
-    price = models.DecimalField(_("确认收费（元/学期）"), max_digits=8, decimal_places=2,
-                                null=True, blank=True)
+    price = models.DecimalField(
+        _("确认收费（元/学期）"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
     reply = models.TextField(_("机构答复"), blank=True)
     offering = models.OneToOneField(
         Offering, on_delete=models.SET_NULL, null=True, blank=True, related_name="request"
@@ -147,7 +159,10 @@ class Menu(models.Model):
     note = models.TextField(_("致家长说明"), blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 

@@ -35,7 +35,9 @@ def validate_credit_code(value: str) -> None:
     code = value.strip().upper()
     if len(code) != 18:
         raise ValidationError(
-            _("统一社会信用代码应为 18 位，当前为 %(n)d 位。"), code="length", params={"n": len(code)}
+            _("统一社会信用代码应为 18 位，当前为 %(n)d 位。"),
+            code="length",
+            params={"n": len(code)},
         )
     if not CREDIT_RE.match(code):
         raise ValidationError(
@@ -98,11 +100,17 @@ class Provider(models.Model):
         _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code]
     )
     record_id = models.CharField(
-        _("备案编号"), max_length=40, blank=True,
+        _("备案编号"),
+        max_length=40,
+        blank=True,
         help_text=_("个人艺术家、学校教师无统一社会信用代码时填写备案编号"),
     )
     county = models.ForeignKey(
-        County, on_delete=models.PROTECT, null=True, blank=True, related_name="providers",
+        County,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="providers",
         verbose_name=_("服务县（市、区）"),
     )
     contact_name = models.CharField(_("联系人"), max_length=50)
@@ -118,7 +126,10 @@ class Provider(models.Model):
         _("每周可提供课次"), default=10, help_text=_("机构师资每周能承担的课后服务课次")
     )
     status = models.CharField(
-        _("状态"), max_length=16, choices=ProviderStatus.choices, default=ProviderStatus.DRAFT,
+        _("状态"),
+        max_length=16,
+        choices=ProviderStatus.choices,
+        default=ProviderStatus.DRAFT,
         db_index=True,
     )
     whitelist_until = models.DateField(_("白名单有效期至"), null=True, blank=True)
@@ -234,8 +245,12 @@ class VettingEvent(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("时间"), default=timezone.now)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("操作人"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
     from_status = models.CharField(_("原状态"), max_length=16, choices=ProviderStatus.choices)
     to_status = models.CharField(_("新状态"), max_length=16, choices=ProviderStatus.choices)

@@ -43,7 +43,10 @@ class SupplyRun(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 

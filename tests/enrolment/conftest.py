@@ -39,38 +39,80 @@ def market(region, users):
         for d in (1, 2, 3)
     ]
     provider = Provider.objects.create(
-        name="海盐棋院", org_type="training", credit_code="", record_id="R1",
-        contact_name="周", contact_phone="13800000000", service_items="围棋",
-        fee_standards="300元/学期", status="approved", whitelist_until=dt.date(2030, 1, 1),
+        name="海盐棋院",
+        org_type="training",
+        credit_code="",
+        record_id="R1",
+        contact_name="周",
+        contact_phone="13800000000",
+        service_items="围棋",
+        fee_standards="300元/学期",
+        status="approved",
+        whitelist_until=dt.date(2030, 1, 1),
         county=region["county"],
     )
     ProviderStaff.objects.create(user=users["provider"], provider=provider)
 
     def course(title, gmin, gmax, fee):
         return Course.objects.create(
-            provider=provider, title=title, category="arts", grade_min=gmin, grade_max=gmax,
-            content="…", fee_per_term=Decimal(fee), status="approved",
+            provider=provider,
+            title=title,
+            category="arts",
+            grade_min=gmin,
+            grade_max=gmax,
+            content="…",
+            fee_per_term=Decimal(fee),
+            status="approved",
         )
 
-    chess = Offering.objects.create(term=term, course=course("围棋", 1, 6, "300"), school=school,
-                                    slot=slots[0], seats=2, fee=Decimal("300"), source="supply")
-    choir = Offering.objects.create(term=term, course=course("合唱", 1, 6, "200"), school=school,
-                                    slot=slots[1], seats=2, fee=Decimal("200"), source="supply")
-    robot = Offering.objects.create(term=term, course=course("机器人", 4, 6, "0"), school=school,
-                                    slot=slots[2], seats=2, fee=Decimal("0"), source="supply")
+    chess = Offering.objects.create(
+        term=term,
+        course=course("围棋", 1, 6, "300"),
+        school=school,
+        slot=slots[0],
+        seats=2,
+        fee=Decimal("300"),
+        source="supply",
+    )
+    choir = Offering.objects.create(
+        term=term,
+        course=course("合唱", 1, 6, "200"),
+        school=school,
+        slot=slots[1],
+        seats=2,
+        fee=Decimal("200"),
+        source="supply",
+    )
+    robot = Offering.objects.create(
+        term=term,
+        course=course("机器人", 4, 6, "0"),
+        school=school,
+        slot=slots[2],
+        seats=2,
+        fee=Decimal("0"),
+        source="supply",
+    )
     kids = [region["student_a"]]
     parents = [users["parent"]]
     names = ["李一", "王二", "赵三", "钱四", "孙五", "周六"]
     for i, name in enumerate(names, start=2):
-        kid = Student.objects.create(code=f"K{i:04d}", name=name, gender="F", school=school,
-                                     grade=3)
+        kid = Student.objects.create(
+            code=f"K{i:04d}", name=name, gender="F", school=school, grade=3
+        )
         parent = make_user(f"parent{i}", "parent")
         Guardianship.objects.create(user=parent, student=kid)
         kids.append(kid)
         parents.append(parent)
     return {
-        "school": school, "term": term, "provider": provider, "slots": slots,
-        "chess": chess, "choir": choir, "robot": robot, "kids": kids, "parents": parents,
+        "school": school,
+        "term": term,
+        "provider": provider,
+        "slots": slots,
+        "chess": chess,
+        "choir": choir,
+        "robot": robot,
+        "kids": kids,
+        "parents": parents,
     }
 
 
@@ -81,9 +123,16 @@ def window(market, users):
 
     now = timezone.now()
     w = actions.do_create_window(
-        by=users["bureau"], school=market["school"], term=market["term"],
-        opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1),
-        max_ranked=3, max_courses=1, method="da", min_size=0, offer_hours=24,
+        by=users["bureau"],
+        school=market["school"],
+        term=market["term"],
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(days=1),
+        max_ranked=3,
+        max_courses=1,
+        method="da",
+        min_size=0,
+        offer_hours=24,
     )
     actions.do_open_window(w, by=users["bureau"])
     w.refresh_from_db()
@@ -97,7 +146,10 @@ def rank_all(window, market, wants, together=()):
     out = {}
     for i, keys in wants.items():
         out[i] = actions.do_submit_ranking(
-            window, market["kids"][i], [market[k].pk for k in keys], by=market["parents"][i],
+            window,
+            market["kids"][i],
+            [market[k].pk for k in keys],
+            by=market["parents"][i],
             together=i in together,
         )
     return out

@@ -11,7 +11,6 @@ from junheng.enrolment.models import (
     Draw,
     DrawAdjustment,
     Enrolment,
-    EnrolmentStatus,
     WaitlistEntry,
     WaitlistOffer,
     WindowState,
@@ -46,21 +45,51 @@ def test_stored_hash_equals_junheng_verify_and_allocate_on_the_stored_files(
     assert window.state == WindowState.DRAWN
     assert draw.result_sha256 and draw.revealed
     f = write_files(draw, tmp_path)
-    rc = cli.main([
-        "verify", "--offerings", f["offerings"], "--choices", f["choices"],
-        "--students", f["students"], "--seed", draw.seed, "--max-courses", "1",
-        "--method", "da", "--expect-sha256", draw.result_sha256,
-        "--commitment", draw.seed_commitment,
-    ])
+    rc = cli.main(
+        [
+            "verify",
+            "--offerings",
+            f["offerings"],
+            "--choices",
+            f["choices"],
+            "--students",
+            f["students"],
+            "--seed",
+            draw.seed,
+            "--max-courses",
+            "1",
+            "--method",
+            "da",
+            "--expect-sha256",
+            draw.result_sha256,
+            "--commitment",
+            draw.seed_commitment,
+        ]
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rc == 0 and summary["ok"] is True and summary["commitment_ok"] is True
     out = tmp_path / "out.csv"
     wl = tmp_path / "wl.csv"
-    assert cli.main([
-        "allocate", "--offerings", f["offerings"], "--choices", f["choices"],
-        "--students", f["students"], "--seed", draw.seed, "--out", str(out),
-        "--waitlist", str(wl),
-    ]) == 0
+    assert (
+        cli.main(
+            [
+                "allocate",
+                "--offerings",
+                f["offerings"],
+                "--choices",
+                f["choices"],
+                "--students",
+                f["students"],
+                "--seed",
+                draw.seed,
+                "--out",
+                str(out),
+                "--waitlist",
+                str(wl),
+            ]
+        )
+        == 0
+    )
     assert out.read_bytes() == draw.file_bytes("out")
     assert wl.read_bytes() == draw.file_bytes("waitlist")
     # What is stored as rows is what the file says.
@@ -78,11 +107,23 @@ def test_a_wrong_seed_does_not_verify(window, market, users, tmp_path, capsys):
     draw = close_and_draw(window, users, publish=False)
     f = write_files(draw, tmp_path)
     try:
-        cli.main([
-            "verify", "--offerings", f["offerings"], "--choices", f["choices"],
-            "--students", f["students"], "--seed", draw.seed + "x",
-            "--expect-sha256", draw.result_sha256, "--commitment", draw.seed_commitment,
-        ])
+        cli.main(
+            [
+                "verify",
+                "--offerings",
+                f["offerings"],
+                "--choices",
+                f["choices"],
+                "--students",
+                f["students"],
+                "--seed",
+                draw.seed + "x",
+                "--expect-sha256",
+                draw.result_sha256,
+                "--commitment",
+                draw.seed_commitment,
+            ]
+        )
     except SystemExit as stop:
         assert stop.code == 1
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -126,8 +167,11 @@ def test_priority_children_are_served_first(window, market, users):
         kid.save()
     rank_all(window, market, {i: ["chess"] for i in range(1, 6)})
     draw = close_and_draw(window, users)
-    holders = set(Enrolment.objects.filter(window=window, offering=market["chess"])
-                  .values_list("student__code", flat=True))
+    holders = set(
+        Enrolment.objects.filter(window=window, offering=market["chess"]).values_list(
+            "student__code", flat=True
+        )
+    )
     assert holders == {market["kids"][4].code, market["kids"][5].code}
     assert "K0005,1" in draw.file_bytes("students").decode()
 
@@ -139,8 +183,11 @@ def test_waitlist_positions_follow_the_lottery_order(window, market, users):
     close_and_draw(window, users)
     order = sorted((lottery_key(draw.seed, k.code), k.code) for k in market["kids"])
     expect = [code for _key, code in order][2:]  # the first two hold the seats
-    got = list(WaitlistEntry.objects.filter(window=window, offering=market["chess"])
-               .order_by("position").values_list("student__code", flat=True))
+    got = list(
+        WaitlistEntry.objects.filter(window=window, offering=market["chess"])
+        .order_by("position")
+        .values_list("student__code", flat=True)
+    )
     assert got == expect
 
 
@@ -174,13 +221,15 @@ def test_siblings_together_or_nothing_give_back_split_seats(window, market, user
         market["kids"][i].low_income = True
         market["kids"][i].save()
     draw = Draw.objects.get(window=window)
-    rank_all(window, market, {1: ["chess"], 2: ["chess"], 3: ["chess"], 4: ["chess"]},
-             together={1, 2})
+    rank_all(
+        window, market, {1: ["chess"], 2: ["chess"], 3: ["chess"], 4: ["chess"]}, together={1, 2}
+    )
     close_and_draw(window, users, publish=False)
     a, b = market["kids"][1], market["kids"][2]
     assert not Enrolment.objects.filter(student__in=[a, b], status="active").exists()
     assert DrawAdjustment.objects.get(window=window, kind="siblings").detail["students"] == [
-        a.code, b.code
+        a.code,
+        b.code,
     ]
     actions.do_publish_results(window, by=users["bureau"])
     others = sorted((lottery_key(draw.seed, market["kids"][i].code), i) for i in (3, 4))

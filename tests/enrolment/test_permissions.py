@@ -71,18 +71,29 @@ def test_anonymous_sees_only_public_draw_pages(drawn, market, client):
     draw = Draw.objects.get(window=drawn)
     assert client.get(f"/enrolment/draws/{draw.pk}/").status_code == 200
     assert client.get(f"/enrolment/draws/{draw.pk}/out.csv").status_code == 200
-    for url in ["/enrolment/", f"/enrolment/windows/{drawn.pk}/", "/enrolment/results/",
-                "/enrolment/choose/", f"/enrolment/attendance/{market['chess'].pk}/",
-                "/enrolment/bills/", "/enrolment/settlement/"]:
+    for url in [
+        "/enrolment/",
+        f"/enrolment/windows/{drawn.pk}/",
+        "/enrolment/results/",
+        "/enrolment/choose/",
+        f"/enrolment/attendance/{market['chess'].pk}/",
+        "/enrolment/bills/",
+        "/enrolment/settlement/",
+    ]:
         r = client.get(url)
         assert r.status_code == 302 and "/login/" in r["Location"], url
 
 
 def test_staff_pages_render(drawn, market, users, client):
     client.force_login(users["bureau"])
-    for url in ["/enrolment/", f"/enrolment/windows/{drawn.pk}/", "/enrolment/windows/new/",
-                "/enrolment/report/", f"/enrolment/settlement/?school={market['school'].pk}",
-                "/enrolment/notifications/"]:
+    for url in [
+        "/enrolment/",
+        f"/enrolment/windows/{drawn.pk}/",
+        "/enrolment/windows/new/",
+        "/enrolment/report/",
+        f"/enrolment/settlement/?school={market['school'].pk}",
+        "/enrolment/notifications/",
+    ]:
         assert client.get(url).status_code == 200, url
     page = client.get("/enrolment/report/").content.decode()
     assert "城区" in page
@@ -94,8 +105,13 @@ def test_staff_pages_render(drawn, market, users, client):
 
 def test_parent_pages_render(drawn, market, client):
     client.force_login(market["parents"][1])
-    for url in ["/enrolment/choose/", "/enrolment/results/", "/enrolment/bills/",
-                "/enrolment/notifications/", "/enrolment/bills/?format=xlsx"]:
+    for url in [
+        "/enrolment/choose/",
+        "/enrolment/results/",
+        "/enrolment/bills/",
+        "/enrolment/notifications/",
+        "/enrolment/bills/?format=xlsx",
+    ]:
         assert client.get(url).status_code == 200, url
     e = Enrolment.objects.get(student=market["kids"][1])
     assert client.get(f"/enrolment/enrolments/{e.pk}/rate/").status_code == 200
@@ -106,11 +122,19 @@ def test_bureau_runs_the_window_from_its_page(market, users, client):
 
     client.force_login(users["bureau"])
     now = timezone.now()
-    w = actions.do_create_window(by=users["bureau"], school=market["school"], term=market["term"],
-                                 opens_at=now - dt.timedelta(hours=1),
-                                 closes_at=now + dt.timedelta(days=1))
-    for verb, state in [("open", "open"), ("close", "closed"), ("run", "drawn"),
-                        ("publish", "published")]:
+    w = actions.do_create_window(
+        by=users["bureau"],
+        school=market["school"],
+        term=market["term"],
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(days=1),
+    )
+    for verb, state in [
+        ("open", "open"),
+        ("close", "closed"),
+        ("run", "drawn"),
+        ("publish", "published"),
+    ]:
         if verb == "close":
             rank_all(w, market, {1: ["chess"]})
         assert client.post(f"/enrolment/windows/{w.pk}/{verb}/").status_code == 302

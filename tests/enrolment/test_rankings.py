@@ -30,8 +30,9 @@ def test_changed_ranking_replaces_the_old_one(window, market):
         window, kid, [market["choir"].pk, market["chess"].pk], by=parent, token="b"
     )
     assert r2.pk == r1.pk and r2.version == 2 and r2.receipt_code != r1.receipt_code
-    got = list(RankingChoice.objects.filter(ranking=r2).order_by("rank")
-               .values_list("rank", "offering_id"))
+    got = list(
+        RankingChoice.objects.filter(ranking=r2).order_by("rank").values_list("rank", "offering_id")
+    )
     assert got == [(1, market["choir"].pk), (2, market["chess"].pk)]
     assert Ranking.objects.filter(window=window).count() == 1
 
@@ -85,40 +86,63 @@ def test_no_ranking_after_the_window_closes(window, market, users):
 def test_no_ranking_past_closes_at_even_while_the_state_is_open(window, market):
     late = window.closes_at + dt.timedelta(seconds=1)
     with pytest.raises(actions.ActionError):
-        actions.do_submit_ranking(window, market["kids"][1], [market["chess"].pk],
-                                  by=market["parents"][1], now=late)
+        actions.do_submit_ranking(
+            window, market["kids"][1], [market["chess"].pk], by=market["parents"][1], now=late
+        )
 
 
 def test_no_ranking_in_a_draft_window(market, users):
     now = timezone.now()
-    w = actions.do_create_window(by=users["bureau"], school=market["school"], term=market["term"],
-                                 opens_at=now, closes_at=now + dt.timedelta(days=1))
+    w = actions.do_create_window(
+        by=users["bureau"],
+        school=market["school"],
+        term=market["term"],
+        opens_at=now,
+        closes_at=now + dt.timedelta(days=1),
+    )
     assert w.state == WindowState.DRAFT
     with pytest.raises(actions.ActionError):
-        actions.do_submit_ranking(w, market["kids"][1], [market["chess"].pk],
-                                  by=market["parents"][1])
+        actions.do_submit_ranking(
+            w, market["kids"][1], [market["chess"].pk], by=market["parents"][1]
+        )
 
 
 def test_parent_cannot_rank_for_another_familys_child(window, market):
     with pytest.raises(actions.ActionError):
-        actions.do_submit_ranking(window, market["kids"][2], [market["chess"].pk],
-                                  by=market["parents"][1])
+        actions.do_submit_ranking(
+            window, market["kids"][2], [market["chess"].pk], by=market["parents"][1]
+        )
 
 
 def test_da_window_must_have_k_one(market, users):
     now = timezone.now()
     with pytest.raises(actions.ActionError):
-        actions.do_create_window(by=users["bureau"], school=market["school"], term=market["term"],
-                                 opens_at=now, closes_at=now + dt.timedelta(days=1),
-                                 max_courses=2, method="da")
+        actions.do_create_window(
+            by=users["bureau"],
+            school=market["school"],
+            term=market["term"],
+            opens_at=now,
+            closes_at=now + dt.timedelta(days=1),
+            max_courses=2,
+            method="da",
+        )
 
 
 def test_school_admin_creates_windows_only_for_its_own_school(market, users, region):
     now = timezone.now()
     with pytest.raises(actions.ActionError):
-        actions.do_create_window(by=users["school"], school=region["school_b"],
-                                 term=market["term"], opens_at=now,
-                                 closes_at=now + dt.timedelta(days=1))
-    w = actions.do_create_window(by=users["school"], school=market["school"], term=market["term"],
-                                 opens_at=now, closes_at=now + dt.timedelta(days=1))
+        actions.do_create_window(
+            by=users["school"],
+            school=region["school_b"],
+            term=market["term"],
+            opens_at=now,
+            closes_at=now + dt.timedelta(days=1),
+        )
+    w = actions.do_create_window(
+        by=users["school"],
+        school=market["school"],
+        term=market["term"],
+        opens_at=now,
+        closes_at=now + dt.timedelta(days=1),
+    )
     assert w.school == market["school"]

@@ -31,8 +31,9 @@ def chess_crowd(window, market, users):
     lottery order submitted last): the 2 seats go to order[0:2], the waitlist is order[2:]."""
     order = service_order(window, market, range(7))
     for i in reversed(order):
-        actions.do_submit_ranking(window, market["kids"][i], [market["chess"].pk],
-                                  by=market["parents"][i])
+        actions.do_submit_ranking(
+            window, market["kids"][i], [market["chess"].pk], by=market["parents"][i]
+        )
     close_and_draw(window, users)
     return order
 
@@ -121,9 +122,12 @@ def test_accepting_a_better_choice_gives_up_the_worse_seat_which_moves_on(window
     # Everyone ranks chess 1st, choir 2nd: order[2:4] get choir, the rest nothing.
     order = service_order(window, market, range(7))
     for i in order:
-        actions.do_submit_ranking(window, market["kids"][i],
-                                  [market["chess"].pk, market["choir"].pk],
-                                  by=market["parents"][i])
+        actions.do_submit_ranking(
+            window,
+            market["kids"][i],
+            [market["chess"].pk, market["choir"].pk],
+            by=market["parents"][i],
+        )
     close_and_draw(window, users)
     third = market["kids"][order[2]]
     assert Enrolment.objects.get(student=third, status="active").offering == market["choir"]
@@ -142,8 +146,9 @@ def test_accepting_a_better_choice_gives_up_the_worse_seat_which_moves_on(window
 def test_no_offers_before_results_are_published(window, market, users):
     order = service_order(window, market, range(7))
     for i in order:
-        actions.do_submit_ranking(window, market["kids"][i], [market["chess"].pk],
-                                  by=market["parents"][i])
+        actions.do_submit_ranking(
+            window, market["kids"][i], [market["chess"].pk], by=market["parents"][i]
+        )
     close_and_draw(window, users, publish=False)
     holder = Enrolment.objects.get(student=market["kids"][order[0]], status="active")
     actions.do_drop_enrolment(holder, by=market["parents"][order[0]])

@@ -106,8 +106,9 @@ def test_bill_with_subsidies_computed_by_hand(enrolled, users):
     m = enrolled
     term = m["term"]  # 2025-09-01 .. 2026-01-20: 5 months
     assert actions.term_months(term) == 5
-    SubsidyRule.objects.create(name="低收入全免", target="low_income", percent=100,
-                               monthly_cap=Decimal("50"))
+    SubsidyRule.objects.create(
+        name="低收入全免", target="low_income", percent=100, monthly_cap=Decimal("50")
+    )
     SubsidyRule.objects.create(name="留守减半", target="left_behind", percent=50)
     k1, k3 = m["kids"][1], m["kids"][3]
     k1.low_income = True  # chess 300: 100% capped at 50 x 5 = 250 -> due 50

@@ -199,3 +199,17 @@ def test_bureau_creates_edits_previews_and_publishes_through_the_pages(quota_reg
     r = c.post(reverse("quotas:new_version", args=[table.pk]))
     v2 = QuotaTable.objects.get(year=2026, version=2)
     assert r["Location"] == reverse("quotas:table", args=[v2.pk]) and v2.supersedes_id == table.pk
+
+
+def test_pages_are_translated_to_english(draft, users, login):
+    from django.utils.translation import trans_real
+
+    from junheng.commands import i18n
+
+    i18n.run(None)
+    trans_real._translations.clear()
+    trans_real._default = None
+    c = login(users["bureau"])
+    r = c.get(reverse("quotas:preview", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = r.content.decode()
+    assert "Alabama paradox check (Hamilton)" in html and "Largest remainder (Hamilton)" in html

@@ -65,6 +65,15 @@ QUALIFIED = {
 }
 BACKBONE = (BackboneLevel.COUNTY, BackboneLevel.CITY, BackboneLevel.PROVINCE)
 PRIMARY_LAST_GRADE = 6
+# Teacher above the qualification required in the part they count in (the school's level, or
+# their section at a nine-year school), as a database condition.
+_IN_PRIMARY = Q(school__level=Level.PRIMARY) | Q(
+    school__level=Level.NINE_YEAR, section=Level.PRIMARY
+)
+_IN_JUNIOR = Q(school__level=Level.JUNIOR) | Q(school__level=Level.NINE_YEAR, section=Level.JUNIOR)
+_QUALIFIED_Q = (_IN_PRIMARY & Q(qualification__in=QUALIFIED[Level.PRIMARY])) | (
+    _IN_JUNIOR & Q(qualification__in=QUALIFIED[Level.JUNIOR])
+)
 
 
 @dataclass(frozen=True)
@@ -134,20 +143,11 @@ def load_raw(schools: QuerySet[School] | None = None) -> dict[int, RawSchool]:
             r.students[r.info.level] += row["primary"] + row["junior"]
     # The part a teacher counts in is the school's level, or the section at a nine-year school;
     # the qualification required is the part's, all decided by the database.
-    in_primary = Q(school__level=Level.PRIMARY) | Q(
-        school__level=Level.NINE_YEAR, section=Level.PRIMARY
-    )
-    in_junior = Q(school__level=Level.JUNIOR) | Q(
-        school__level=Level.NINE_YEAR, section=Level.JUNIOR
-    )
-    qualified = (in_primary & Q(qualification__in=QUALIFIED[Level.PRIMARY])) | (
-        in_junior & Q(qualification__in=QUALIFIED[Level.JUNIOR])
-    )
     teachers = (
         Teacher.objects.filter(school_id__in=raw.keys())
         .values("school_id", "section")
         .annotate(
-            qualified_teachers=Count("id", filter=qualified),
+            qualified_teachers=Count("id", filter=_QUALIFIED_Q),
             backbone_teachers=Count("id", filter=Q(backbone_level__in=BACKBONE)),
             pe_art_teachers=Count("id", filter=Q(subject__in=sorted(PE_ART_SUBJECTS))),
         )
@@ -445,8 +445,5 @@ def pick_teachers(from_school_id: int, kind: str, count: int) -> list[int]:
     elif kind == "pe_art":
         qs = qs.filter(subject__in=sorted(PE_ART_SUBJECTS))
     elif kind == "qualified":
-        qs = qs.filter(
-            Q(qualification__in=QUALIFIED[Level.JUNIOR])
-            | Q(section=Level.PRIMARY, qualification=Qualification.ASSOCIATE)
-        )
+        qs = qs.filter(_QUALIFIED_Q)
     return list(qs.values_list("pk", flat=True)[:count])

@@ -69,7 +69,9 @@ def access_child(user: User, student_id: int) -> Student:
     return _get(students_for(user), pk=student_id)
 
 
-def access_ranking_window(user: User, window_id: int, student_id: int) -> tuple[ChoiceWindow, Student]:
+def access_ranking_window(
+    user: User, window_id: int, student_id: int
+) -> tuple[ChoiceWindow, Student]:
     child = access_child(user, student_id)
     window = _get(windows_for(user).filter(school_id=child.school_id), pk=window_id)
     return window, child
@@ -98,8 +100,9 @@ def access_own_enrolment(user: User, enrolment_id: int) -> Enrolment:
 def access_own_offer(user: User, offer_id: int) -> WaitlistOffer:
     require_role(user, Role.PARENT)
     return _get(
-        WaitlistOffer.objects.select_related("entry__window", "offering__course", "student")
-        .filter(student__in=students_for(user)),
+        WaitlistOffer.objects.select_related("entry__window", "offering__course", "student").filter(
+            student__in=students_for(user)
+        ),
         pk=offer_id,
     )
 

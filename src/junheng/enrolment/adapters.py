@@ -76,9 +76,7 @@ def draw_inputs(window: ChoiceWindow) -> DrawInputs:
             ["student_id", "rank", "offering_id"],
             [(c.student_id, c.rank, c.offering_id) for c in choices],
         ),
-        students_csv=csv_bytes(
-            ["student_id", "priority"], sorted(flags.items())
-        ),
+        students_csv=csv_bytes(["student_id", "priority"], sorted(flags.items())),
         offering_pk={offering_code(o.pk): o.pk for o in offerings},
         student_pk=student_pk,
     )
@@ -111,5 +109,3 @@ def report_inputs(
 
 def rank_lookup(inputs: DrawInputs) -> dict[tuple[str, str], int]:
     return {(c.student_id, c.offering_id): c.rank for c in inputs.choices}
-
-

@@ -16,8 +16,17 @@ class WindowForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = ChoiceWindow
         fields = [
-            "school", "term", "opens_at", "closes_at", "max_ranked", "max_courses", "method",
-            "priority_left_behind", "priority_low_income", "min_size", "offer_hours",
+            "school",
+            "term",
+            "opens_at",
+            "closes_at",
+            "max_ranked",
+            "max_courses",
+            "method",
+            "priority_left_behind",
+            "priority_low_income",
+            "min_size",
+            "offer_hours",
         ]
         widgets = {"opens_at": DT, "closes_at": DT}
 
@@ -39,16 +48,20 @@ class WindowForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class RatingForm(forms.Form):
     stars = forms.TypedChoiceField(
-        label=_("评分"), choices=[(i, "★" * i) for i in range(5, 0, -1)], coerce=int,
+        label=_("评分"),
+        choices=[(i, "★" * i) for i in range(5, 0, -1)],
+        coerce=int,
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label=_("评价"), required=False, widget=forms.Textarea(
-        attrs={"rows": 3}), max_length=1000)
+    comment = forms.CharField(
+        label=_("评价"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
 
 
 class ComplaintForm(forms.Form):
-    text = forms.CharField(label=_("投诉内容"), widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=2000)
+    text = forms.CharField(
+        label=_("投诉内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 PRESENCE_CHOICES = Presence.choices

@@ -10,6 +10,5 @@ NAV = [
     ({"parent"}, "enrolment:results", _("录取结果")),
     ({"parent"}, "enrolment:bills", _("缴费账单")),
     ({"school", "provider", "teacher"}, "enrolment:attendance", _("考勤")),
-    ({"bureau", "school", "provider", "parent", "teacher"}, "enrolment:notifications",
-     _("通知")),
+    ({"bureau", "school", "provider", "parent", "teacher"}, "enrolment:notifications", _("通知")),
 ]

@@ -29,9 +29,7 @@ def outcome_ranks(
 ) -> dict[str, int]:
     """Each student's best held rank, or R + 1 when they hold nothing."""
     longest = max((r for cs in choices.values() for r, _o in cs), default=0)
-    return {
-        s: min((r for r, _o in held.get(s, ())), default=longest + 1) for s in choices
-    }
+    return {s: min((r for r, _o in held.get(s, ())), default=longest + 1) for s in choices}
 
 
 def envy_pairs(

@@ -23,7 +23,8 @@ def run_draw(draw_id: int) -> dict[str, Any]:
     except Exception as err:
         logger.exception("draw %s failed", draw_id)
         Draw.objects.filter(pk=draw_id).exclude(state=DrawState.DONE).update(
-            state=DrawState.FAILED, message=f"{type(err).__name__}: {err}"[:2000],
+            state=DrawState.FAILED,
+            message=f"{type(err).__name__}: {err}"[:2000],
             finished_at=timezone.now(),
         )
         raise

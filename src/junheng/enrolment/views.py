@@ -90,10 +90,17 @@ def window_new(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             w = actions.do_create_window(
-                by=user, school=d["school"], term=d["term"], opens_at=d["opens_at"],
-                closes_at=d["closes_at"], max_ranked=d["max_ranked"],
-                max_courses=d["max_courses"], method=d["method"], min_size=d["min_size"],
-                offer_hours=d["offer_hours"], priority_left_behind=d["priority_left_behind"],
+                by=user,
+                school=d["school"],
+                term=d["term"],
+                opens_at=d["opens_at"],
+                closes_at=d["closes_at"],
+                max_ranked=d["max_ranked"],
+                max_courses=d["max_courses"],
+                method=d["method"],
+                min_size=d["min_size"],
+                offer_hours=d["offer_hours"],
+                priority_left_behind=d["priority_left_behind"],
                 priority_low_income=d["priority_low_income"],
             )
         except actions.ActionError as err:
@@ -107,29 +114,39 @@ def _offering_table(window: ChoiceWindow) -> list[dict[str, Any]]:
     offerings = adapters.window_offerings(window)
     first = dict(
         RankingChoice.objects.filter(ranking__window=window, rank=1)
-        .values_list("offering_id").annotate(n=Count("pk"))
+        .values_list("offering_id")
+        .annotate(n=Count("pk"))
     )
     anyrank = dict(
         RankingChoice.objects.filter(ranking__window=window)
-        .values_list("offering_id").annotate(n=Count("pk"))
+        .values_list("offering_id")
+        .annotate(n=Count("pk"))
     )
     enrolled = dict(
         Enrolment.objects.filter(window=window, status=EnrolmentStatus.ACTIVE)
-        .values_list("offering_id").annotate(n=Count("pk"))
+        .values_list("offering_id")
+        .annotate(n=Count("pk"))
     )
     waiting = dict(
         WaitlistEntry.objects.filter(window=window, status=EntryStatus.WAITING)
-        .values_list("offering_id").annotate(n=Count("pk"))
+        .values_list("offering_id")
+        .annotate(n=Count("pk"))
     )
     offered = dict(
         WaitlistOffer.objects.filter(entry__window=window, status=OfferStatus.OPEN)
-        .values_list("offering_id").annotate(n=Count("pk"))
+        .values_list("offering_id")
+        .annotate(n=Count("pk"))
     )
     return [
-        {"o": o, "first": first.get(o.pk, 0), "any": anyrank.get(o.pk, 0),
-         "enrolled": enrolled.get(o.pk, 0), "waiting": waiting.get(o.pk, 0),
-         "offered": offered.get(o.pk, 0),
-         "small": window.min_size and enrolled.get(o.pk, 0) < window.min_size}
+        {
+            "o": o,
+            "first": first.get(o.pk, 0),
+            "any": anyrank.get(o.pk, 0),
+            "enrolled": enrolled.get(o.pk, 0),
+            "waiting": waiting.get(o.pk, 0),
+            "offered": offered.get(o.pk, 0),
+            "small": window.min_size and enrolled.get(o.pk, 0) < window.min_size,
+        }
         for o in offerings
     ]
 
@@ -140,15 +157,19 @@ def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
     window = access.access_window(user, window_id)
     actions.expire_offers()
     draw = Draw.objects.filter(window=window).first()
-    return render(request, "enrolment/window_detail.html", {
-        "window": window,
-        "draw": draw,
-        "rows": _offering_table(window),
-        "n_rankings": Ranking.objects.filter(window=window).count(),
-        "adjustments": DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50],
-        "report": draw.report if draw is not None and draw.report else None,
-        "is_bureau": user.role == Role.BUREAU,
-    })
+    return render(
+        request,
+        "enrolment/window_detail.html",
+        {
+            "window": window,
+            "draw": draw,
+            "rows": _offering_table(window),
+            "n_rankings": Ranking.objects.filter(window=window).count(),
+            "adjustments": DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50],
+            "report": draw.report if draw is not None and draw.report else None,
+            "is_bureau": user.role == Role.BUREAU,
+        },
+    )
 
 
 WINDOW_ACTIONS = {
@@ -188,8 +209,7 @@ def county_report(request: HttpRequest) -> HttpResponse:
     for d in draws:
         groups[d.window.school.urban_rural].append(d.report)
     rows = [
-        {"label": label, "r": combine(groups.get(value, []))}
-        for value, label in UrbanRural.choices
+        {"label": label, "r": combine(groups.get(value, []))} for value, label in UrbanRural.choices
     ]
     rows.append({"label": _("全县"), "r": combine([r for g in groups.values() for r in g])})
     return render(request, "enrolment/county_report.html", {"rows": rows, "term": term})
@@ -212,9 +232,17 @@ def draw_public(request: HttpRequest, draw_id: int) -> HttpResponse:
             f"--method {draw.method} --expect-sha256 {draw.result_sha256} "
             f"--commitment {draw.seed_commitment}"
         )
-    return render(request, "enrolment/draw_public.html", {
-        "draw": draw, "window": w, "files": files, "base": base, "command": command,
-    })
+    return render(
+        request,
+        "enrolment/draw_public.html",
+        {
+            "draw": draw,
+            "window": w,
+            "files": files,
+            "base": base,
+            "command": command,
+        },
+    )
 
 
 def draw_file(request: HttpRequest, draw_id: int, name: str) -> HttpResponse:
@@ -243,11 +271,16 @@ def choose(request: HttpRequest) -> HttpResponse:
         items = []
         for w in windows:
             ranking = Ranking.objects.filter(window=w, student=child).first()
-            items.append({
-                "w": w, "accepting": w.accepting(now), "ranking": ranking,
-                "choices": list(ranking.choices.select_related("offering__course"))
-                if ranking else [],
-            })
+            items.append(
+                {
+                    "w": w,
+                    "accepting": w.accepting(now),
+                    "ranking": ranking,
+                    "choices": list(ranking.choices.select_related("offering__course"))
+                    if ranking
+                    else [],
+                }
+            )
         cards.append({"child": child, "items": items})
     return render(request, "enrolment/choose.html", {"cards": cards})
 
@@ -260,7 +293,8 @@ def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
     ranking = Ranking.objects.filter(window=window, student=child).first()
     current = (
         list(ranking.choices.order_by("rank").values_list("offering_id", flat=True))
-        if ranking else []
+        if ranking
+        else []
     )
     has_siblings = scoping.students_for(user).filter(school_id=child.school_id).count() > 1
     if request.method == "POST":
@@ -274,7 +308,11 @@ def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
                     raise Http404 from None
         try:
             r = actions.do_submit_ranking(
-                window, child, picked, by=user, token=request.POST.get("token", "")[:64],
+                window,
+                child,
+                picked,
+                by=user,
+                token=request.POST.get("token", "")[:64],
                 together=bool(request.POST.get("together")),
             )
         except actions.ActionError as err:
@@ -286,20 +324,33 @@ def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
         {"i": i, "value": current[i - 1] if i <= len(current) else None}
         for i in range(1, window.max_ranked + 1)
     ]
-    return render(request, "enrolment/rank.html", {
-        "window": window, "child": child, "offerings": offerings, "slots": slots,
-        "ranking": ranking, "token": secrets.token_urlsafe(16), "has_siblings": has_siblings,
-        "accepting": window.accepting(),
-    })
+    return render(
+        request,
+        "enrolment/rank.html",
+        {
+            "window": window,
+            "child": child,
+            "offerings": offerings,
+            "slots": slots,
+            "ranking": ranking,
+            "token": secrets.token_urlsafe(16),
+            "has_siblings": has_siblings,
+            "accepting": window.accepting(),
+        },
+    )
 
 
 @login_required
 def receipt(request: HttpRequest, ranking_id: int) -> HttpResponse:
     ranking = access.access_ranking(_user(request), ranking_id)
-    return render(request, "enrolment/receipt.html", {
-        "ranking": ranking,
-        "choices": ranking.choices.select_related("offering__course", "offering__slot"),
-    })
+    return render(
+        request,
+        "enrolment/receipt.html",
+        {
+            "ranking": ranking,
+            "choices": ranking.choices.select_related("offering__course", "offering__slot"),
+        },
+    )
 
 
 @login_required
@@ -315,30 +366,37 @@ def results(request: HttpRequest) -> HttpResponse:
         )
         for w in windows:
             enrolled = list(
-                Enrolment.objects.filter(window=w, student=child, status=EnrolmentStatus.ACTIVE)
-                .select_related("offering__course", "offering__slot")
+                Enrolment.objects.filter(
+                    window=w, student=child, status=EnrolmentStatus.ACTIVE
+                ).select_related("offering__course", "offering__slot")
             )
             for e in enrolled:
                 marks = Attendance.objects.filter(session__offering=e.offering, student=child)
                 e.present = marks.filter(status=Presence.PRESENT).count()  # type: ignore[attr-defined]
                 e.absent = marks.filter(status=Presence.ABSENT).count()  # type: ignore[attr-defined]
                 e.can_rate = actions.can_rate(child, e.offering)  # type: ignore[attr-defined]
-            cards.append({
-                "child": child, "w": w, "enrolled": enrolled,
-                "waiting": WaitlistEntry.objects.filter(
-                    window=w, student=child, status=EntryStatus.WAITING
-                ).select_related("offering__course"),
-                "offers": WaitlistOffer.objects.filter(
-                    entry__window=w, student=child, status=OfferStatus.OPEN
-                ).select_related("offering__course", "offering__slot"),
-                "ended": Enrolment.objects.filter(window=w, student=child)
-                .exclude(status=EnrolmentStatus.ACTIVE).select_related("offering__course"),
-            })
+            cards.append(
+                {
+                    "child": child,
+                    "w": w,
+                    "enrolled": enrolled,
+                    "waiting": WaitlistEntry.objects.filter(
+                        window=w, student=child, status=EntryStatus.WAITING
+                    ).select_related("offering__course"),
+                    "offers": WaitlistOffer.objects.filter(
+                        entry__window=w, student=child, status=OfferStatus.OPEN
+                    ).select_related("offering__course", "offering__slot"),
+                    "ended": Enrolment.objects.filter(window=w, student=child)
+                    .exclude(status=EnrolmentStatus.ACTIVE)
+                    .select_related("offering__course"),
+                }
+            )
     pending = list(
-        scoping.students_for(user).filter(
-            rankings__window__state__in=[WindowState.OPEN, WindowState.CLOSED,
-                                         WindowState.DRAWN]
-        ).distinct()
+        scoping.students_for(user)
+        .filter(
+            rankings__window__state__in=[WindowState.OPEN, WindowState.CLOSED, WindowState.DRAWN]
+        )
+        .distinct()
     )
     return render(request, "enrolment/results.html", {"cards": cards, "pending": pending})
 
@@ -390,17 +448,29 @@ def rate(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     complaint = forms.ComplaintForm(prefix="c")
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_rate_course(e.student, e.offering, form.cleaned_data["stars"],
-                                   form.cleaned_data["comment"], by=user)
+            actions.do_rate_course(
+                e.student,
+                e.offering,
+                form.cleaned_data["stars"],
+                form.cleaned_data["comment"],
+                by=user,
+            )
         except actions.ActionError as err:
             _fail(request, err)
         else:
             messages.success(request, _("谢谢您的评价。"))
             return redirect("enrolment:results")
-    return render(request, "enrolment/rate.html", {
-        "e": e, "form": form, "complaint": complaint, "existing": existing,
-        "allowed": actions.can_rate(e.student, e.offering),
-    })
+    return render(
+        request,
+        "enrolment/rate.html",
+        {
+            "e": e,
+            "form": form,
+            "complaint": complaint,
+            "existing": existing,
+            "allowed": actions.can_rate(e.student, e.offering),
+        },
+    )
 
 
 @login_required
@@ -411,8 +481,9 @@ def complain(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     form = forms.ComplaintForm(request.POST, prefix="c")
     if form.is_valid():
         try:
-            actions.do_file_complaint(e.offering, form.cleaned_data["text"], by=user,
-                                      student=e.student)
+            actions.do_file_complaint(
+                e.offering, form.cleaned_data["text"], by=user, student=e.student
+            )
         except actions.ActionError as err:
             _fail(request, err)
         else:
@@ -461,8 +532,7 @@ def attendance_mark(request: HttpRequest, offering_id: int) -> HttpResponse:
     students = _roster(offering)
     if request.method == "POST":
         marks = {
-            s.pk: request.POST.get(f"s{s.pk}", "") for s in students
-            if request.POST.get(f"s{s.pk}")
+            s.pk: request.POST.get(f"s{s.pk}", "") for s in students if request.POST.get(f"s{s.pk}")
         }
         try:
             actions.do_mark_attendance(offering, day, marks, by=user)
@@ -477,16 +547,24 @@ def attendance_mark(request: HttpRequest, offering_id: int) -> HttpResponse:
     session = Session.objects.filter(offering=offering, date=day).first()
     have = (
         dict(Attendance.objects.filter(session=session).values_list("student_id", "status"))
-        if session else {}
+        if session
+        else {}
     )
     rows = [
         {"s": s, "name": s.masked_name if masked else s.name, "status": have.get(s.pk, "")}
         for s in students
     ]
-    return render(request, "enrolment/attendance_mark.html", {
-        "offering": offering, "day": day, "rows": rows, "choices": Presence.choices,
-        "sessions": Session.objects.filter(offering=offering).order_by("-date")[:20],
-    })
+    return render(
+        request,
+        "enrolment/attendance_mark.html",
+        {
+            "offering": offering,
+            "day": day,
+            "rows": rows,
+            "choices": Presence.choices,
+            "sessions": Session.objects.filter(offering=offering).order_by("-date")[:20],
+        },
+    )
 
 
 def _roster(offering: Offering) -> list[Any]:
@@ -509,10 +587,15 @@ def bills(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         data = actions.do_export_bills([bill], by=user)
         return _xlsx_response(data, f"bill-{term.pk}.xlsx")
-    return render(request, "enrolment/bill.html", {
-        "bill": bill, "term": term,
-        "lines": bill.lines.select_related("student", "offering__course", "offering__school"),
-    })
+    return render(
+        request,
+        "enrolment/bill.html",
+        {
+            "bill": bill,
+            "term": term,
+            "lines": bill.lines.select_related("student", "offering__course", "offering__school"),
+        },
+    )
 
 
 @login_required
@@ -557,16 +640,20 @@ def settlement(request: HttpRequest) -> HttpResponse:
         data = actions.do_export_settlement(school, term, by=user)
         return _xlsx_response(data, f"settlement-{school.code}-{term.pk}.xlsx")
     rows = actions.settlement_rows(school, term)
-    return render(request, "enrolment/settlement.html", {
-        "school": school, "term": term, "rows": rows,
-        "schools": scoping.schools_for(user) if user.role == Role.BUREAU else None,
-        "total": sum((r["amount"] for r in rows if r["amount"] is not None), 0),
-    })
+    return render(
+        request,
+        "enrolment/settlement.html",
+        {
+            "school": school,
+            "term": term,
+            "rows": rows,
+            "schools": scoping.schools_for(user) if user.role == Role.BUREAU else None,
+            "total": sum((r["amount"] for r in rows if r["amount"] is not None), 0),
+        },
+    )
 
 
 def _xlsx_response(data: bytes, name: str) -> HttpResponse:
     resp = HttpResponse(data, content_type=XLSX)
     resp["Content-Disposition"] = f'attachment; filename="{name}"'
     return resp
-
-

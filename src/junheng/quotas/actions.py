@@ -2,8 +2,8 @@
 
 Every function takes the acting user (`by=`), checks the state, writes in one transaction and
 leaves an audit row. A published table is frozen: every edit of it is refused with
-`TableFrozenError`; `do_new_version` copies it into a new draft (version + 1, `supersedes`) to change
-it. Only the after-admission count of unfilled places (`do_record_unfilled`) may be written to a
+`TableFrozenError`; `do_new_version` copies it into a new draft (version + 1, `supersedes`) to
+change it. Only the after-admission count of unfilled places (`do_record_unfilled`) may be written to a
 published table: it records what happened to the allocation, it does not change it.
 
 `quota_share(year)` (Σ seats / Σ plan of the latest published table) is re-exported from

@@ -112,7 +112,11 @@ def _draft_context(table: QuotaTable, **extra: Any) -> dict[str, Any]:
     ctx = {
         "table": table,
         "settings_form": SettingsForm(
-            initial={"share": table.share_text, "method": table.method, "min_seats": table.min_seats}
+            initial={
+                "share": table.share_text,
+                "method": table.method,
+                "min_seats": table.min_seats,
+            }
         ),
         "plan_formset": _plan_formset(table),
         "import_form": GraduatesImportForm(),

@@ -89,21 +89,32 @@ def offer_next(
                 entry.save(update_fields=["status"])
                 continue
             offer = WaitlistOffer.objects.create(
-                entry=entry, offering=offering, student=entry.student, created_at=at,
+                entry=entry,
+                offering=offering,
+                student=entry.student,
+                created_at=at,
                 expires_at=at + dt.timedelta(hours=window.offer_hours),
             )
             entry.status = EntryStatus.OFFERED
             entry.save(update_fields=["status"])
             DrawAdjustment.objects.create(
-                window=window, kind=AdjustmentKind.OFFER, by=by,
-                detail={"offering": offering.pk, "student": entry.student.code,
-                        "position": entry.position},
+                window=window,
+                kind=AdjustmentKind.OFFER,
+                by=by,
+                detail={
+                    "offering": offering.pk,
+                    "student": entry.student.code,
+                    "position": entry.position,
+                },
             )
             notify_guardians(
                 entry.student,
                 _("%(name)s 候补到“%(course)s”的名额，请在 %(h)d 小时内确认。")
-                % {"name": entry.student.name, "course": offering.course.title,
-                   "h": window.offer_hours},
+                % {
+                    "name": entry.student.name,
+                    "course": offering.course.title,
+                    "h": window.offer_hours,
+                },
                 link=RESULTS_LINK,
             )
             made.append(offer)
@@ -118,7 +129,9 @@ def offer_free_seats(window: ChoiceWindow, *, by: User | None) -> int:
     return n
 
 
-def do_drop_enrolment(enrolment: Enrolment, *, by: User, now: dt.datetime | None = None) -> Enrolment:
+def do_drop_enrolment(
+    enrolment: Enrolment, *, by: User, now: dt.datetime | None = None
+) -> Enrolment:
     """A family gives up a seat; it goes to the next child on the waitlist."""
     if not may_rank_for(by, enrolment.student) and by.role != Role.BUREAU:
         raise ActionError(_("只能为自己的孩子退课。"))
@@ -131,7 +144,9 @@ def do_drop_enrolment(enrolment: Enrolment, *, by: User, now: dt.datetime | None
         e.ended_at = now or timezone.now()
         e.save(update_fields=["status", "ended_at"])
         DrawAdjustment.objects.create(
-            window_id=e.window_id, kind=AdjustmentKind.DROP, by=by,
+            window_id=e.window_id,
+            kind=AdjustmentKind.DROP,
+            by=by,
             detail={"offering": e.offering_id, "student": e.student.code},
         )
         audit(by, "enrolment.drop", e)
@@ -150,15 +165,21 @@ def do_accept_offer(offer: WaitlistOffer, *, by: User, now: dt.datetime | None =
     freed: list[int] = []
     with transaction.atomic():
         offering = _lock(offer.offering_id)
-        o = WaitlistOffer.objects.select_for_update().select_related("entry__window").get(
-            pk=offer.pk
+        o = (
+            WaitlistOffer.objects.select_for_update()
+            .select_related("entry__window")
+            .get(pk=offer.pk)
         )
         if o.status != OfferStatus.OPEN:
             raise ActionError(_("该候补录取已失效（已过期、已放弃或已确认）。"))
         window = o.entry.window
         enrolment = Enrolment.objects.create(
-            window=window, student_id=o.student_id, offering=offering, rank=o.entry.rank,
-            source=EnrolmentSource.OFFER, created_at=at,
+            window=window,
+            student_id=o.student_id,
+            offering=offering,
+            rank=o.entry.rank,
+            source=EnrolmentSource.OFFER,
+            created_at=at,
         )
         o.status = OfferStatus.ACCEPTED
         o.decided_at = at
@@ -178,7 +199,9 @@ def do_accept_offer(offer: WaitlistOffer, *, by: User, now: dt.datetime | None =
         if active_count(offering.pk) > offering.seats:
             raise ActionError(_("名额已满。"))  # cannot happen: the offer held the seat
         DrawAdjustment.objects.create(
-            window=window, kind=AdjustmentKind.ACCEPT, by=by,
+            window=window,
+            kind=AdjustmentKind.ACCEPT,
+            by=by,
             detail={"offering": offering.pk, "student": o.student.code, "gave_up": freed},
         )
     for oid in freed:
@@ -192,8 +215,10 @@ def do_decline_offer(offer: WaitlistOffer, *, by: User, now: dt.datetime | None 
     at = now or timezone.now()
     with transaction.atomic():
         _lock(offer.offering_id)
-        o = WaitlistOffer.objects.select_for_update().select_related("entry__window").get(
-            pk=offer.pk
+        o = (
+            WaitlistOffer.objects.select_for_update()
+            .select_related("entry__window")
+            .get(pk=offer.pk)
         )
         if o.status != OfferStatus.OPEN:
             raise ActionError(_("该候补录取已失效（已过期、已放弃或已确认）。"))
@@ -203,7 +228,9 @@ def do_decline_offer(offer: WaitlistOffer, *, by: User, now: dt.datetime | None 
         o.save(update_fields=["status", "decided_at", "decided_by"])
         WaitlistEntry.objects.filter(pk=o.entry_id).update(status=EntryStatus.DECLINED)
         DrawAdjustment.objects.create(
-            window=o.entry.window, kind=AdjustmentKind.DECLINE, by=by,
+            window=o.entry.window,
+            kind=AdjustmentKind.DECLINE,
+            by=by,
             detail={"offering": o.offering_id, "student": o.student.code},
         )
     offer_next(o.entry.window, o.offering_id, by=by, now=at)
@@ -220,9 +247,11 @@ def expire_offers(now: dt.datetime | None = None, *, offering_id: int | None = N
     for pk, oid in list(qs.values_list("pk", "offering_id")):
         with transaction.atomic():
             _lock(oid)
-            o = WaitlistOffer.objects.select_for_update().select_related(
-                "entry__window", "student", "offering__course"
-            ).get(pk=pk)
+            o = (
+                WaitlistOffer.objects.select_for_update()
+                .select_related("entry__window", "student", "offering__course")
+                .get(pk=pk)
+            )
             if o.status != OfferStatus.OPEN or o.expires_at > at:
                 continue
             o.status = OfferStatus.LAPSED
@@ -230,7 +259,8 @@ def expire_offers(now: dt.datetime | None = None, *, offering_id: int | None = N
             o.save(update_fields=["status", "decided_at"])
             WaitlistEntry.objects.filter(pk=o.entry_id).update(status=EntryStatus.LAPSED)
             DrawAdjustment.objects.create(
-                window=o.entry.window, kind=AdjustmentKind.LAPSE,
+                window=o.entry.window,
+                kind=AdjustmentKind.LAPSE,
                 detail={"offering": o.offering_id, "student": o.student.code},
             )
             notify_guardians(
@@ -261,8 +291,9 @@ def do_cancel_small_offerings(window: ChoiceWindow, *, by: User) -> dict[str, An
             return {"cancelled": [], "replaced": {}}
         small_ids = {o.pk for o in small}
         hit = list(
-            Enrolment.objects.filter(offering_id__in=small_ids, status=EnrolmentStatus.ACTIVE)
-            .select_related("student")
+            Enrolment.objects.filter(
+                offering_id__in=small_ids, status=EnrolmentStatus.ACTIVE
+            ).select_related("student")
         )
         for e in hit:
             e.status = EnrolmentStatus.CANCELLED
@@ -287,7 +318,8 @@ def do_cancel_small_offerings(window: ChoiceWindow, *, by: User) -> dict[str, An
             ranking = Ranking.objects.filter(window=window, student=s).first()
             wants = (
                 list(ranking.choices.order_by("rank").values_list("rank", "offering_id"))
-                if ranking else []
+                if ranking
+                else []
             )
             replaced[s.code] = None
             for rank, oid in wants:
@@ -300,8 +332,13 @@ def do_cancel_small_offerings(window: ChoiceWindow, *, by: User) -> dict[str, An
                 ):
                     continue
                 if free_seats(o) > 0:
-                    Enrolment.objects.create(window=window, student=s, offering=o, rank=rank,
-                                             source=EnrolmentSource.REPLACEMENT)
+                    Enrolment.objects.create(
+                        window=window,
+                        student=s,
+                        offering=o,
+                        rank=rank,
+                        source=EnrolmentSource.REPLACEMENT,
+                    )
                     replaced[s.code] = oid
                     break
             notify_guardians(

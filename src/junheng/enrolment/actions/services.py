@@ -130,8 +130,7 @@ def do_mark_attendance(
                     notify(
                         admin,
                         _("%(name)s（%(code)s）在“%(course)s”已连续缺勤 %(n)d 次。")
-                        % {"name": s.name, "code": s.code, "course": offering.course.title,
-                           "n": n},
+                        % {"name": s.name, "code": s.code, "course": offering.course.title, "n": n},
                         link=f"/enrolment/attendance/{offering.pk}/",
                         key=f"absence:{offering.pk}:{sid}:{start}",
                     )
@@ -161,15 +160,18 @@ def do_rate_course(
     if not Enrolment.objects.filter(student=student, offering=offering).exists():
         raise ActionError(_("孩子没有参加这门课程。"))
     if not can_rate(student, offering):
-        raise ActionError(
-            _("孩子出勤满 %(n)d 次后才能评价。") % {"n": MIN_SESSIONS_TO_RATE}
-        )
+        raise ActionError(_("孩子出勤满 %(n)d 次后才能评价。") % {"n": MIN_SESSIONS_TO_RATE})
     if not 1 <= int(stars) <= 5:
         raise ActionError(_("评分应为 1–5 星。"))
     rating, _created = Rating.objects.update_or_create(
-        student=student, offering=offering,
-        defaults={"stars": int(stars), "comment": comment.strip(), "by": by,
-                  "updated_at": timezone.now()},
+        student=student,
+        offering=offering,
+        defaults={
+            "stars": int(stars),
+            "comment": comment.strip(),
+            "by": by,
+            "updated_at": timezone.now(),
+        },
     )
     if offering.course.provider_id:
         refresh_quality(offering.course.provider)
@@ -192,8 +194,14 @@ def do_file_complaint(
 
 
 def quality_score(
-    n: int, mean: float | None, county_mean: float | None, present: int, absent: int,
-    complaints: int, enrolments: int, prior: int = PRIOR_RATINGS,
+    n: int,
+    mean: float | None,
+    county_mean: float | None,
+    present: int,
+    absent: int,
+    complaints: int,
+    enrolments: int,
+    prior: int = PRIOR_RATINGS,
 ) -> float | None:
     """The formula of the module docstring on plain numbers."""
     parts: list[tuple[float, float]] = []
@@ -233,8 +241,13 @@ def provider_quality(provider: Provider) -> float | None:
         .count()
     )
     return quality_score(
-        int(mine["n"]), mine["mean"], county_mean, int(att["present"]), int(att["absent"]),
-        complaints, enrolments,
+        int(mine["n"]),
+        mine["mean"],
+        county_mean,
+        int(att["present"]),
+        int(att["absent"]),
+        complaints,
+        enrolments,
     )
 
 
@@ -297,7 +310,9 @@ def do_issue_bill(guardian: User, term: Term, *, by: User | None = None) -> Bill
             enrolled = list(
                 Enrolment.objects.filter(
                     student=child, offering__term=term, status=EnrolmentStatus.ACTIVE
-                ).select_related("offering").order_by("offering_id")
+                )
+                .select_related("offering")
+                .order_by("offering_id")
             )
             if not enrolled:
                 continue
@@ -308,8 +323,13 @@ def do_issue_bill(guardian: User, term: Term, *, by: User | None = None) -> Bill
                 part = min(left, e.offering.fee)
                 left -= part
                 BillLine.objects.create(
-                    bill=bill, student=child, offering=e.offering, fee=e.offering.fee,
-                    subsidy=part, due=e.offering.fee - part, rule=rule if part else "",
+                    bill=bill,
+                    student=child,
+                    offering=e.offering,
+                    fee=e.offering.fee,
+                    subsidy=part,
+                    due=e.offering.fee - part,
+                    rule=rule if part else "",
                 )
             total += fees
             sub_total += subsidy
@@ -336,8 +356,17 @@ def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> b
     return buf.getvalue()
 
 
-BILL_HEADER = ["家长账号", "学生编码", "学生", "课程", "学校", "收费（元）", "减免（元）",
-               "应缴（元）", "减免规则"]
+BILL_HEADER = [
+    "家长账号",
+    "学生编码",
+    "学生",
+    "课程",
+    "学校",
+    "收费（元）",
+    "减免（元）",
+    "应缴（元）",
+    "减免规则",
+]
 
 
 def do_export_bills(bills: Sequence[Bill], *, by: User, mask: bool = False) -> bytes:
@@ -346,10 +375,19 @@ def do_export_bills(bills: Sequence[Bill], *, by: User, mask: bool = False) -> b
     for bill in bills:
         for line in bill.lines.select_related("student", "offering__course", "offering__school"):
             name = line.student.masked_name if mask else line.student.name
-            rows.append([
-                bill.guardian.username, line.student.code, name, line.offering.course.title,
-                line.offering.school.name, line.fee, line.subsidy, line.due, line.rule,
-            ])
+            rows.append(
+                [
+                    bill.guardian.username,
+                    line.student.code,
+                    name,
+                    line.offering.course.title,
+                    line.offering.school.name,
+                    line.fee,
+                    line.subsidy,
+                    line.due,
+                    line.rule,
+                ]
+            )
     audit(by, "enrolment.export.bills", None, bills=[b.pk for b in bills], rows=len(rows))
     return _xlsx("bills", BILL_HEADER, rows)
 
@@ -368,28 +406,46 @@ def settlement_rows(school: School, term: Term) -> list[dict[str, Any]]:
         Offering.objects.filter(school=school, term=term, course__provider__isnull=False)
         .select_related("course__provider", "slot")
         .annotate(
-            delivered=Count("sessions", filter=Q(sessions__attendance__isnull=False),
-                            distinct=True)
+            delivered=Count("sessions", filter=Q(sessions__attendance__isnull=False), distinct=True)
         )
         .order_by("course__provider__name", "course__title", "pk")
     )
     for o in offerings:
         rate = hour_rate(term, o.course.provider)
-        out.append({
-            "offering": o, "provider": o.course.provider, "hours": int(o.delivered),
-            "rate": rate, "amount": (rate * o.delivered).quantize(CENT) if rate is not None
-            else None,
-        })
+        out.append(
+            {
+                "offering": o,
+                "provider": o.course.provider,
+                "hours": int(o.delivered),
+                "rate": rate,
+                "amount": (rate * o.delivered).quantize(CENT) if rate is not None else None,
+            }
+        )
     return out
 
 
-SETTLEMENT_HEADER = ["机构", "课程", "开课编号", "时段", "实际课时", "课时费（元）", "结算金额（元）"]
+SETTLEMENT_HEADER = [
+    "机构",
+    "课程",
+    "开课编号",
+    "时段",
+    "实际课时",
+    "课时费（元）",
+    "结算金额（元）",
+]
 
 
 def do_export_settlement(school: School, term: Term, *, by: User) -> bytes:
     rows = [
-        [r["provider"].name, r["offering"].course.title, r["offering"].pk,
-         r["offering"].slot.code, r["hours"], r["rate"], r["amount"]]
+        [
+            r["provider"].name,
+            r["offering"].course.title,
+            r["offering"].pk,
+            r["offering"].slot.code,
+            r["hours"],
+            r["rate"],
+            r["amount"],
+        ]
         for r in settlement_rows(school, term)
     ]
     audit(by, "enrolment.export.settlement", school, term=term.pk, rows=len(rows))

@@ -91,9 +91,17 @@ def do_create_window(
     if not 1 <= max_ranked <= 20 or not 1 <= max_courses <= 10:
         raise ActionError(_("志愿数或录取门数超出范围。"))
     w = ChoiceWindow.objects.create(
-        school=school, term=term, opens_at=opens_at, closes_at=closes_at, max_ranked=max_ranked,
-        max_courses=max_courses, method=chosen, min_size=min_size, offer_hours=offer_hours,
-        priority_left_behind=priority_left_behind, priority_low_income=priority_low_income,
+        school=school,
+        term=term,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        max_ranked=max_ranked,
+        max_courses=max_courses,
+        method=chosen,
+        min_size=min_size,
+        offer_hours=offer_hours,
+        priority_left_behind=priority_left_behind,
+        priority_low_income=priority_low_income,
         created_by=by,
     )
     audit(by, "enrolment.window.create", w)
@@ -188,8 +196,13 @@ def do_submit_ranking(
 
 
 def _store_ranking(
-    window: ChoiceWindow, student: Student, ids: list[int], by: User, token: str,
-    together: bool, at: dt.datetime,
+    window: ChoiceWindow,
+    student: Student,
+    ids: list[int],
+    by: User,
+    token: str,
+    together: bool,
+    at: dt.datetime,
 ) -> Ranking:
     with transaction.atomic():
         # Locks the window row: closing waits for in-flight submissions and vice versa.
@@ -201,8 +214,13 @@ def _store_ranking(
             return ranking
         if ranking is None:
             ranking = Ranking.objects.create(
-                window=w, student=student, submitted_by=by, submitted_at=at, version=1,
-                receipt_code=_receipt(w.pk, student.code, 1, ids, at), token=token,
+                window=w,
+                student=student,
+                submitted_by=by,
+                submitted_at=at,
+                version=1,
+                receipt_code=_receipt(w.pk, student.code, 1, ids, at),
+                token=token,
                 together=together,
             )
         else:
@@ -212,12 +230,22 @@ def _store_ranking(
             ranking.token = token
             ranking.together = together
             ranking.receipt_code = _receipt(w.pk, student.code, ranking.version, ids, at)
-            ranking.save(update_fields=["version", "submitted_by", "submitted_at", "token",
-                                        "together", "receipt_code"])
+            ranking.save(
+                update_fields=[
+                    "version",
+                    "submitted_by",
+                    "submitted_at",
+                    "token",
+                    "together",
+                    "receipt_code",
+                ]
+            )
             RankingChoice.objects.filter(ranking=ranking).delete()
         RankingChoice.objects.bulk_create(
-            [RankingChoice(ranking=ranking, rank=i, offering_id=oid)
-             for i, oid in enumerate(ids, start=1)]
+            [
+                RankingChoice(ranking=ranking, rank=i, offering_id=oid)
+                for i, oid in enumerate(ids, start=1)
+            ]
         )
     return ranking
 
@@ -282,17 +310,25 @@ def execute_draw(draw_id: int) -> dict[str, Any]:
     with transaction.atomic():
         Enrolment.objects.bulk_create(
             [
-                Enrolment(window=window, student_id=inputs.student_pk[a.student_id],
-                          offering_id=inputs.offering_pk[a.offering_id], rank=a.rank,
-                          created_at=now)
+                Enrolment(
+                    window=window,
+                    student_id=inputs.student_pk[a.student_id],
+                    offering_id=inputs.offering_pk[a.offering_id],
+                    rank=a.rank,
+                    created_at=now,
+                )
                 for a in result.assignments
             ]
         )
         WaitlistEntry.objects.bulk_create(
             [
-                WaitlistEntry(window=window, offering_id=inputs.offering_pk[e.offering_id],
-                              position=e.position, student_id=inputs.student_pk[e.student_id],
-                              rank=ranks[(e.student_id, e.offering_id)])
+                WaitlistEntry(
+                    window=window,
+                    offering_id=inputs.offering_pk[e.offering_id],
+                    position=e.position,
+                    student_id=inputs.student_pk[e.student_id],
+                    rank=ranks[(e.student_id, e.offering_id)],
+                )
                 for e in result.waitlist
             ]
         )
@@ -369,7 +405,8 @@ def apply_sibling_rule(window: ChoiceWindow) -> list[list[int]]:
         ).update(status=EntryStatus.LEFT)
         codes = list(Student.objects.filter(pk__in=group).values_list("code", flat=True))
         DrawAdjustment.objects.create(
-            window=window, kind=AdjustmentKind.SIBLINGS,
+            window=window,
+            kind=AdjustmentKind.SIBLINGS,
             detail={"students": codes, "held": {str(k): sorted(v) for k, v in held.items()}},
         )
         released.append(group)

@@ -33,8 +33,7 @@ class Draw(models.Model):
     seed_commitment = models.CharField(_("种子承诺 sha256(seed)"), max_length=64)
     committed_at = models.DateTimeField(default=timezone.now)
     revealed_at = models.DateTimeField(_("种子公布时间"), null=True, blank=True)
-    state = models.CharField(max_length=10, choices=DrawState.choices,
-                             default=DrawState.COMMITTED)
+    state = models.CharField(max_length=10, choices=DrawState.choices, default=DrawState.COMMITTED)
     method = models.CharField(max_length=12, blank=True)
     max_courses = models.PositiveSmallIntegerField(default=1)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -92,10 +91,15 @@ class Enrolment(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="enrolments")
     rank = models.PositiveSmallIntegerField(_("志愿顺序"))
-    source = models.CharField(max_length=12, choices=EnrolmentSource.choices,
-                              default=EnrolmentSource.DRAW)
-    status = models.CharField(max_length=10, choices=EnrolmentStatus.choices,
-                              default=EnrolmentStatus.ACTIVE, db_index=True)
+    source = models.CharField(
+        max_length=12, choices=EnrolmentSource.choices, default=EnrolmentSource.DRAW
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=EnrolmentStatus.choices,
+        default=EnrolmentStatus.ACTIVE,
+        db_index=True,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -103,7 +107,8 @@ class Enrolment(models.Model):
         ordering = ["window", "student__code", "rank"]
         constraints = [
             models.UniqueConstraint(
-                fields=["student", "offering"], condition=models.Q(status="active"),
+                fields=["student", "offering"],
+                condition=models.Q(status="active"),
                 name="uniq_active_enrolment",
             )
         ]
@@ -131,16 +136,19 @@ class WaitlistEntry(models.Model):
     position = models.PositiveIntegerField(_("候补位次"))
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="waitlist_entries")
     rank = models.PositiveSmallIntegerField(_("志愿顺序"))
-    status = models.CharField(max_length=10, choices=EntryStatus.choices,
-                              default=EntryStatus.WAITING, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=EntryStatus.choices, default=EntryStatus.WAITING, db_index=True
+    )
 
     class Meta:
         ordering = ["window", "offering", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["window", "offering", "position"],
-                                    name="uniq_waitlist_position"),
-            models.UniqueConstraint(fields=["window", "offering", "student"],
-                                    name="uniq_waitlist_student"),
+            models.UniqueConstraint(
+                fields=["window", "offering", "position"], name="uniq_waitlist_position"
+            ),
+            models.UniqueConstraint(
+                fields=["window", "offering", "student"], name="uniq_waitlist_student"
+            ),
         ]
         verbose_name = _("候补")
         verbose_name_plural = _("候补")
@@ -165,17 +173,22 @@ class WaitlistOffer(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="offers")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(_("确认截止"))
-    status = models.CharField(max_length=10, choices=OfferStatus.choices,
-                              default=OfferStatus.OPEN, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=OfferStatus.choices, default=OfferStatus.OPEN, db_index=True
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["entry"], condition=models.Q(status="open"),
-                                    name="uniq_open_offer_per_entry")
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(status="open"),
+                name="uniq_open_offer_per_entry",
+            )
         ]
         verbose_name = _("候补录取通知")
         verbose_name_plural = _("候补录取通知")
@@ -200,8 +213,9 @@ class DrawAdjustment(models.Model):
     window = models.ForeignKey(ChoiceWindow, on_delete=models.CASCADE, related_name="adjustments")
     kind = models.CharField(max_length=14, choices=AdjustmentKind.choices)
     at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                           blank=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -216,8 +230,9 @@ class DrawAdjustment(models.Model):
 class Notification(models.Model):
     """An in-app message to a user (email/SMS adapters can read the same rows later)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     text = models.TextField(_("内容"))
     link = models.CharField(_("链接"), max_length=300, blank=True)
     key = models.CharField(max_length=120, blank=True, db_index=True)

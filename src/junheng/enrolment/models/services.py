@@ -19,15 +19,14 @@ class Session(models.Model):
 
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="sessions")
     date = models.DateField(_("日期"))
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, blank=True, related_name="+")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     marked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["offering", "date"]
-        constraints = [
-            models.UniqueConstraint(fields=["offering", "date"], name="uniq_session")
-        ]
+        constraints = [models.UniqueConstraint(fields=["offering", "date"], name="uniq_session")]
         verbose_name = _("课次")
         verbose_name_plural = _("课次")
 
@@ -63,8 +62,9 @@ class Rating(models.Model):
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="ratings")
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="ratings")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                           related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     stars = models.PositiveSmallIntegerField(
         _("评分"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
@@ -76,8 +76,9 @@ class Rating(models.Model):
         ordering = ["offering", "-updated_at"]
         constraints = [
             models.UniqueConstraint(fields=["student", "offering"], name="uniq_rating"),
-            models.CheckConstraint(condition=models.Q(stars__gte=1, stars__lte=5),
-                                   name="rating_stars_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=1, stars__lte=5), name="rating_stars_1_5"
+            ),
         ]
         verbose_name = _("课程评价")
         verbose_name_plural = _("课程评价")
@@ -94,13 +95,16 @@ class ComplaintStatus(models.TextChoices):
 
 class Complaint(models.Model):
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="complaints")
-    student = models.ForeignKey(Student, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                           related_name="+")
+    student = models.ForeignKey(
+        Student, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     text = models.TextField(_("投诉内容"))
-    status = models.CharField(max_length=10, choices=ComplaintStatus.choices,
-                              default=ComplaintStatus.OPEN)
+    status = models.CharField(
+        max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -127,10 +131,17 @@ class SubsidyRule(models.Model):
     percent = models.PositiveSmallIntegerField(
         _("减免比例 (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
-    monthly_cap = models.DecimalField(_("每月上限（元）"), max_digits=8, decimal_places=2,
-                                      null=True, blank=True)
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="+", help_text=_("留空：所有学期"))
+    monthly_cap = models.DecimalField(
+        _("每月上限（元）"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    term = models.ForeignKey(
+        Term,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("留空：所有学期"),
+    )
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -145,8 +156,9 @@ class SubsidyRule(models.Model):
 class Bill(models.Model):
     """A family's (guardian's) bill for a term: lines per enrolled child and offering."""
 
-    guardian = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                 related_name="bills")
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bills"
+    )
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")
     total_fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     subsidy = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
@@ -185,16 +197,20 @@ class HourRate(models.Model):
     """What a provider is paid per class-hour actually delivered (no provider: the term default)."""
 
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="+")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     yuan_per_hour = models.DecimalField(_("课时费（元/课时）"), max_digits=8, decimal_places=2)
 
     class Meta:
         ordering = ["term", "provider"]
         constraints = [
             models.UniqueConstraint(fields=["term", "provider"], name="uniq_hour_rate"),
-            models.UniqueConstraint(fields=["term"], condition=models.Q(provider__isnull=True),
-                                    name="uniq_default_hour_rate"),
+            models.UniqueConstraint(
+                fields=["term"],
+                condition=models.Q(provider__isnull=True),
+                name="uniq_default_hour_rate",
+            ),
         ]
         verbose_name = _("课时费标准")
         verbose_name_plural = _("课时费标准")

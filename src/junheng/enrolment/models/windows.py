@@ -34,33 +34,45 @@ class Method(models.TextChoices):
 class ChoiceWindow(models.Model):
     """A school's choice window for a term: who may rank what, until when, and how it is drawn."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="choice_windows",
-                               verbose_name=_("学校"))
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="choice_windows",
-                             verbose_name=_("学期"))
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="choice_windows", verbose_name=_("学校")
+    )
+    term = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="choice_windows", verbose_name=_("学期")
+    )
     opens_at = models.DateTimeField(_("开始时间"))
     closes_at = models.DateTimeField(_("截止时间"))
     max_ranked = models.PositiveSmallIntegerField(
         _("最多填报志愿数"), default=5, validators=[MinValueValidator(1), MaxValueValidator(20)]
     )
     max_courses = models.PositiveSmallIntegerField(
-        _("每人最多录取课程数 (K)"), default=1,
+        _("每人最多录取课程数 (K)"),
+        default=1,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
-    method = models.CharField(_("分配方法"), max_length=12, choices=Method.choices,
-                              default=Method.DA)
+    method = models.CharField(
+        _("分配方法"), max_length=12, choices=Method.choices, default=Method.DA
+    )
     priority_left_behind = models.PositiveSmallIntegerField(_("留守儿童优先级"), default=1)
     priority_low_income = models.PositiveSmallIntegerField(_("低收入家庭优先级"), default=1)
     min_size = models.PositiveSmallIntegerField(
-        _("最低开班人数"), default=0, help_text=_("录取人数低于此数的课程可取消并重新安排（0 = 不限）")
+        _("最低开班人数"),
+        default=0,
+        help_text=_("录取人数低于此数的课程可取消并重新安排（0 = 不限）"),
     )
     offer_hours = models.PositiveSmallIntegerField(
         _("候补录取保留时长（小时）"), default=48, validators=[MinValueValidator(1)]
     )
-    state = models.CharField(_("状态"), max_length=10, choices=WindowState.choices,
-                             default=WindowState.DRAFT, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
+    state = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=WindowState.choices,
+        default=WindowState.DRAFT,
+        db_index=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -70,8 +82,10 @@ class ChoiceWindow(models.Model):
     class Meta:
         ordering = ["-opens_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")),
-                                   name="window_closes_after_opening"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="window_closes_after_opening",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(method="da") | models.Q(max_courses=1),
                 name="window_da_needs_k1",
@@ -103,22 +117,22 @@ class Ranking(models.Model):
 
     window = models.ForeignKey(ChoiceWindow, on_delete=models.CASCADE, related_name="rankings")
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="rankings")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     version = models.PositiveIntegerField(_("修改次数"), default=1)
     receipt_code = models.CharField(_("回执码"), max_length=16)
     token = models.CharField(max_length=64, blank=True)
     together = models.BooleanField(
-        _("兄弟姐妹同班，否则都不要"), default=False,
+        _("兄弟姐妹同班，否则都不要"),
+        default=False,
         help_text=_("兄弟姐妹都勾选时：摇号后若未录取到相同课程，则全部放弃名额"),
     )
 
     class Meta:
         ordering = ["window", "student__code"]
-        constraints = [
-            models.UniqueConstraint(fields=["window", "student"], name="uniq_ranking")
-        ]
+        constraints = [models.UniqueConstraint(fields=["window", "student"], name="uniq_ranking")]
         verbose_name = _("志愿")
         verbose_name_plural = _("志愿")
 

@@ -99,3 +99,7 @@ def test_school_course_also_refuses_tutoring(region, users):
         actions.do_create_school_course(
             region["school_a"], by=users["school"], fields={**COURSE, "title": "数学补课"}
         )
+
+
+def test_terms_hidden_inside_ordinary_words_do_not_trip_the_rule():
+    assert tutoring_terms("篮球", "提高考试之外的运动能力，集中考察团队协作") == []

@@ -216,3 +216,28 @@ def test_provider_pages_render(client, make_provider, make_course, users, region
         assert client.get(url).status_code == 200
     page = client.get("/afterschool/my/requests/").content.decode()
     assert 'data-testid="confirm-request"' in page
+
+
+def test_list_pages_keep_a_flat_query_budget(
+    client, make_provider, make_course, users, region, term, slots, django_assert_max_num_queries
+):
+    from junheng.afterschool import actions
+
+    for i in range(6):
+        staff, p = make_provider(f"机构{i}")
+        c = make_course(p, staff)
+        Offering.objects.create(
+            term=term, course=c, school=region["school_a"], slot=slots[i], seats=20, source="supply"
+        )
+    actions.do_publish_menu(region["school_a"], term, by=users["school"])
+    client.force_login(users["bureau"])
+    with django_assert_max_num_queries(8):
+        client.get("/afterschool/vetting/")
+    with django_assert_max_num_queries(8):
+        client.get("/afterschool/providers/")
+    client.force_login(users["parent"])
+    with django_assert_max_num_queries(8):
+        client.get("/afterschool/children/")
+    client.force_login(users["school"])
+    with django_assert_max_num_queries(14):
+        client.get("/afterschool/menu/")

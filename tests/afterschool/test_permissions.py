@@ -122,3 +122,18 @@ def test_other_roles_get_403_on_role_pages(client, users):
     client.force_login(users["school"])
     assert client.get("/afterschool/children/").status_code == 403
     assert client.get("/afterschool/my/").status_code == 403
+
+
+def test_api_white_list_is_public_and_offerings_are_scoped(client, two, users, region, term, slots):
+    resp = client.get("/api/afterschool/providers")
+    assert resp.status_code == 200
+    names = [p["name"] for p in resp.json()]
+    assert names == ["甲机构"] and resp.json()[0]["courses"][0]["title"] == "古琴入门"
+    assert client.get("/api/afterschool/offerings").status_code == 401
+    _open_offering(two["c1"], region["school_a"], term, slots[0])
+    _open_offering(two["c1"], region["school_b"], term, slots[0])
+    client.force_login(users["school"])
+    got = client.get("/api/afterschool/offerings").json()
+    assert [o["school_id"] for o in got] == [region["school_a"].pk]
+    client.force_login(two["s2"])  # another provider: none of these are its courses
+    assert client.get("/api/afterschool/offerings").json() == []

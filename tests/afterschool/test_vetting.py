@@ -152,3 +152,15 @@ def test_bad_credit_codes_are_refused_with_a_reason(code, message):
 def test_valid_credit_code_passes():
     validate_credit_code(VALID_CREDIT)
     validate_credit_code("91350100M000100Y43")
+
+
+def test_expire_command_sweeps_lapsed_entries(make_provider):
+    from django.core.management import call_command
+
+    from junheng.afterschool.models import Provider
+
+    _s, p = make_provider(status="approved", until=today() + dt.timedelta(days=1))
+    Provider.objects.filter(pk=p.pk).update(whitelist_until=today() - dt.timedelta(days=1))
+    call_command("expire_whitelist")
+    p.refresh_from_db()
+    assert p.status == ProviderStatus.EXPIRED

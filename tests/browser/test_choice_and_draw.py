@@ -16,7 +16,15 @@ from tests.enrolment.conftest import market, rank_all, window  # noqa: F401  (fi
 
 @pytest.mark.django_db(transaction=True)
 def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
-    phone_page, page, browser, live_server, market, window, users, tmp_path, capsys  # noqa: F811
+    phone_page,
+    page,
+    browser,
+    live_server,
+    market,  # noqa: F811
+    window,  # noqa: F811
+    users,
+    tmp_path,
+    capsys,
 ):
     from junheng.enrolment.models import Draw, Enrolment, Ranking
 
@@ -92,11 +100,25 @@ def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
         files[name].write_bytes(body)
     anon.close()
     capsys.readouterr()
-    rc = cli.main([
-        "verify", "--offerings", str(files["offerings"]), "--choices", str(files["choices"]),
-        "--students", str(files["students"]), "--seed", seed, "--method", "da",
-        "--expect-sha256", shown_hash, "--commitment", commitment,
-    ])
+    rc = cli.main(
+        [
+            "verify",
+            "--offerings",
+            str(files["offerings"]),
+            "--choices",
+            str(files["choices"]),
+            "--students",
+            str(files["students"]),
+            "--seed",
+            seed,
+            "--method",
+            "da",
+            "--expect-sha256",
+            shown_hash,
+            "--commitment",
+            commitment,
+        ]
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rc == 0 and summary["ok"] and summary["result_sha256"] == shown_hash
     assert shown_hash == draw.result_sha256

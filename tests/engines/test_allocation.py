@@ -449,6 +449,23 @@ def test_cli_reads_untidy_csv_and_xlsx_to_the_same_result(files, tmp_path, capsy
     capsys.readouterr()
 
 
+def test_full_width_spaces_are_trimmed_like_ascii_ones(tmp_path, capsys):
+    offerings = _write(tmp_path / "o.csv", "offering_id,capacity\n书法,1\n围棋,1\n")
+    clean = _write(tmp_path / "c1.csv", "student_id,rank,offering_id\n学生1,1,书法\n学生2,1,书法\n")
+    # A full-width space (U+3000) after an id, as Chinese spreadsheets often have.
+    untidy = _write(
+        tmp_path / "c2.csv", "student_id,rank,offering_id\n学生1\u3000,1,书法\n学生2,1,书法\n"
+    )
+    outs = []
+    for choices in (clean, untidy):
+        argv = ["allocate", "--offerings", offerings, "--choices", choices, "--seed", "s"]
+        assert cli.main([*argv, "--out", str(tmp_path / "out.csv")]) == 0
+        outs.append((tmp_path / "out.csv").read_bytes())
+    assert outs[0] == outs[1]
+    assert "学生1\u3000".encode() not in outs[1]
+    capsys.readouterr()
+
+
 def test_priorities_file_is_optional_and_priority_column_defaults_to_zero(files, tmp_path, capsys):
     argv = _argv(files, tmp_path)
     i = argv.index("--students")

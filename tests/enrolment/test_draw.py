@@ -95,7 +95,7 @@ def test_stored_hash_equals_junheng_verify_and_allocate_on_the_stored_files(
     # What is stored as rows is what the file says.
     lines = draw.file_bytes("out").decode().splitlines()[1:]
     rows = sorted(
-        (e.student.code, str(e.offering_id), str(e.rank))
+        (e.student.code, e.offering.engine_id, str(e.rank))
         for e in Enrolment.objects.filter(window=window).select_related("student")
     )
     assert rows == sorted(tuple(line.split(",")) for line in lines)
@@ -267,3 +267,14 @@ def test_cancelled_small_offering_replaces_its_children_on_their_remaining_choic
     e = Enrolment.objects.get(student=kid, status="active")
     assert e.offering == market["chess"] and e.rank == 2 and e.source == "replacement"
     assert Enrolment.objects.filter(student=kid, status="cancelled").count() == 1
+
+
+def test_public_api_shows_the_seed_only_after_the_draw(window, market, users, client):
+    draw = Draw.objects.get(window=window)
+    body = client.get(f"/api/enrolment/draws/{draw.pk}").json()
+    assert body["seed"] is None and body["seed_commitment"] == draw.seed_commitment
+    rank_all(window, market, WANTS)
+    close_and_draw(window, users)
+    body = client.get(f"/api/enrolment/draws/{draw.pk}").json()
+    draw.refresh_from_db()
+    assert body["seed"] == draw.seed and body["result_sha256"] == draw.result_sha256

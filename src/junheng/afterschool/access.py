@@ -136,7 +136,9 @@ def school_of(user: User) -> School:
 
 
 def offerings_for(user: User) -> QuerySet[Offering]:
-    qs = Offering.objects.select_related("course__provider", "school", "slot", "term", "instructor")
+    qs = Offering.objects.select_related(
+        "course__provider", "course__school", "school", "slot", "term", "instructor"
+    )
     if not user.is_authenticated:
         return qs.none()
     if user.role == Role.BUREAU:

@@ -683,6 +683,7 @@ def do_start_supply_run(
     term: Term, *, by: User, target: float = 10.0, seed: int = 0, time_limit_s: float = 30.0
 ) -> SupplyRun:
     """Create a run for the term and compute it through the task queue."""
+    do_expire_providers(by=None)  # the history shows lapsed entries before the plan leaves them out
     run = SupplyRun.objects.create(
         term=term, target=target, seed=seed, time_limit_s=time_limit_s, created_by=by
     )

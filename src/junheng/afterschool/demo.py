@@ -143,7 +143,7 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
                     county=ctx.county,
                     contact_name=f"{contact_sur[i]}{contact_given[i]}",
                     contact_phone=f"138{(i * 7919) % 10**8:08d}",
-                    address=f"{p.name}（{p.x_km:.1f}, {p.y_km:.1f} km）",
+                    address=f"{ctx.county.name}（演示地址）",
                     x_km=float(p.x_km),
                     y_km=float(p.y_km),
                     description=f"{p.name}：面向中小学生的非学科类课后服务。",

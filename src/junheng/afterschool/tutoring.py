@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 
 # Academic subjects taught as school subjects (学科) and tutoring practices (培训方式).
+# Two-character terms that hide inside ordinary words are left out: "高考" is in "提高考试",
+# "中考" in "集中考察"; "中考冲刺" and "考试辅导" catch the tutoring meant.
 SUBJECT_TERMS: tuple[str, ...] = (
     "语文",
     "数学",

@@ -30,7 +30,7 @@ from junheng.afterschool.models import (
     SupplyRun,
 )
 from junheng.afterschool.tutoring import tutoring_terms
-from junheng.region.models import Term, TimeSlot
+from junheng.region.models import Term, TimeSlot, UrbanRural
 
 BUREAU = (Role.BUREAU,)
 
@@ -395,6 +395,7 @@ def _figures_table(run: SupplyRun) -> tuple[list[dict[str, Any]], list[dict[str,
         rows.append(
             {
                 **a,
+                "ur_label": UrbanRural(a["urban_rural"]).label,
                 "before_per100": b.get("seats_per100", 0.0),
                 "before_categories": b.get("categories", []),
             }

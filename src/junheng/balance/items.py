@@ -217,3 +217,14 @@ def class_size(year: int) -> ItemValue:
     else:
         note = str(_("全部 %(n)s 个班级均未超班额")) % {"n": classes}
     return ItemValue(float(count), count == 0, note)
+
+
+@register("G14")
+def high_school_quota_share(year: int) -> ItemValue:
+    """The share of quality high schools' places allocated to junior schools (published table)."""
+    from junheng.quotas.queries import quota_share
+
+    share = quota_share(year)
+    if share is None:
+        return ItemValue(None, None, str(_("本年度尚未发布指标到校分配表")))
+    return ItemValue(round(100 * share, 1), share >= 0.5, str(_("据本年度最新发布的分配表")))

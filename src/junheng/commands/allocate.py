@@ -51,13 +51,28 @@ def add_arguments(parser: argparse.ArgumentParser, *, out_required: bool = True)
     parser.add_argument("--waitlist", help="offering_id, position, student_id")
 
 
+_ASCII_SUSPECTS = (b'"', b" ", b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+# UTF-8 of U+0085, U+00A0, U+1680, U+2000–U+202F (a superset), U+205F, U+3000.
+_UNICODE_SPACES = (
+    b"\xc2\x85",
+    b"\xc2\xa0",
+    b"\xe1\x9a\x80",
+    b"\xe2\x80",
+    b"\xe2\x81\x9f",
+    b"\xe3\x80\x80",
+)
+
+
 def _read_fast(path: str, columns: list[Column]) -> pd.DataFrame | None:
     """Typed read of a plain CSV, or None when the careful reader should decide."""
     p = Path(path)
     if p.suffix.lower() in {".xlsx", ".xlsm"} or not p.is_file():
         return None
     data = p.read_bytes()
-    if b'"' in data or b" " in data or b"\t" in data:
+    # Anything the careful reader would strip or unquote (Python's str.strip whitespace,
+    # full-width spaces included) sends the file to it, so both paths read the same values.
+    suspects = _ASCII_SUSPECTS if data.isascii() else _ASCII_SUSPECTS + _UNICODE_SPACES
+    if any(s in data for s in suspects):
         return None
     dtypes: dict[str, Any] = {c.name: ("int64" if c.kind == "int" else object) for c in columns}
     try:

@@ -636,9 +636,10 @@ def plan_rotation(
 
     km = dist[home, fd_a]
     objective = cv_obj.copy()
-    objective[:nf] += PREF_WEIGHT * km / KM_PER_PREF_POINT
+    # every move costs the most a preference can earn: preferences decide where, not whether
+    objective[:nf] += PREF_WEIGHT * (max(PREF_POINTS) + km / KM_PER_PREF_POINT)
     objective[o_g:] = [-PREF_WEIGHT * pts for _j, pts in gk]
-    x, info = solve(objective, [], left(1.0), 1e-4)
+    x, info = solve(objective, [], left(1.0), 1e-3)
     solver_info["stages"] = [{"stage": "cv+preferences+travel", **info}]
     if x is None:
         if info["status"] == 2:

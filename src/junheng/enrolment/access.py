@@ -13,10 +13,10 @@ junheng.accounts.scoping; objects outside a user's scope are missing: 404; wrong
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from junheng.accounts.models import Role, User
@@ -32,10 +32,13 @@ from junheng.enrolment.models import (
 from junheng.region.models import Student
 
 
-def _get(qs: QuerySet[Any], **lookup: Any) -> Any:
+M = TypeVar("M", bound=Model)
+
+
+def _get(qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return qs.get(**lookup)
-    except qs.model.DoesNotExist as exc:
+    except qs.model.DoesNotExist as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
 
 

@@ -30,8 +30,13 @@ class DrawInputs:
     student_pk: dict[str, int]
 
 
-def offering_code(offering_id: int) -> str:
-    return str(offering_id)
+def engine_ids(offerings: list[Offering]) -> dict[int, str]:
+    """Offering pk -> its id in the files: `Offering.engine_id` (the synth/import code, or
+    "O<pk>"), or "O<pk>" for all when codes repeat within the window."""
+    ids = {o.pk: o.engine_id for o in offerings}
+    if len(set(ids.values())) != len(ids):
+        ids = {o.pk: f"O{o.pk}" for o in offerings}
+    return ids
 
 
 def window_offerings(window: ChoiceWindow) -> list[Offering]:
@@ -47,10 +52,10 @@ def window_offerings(window: ChoiceWindow) -> list[Offering]:
 
 def draw_inputs(window: ChoiceWindow) -> DrawInputs:
     offerings = window_offerings(window)
-    open_ids = {o.pk for o in offerings}
-    offs = [allocation.Offering(offering_code(o.pk), o.seats, o.slot.code) for o in offerings]
+    code = engine_ids(offerings)
+    offs = [allocation.Offering(code[o.pk], o.seats, o.slot.code) for o in offerings]
     rows = (
-        RankingChoice.objects.filter(ranking__window=window, offering_id__in=open_ids)
+        RankingChoice.objects.filter(ranking__window=window, offering_id__in=list(code))
         .select_related("ranking__student")
         .order_by("ranking__student__code", "rank")
     )
@@ -59,7 +64,7 @@ def draw_inputs(window: ChoiceWindow) -> DrawInputs:
     flags: dict[str, int] = {}
     for rc in rows:
         st = rc.ranking.student
-        choices.append(allocation.Choice(st.code, rc.rank, offering_code(rc.offering_id)))
+        choices.append(allocation.Choice(st.code, rc.rank, code[rc.offering_id]))
         if st.code not in student_pk:
             student_pk[st.code] = st.pk
             flags[st.code] = window.priority_of(st)
@@ -77,7 +82,7 @@ def draw_inputs(window: ChoiceWindow) -> DrawInputs:
             [(c.student_id, c.rank, c.offering_id) for c in choices],
         ),
         students_csv=csv_bytes(["student_id", "priority"], sorted(flags.items())),
-        offering_pk={offering_code(o.pk): o.pk for o in offerings},
+        offering_pk={v: k for k, v in code.items()},
         student_pk=student_pk,
     )
 

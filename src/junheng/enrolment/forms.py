@@ -33,9 +33,12 @@ class WindowForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, schools: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if schools is not None:
-            self.fields["school"].queryset = schools
+            self.fields["school"].queryset = schools  # type: ignore[attr-defined]
         for name in ("opens_at", "closes_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            self.fields[name].input_formats = [  # type: ignore[attr-defined]
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

@@ -56,9 +56,9 @@ def envy_pairs(
                 continue
             if len(mine) >= max_courses and r >= worst:
                 continue
-            lst = holders.get(o)
-            if lst:
-                total += len(lst) - bisect.bisect_right(lst, p)
+            above = holders.get(o)
+            if above:
+                total += len(above) - bisect.bisect_right(above, p)
     return total
 
 
@@ -81,14 +81,11 @@ def draw_report(
     ranks = outcome_ranks(choices, held)
     longest = max((r for cs in choices.values() for r, _o in cs), default=0)
     got = Counter(r for r in ranks.values() if r <= longest)
-    worst = sorted(
-        (
-            {"student": s, "rank": (r if r <= longest else None)}
-            for s, r in ranks.items()
-            if r > longest or r >= low_rank
-        ),
-        key=lambda d: (-(d["rank"] or longest + 1), position[str(d["student"])]),
+    low = sorted(
+        ((s, r) for s, r in ranks.items() if r > longest or r >= low_rank),
+        key=lambda sr: (-sr[1], position[sr[0]]),
     )
+    worst = [{"student": s, "rank": (r if r <= longest else None)} for s, r in low]
     return {
         "students": len(choices),
         "longest": longest,

@@ -326,16 +326,16 @@ def do_cancel_small_offerings(window: ChoiceWindow, *, by: User) -> dict[str, An
                 held = _held(window.pk, s.pk)
                 if len(held) >= window.max_courses:
                     break
-                o = open_by_id.get(oid)
-                if o is None or any(
-                    e.offering_id == oid or e.offering.slot_id == o.slot_id for e in held
+                target = open_by_id.get(oid)
+                if target is None or any(
+                    e.offering_id == oid or e.offering.slot_id == target.slot_id for e in held
                 ):
                     continue
-                if free_seats(o) > 0:
+                if free_seats(target) > 0:
                     Enrolment.objects.create(
                         window=window,
                         student=s,
-                        offering=o,
+                        offering=target,
                         rank=rank,
                         source=EnrolmentSource.REPLACEMENT,
                     )

@@ -134,7 +134,7 @@ def do_mark_attendance(
                         link=f"/enrolment/attendance/{offering.pk}/",
                         key=f"absence:{offering.pk}:{sid}:{start}",
                     )
-    if offering.course.provider_id:
+    if offering.course.provider is not None:
         refresh_quality(offering.course.provider)
     return session
 
@@ -173,7 +173,7 @@ def do_rate_course(
             "updated_at": timezone.now(),
         },
     )
-    if offering.course.provider_id:
+    if offering.course.provider is not None:
         refresh_quality(offering.course.provider)
     return rating
 
@@ -188,7 +188,7 @@ def do_file_complaint(
     c = Complaint.objects.create(offering=offering, text=text.strip(), by=by, student=student)
     for admin in school_admins(offering.school_id):
         notify(admin, _("收到关于“%(c)s”的投诉。") % {"c": offering.course.title})
-    if offering.course.provider_id:
+    if offering.course.provider is not None:
         refresh_quality(offering.course.provider)
     return c
 

@@ -1,0 +1,531 @@
+"""Teacher-rotation writes (交流轮岗): the only code that changes rotation rows.
+
+Every `do_<verb>` takes the acting user (`by=`), checks role and state, writes in one
+transaction and leaves an audit row. A published round is frozen: every change to it (rules,
+needs, preferences, pins, runs) is refused with `RoundFrozenError`. Plans are computed by
+`junheng.engines.rotation.plan_rotation` in a task (`junheng.rotation.tasks`); rules that cannot
+hold together end the run as `infeasible` with the engine's reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from junheng.accounts.models import Role, User, audit
+from junheng.engines.io import InputError
+from junheng.engines.rotation import check_rotation, plan_rotation
+from junheng.region.models import County, School, Teacher, UrbanRural
+from junheng.rotation import adapters
+from junheng.rotation.models import (
+    MIN_RURAL_STINT_YEARS,
+    Move,
+    NeedsConfirmation,
+    Pin,
+    PinKind,
+    PlanRun,
+    Preference,
+    RotationRound,
+    RoundStatus,
+    RunStatus,
+    Stint,
+    SubjectNeed,
+)
+
+logger = logging.getLogger(__name__)
+
+RULE_FIELDS = (
+    "min_years",
+    "share",
+    "max_share",
+    "backbone_share",
+    "backbone_basis",
+    "max_km",
+    "max_age_male",
+    "max_age_female",
+    "stint_years",
+    "preference_deadline",
+)
+BALANCE_INDICATORS = ("L1", "L2", "L3")  # the teacher indicators a rotation changes
+DEFAULT_TIME_LIMIT_S = 60.0
+
+
+class RoundFrozenError(ValidationError):
+    """A published round cannot be changed."""
+
+    def __init__(self, rnd: RotationRound) -> None:
+        super().__init__(_("%(year)s 年度交流轮岗方案已发布，不能修改。") % {"year": rnd.year})
+
+
+def current_year() -> int:
+    return timezone.localdate().year
+
+
+def _require(by: User, *roles: str) -> None:
+    if not by.is_authenticated or by.role not in roles:
+        raise PermissionDenied
+
+
+def _lock_open(rnd: RotationRound) -> RotationRound:
+    """Re-read the round under a row lock; refuse when it is published."""
+    locked = RotationRound.objects.select_for_update().get(pk=rnd.pk)
+    if locked.status != RoundStatus.OPEN:
+        raise RoundFrozenError(locked)
+    return locked
+
+
+def _check_rules(values: Mapping[str, Any]) -> None:
+    for key in ("share", "backbone_share", "max_share"):
+        v = values.get(key)
+        if v is not None and not Decimal(0) <= Decimal(v) <= Decimal(1):
+            raise ValidationError(_("比例必须在 0 到 1 之间。"))
+    if values.get("max_share") is not None and Decimal(values["max_share"]) < Decimal(
+        values.get("share") or 0
+    ):
+        raise ValidationError(_("交流比例上限不能低于下限。"))
+    if float(values.get("max_km") or 0) < 0:
+        raise ValidationError(_("最远交流距离不能为负。"))
+    if values.get("backbone_basis") not in (None, "movers", "eligible"):
+        raise ValidationError(_("骨干比例计算基数无效。"))
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def do_open_round(*, by: User, year: int, county: County | None = None, **rules: Any) -> RotationRound:
+    """Open the year's round with its rules; every school's needs start at 85% of its staff."""
+    _require(by, Role.BUREAU)
+    county = county or County.objects.order_by("pk").first()
+    if county is None:
+        raise ValidationError(_("尚未建立县（市、区）数据。"))
+    unknown = set(rules) - set(RULE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown rules: {sorted(unknown)}")
+    _check_rules(rules)
+    with transaction.atomic():
+        if RotationRound.objects.filter(county=county, year=year).exists():
+            raise ValidationError(_("%(year)s 年度的交流轮岗已经开启。") % {"year": year})
+        rnd = RotationRound.objects.create(county=county, year=year, created_by=by, **rules)
+        schools = adapters.county_schools(rnd)
+        SubjectNeed.objects.bulk_create(
+            [
+                SubjectNeed(round=rnd, school_id=s, subject=subj, required=req)
+                for s, subj, req in adapters.default_needs(schools)
+            ]
+        )
+        audit(by, "rotation.open_round", rnd, year=year)
+    return rnd
+
+
+def do_update_rules(rnd: RotationRound, *, by: User, **rules: Any) -> RotationRound:
+    _require(by, Role.BUREAU)
+    unknown = set(rules) - set(RULE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown rules: {sorted(unknown)}")
+    _check_rules(rules)
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        for k, v in rules.items():
+            setattr(rnd, k, v)
+        rnd.save(update_fields=list(rules))
+        audit(by, "rotation.update_rules", rnd, **{k: str(v) for k, v in rules.items()})
+    return rnd
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def _require_school_editor(by: User, school: School) -> None:
+    """The bureau, or the school's own admin."""
+    if by.role == Role.BUREAU:
+        return
+    if by.role == Role.SCHOOL and by.school_id == school.pk:
+        return
+    raise PermissionDenied
+
+
+def do_set_needs(
+    rnd: RotationRound, school: School, *, by: User, needs: Mapping[str, int]
+) -> list[SubjectNeed]:
+    """Replace a school's subject needs (subject -> required; 0 removes it); clears confirmation."""
+    _require_school_editor(by, school)
+    for subject, req in needs.items():
+        if req < 0:
+            raise ValidationError(_("%(s)s 的人数不能为负。") % {"s": subject})
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        SubjectNeed.objects.filter(round=rnd, school=school).delete()
+        rows = SubjectNeed.objects.bulk_create(
+            [
+                SubjectNeed(round=rnd, school=school, subject=s, required=r)
+                for s, r in sorted(needs.items())
+                if r > 0
+            ]
+        )
+        NeedsConfirmation.objects.filter(round=rnd, school=school).delete()
+        audit(by, "rotation.set_needs", rnd, school=school.code, needs=dict(sorted(needs.items())))
+    return rows
+
+
+def do_confirm_needs(rnd: RotationRound, school: School, *, by: User) -> NeedsConfirmation:
+    _require_school_editor(by, school)
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        conf, _created = NeedsConfirmation.objects.update_or_create(
+            round=rnd, school=school, defaults={"confirmed_by": by}
+        )
+        audit(by, "rotation.confirm_needs", rnd, school=school.code)
+    return conf
+
+
+# --------------------------------------------------------------------------- preferences
+
+
+def preferences_open(rnd: RotationRound, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    if rnd.is_published:
+        return False
+    return rnd.preference_deadline is None or today <= rnd.preference_deadline
+
+
+def do_state_preferences(
+    rnd: RotationRound,
+    *,
+    by: User,
+    schools: Sequence[School | None],
+    hardship: bool = False,
+    hardship_reason: str = "",
+) -> Preference:
+    """An eligible teacher states up to three preferred schools and hardship reasons."""
+    _require(by, Role.TEACHER)
+    teacher = by.teacher
+    if teacher is None:
+        raise PermissionDenied
+    teacher = Teacher.objects.select_related("school").get(pk=teacher.pk)
+    picked = [s for s in schools if s is not None]
+    if len(picked) > 3:
+        raise ValidationError(_("最多填报三个志愿学校。"))
+    if len({s.pk for s in picked}) != len(picked):
+        raise ValidationError(_("志愿学校不能重复。"))
+    if any(s.pk == teacher.school_id for s in picked):
+        raise ValidationError(_("不能填报本校。"))
+    reachable = {s.pk for s, _km in adapters.reachable_schools(rnd, teacher)}
+    if any(s.pk not in reachable for s in picked):
+        raise ValidationError(_("志愿学校须为同学段、在最远交流距离以内的学校。"))
+    if hardship and not hardship_reason.strip():
+        raise ValidationError(_("请说明特殊困难。"))
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        if not preferences_open(rnd):
+            raise ValidationError(_("志愿填报已截止。"))
+        if not adapters.teacher_is_eligible(rnd, teacher):
+            raise ValidationError(_("您本年度不在交流范围内，无需填报志愿。"))
+        padded = [*picked, None, None, None][:3]
+        pref, _created = Preference.objects.update_or_create(
+            round=rnd,
+            teacher=teacher,
+            defaults={
+                "pref1": padded[0],
+                "pref2": padded[1],
+                "pref3": padded[2],
+                "hardship": hardship,
+                "hardship_reason": hardship_reason.strip() if hardship else "",
+            },
+        )
+        audit(
+            by, "rotation.state_preferences", rnd,
+            teacher=teacher.code, schools=[s.code for s in picked], hardship=hardship,
+        )
+    return pref
+
+
+# --------------------------------------------------------------------------- pins
+
+
+def do_pin(
+    rnd: RotationRound, *, by: User, teacher: Teacher, school: School, kind: str, note: str = ""
+) -> Pin:
+    """Lock a teacher's outcome (to `school`; their own school = stays) or forbid a move."""
+    _require(by, Role.BUREAU)
+    if kind not in PinKind.values:
+        raise ValidationError(_("未知的类型。"))
+    if kind == PinKind.FORBID and school.pk == teacher.school_id:
+        raise ValidationError(_("不能禁止教师留在本校；请改为锁定。"))
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        if kind == PinKind.LOCK:
+            # one outcome per teacher: a new lock replaces an old one
+            Pin.objects.filter(round=rnd, teacher=teacher, kind=PinKind.LOCK).delete()
+        Pin.objects.filter(round=rnd, teacher=teacher, school=school).delete()
+        pin = Pin.objects.create(
+            round=rnd, teacher=teacher, school=school, kind=kind, note=note, created_by=by
+        )
+        audit(by, f"rotation.pin_{kind}", rnd, teacher=teacher.code, school=school.code)
+    return pin
+
+
+def do_unpin(pin: Pin, *, by: User) -> None:
+    _require(by, Role.BUREAU)
+    with transaction.atomic():
+        rnd = _lock_open(pin.round)
+        audit(by, "rotation.unpin", rnd, teacher=pin.teacher.code, school=pin.school.code)
+        pin.delete()
+
+
+# --------------------------------------------------------------------------- plan runs
+
+
+def do_run_plan(
+    rnd: RotationRound, *, by: User, time_limit_s: float = DEFAULT_TIME_LIMIT_S
+) -> PlanRun:
+    """Create a run with the round's rules and compute it through the task queue."""
+    _require(by, Role.BUREAU)
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        run = PlanRun.objects.create(
+            round=rnd,
+            created_by=by,
+            time_limit_s=time_limit_s,
+            rules={k: str(getattr(rnd, k)) for k in RULE_FIELDS},
+        )
+        audit(by, "rotation.run_plan", rnd, run=run.pk)
+    # committed first, so a database-backed worker finds the row; immediate computes here
+    from junheng.rotation.tasks import compute_rotation_plan
+
+    compute_rotation_plan.enqueue(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def balance_before_after(moves: Sequence[Move], county_id: int) -> dict[str, Any]:
+    """The balance monitor's what-if of the moves: CVs and passing schools, before and after."""
+    from junheng.balance.adapters import TeacherMove, what_if
+
+    changes = [TeacherMove(teacher_id=m.teacher_id, to_school_id=m.to_school_id) for m in moves]
+    before, after = what_if(changes, School.objects.filter(county_id=county_id))
+    out: dict[str, Any] = {"source": "balance.what_if", "levels": {}}
+    if before.result is None or after.result is None:
+        return out
+    for level in before.levels():
+        cvb, cva = before.result.cv[level], after.result.cv.get(level, {})
+        out["levels"][level] = {
+            ind: [round(cvb[ind], 4), round(cva.get(ind, cvb[ind]), 4)] for ind in BALANCE_INDICATORS
+        }
+    out["schools"] = len(before.result.schools)
+    out["passing"] = [before.result.schools_passing, after.result.schools_passing]
+    return out
+
+
+def execute_plan_run(run_id: int) -> dict[str, Any]:
+    """The task body: engine inputs from live rows, plan, store moves and figures."""
+    run = PlanRun.objects.select_related("round").get(pk=run_id)
+    rnd = run.round
+    run.status = RunStatus.RUNNING
+    run.save(update_fields=["status"])
+    inputs = adapters.round_inputs(rnd)
+    try:
+        plan = plan_rotation(
+            inputs.schools,
+            inputs.teachers,
+            inputs.needs,
+            rules=inputs.rules,
+            locked=inputs.locked,
+            forbidden=inputs.forbidden,
+            time_limit_s=run.time_limit_s,
+        )
+    except InputError as err:
+        run.status = RunStatus.INFEASIBLE
+        run.message = str(err)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "message", "finished_at"])
+        return {"status": run.status, "message": run.message}
+    rows = adapters.move_rows(inputs, plan.moves)
+    with transaction.atomic():
+        moves = Move.objects.bulk_create([Move(run=run, **r) for r in rows], batch_size=2000)
+        run.summary = plan.summary
+        run.per_school = plan.per_school
+        run.solver = {k: v for k, v in plan.solver.items() if k != "problems"}
+        if inputs.left_out:
+            run.message = _("无学生数据、未参与交流的学校：%(s)s") % {
+                "s": "、".join(s.name for s in inputs.left_out)
+            }
+        try:
+            run.balance = balance_before_after(moves, rnd.county_id)
+        except Exception:  # the plan stands without the monitor's view; say so on the page
+            logger.exception("balance what-if failed for rotation run %s", run.pk)
+            run.balance = {"source": "engine", "levels": {}}
+        run.status = RunStatus.DONE
+        run.finished_at = timezone.now()
+        run.save(
+            update_fields=[
+                "summary", "per_school", "solver", "balance", "status", "finished_at", "message"
+            ]
+        )
+    return {"status": run.status, **plan.summary}
+
+
+def recheck(run: PlanRun) -> list[str]:
+    """Every hard rule broken by a stored plan, checked again on live rows (empty when valid)."""
+    inputs = adapters.round_inputs(run.round)
+    moves = adapters.stored_moves(run.moves.select_related("teacher", "from_school", "to_school"))
+    return check_rotation(inputs.schools, inputs.teachers, inputs.needs, inputs.rules, moves)
+
+
+# --------------------------------------------------------------------------- publish, stints
+
+
+def stint_years_for(rnd: RotationRound, from_school: School, to_school: School) -> int:
+    years = rnd.stint_years
+    if from_school.urban_rural != UrbanRural.RURAL and to_school.urban_rural == UrbanRural.RURAL:
+        years = max(years, MIN_RURAL_STINT_YEARS)
+    return years
+
+
+def do_publish(rnd: RotationRound, *, by: User) -> RotationRound:
+    """Freeze the round with its latest completed plan and open a stint for every move."""
+    _require(by, Role.BUREAU)
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        run = rnd.latest_run()
+        if run is None or run.status != RunStatus.DONE:
+            raise ValidationError(_("请先计算出可行的交流方案再发布。"))
+        moves = list(run.moves.select_related("from_school", "to_school"))
+        Stint.objects.bulk_create(
+            [
+                Stint(
+                    round=rnd,
+                    teacher_id=m.teacher_id,
+                    from_school=m.from_school,
+                    to_school=m.to_school,
+                    start_year=rnd.year,
+                    planned_return_year=rnd.year
+                    + stint_years_for(rnd, m.from_school, m.to_school),
+                )
+                for m in moves
+            ]
+        )
+        rnd.status = RoundStatus.PUBLISHED
+        rnd.published_at = timezone.now()
+        rnd.published_by = by
+        rnd.published_run = run
+        rnd.save(update_fields=["status", "published_at", "published_by", "published_run"])
+        audit(by, "rotation.publish", rnd, run=run.pk, moves=len(moves))
+    return rnd
+
+
+def do_mark_returned(stint: Stint, *, by: User, returned: bool = True) -> Stint:
+    _require(by, Role.BUREAU)
+    with transaction.atomic():
+        stint = Stint.objects.select_for_update().get(pk=stint.pk)
+        stint.returned = returned
+        stint.returned_at = timezone.now() if returned else None
+        stint.save(update_fields=["returned", "returned_at"])
+        audit(by, "rotation.stint_returned", stint, returned=returned)
+    return stint
+
+
+# --------------------------------------------------------------------------- export
+
+
+EXPORT_COLUMNS = (
+    "序号", "姓名", "性别", "年龄", "学科", "骨干等级", "原学校", "交流学校", "距离(km)",
+    "交流方式", "起止年限",
+)
+
+
+def exchange_mode(from_school: School, to_school: School) -> str:
+    """交流方式, from the schools' urban-rural classes."""
+    a, b = from_school.urban_rural, to_school.urban_rural
+    if a != UrbanRural.RURAL and b == UrbanRural.RURAL:
+        return _("城镇到乡村支教")
+    if a == UrbanRural.RURAL and b != UrbanRural.RURAL:
+        return _("乡村到城镇跟岗")
+    return _("校际交流")
+
+
+def plan_xlsx(rnd: RotationRound, run: PlanRun) -> bytes:
+    """The plan in the layout a bureau files: title row, one row per move, summary rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("交流名单")
+    status = _("已发布") if rnd.is_published else _("草案")
+    title = _("%(county)s %(year)s 年度义务教育学校教师交流轮岗名单（%(status)s）") % {
+        "county": rnd.county.name, "year": rnd.year, "status": status
+    }
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_COLUMNS))
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    ws.append(list(EXPORT_COLUMNS))
+    for c in range(1, len(EXPORT_COLUMNS) + 1):
+        ws.cell(row=2, column=c).font = Font(bold=True)
+    moves = run.moves.select_related("teacher", "from_school", "to_school").order_by(
+        "from_school__code", "teacher__code"
+    )
+    for i, m in enumerate(moves, start=1):
+        t = m.teacher
+        years = stint_years_for(rnd, m.from_school, m.to_school)
+        ws.append(
+            [
+                i,
+                t.name,
+                t.get_gender_display(),
+                t.age,
+                t.get_subject_display(),
+                t.get_backbone_level_display(),
+                m.from_school.name,
+                m.to_school.name,
+                round(m.km, 1),
+                exchange_mode(m.from_school, m.to_school),
+                f"{rnd.year}—{rnd.year + years}",
+            ]
+        )
+    s = run.summary
+    ws.append([])
+    summary = [
+        (_("符合交流条件教师（人）"), s.get("eligible")),
+        (_("交流教师（人）"), s.get("moved")),
+        (_("交流比例"), s.get("moved_share")),
+        (_("骨干教师占交流教师比例"), s.get("backbone_share")),
+        (_("骨干教师差异系数（交流前）"), s.get("cv_backbone_before")),
+        (_("骨干教师差异系数（交流后）"), s.get("cv_backbone_after")),
+        (_("学历达标以上教师差异系数（交流前）"), s.get("cv_qualified_before")),
+        (_("学历达标以上教师差异系数（交流后）"), s.get("cv_qualified_after")),
+        (_("平均交流距离（km）"), s.get("mean_km")),
+        (_("满足志愿（人）"), s.get("pref_met")),
+    ]
+    for label, value in summary:
+        ws.append([label, None, None, None, None, None, None, None, value])
+        r = ws.max_row
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=8)
+        ws.cell(row=r, column=1).font = Font(bold=True)
+    widths = (6, 10, 6, 6, 10, 10, 22, 22, 10, 16, 14)
+    for c, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def do_export_plan(rnd: RotationRound, *, by: User, run: PlanRun | None = None) -> tuple[str, bytes]:
+    """(file name, .xlsx bytes) of the round's published plan (or latest plan); audited."""
+    _require(by, Role.BUREAU)
+    run = run or rnd.published_run or rnd.latest_run()
+    if run is None or run.status != RunStatus.DONE:
+        raise ValidationError(_("尚无可导出的交流方案。"))
+    content = plan_xlsx(rnd, run)
+    audit(by, "rotation.export_plan", rnd, run=run.pk, moves=run.moves.count())
+    return f"rotation-{rnd.year}.xlsx", content

@@ -1,0 +1,101 @@
+"""Forms of the rotation planner: round rules, a school's needs, a teacher's preferences, pins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from junheng.region.models import SUBJECTS, School
+from junheng.rotation.models import PinKind, RotationRound
+
+
+class RulesForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = RotationRound
+        fields = [
+            "min_years",
+            "share",
+            "max_share",
+            "backbone_share",
+            "backbone_basis",
+            "max_km",
+            "max_age_male",
+            "max_age_female",
+            "stint_years",
+            "preference_deadline",
+        ]
+        widgets = {"preference_deadline": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lo, hi = data.get("share"), data.get("max_share")
+        if lo is not None and hi is not None and hi < lo:
+            self.add_error("max_share", _("交流比例上限不能低于下限。"))
+        return data
+
+
+class OpenRoundForm(RulesForm):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
+    class Meta(RulesForm.Meta):
+        fields = ["year", *RulesForm.Meta.fields]
+
+
+class NeedsForm(forms.Form):
+    """One integer field per subject: the head count the school needs after the moves."""
+
+    def __init__(self, *args: Any, staff: dict[str, int], needs: dict[str, int], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.rows = []
+        for code, label in SUBJECTS:
+            if code not in staff and code not in needs:
+                continue
+            self.fields[f"need_{code}"] = forms.IntegerField(
+                label=label, min_value=0, max_value=999, initial=needs.get(code, 0)
+            )
+            self.rows.append({"code": code, "label": label, "staff": staff.get(code, 0)})
+
+    def bound_rows(self) -> list[dict[str, Any]]:
+        return [r | {"field": self[f"need_{r['code']}"]} for r in self.rows]
+
+    def needs(self) -> dict[str, int]:
+        return {r["code"]: int(self.cleaned_data[f"need_{r['code']}"]) for r in self.rows}
+
+
+class PreferenceForm(forms.Form):
+    pref1 = forms.ModelChoiceField(queryset=School.objects.none(), required=False, label=_("第一志愿"))
+    pref2 = forms.ModelChoiceField(queryset=School.objects.none(), required=False, label=_("第二志愿"))
+    pref3 = forms.ModelChoiceField(queryset=School.objects.none(), required=False, label=_("第三志愿"))
+    hardship = forms.BooleanField(
+        required=False, label=_("有特殊困难（如需照顾老人、子女、本人健康原因）")
+    )
+    hardship_reason = forms.CharField(
+        required=False, max_length=300, label=_("困难说明"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[School, float]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        pks = [s.pk for s, _km in choices]
+        labels = {s.pk: f"{s.name}（{km:.1f} km）" for s, km in choices}
+        for name in ("pref1", "pref2", "pref3"):
+            f = self.fields[name]
+            f.queryset = School.objects.filter(pk__in=pks).order_by("code")  # type: ignore[attr-defined]
+            f.label_from_instance = lambda s: labels.get(s.pk, s.name)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        picked = [data.get(k) for k in ("pref1", "pref2", "pref3") if data.get(k)]
+        if len({s.pk for s in picked}) != len(picked):
+            raise forms.ValidationError(_("志愿学校不能重复。"))
+        if data.get("hardship") and not (data.get("hardship_reason") or "").strip():
+            self.add_error("hardship_reason", _("请说明特殊困难。"))
+        return data
+
+
+class PinForm(forms.Form):
+    teacher = forms.IntegerField(widget=forms.HiddenInput)
+    school = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=PinKind.choices)
+    note = forms.CharField(required=False, max_length=200)

@@ -1,0 +1,400 @@
+"""Rotation-planner pages (交流轮岗): thin — authorise through rotation.access, call actions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from junheng.accounts.models import Role
+from junheng.region.imports import XLSX_CONTENT_TYPE
+from junheng.region.models import SUBJECTS, Teacher
+from junheng.rotation import actions, adapters
+from junheng.rotation.access import (
+    access_bureau,
+    access_needs_school,
+    access_pin,
+    access_round,
+    access_round_school,
+    access_round_teacher,
+    access_stint,
+    moves_for,
+    own_teacher,
+    rounds_for,
+)
+from junheng.rotation.forms import NeedsForm, OpenRoundForm, PinForm, PreferenceForm, RulesForm
+from junheng.rotation.models import (
+    NeedsConfirmation,
+    PinKind,
+    Preference,
+    RotationRound,
+    RunStatus,
+    Stint,
+    SubjectNeed,
+)
+
+SUBJECT_LABELS = dict(SUBJECTS)
+
+
+def _errors(request: HttpRequest, err: ValidationError) -> None:
+    for m in err.messages:
+        messages.error(request, m)
+
+
+def _rules_initial(rnd: RotationRound | None = None) -> dict[str, Any]:
+    if rnd is None:
+        return {"year": actions.current_year()}
+    return {k: getattr(rnd, k) for k in actions.RULE_FIELDS}
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The bureau's rounds and the form to open one; others go to their own page."""
+    user = request.user
+    if user.role == Role.SCHOOL:  # type: ignore[union-attr]
+        return redirect("rotation:school")
+    if user.role == Role.TEACHER:  # type: ignore[union-attr]
+        return redirect("rotation:mine")
+    access_bureau(user)  # type: ignore[arg-type]
+    form = OpenRoundForm(request.POST or None, initial=_rules_initial())
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        year = d.pop("year")
+        try:
+            rnd = actions.do_open_round(by=user, year=year, **d)  # type: ignore[arg-type]
+        except ValidationError as err:
+            form.add_error(None, err)
+        else:
+            messages.success(request, _("已开启 %(y)s 年度交流轮岗") % {"y": rnd.year})
+            return redirect("rotation:round", round_id=rnd.pk)
+    rounds = list(rounds_for(user))  # type: ignore[arg-type]
+    return render(request, "rotation/index.html", {"rounds": rounds, "form": form})
+
+
+def _eligible_teachers(rnd: RotationRound) -> list[Teacher]:
+    rules = adapters.rules_of(rnd)
+    teachers = Teacher.objects.filter(school__county_id=rnd.county_id).select_related("school")
+    return [t for t in teachers if adapters.is_eligible(adapters.engine_teacher(t), rules)]
+
+
+def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any]:
+    schools = adapters.county_schools(rnd)
+    confirmed = set(NeedsConfirmation.objects.filter(round=rnd).values_list("school_id", flat=True))
+    need_counts = Counter(SubjectNeed.objects.filter(round=rnd).values_list("school_id", flat=True))
+    prefs = list(
+        Preference.objects.filter(round=rnd)
+        .select_related("teacher", "teacher__school", "pref1", "pref2", "pref3")
+        .order_by("teacher__code")
+    )
+    pins = list(rnd.pins.select_related("teacher", "teacher__school", "school"))
+    run = rnd.published_run or rnd.latest_run()
+    moves = list(moves_for(user, rnd)) if run and run.status == RunStatus.DONE else []
+    staying = {p.teacher_id for p in pins if p.kind == PinKind.LOCK and p.stays}
+    eligible = _eligible_teachers(rnd)
+    balance_rows = []
+    if run and run.balance:
+        for level, inds in run.balance.get("levels", {}).items():
+            for ind, (before, after) in inds.items():
+                balance_rows.append(
+                    {"level": level, "indicator": ind, "before": before, "after": after}
+                )
+    ctx = {
+        "round": rnd,
+        "rules_form": RulesForm(instance=rnd, initial=_rules_initial(rnd)),
+        "schools": [
+            {
+                "school": s,
+                "confirmed": s.pk in confirmed,
+                "needs": need_counts.get(s.pk, 0),
+            }
+            for s in schools
+        ],
+        "confirmed_count": len(confirmed),
+        "eligible_count": len(eligible),
+        "eligible_backbone": sum(t.is_backbone for t in eligible),
+        "prefs": prefs,
+        "hardships": [p for p in prefs if p.hardship],
+        "staying": staying,
+        "pins": pins,
+        "run": run,
+        "runs": list(rnd.runs.order_by("-pk")[:5]),
+        "moves": moves,
+        "balance_rows": balance_rows,
+        "pin_kinds": PinKind,
+        "preferences_open": actions.preferences_open(rnd),
+    }
+    return ctx | extra
+
+
+@login_required
+def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    return render(request, "rotation/round.html", _round_context(rnd, request.user))
+
+
+@login_required
+@require_POST
+def update_rules(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    form = RulesForm(request.POST, instance=RotationRound.objects.get(pk=rnd.pk))
+    if not form.is_valid():
+        ctx = _round_context(rnd, request.user, rules_form=form)
+        return render(request, "rotation/round.html", ctx, status=400)
+    try:
+        actions.do_update_rules(rnd, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已保存交流规则"))
+    return redirect("rotation:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def run_plan(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    try:
+        run = actions.do_run_plan(rnd, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        if run.status == RunStatus.DONE:
+            messages.success(request, _("交流方案已计算完成"))
+        elif run.status == RunStatus.INFEASIBLE:
+            messages.error(request, _("规则无法同时满足，见下方原因"))
+        elif run.status == RunStatus.FAILED:
+            messages.error(request, _("计算出错"))
+        else:
+            messages.success(request, _("交流方案正在计算"))
+    return redirect("rotation:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def pin(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    form = PinForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("无效的请求"))
+        return redirect("rotation:round", round_id=rnd.pk)
+    d = form.cleaned_data
+    teacher = access_round_teacher(request.user, rnd, d["teacher"])  # type: ignore[arg-type]
+    school = access_round_school(request.user, rnd, d["school"])  # type: ignore[arg-type]
+    try:
+        actions.do_pin(
+            rnd, by=request.user, teacher=teacher, school=school, kind=d["kind"], note=d["note"]  # type: ignore[arg-type]
+        )
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已保存；重新计算后生效"))
+    return redirect("rotation:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    obj = access_pin(request.user, rnd, pin_id)  # type: ignore[arg-type]
+    try:
+        actions.do_unpin(obj, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已取消；重新计算后生效"))
+    return redirect("rotation:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    try:
+        actions.do_publish(rnd, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("交流方案已发布"))
+    return redirect("rotation:round", round_id=rnd.pk)
+
+
+@login_required
+def export(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    try:
+        name, content = actions.do_export_plan(rnd, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+        return redirect("rotation:round", round_id=rnd.pk)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
+    """A school's subject needs: its own admin (or the bureau) edits and confirms them."""
+    user = request.user
+    if user.role not in (Role.BUREAU, Role.SCHOOL):  # type: ignore[union-attr]
+        raise PermissionDenied
+    rnd = _get_round_for(user, round_id)
+    school = access_needs_school(user, rnd, school_id)  # type: ignore[arg-type]
+    staff = Counter(Teacher.objects.filter(school=school).values_list("subject", flat=True))
+    current = dict(
+        SubjectNeed.objects.filter(round=rnd, school=school).values_list("subject", "required")
+    )
+    form = NeedsForm(request.POST or None, staff=dict(staff), needs=current)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.do_set_needs(rnd, school, by=user, needs=form.needs())  # type: ignore[arg-type]
+                if request.POST.get("confirm"):
+                    actions.do_confirm_needs(rnd, school, by=user)  # type: ignore[arg-type]
+            except ValidationError as err:
+                _errors(request, err)
+            else:
+                messages.success(
+                    request,
+                    _("已保存并确认学科需求") if request.POST.get("confirm") else _("已保存学科需求"),
+                )
+                return redirect("rotation:needs", round_id=rnd.pk, school_id=school.pk)
+    confirmation = NeedsConfirmation.objects.filter(round=rnd, school=school).first()
+    return render(
+        request,
+        "rotation/needs.html",
+        {"round": rnd, "school": school, "form": form, "confirmation": confirmation},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def confirm_needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
+    user = request.user
+    if user.role not in (Role.BUREAU, Role.SCHOOL):  # type: ignore[union-attr]
+        raise PermissionDenied
+    rnd = _get_round_for(user, round_id)
+    school = access_needs_school(user, rnd, school_id)  # type: ignore[arg-type]
+    try:
+        actions.do_confirm_needs(rnd, school, by=user)  # type: ignore[arg-type]
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        messages.success(request, _("已确认学科需求"))
+    return redirect("rotation:needs", round_id=rnd.pk, school_id=school.pk)
+
+
+def _get_round_for(user: Any, round_id: int) -> RotationRound:
+    from junheng.rotation.access import access_round_read
+
+    return access_round_read(user, round_id)
+
+
+@login_required
+def school_page(request: HttpRequest) -> HttpResponse:
+    """A school admin's rotation page: its needs per round; who leaves and who arrives."""
+    user = request.user
+    if user.role != Role.SCHOOL:  # type: ignore[union-attr]
+        raise PermissionDenied
+    school = user.school  # type: ignore[union-attr]
+    rows = []
+    for rnd in rounds_for(user):  # type: ignore[arg-type]
+        moves = list(moves_for(user, rnd))  # type: ignore[arg-type]
+        rows.append(
+            {
+                "round": rnd,
+                "confirmed": NeedsConfirmation.objects.filter(round=rnd, school=school).exists(),
+                "leaving": [m for m in moves if m.from_school_id == user.school_id],  # type: ignore[union-attr]
+                "arriving": [m for m in moves if m.to_school_id == user.school_id],  # type: ignore[union-attr]
+            }
+        )
+    return render(request, "rotation/school.html", {"school": school, "rows": rows})
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """A teacher's rotation page: eligibility, preferences, and (once published) the outcome."""
+    user = request.user
+    teacher = own_teacher(user)  # type: ignore[arg-type]
+    rnd = rounds_for(user).first() if teacher else None  # type: ignore[arg-type]
+    ctx: dict[str, Any] = {"teacher": teacher, "round": rnd}
+    if teacher is None or rnd is None:
+        return render(request, "rotation/mine.html", ctx)
+    eligible = adapters.teacher_is_eligible(rnd, teacher)
+    pref = Preference.objects.filter(round=rnd, teacher=teacher).first()
+    choices = adapters.reachable_schools(rnd, teacher) if eligible else []
+    initial = {}
+    if pref is not None:
+        initial = {
+            "pref1": pref.pref1_id,
+            "pref2": pref.pref2_id,
+            "pref3": pref.pref3_id,
+            "hardship": pref.hardship,
+            "hardship_reason": pref.hardship_reason,
+        }
+    form = PreferenceForm(request.POST or None, choices=choices, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                actions.do_state_preferences(
+                    rnd,
+                    by=user,  # type: ignore[arg-type]
+                    schools=[d["pref1"], d["pref2"], d["pref3"]],
+                    hardship=d["hardship"],
+                    hardship_reason=d["hardship_reason"],
+                )
+            except ValidationError as err:
+                form.add_error(None, err)
+                status = 400
+            else:
+                messages.success(request, _("已保存交流志愿"))
+                return redirect("rotation:mine")
+        else:
+            status = 400
+    outcome = None
+    if rnd.is_published:
+        move = moves_for(user, rnd).first()  # type: ignore[arg-type]
+        stint = Stint.objects.filter(round=rnd, teacher=teacher).first()
+        outcome = {"move": move, "stint": stint}
+    ctx |= {
+        "eligible": eligible,
+        "pref": pref,
+        "form": form,
+        "preferences_open": actions.preferences_open(rnd),
+        "outcome": outcome,
+    }
+    return render(request, "rotation/mine.html", ctx, status=status)
+
+
+@login_required
+def stints(request: HttpRequest) -> HttpResponse:
+    """The bureau's list of stints: those due to return this year first."""
+    access_bureau(request.user)  # type: ignore[arg-type]
+    year = int(request.GET.get("year") or actions.current_year())
+    qs = Stint.objects.select_related("teacher", "from_school", "to_school", "round")
+    due = list(qs.filter(planned_return_year__lte=year, returned=False))
+    serving = list(qs.filter(planned_return_year__gt=year, returned=False))
+    returned = list(qs.filter(returned=True).order_by("-returned_at")[:50])
+    return render(
+        request,
+        "rotation/stints.html",
+        {"year": year, "due": due, "serving": serving, "returned": returned},
+    )
+
+
+@login_required
+@require_POST
+def stint_returned(request: HttpRequest, stint_id: int) -> HttpResponse:
+    obj = access_stint(request.user, stint_id)  # type: ignore[arg-type]
+    actions.do_mark_returned(obj, by=request.user, returned=request.POST.get("undo") != "1")  # type: ignore[arg-type]
+    messages.success(request, _("已登记"))
+    return redirect("rotation:stints")

@@ -767,7 +767,9 @@ def place_all(
         return out
     import multiprocessing as mp
 
-    method_name = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    # Never plain fork: the caller may hold threads (a web server, a browser driver) and a
+    # forked child can deadlock on a lock one of them held. forkserver forks from a clean process.
+    method_name = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     with mp.get_context(method_name).Pool(processes) as pool:
         for result in pool.imap(_place_cohort, jobs, chunksize=4):
             out.append(result)

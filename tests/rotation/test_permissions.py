@@ -13,7 +13,6 @@ from junheng.rotation.models import SubjectNeed
 @pytest.fixture
 def published(rnd, rusers):
     run = actions.do_run_plan(rnd, by=rusers["bureau"])
-    # make sure the demo-like teachers have an outcome worth seeing: lock one to move
     actions.do_publish(rnd, by=rusers["bureau"])
     rnd.refresh_from_db()
     return rnd, run

@@ -73,7 +73,15 @@ def generate(profile: str | Profile, seed: str, *, quiet: bool = True) -> Region
         int(si): (int(g.min()), int(g.max()))
         for si, g in cohorts.groupby("school", sort=True)["grade"]
     }
-    offerings = market.make_offerings(schools, courses, grades, seed)
+    provider_index = {pid: i for i, pid in enumerate(providers.provider_id)}
+    offerings = market.make_offerings(
+        schools,
+        courses,
+        grades,
+        seed,
+        weekly_sessions=providers.weekly_sessions.to_numpy(),
+        course_provider=courses.provider_id.map(provider_index).to_numpy(),
+    )
     choices = market.make_choices(students, offerings, courses, seed)
     _say(f"{len(offerings)} offerings, {len(choices)} choices", t0, quiet)
     high_schools = market.make_high_schools(p, seed)

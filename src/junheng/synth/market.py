@@ -162,9 +162,20 @@ def make_courses(p: Profile, providers: pd.DataFrame, seed: str) -> pd.DataFrame
 
 
 def make_offerings(
-    schools: pd.DataFrame, courses: pd.DataFrame, grades: dict[int, tuple[int, int]], seed: str
+    schools: pd.DataFrame,
+    courses: pd.DataFrame,
+    grades: dict[int, tuple[int, int]],
+    seed: str,
+    weekly_sessions: npt.NDArray[np.int64] | None = None,
+    course_provider: npt.NDArray[np.int64] | None = None,
 ) -> pd.DataFrame:
-    """Courses placed at schools (reachable ones first), each in a weekly slot."""
+    """Courses placed at schools (reachable ones first), each in a weekly slot.
+
+    Today's unplanned market: providers serve urban schools first, then town, then rural ones,
+    until their instructors' weekly sessions run out (when `weekly_sessions` per provider and
+    `course_provider` per course are given). So rural schools start with fewer seats per 100
+    students, which is the gap the supply planner closes.
+    """
     rng = rng_for(seed, "offerings")
     sx, sy = schools.x_km.to_numpy(), schools.y_km.to_numpy()
     cx, cy = courses.x_km.to_numpy(), courses.y_km.to_numpy()
@@ -172,28 +183,49 @@ def make_offerings(
     pop = courses.popularity.to_numpy()
     gmin, gmax = courses.grade_min.to_numpy(), courses.grade_max.to_numpy()
     seats = courses.seats.to_numpy()
-    out_school: list[npt.NDArray[np.int64]] = []
-    out_course: list[npt.NDArray[np.int64]] = []
-    for si in range(len(schools)):
+    spw = courses.sessions_per_week.to_numpy()
+    remaining = None if weekly_sessions is None else weekly_sessions.astype(np.int64).copy()
+    ur_rank = {"urban": 0, "town": 1, "rural": 2}
+    serve_order = sorted(
+        range(len(schools)), key=lambda i: (ur_rank.get(schools.urban_rural.iat[i], 3), i)
+    )
+    picked: dict[int, npt.NDArray[np.int64]] = {}
+    for si in serve_order:
         lo, hi = grades[si]
         fits = (gmin <= hi) & (gmax >= lo)
         d = np.hypot(cx - sx[si], cy - sy[si])
         reach = fits & (d <= max_km)
-        want = int(np.clip(round(schools.students.iat[si] * 0.35 / 22), 3, 60))
+        want = int(np.clip(round(schools.students.iat[si] * 0.15 / 22), 1, 60))
         key = np.log(pop) + rng.gumbel(size=len(pop))
-        chosen = np.flatnonzero(reach)
-        chosen = chosen[np.argsort(-key[chosen], kind="stable")][:want]
-        if len(chosen) < 3:
-            # the bureau arranges a few courses even where nobody reaches on their own
-            near = np.flatnonzero(fits & ~reach)
-            near = near[np.argsort(d[near], kind="stable")][: 3 - len(chosen)]
-            chosen = np.concatenate([chosen, near])
-        chosen = rng.permutation(chosen)
-        out_school.append(np.full(len(chosen), si, dtype=np.int64))
-        out_course.append(chosen.astype(np.int64))
+        ranked = np.flatnonzero(reach)
+        ranked = ranked[np.argsort(-key[ranked], kind="stable")]
+        if remaining is None or course_provider is None:
+            chosen = ranked[:want]
+            if len(chosen) < 3:
+                # the bureau arranges a few courses even where nobody reaches on their own
+                near = np.flatnonzero(fits & ~reach)
+                near = near[np.argsort(d[near], kind="stable")][: 3 - len(chosen)]
+                chosen = np.concatenate([chosen, near])
+        else:
+            take: list[int] = []
+            for ci in ranked:
+                pi = course_provider[ci]
+                if remaining[pi] >= spw[ci]:
+                    remaining[pi] -= spw[ci]
+                    take.append(int(ci))
+                    if len(take) == want:
+                        break
+            chosen = np.array(take, dtype=np.int64)
+        picked[si] = rng.permutation(chosen)
+    out_school = [np.full(len(picked[si]), si, dtype=np.int64) for si in range(len(schools))]
+    out_course = [picked[si].astype(np.int64) for si in range(len(schools))]
     school = np.concatenate(out_school)
     course = np.concatenate(out_course)
-    first = np.r_[0, np.flatnonzero(np.diff(school)) + 1]
+    first = (
+        np.r_[0, np.flatnonzero(np.diff(school)) + 1]
+        if len(school)
+        else np.array([], dtype=np.int64)
+    )
     k = np.arange(len(school)) - np.repeat(first, np.diff(np.r_[first, len(school)]))
     codes = schools.code.to_numpy()[school]
     return pd.DataFrame(

@@ -1,0 +1,76 @@
+"""The bureau's pages: open a round through the form, see rules, needs, the plan and the
+before/after indicators; the demo data loader."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from junheng.accounts.models import AuditLog
+from junheng.rotation import actions, demo
+from junheng.rotation.models import Preference, RotationRound, SubjectNeed
+
+
+def test_bureau_opens_a_round_through_the_form(county6, rusers, client):
+    client.force_login(rusers["bureau"])
+    assert client.get("/rotation/").status_code == 200
+    r = client.post(
+        "/rotation/",
+        {"year": 2027, "min_years": 6, "share": "0.10", "backbone_share": "0.20",
+         "backbone_basis": "eligible", "max_km": 25, "max_age_female": 50, "stint_years": 3},
+    )
+    rnd = RotationRound.objects.get(year=2027)
+    assert r.status_code == 302 and r["Location"] == f"/rotation/{rnd.pk}/"
+    assert rnd.backbone_basis == "eligible" and rnd.max_km == 25 and rnd.max_age_female == 50
+    assert SubjectNeed.objects.filter(round=rnd).count() > 0
+    assert AuditLog.objects.filter(action="rotation.open_round").exists()
+    # the same year twice is refused with a message
+    r = client.post("/rotation/", {"year": 2027, "min_years": 6, "share": "0.1",
+                                   "backbone_share": "0.2", "backbone_basis": "movers",
+                                   "max_km": 30, "stint_years": 3})
+    assert r.status_code == 200 and "已经开启" in r.content.decode()
+    # a ceiling below the floor is refused
+    r = client.post("/rotation/", {"year": 2028, "min_years": 6, "share": "0.3", "max_share": "0.2",
+                                   "backbone_share": "0.2", "backbone_basis": "movers",
+                                   "max_km": 30, "stint_years": 3})
+    assert not RotationRound.objects.filter(year=2028).exists()
+
+
+def test_round_page_shows_moves_and_before_after_indicators(rnd, rusers, client):
+    client.force_login(rusers["bureau"])
+    r = client.post(f"/rotation/{rnd.pk}/run/", follow=True)
+    page = r.content.decode()
+    run = rnd.latest_run()
+    assert 'data-testid="moves"' in page and 'data-testid="balance"' in page
+    for m in run.moves.select_related("teacher"):
+        assert f'data-teacher="{m.teacher.code}"' in page
+    assert str(run.summary["cv_backbone_after"]) in page
+    assert 'data-indicator="primary-L2"' in page
+    assert 'data-testid="publish"' in page
+
+
+def test_max_share_caps_the_movers(rnd, rusers):
+    from decimal import Decimal
+
+    actions.do_update_rules(rnd, by=rusers["bureau"], share=Decimal("0.10"), max_share=Decimal("0.15"))
+    rnd.refresh_from_db()
+    run = actions.do_run_plan(rnd, by=rusers["bureau"])
+    assert run.status == "done", run.message
+    assert run.summary["moved"] <= int(0.15 * run.summary["eligible"])
+
+
+def test_demo_opens_this_years_round_with_the_teacher_eligible(county6, rusers):
+    out = io.StringIO()
+    accounts = demo.load(SimpleNamespace(county=county6.county, out=out))
+    assert accounts == []
+    rnd = RotationRound.objects.get(year=timezone.localdate().year)
+    assert (rnd.min_years, rnd.share, rnd.backbone_share) == (6, rnd.share, rnd.backbone_share)
+    assert str(rnd.share) == "0.1000" and str(rnd.backbone_share) == "0.2000"
+    assert rnd.preference_deadline > timezone.localdate()
+    first_teacher_user = rusers["teacher"]  # the first teacher account, as in the demo
+    pref = Preference.objects.get(round=rnd, teacher=first_teacher_user.teacher)
+    assert 1 <= len(pref.schools()) <= 3
+    run = actions.do_run_plan(rnd, by=rusers["bureau"])
+    assert run.status == "done"

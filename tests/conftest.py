@@ -17,7 +17,10 @@ PASSWORD = "junheng-test-pw-2026"
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Full-strength hashing costs ~0.5 s per user; tests do not need it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # hashes made before the override
+    ]
 
 
 @pytest.fixture

@@ -10,8 +10,26 @@ import pytest
 from tests.browser.conftest import login_as
 from tests.conftest import PASSWORD
 
-NAMES = ["王小明", "李小红", "张子涵", "刘浩然", "陈欣怡", "杨梓轩", "黄雨桐", "赵宇航", "吴思远",
-         "周嘉怡", "徐一鸣", "孙可欣", "马天佑", "朱若曦", "胡俊杰", "郭雅琪", "何宇轩", "高诗涵"]
+NAMES = [
+    "王小明",
+    "李小红",
+    "张子涵",
+    "刘浩然",
+    "陈欣怡",
+    "杨梓轩",
+    "黄雨桐",
+    "赵宇航",
+    "吴思远",
+    "周嘉怡",
+    "徐一鸣",
+    "孙可欣",
+    "马天佑",
+    "朱若曦",
+    "胡俊杰",
+    "郭雅琪",
+    "何宇轩",
+    "高诗涵",
+]
 
 
 @pytest.fixture
@@ -19,13 +37,26 @@ def cohort(region, users):
     from junheng.accounts.models import Guardianship
     from junheng.region.models import Student, Term
 
-    Term.objects.create(name="2026-2027学年第一学期", start=dt.date(2026, 9, 1),
-                        end=dt.date(2027, 1, 22), is_current=True)
-    Student.objects.bulk_create([
-        Student(code=f"G1{i:03d}", name=name, gender="FM"[i % 2], school=region["school_a"],
-                grade=1, score=float(60 + (i * 13) % 40), support_needs=i == 4)
-        for i, name in enumerate(NAMES)
-    ])
+    Term.objects.create(
+        name="2026-2027学年第一学期",
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2027, 1, 22),
+        is_current=True,
+    )
+    Student.objects.bulk_create(
+        [
+            Student(
+                code=f"G1{i:03d}",
+                name=name,
+                gender="FM"[i % 2],
+                school=region["school_a"],
+                grade=1,
+                score=float(60 + (i * 13) % 40),
+                support_needs=i == 4,
+            )
+            for i, name in enumerate(NAMES)
+        ]
+    )
     child = Student.objects.get(code="G1005")
     Guardianship.objects.create(user=users["parent"], student=child)
     return child

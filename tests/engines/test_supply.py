@@ -91,7 +91,9 @@ def test_same_inputs_give_the_same_bytes():
 def test_locks_are_kept_exactly_and_forbidden_pairs_get_nothing():
     providers, courses, schools = skewed()
     plan = plan_supply(
-        providers, courses, schools,
+        providers,
+        courses,
+        schools,
         locked={("C00", "U0"): 2},
         forbidden=[("C10", "R0"), ("C11", "R0"), ("C12", "R0")],
         time_limit_s=20,
@@ -118,7 +120,9 @@ def test_a_lock_breaking_the_target_rule_is_refused():
 def test_a_lock_over_the_providers_sessions_is_refused():
     providers, courses, schools = tiny()
     with pytest.raises(InputError, match="weekly_sessions"):
-        plan_supply(providers, courses, schools, locked={("C1", "A"): 1, ("C2", "A"): 1, ("C3", "A"): 3})
+        plan_supply(
+            providers, courses, schools, locked={("C1", "A"): 1, ("C2", "A"): 1, ("C3", "A"): 3}
+        )
 
 
 def test_checker_finds_every_kind_of_broken_rule():
@@ -140,18 +144,23 @@ def instances(draw: st.DrawFn) -> tuple[list[P], list[C], list[S], float]:
     for j in range(draw(st.integers(1, 6))):
         courses.append(
             C(
-                f"C{j}", f"P{draw(st.integers(0, np_ - 1))}",
+                f"C{j}",
+                f"P{draw(st.integers(0, np_ - 1))}",
                 draw(st.sampled_from(["arts", "sports", "science"])),
-                draw(st.integers(5, 40)), draw(st.integers(1, 3)),
+                draw(st.integers(5, 40)),
+                draw(st.integers(1, 3)),
                 float(draw(st.integers(0, 30))),
-                float(draw(st.integers(0, 20))), float(draw(st.integers(0, 20))),
+                float(draw(st.integers(0, 20))),
+                float(draw(st.integers(0, 20))),
             )
         )
     schools = [
         S(
-            f"S{k}", draw(st.sampled_from(["urban", "town", "rural"])),
+            f"S{k}",
+            draw(st.sampled_from(["urban", "town", "rural"])),
             draw(st.integers(20, 800)),
-            float(draw(st.integers(0, 20))), float(draw(st.integers(0, 20))),
+            float(draw(st.integers(0, 20))),
+            float(draw(st.integers(0, 20))),
             draw(st.integers(0, 8)),
         )
         for k in range(draw(st.integers(1, 5)))
@@ -185,8 +194,17 @@ def write_inputs(tmp: Path, *, bad_school_row: bool = False) -> list[str]:
         f"A,urban,400,1,0,10\nB,rural,{b_students},20,0,10\n"
     )
     return [
-        "supply", "--providers", str(tmp / "p.csv"), "--courses", str(tmp / "c.csv"),
-        "--schools", str(tmp / "s.csv"), "--out", str(tmp / "out.csv"), "--time-limit", "10",
+        "supply",
+        "--providers",
+        str(tmp / "p.csv"),
+        "--courses",
+        str(tmp / "c.csv"),
+        "--schools",
+        str(tmp / "s.csv"),
+        "--out",
+        str(tmp / "out.csv"),
+        "--time-limit",
+        "10",
     ]
 
 
@@ -194,8 +212,15 @@ def test_cli_writes_the_plan_and_prints_the_summary_last(tmp_path, capsys):
     assert main(write_inputs(tmp_path)) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert list(summary) == [
-        "sections", "seats", "schools_at_target", "min_seats_per100", "cv_seats_per100",
-        "seats_per100", "mean_km", "violations", "result_sha256",
+        "sections",
+        "seats",
+        "schools_at_target",
+        "min_seats_per100",
+        "cv_seats_per100",
+        "seats_per100",
+        "mean_km",
+        "violations",
+        "result_sha256",
     ]
     assert set(summary["seats_per100"]) == {"urban", "town", "rural"}
     data = (tmp_path / "out.csv").read_bytes()

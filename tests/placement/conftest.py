@@ -16,7 +16,9 @@ def term(db):
     from junheng.region.models import Term
 
     return Term.objects.create(
-        name="2026-2027学年第一学期", start=dt.date(2026, 9, 1), end=dt.date(2027, 1, 22),
+        name="2026-2027学年第一学期",
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2027, 1, 22),
         is_current=True,
     )
 
@@ -30,22 +32,30 @@ def cohort(region, users):
     school = region["school_a"]
     students = []
     for i in range(40):
-        students.append(Student(
-            code=f"G1{i:03d}",
-            name=SURNAMES[i % 20] + GIVEN[i % 8],
-            gender="F" if i % 2 == 0 else "M",
-            school=school,
-            grade=1,
-            score=float(60 + (i * 17) % 40),
-            support_needs=i in (3, 10, 17, 24),
-            migrant=i % 5 == 0,
-            left_behind=i % 7 == 0,
-        ))
+        students.append(
+            Student(
+                code=f"G1{i:03d}",
+                name=SURNAMES[i % 20] + GIVEN[i % 8],
+                gender="F" if i % 2 == 0 else "M",
+                school=school,
+                grade=1,
+                score=float(60 + (i * 17) % 40),
+                support_needs=i in (3, 10, 17, 24),
+                migrant=i % 5 == 0,
+                left_behind=i % 7 == 0,
+            )
+        )
     Student.objects.bulk_create(students)
     for k in range(4):
         Teacher.objects.create(
-            code=f"TA{k}", name=f"{SURNAMES[k]}老师", school=school, subject="chinese",
-            qualification="bachelor", years_at_school=k + 1, age=30 + k, gender="F",
+            code=f"TA{k}",
+            name=f"{SURNAMES[k]}老师",
+            school=school,
+            subject="chinese",
+            qualification="bachelor",
+            years_at_school=k + 1,
+            age=30 + k,
+            gender="F",
         )
     child = Student.objects.get(code="G1005")
     Guardianship.objects.create(user=users["parent"], student=child)
@@ -57,8 +67,13 @@ def draft(cohort, term, users, region):
     from junheng.placement import actions
 
     return actions.do_create_placement(
-        school=region["school_a"], term=term, grade=1, n_classes=4, method="balanced",
-        balance_extras=True, by=users["school"],
+        school=region["school_a"],
+        term=term,
+        grade=1,
+        n_classes=4,
+        method="balanced",
+        balance_extras=True,
+        by=users["school"],
     )
 
 

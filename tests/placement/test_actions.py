@@ -26,8 +26,13 @@ def _request(p, kind, codes, user):
     from junheng.region.models import Student
 
     return actions.do_add_request(
-        p, kind=kind, students=list(Student.objects.filter(code__in=codes)), reason="双胞胎",
-        requested_by_name="王女士", requested_by_role="parent", by=user,
+        p,
+        kind=kind,
+        students=list(Student.objects.filter(code__in=codes)),
+        reason="双胞胎",
+        requested_by_name="王女士",
+        requested_by_role="parent",
+        by=user,
     )
 
 
@@ -123,8 +128,13 @@ def test_two_seeds_give_different_lists(draft, term, users, region):
 
     other_term = Term.objects.create(name="重抽", start=term.start, end=term.end)
     second = actions.do_create_placement(
-        school=region["school_a"], term=other_term, grade=1, n_classes=4, method="balanced",
-        balance_extras=True, by=users["school"],
+        school=region["school_a"],
+        term=other_term,
+        grade=1,
+        n_classes=4,
+        method="balanced",
+        balance_extras=True,
+        by=users["school"],
     )
     for p in (draft, second):
         actions.do_commit_placement(p, by=users["school"])
@@ -141,7 +151,9 @@ def test_teams_are_drawn_to_classes_with_the_same_seed(draft, users):
 
     teachers = list(Teacher.objects.filter(code__startswith="TA").order_by("code"))
     for k, t in enumerate(teachers):
-        actions.do_add_team(draft, label=f"团队{k + 1}", homeroom=t, teachers=[], by=users["school"])
+        actions.do_add_team(
+            draft, label=f"团队{k + 1}", homeroom=t, teachers=[], by=users["school"]
+        )
     actions.do_commit_placement(draft, by=users["school"])
     add_witness(draft, users["school"])
     actions.do_run_draw(draft, by=users["school"])
@@ -153,8 +165,9 @@ def test_teams_are_drawn_to_classes_with_the_same_seed(draft, users):
 def test_commit_refuses_teams_that_do_not_match_the_classes(draft, users):
     from junheng.region.models import Teacher
 
-    actions.do_add_team(draft, label="甲", homeroom=Teacher.objects.get(code="TA0"), teachers=[],
-                        by=users["school"])
+    actions.do_add_team(
+        draft, label="甲", homeroom=Teacher.objects.get(code="TA0"), teachers=[], by=users["school"]
+    )
     with pytest.raises(actions.ActionError, match="教师团队数"):
         actions.do_commit_placement(draft, by=users["school"])
 
@@ -188,16 +201,20 @@ def test_late_arrival_goes_to_the_smallest_suitable_class(published, users, regi
     sizes = Counter(_classes(published).values())  # 10 each
     assert set(sizes.values()) == {10}
     twin = published.members.get(code="G1000")
-    newcomer = Student.objects.create(code="G1900", name="新同学", gender="F",
-                                      school=region["school_a"], grade=1)
-    late = actions.do_add_late_arrival(published, student=newcomer, reason="转学",
-                                       apart_from=[twin.student], by=users["school"])
+    newcomer = Student.objects.create(
+        code="G1900", name="新同学", gender="F", school=region["school_a"], grade=1
+    )
+    late = actions.do_add_late_arrival(
+        published, student=newcomer, reason="转学", apart_from=[twin.student], by=users["school"]
+    )
     assert late.class_no != twin.class_no
     sizes[late.class_no] += 1
-    second = Student.objects.create(code="G1901", name="又一同学", gender="M",
-                                    school=region["school_a"], grade=1)
-    late2 = actions.do_add_late_arrival(published, student=second, reason="迟报到",
-                                        by=users["school"])
+    second = Student.objects.create(
+        code="G1901", name="又一同学", gender="M", school=region["school_a"], grade=1
+    )
+    late2 = actions.do_add_late_arrival(
+        published, student=second, reason="迟报到", by=users["school"]
+    )
     assert sizes[late2.class_no] == 10  # never the class that already took a newcomer
     assert late2.class_no != late.class_no
     second.refresh_from_db()
@@ -209,7 +226,8 @@ def test_late_arrival_goes_to_the_smallest_suitable_class(published, users, regi
 def test_late_arrival_before_publication_is_refused(drawn, region, users):
     from junheng.region.models import Student
 
-    s = Student.objects.create(code="G1902", name="某某", gender="F", school=region["school_a"],
-                               grade=1)
+    s = Student.objects.create(
+        code="G1902", name="某某", gender="F", school=region["school_a"], grade=1
+    )
     with pytest.raises(actions.ActionError):
         actions.do_add_late_arrival(drawn, student=s, reason="x", by=users["school"])

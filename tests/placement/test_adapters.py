@@ -18,22 +18,38 @@ from junheng.placement.adapters import MemberRow, RequestRow
 
 def _members(n: int) -> list[MemberRow]:
     return [
-        MemberRow(code=f"S{i:03d}", gender="FM"[i % 2], score=50 + (i * 37) % 50 + 0.25,
-                  needs=i % 9 == 0, migrant=i % 4 == 0, left_behind=i % 6 == 0)
+        MemberRow(
+            code=f"S{i:03d}",
+            gender="FM"[i % 2],
+            score=50 + (i * 37) % 50 + 0.25,
+            needs=i % 9 == 0,
+            migrant=i % 4 == 0,
+            left_behind=i % 6 == 0,
+        )
         for i in range(n)
     ]
 
 
 def test_input_file_rerun_with_junheng_place_gives_the_same_result(tmp_path):
-    reqs = [RequestRow("1", "together", ("S001", "S002")), RequestRow("2", "apart", ("S003", "S004"))]
+    reqs = [
+        RequestRow("1", "together", ("S001", "S002")),
+        RequestRow("2", "apart", ("S003", "S004")),
+    ]
     data = adapters.engine_input(_members(30), reqs, balance_extras=True)
     assert data.sha256 == sha256_hex(data.csv)
     mine = place(data.students, 3, "published-seed", "balanced")
     path = tmp_path / "students.csv"
     path.write_bytes(data.csv)
     out = tmp_path / "out.csv"
-    args = argparse.Namespace(students=str(path), classes=3, seed="published-seed",
-                              method="balanced", out=str(out), balance=None, table=None)
+    args = argparse.Namespace(
+        students=str(path),
+        classes=3,
+        seed="published-seed",
+        method="balanced",
+        out=str(out),
+        balance=None,
+        table=None,
+    )
     summary = place_cmd.run(args)
     assert summary["result_sha256"] == mine.summary["result_sha256"]
     assert out.read_bytes() == mine.out_bytes()
@@ -69,8 +85,10 @@ def test_late_class_is_the_smallest_unblocked_then_fewest_same_gender():
 
 def test_import_reads_the_engine_format_and_names_a_bad_row(tmp_path):
     good = tmp_path / "c.csv"
-    good.write_text("student_id,gender,score,needs,together,apart\n"
-                    "A1,F,90,0,t1,\nA2,M,80,1,t1,\nA3,F,70,0,,x\nA4,M,60,0,,x\n")
+    good.write_text(
+        "student_id,gender,score,needs,together,apart\n"
+        "A1,F,90,0,t1,\nA2,M,80,1,t1,\nA3,F,70,0,,x\nA4,M,60,0,,x\n"
+    )
     cohort = adapters.read_import(good)
     assert [m.code for m in cohort.members] == ["A1", "A2", "A3", "A4"]
     assert cohort.together == {"t1": ["A1", "A2"]} and cohort.apart == {"x": ["A3", "A4"]}
@@ -87,8 +105,12 @@ def cohorts(draw):
     n = draw(st.integers(6, 60))
     k = draw(st.integers(2, min(8, n // 2)))
     members = [
-        MemberRow(code=f"P{i:03d}", gender=draw(st.sampled_from("FM")),
-                  score=float(draw(st.integers(0, 100))), needs=draw(st.booleans()))
+        MemberRow(
+            code=f"P{i:03d}",
+            gender=draw(st.sampled_from("FM")),
+            score=float(draw(st.integers(0, 100))),
+            needs=draw(st.booleans()),
+        )
         for i in range(n)
     ]
     codes = [m.code for m in members]
@@ -100,7 +122,7 @@ def cohorts(draw):
             break
         kind = draw(st.sampled_from(["together", "apart"]))
         size = min(size, k) if kind == "apart" else min(size, -(-n // k))
-        reqs.append(RequestRow(str(j), kind, tuple(perm[used:used + size])))
+        reqs.append(RequestRow(str(j), kind, tuple(perm[used : used + size])))
         used += size
     return members, reqs, k, draw(st.text(min_size=1, max_size=8))
 

@@ -24,18 +24,30 @@ pytestmark = pytest.mark.django_db
 def second_school(cohort, region):
     from junheng.region.models import Student
 
-    Student.objects.bulk_create([
-        Student(code=f"B1{i:03d}", name=f"学生{i}", gender="FM"[i % 2], school=region["school_b"],
-                grade=1, score=float(50 + i))
-        for i in range(23)
-    ])
+    Student.objects.bulk_create(
+        [
+            Student(
+                code=f"B1{i:03d}",
+                name=f"学生{i}",
+                gender="FM"[i % 2],
+                school=region["school_b"],
+                grade=1,
+                score=float(50 + i),
+            )
+            for i in range(23)
+        ]
+    )
     return region["school_b"]
 
 
 def _start(users, term, **kw):
     return actions.do_start_bulk_run(
-        term=term, grade=1, method=kw.get("method", "balanced"), max_class_size=12,
-        witnesses=[("孙监督", "inspector")], by=users["bureau"],
+        term=term,
+        grade=1,
+        method=kw.get("method", "balanced"),
+        max_class_size=12,
+        witnesses=[("孙监督", "inspector")],
+        by=users["bureau"],
     )
 
 
@@ -57,13 +69,17 @@ def test_bulk_run_places_every_school_and_reports_progress(users, term, second_s
     assert set(run.schools.values_list("status", flat=True)) == {"done"}
 
 
-def test_bulk_run_uses_a_schools_draft_and_skips_a_committed_one(users, term, draft,
-                                                                 second_school):
+def test_bulk_run_uses_a_schools_draft_and_skips_a_committed_one(users, term, draft, second_school):
     from junheng.region.models import Student
 
     actions.do_add_request(
-        draft, kind="apart", students=list(Student.objects.filter(code__in=["G1000", "G1001"])),
-        reason="分开", requested_by_name="校方", requested_by_role="school", by=users["school"],
+        draft,
+        kind="apart",
+        students=list(Student.objects.filter(code__in=["G1000", "G1001"])),
+        reason="分开",
+        requested_by_name="校方",
+        requested_by_role="school",
+        by=users["school"],
     )
     run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
     draft.refresh_from_db()
@@ -93,8 +109,16 @@ def test_publishing_the_run_writes_every_schools_classes(users, term, second_sch
 
 def test_bulk_pages_are_for_the_bureau_only(login, users, term, second_school):
     c = login(users["bureau"])
-    r = c.post(reverse("placement:bulk"), {"term": term.pk, "grade": 1, "method": "balanced",
-                                           "max_class_size": 45, "witnesses": "孙监督，纪检监察人员"})
+    r = c.post(
+        reverse("placement:bulk"),
+        {
+            "term": term.pk,
+            "grade": 1,
+            "method": "balanced",
+            "max_class_size": 45,
+            "witnesses": "孙监督，纪检监察人员",
+        },
+    )
     assert r.status_code == 302
     run_url = r.url
     page = c.get(run_url).content.decode()
@@ -113,8 +137,9 @@ def _cohorts(n_schools: int, bad: int | None = None):
     out = []
     for k in range(n_schools):
         students = [
-            PlacementStudent(f"K{k}-{i:02d}", "FM"[i % 2],
-                             None if (k == bad and i == 3) else float((i * 7) % 30))
+            PlacementStudent(
+                f"K{k}-{i:02d}", "FM"[i % 2], None if (k == bad and i == 3) else float((i * 7) % 30)
+            )
             for i in range(24)
         ]
         out.append(Cohort(key=str(100 + k), students=students, n_classes=3, seed=f"s:{k}"))

@@ -13,8 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def test_school_admin_creates_a_draft_from_the_region_data(login, users, cohort, term):
     c = login(users["school"])
-    r = c.post(reverse("placement:create"), {"term": term.pk, "grade": 1, "n_classes": 4,
-                                             "method": "balanced", "balance_extras": "on"})
+    r = c.post(
+        reverse("placement:create"),
+        {"term": term.pk, "grade": 1, "n_classes": 4, "method": "balanced", "balance_extras": "on"},
+    )
     p = Placement.objects.get()
     assert r.status_code == 302 and r.url == reverse("placement:detail", args=[p.pk])
     assert p.members.count() == 40 and p.school == users["school"].school
@@ -27,8 +29,10 @@ def test_import_with_an_unknown_student_is_a_form_error(login, users, cohort, te
 
     c = login(users["school"])
     f = SimpleUploadedFile("cohort.csv", b"student_id,gender\nG1000,F\nNOPE,M\n")
-    r = c.post(reverse("placement:create"), {"term": term.pk, "grade": 1, "n_classes": 1,
-                                             "method": "balanced", "file": f})
+    r = c.post(
+        reverse("placement:create"),
+        {"term": term.pk, "grade": 1, "n_classes": 1, "method": "balanced", "file": f},
+    )
     assert r.status_code == 400 and "NOPE" in r.content.decode()
     assert not Placement.objects.exists()
 
@@ -39,11 +43,14 @@ def test_import_in_the_engine_format_turns_labels_into_requests(login, users, co
     c = login(users["school"])
     body = "student_id,gender,score,needs,together,apart\n" + "".join(
         f"{s.code},{s.gender},{s.score},0,{'t' if s.code in ('G1000', 'G1001') else ''},"
-        f"{'a' if s.code in ('G1002', 'G1003') else ''}\n" for s in cohort[:20]
+        f"{'a' if s.code in ('G1002', 'G1003') else ''}\n"
+        for s in cohort[:20]
     )
     f = SimpleUploadedFile("cohort.csv", body.encode())
-    r = c.post(reverse("placement:create"), {"term": term.pk, "grade": 1, "n_classes": 2,
-                                             "method": "snake", "file": f})
+    r = c.post(
+        reverse("placement:create"),
+        {"term": term.pk, "grade": 1, "n_classes": 2, "method": "snake", "file": f},
+    )
     assert r.status_code == 302
     p = Placement.objects.get()
     assert p.members.count() == 20 and p.source == "import"
@@ -52,10 +59,16 @@ def test_import_in_the_engine_format_turns_labels_into_requests(login, users, co
 
 def test_impossible_apart_request_is_a_form_error_and_nothing_is_saved(login, users, draft):
     c = login(users["school"])
-    r = c.post(reverse("placement:add_request", args=[draft.pk]), {
-        "kind": "apart", "codes": "G1000 G1001 G1002 G1003 G1004", "reason": "家长申请",
-        "requested_by_name": "王女士", "requested_by_role": "parent",
-    })
+    r = c.post(
+        reverse("placement:add_request", args=[draft.pk]),
+        {
+            "kind": "apart",
+            "codes": "G1000 G1001 G1002 G1003 G1004",
+            "reason": "家长申请",
+            "requested_by_name": "王女士",
+            "requested_by_role": "parent",
+        },
+    )
     assert r.status_code == 400
     assert "无法让他们互不同班" in r.content.decode()
     assert PlacementRequest.objects.count() == 0
@@ -63,17 +76,25 @@ def test_impossible_apart_request_is_a_form_error_and_nothing_is_saved(login, us
 
 def test_full_flow_through_the_pages(login, users, draft):
     c = login(users["school"])
-    c.post(reverse("placement:add_request", args=[draft.pk]), {
-        "kind": "together", "codes": "G1000, G1001", "reason": "双胞胎",
-        "requested_by_name": "王女士", "requested_by_role": "parent",
-    })
+    c.post(
+        reverse("placement:add_request", args=[draft.pk]),
+        {
+            "kind": "together",
+            "codes": "G1000, G1001",
+            "reason": "双胞胎",
+            "requested_by_name": "王女士",
+            "requested_by_role": "parent",
+        },
+    )
     assert PlacementRequest.objects.count() == 1
     assert c.post(reverse("placement:commit", args=[draft.pk])).status_code == 302
     draft.refresh_from_db()
     page = c.get(reverse("placement:draw", args=[draft.pk])).content.decode()
     assert draft.seed_commitment in page and draft.seed not in page
-    c.post(reverse("placement:add_witness", args=[draft.pk]),
-           {"name": "钱代表", "role": "parent_rep", "next": "draw"})
+    c.post(
+        reverse("placement:add_witness", args=[draft.pk]),
+        {"name": "钱代表", "role": "parent_rep", "next": "draw"},
+    )
     r = c.post(reverse("placement:run_draw", args=[draft.pk]))
     assert r.status_code == 302
     draft.refresh_from_db()
@@ -169,3 +190,10 @@ def test_public_api_reveals_no_names(client, users, published, cohort):
     body = r.json()
     assert body["seed"] == published.seed and len(body["table"]) == 4
     assert not any(s.name in r.content.decode() for s in cohort)
+
+
+def test_pages_speak_english_too(login, users, draft):
+    c = login(users["school"])
+    page = c.get(reverse("placement:detail", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Together / apart requests" in text and "Lock the inputs" in text

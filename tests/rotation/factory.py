@@ -23,8 +23,22 @@ SCHOOLS = [
     ("R06", "六里乡小学", "rural", 60, 18.0, -12.0, 6),
 ]
 SUBJECT_CYCLE = [
-    "chinese", "math", "chinese", "math", "english", "science", "pe", "music", "art",
-    "chinese", "math", "english", "chinese", "math", "pe", "it",
+    "chinese",
+    "math",
+    "chinese",
+    "math",
+    "english",
+    "science",
+    "pe",
+    "music",
+    "art",
+    "chinese",
+    "math",
+    "english",
+    "chinese",
+    "math",
+    "pe",
+    "it",
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["丽", "伟", "芳", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明"]
@@ -46,16 +60,28 @@ def build_county(seed: int = 7) -> County6:
     k = 0
     for code, name, ur, n_students, x, y, n_teachers in SCHOOLS:
         s = School.objects.create(
-            code=code, name=name, county=county, level="primary", urban_rural=ur,
-            x_km=x, y_km=y, teaching_room_m2=5.0 * n_students, sports_field_m2=8.0 * n_students,
-            equipment_yuan=2500.0 * n_students, multimedia_classrooms=max(2, n_students // 40),
+            code=code,
+            name=name,
+            county=county,
+            level="primary",
+            urban_rural=ur,
+            x_km=x,
+            y_km=y,
+            teaching_room_m2=5.0 * n_students,
+            sports_field_m2=8.0 * n_students,
+            equipment_yuan=2500.0 * n_students,
+            multimedia_classrooms=max(2, n_students // 40),
         )
         schools[code] = s
         for i in range(n_students):
             students.append(
                 Student(
-                    code=f"{code}P{i:04d}", name="学生", gender="FM"[i % 2], school=s,
-                    grade=1 + i % 6, birth_date=date(2015, 1, 1),
+                    code=f"{code}P{i:04d}",
+                    name="学生",
+                    gender="FM"[i % 2],
+                    school=s,
+                    grade=1 + i % 6,
+                    birth_date=date(2015, 1, 1),
                 )
             )
         for i in range(n_teachers):

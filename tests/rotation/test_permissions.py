@@ -68,16 +68,35 @@ def test_school_admin_edits_only_its_own_schools_needs(rnd, rusers, county6, cli
     client.force_login(rusers["school"])
     assert client.get(f"/rotation/{rnd.pk}/needs/{own.pk}/").status_code == 200
     assert client.get(f"/rotation/{rnd.pk}/needs/{other.pk}/").status_code == 404
-    before = dict(SubjectNeed.objects.filter(round=rnd, school=other).values_list("subject", "required"))
+    before = dict(
+        SubjectNeed.objects.filter(round=rnd, school=other).values_list("subject", "required")
+    )
     r = client.post(f"/rotation/{rnd.pk}/needs/{other.pk}/", {"need_math": 0, "confirm": "1"})
     assert r.status_code == 404
-    assert dict(SubjectNeed.objects.filter(round=rnd, school=other).values_list("subject", "required")) == before
+    assert (
+        dict(SubjectNeed.objects.filter(round=rnd, school=other).values_list("subject", "required"))
+        == before
+    )
     with pytest.raises(actions.PermissionDenied):
         actions.do_set_needs(rnd, other, by=rusers["school"], needs={"math": 0})
     # its own school: saved and confirmed
-    data = {f"need_{s}": n for s, n in SubjectNeed.objects.filter(round=rnd, school=own).values_list("subject", "required")}
-    data |= {"need_math": 2, "need_pe": 1, "need_music": 1, "need_art": 1, "need_english": 1,
-             "need_science": 1, "need_it": 1, "need_chinese": 4, "confirm": "1"}
+    data = {
+        f"need_{s}": n
+        for s, n in SubjectNeed.objects.filter(round=rnd, school=own).values_list(
+            "subject", "required"
+        )
+    }
+    data |= {
+        "need_math": 2,
+        "need_pe": 1,
+        "need_music": 1,
+        "need_art": 1,
+        "need_english": 1,
+        "need_science": 1,
+        "need_it": 1,
+        "need_chinese": 4,
+        "confirm": "1",
+    }
     r = client.post(f"/rotation/{rnd.pk}/needs/{own.pk}/", data)
     assert r.status_code == 302
     assert SubjectNeed.objects.get(round=rnd, school=own, subject="math").required == 2

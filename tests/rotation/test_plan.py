@@ -141,7 +141,8 @@ def test_locks_and_forbids_are_honoured_on_rerun(rnd, rusers, county6):
     actions.do_pin(rnd, by=by, teacher=t[stay_tid], school=s[stay_home], kind="lock")
     # an eligible urban teacher the first plan left in place is locked to a rural school
     extra = next(
-        x for x in county6.teachers
+        x
+        for x in county6.teachers
         if x.years_at_school >= 6 and x.school.code == "R02" and x.code not in first
     )
     actions.do_pin(rnd, by=by, teacher=extra, school=s["R05"], kind="lock")
@@ -165,7 +166,9 @@ def test_a_new_lock_replaces_the_old_one(rnd, rusers, county6):
     t = next(x for x in county6.teachers if x.years_at_school >= 6 and x.school.code == "R01")
     actions.do_pin(rnd, by=by, teacher=t, school=county6.schools["R05"], kind="lock")
     actions.do_pin(rnd, by=by, teacher=t, school=county6.schools["R06"], kind="lock")
-    assert list(Pin.objects.filter(round=rnd, teacher=t).values_list("school__code", flat=True)) == ["R06"]
+    assert list(
+        Pin.objects.filter(round=rnd, teacher=t).values_list("school__code", flat=True)
+    ) == ["R06"]
     with pytest.raises(actions.ValidationError):
         actions.do_pin(rnd, by=by, teacher=t, school=t.school, kind="forbid")
 
@@ -188,4 +191,6 @@ def test_preferences_reach_the_engine_and_count_when_met(rnd, rusers):
 def test_needs_default_to_85_percent_of_staff(rnd, county6):
     need = SubjectNeed.objects.get(round=rnd, school=county6.schools["R01"], subject="math")
     assert need.required == 3  # 4 maths teachers at R01, 85% rounded down
-    assert not SubjectNeed.objects.filter(round=rnd, subject="it", school=county6.schools["R05"]).exists()
+    assert not SubjectNeed.objects.filter(
+        round=rnd, subject="it", school=county6.schools["R05"]
+    ).exists()

@@ -21,7 +21,12 @@ def test_eligible_teacher_sees_eligibility_and_states_preferences(rnd, rusers, c
     assert len(choices) >= 3
     r = client.post(
         "/rotation/mine/",
-        {"pref1": choices[2].pk, "pref2": choices[0].pk, "hardship": "on", "hardship_reason": "照顾年迈父母"},
+        {
+            "pref1": choices[2].pk,
+            "pref2": choices[0].pk,
+            "hardship": "on",
+            "hardship_reason": "照顾年迈父母",
+        },
     )
     assert r.status_code == 302
     p = Preference.objects.get(round=rnd, teacher=user.teacher)
@@ -99,3 +104,20 @@ def test_bureau_keeps_a_hardship_teacher_at_home(rnd, rusers, client):
 def test_teacher_cannot_state_for_someone_else(rnd, rusers):
     with pytest.raises(actions.PermissionDenied):
         actions.do_state_preferences(rnd, by=rusers["bureau"], schools=[])
+
+
+def test_bureau_enters_paper_preferences_keeping_only_reachable_schools(rnd, rusers, county6):
+    eligible = rusers["teacher"].teacher
+    ineligible = rusers["teacher_new"].teacher
+    near = [s.code for s, _km in adapters.reachable_schools(rnd, eligible)]
+    rows = {
+        eligible.code: [eligible.school.code, near[0], near[0], near[1], near[2], "R99"],
+        ineligible.code: near[:1],
+        "T999": near[:1],
+    }
+    summary = actions.do_load_preferences(rnd, by=rusers["bureau"], rows=rows)
+    assert summary == {"loaded": 1, "skipped_teachers": 2, "dropped_schools": 3}
+    p = Preference.objects.get(round=rnd, teacher=eligible)
+    assert [s.code for s in p.schools()] == near[:3]
+    with pytest.raises(actions.PermissionDenied):
+        actions.do_load_preferences(rnd, by=rusers["school"], rows=rows)

@@ -50,11 +50,24 @@ def test_frozen_round_refuses_changes_through_the_pages(published, rusers, clien
     r = client.post(f"/rotation/{rnd.pk}/run/", follow=True)
     assert "已发布，不能修改" in r.content.decode()
     assert rnd.runs.count() == 1
-    r = client.post(f"/rotation/{rnd.pk}/rules/", {"min_years": 3, "share": "0.5", "backbone_share": "0.2",
-                                                   "backbone_basis": "movers", "max_km": 30, "stint_years": 3}, follow=True)
+    r = client.post(
+        f"/rotation/{rnd.pk}/rules/",
+        {
+            "min_years": 3,
+            "share": "0.5",
+            "backbone_share": "0.2",
+            "backbone_basis": "movers",
+            "max_km": 30,
+            "stint_years": 3,
+        },
+        follow=True,
+    )
     rnd.refresh_from_db()
     assert rnd.min_years == 6
-    assert sorted(Move.objects.filter(run=run).values_list("teacher_id", "to_school_id")) == moves_before
+    assert (
+        sorted(Move.objects.filter(run=run).values_list("teacher_id", "to_school_id"))
+        == moves_before
+    )
     page = client.get(f"/rotation/{rnd.pk}/").content.decode()
     assert 'data-testid="frozen"' in page and 'data-testid="run-plan"' not in page
 
@@ -66,8 +79,16 @@ def test_publish_opens_a_stint_for_every_move(published, county6):
     assert len(stints) == len(moves) > 0
     for m in moves:
         s = stints[m.teacher_id]
-        assert (s.from_school_id, s.to_school_id, s.start_year) == (m.from_school_id, m.to_school_id, 2026)
-        assert s.planned_return_year - s.start_year >= 3 if m.to_school.urban_rural == "rural" else True
+        assert (s.from_school_id, s.to_school_id, s.start_year) == (
+            m.from_school_id,
+            m.to_school_id,
+            2026,
+        )
+        assert (
+            s.planned_return_year - s.start_year >= 3
+            if m.to_school.urban_rural == "rural"
+            else True
+        )
         assert not s.returned
 
 
@@ -76,7 +97,10 @@ def test_stints_due_to_return_are_listed_and_marked(published, rusers, client):
     stint = Stint.objects.filter(round=rnd).first()
     client.force_login(rusers["bureau"])
     page = client.get("/rotation/stints/?year=2028").content.decode()
-    assert f'data-teacher="{stint.teacher.code}"' not in page.split('data-testid="due"')[1].split("</table>")[0]
+    assert (
+        f'data-teacher="{stint.teacher.code}"'
+        not in page.split('data-testid="due"')[1].split("</table>")[0]
+    )
     page = client.get(f"/rotation/stints/?year={stint.planned_return_year}").content.decode()
     due = page.split('data-testid="due"')[1].split("</table>")[0]
     assert f'data-teacher="{stint.teacher.code}"' in due
@@ -108,7 +132,9 @@ def test_export_has_title_columns_rows_and_summary_and_is_audited(published, rus
     assert labels["交流教师（人）"] == n
     assert labels["符合交流条件教师（人）"] == run.summary["eligible"]
     assert labels["骨干教师差异系数（交流后）"] == run.summary["cv_backbone_after"]
-    assert AuditLog.objects.filter(actor=rusers["bureau"], action="rotation.export_plan").count() == 1
+    assert (
+        AuditLog.objects.filter(actor=rusers["bureau"], action="rotation.export_plan").count() == 1
+    )
 
 
 def test_only_the_bureau_exports(published, rusers, client):

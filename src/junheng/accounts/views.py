@@ -9,6 +9,7 @@ from django.shortcuts import render
 from junheng.accounts import scoping
 from junheng.accounts.models import Role
 from junheng.region import queries
+from junheng.rotation.home import home_card as rotation_home_card
 
 
 @login_required
@@ -23,12 +24,14 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx["school"] = school
         ctx["grades"] = queries.school_grades(school) if school else []
         ctx["teacher_count"] = scoping.teachers_for(user).count()
+        ctx["rotation"] = rotation_home_card(user)
         template = "accounts/home_school.html"
     elif user.role == Role.PARENT:
         ctx["children"] = scoping.students_for(user)
         template = "accounts/home_parent.html"
     elif user.role == Role.TEACHER:
         ctx["teacher"] = scoping.teachers_for(user).first()
+        ctx["rotation"] = rotation_home_card(user)
         template = "accounts/home_teacher.html"
     else:
         ctx["provider"] = scoping.provider_of(user)

@@ -55,15 +55,20 @@ PAIR_COLUMNS = [Column("teacher_id"), Column("to_school")]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--schools", required=True, help="school_id, level, urban_rural, students, x_km, y_km")
     parser.add_argument(
-        "--teachers", required=True,
+        "--schools", required=True, help="school_id, level, urban_rural, students, x_km, y_km"
+    )
+    parser.add_argument(
+        "--teachers",
+        required=True,
         help="teacher_id, school_id, subject, years_at_school, age, backbone, qualified, "
         "optional pref1..pref3, gender",
     )
     parser.add_argument("--needs", required=True, help="school_id, subject, required")
     parser.add_argument("--min-years", type=int, default=6)
-    parser.add_argument("--share", type=float, default=0.10, help="least share of eligible teachers who move")
+    parser.add_argument(
+        "--share", type=float, default=0.10, help="least share of eligible teachers who move"
+    )
     parser.add_argument("--backbone-share", type=float, default=0.2)
     parser.add_argument("--backbone-basis", choices=["movers", "eligible"], default="movers")
     parser.add_argument("--max-km", type=float, default=30.0, help="longest move (default 30)")
@@ -75,7 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--locks", help="optional: teacher_id, to_school (own school = stays)")
     parser.add_argument("--forbid", help="optional: teacher_id, to_school")
     parser.add_argument("--out", required=True, help="teacher_id, from_school, to_school")
-    parser.add_argument("--seed", default="", help="accepted for symmetry; the plan is deterministic")
+    parser.add_argument(
+        "--seed", default="", help="accepted for symmetry; the plan is deterministic"
+    )
     parser.add_argument("--time-limit", type=float, default=120.0)
 
 
@@ -108,8 +115,15 @@ def read_inputs(
     ]
     teachers = [
         RotationTeacher(
-            str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), bool(r[5]), bool(r[6]),
-            tuple(p for p in (str(r[7]), str(r[8]), str(r[9])) if p), str(r[10]),
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            int(r[3]),
+            int(r[4]),
+            bool(r[5]),
+            bool(r[6]),
+            tuple(p for p in (str(r[7]), str(r[8]), str(r[9])) if p),
+            str(r[10]),
         )
         for r in tf[[c.name for c in TEACHER_COLUMNS]].itertuples(index=False)
     ]
@@ -140,25 +154,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         locked = dict(pairs)
     forbidden = _pairs(args.forbid, tids, sids) if args.forbid else []
     rules = RotationRules(
-        min_years=args.min_years, share=args.share, backbone_share=args.backbone_share,
-        backbone_basis=args.backbone_basis, max_km=args.max_km, max_age=args.max_age,
-        max_age_male=args.max_age_male, max_age_female=args.max_age_female,
-        same_level=not args.any_level, max_share=args.max_share,
+        min_years=args.min_years,
+        share=args.share,
+        backbone_share=args.backbone_share,
+        backbone_basis=args.backbone_basis,
+        max_km=args.max_km,
+        max_age=args.max_age,
+        max_age_male=args.max_age_male,
+        max_age_female=args.max_age_female,
+        same_level=not args.any_level,
+        max_share=args.max_share,
     )
     try:
         plan = plan_rotation(
-            schools, teachers, needs, rules=rules, locked=locked, forbidden=forbidden,
+            schools,
+            teachers,
+            needs,
+            rules=rules,
+            locked=locked,
+            forbidden=forbidden,
             time_limit_s=args.time_limit,
         )
     except InputError as err:
         if err.file == "locked" and args.locks:
             raise InputError(args.locks, err.row, err.column, err.reason) from err
         raise
-    for stage in plan.solver.get("stages", []):
+    for i, cell in enumerate(plan.solver.get("cells", [])):
         print(
-            f"junheng rotate: {stage['stage']}: {stage['message']} in {stage['seconds']} s, "
-            f"gap {stage['gap']}",
+            f"junheng rotate: cell {i + 1} ({cell['schools']} schools, {cell['flows']} flows): "
+            f"{cell['message']} in {cell['seconds']} s",
             file=sys.stderr,
         )
+    if "gap" in plan.solver:
+        print(f"junheng rotate: gap to the solver's bound {plan.solver['gap']}", file=sys.stderr)
     digest = write_atomic(args.out, plan.out_bytes())
     return {**plan.summary, "result_sha256": digest}

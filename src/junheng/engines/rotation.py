@@ -17,12 +17,17 @@ class, and integer flows ``f[class, destination]`` over candidate destinations w
 ``max_km`` carry them (a multi-commodity flow with side constraints for head counts, needs and
 shares). Since moves keep the totals, the weighted mean of each indicator is fixed and the CV is
 a monotone function of ``Σ_s P_s (x_s − mean)²``; each school's term is a convex function of its
-integer backbone (qualified) count and is represented exactly at integers by chords. Stage 1
-minimises ``CV_backbone² + CV_qualified²``; stage 2 keeps that value and maximises preference
-points (3/2/1 for pref1/2/3) minus travel. Individual teachers are then assigned to their class's
-flows by an assignment problem (``scipy.optimize.linear_sum_assignment``) that maximises the
-preferences actually met. City-scale models keep, per school, the nearest destinations, the
-neediest ones and every preferred one (``DEST_*``).
+integer backbone (qualified) count and is represented exactly at integers by chords. The
+objective is ``1e4·(CV_backbone² + CV_qualified²)`` plus, at weight ``PREF_WEIGHT`` (small
+enough that the CVs come first), a cost per move of 3 points plus km/100 minus preference points
+(3/2/1 for pref1/2/3) — preferences decide where teachers go, not whether more of them move.
+Individual teachers are then assigned to their class's flows by an assignment problem
+(``scipy.optimize.linear_sum_assignment``): most preference points, then the longest served.
+Large regions are cut into cells of nearby schools with at most ``CELL_ELIGIBLE`` eligible
+teachers (recursive bisection), each solved on its own with its own share rules (the cells'
+ceilings add up to at least the overall one); moves stay inside a cell. Per school, the
+candidate destinations are the nearest, the neediest in backbone and in qualified teachers,
+and every preferred one (``DEST_*``).
 
 Guarantee. Every plan satisfies every hard rule, re-checked by ``check_rotation`` (independent,
 plain loops); its count is the summary's ``violations`` (0). Stage gaps against the solver's
@@ -59,6 +64,8 @@ KM_TOLERANCE = 1e-9
 DEST_ALL = 30  # a school with at most this many destinations in reach keeps them all
 DEST_NEAR = 12  # otherwise: the nearest ones ...
 DEST_NEEDY = 8  # ... the lowest in backbone and in qualified teachers per 100 students ...
+CELL_ELIGIBLE = 3500  # larger regions are cut into cells of nearby schools solved one by one
+MIN_CELL_SCHOOLS = 10
 CHORD_SPAN = 25  # ... and chords of the CV terms this far around the current and mean counts
 PREF_POINTS = (3, 2, 1)
 KM_PER_PREF_POINT = 100.0  # one preference point outweighs 100 km of travel
@@ -148,7 +155,9 @@ def is_eligible(t: RotationTeacher, rules: RotationRules) -> bool:
 
 
 def distance_km(a: RotationSchool, b: RotationSchool) -> float:
-    return float(np.hypot(np.float64(a.x_km) - np.float64(b.x_km), np.float64(a.y_km) - np.float64(b.y_km)))
+    return float(
+        np.hypot(np.float64(a.x_km) - np.float64(b.x_km), np.float64(a.y_km) - np.float64(b.y_km))
+    )
 
 
 def required_movers(eligible: int, rules: RotationRules) -> int:
@@ -230,10 +239,11 @@ def check_rotation(
         staff[(t.school_id, t.subject)] += 1
     backbone = 0
     for tid, (a, b) in sorted(moves.items()):
-        t = tch.get(tid)
-        if t is None or t.school_id != a or b not in sch or a == b:
+        mover = tch.get(tid)
+        if mover is None or mover.school_id != a or b not in sch or a == b:
             problems.append(f"{tid}: not a move of a known teacher from their school")
             continue
+        t = mover
         if not is_eligible(t, rules):
             problems.append(f"{tid}: not eligible")
         if distance_km(sch[a], sch[b]) > rules.max_km + KM_TOLERANCE:
@@ -266,7 +276,9 @@ def check_rotation(
 
 
 def _per100(
-    schools: Sequence[RotationSchool], teachers: Sequence[RotationTeacher], moves: Mapping[str, tuple[str, str]]
+    schools: Sequence[RotationSchool],
+    teachers: Sequence[RotationTeacher],
+    moves: Mapping[str, tuple[str, str]],
 ) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """(before, after) per school: [teachers, backbone, qualified]."""
     before: dict[str, list[int]] = {s.school_id: [0, 0, 0] for s in schools}
@@ -367,7 +379,13 @@ class _Rows:
         self.lo: list[float] = []
         self.hi: list[float] = []
 
-    def add(self, cols: Sequence[int] | npt.NDArray[np.int64], vals: Sequence[float] | npt.NDArray[np.float64], lo: float, hi: float) -> None:
+    def add(
+        self,
+        cols: Sequence[int] | npt.NDArray[np.int64],
+        vals: Sequence[float] | npt.NDArray[np.float64],
+        lo: float,
+        hi: float,
+    ) -> None:
         k = len(self.lo)
         cols_a = np.asarray(cols, dtype=np.int64)
         self.r.append(np.full(cols_a.size, k, dtype=np.int64))
@@ -376,17 +394,12 @@ class _Rows:
         self.lo.append(lo)
         self.hi.append(hi)
 
-    def constraint(self, nvar: int, extra: list[tuple[npt.NDArray[np.float64], float, float]] = ()) -> LinearConstraint:  # type: ignore[assignment]
+    def constraint(self, nvar: int) -> LinearConstraint:
         a = sp.csr_matrix(
             (np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))),
             shape=(len(self.lo), nvar),
         )
-        lo, hi = list(self.lo), list(self.hi)
-        if extra:
-            a = sp.vstack([a, *[sp.csr_matrix(e[0].reshape(1, -1)) for e in extra]], format="csr")
-            lo += [e[1] for e in extra]
-            hi += [e[2] for e in extra]
-        return LinearConstraint(a, np.array(lo), np.array(hi))
+        return LinearConstraint(a, np.array(self.lo), np.array(self.hi))
 
 
 def plan_rotation(
@@ -438,13 +451,26 @@ def plan_rotation(
             stay.add(tid)
             continue
         if (tid, to) in forbid:
-            raise InputError("locked", None, "to_school", f"teacher {tid}: the move to {to} is also forbidden")
+            raise InputError(
+                "locked", None, "to_school", f"teacher {tid}: the move to {to} is also forbidden"
+            )
         if not is_eligible(t, rules):
-            raise InputError("locked", None, "teacher_id", f"teacher {tid} is not eligible to move ({t.years_at_school} years at the school, age {t.age})")
+            raise InputError(
+                "locked",
+                None,
+                "teacher_id",
+                f"teacher {tid} is not eligible to move ({t.years_at_school} years at the school, age {t.age})",
+            )
         a, b = sidx[t.school_id], sidx[to]
         if not reach[a, b]:
-            why = "changes level" if rules.same_level and level[a] != level[b] else f"is {dist[a, b]:.1f} km, longer than --max-km"
-            raise InputError("locked", None, "to_school", f"teacher {tid}: the move {t.school_id}->{to} {why}")
+            why = (
+                "changes level"
+                if rules.same_level and level[a] != level[b]
+                else f"is {dist[a, b]:.1f} km, longer than --max-km"
+            )
+            raise InputError(
+                "locked", None, "to_school", f"teacher {tid}: the move {t.school_id}->{to} {why}"
+            )
         fixed[tid] = (t.school_id, to)
 
     # base figures after the locked moves
@@ -458,11 +484,16 @@ def plan_rotation(
         staff[(s, t.subject)] += 1
     lock_out = np.zeros(nsch)
     lock_in = np.zeros(nsch)
-    for a, b in fixed.values():
-        lock_out[sidx[a]] += 1
-        lock_in[sidx[b]] += 1
+    for src, dst in fixed.values():
+        lock_out[sidx[src]] += 1
+        lock_in[sidx[dst]] += 1
     lock_backbone = sum(tch[t].backbone for t in fixed)
 
+    # cells of schools solved apart when the region is large (moves stay inside a cell)
+    elig_at = np.bincount([sidx[t.school_id] for t in eligible], minlength=nsch)
+    cell_of = _cells(xs, ys, elig_at, CELL_ELIGIBLE)
+    reach &= cell_of[:, None] == cell_of[None, :]
+    solver_info: dict[str, Any] = {"cells_count": int(cell_of.max()) + 1 if nsch else 0}
     # destinations per home school: nearest, neediest, preferred
     bper = 100 * b0 / students
     qper = 100 * q0 / students
@@ -498,159 +529,225 @@ def plan_rotation(
     for key in sorted(groups, key=lambda k: tuple(str(x) for x in k)):
         members = groups[key]
         h = key[0]
-        ds = [d for d in dests.get(h, []) if d not in forbid_by_t.get(members[0].teacher_id, set()) or len(key) == 4]
+        ds = [
+            d
+            for d in dests.get(h, [])
+            if d not in forbid_by_t.get(members[0].teacher_id, set()) or len(key) == 4
+        ]
         if ds:
             classes.append(_Class(h, key[1], key[2], key[3], members, ds))
 
     need_rows = [(sidx[n.school_id], n.subject, n.required) for n in needs]
-    solver_info: dict[str, Any] = {"classes": len(classes)}
-    _prechecks(sch, classes, need_rows, staff, rules, n_eligible, len(fixed), lock_backbone, reach, movable, fixed, tch, sidx)
+    solver_info["classes"] = len(classes)
+    _prechecks(
+        sch,
+        classes,
+        need_rows,
+        staff,
+        rules,
+        n_eligible,
+        len(fixed),
+        lock_backbone,
+        reach,
+        movable,
+        fixed,
+        tch,
+        sidx,
+    )
 
-    # variables: f (flows) | B (nsch) | Q (nsch) | eB (nsch) | eQ (nsch) | g (pref points)
-    fk: list[int] = []
-    fd: list[int] = []
-    for k, c in enumerate(classes):
-        for d in c.dests:
-            fk.append(k)
-            fd.append(d)
-    fk_a = np.array(fk, dtype=np.int64)
-    fd_a = np.array(fd, dtype=np.int64)
-    nf = fk_a.size
-    home = np.array([classes[k].home for k in fk], dtype=np.int64)
-    is_b = np.array([classes[k].backbone for k in fk], dtype=bool)
-    is_q = np.array([classes[k].qualified for k in fk], dtype=bool)
-    gk: list[tuple[int, int]] = []  # (flow index, points)
-    gcap: list[int] = []
-    flow_at = {(k, d): j for j, (k, d) in enumerate(zip(fk, fd, strict=True))}
-    for k, c in enumerate(classes):
-        counts: dict[tuple[int, int], int] = defaultdict(int)
-        for t in c.members:
-            for r, p in enumerate(t.prefs[:3]):
-                if p in sidx and (k, sidx[p]) in flow_at:
-                    counts[(flow_at[(k, sidx[p])], PREF_POINTS[r])] += 1
-        for key, cnt in sorted(counts.items()):
-            gk.append(key)
-            gcap.append(cnt)
-    ng = len(gk)
-    o_b = nf
-    o_q = o_b + nsch
-    o_eb = o_q + nsch
-    o_eq = o_eb + nsch
-    o_g = o_eq + nsch
-    nvar = o_g + ng
-    lo = np.zeros(nvar)
-    hi = np.full(nvar, np.inf)
-    integrality = np.zeros(nvar, dtype=np.int8)
-    integrality[:nf] = 1
-    hi[:nf] = [len(classes[k].members) for k in fk]
-    hi[o_g:] = gcap
-    rows = _Rows()
-    ids = np.arange(nf)
-    # class sizes
-    for k, c in enumerate(classes):
-        cols = [flow_at[(k, d)] for d in c.dests]
-        rows.add(cols, np.ones(len(cols)), -np.inf, len(c.members))
-    # head counts: in − out = lock_out − lock_in
-    for s in range(nsch):
-        cin = ids[fd_a == s]
-        cout = ids[home == s]
-        if cin.size or cout.size:
-            rows.add(np.r_[cin, cout], np.r_[np.ones(cin.size), -np.ones(cout.size)], lock_out[s] - lock_in[s], lock_out[s] - lock_in[s])
-    # needs
-    subj = np.array([classes[k].subject for k in fk])
-    for s, subject, req in need_rows:
-        have = staff[(s, subject)]
-        cin = ids[(fd_a == s) & (subj == subject)]
-        cout = ids[(home == s) & (subj == subject)]
-        if cout.size == 0 and have >= req:
-            continue
-        rows.add(np.r_[cin, cout], np.r_[np.ones(cin.size), -np.ones(cout.size)], req - have, np.inf)
-    # shares
-    m_req = required_movers(n_eligible, rules)
-    rows.add(ids, np.ones(nf), m_req - len(fixed), np.inf)
-    if rules.max_share is not None:
-        rows.add(ids, np.ones(nf), -np.inf, math.floor(rules.max_share * n_eligible + 1e-9) - len(fixed))
-    bs = _fraction(rules.backbone_share, "backbone_share")
-    if rules.backbone_basis == "eligible":
-        rows.add(ids[is_b], np.ones(int(is_b.sum())), required_backbone(0, n_eligible, rules) - lock_backbone, np.inf)
-    else:
-        # den·(B + LB) − num·(M + LM) ≥ 0
-        coef = np.where(is_b, bs.denominator - bs.numerator, -bs.numerator).astype(np.float64)
-        rows.add(ids, coef, bs.numerator * len(fixed) - bs.denominator * lock_backbone, np.inf)
-    # B_s, Q_s definitions and CV chords
-    mean_b = 100 * float(b0.sum()) / float(students.sum())
-    mean_q = 100 * float(q0.sum()) / float(students.sum())
-    cv_obj = np.zeros(nvar)
-    total_p = float(students.sum())
-    for o_x, o_e, flag, base, mean in ((o_b, o_eb, is_b, b0, mean_b), (o_q, o_eq, is_q, q0, mean_q)):
-        out_cap = np.bincount(home[flag], weights=hi[:nf][flag], minlength=nsch)
-        in_cap = np.bincount(fd_a[flag], weights=hi[:nf][flag], minlength=nsch)
-        for s in range(nsch):
-            cin = ids[flag & (fd_a == s)]
-            cout = ids[flag & (home == s)]
-            rows.add(np.r_[o_x + s, cin, cout], np.r_[1.0, -np.ones(cin.size), np.ones(cout.size)], base[s], base[s])
-            lo[o_x + s] = base[s] - out_cap[s]
-            hi[o_x + s] = base[s] + in_cap[s]
-            if mean <= 0:
+    def solve_cell(
+        classes: list[_Class], cell: list[int], seconds: float
+    ) -> tuple[npt.NDArray[np.int64], list[int], list[int], dict[str, Any], float]:
+        """The MILP of one cell of schools (flows stay inside it); returns its flows."""
+        local = {s: i for i, s in enumerate(cell)}
+        ns = len(cell)
+        in_cell = set(cell)
+        fk: list[int] = []
+        fd: list[int] = []
+        for k, c in enumerate(classes):
+            for d in c.dests:
+                fk.append(k)
+                fd.append(d)
+        nf = len(fk)
+        home_g = np.array([classes[k].home for k in fk], dtype=np.int64)
+        home = np.array([local[h] for h in home_g], dtype=np.int64)
+        dest = np.array([local[d] for d in fd], dtype=np.int64)
+        is_b = np.array([classes[k].backbone for k in fk], dtype=bool)
+        is_q = np.array([classes[k].qualified for k in fk], dtype=bool)
+        subj = np.array([classes[k].subject for k in fk], dtype=object)
+        flow_at = {(k, d): j for j, (k, d) in enumerate(zip(fk, fd, strict=True))}
+        gk: list[tuple[int, int]] = []  # (flow index, points)
+        gcap: list[int] = []
+        for k, c in enumerate(classes):
+            counts: dict[tuple[int, int], int] = defaultdict(int)
+            for t in c.members:
+                for r, p in enumerate(t.prefs[:3]):
+                    if p in sidx and (k, sidx[p]) in flow_at:
+                        counts[(flow_at[(k, sidx[p])], PREF_POINTS[r])] += 1
+            for key, cnt in sorted(counts.items()):
+                gk.append(key)
+                gcap.append(cnt)
+        ng = len(gk)
+        o_b = nf
+        o_q = o_b + ns
+        o_eb = o_q + ns
+        o_eq = o_eb + ns
+        o_g = o_eq + ns
+        nvar = o_g + ng
+        lo = np.zeros(nvar)
+        hi = np.full(nvar, np.inf)
+        integrality = np.zeros(nvar, dtype=np.int8)
+        integrality[:nf] = 1
+        hi[:nf] = [len(classes[k].members) for k in fk]
+        hi[o_g:] = gcap
+        rows = _Rows()
+        ids = np.arange(nf)
+        by_dest = [ids[dest == s] for s in range(ns)]
+        by_home = [ids[home == s] for s in range(ns)]
+        for k, c in enumerate(classes):
+            cols = [flow_at[(k, d)] for d in c.dests]
+            rows.add(cols, np.ones(len(cols)), -np.inf, len(c.members))
+        # head counts: in − out = lock_out − lock_in
+        for s, g in enumerate(cell):
+            cin, cout = by_dest[s], by_home[s]
+            if cin.size or cout.size:
+                rhs = lock_out[g] - lock_in[g]
+                rows.add(np.r_[cin, cout], np.r_[np.ones(cin.size), -np.ones(cout.size)], rhs, rhs)
+        for g, subject, req in need_rows:
+            if g not in in_cell:
                 continue
-            cv_obj[o_e + s] = 1e4 / (mean * mean * total_p)
-            tgt = mean * students[s] / 100
-            a = max(lo[o_x + s], math.floor(min(base[s], tgt)) - CHORD_SPAN)
-            b = min(hi[o_x + s], math.ceil(max(base[s], tgt)) + CHORD_SPAN)
-            ps = students[s]
-            for v in range(int(a), int(b)):
-                f0 = (100 * v - mean * ps) ** 2 / ps
-                f1 = (100 * (v + 1) - mean * ps) ** 2 / ps
-                # e ≥ f0 + (f1 − f0)(x − v)  ⇔  e − (f1 − f0)·x ≥ f0 − (f1 − f0)·v
-                rows.add([o_e + s, o_x + s], [1.0, -(f1 - f0)], f0 - (f1 - f0) * v, np.inf)
-            if b <= a:  # a single point: e ≥ f(a)
-                f0 = (100 * a - mean * ps) ** 2 / ps
-                rows.add([o_e + s], [1.0], f0, np.inf)
-    # pref points g ≤ f per flow
-    g_by_flow: dict[int, list[int]] = defaultdict(list)
-    for i, (j, _pts) in enumerate(gk):
-        g_by_flow[j].append(i)
-    for j, gi in sorted(g_by_flow.items()):
-        rows.add([j, *[o_g + i for i in gi]], [-1.0, *[1.0] * len(gi)], -np.inf, 0.0)
-    solver_info["variables"] = nvar
-    solver_info["flows"] = nf
-
-    def solve(c: npt.NDArray[np.float64], extra: list[tuple[npt.NDArray[np.float64], float, float]], seconds: float, gap: float) -> tuple[npt.NDArray[np.float64] | None, dict[str, Any]]:
+            s = local[g]
+            have = staff[(g, subject)]
+            cin = by_dest[s][subj[by_dest[s]] == subject]
+            cout = by_home[s][subj[by_home[s]] == subject]
+            if cout.size == 0 and have >= req:
+                continue
+            rows.add(
+                np.r_[cin, cout], np.r_[np.ones(cin.size), -np.ones(cout.size)], req - have, np.inf
+            )
+        # shares, counted in the cell (the sum of the cells' ceilings meets the overall rule)
+        cell_eligible = sum(1 for t in eligible if sidx[t.school_id] in in_cell)
+        cell_fixed = [tid for tid, (a, _b) in fixed.items() if sidx[a] in in_cell]
+        cell_lb = sum(tch[tid].backbone for tid in cell_fixed)
+        m_req = required_movers(cell_eligible, rules)
+        rows.add(ids, np.ones(nf), m_req - len(cell_fixed), np.inf)
+        if rules.max_share is not None:
+            top = math.floor(rules.max_share * cell_eligible + 1e-9) - len(cell_fixed)
+            rows.add(ids, np.ones(nf), -np.inf, top)
+        if rules.backbone_basis == "eligible":
+            need_b = required_backbone(0, cell_eligible, rules) - cell_lb
+            rows.add(ids[is_b], np.ones(int(is_b.sum())), need_b, np.inf)
+        else:  # den·(B + LB) − num·(M + LM) ≥ 0
+            coef = np.where(is_b, bs.denominator - bs.numerator, -bs.numerator).astype(np.float64)
+            rows.add(ids, coef, bs.numerator * len(cell_fixed) - bs.denominator * cell_lb, np.inf)
+        cv_obj = np.zeros(nvar)
+        for o_x, o_e, flag, base, mean in (
+            (o_b, o_eb, is_b, b0, mean_b),
+            (o_q, o_eq, is_q, q0, mean_q),
+        ):
+            out_cap = np.bincount(home[flag], weights=hi[:nf][flag], minlength=ns)
+            in_cap = np.bincount(dest[flag], weights=hi[:nf][flag], minlength=ns)
+            for s, g in enumerate(cell):
+                cin = by_dest[s][flag[by_dest[s]]]
+                cout = by_home[s][flag[by_home[s]]]
+                rows.add(
+                    np.r_[o_x + s, cin, cout],
+                    np.r_[1.0, -np.ones(cin.size), np.ones(cout.size)],
+                    base[g],
+                    base[g],
+                )
+                lo[o_x + s] = base[g] - out_cap[s]
+                hi[o_x + s] = base[g] + in_cap[s]
+                if mean <= 0:
+                    continue
+                cv_obj[o_e + s] = 1e4 / (mean * mean * total_p)
+                ps = students[g]
+                tgt = mean * ps / 100
+                a = int(max(lo[o_x + s], math.floor(min(base[g], tgt)) - CHORD_SPAN))
+                b = int(min(hi[o_x + s], math.ceil(max(base[g], tgt)) + CHORD_SPAN))
+                if b <= a:
+                    rows.add([o_e + s], [1.0], (100 * a - mean * ps) ** 2 / ps, np.inf)
+                for v in range(a, b):
+                    f0 = (100 * v - mean * ps) ** 2 / ps
+                    f1 = (100 * (v + 1) - mean * ps) ** 2 / ps
+                    # e ≥ f0 + (f1 − f0)(x − v)
+                    rows.add([o_e + s, o_x + s], [1.0, -(f1 - f0)], f0 - (f1 - f0) * v, np.inf)
+        g_by_flow: dict[int, list[int]] = defaultdict(list)
+        for i, (j, _pts) in enumerate(gk):
+            g_by_flow[j].append(i)
+        for j, gi in sorted(g_by_flow.items()):
+            rows.add([j, *[o_g + i for i in gi]], [-1.0, *[1.0] * len(gi)], -np.inf, 0.0)
+        km = dist[home_g, np.array(fd, dtype=np.int64)] if nf else np.zeros(0)
+        objective = cv_obj.copy()
+        # every move costs the most a preference can earn: preferences decide where, not whether
+        objective[:nf] += PREF_WEIGHT * (max(PREF_POINTS) + km / KM_PER_PREF_POINT)
+        objective[o_g:] = [-PREF_WEIGHT * pts for _j, pts in gk]
         t0 = time.perf_counter()
         res = milp(
-            c, integrality=integrality, bounds=Bounds(lo, hi), constraints=rows.constraint(nvar, extra),
-            options={"time_limit": max(1.0, seconds), "mip_rel_gap": gap},
+            objective,
+            integrality=integrality,
+            bounds=Bounds(lo, hi),
+            constraints=rows.constraint(nvar),
+            options={"time_limit": max(1.0, seconds), "mip_rel_gap": 1e-3},
         )
-        info = {
+        info: dict[str, Any] = {
+            "schools": ns,
+            "flows": nf,
             "status": int(res.status),
             "message": str(res.message).split(" (")[0],
             "seconds": round(time.perf_counter() - t0, 2),
             "objective": None if res.x is None else float(res.fun),
-            "bound": None if getattr(res, "mip_dual_bound", None) is None else float(res.mip_dual_bound),
-            "gap": None if getattr(res, "mip_gap", None) is None else float(res.mip_gap),
+            "bound": None
+            if getattr(res, "mip_dual_bound", None) is None
+            else float(res.mip_dual_bound),
         }
-        return (None if res.x is None else np.asarray(res.x)), info
+        if res.x is None:
+            where = ", ".join(sch[g].school_id for g in cell[:5])
+            if res.status == 2:
+                raise InputError(None, None, None, f"{_diagnose()} (among schools {where}…)")
+            raise InputError(
+                None,
+                None,
+                None,
+                f"no plan found in the time limit ({info['message']}) for schools {where}…",
+            )
+        x = np.asarray(res.x)
+        return np.rint(x[:nf]).astype(np.int64), fk, fd, info, float(cv_obj @ x)
 
-    def left(share: float) -> float:
-        return max(1.0, (time_limit_s - (time.perf_counter() - started)) * share)
-
-    km = dist[home, fd_a]
-    objective = cv_obj.copy()
-    # every move costs the most a preference can earn: preferences decide where, not whether
-    objective[:nf] += PREF_WEIGHT * (max(PREF_POINTS) + km / KM_PER_PREF_POINT)
-    objective[o_g:] = [-PREF_WEIGHT * pts for _j, pts in gk]
-    x, info = solve(objective, [], left(1.0), 1e-3)
-    solver_info["stages"] = [{"stage": "cv+preferences+travel", **info}]
-    if x is None:
-        if info["status"] == 2:
-            raise InputError(None, None, None, _diagnose(rows, nvar, lo, hi, integrality))
-        raise InputError(None, None, None, f"no plan found in the time limit ({info['message']})")
-    solver_info["cv_objective"] = round(float(cv_obj @ x), 6)
-    flows = np.rint(x[:nf]).astype(np.int64)
+    bs = _fraction(rules.backbone_share, "backbone_share")
+    mean_b = 100 * float(b0.sum()) / float(students.sum())
+    mean_q = 100 * float(q0.sum()) / float(students.sum())
+    total_p = float(students.sum())
     moves = dict(fixed)
-    moves.update(_assign(classes, fk, fd, flows, sch))
+    solver_info["cells"] = []
+    cv_total = 0.0
+    objective_total = 0.0
+    bound_total = 0.0
+    n_cells = int(cell_of.max()) + 1 if nsch else 0
+    for ci in range(n_cells):
+        cell = [int(s) for s in np.flatnonzero(cell_of == ci)]
+        cell_classes = [c for c in classes if cell_of[c.home] == ci]
+        elapsed = time.perf_counter() - started
+        seconds = max(1.0, (time_limit_s - elapsed) / (n_cells - ci))
+        if not cell_classes:
+            continue
+        flows, fk, fd, info, cvv = solve_cell(cell_classes, cell, seconds)
+        solver_info["cells"].append(info)
+        cv_total += cvv
+        objective_total += info["objective"] or 0.0
+        bound_total += info["bound"] if info["bound"] is not None else info["objective"] or 0.0
+        moves.update(_assign(cell_classes, fk, fd, flows, sch))
+    solver_info["objective"] = objective_total
+    solver_info["bound"] = bound_total
+    solver_info["gap"] = round(
+        abs(objective_total - bound_total) / max(1e-9, abs(objective_total)), 6
+    )
     problems = check_rotation(schools, teachers, needs, rules, moves)
-    extra_v = sum(1 for tid, to in locks.items() if (moves[tid][1] if tid in moves else tch[tid].school_id) != to)
+    extra_v = sum(
+        1
+        for tid, to in locks.items()
+        if (moves[tid][1] if tid in moves else tch[tid].school_id) != to
+    )
     extra_v += sum(1 for tid, to in forbid if tid in moves and moves[tid][1] == to)
     solver_info["seconds"] = round(time.perf_counter() - started, 2)
     if problems:
@@ -660,7 +757,11 @@ def plan_rotation(
 
 
 def _assign(
-    classes: list[_Class], fk: list[int], fd: list[int], flows: npt.NDArray[np.int64], sch: list[RotationSchool]
+    classes: list[_Class],
+    fk: list[int],
+    fd: list[int],
+    flows: npt.NDArray[np.int64],
+    sch: list[RotationSchool],
 ) -> dict[str, tuple[str, str]]:
     """Which members of each class take its flows: most preference points, then longest served."""
     by_class: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -705,7 +806,9 @@ def _prechecks(
     m_req = required_movers(n_eligible, rules)
     if can_move + n_fixed < m_req:
         raise InputError(
-            None, None, "share",
+            None,
+            None,
+            "share",
             f"share {rules.share:g} needs {m_req} movers but only {can_move + n_fixed} eligible "
             f"teachers can move within --max-km {rules.max_km:g}",
         )
@@ -714,7 +817,9 @@ def _prechecks(
     if b_can < b_req:
         basis = "eligible teachers" if rules.backbone_basis == "eligible" else "movers"
         raise InputError(
-            None, None, "backbone_share",
+            None,
+            None,
+            "backbone_share",
             f"backbone share {rules.backbone_share:g} of {basis} needs {b_req} backbone movers but "
             f"only {b_can} eligible backbone teachers can move within --max-km {rules.max_km:g}",
         )
@@ -734,18 +839,54 @@ def _prechecks(
             out = lock_out[(s, subject)]
             if out and before[(s, subject)] >= req:
                 raise InputError(
-                    None, None, "required",
+                    None,
+                    None,
+                    "required",
                     f"school {name} cannot keep {req} {subject} teachers if {out} of its "
                     f"{before[(s, subject)]} must move",
                 )
             raise InputError(
-                None, None, "required",
+                None,
+                None,
+                "required",
                 f"school {name} needs {req} {subject} teachers but has {have} and only {could} "
                 f"eligible {subject} teachers elsewhere can move there within --max-km {rules.max_km:g}",
             )
 
 
-def _diagnose(rows: _Rows, nvar: int, lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64], integrality: npt.NDArray[np.int8]) -> str:
+def _cells(
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    weight: npt.NDArray[np.int64],
+    limit: int,
+) -> npt.NDArray[np.int64]:
+    """Cells of nearby schools with at most ``limit`` eligible teachers each (if possible).
+
+    Recursive bisection at the weighted median along the longer side; deterministic.
+    """
+    cell = np.zeros(xs.size, dtype=np.int64)
+    todo = [np.arange(xs.size)]
+    done: list[npt.NDArray[np.int64]] = []
+    while todo:
+        part = todo.pop()
+        if weight[part].sum() <= limit or part.size < 2 * MIN_CELL_SCHOOLS:
+            done.append(part)
+            continue
+        span_x = np.ptp(xs[part])
+        span_y = np.ptp(ys[part])
+        coord = xs[part] if span_x >= span_y else ys[part]
+        order = part[np.lexsort((part, coord))]
+        cum = np.cumsum(weight[order])
+        cut = int(np.searchsorted(cum, cum[-1] / 2))
+        cut = min(max(cut, MIN_CELL_SCHOOLS), order.size - MIN_CELL_SCHOOLS)
+        todo += [order[cut:], order[:cut]]
+    done.sort(key=lambda p: int(p.min()))
+    for i, part in enumerate(done):
+        cell[part] = i
+    return cell
+
+
+def _diagnose() -> str:
     """A reason for an infeasible model (the rules clash in a way the pre-checks do not name)."""
     return (
         "the rules cannot all hold together: head counts kept by exchange, subject needs, the "

@@ -946,7 +946,7 @@ def plan_supply(
     stages: list[tuple[str, Any, int, float]] = [
         ("max-min", mdl.t, 0, 1e-4),
         ("leximin", mdl.utility, 1, 1e-4),
-        ("variety+travel", mdl.variety_travel, 2, 1e-3),
+        ("variety+travel", mdl.variety_travel, 2, 5e-3),
     ]
     shares = [0.25, 0.35, 0.4]
     bound = lp_info.get("lp_floor_bound")

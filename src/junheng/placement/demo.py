@@ -30,8 +30,13 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
     existing = SchoolClass.objects.filter(school=school, grade=GRADE).count()
     n_classes = existing or math.ceil(len(students) / 45)
     placement = actions.do_create_placement(
-        school=school, term=term, grade=GRADE, n_classes=n_classes, method="balanced",
-        balance_extras=True, by=by,
+        school=school,
+        term=term,
+        grade=GRADE,
+        n_classes=n_classes,
+        method="balanced",
+        balance_extras=True,
+        by=by,
     )
     # siblings of the same grade in the synthetic families (twins), else two neighbours
     fam = ctx.region.students
@@ -41,21 +46,31 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
     apart = [s.code for s in students[-2:] if s.code not in together]
     by_code = {s.code: s for s in students}
     actions.do_add_request(
-        placement, kind="together", students=[by_code[c] for c in together],
-        reason="双胞胎，家长申请同班", requested_by_name="家长", requested_by_role="parent", by=by,
+        placement,
+        kind="together",
+        students=[by_code[c] for c in together],
+        reason="双胞胎，家长申请同班",
+        requested_by_name="家长",
+        requested_by_role="parent",
+        by=by,
     )
     if len(apart) == 2:
         actions.do_add_request(
-            placement, kind="apart", students=[by_code[c] for c in apart],
-            reason="幼儿园同班时有冲突，家长申请分开", requested_by_name="班主任",
-            requested_by_role="teacher", by=by,
+            placement,
+            kind="apart",
+            students=[by_code[c] for c in apart],
+            reason="幼儿园同班时有冲突，家长申请分开",
+            requested_by_name="班主任",
+            requested_by_role="teacher",
+            by=by,
         )
     teachers = list(Teacher.objects.filter(school=school).order_by("code"))
     if len(teachers) >= n_classes:
         for k in range(n_classes):
             others = teachers[n_classes + 2 * k : n_classes + 2 * k + 2]
-            actions.do_add_team(placement, label=f"第{k + 1}组", homeroom=teachers[k],
-                                teachers=others, by=by)
+            actions.do_add_team(
+                placement, label=f"第{k + 1}组", homeroom=teachers[k], teachers=others, by=by
+            )
     actions.do_add_witness(placement, name="家长代表 周女士", role="parent_rep", by=by)
     ctx.out.write(
         f"  placement draft: {school.name} grade {GRADE}, {len(students)} students, "

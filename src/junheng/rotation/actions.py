@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
@@ -101,7 +101,9 @@ def _check_rules(values: Mapping[str, Any]) -> None:
 # --------------------------------------------------------------------------- rounds
 
 
-def do_open_round(*, by: User, year: int, county: County | None = None, **rules: Any) -> RotationRound:
+def do_open_round(
+    *, by: User, year: int, county: County | None = None, **rules: Any
+) -> RotationRound:
     """Open the year's round with its rules; every school's needs start at 85% of its staff."""
     _require(by, Role.BUREAU)
     county = county or County.objects.order_by("pk").first()
@@ -242,10 +244,64 @@ def do_state_preferences(
             },
         )
         audit(
-            by, "rotation.state_preferences", rnd,
-            teacher=teacher.code, schools=[s.code for s in picked], hardship=hardship,
+            by,
+            "rotation.state_preferences",
+            rnd,
+            teacher=teacher.code,
+            schools=[s.code for s in picked],
+            hardship=hardship,
         )
     return pref
+
+
+def do_load_preferences(
+    rnd: RotationRound, *, by: User, rows: Mapping[str, Sequence[str]]
+) -> dict[str, int]:
+    """The bureau enters preferences collected on paper (teacher code -> school codes).
+
+    Ineligible or unknown teachers are skipped; schools out of reach (other level, farther
+    than the longest move, the own school, repeats) are dropped; at most three are kept.
+    """
+    _require(by, Role.BUREAU)
+    levels = adapters.school_levels(rnd)
+    by_code = {s.code: s for s, _level in levels.values()}
+    teachers = {
+        t.code: t
+        for t in Teacher.objects.filter(
+            school__county_id=rnd.county_id, code__in=list(rows)
+        ).select_related("school")
+    }
+    rules = adapters.rules_of(rnd)
+    reach_cache: dict[int, set[int]] = {}
+    prefs: list[Preference] = []
+    skipped = dropped = 0
+    for code, wanted in sorted(rows.items()):
+        t = teachers.get(code)
+        if t is None or not adapters.eligible_under(rules, t):
+            skipped += 1
+            continue
+        if t.school_id not in reach_cache:
+            reach_cache[t.school_id] = {
+                s.pk for s, _km in adapters.reachable_from(rnd, t.school_id, levels)
+            }
+        keep: list[School] = []
+        for sc in wanted:
+            s = by_code.get(sc)
+            if s is None or s.pk not in reach_cache[t.school_id] or s in keep or len(keep) == 3:
+                dropped += bool(sc)
+                continue
+            keep.append(s)
+        padded = [*keep, None, None, None]
+        prefs.append(
+            Preference(round=rnd, teacher=t, pref1=padded[0], pref2=padded[1], pref3=padded[2])
+        )
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        Preference.objects.filter(round=rnd, teacher__in=[p.teacher for p in prefs]).delete()
+        Preference.objects.bulk_create(prefs, batch_size=2000)
+        summary = {"loaded": len(prefs), "skipped_teachers": skipped, "dropped_schools": dropped}
+        audit(by, "rotation.load_preferences", rnd, **summary)
+    return summary
 
 
 # --------------------------------------------------------------------------- pins
@@ -318,7 +374,8 @@ def balance_before_after(moves: Sequence[Move], county_id: int) -> dict[str, Any
     for level in before.levels():
         cvb, cva = before.result.cv[level], after.result.cv.get(level, {})
         out["levels"][level] = {
-            ind: [round(cvb[ind], 4), round(cva.get(ind, cvb[ind]), 4)] for ind in BALANCE_INDICATORS
+            ind: [round(cvb[ind], 4), round(cva.get(ind, cvb[ind]), 4)]
+            for ind in BALANCE_INDICATORS
         }
     out["schools"] = len(before.result.schools)
     out["passing"] = [before.result.schools_passing, after.result.schools_passing]
@@ -367,7 +424,13 @@ def execute_plan_run(run_id: int) -> dict[str, Any]:
         run.finished_at = timezone.now()
         run.save(
             update_fields=[
-                "summary", "per_school", "solver", "balance", "status", "finished_at", "message"
+                "summary",
+                "per_school",
+                "solver",
+                "balance",
+                "status",
+                "finished_at",
+                "message",
             ]
         )
     return {"status": run.status, **plan.summary}
@@ -407,8 +470,7 @@ def do_publish(rnd: RotationRound, *, by: User) -> RotationRound:
                     from_school=m.from_school,
                     to_school=m.to_school,
                     start_year=rnd.year,
-                    planned_return_year=rnd.year
-                    + stint_years_for(rnd, m.from_school, m.to_school),
+                    planned_return_year=rnd.year + stint_years_for(rnd, m.from_school, m.to_school),
                 )
                 for m in moves
             ]
@@ -437,8 +499,17 @@ def do_mark_returned(stint: Stint, *, by: User, returned: bool = True) -> Stint:
 
 
 EXPORT_COLUMNS = (
-    "序号", "姓名", "性别", "年龄", "学科", "骨干等级", "原学校", "交流学校", "距离(km)",
-    "交流方式", "起止年限",
+    "序号",
+    "姓名",
+    "性别",
+    "年龄",
+    "学科",
+    "骨干等级",
+    "原学校",
+    "交流学校",
+    "距离(km)",
+    "交流方式",
+    "起止年限",
 )
 
 
@@ -463,7 +534,9 @@ def plan_xlsx(rnd: RotationRound, run: PlanRun) -> bytes:
     ws.title = _("交流名单")
     status = _("已发布") if rnd.is_published else _("草案")
     title = _("%(county)s %(year)s 年度义务教育学校教师交流轮岗名单（%(status)s）") % {
-        "county": rnd.county.name, "year": rnd.year, "status": status
+        "county": rnd.county.name,
+        "year": rnd.year,
+        "status": status,
     }
     ws.append([title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_COLUMNS))
@@ -520,12 +593,15 @@ def plan_xlsx(rnd: RotationRound, run: PlanRun) -> bytes:
     return buf.getvalue()
 
 
-def do_export_plan(rnd: RotationRound, *, by: User, run: PlanRun | None = None) -> tuple[str, bytes]:
+def do_export_plan(
+    rnd: RotationRound, *, by: User, run: PlanRun | None = None
+) -> tuple[str, bytes]:
     """(file name, .xlsx bytes) of the round's published plan (or latest plan); audited."""
     _require(by, Role.BUREAU)
     run = run or rnd.published_run or rnd.latest_run()
     if run is None or run.status != RunStatus.DONE:
         raise ValidationError(_("尚无可导出的交流方案。"))
-    content = plan_xlsx(rnd, run)
+    with translation.override("zh-hans"):  # the filing layout is Chinese whatever the UI language
+        content = plan_xlsx(rnd, run)
     audit(by, "rotation.export_plan", rnd, run=run.pk, moves=run.moves.count())
     return f"rotation-{rnd.year}.xlsx", content

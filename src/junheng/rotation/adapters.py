@@ -61,9 +61,13 @@ def engine_teacher(t: Teacher, prefs: tuple[str, ...] = ()) -> RotationTeacher:
     )
 
 
-def teacher_is_eligible(rnd: RotationRound, t: Teacher) -> bool:
+def eligible_under(rules: RotationRules, t: Teacher) -> bool:
     """The engine's rule (`is_eligible`): years at the school and the age cap that applies."""
-    return is_eligible(engine_teacher(t), rules_of(rnd))
+    return is_eligible(engine_teacher(t), rules)
+
+
+def teacher_is_eligible(rnd: RotationRound, t: Teacher) -> bool:
+    return eligible_under(rules_of(rnd), t)
 
 
 def school_students(schools: Iterable[int]) -> dict[int, tuple[int, int]]:
@@ -144,8 +148,8 @@ def round_inputs(rnd: RotationRound) -> RoundInputs:
         .order_by("code")
     )
     prefs: dict[int, tuple[str, ...]] = {}
-    for p in Preference.objects.filter(round=rnd).select_related("pref1", "pref2", "pref3"):
-        prefs[p.teacher_id] = tuple(s.code for s in p.schools() if s.code in by_code)
+    for pref in Preference.objects.filter(round=rnd).select_related("pref1", "pref2", "pref3"):
+        prefs[pref.teacher_id] = tuple(s.code for s in pref.schools() if s.code in by_code)
     teachers: list[RotationTeacher] = []
     t_by_code: dict[str, Teacher] = {}
     for t in teachers_qs:
@@ -195,9 +199,7 @@ def default_needs(schools: Iterable[School]) -> list[tuple[int, str, int]]:
     return out
 
 
-def move_rows(
-    inputs: RoundInputs, moves: Mapping[str, tuple[str, str]]
-) -> list[dict[str, Any]]:
+def move_rows(inputs: RoundInputs, moves: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
     """Engine moves -> Move field values (teacher, schools, km, flags, preference rank)."""
     tch = {t.teacher_id: t for t in inputs.teachers}
     out = []
@@ -224,20 +226,35 @@ def stored_moves(run_moves: Iterable[Any]) -> dict[str, tuple[str, str]]:
     return {m.teacher.code: (m.from_school.code, m.to_school.code) for m in run_moves}
 
 
-def reachable_schools(rnd: RotationRound, teacher: Teacher) -> list[tuple[School, float]]:
-    """Schools a teacher may wish for: same engine level, within the round's longest move."""
-    inputs_schools = county_schools(rnd)
-    counts = school_students(s.pk for s in inputs_schools)
-    home = teacher.school
-    hp, hj = counts.get(home.pk, (0, 0))
-    home_level = engine_level(home, hp, hj)
-    out = []
-    for s in inputs_schools:
+def school_levels(rnd: RotationRound) -> dict[int, tuple[School, str]]:
+    """School pk -> (school, engine level) for the round's schools that have students."""
+    schools = county_schools(rnd)
+    counts = school_students(s.pk for s in schools)
+    out: dict[int, tuple[School, str]] = {}
+    for s in schools:
         p, j = counts.get(s.pk, (0, 0))
-        if s.pk == home.pk or p + j == 0 or engine_level(s, p, j) != home_level:
+        if p + j:
+            out[s.pk] = (s, engine_level(s, p, j))
+    return out
+
+
+def reachable_from(
+    rnd: RotationRound, home_id: int, levels: Mapping[int, tuple[School, str]]
+) -> list[tuple[School, float]]:
+    if home_id not in levels:
+        return []
+    home, home_level = levels[home_id]
+    out = []
+    for pk, (s, level) in levels.items():
+        if pk == home_id or level != home_level:
             continue
         km = math.hypot(s.x_km - home.x_km, s.y_km - home.y_km)
         if km <= rnd.max_km + 1e-9:
             out.append((s, km))
     out.sort(key=lambda x: (x[1], x[0].code))
     return out
+
+
+def reachable_schools(rnd: RotationRound, teacher: Teacher) -> list[tuple[School, float]]:
+    """Schools a teacher may wish for: same engine level, within the round's longest move."""
+    return reachable_from(rnd, teacher.school_id, school_levels(rnd))

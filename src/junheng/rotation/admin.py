@@ -37,5 +37,12 @@ class MoveAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Stint)
 class StintAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("teacher", "from_school", "to_school", "start_year", "planned_return_year", "returned")
+    list_display = (
+        "teacher",
+        "from_school",
+        "to_school",
+        "start_year",
+        "planned_return_year",
+        "returned",
+    )
     list_filter = ("returned", "planned_return_year")

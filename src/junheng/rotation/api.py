@@ -1,5 +1,121 @@
-"""JSON API of this capability (django-ninja router)."""
+"""Rotation JSON API (django-ninja), scoped as the pages are.
 
-from ninja import Router
+The bureau lists rounds and reads a round's plan (summary, before/after indicators, moves); a
+school admin or teacher reads the moves it may see (`rotation.access.moves_for`: published
+only, own school / own move); parents and providers get 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from junheng.rotation.access import access_round, access_round_read, moves_for, rounds_for
 
 router = Router(tags=["rotation"])
+
+
+class RoundOut(Schema):
+    id: int
+    year: int
+    status: str
+    min_years: int
+    share: str
+    backbone_share: str
+    backbone_basis: str
+    max_km: float
+
+
+class MoveOut(Schema):
+    teacher_id: str
+    teacher_name: str
+    subject: str
+    from_school: str
+    to_school: str
+    km: float
+    backbone: bool
+    qualified: bool
+    pref_rank: int
+
+
+class PlanOut(Schema):
+    round: RoundOut
+    status: str
+    message: str
+    summary: dict[str, Any]
+    balance: dict[str, Any]
+    moves: list[MoveOut]
+
+
+def _guard(fn: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except PermissionDenied as exc:
+        raise HttpError(403, "forbidden") from exc
+    except Http404 as exc:
+        raise HttpError(404, "not found") from exc
+
+
+def _round(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "year": r.year,
+        "status": r.status,
+        "min_years": r.min_years,
+        "share": str(r.share),
+        "backbone_share": str(r.backbone_share),
+        "backbone_basis": r.backbone_basis,
+        "max_km": r.max_km,
+    }
+
+
+def _moves(qs: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "teacher_id": m.teacher.code,
+            "teacher_name": m.teacher.name,
+            "subject": m.teacher.subject,
+            "from_school": m.from_school.code,
+            "to_school": m.to_school.code,
+            "km": m.km,
+            "backbone": m.backbone,
+            "qualified": m.qualified,
+            "pref_rank": m.pref_rank,
+        }
+        for m in qs
+    ]
+
+
+@router.get("/rounds", response=list[RoundOut])
+def rounds(request: HttpRequest) -> list[dict[str, Any]]:
+    from junheng.accounts.scoping import require_role
+
+    _guard(require_role, request.user, "bureau", "school", "teacher")
+    return [_round(r) for r in rounds_for(request.user)]  # type: ignore[arg-type]
+
+
+@router.get("/rounds/{round_id}/plan", response=PlanOut)
+def plan(request: HttpRequest, round_id: int) -> dict[str, Any]:
+    """The bureau's view of the round's plan (the published one, or the latest draft)."""
+    rnd = _guard(access_round, request.user, round_id)
+    run = rnd.published_run or rnd.latest_run()
+    return {
+        "round": _round(rnd),
+        "status": run.status if run else "none",
+        "message": run.message if run else "",
+        "summary": run.summary if run else {},
+        "balance": run.balance if run else {},
+        "moves": _moves(moves_for(request.user, rnd)) if run else [],  # type: ignore[arg-type]
+    }
+
+
+@router.get("/rounds/{round_id}/moves", response=list[MoveOut])
+def moves(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
+    """The moves this user may see: all for the bureau; own school's or own move once published."""
+    rnd = _guard(access_round_read, request.user, round_id)
+    return _moves(moves_for(request.user, rnd))  # type: ignore[arg-type]

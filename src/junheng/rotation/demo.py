@@ -1,6 +1,8 @@
 """Demo data of the rotation planner (演示): this year's round open with the default rules
-(6 years, 10%, backbone 20% of movers, 30 km), needs prefilled for every school, and the demo
-teacher ("teacher" account, eligible) with two preferred schools stated."""
+(6 years, 10%, backbone 20% of movers, 30 km), needs prefilled for every school, the synthetic
+region's preferences (about 40% of eligible teachers, as `junheng synth` writes them) entered
+by the bureau, and the demo teacher ("teacher" account, eligible) with two preferred schools
+stated by themselves."""
 
 from __future__ import annotations
 
@@ -27,6 +29,18 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
         preference_deadline=timezone.localdate() + dt.timedelta(days=30),
     )
     ctx.out.write(f"  rotation round {rnd.year} open ({rnd.needs.count()} subject needs)\n")
+    region = getattr(ctx, "region", None)
+    if region is not None:
+        from junheng.synth.build import engine_teachers_frame
+
+        frame = engine_teachers_frame(region)
+        rows = {
+            str(r.teacher_id): [str(p) for p in (r.pref1, r.pref2, r.pref3) if p]
+            for r in frame.itertuples(index=False)
+            if r.pref1
+        }
+        loaded = actions.do_load_preferences(rnd, by=by, rows=rows)
+        ctx.out.write(f"  preferences: {loaded}\n")
     teacher_user = (
         User.objects.filter(role=Role.TEACHER, teacher__isnull=False).order_by("pk").first()
     )

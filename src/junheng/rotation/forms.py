@@ -48,7 +48,7 @@ class NeedsForm(forms.Form):
 
     def __init__(self, *args: Any, staff: dict[str, int], needs: dict[str, int], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.rows = []
+        self.rows: list[dict[str, Any]] = []
         for code, label in SUBJECTS:
             if code not in staff and code not in needs:
                 continue
@@ -61,18 +61,27 @@ class NeedsForm(forms.Form):
         return [r | {"field": self[f"need_{r['code']}"]} for r in self.rows]
 
     def needs(self) -> dict[str, int]:
-        return {r["code"]: int(self.cleaned_data[f"need_{r['code']}"]) for r in self.rows}
+        return {str(r["code"]): int(self.cleaned_data[f"need_{r['code']}"]) for r in self.rows}
 
 
 class PreferenceForm(forms.Form):
-    pref1 = forms.ModelChoiceField(queryset=School.objects.none(), required=False, label=_("第一志愿"))
-    pref2 = forms.ModelChoiceField(queryset=School.objects.none(), required=False, label=_("第二志愿"))
-    pref3 = forms.ModelChoiceField(queryset=School.objects.none(), required=False, label=_("第三志愿"))
+    pref1 = forms.ModelChoiceField(
+        queryset=School.objects.none(), required=False, label=_("第一志愿")
+    )
+    pref2 = forms.ModelChoiceField(
+        queryset=School.objects.none(), required=False, label=_("第二志愿")
+    )
+    pref3 = forms.ModelChoiceField(
+        queryset=School.objects.none(), required=False, label=_("第三志愿")
+    )
     hardship = forms.BooleanField(
         required=False, label=_("有特殊困难（如需照顾老人、子女、本人健康原因）")
     )
     hardship_reason = forms.CharField(
-        required=False, max_length=300, label=_("困难说明"), widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=300,
+        label=_("困难说明"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, choices: list[tuple[School, float]], **kw: Any) -> None:
@@ -86,7 +95,7 @@ class PreferenceForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        picked = [data.get(k) for k in ("pref1", "pref2", "pref3") if data.get(k)]
+        picked = [data[k] for k in ("pref1", "pref2", "pref3") if data.get(k) is not None]
         if len({s.pk for s in picked}) != len(picked):
             raise forms.ValidationError(_("志愿学校不能重复。"))
         if data.get("hardship") and not (data.get("hardship_reason") or "").strip():

@@ -36,7 +36,10 @@ class BackboneBasis(models.TextChoices):
 
 class RotationRound(models.Model):
     county = models.ForeignKey(
-        County, on_delete=models.PROTECT, related_name="rotation_rounds", verbose_name=_("县（市、区）")
+        County,
+        on_delete=models.PROTECT,
+        related_name="rotation_rounds",
+        verbose_name=_("县（市、区）"),
     )
     year = models.PositiveSmallIntegerField(
         _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
@@ -169,6 +172,9 @@ class NeedsConfirmation(models.Model):
         verbose_name = _("学科需求确认")
         verbose_name_plural = _("学科需求确认")
 
+    def __str__(self) -> str:
+        return f"{self.round} {self.school}"
+
 
 class Preference(models.Model):
     """An eligible teacher's wishes: up to three schools, and hardship reasons."""
@@ -176,15 +182,27 @@ class Preference(models.Model):
     round = models.ForeignKey(RotationRound, on_delete=models.CASCADE, related_name="preferences")
     teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="+")
     pref1 = models.ForeignKey(
-        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        School,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("第一志愿"),
     )
     pref2 = models.ForeignKey(
-        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        School,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("第二志愿"),
     )
     pref3 = models.ForeignKey(
-        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        School,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("第三志愿"),
     )
     hardship = models.BooleanField(_("有特殊困难"), default=False)
@@ -197,6 +215,9 @@ class Preference(models.Model):
         ]
         verbose_name = _("交流志愿")
         verbose_name_plural = _("交流志愿")
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.teacher}"
 
     def schools(self) -> list[School]:
         return [s for s in (self.pref1, self.pref2, self.pref3) if s is not None]
@@ -227,12 +248,13 @@ class Pin(models.Model):
     class Meta:
         ordering = ["teacher__code", "kind"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["round", "teacher", "school"], name="uniq_rotation_pin"
-            )
+            models.UniqueConstraint(fields=["round", "teacher", "school"], name="uniq_rotation_pin")
         ]
         verbose_name = _("锁定/禁止")
         verbose_name_plural = _("锁定/禁止")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.teacher} {self.school}"
 
     @property
     def stays(self) -> bool:
@@ -272,6 +294,9 @@ class PlanRun(models.Model):
         verbose_name = _("交流方案计算")
         verbose_name_plural = _("交流方案计算")
 
+    def __str__(self) -> str:
+        return f"{self.round} #{self.pk} {self.status}"
+
     @property
     def is_done(self) -> bool:
         return self.status == RunStatus.DONE
@@ -299,6 +324,9 @@ class Move(models.Model):
         ]
         verbose_name = _("交流安排")
         verbose_name_plural = _("交流安排")
+
+    def __str__(self) -> str:
+        return f"{self.teacher} {self.from_school} -> {self.to_school}"
 
 
 class Stint(models.Model):

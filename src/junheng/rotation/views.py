@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from junheng.accounts.models import Role
+from junheng.accounts.models import Role, User
 from junheng.region.imports import XLSX_CONTENT_TYPE
 from junheng.region.models import SUBJECTS, Teacher
 from junheng.rotation import actions, adapters
@@ -43,6 +43,11 @@ from junheng.rotation.models import (
 SUBJECT_LABELS = dict(SUBJECTS)
 
 
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (every view is behind login_required)."""
+    return cast(User, request.user)
+
+
 def _errors(request: HttpRequest, err: ValidationError) -> None:
     for m in err.messages:
         messages.error(request, m)
@@ -57,31 +62,31 @@ def _rules_initial(rnd: RotationRound | None = None) -> dict[str, Any]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The bureau's rounds and the form to open one; others go to their own page."""
-    user = request.user
-    if user.role == Role.SCHOOL:  # type: ignore[union-attr]
+    user = _user(request)
+    if user.role == Role.SCHOOL:
         return redirect("rotation:school")
-    if user.role == Role.TEACHER:  # type: ignore[union-attr]
+    if user.role == Role.TEACHER:
         return redirect("rotation:mine")
-    access_bureau(user)  # type: ignore[arg-type]
+    access_bureau(user)
     form = OpenRoundForm(request.POST or None, initial=_rules_initial())
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         year = d.pop("year")
         try:
-            rnd = actions.do_open_round(by=user, year=year, **d)  # type: ignore[arg-type]
+            rnd = actions.do_open_round(by=user, year=year, **d)
         except ValidationError as err:
             form.add_error(None, err)
         else:
             messages.success(request, _("已开启 %(y)s 年度交流轮岗") % {"y": rnd.year})
             return redirect("rotation:round", round_id=rnd.pk)
-    rounds = list(rounds_for(user))  # type: ignore[arg-type]
+    rounds = list(rounds_for(user))
     return render(request, "rotation/index.html", {"rounds": rounds, "form": form})
 
 
 def _eligible_teachers(rnd: RotationRound) -> list[Teacher]:
     rules = adapters.rules_of(rnd)
     teachers = Teacher.objects.filter(school__county_id=rnd.county_id).select_related("school")
-    return [t for t in teachers if adapters.is_eligible(adapters.engine_teacher(t), rules)]
+    return [t for t in teachers if adapters.eligible_under(rules, t)]
 
 
 def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any]:
@@ -105,7 +110,19 @@ def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any
                 balance_rows.append(
                     {"level": level, "indicator": ind, "before": before, "after": after}
                 )
+    chart = None
+    if run and run.is_done and run.per_school:
+        rows = sorted(run.per_school, key=lambda p: (p["urban_rural"], p["school_id"]))
+        chart = {
+            "title": _("每百名学生县级及以上骨干教师数"),
+            "labels": [p["school_id"] for p in rows],
+            "before": [p["backbone_per100_before"] for p in rows],
+            "after": [p["backbone_per100_after"] for p in rows],
+            "before_label": _("交流前"),
+            "after_label": _("交流后"),
+        }
     ctx = {
+        "chart": chart,
         "round": rnd,
         "rules_form": RulesForm(instance=rnd, initial=_rules_initial(rnd)),
         "schools": [
@@ -135,20 +152,20 @@ def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any
 
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
-    return render(request, "rotation/round.html", _round_context(rnd, request.user))
+    rnd = access_round(_user(request), round_id)
+    return render(request, "rotation/round.html", _round_context(rnd, _user(request)))
 
 
 @login_required
 @require_POST
 def update_rules(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    rnd = access_round(_user(request), round_id)
     form = RulesForm(request.POST, instance=RotationRound.objects.get(pk=rnd.pk))
     if not form.is_valid():
-        ctx = _round_context(rnd, request.user, rules_form=form)
+        ctx = _round_context(rnd, _user(request), rules_form=form)
         return render(request, "rotation/round.html", ctx, status=400)
     try:
-        actions.do_update_rules(rnd, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        actions.do_update_rules(rnd, by=_user(request), **form.cleaned_data)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -159,9 +176,9 @@ def update_rules(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_plan(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    rnd = access_round(_user(request), round_id)
     try:
-        run = actions.do_run_plan(rnd, by=request.user)  # type: ignore[arg-type]
+        run = actions.do_run_plan(rnd, by=_user(request))
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -179,17 +196,22 @@ def run_plan(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def pin(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    rnd = access_round(_user(request), round_id)
     form = PinForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("无效的请求"))
         return redirect("rotation:round", round_id=rnd.pk)
     d = form.cleaned_data
-    teacher = access_round_teacher(request.user, rnd, d["teacher"])  # type: ignore[arg-type]
-    school = access_round_school(request.user, rnd, d["school"])  # type: ignore[arg-type]
+    teacher = access_round_teacher(_user(request), rnd, d["teacher"])
+    school = access_round_school(_user(request), rnd, d["school"])
     try:
         actions.do_pin(
-            rnd, by=request.user, teacher=teacher, school=school, kind=d["kind"], note=d["note"]  # type: ignore[arg-type]
+            rnd,
+            by=_user(request),
+            teacher=teacher,
+            school=school,
+            kind=d["kind"],
+            note=d["note"],
         )
     except ValidationError as err:
         _errors(request, err)
@@ -201,10 +223,10 @@ def pin(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
-    obj = access_pin(request.user, rnd, pin_id)  # type: ignore[arg-type]
+    rnd = access_round(_user(request), round_id)
+    obj = access_pin(_user(request), rnd, pin_id)
     try:
-        actions.do_unpin(obj, by=request.user)  # type: ignore[arg-type]
+        actions.do_unpin(obj, by=_user(request))
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -215,9 +237,9 @@ def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    rnd = access_round(_user(request), round_id)
     try:
-        actions.do_publish(rnd, by=request.user)  # type: ignore[arg-type]
+        actions.do_publish(rnd, by=_user(request))
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -227,9 +249,9 @@ def publish(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+    rnd = access_round(_user(request), round_id)
     try:
-        name, content = actions.do_export_plan(rnd, by=request.user)  # type: ignore[arg-type]
+        name, content = actions.do_export_plan(rnd, by=_user(request))
     except ValidationError as err:
         _errors(request, err)
         return redirect("rotation:round", round_id=rnd.pk)
@@ -241,30 +263,28 @@ def export(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
     """A school's subject needs: its own admin (or the bureau) edits and confirms them."""
-    user = request.user
-    if user.role not in (Role.BUREAU, Role.SCHOOL):  # type: ignore[union-attr]
+    user = _user(request)
+    if user.role not in (Role.BUREAU, Role.SCHOOL):
         raise PermissionDenied
     rnd = _get_round_for(user, round_id)
-    school = access_needs_school(user, rnd, school_id)  # type: ignore[arg-type]
+    school = access_needs_school(user, rnd, school_id)
     staff = Counter(Teacher.objects.filter(school=school).values_list("subject", flat=True))
     current = dict(
         SubjectNeed.objects.filter(round=rnd, school=school).values_list("subject", "required")
     )
     form = NeedsForm(request.POST or None, staff=dict(staff), needs=current)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.do_set_needs(rnd, school, by=user, needs=form.needs())  # type: ignore[arg-type]
-                if request.POST.get("confirm"):
-                    actions.do_confirm_needs(rnd, school, by=user)  # type: ignore[arg-type]
-            except ValidationError as err:
-                _errors(request, err)
-            else:
-                messages.success(
-                    request,
-                    _("已保存并确认学科需求") if request.POST.get("confirm") else _("已保存学科需求"),
-                )
-                return redirect("rotation:needs", round_id=rnd.pk, school_id=school.pk)
+    if request.method == "POST" and form.is_valid():
+        confirm = bool(request.POST.get("confirm"))
+        try:
+            actions.do_set_needs(rnd, school, by=user, needs=form.needs())
+            if confirm:
+                actions.do_confirm_needs(rnd, school, by=user)
+        except ValidationError as err:
+            _errors(request, err)
+        else:
+            done = _("已保存并确认学科需求") if confirm else _("已保存学科需求")
+            messages.success(request, done)
+            return redirect("rotation:needs", round_id=rnd.pk, school_id=school.pk)
     confirmation = NeedsConfirmation.objects.filter(round=rnd, school=school).first()
     return render(
         request,
@@ -277,13 +297,13 @@ def needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def confirm_needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
-    user = request.user
-    if user.role not in (Role.BUREAU, Role.SCHOOL):  # type: ignore[union-attr]
+    user = _user(request)
+    if user.role not in (Role.BUREAU, Role.SCHOOL):
         raise PermissionDenied
     rnd = _get_round_for(user, round_id)
-    school = access_needs_school(user, rnd, school_id)  # type: ignore[arg-type]
+    school = access_needs_school(user, rnd, school_id)
     try:
-        actions.do_confirm_needs(rnd, school, by=user)  # type: ignore[arg-type]
+        actions.do_confirm_needs(rnd, school, by=user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -300,19 +320,19 @@ def _get_round_for(user: Any, round_id: int) -> RotationRound:
 @login_required
 def school_page(request: HttpRequest) -> HttpResponse:
     """A school admin's rotation page: its needs per round; who leaves and who arrives."""
-    user = request.user
-    if user.role != Role.SCHOOL:  # type: ignore[union-attr]
+    user = _user(request)
+    if user.role != Role.SCHOOL:
         raise PermissionDenied
-    school = user.school  # type: ignore[union-attr]
+    school = user.school
     rows = []
-    for rnd in rounds_for(user):  # type: ignore[arg-type]
-        moves = list(moves_for(user, rnd))  # type: ignore[arg-type]
+    for rnd in rounds_for(user):
+        moves = list(moves_for(user, rnd))
         rows.append(
             {
                 "round": rnd,
                 "confirmed": NeedsConfirmation.objects.filter(round=rnd, school=school).exists(),
-                "leaving": [m for m in moves if m.from_school_id == user.school_id],  # type: ignore[union-attr]
-                "arriving": [m for m in moves if m.to_school_id == user.school_id],  # type: ignore[union-attr]
+                "leaving": [m for m in moves if m.from_school_id == user.school_id],
+                "arriving": [m for m in moves if m.to_school_id == user.school_id],
             }
         )
     return render(request, "rotation/school.html", {"school": school, "rows": rows})
@@ -321,9 +341,9 @@ def school_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """A teacher's rotation page: eligibility, preferences, and (once published) the outcome."""
-    user = request.user
-    teacher = own_teacher(user)  # type: ignore[arg-type]
-    rnd = rounds_for(user).first() if teacher else None  # type: ignore[arg-type]
+    user = _user(request)
+    teacher = own_teacher(user)
+    rnd = rounds_for(user).first() if teacher else None
     ctx: dict[str, Any] = {"teacher": teacher, "round": rnd}
     if teacher is None or rnd is None:
         return render(request, "rotation/mine.html", ctx)
@@ -347,7 +367,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             try:
                 actions.do_state_preferences(
                     rnd,
-                    by=user,  # type: ignore[arg-type]
+                    by=user,
                     schools=[d["pref1"], d["pref2"], d["pref3"]],
                     hardship=d["hardship"],
                     hardship_reason=d["hardship_reason"],
@@ -362,7 +382,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             status = 400
     outcome = None
     if rnd.is_published:
-        move = moves_for(user, rnd).first()  # type: ignore[arg-type]
+        move = moves_for(user, rnd).first()
         stint = Stint.objects.filter(round=rnd, teacher=teacher).first()
         outcome = {"move": move, "stint": stint}
     ctx |= {
@@ -378,7 +398,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 def stints(request: HttpRequest) -> HttpResponse:
     """The bureau's list of stints: those due to return this year first."""
-    access_bureau(request.user)  # type: ignore[arg-type]
+    access_bureau(_user(request))
     year = int(request.GET.get("year") or actions.current_year())
     qs = Stint.objects.select_related("teacher", "from_school", "to_school", "round")
     due = list(qs.filter(planned_return_year__lte=year, returned=False))
@@ -394,7 +414,7 @@ def stints(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def stint_returned(request: HttpRequest, stint_id: int) -> HttpResponse:
-    obj = access_stint(request.user, stint_id)  # type: ignore[arg-type]
-    actions.do_mark_returned(obj, by=request.user, returned=request.POST.get("undo") != "1")  # type: ignore[arg-type]
+    obj = access_stint(_user(request), stint_id)
+    actions.do_mark_returned(obj, by=_user(request), returned=request.POST.get("undo") != "1")
     messages.success(request, _("已登记"))
     return redirect("rotation:stints")

@@ -35,6 +35,10 @@ class InputError(Exception):
         self.reason = reason
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable with its four fields, so it crosses process pools (place_all) intact.
+        return (type(self), (self.file, self.row, self.column, self.reason))
+
     def __str__(self) -> str:
         parts = []
         if self.file:

@@ -22,7 +22,7 @@ from junheng.engines.supply import nearest_first_plan
 
 SYNTH = Path("/tmp/synth")
 TIME_LIMIT = "50"
-SCARCE = 0.4  # the synthetic county has supply to spare; this variant cuts providers' sessions
+SCARCE = 0.2  # the synthetic county has supply to spare; this variant cuts providers' sessions
 
 
 def profile_dir(profile: str, scratch: Path) -> Path:

@@ -144,7 +144,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             raise InputError(args.locks, err.row, err.column, err.reason) from err
         raise
     if "lp_floor_bound" in plan.solver:
-        print(f"junheng supply: LP bound on the floor {plan.solver['lp_floor_bound']}", file=sys.stderr)
+        print(
+            f"junheng supply: LP bound on the floor {plan.solver['lp_floor_bound']}",
+            file=sys.stderr,
+        )
     for stage in plan.solver.get("stages", []):
         print(
             f"junheng supply: {stage['stage']}: {stage['status']} in {stage.get('seconds', 0)} s, "

@@ -173,12 +173,6 @@ def distance_km(x1: float, y1: float, x2: float, y2: float) -> float:
     return float(np.hypot(np.float64(x1) - np.float64(x2), np.float64(y1) - np.float64(y2)))
 
 
-def _rule_bound(target: Fraction, students: int) -> int:
-    """Largest integer strictly below T = target·students/100 (seats are whole numbers)."""
-    t = target * students / 100
-    return math.ceil(t) - 1
-
-
 def _at_target(target: Fraction, seats: int, students: int) -> bool:
     return Fraction(100 * seats, students) >= target
 

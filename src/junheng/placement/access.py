@@ -13,9 +13,10 @@ Objects outside a user's scope are missing (404); a role that may not use a page
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from junheng.accounts.models import Role, User
@@ -29,11 +30,13 @@ from junheng.placement.models import (
 )
 from junheng.region.models import School
 
+M = TypeVar("M", bound=Model)
 
-def _get(qs: QuerySet[Any], **lookup: Any) -> Any:
+
+def _get(qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return qs.get(**lookup)
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 

@@ -275,7 +275,7 @@ def do_create_placement(
         m.placement = placement
     PlacementMember.objects.bulk_create(members, batch_size=1000)
     if request_specs:
-        students = {m.code: m.student for m in members}
+        by_member = {m.code: m.student for m in members}
         for kind, label, codes in request_specs:
             req = PlacementRequest.objects.create(
                 placement=placement,
@@ -285,7 +285,7 @@ def do_create_placement(
                 requested_by_role=RequesterRole.SCHOOL,
                 created_by=by,
             )
-            req.students.set([students[c] for c in codes])
+            req.students.set([s for c in codes if (s := by_member[c]) is not None])
     return placement
 
 
@@ -540,7 +540,8 @@ def _write_classes(placement: Placement) -> None:
     for student_id, class_no in placement.members.exclude(student=None).values_list(
         "student_id", "class_no"
     ):
-        by_class.setdefault(class_no, []).append(student_id)
+        if class_no is not None and student_id is not None:
+            by_class.setdefault(class_no, []).append(student_id)
     for class_no, ids in by_class.items():
         Student.objects.filter(pk__in=ids).update(school_class=classes[class_no])
     # classes of that grade beyond N that no student sits in any more
@@ -613,7 +614,7 @@ def do_add_late_arrival(
         raise ActionError(
             _("这些学生不在本次编班名单中：%(codes)s") % {"codes": "、".join(missing)}
         )
-    blocked = {int(class_of[c]) for c in apart_codes if class_of[c]}
+    blocked = {k for c in apart_codes if (k := class_of[c]) is not None}
     try:
         class_no = adapters.late_class(sizes, same, blocked, seed=placement.seed, code=student.code)
     except ValueError as err:
@@ -830,11 +831,12 @@ def execute_bulk_run(run_id: int) -> dict[str, Any]:
     run = BulkPlacementRun.objects.get(pk=run_id)
     run.status, run.started_at, run.progress = BulkStatus.RUNNING, timezone.now(), 5
     run.save(update_fields=["status", "started_at", "progress"])
-    lines = {
+    lines: dict[int, BulkPlacementSchool] = {
         ln.placement_id: ln
         for ln in run.schools.filter(status=BulkPlacementSchool.Status.PENDING).select_related(
             "placement", "school"
         )
+        if ln.placement_id is not None
     }
     cohorts: list[Cohort] = []
     for pid, ln in lines.items():

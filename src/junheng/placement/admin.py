@@ -5,7 +5,7 @@ from django.contrib import admin
 from junheng.placement.models import BulkPlacementRun, Placement, PlacementAudit
 
 
-class AuditInline(admin.TabularInline):
+class AuditInline(admin.TabularInline[PlacementAudit, Placement]):
     model = PlacementAudit
     extra = 0
     can_delete = False
@@ -14,7 +14,7 @@ class AuditInline(admin.TabularInline):
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(admin.ModelAdmin[Placement]):
     list_display = ("school", "grade", "term", "n_classes", "method", "status")
     list_filter = ("status", "method", "grade")
     search_fields = ("school__name", "school__code")
@@ -34,6 +34,6 @@ class PlacementAdmin(admin.ModelAdmin):
 
 
 @admin.register(BulkPlacementRun)
-class BulkPlacementRunAdmin(admin.ModelAdmin):
+class BulkPlacementRunAdmin(admin.ModelAdmin[BulkPlacementRun]):
     list_display = ("pk", "term", "grade", "status", "schools_done", "schools_total")
     readonly_fields = ("seed", "seed_commitment", "status", "progress", "summary")

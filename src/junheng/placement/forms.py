@@ -72,7 +72,7 @@ class PlacementForm(forms.Form):
                 raise forms.ValidationError(str(named)) from err
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(forms.ModelForm[Placement]):
     class Meta:
         model = Placement
         fields = ["n_classes", "method", "balance_extras"]
@@ -108,7 +108,7 @@ class RequestForm(forms.Form):
             raise forms.ValidationError(
                 _("这些学生不在本次编班名单中：%(codes)s") % {"codes": "、".join(missing)}
             )
-        return [found[c] for c in codes]
+        return [s for c in codes if (s := found[c]) is not None]
 
 
 class TeamForm(forms.Form):
@@ -121,8 +121,8 @@ class TeamForm(forms.Form):
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         qs = Teacher.objects.filter(school=school).order_by("code")
-        self.fields["homeroom"].queryset = qs
-        self.fields["teachers"].queryset = qs
+        self.fields["homeroom"].queryset = qs  # type: ignore[attr-defined]
+        self.fields["teachers"].queryset = qs  # type: ignore[attr-defined]
 
 
 class WitnessForm(forms.Form):
@@ -142,7 +142,7 @@ class LateArrivalForm(forms.Form):
     def __init__(self, *args: Any, placement: Placement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.placement = placement
-        self.fields["student"].queryset = (
+        self.fields["student"].queryset = (  # type: ignore[attr-defined]
             Student.objects.filter(school=placement.school, grade=placement.grade)
             .exclude(code__in=placement.members.values("code"))
             .order_by("code")
@@ -159,7 +159,7 @@ class LateArrivalForm(forms.Form):
             raise forms.ValidationError(
                 _("这些学生不在本次编班名单中：%(codes)s") % {"codes": "、".join(missing)}
             )
-        return [found[c] for c in codes]
+        return [s for c in codes if (s := found[c]) is not None]
 
 
 ROLE_BY_LABEL = {str(label): value for value, label in WitnessRole.choices}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts import scoping
-from junheng.accounts.models import Role, audit
+from junheng.accounts.models import Role, User, audit
 from junheng.engines.io import csv_bytes
 from junheng.placement import access, actions, forms
 from junheng.placement.models import (
@@ -27,6 +27,12 @@ from junheng.placement.models import (
 
 SCHOOL = (Role.SCHOOL,)
 BUREAU = (Role.BUREAU,)
+
+
+def _user(request: HttpRequest) -> User:
+    """The acting user (every view here is behind role_required, so never anonymous)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _fail(request: HttpRequest, err: Exception) -> None:
@@ -115,7 +121,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 n_classes=d["n_classes"],
                 method=d["method"],
                 balance_extras=d["balance_extras"],
-                by=request.user,
+                by=_user(request),
                 imported=d["file"],
             )
         except actions.ActionError as err:
@@ -190,7 +196,7 @@ def update_settings(request: HttpRequest, placement_id: int) -> HttpResponse:
                 n_classes=d["n_classes"],
                 method=d["method"],
                 balance_extras=d["balance_extras"],
-                by=request.user,
+                by=_user(request),
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -216,7 +222,7 @@ def add_request(request: HttpRequest, placement_id: int) -> HttpResponse:
                 reason=d["reason"],
                 requested_by_name=d["requested_by_name"],
                 requested_by_role=d["requested_by_role"],
-                by=request.user,
+                by=_user(request),
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -231,7 +237,7 @@ def add_request(request: HttpRequest, placement_id: int) -> HttpResponse:
 def delete_request(request: HttpRequest, request_id: int) -> HttpResponse:
     req = access.access_request(request.user, request_id)  # type: ignore[arg-type]
     try:
-        actions.do_delete_request(req, by=request.user)
+        actions.do_delete_request(req, by=_user(request))
     except actions.ActionError as err:
         _fail(request, err)
     return redirect("placement:detail", placement_id=req.placement_id)
@@ -250,7 +256,7 @@ def add_team(request: HttpRequest, placement_id: int) -> HttpResponse:
                 label=d["label"],
                 homeroom=d["homeroom"],
                 teachers=list(d["teachers"]),
-                by=request.user,
+                by=_user(request),
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -264,7 +270,7 @@ def add_team(request: HttpRequest, placement_id: int) -> HttpResponse:
 def delete_team(request: HttpRequest, team_id: int) -> HttpResponse:
     team = access.access_team(request.user, team_id)  # type: ignore[arg-type]
     try:
-        actions.do_delete_team(team, by=request.user)
+        actions.do_delete_team(team, by=_user(request))
     except actions.ActionError as err:
         _fail(request, err)
     return redirect("placement:detail", placement_id=team.placement_id)
@@ -278,7 +284,7 @@ def add_witness(request: HttpRequest, placement_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             actions.do_add_witness(
-                p, name=form.cleaned_data["name"], role=form.cleaned_data["role"], by=request.user
+                p, name=form.cleaned_data["name"], role=form.cleaned_data["role"], by=_user(request)
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -295,7 +301,7 @@ def add_witness(request: HttpRequest, placement_id: int) -> HttpResponse:
 def commit(request: HttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     try:
-        actions.do_commit_placement(p, by=request.user)
+        actions.do_commit_placement(p, by=_user(request))
     except actions.ActionError as err:
         _fail(request, err)
     else:
@@ -329,7 +335,7 @@ def draw(request: HttpRequest, placement_id: int) -> HttpResponse:
 def run_draw(request: HttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     try:
-        actions.do_run_draw(p, by=request.user)
+        actions.do_run_draw(p, by=_user(request))
     except actions.ActionError as err:
         _fail(request, err)
     return redirect("placement:draw", placement_id=p.pk)
@@ -340,7 +346,7 @@ def run_draw(request: HttpRequest, placement_id: int) -> HttpResponse:
 def publish(request: HttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     try:
-        actions.do_publish_placement(p, by=request.user)
+        actions.do_publish_placement(p, by=_user(request))
     except actions.ActionError as err:
         _fail(request, err)
     else:
@@ -361,7 +367,7 @@ def late_arrival(request: HttpRequest, placement_id: int) -> HttpResponse:
                 student=d["student"],
                 reason=d["reason"],
                 apart_from=d["apart_codes"],
-                by=request.user,
+                by=_user(request),
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -414,7 +420,7 @@ def public(request: HttpRequest, placement_id: int) -> HttpResponse:
             ctx["classes"] = _classes(p, masked=True)
             if user.role == Role.PARENT:  # type: ignore[union-attr]
                 ctx["own_classes"] = set(
-                    p.members.filter(student__guardianships__user=user).values_list(
+                    p.members.filter(student__guardianships__user=_user(request)).values_list(
                         "class_no", flat=True
                     )
                 )
@@ -465,7 +471,7 @@ def bulk_list(request: HttpRequest) -> HttpResponse:
                 method=d["method"],
                 max_class_size=d["max_class_size"],
                 witnesses=d["witnesses"],
-                by=request.user,
+                by=_user(request),
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -503,7 +509,7 @@ def bulk_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
     try:
-        actions.do_run_bulk(run, by=request.user)
+        actions.do_run_bulk(run, by=_user(request))
     except actions.ActionError as err:
         _fail(request, err)
     return redirect("placement:bulk_detail", run_id=run.pk)
@@ -514,7 +520,7 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
 def bulk_publish(request: HttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
     try:
-        n = actions.do_publish_bulk(run, by=request.user)
+        n = actions.do_publish_bulk(run, by=_user(request))
     except actions.ActionError as err:
         _fail(request, err)
     else:

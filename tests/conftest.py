@@ -15,6 +15,17 @@ PASSWORD = "junheng-test-pw-2026"
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the users' language; a test that switches to English cannot leak."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Full-strength hashing costs ~0.5 s per user; tests do not need it."""
     settings.PASSWORD_HASHERS = [

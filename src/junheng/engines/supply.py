@@ -753,7 +753,8 @@ class _Model:
         prm.num_workers = WORKERS
         prm.interleave_search = True
         prm.max_deterministic_time = max(0.5, seconds)
-        prm.max_time_in_seconds = max(0.5, seconds)
+        # Wall clock is only a safety net (4x): if it ever trips, the plan may differ between runs.
+        prm.max_time_in_seconds = max(2.0, 4 * seconds)
         prm.relative_gap_limit = gap
         prm.random_seed = 0
         t0 = time.perf_counter()
@@ -945,8 +946,9 @@ def plan_supply(
     shares = [0.25, 0.35, 0.4]
     bound = lp_info.get("lp_floor_bound")
     for i, (name, expr, which, gap) in enumerate(stages):
-        remaining = time_limit_s - (time.perf_counter() - started)
-        seconds = max(0.5, remaining * shares[i] / sum(shares[i:]))
+        # Fixed shares of the budget, in CP-SAT's deterministic time: the same inputs give the
+        # same plan on a busy or an idle machine (a wall-clock budget would not).
+        seconds = max(0.5, time_limit_s * 0.9 * shares[i])
         if (
             i == 0
             and bound is not None

@@ -31,7 +31,6 @@ from junheng.enrolment.models import (
 )
 from junheng.region.models import Student
 
-
 M = TypeVar("M", bound=Model)
 
 

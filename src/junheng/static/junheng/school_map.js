@@ -16,7 +16,7 @@
   new Chart(el, {
     type: "bubble", data: { datasets: sets },
     options: {
-      animation: false,
+      animation: false, maintainAspectRatio: false,
       scales: { x: { title: { display: true, text: "km" } }, y: { title: { display: true, text: "km" } } },
       plugins: { tooltip: { callbacks: { label: function (c) { return c.raw.name + " · " + c.raw.students; } } } }
     }

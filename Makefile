@@ -24,11 +24,13 @@ run: install
 	$(BIN)/junheng demo
 	PORT=$(PORT) $(BIN)/junheng serve
 
+# Two workers (pytest-xdist): the suite is mostly waiting on the database and the browser.
+JOBS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) -rfEs
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -n $(JOBS) -m "not browser"
 
 test-browser: install
 	$(BIN)/python -m pytest -m browser

@@ -102,6 +102,8 @@ def test_import_reads_the_engine_format_and_names_a_bad_row(tmp_path):
 
 @st.composite
 def cohorts(draw):
+    """A cohort and requests that some placement meets: the requests are read off a hidden
+    placement (round robin over a shuffled cohort), so every case is feasible by construction."""
     n = draw(st.integers(6, 60))
     k = draw(st.integers(2, min(8, n // 2)))
     members = [
@@ -113,17 +115,26 @@ def cohorts(draw):
         )
         for i in range(n)
     ]
-    codes = [m.code for m in members]
-    perm = draw(st.permutations(codes))
-    reqs, used = [], 0
-    for j in range(draw(st.integers(0, 3))):
-        size = draw(st.integers(2, 3))
-        if used + size > n:
-            break
+    perm = draw(st.permutations([m.code for m in members]))
+    hidden = {code: i % k for i, code in enumerate(perm)}
+    free = list(perm)
+    reqs = []
+    for j in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(["together", "apart"]))
-        size = min(size, k) if kind == "apart" else min(size, -(-n // k))
-        reqs.append(RequestRow(str(j), kind, tuple(perm[used : used + size])))
-        used += size
+        size = draw(st.integers(2, 3))
+        if kind == "together":
+            c = draw(st.integers(0, k - 1))
+            pick = [x for x in free if hidden[x] == c][:size]
+        else:
+            pick, seen = [], set()
+            for x in free:
+                if hidden[x] not in seen and len(pick) < size:
+                    pick.append(x)
+                    seen.add(hidden[x])
+        if len(pick) < 2:
+            continue
+        free = [x for x in free if x not in pick]
+        reqs.append(RequestRow(str(j), kind, tuple(pick)))
     return members, reqs, k, draw(st.text(min_size=1, max_size=8))
 
 

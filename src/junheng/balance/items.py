@@ -228,3 +228,26 @@ def high_school_quota_share(year: int) -> ItemValue:
     if share is None:
         return ItemValue(None, None, str(_("本年度尚未发布指标到校分配表")))
     return ItemValue(round(100 * share, 1), share >= 0.5, str(_("据本年度最新发布的分配表")))
+
+
+@register("G11")
+def teacher_rotation_share(year: int) -> ItemValue:
+    """Movers as a share of eligible teachers in the year's published rotation plan, and the
+    backbone share of movers (the item needs ≥ 10% and ≥ 20%)."""
+    from junheng.rotation.models import RotationRound, RoundStatus
+
+    rnd = (
+        RotationRound.objects.filter(year=year, status=RoundStatus.PUBLISHED)
+        .select_related("published_run")
+        .first()
+    )
+    run = rnd.published_run if rnd is not None else None
+    if run is None or not run.summary:
+        return ItemValue(None, None, str(_("本年度尚未发布交流轮岗方案")))
+    moved_share = float(run.summary.get("moved_share") or 0.0)
+    backbone_share = float(run.summary.get("backbone_share") or 0.0)
+    passes = moved_share >= 0.10 and backbone_share >= 0.20
+    note = str(_("据本年度已发布的交流轮岗方案；骨干教师占交流人数 %(b).1f%%")) % {
+        "b": 100 * backbone_share
+    }
+    return ItemValue(round(100 * moved_share, 1), passes, note)

@@ -27,6 +27,7 @@ from junheng.balance.texts import (
     indicator_labels,
     needs,
 )
+from junheng.downloads import xlsx_attachment
 from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
 from junheng.engines.io import InputError
 
@@ -325,12 +326,7 @@ def take_snapshot(request: HttpRequest) -> HttpResponse:
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     access_county(request.user)  # type: ignore[arg-type]
     name, content = actions.do_export_county_xlsx(by=request.user)  # type: ignore[arg-type]
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_attachment(content, name)
 
 
 @login_required

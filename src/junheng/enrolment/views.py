@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.afterschool.models import Offering, OfferingStatus
+from junheng.downloads import csv_attachment, xlsx_attachment
 from junheng.enrolment import access, actions, adapters, forms
 from junheng.enrolment.models import (
     Attendance,
@@ -46,7 +47,6 @@ from junheng.enrolment.models import (
 from junheng.enrolment.report import combine
 from junheng.region.models import School, Term, UrbanRural
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAFF = (Role.BUREAU, Role.SCHOOL)
 
 
@@ -249,9 +249,7 @@ def draw_file(request: HttpRequest, draw_id: int, name: str) -> HttpResponse:
     draw = access.public_draw(draw_id)
     if not draw.result_sha256 or name not in Draw.FILES:
         raise Http404
-    resp = HttpResponse(draw.file_bytes(name), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return resp
+    return csv_attachment(draw.file_bytes(name), f"{name}.csv")
 
 
 # --------------------------------------------------------------------------- parents
@@ -654,6 +652,4 @@ def settlement(request: HttpRequest) -> HttpResponse:
 
 
 def _xlsx_response(data: bytes, name: str) -> HttpResponse:
-    resp = HttpResponse(data, content_type=XLSX)
-    resp["Content-Disposition"] = f'attachment; filename="{name}"'
-    return resp
+    return xlsx_attachment(data, name)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
+from junheng.downloads import csv_attachment
 from junheng.engines.io import csv_bytes
 from junheng.placement import access, actions, forms
 from junheng.placement.models import (
@@ -378,9 +379,7 @@ def late_arrival(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 
 def _csv_response(data: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return resp
+    return csv_attachment(data, filename)
 
 
 @scoping.role_required(Role.SCHOOL, Role.BUREAU)

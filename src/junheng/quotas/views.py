@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role
+from junheng.downloads import xlsx_attachment
 from junheng.quotas import actions, adapters
 from junheng.quotas.access import (
     access_bureau,
@@ -34,13 +35,10 @@ from junheng.quotas.forms import (
 )
 from junheng.quotas.models import HighSchool, QuotaSeat, QuotaTable
 from junheng.quotas.queries import published_tables
-from junheng.region.imports import XLSX_CONTENT_TYPE
 
 
 def _xlsx(name: str, content: bytes) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_attachment(content, name)
 
 
 def _errors(request: HttpRequest, err: ValidationError) -> None:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
+from junheng.downloads import attachment
 from junheng.region import actions
 from junheng.region.forms import KIND_LABELS, ImportForm
 
@@ -134,9 +135,7 @@ def _kind(kind: str) -> str:
 
 
 def _download(file: actions.ExportFile) -> HttpResponse:
-    response = HttpResponse(file.content, content_type=file.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    return response
+    return attachment(file.content, file.filename, file.content_type)
 
 
 @scoping.role_required(*STAFF)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role, User
-from junheng.region.imports import XLSX_CONTENT_TYPE
+from junheng.downloads import xlsx_attachment
 from junheng.region.models import SUBJECTS, Teacher
 from junheng.rotation import actions, adapters
 from junheng.rotation.access import (
@@ -255,9 +255,7 @@ def export(request: HttpRequest, round_id: int) -> HttpResponse:
     except ValidationError as err:
         _errors(request, err)
         return redirect("rotation:round", round_id=rnd.pk)
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_attachment(content, name)
 
 
 @login_required

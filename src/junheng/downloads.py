@@ -1,0 +1,27 @@
+"""File downloads (exports, draw files): one place that builds the attachment response.
+
+Filenames are often Chinese (e.g. 海滨县均衡指标.xlsx); `content_disposition_header` writes
+them as RFC 6266 `filename*=utf-8''…`, which browsers decode, with an ASCII fallback.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+
+def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def xlsx_attachment(data: bytes, filename: str) -> HttpResponse:
+    return attachment(data, filename, XLSX)
+
+
+def csv_attachment(data: bytes, filename: str) -> HttpResponse:
+    return attachment(data, filename, CSV)

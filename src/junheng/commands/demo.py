@@ -15,6 +15,7 @@ import time
 import unicodedata
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from junheng.synth import PROFILES
 
@@ -77,21 +78,21 @@ def _fresh_database(force: bool) -> None:
     call_command("flush", interactive=False, verbosity=0)
 
 
-def run(args: argparse.Namespace) -> None:
+def load_demo(
+    profile: str, seed: str, password: str, err: Any
+) -> tuple[Any, Any, list[tuple[str, str, str]]]:
+    """Load the synthetic region and every app's demo data into the current database.
+
+    Returns (region, county, [(username, role, note)]). Used by `run` and the browser test
+    that logs in with every demo account.
+    """
     from junheng.region.demo import DemoContext, create_accounts, load_region
     from junheng.synth import generate
 
-    t0 = time.perf_counter()
-    err = sys.stderr
-    err.write("junheng demo: fresh database, migrations…\n")
-    _fresh_database(args.force)
-    err.write(f"junheng demo: synthetic {args.profile} (seed {args.seed!r})…\n")
-    region = generate(args.profile, args.seed)
+    region = generate(profile, seed)
     county = load_region(region, out=err)
-    accounts = [
-        (a.username, a.role, a.note) for a in create_accounts(region, county, args.password)
-    ]
-    ctx = DemoContext(region=region, county=county, out=err, password=args.password)
+    accounts = [(a.username, a.role, a.note) for a in create_accounts(region, county, password)]
+    ctx = DemoContext(region=region, county=county, out=err, password=password)
     for app in APPS:
         name = f"junheng.{app}.demo"
         try:
@@ -106,6 +107,16 @@ def run(args: argparse.Namespace) -> None:
         err.write(f"junheng demo: {app}…\n")
         for role, username, note in load(ctx):
             accounts.append((username, role, note))
+    return region, county, accounts
+
+
+def run(args: argparse.Namespace) -> None:
+    t0 = time.perf_counter()
+    err = sys.stderr
+    err.write("junheng demo: fresh database, migrations…\n")
+    _fresh_database(args.force)
+    err.write(f"junheng demo: synthetic {args.profile} (seed {args.seed!r})…\n")
+    region, county, accounts = load_demo(args.profile, args.seed, args.password, err)
     err.write(f"junheng demo: loaded in {time.perf_counter() - t0:.1f} s\n")
     rows = [(u, args.password, role, note) for u, role, note in accounts]
     port = os.environ.get("PORT", "8000")

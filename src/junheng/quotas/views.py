@@ -35,15 +35,11 @@ from junheng.quotas.forms import (
 )
 from junheng.quotas.models import HighSchool, QuotaSeat, QuotaTable
 from junheng.quotas.queries import published_tables
+from junheng.web import flash_errors as _errors
 
 
 def _xlsx(name: str, content: bytes) -> HttpResponse:
     return xlsx_attachment(content, name)
-
-
-def _errors(request: HttpRequest, err: ValidationError) -> None:
-    for m in err.messages:
-        messages.error(request, m)
 
 
 @login_required

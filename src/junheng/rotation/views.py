@@ -39,6 +39,7 @@ from junheng.rotation.models import (
     Stint,
     SubjectNeed,
 )
+from junheng.web import flash_errors as _errors
 
 SUBJECT_LABELS = dict(SUBJECTS)
 
@@ -46,11 +47,6 @@ SUBJECT_LABELS = dict(SUBJECTS)
 def _user(request: HttpRequest) -> User:
     """The logged-in user (every view is behind login_required)."""
     return cast(User, request.user)
-
-
-def _errors(request: HttpRequest, err: ValidationError) -> None:
-    for m in err.messages:
-        messages.error(request, m)
 
 
 def _rules_initial(rnd: RotationRound | None = None) -> dict[str, Any]:

@@ -1,12 +1,25 @@
 """The JSON API (django-ninja, OpenAPI at /api/docs). Each app adds its own router."""
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
 api = NinjaAPI(
     title="junheng 均衡 API", version="1", auth=django_auth
 )  # django_auth checks CSRF on unsafe methods
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """A role that may not use an endpoint at all (objects outside scope answer 404)."""
+    return api.create_response(request, {"detail": "forbidden"}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def _refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """An action's refusal (`junheng.errors.DomainError`): 400 with the user's messages."""
+    return api.create_response(request, {"detail": exc.messages}, status=400)
 
 
 def _register() -> None:

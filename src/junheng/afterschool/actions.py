@@ -51,11 +51,12 @@ from junheng.afterschool.models import (
 from junheng.afterschool.models.providers import TRANSITIONS
 from junheng.afterschool.tutoring import tutoring_terms
 from junheng.afterschool.uploads import validate_document, validate_photo
+from junheng.errors import DomainError
 from junheng.region.models import School, Term, TimeSlot
 
 
-class ActionError(Exception):
-    """A change that is not allowed; `str(err)` is a message for the user."""
+class ActionError(DomainError):
+    """A change that is not allowed (the domain's one error type, see `junheng.errors`)."""
 
 
 class TransitionError(ActionError):

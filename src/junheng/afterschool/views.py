@@ -31,16 +31,13 @@ from junheng.afterschool.models import (
 )
 from junheng.afterschool.tutoring import tutoring_terms
 from junheng.region.models import Term, TimeSlot, UrbanRural
+from junheng.web import flash_errors
 
 BUREAU = (Role.BUREAU,)
 
 
 def current_term() -> Term | None:
     return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
-
-
-def _fail(request: HttpRequest, err: Exception) -> None:
-    messages.error(request, str(err))
 
 
 # --------------------------------------------------------------------------- public
@@ -153,7 +150,7 @@ def my_submit(request: HttpRequest) -> HttpResponse:
             )
         messages.success(request, _("已提交，等待教育局审核。"))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:my_application")
 
 
@@ -172,7 +169,7 @@ def my_document_add(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("材料已上传。"))
         except actions.ActionError as err:
-            _fail(request, err)
+            flash_errors(request, err)
     else:
         for errs in form.errors.values():
             for e in errs:
@@ -190,7 +187,7 @@ def my_instructor_add(request: HttpRequest) -> HttpResponse:
             actions.do_add_instructor(provider, by=request.user, **form.cleaned_data)
             messages.success(request, _("授课人员已添加。"))
         except actions.ActionError as err:
-            _fail(request, err)
+            flash_errors(request, err)
     else:
         for errs in form.errors.values():
             for e in errs:
@@ -249,7 +246,7 @@ def provider_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
             actions.do_confirm_course_request(req, by=request.user, **form.cleaned_data)
         messages.success(request, _("已答复点单。"))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:provider_requests")
 
 
@@ -324,7 +321,7 @@ def vetting_act(request: HttpRequest, provider_id: int) -> HttpResponse:
             raise actions.ActionError(_("未知的操作。"))
         messages.success(request, _("已更新：%(s)s。") % {"s": provider.get_status_display()})
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:vetting_detail", provider_id=provider.pk)
 
 
@@ -363,7 +360,7 @@ def course_review_act(request: HttpRequest, course_id: int) -> HttpResponse:
             _("课程“%(c)s”：%(s)s。") % {"c": course.title, "s": course.get_status_display()},
         )
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:course_review")
 
 
@@ -460,7 +457,7 @@ def placement_act(request: HttpRequest, placement_id: int) -> HttpResponse:
     try:
         actions.do_set_placement_status(p, by=request.user, status=status)
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect(f"{_url_supply(p.run_id)}?school={p.school.code}")
 
 
@@ -478,7 +475,7 @@ def supply_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
         actions.do_rerun_supply(run, by=request.user)
         messages.success(request, _("已按锁定与禁止的配课重新计算。"))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:supply_detail", run_id=run.pk)
 
 
@@ -492,7 +489,7 @@ def supply_publish(request: HttpRequest, run_id: int) -> HttpResponse:
         for s in skipped:
             messages.warning(request, s)
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:supply_detail", run_id=run.pk)
 
 
@@ -549,7 +546,7 @@ def school_offering_act(request: HttpRequest, offering_id: int) -> HttpResponse:
             actions.do_move_offering(offering, by=request.user, slot=slot)
         messages.success(request, _("已更新。"))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:school_menu")
 
 
@@ -567,7 +564,7 @@ def school_publish_menu(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("菜单已发布，家长现在可以看到。"))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:school_menu")
 
 
@@ -618,7 +615,7 @@ def school_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
             actions.do_cancel_course_request(req, by=request.user)
             messages.success(request, _("点单已取消。"))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("afterschool:school_menu")
 
 

@@ -6,10 +6,8 @@ bureau's and that school's admin's (another school is 404).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from junheng.balance.access import access_county, access_school_balance
 from junheng.balance.adapters import county_evaluation
@@ -66,16 +64,9 @@ def _parts(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     return out
 
 
-def _guard(fn: object, *args: object) -> object:
-    try:
-        return fn(*args)  # type: ignore[operator]
-    except PermissionDenied as exc:
-        raise HttpError(403, "forbidden") from exc
-
-
 @router.get("/county", response=CountyOut)
 def county(request: HttpRequest) -> dict[str, object]:
-    _guard(access_county, request.user)
+    access_county(request.user)
     ev = county_evaluation()
     r = ev.result
     return {
@@ -92,6 +83,6 @@ def county(request: HttpRequest) -> dict[str, object]:
 
 @router.get("/schools/{school_id}", response=list[SchoolPartOut])
 def school(request: HttpRequest, school_id: int) -> list[dict[str, object]]:
-    obj = _guard(access_school_balance, request.user, school_id)
+    obj = access_school_balance(request.user, school_id)
     ev = county_evaluation()
     return _parts([r for r in ev.table() if r["code"] == obj.code])  # type: ignore[attr-defined]

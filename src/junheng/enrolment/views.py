@@ -46,6 +46,7 @@ from junheng.enrolment.models import (
 )
 from junheng.enrolment.report import combine
 from junheng.region.models import School, Term, UrbanRural
+from junheng.web import flash_errors
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
 
@@ -56,10 +57,6 @@ def current_term() -> Term | None:
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _fail(request: HttpRequest, err: Exception) -> None:
-    messages.error(request, str(err))
 
 
 # --------------------------------------------------------------------------- staff: windows
@@ -104,7 +101,7 @@ def window_new(request: HttpRequest) -> HttpResponse:
                 priority_low_income=d["priority_low_income"],
             )
         except actions.ActionError as err:
-            _fail(request, err)
+            flash_errors(request, err)
         else:
             return redirect("enrolment:window", window_id=w.pk)
     return render(request, "enrolment/window_form.html", {"form": form})
@@ -191,7 +188,7 @@ def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpRespon
     try:
         fn(window, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     else:
         messages.success(request, str(ok))
     return redirect("enrolment:window", window_id=window.pk)
@@ -314,7 +311,7 @@ def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
                 together=bool(request.POST.get("together")),
             )
         except actions.ActionError as err:
-            _fail(request, err)
+            flash_errors(request, err)
             current = picked
         else:
             return redirect("enrolment:receipt", ranking_id=r.pk)
@@ -406,7 +403,7 @@ def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
     try:
         actions.do_accept_offer(offer, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     else:
         messages.success(request, _("已确认候补录取。"))
     return redirect("enrolment:results")
@@ -419,7 +416,7 @@ def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
     try:
         actions.do_decline_offer(offer, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("enrolment:results")
 
 
@@ -430,7 +427,7 @@ def enrolment_drop(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     try:
         actions.do_drop_enrolment(e, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     else:
         messages.success(request, _("已退课，名额将顺延给候补的同学。"))
     return redirect("enrolment:results")
@@ -454,7 +451,7 @@ def rate(request: HttpRequest, enrolment_id: int) -> HttpResponse:
                 by=user,
             )
         except actions.ActionError as err:
-            _fail(request, err)
+            flash_errors(request, err)
         else:
             messages.success(request, _("谢谢您的评价。"))
             return redirect("enrolment:results")
@@ -483,7 +480,7 @@ def complain(request: HttpRequest, enrolment_id: int) -> HttpResponse:
                 e.offering, form.cleaned_data["text"], by=user, student=e.student
             )
         except actions.ActionError as err:
-            _fail(request, err)
+            flash_errors(request, err)
         else:
             messages.success(request, _("投诉已提交，学校会尽快处理。"))
     return redirect("enrolment:results")
@@ -535,7 +532,7 @@ def attendance_mark(request: HttpRequest, offering_id: int) -> HttpResponse:
         try:
             actions.do_mark_attendance(offering, day, marks, by=user)
         except actions.ActionError as err:
-            _fail(request, err)
+            flash_errors(request, err)
         else:
             messages.success(request, _("考勤已保存。"))
             return redirect(f"{request.path}?date={day.isoformat()}")

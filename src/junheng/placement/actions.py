@@ -29,6 +29,7 @@ from junheng.accounts.models import User, audit
 from junheng.engines.io import InputError
 from junheng.engines.lottery import seed_commitment
 from junheng.engines.placement import Cohort, PlacementResult, draw_teams, place, place_all
+from junheng.errors import DomainError
 from junheng.placement import adapters
 from junheng.placement.models import (
     AuditEvent,
@@ -50,8 +51,8 @@ from junheng.placement.models import (
 from junheng.region.models import School, SchoolClass, Student, Teacher, Term
 
 
-class ActionError(Exception):
-    """A change that is not allowed; `str(err)` is a message for the user."""
+class ActionError(DomainError):
+    """A change that is not allowed (the domain's one error type, see `junheng.errors`)."""
 
 
 class DrawLockedError(ActionError):

@@ -25,6 +25,7 @@ from junheng.placement.models import (
     PlacementMember,
     PlacementStatus,
 )
+from junheng.web import flash_errors
 
 SCHOOL = (Role.SCHOOL,)
 BUREAU = (Role.BUREAU,)
@@ -34,10 +35,6 @@ def _user(request: HttpRequest) -> User:
     """The acting user (every view here is behind role_required, so never anonymous)."""
     assert isinstance(request.user, User)
     return request.user
-
-
-def _fail(request: HttpRequest, err: Exception) -> None:
-    messages.error(request, str(err))
 
 
 def _classes(placement: Placement, *, masked: bool) -> list[dict[str, Any]]:
@@ -240,7 +237,7 @@ def delete_request(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
         actions.do_delete_request(req, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("placement:detail", placement_id=req.placement_id)
 
 
@@ -273,7 +270,7 @@ def delete_team(request: HttpRequest, team_id: int) -> HttpResponse:
     try:
         actions.do_delete_team(team, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("placement:detail", placement_id=team.placement_id)
 
 
@@ -304,7 +301,7 @@ def commit(request: HttpRequest, placement_id: int) -> HttpResponse:
     try:
         actions.do_commit_placement(p, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     else:
         messages.success(request, _("已公布种子承诺。"))
     return redirect("placement:detail", placement_id=p.pk)
@@ -338,7 +335,7 @@ def run_draw(request: HttpRequest, placement_id: int) -> HttpResponse:
     try:
         actions.do_run_draw(p, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("placement:draw", placement_id=p.pk)
 
 
@@ -349,7 +346,7 @@ def publish(request: HttpRequest, placement_id: int) -> HttpResponse:
     try:
         actions.do_publish_placement(p, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     else:
         messages.success(request, _("已公布编班结果，学生班级已更新。"))
     return redirect("placement:detail", placement_id=p.pk)
@@ -510,7 +507,7 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         actions.do_run_bulk(run, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     return redirect("placement:bulk_detail", run_id=run.pk)
 
 
@@ -521,7 +518,7 @@ def bulk_publish(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         n = actions.do_publish_bulk(run, by=_user(request))
     except actions.ActionError as err:
-        _fail(request, err)
+        flash_errors(request, err)
     else:
         messages.success(request, _("已公布 %(n)d 所学校的编班结果。") % {"n": n})
     return redirect("placement:bulk_detail", run_id=run.pk)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User, audit
 from junheng.engines.io import InputError
 from junheng.engines.quotas import METHODS
+from junheng.errors import DomainError
 from junheng.quotas import adapters
 from junheng.quotas.models import (
     GraduatesSource,
@@ -74,7 +75,7 @@ GRADUATE_COLUMNS = [
 ]
 
 
-class TableFrozenError(ValidationError):
+class TableFrozenError(DomainError):
     """A published table cannot be changed; make a new version."""
 
     def __init__(self, table: QuotaTable) -> None:

@@ -6,13 +6,10 @@ published tables and reads its own school's row only; everyone else gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from junheng.accounts.models import Role
 from junheng.quotas.access import access_bureau, access_published_table, own_school, tables_for
@@ -46,16 +43,9 @@ class ShareOut(Schema):
     share: float | None
 
 
-def _guard(fn: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except PermissionDenied as exc:
-        raise HttpError(403, "forbidden") from exc
-
-
 @router.get("/tables", response=list[TableOut])
 def tables(request: HttpRequest) -> list[dict[str, Any]]:
-    _guard(own_school, request.user)  # bureau or school admin
+    own_school(request.user)  # bureau or school admin
     return [
         {
             "id": t.pk,
@@ -75,7 +65,7 @@ def tables(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/tables/{table_id}/rows", response=list[RowOut])
 def rows(request: HttpRequest, table_id: int) -> list[dict[str, Any]]:
     """Seats per junior school; a school admin gets only its own school's row."""
-    table = _guard(access_published_table, request.user, table_id)
+    table = access_published_table(request.user, table_id)
     seats = QuotaSeat.objects.filter(table=table)
     if request.user.role == Role.SCHOOL:  # type: ignore[union-attr]
         seats = seats.filter(school_id=request.user.school_id)  # type: ignore[union-attr]
@@ -92,5 +82,5 @@ def rows(request: HttpRequest, table_id: int) -> list[dict[str, Any]]:
 @router.get("/share/{year}", response=ShareOut)
 def share(request: HttpRequest, year: int) -> dict[str, Any]:
     """Σ seats / Σ plan of the year's latest published table (the balance item G14)."""
-    _guard(access_bureau, request.user)
+    access_bureau(request.user)
     return {"year": year, "share": quota_share(year)}

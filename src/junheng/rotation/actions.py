@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User, audit
 from junheng.engines.io import InputError
 from junheng.engines.rotation import check_rotation, plan_rotation
+from junheng.errors import DomainError
 from junheng.region.models import County, School, Teacher, UrbanRural
 from junheng.rotation import adapters
 from junheng.rotation.models import (
@@ -59,7 +60,7 @@ BALANCE_INDICATORS = ("L1", "L2", "L3")  # the teacher indicators a rotation cha
 DEFAULT_TIME_LIMIT_S = 60.0
 
 
-class RoundFrozenError(ValidationError):
+class RoundFrozenError(DomainError):
     """A published round cannot be changed."""
 
     def __init__(self, rnd: RotationRound) -> None:

@@ -7,13 +7,10 @@ only, own school / own move); parents and providers get 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from junheng.rotation.access import access_round, access_round_read, moves_for, rounds_for
 
@@ -52,15 +49,6 @@ class PlanOut(Schema):
     moves: list[MoveOut]
 
 
-def _guard(fn: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except PermissionDenied as exc:
-        raise HttpError(403, "forbidden") from exc
-    except Http404 as exc:
-        raise HttpError(404, "not found") from exc
-
-
 def _round(r: Any) -> dict[str, Any]:
     return {
         "id": r.pk,
@@ -95,14 +83,14 @@ def _moves(qs: Any) -> list[dict[str, Any]]:
 def rounds(request: HttpRequest) -> list[dict[str, Any]]:
     from junheng.accounts.scoping import require_role
 
-    _guard(require_role, request.user, "bureau", "school", "teacher")
+    require_role(request.user, "bureau", "school", "teacher")
     return [_round(r) for r in rounds_for(request.user)]  # type: ignore[arg-type]
 
 
 @router.get("/rounds/{round_id}/plan", response=PlanOut)
 def plan(request: HttpRequest, round_id: int) -> dict[str, Any]:
     """The bureau's view of the round's plan (the published one, or the latest draft)."""
-    rnd = _guard(access_round, request.user, round_id)
+    rnd = access_round(request.user, round_id)
     run = rnd.published_run or rnd.latest_run()
     return {
         "round": _round(rnd),
@@ -117,5 +105,5 @@ def plan(request: HttpRequest, round_id: int) -> dict[str, Any]:
 @router.get("/rounds/{round_id}/moves", response=list[MoveOut])
 def moves(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
     """The moves this user may see: all for the bureau; own school's or own move once published."""
-    rnd = _guard(access_round_read, request.user, round_id)
+    rnd = access_round_read(request.user, round_id)
     return _moves(moves_for(request.user, rnd))  # type: ignore[arg-type]

@@ -15,11 +15,12 @@ from junheng.enrolment.models import (
     OfferStatus,
     WaitlistOffer,
 )
+from junheng.errors import DomainError
 from junheng.region.models import School, Student
 
 
-class ActionError(Exception):
-    """A change that is not allowed; `str(err)` is a message for the user."""
+class ActionError(DomainError):
+    """A change that is not allowed (the domain's one error type, see `junheng.errors`)."""
 
 
 def notify(user: User, text: str, link: str = "", key: str = "") -> Notification | None:

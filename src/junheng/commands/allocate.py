@@ -13,19 +13,14 @@ import argparse
 import io
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from junheng.engines.allocation import (
-    AllocationResult,
-    Problem,
-    Sources,
-    allocate_problem,
-    build_problem,
-    check_parameters,
-)
 from junheng.engines.io import Column, read_table, write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from junheng.engines.allocation import AllocationResult, Problem
 
 OFFERINGS = [
     Column("offering_id"),
@@ -65,6 +60,8 @@ _UNICODE_SPACES = (
 
 def _read_fast(path: str, columns: list[Column]) -> pd.DataFrame | None:
     """Typed read of a plain CSV, or None when the careful reader should decide."""
+    import pandas as pd
+
     p = Path(path)
     if p.suffix.lower() in {".xlsx", ".xlsm"} or not p.is_file():
         return None
@@ -107,6 +104,10 @@ def _read(path: str, columns: list[Column]) -> pd.DataFrame:
 
 
 def load_problem(args: argparse.Namespace) -> Problem:
+    import pandas as pd
+
+    from junheng.engines.allocation import Sources, build_problem
+
     offerings = _read(args.offerings, OFFERINGS)
     choices = _read(args.choices, CHOICES)
     if args.students:
@@ -134,6 +135,8 @@ def load_problem(args: argparse.Namespace) -> Problem:
 
 
 def compute(args: argparse.Namespace) -> AllocationResult:
+    from junheng.engines.allocation import allocate_problem, check_parameters
+
     check_parameters(args.max_courses, args.method)
     problem = load_problem(args)
     print(

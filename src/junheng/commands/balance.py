@@ -7,10 +7,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from junheng.engines.balance import LEVELS, TOTALS, BalanceSchool, evaluate
 from junheng.engines.io import Column, InputError, check_unique, read_table, write_atomic
+
+if TYPE_CHECKING:
+    from junheng.engines.balance import BalanceSchool
+
+# The same vocabulary as the engine's (tests/engines/test_cli_start.py checks): the engine
+# itself is imported only when the command runs, so `--help` starts fast.
+LEVELS = ("primary", "junior")
+TOTALS = (
+    "qualified_teachers",
+    "backbone_teachers",
+    "pe_art_teachers",
+    "teaching_room_m2",
+    "sports_field_m2",
+    "equipment_yuan",
+    "multimedia_classrooms",
+)
 
 COLUMNS = (
     Column("school_id"),
@@ -27,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_schools(path: str) -> list[BalanceSchool]:
+    from junheng.engines.balance import BalanceSchool
+
     df = read_table(path, COLUMNS)
     check_unique(path, df, ["school_id", "level"])
     cols: list[list[Any]] = [df[c.name].tolist() for c in COLUMNS]
@@ -49,6 +66,8 @@ def read_schools(path: str) -> list[BalanceSchool]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from junheng.engines.balance import evaluate
+
     schools = read_schools(args.schools)
     try:
         result = evaluate(schools)

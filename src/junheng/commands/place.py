@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.engines.io import Column, InputError, check_unique, read_table, write_all_atomic
-from junheng.engines.placement import METHODS, PlacementStudent, place
+
+if TYPE_CHECKING:
+    from junheng.engines.placement import PlacementStudent
+
+# The same vocabulary as the engine's (tests/engines/test_cli_start.py checks): the engine
+# itself is imported only when the command runs, so `--help` starts fast.
+METHODS = ("balanced", "snake", "random")
 
 COLUMNS = (
     Column("student_id"),
@@ -41,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_students(path: str, extras: list[str] | None) -> list[PlacementStudent]:
+    from junheng.engines.placement import PlacementStudent
+
     df = read_table(path, COLUMNS)
     check_unique(path, df, ["student_id"])
     names = [c for c in DEFAULT_EXTRAS if c in df.columns] if extras is None else extras
@@ -80,6 +88,8 @@ def read_students(path: str, extras: list[str] | None) -> list[PlacementStudent]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from junheng.engines.placement import place
+
     extras = None
     if args.balance is not None:
         extras = [c.strip() for c in args.balance.split(",") if c.strip()]

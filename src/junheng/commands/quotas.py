@@ -10,7 +10,10 @@ import argparse
 from typing import Any
 
 from junheng.engines.io import Column, read_table, write_atomic
-from junheng.engines.quotas import METHODS, Sources, allocate_quotas, check_method, parse_share
+
+# The same vocabulary as the engine's (tests/engines/test_cli_start.py checks): the engine
+# itself is imported only when the command runs, so `--help` starts fast.
+METHODS = ("hamilton", "sainte-lague", "dhondt")
 
 HIGH_SCHOOLS = [Column("high_school_id"), Column("plan", "int", min=0)]
 JUNIORS = [Column("junior_id"), Column("graduates", "int", min=0)]
@@ -28,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from junheng.engines.quotas import Sources, allocate_quotas, check_method, parse_share
+
     share = parse_share(args.share)
     check_method(args.method)
     hs = read_table(args.high_schools, HIGH_SCHOOLS)

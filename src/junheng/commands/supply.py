@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.engines.io import (
     Column,
@@ -19,13 +19,13 @@ from junheng.engines.io import (
     read_table,
     write_atomic,
 )
-from junheng.engines.supply import (
-    URBAN_RURAL,
-    SupplyCourse,
-    SupplyProvider,
-    SupplySchool,
-    plan_supply,
-)
+
+if TYPE_CHECKING:
+    from junheng.engines.supply import SupplyCourse, SupplyProvider, SupplySchool
+
+# The same vocabulary as the engine's (tests/engines/test_cli_start.py checks): the engine
+# itself is imported only when the command runs, so `--help` starts fast.
+URBAN_RURAL = ("urban", "town", "rural")
 
 PROVIDER_COLUMNS = [Column("provider_id"), Column("weekly_sessions", "int", min=0)]
 COURSE_COLUMNS = [
@@ -76,6 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def read_inputs(
     providers_path: str, courses_path: str, schools_path: str
 ) -> tuple[list[SupplyProvider], list[SupplyCourse], list[SupplySchool]]:
+    from junheng.engines.supply import SupplyCourse, SupplyProvider, SupplySchool
+
     pf = read_table(providers_path, PROVIDER_COLUMNS)
     check_unique(providers_path, pf, ["provider_id"])
     cf = read_table(courses_path, COURSE_COLUMNS)
@@ -125,6 +127,8 @@ def _read_locks(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from junheng.engines.supply import plan_supply
+
     providers, courses, schools = read_inputs(args.providers, args.courses, args.schools)
     locked: dict[tuple[str, str], int] = {}
     forbidden: set[tuple[str, str]] = set()

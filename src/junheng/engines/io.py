@@ -15,10 +15,13 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
+# numpy and pandas load on first use, so an engine command's --help starts in a few tenths
+# of a second (the heavy imports happen only when a file is actually read).
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 Kind = Literal["str", "int", "float", "bool01", "choice"]
 
@@ -63,6 +66,8 @@ class Column:
 
 
 def _read_raw(path: str | os.PathLike[str]) -> pd.DataFrame:
+    import pandas as pd
+
     p = Path(path)
     if not p.exists():
         raise InputError(p, None, None, "file not found")
@@ -105,10 +110,15 @@ def read_table(path: str | os.PathLike[str], columns: Sequence[Column]) -> pd.Da
 
 
 def _first_bad(mask: np.ndarray[Any, Any]) -> int:
+    import numpy as np
+
     return int(np.flatnonzero(mask)[0]) + 2
 
 
 def _convert(path: str | os.PathLike[str], df: pd.DataFrame, col: Column) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
     raw = df[col.name].astype(str).str.strip()
     empty = (raw == "").to_numpy()
     if empty.any():
@@ -177,6 +187,8 @@ def check_known(
     path: str | os.PathLike[str], df: pd.DataFrame, col: str, known: Iterable[Any], what: str
 ) -> None:
     """Raise on the first row whose `col` is not among `known` (e.g. an unknown offering id)."""
+    import pandas as pd
+
     bad = ~df[col].isin(list(known) if not isinstance(known, pd.Index | set) else known).to_numpy()
     if bad.any():
         i = _first_bad(bad)

@@ -1,6 +1,6 @@
 """The `junheng` command.
 
-Engine subcommands (allocate, verify, place, quotas, rotate, supply, balance, synth) work on
+Engine subcommands (allocate, verify, place, quotas, rotate, supply, balance, forecast, synth) work on
 plain files and never start Django; each lives in `junheng/commands/<name>.py` with
 `add_arguments(parser)` and `run(args) -> dict` (the summary printed as the last stdout line).
 Platform subcommands (demo, serve, manage, i18n) set up Django first.
@@ -25,6 +25,7 @@ ENGINE_COMMANDS = {
     "rotate": "teacher rotation plan (交流轮岗)",
     "supply": "balanced supply of provider courses to schools",
     "balance": "the national balance indicators and coefficients of variation",
+    "forecast": "enrolment projection and school-place warnings (学位预测预警)",
     "synth": "write a synthetic region (county or city profile) in the engines' formats",
 }
 PLATFORM_COMMANDS = {

@@ -29,6 +29,7 @@ def test_the_engine_commands_do_not_import_django_either():
     code = (
         "import sys\n"
         "import junheng.commands.allocate, junheng.commands.verify, junheng.commands.quotas\n"
+        "import junheng.commands.forecast\n"
         "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -6,8 +6,7 @@ record. Reading the live indicators and what-if lives in `adapters` (they never 
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +19,7 @@ from junheng.balance import items
 from junheng.balance.adapters import Evaluation, county_evaluation, evaluate_raw, load_raw
 from junheng.balance.models import BalanceSnapshot, GovernmentItem, ItemSource, SocialRecognition
 from junheng.engines.balance import CV_LIMITS, INDICATORS, LEVELS
+from junheng.exports import Sheet, write_xlsx
 
 # Reused by views, the API and the export so that labels agree.
 LEVEL_LABELS = {"primary": "小学", "junior": "初中", "nine_year": "九年一贯制"}
@@ -232,13 +232,6 @@ INDICATOR_HEADERS = {
 
 def county_xlsx(ev: Evaluation, title: str) -> bytes:
     """The county table in the layout of a supervision report (督导评估资源配置表)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "资源配置"
     header = [
         "学校代码",
         "学校名称",
@@ -249,17 +242,10 @@ def county_xlsx(ev: Evaluation, title: str) -> bytes:
         "达标项数",
         "是否达标",
     ]
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append(header)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for r in ev.table():
-        ws.append(
-            [
+
+    def rows() -> Iterator[list[Any]]:
+        for r in ev.table():
+            yield [
                 r["code"],
                 r["name"],
                 LEVEL_LABELS[r["level"]],
@@ -269,11 +255,9 @@ def county_xlsx(ev: Evaluation, title: str) -> bytes:
                 r["met"],
                 "是" if r["passes"] else "否",
             ]
-        )
-    ws.append([])
-    for row in ev.cv_rows():
-        ws.append(
-            [
+        yield []
+        for row in ev.cv_rows():
+            yield [
                 "",
                 f"{LEVEL_LABELS[row['level']]}差异系数",
                 LEVEL_LABELS[row["level"]],
@@ -283,18 +267,22 @@ def county_xlsx(ev: Evaluation, title: str) -> bytes:
                 sum(c["ok"] for c in row["cells"]),
                 "是" if row["ok"] else "否",
             ]
+        if ev.result is not None:
+            passing = f"达标学校 {ev.result.schools_passing}/{len(ev.result.schools)}"
+            verdict = "达标" if ev.result.verdict == "pass" else "未达标"
+            yield ["", "资源配置结论", "", "", "", passing, *[""] * 7, verdict]
+
+    return write_xlsx(
+        Sheet(
+            "资源配置",
+            caption=title,
+            header=header,
+            rows=rows(),
+            widths=[12, 22, 8, 9, 8, *([14] * 7), 9, 9],
+            freeze="C3",
+            wrap_header=True,
         )
-    if ev.result is not None:
-        passing = f"达标学校 {ev.result.schools_passing}/{len(ev.result.schools)}"
-        verdict = "达标" if ev.result.verdict == "pass" else "未达标"
-        ws.append(["", "资源配置结论", "", "", "", passing, *[""] * 7, verdict])
-    widths = [12, 22, 8, 9, 8, *([14] * 7), 9, 9]
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = w
-    ws.freeze_panes = "C3"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    )
 
 
 def do_export_county_xlsx(*, by: User, title: str = "") -> tuple[str, bytes]:

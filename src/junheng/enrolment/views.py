@@ -581,7 +581,7 @@ def bills(request: HttpRequest) -> HttpResponse:
     bill = actions.do_issue_bill(user, term)
     if request.GET.get("format") == "xlsx":
         data = actions.do_export_bills([bill], by=user)
-        return _xlsx_response(data, f"bill-{term.pk}.xlsx")
+        return xlsx_attachment(data, f"bill-{term.pk}.xlsx")
     return render(
         request,
         "enrolment/bill.html",
@@ -607,7 +607,7 @@ def school_bills(request: HttpRequest) -> HttpResponse:
     ).distinct()
     issued = [actions.do_issue_bill(g, term, by=user) for g in guardians]
     data = actions.do_export_bills([b for b in issued if b.lines.exists()], by=user)
-    return _xlsx_response(data, f"bills-{school.code}-{term.pk}.xlsx")
+    return xlsx_attachment(data, f"bills-{school.code}-{term.pk}.xlsx")
 
 
 def _school_param(request: HttpRequest) -> School:
@@ -633,7 +633,7 @@ def settlement(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.GET.get("format") == "xlsx":
         data = actions.do_export_settlement(school, term, by=user)
-        return _xlsx_response(data, f"settlement-{school.code}-{term.pk}.xlsx")
+        return xlsx_attachment(data, f"settlement-{school.code}-{term.pk}.xlsx")
     rows = actions.settlement_rows(school, term)
     return render(
         request,
@@ -646,7 +646,3 @@ def settlement(request: HttpRequest) -> HttpResponse:
             "total": sum((r["amount"] for r in rows if r["amount"] is not None), 0),
         },
     )
-
-
-def _xlsx_response(data: bytes, name: str) -> HttpResponse:
-    return xlsx_attachment(data, name)

@@ -375,17 +375,13 @@ def late_arrival(request: HttpRequest, placement_id: int) -> HttpResponse:
     return _detail(request, p, status=400, late_form=form)
 
 
-def _csv_response(data: bytes, filename: str) -> HttpResponse:
-    return csv_attachment(data, filename)
-
-
 @scoping.role_required(Role.SCHOOL, Role.BUREAU)
 def export_input(request: HttpRequest, placement_id: int) -> HttpResponse:
     """The engine input file (`junheng place --students`): its SHA-256 is the published hash."""
     p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
     data = actions.engine_input_of(p)
     audit(request.user, "placement.export_input", p, sha256=data.sha256)  # type: ignore[arg-type]
-    return _csv_response(data.csv, f"placement-{p.pk}-students.csv")
+    return csv_attachment(data.csv, f"placement-{p.pk}-students.csv")
 
 
 @scoping.role_required(Role.SCHOOL, Role.BUREAU)
@@ -397,7 +393,7 @@ def export_result(request: HttpRequest, placement_id: int) -> HttpResponse:
     rows = sorted(p.members.filter(late=False).values_list("code", "class_no"))
     data = csv_bytes(["student_id", "class"], rows)
     audit(request.user, "placement.export_result", p)  # type: ignore[arg-type]
-    return _csv_response(data, f"placement-{p.pk}-classes.csv")
+    return csv_attachment(data, f"placement-{p.pk}-classes.csv")
 
 
 # --------------------------------------------------------------------------- public and parents

@@ -27,6 +27,7 @@ from junheng.accounts.models import Role, User, audit
 from junheng.engines.io import InputError
 from junheng.engines.quotas import METHODS
 from junheng.errors import DomainError
+from junheng.exports import table_xlsx
 from junheng.quotas import adapters
 from junheng.quotas.models import (
     GraduatesSource,
@@ -38,7 +39,7 @@ from junheng.quotas.models import (
     Status,
 )
 from junheng.quotas.queries import latest_published, quota_share
-from junheng.region.imports import FileError, RowError, read_table, workbook_bytes
+from junheng.region.imports import FileError, RowError, read_table
 from junheng.region.models import County, School
 from junheng.region.resources import Column, cell_text
 
@@ -559,7 +560,7 @@ def do_export_table_xlsx(table: QuotaTable, *, by: User) -> tuple[str, bytes]:
     quotas = [p.quota or 0 for p in plans]
     rows.append([_("分配名额"), "", sum(g.graduates for g in grads), *quotas, sum(quotas)])
     rows.append([_("招生计划"), "", "", *(p.plan for p in plans), sum(p.plan for p in plans)])
-    content = workbook_bytes(_("指标到校"), headers, rows, _notes_rows(table))
+    content = table_xlsx(_("指标到校"), headers, rows, _notes_rows(table))
     audit(
         by,
         "quotas.export_table",
@@ -591,9 +592,7 @@ def do_export_school_xlsx(table: QuotaTable, school: School, *, by: User) -> tup
     notes = _notes_rows(table)
     notes.insert(1, (_("初中学校"), "", f"{school.name} ({school.code})"))
     notes.insert(2, (_("毕业生数"), "", grads if grads is not None else ""))
-    content = workbook_bytes(
-        _("指标到校"), [_("高中代码"), _("高中名称"), _("分配名额")], rows, notes
-    )
+    content = table_xlsx(_("指标到校"), [_("高中代码"), _("高中名称"), _("分配名额")], rows, notes)
     audit(
         by,
         "quotas.export_school",

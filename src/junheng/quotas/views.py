@@ -38,10 +38,6 @@ from junheng.quotas.queries import published_tables
 from junheng.web import flash_errors as _errors
 
 
-def _xlsx(name: str, content: bytes) -> HttpResponse:
-    return xlsx_attachment(content, name)
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The bureau's list of tables; a school admin goes to its own row."""
@@ -339,7 +335,7 @@ def export_table(request: HttpRequest, table_id: int) -> HttpResponse:
     except ValidationError as err:
         _errors(request, err)
         return redirect("quotas:table", table_id=obj.pk)
-    return _xlsx(name, content)
+    return xlsx_attachment(content, name)
 
 
 @login_required
@@ -429,4 +425,4 @@ def mine_export(request: HttpRequest, table_id: int) -> HttpResponse:
     if school is None:
         return redirect("quotas:export", table_id=obj.pk)
     name, content = actions.do_export_school_xlsx(obj, school, by=request.user)  # type: ignore[arg-type]
-    return _xlsx(name, content)
+    return xlsx_attachment(content, name)

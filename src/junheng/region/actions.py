@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
-from junheng.region.imports import FileError, RowError, Table, read_table, workbook_bytes
+from junheng.exports import table_xlsx
+from junheng.region.imports import FileError, RowError, Table, read_table
 from junheng.region.models import Level
 from junheng.region.resources import COLUMNS, GRADES, RESOURCES, ImportScope, cell_text
 
@@ -188,7 +189,7 @@ def export_rows(kind: str, *, by: User, school_id: int | None = None) -> ExportF
     dataset = resource.export(queryset=qs)
     columns = COLUMNS[kind]
     headers = [c.header for c in columns]
-    content = workbook_bytes(kind, headers, dataset)
+    content = table_xlsx(kind, headers, dataset)
     audit(by, f"export_{kind}", None, rows=len(dataset), school=school_id)
     suffix = f"-{school_id}" if school_id else ""
     return ExportFile(f"junheng-{kind}{suffix}-{_stamp()}.xlsx", content, len(dataset))
@@ -212,5 +213,5 @@ def template_file(kind: str, *, by: User) -> ExportFile:
             example.append(col.example)
     notes = [(_("列"), _("必填"), _("说明"))]
     notes += [(c.header, _("是") if c.required else "", c.note) for c in columns]
-    content = workbook_bytes(kind, [c.header for c in columns], [example], notes)
+    content = table_xlsx(kind, [c.header for c in columns], [example], notes)
     return ExportFile(f"junheng-{kind}-template.xlsx", content, 1)

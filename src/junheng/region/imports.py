@@ -8,14 +8,12 @@ Excel (GB18030) as well as UTF-8, skips blank rows, and reports file-level probl
 file, unreadable file, wrong sheet, missing required column, a column given twice) as
 `RowError`s. The rows themselves are handled by the Resources in `region/resources.py`.
 
-`workbook_bytes` writes a header row, data rows and an optional notes sheet; text cells that
-look like formulas are written as text (no spreadsheet formula injection).
+Workbooks out are written by the shared `junheng.exports` (`table_xlsx`).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -25,9 +23,7 @@ from typing import Any
 import tablib
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from junheng.region.resources import COLUMNS, Column, cell_text, match_header
@@ -222,46 +218,3 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
     if not numbers:
         raise FileError([RowError(None, "", _("文件中没有数据行（只有表头）"))])
     return Table(dataset=dataset, rows=numbers, headers=written, sheet=sheet)
-
-
-def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")) and len(value) > 1:
-        cell.data_type = "s"  # text, never a formula
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def workbook_bytes(
-    title: str,
-    headers: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    notes: Sequence[Sequence[Any]] = (),
-) -> bytes:
-    """An .xlsx with one data sheet (bold header, frozen) and an optional notes sheet."""
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for j, h in enumerate(headers):
-        ws.column_dimensions[_column_letter(j)].width = max(12, min(40, 2 * len(h) + 2))
-    ws.append([_cell(ws, h, bold=True) for h in headers])
-    for row in rows:
-        ws.append([_cell(ws, v) for v in row])
-    if notes:
-        ns = book.create_sheet(_("说明"))
-        for j, width in enumerate((30, 8, 60)):
-            ns.column_dimensions[_column_letter(j)].width = width
-        for i, row in enumerate(notes):
-            ns.append([_cell(ns, v, bold=i == 0) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _column_letter(j: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(j + 1))

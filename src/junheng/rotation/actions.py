@@ -10,9 +10,8 @@ hold together end the run as `infeasible` with the engine's reason.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from junheng.accounts.models import Role, User, audit
 from junheng.engines.io import InputError
 from junheng.engines.rotation import check_rotation, plan_rotation
 from junheng.errors import DomainError
+from junheng.exports import Cell, Sheet, write_xlsx
 from junheng.region.models import County, School, Teacher, UrbanRural
 from junheng.rotation import adapters
 from junheng.rotation.models import (
@@ -526,34 +526,21 @@ def exchange_mode(from_school: School, to_school: School) -> str:
 
 def plan_xlsx(rnd: RotationRound, run: PlanRun) -> bytes:
     """The plan in the layout a bureau files: title row, one row per move, summary rows."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("交流名单")
     status = _("已发布") if rnd.is_published else _("草案")
     title = _("%(county)s %(year)s 年度义务教育学校教师交流轮岗名单（%(status)s）") % {
         "county": rnd.county.name,
         "year": rnd.year,
         "status": status,
     }
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_COLUMNS))
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    ws.append(list(EXPORT_COLUMNS))
-    for c in range(1, len(EXPORT_COLUMNS) + 1):
-        ws.cell(row=2, column=c).font = Font(bold=True)
     moves = run.moves.select_related("teacher", "from_school", "to_school").order_by(
         "from_school__code", "teacher__code"
     )
-    for i, m in enumerate(moves, start=1):
-        t = m.teacher
-        years = stint_years_for(rnd, m.from_school, m.to_school)
-        ws.append(
-            [
+
+    def rows() -> Iterator[list[Any]]:
+        for i, m in enumerate(moves, start=1):
+            t = m.teacher
+            years = stint_years_for(rnd, m.from_school, m.to_school)
+            yield [
                 i,
                 t.name,
                 t.get_gender_display(),
@@ -566,32 +553,33 @@ def plan_xlsx(rnd: RotationRound, run: PlanRun) -> bytes:
                 exchange_mode(m.from_school, m.to_school),
                 f"{rnd.year}—{rnd.year + years}",
             ]
+        s = run.summary
+        yield []
+        summary = [
+            (_("符合交流条件教师（人）"), s.get("eligible")),
+            (_("交流教师（人）"), s.get("moved")),
+            (_("交流比例"), s.get("moved_share")),
+            (_("骨干教师占交流教师比例"), s.get("backbone_share")),
+            (_("骨干教师差异系数（交流前）"), s.get("cv_backbone_before")),
+            (_("骨干教师差异系数（交流后）"), s.get("cv_backbone_after")),
+            (_("学历达标以上教师差异系数（交流前）"), s.get("cv_qualified_before")),
+            (_("学历达标以上教师差异系数（交流后）"), s.get("cv_qualified_after")),
+            (_("平均交流距离（km）"), s.get("mean_km")),
+            (_("满足志愿（人）"), s.get("pref_met")),
+        ]
+        for label, value in summary:
+            # The label runs over the empty cells to its right, the figure in column I.
+            yield [Cell(label, bold=True), None, None, None, None, None, None, None, value]
+
+    return write_xlsx(
+        Sheet(
+            _("交流名单"),
+            caption=title,
+            header=list(EXPORT_COLUMNS),
+            rows=rows(),
+            widths=(6, 10, 6, 6, 10, 10, 22, 22, 10, 16, 14),
         )
-    s = run.summary
-    ws.append([])
-    summary = [
-        (_("符合交流条件教师（人）"), s.get("eligible")),
-        (_("交流教师（人）"), s.get("moved")),
-        (_("交流比例"), s.get("moved_share")),
-        (_("骨干教师占交流教师比例"), s.get("backbone_share")),
-        (_("骨干教师差异系数（交流前）"), s.get("cv_backbone_before")),
-        (_("骨干教师差异系数（交流后）"), s.get("cv_backbone_after")),
-        (_("学历达标以上教师差异系数（交流前）"), s.get("cv_qualified_before")),
-        (_("学历达标以上教师差异系数（交流后）"), s.get("cv_qualified_after")),
-        (_("平均交流距离（km）"), s.get("mean_km")),
-        (_("满足志愿（人）"), s.get("pref_met")),
-    ]
-    for label, value in summary:
-        ws.append([label, None, None, None, None, None, None, None, value])
-        r = ws.max_row
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=8)
-        ws.cell(row=r, column=1).font = Font(bold=True)
-    widths = (6, 10, 6, 6, 10, 10, 22, 22, 10, 16, 14)
-    for c, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = w
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    )
 
 
 def do_export_plan(

@@ -19,7 +19,6 @@ settled per class-hour actually delivered: a session counts once attendance was 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -48,6 +47,7 @@ from junheng.enrolment.models import (
     SubsidyRule,
     SubsidyTarget,
 )
+from junheng.exports import Sheet, write_xlsx
 from junheng.region.models import School, Student, Term
 
 ABSENCE_ALERT = 3
@@ -341,21 +341,6 @@ def do_issue_bill(guardian: User, term: Term, *, by: User | None = None) -> Bill
     return bill
 
 
-def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = title[:31]
-    ws.append(list(header))
-    for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 BILL_HEADER = [
     "家长账号",
     "学生编码",
@@ -372,24 +357,29 @@ BILL_HEADER = [
 def do_export_bills(bills: Sequence[Bill], *, by: User, mask: bool = False) -> bytes:
     """The bills as .xlsx (audited: minors' data leaves the platform)."""
     rows = []
-    for bill in bills:
-        for line in bill.lines.select_related("student", "offering__course", "offering__school"):
-            name = line.student.masked_name if mask else line.student.name
-            rows.append(
-                [
-                    bill.guardian.username,
-                    line.student.code,
-                    name,
-                    line.offering.course.title,
-                    line.offering.school.name,
-                    line.fee,
-                    line.subsidy,
-                    line.due,
-                    line.rule,
-                ]
-            )
+    lines = (
+        BillLine.objects.filter(bill__in=[b.pk for b in bills])
+        .select_related("bill__guardian", "student", "offering__course", "offering__school")
+        .order_by("bill_id", "student__code", "offering_id")
+    )
+    for line in lines:
+        bill = line.bill
+        name = line.student.masked_name if mask else line.student.name
+        rows.append(
+            [
+                bill.guardian.username,
+                line.student.code,
+                name,
+                line.offering.course.title,
+                line.offering.school.name,
+                line.fee,
+                line.subsidy,
+                line.due,
+                line.rule,
+            ]
+        )
     audit(by, "enrolment.export.bills", None, bills=[b.pk for b in bills], rows=len(rows))
-    return _xlsx("bills", BILL_HEADER, rows)
+    return write_xlsx(Sheet(_("缴费单"), header=BILL_HEADER, rows=rows))
 
 
 def hour_rate(term: Term, provider: Provider | None) -> Decimal | None:
@@ -449,4 +439,4 @@ def do_export_settlement(school: School, term: Term, *, by: User) -> bytes:
         for r in settlement_rows(school, term)
     ]
     audit(by, "enrolment.export.settlement", school, term=term.pk, rows=len(rows))
-    return _xlsx("settlement", SETTLEMENT_HEADER, rows)
+    return write_xlsx(Sheet(_("课时结算"), header=SETTLEMENT_HEADER, rows=rows))

@@ -85,6 +85,18 @@ CONTRACT: dict[str, list[Column]] = {
     "priorities.csv": [Column("student_id"), Column("priority", "int", default=0)],
     "high_schools.csv": [Column("high_school_id"), Column("plan", "int", min=0)],
     "juniors.csv": [Column("junior_id"), Column("graduates", "int", min=0)],
+    "enrolment.csv": [
+        Column("school_id"),
+        Column("year", "int"),
+        Column("grade", "int", min=1, max=9),
+        Column("students", "int", min=0),
+    ],
+    "births.csv": [Column("school_id"), Column("year", "int"), Column("births", "int", min=0)],
+    "capacity.csv": [
+        Column("school_id"),
+        Column("classrooms", "int", min=1),
+        Column("max_class", "int", min=1),
+    ],
 }
 REGION_FILES = ("region_schools.csv", "region_teachers.csv", "region_students.csv")
 

@@ -8,7 +8,9 @@ importers; `write(region, out_dir)` writes them all, each atomically, after all 
 Engine files: schools.csv (rotate and supply), teachers.csv and needs.csv (rotate),
 providers.csv and courses.csv (supply), balance.csv (balance), students.csv (place: the
 incoming grades 1 and 7 with school_id, grade and classes columns added), offerings.csv,
-choices.csv, priorities.csv (allocate), high_schools.csv and juniors.csv (quotas).
+choices.csv, priorities.csv (allocate), high_schools.csv and juniors.csv (quotas),
+enrolment.csv, births.csv and capacity.csv (forecast: eight years of history by grade, births
+by zone, classrooms; see `junheng.synth.places`).
 Region files: region_schools.csv, region_teachers.csv, region_students.csv.
 
 Nine-year schools (九年一贯制): schools.csv lists such a school once, with `level` the level of

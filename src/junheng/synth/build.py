@@ -369,6 +369,10 @@ def files(region: Region) -> dict[str, bytes]:
             columns={"class_number": "class"}
         ),
     }
+    from junheng.synth.places import make_places
+
+    enrolment, births, capacity = make_places(region)
+    frames.update({"enrolment.csv": enrolment, "births.csv": births, "capacity.csv": capacity})
     return {name: frame_bytes(df) for name, df in frames.items()}
 
 

@@ -86,6 +86,15 @@ def load_demo(
     Returns (region, county, [(username, role, note)]). Used by `run` and the browser test
     that logs in with every demo account.
     """
+    from junheng.jobs.actions import run_inline
+
+    with run_inline():  # the demo's draws and runs are computed now, not left to a worker
+        return _load(profile, seed, password, err)
+
+
+def _load(
+    profile: str, seed: str, password: str, err: Any
+) -> tuple[Any, Any, list[tuple[str, str, str]]]:
     from junheng.region.demo import DemoContext, create_accounts, load_region
     from junheng.synth import generate
 

@@ -119,14 +119,99 @@ MEDIA_ROOT = VAR_DIR / "media"  # uploads are served only through permission-che
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# ---------------------------------------------------------------------------------------------
+# Background jobs, storage, error reporting (owned by the `worker` branch; keep edits here).
+#
+# JUNHENG_TASKS: "db" (default: jobs queued in the database, run by `junheng worker`),
+#   "rq" (Redis at REDIS_URL, run by `junheng worker` too), or "immediate" (run inside the
+#   request: the test suite's fast path). JUNHENG_MEDIA_STORAGE / JUNHENG_MEDIA_OPTIONS (JSON):
+#   where uploads go. ADMINS="Name <a@b>,…" gets 500 errors by mail (EMAIL_HOST, EMAIL_PORT,
+#   EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, SERVER_EMAIL). LOG_LEVEL.
+# ---------------------------------------------------------------------------------------------
+import json as _json  # noqa: E402
+from email.utils import getaddresses as _getaddresses  # noqa: E402
+
+INSTALLED_APPS += ["django_tasks_db", "junheng.jobs"]
+JUNHENG_TASKS = os.environ.get("JUNHENG_TASKS", "db").strip().lower()
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "default")  # the queue every job goes through
+RQ_QUEUES = {JOBS_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+if JUNHENG_TASKS == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [JOBS_QUEUE]}}
+elif JUNHENG_TASKS == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif JUNHENG_TASKS == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [JOBS_QUEUE]}}
+else:
+    raise RuntimeError(f"JUNHENG_TASKS must be db, rq or immediate, not {JUNHENG_TASKS!r}")
+JOBS_HEARTBEAT_S = float(os.environ.get("JOBS_HEARTBEAT_S", "10"))
+JOBS_LOST_AFTER_S = float(os.environ.get("JOBS_LOST_AFTER_S", "90"))
+JOBS_HEALTH_MAX_QUEUE_AGE_S = float(os.environ.get("JOBS_HEALTH_MAX_QUEUE_AGE_S", "300"))
+
+# Hashed, compressed static files (`junheng serve` runs collectstatic first); in DEBUG the files
+# are served straight from the package.
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "JUNHENG_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": _json.loads(os.environ.get("JUNHENG_MEDIA_OPTIONS", "{}")),
+    },
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or os.environ.get("JUNHENG_STATIC_MANIFEST", "1") == "0"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+ADMINS = [(n, a) for n, a in _getaddresses([os.environ.get("ADMINS", "")]) if a]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "junheng@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0").lower() in {"1", "true", "yes"}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request": {"()": "junheng.jobs.logs.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_line)s%(message)s",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Unhandled errors in a request: logged with the request (method, path, user) and mailed
+        # to ADMINS when set; job failures (junheng.jobs) likewise.
+        "django.request": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True},
+        "junheng.jobs": {"handlers": ["mail_admins"], "level": "WARNING", "propagate": True},
+        "django_tasks_db": {"level": "WARNING"},
+    },
 }
+if os.environ.get(
+    "SENTRY_DSN"
+):  # an error tracker, when the bureau runs one (pip install sentry-sdk)
+    try:
+        import sentry_sdk
+
+        sentry_sdk.init(dsn=os.environ["SENTRY_DSN"], send_default_pii=False)
+    except ImportError:
+        pass
+# ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from junheng.api import api
+from junheng.jobs.views import healthz
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -15,4 +16,6 @@ urlpatterns = [
     path("placement/", include("junheng.placement.urls")),
     path("rotation/", include("junheng.rotation.urls")),
     path("quotas/", include("junheng.quotas.urls")),
+    path("jobs/", include("junheng.jobs.urls")),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,16 @@
+"""Settings of the test suite: the production settings with the two fast paths tests need.
+
+Jobs run inside the request (the immediate backend: deterministic, no worker to wait for);
+tests of the queue itself switch to the database or RQ backend and run a worker inline.
+Static files are not hashed (no collectstatic before each run); a test checks the manifest.
+"""
+
+from junheng.config.settings import *  # noqa: F403
+from junheng.config.settings import STORAGES
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+JUNHENG_TASKS = "immediate"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

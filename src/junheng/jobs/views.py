@@ -1,0 +1,110 @@
+"""Job pages: the progress partial (polled with htmx), cancel, a job's page, the health check."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Min
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from junheng.jobs.access import access_job
+from junheng.jobs.actions import request_cancel
+from junheng.jobs.models import Job, JobState, WorkerBeat
+
+
+def _then(request: HttpRequest) -> str:
+    return "refresh" if request.GET.get("then") == "refresh" else ""
+
+
+@login_required
+@never_cache
+@require_GET
+def progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access_job(request.user, job_id)  # type: ignore[arg-type]
+    then = _then(request)
+    response = render(request, "jobs/_progress.html", {"job": job, "then": then})
+    if then and not job.is_active and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # the page that started the job shows its outcome
+    return response
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access_job(request.user, job_id)  # type: ignore[arg-type]
+    job = request_cancel(job, by=request.user)  # type: ignore[arg-type]
+    if request.headers.get("HX-Request"):
+        return render(request, "jobs/_progress.html", {"job": job, "then": _then(request)})
+    return redirect(job.get_absolute_url())
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = access_job(request.user, job_id)  # type: ignore[arg-type]
+    return render(request, "jobs/detail.html", {"job": job})
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    jobs = Job.objects.filter(created_by=request.user).order_by("-created_at", "-pk")[:50]
+    return render(request, "jobs/mine.html", {"jobs": jobs})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness of the database and the worker queue, as JSON (503 when unhealthy).
+
+    `queue.oldest_queued_s` is the age of the oldest job still waiting; over
+    JOBS_HEALTH_MAX_QUEUE_AGE_S (default 300 s) the queue is reported stuck.
+    """
+    out: dict[str, object] = {"status": "ok"}
+    ok = True
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        out["database"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    except Exception as err:
+        out["database"] = {"ok": False, "error": type(err).__name__}
+        out["status"] = "error"
+        return JsonResponse(out, status=503)
+    now = timezone.now()
+    backend = settings.TASKS["default"]["BACKEND"]
+    queued = Job.objects.filter(state=JobState.QUEUED)
+    oldest = queued.aggregate(m=Min("created_at"))["m"]
+    oldest_s = round((now - oldest).total_seconds(), 1) if oldest else 0.0
+    max_age = float(getattr(settings, "JOBS_HEALTH_MAX_QUEUE_AGE_S", 300))
+    workers = WorkerBeat.alive(3 * float(getattr(settings, "JOBS_HEARTBEAT_S", 10))).count()
+    queue: dict[str, object] = {
+        "backend": backend.rsplit(".", 1)[-1],
+        "queued": queued.count(),
+        "running": Job.objects.filter(state=JobState.RUNNING).count(),
+        "oldest_queued_s": oldest_s,
+        "workers": workers,
+        "ok": oldest_s <= max_age,
+    }
+    if "RQBackend" in backend:
+        try:
+            import django_rq
+
+            queue["redis"] = bool(django_rq.get_connection().ping())
+        except Exception as err:
+            queue["redis"] = False
+            queue["error"] = type(err).__name__
+            queue["ok"] = False
+    out["queue"] = queue
+    if not queue["ok"]:
+        ok = False
+    out["status"] = "ok" if ok else "error"
+    return JsonResponse(out, status=200 if ok else 503)

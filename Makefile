@@ -22,7 +22,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/junheng demo
-	PORT=$(PORT) $(BIN)/junheng serve
+	PORT=$(PORT) $(BIN)/junheng serve --with-worker
 
 # Two workers (pytest-xdist): the suite is mostly waiting on the database and the browser.
 JOBS ?= 2

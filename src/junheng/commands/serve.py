@@ -1,20 +1,68 @@
-"""Serve the platform with gunicorn (a production WSGI server); whitenoise serves static files."""
+"""Serve the platform with gunicorn (a production WSGI server); whitenoise serves static files.
+
+Static files are collected first (hashed, compressed names: `collectstatic`). With
+`--with-worker` (what `make run` uses) one background worker runs beside the web server; both
+stop on Ctrl-C. In production run `junheng worker` as its own service instead.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
+import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run one background worker (jobs and periodic work) until Ctrl-C",
+    )
+    parser.add_argument(
+        "--no-collectstatic", action="store_true", help="static files are already collected"
+    )
+
+
+def collect_static() -> None:
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+    from django.core.management import call_command
+
+    if isinstance(staticfiles_storage, ManifestFilesMixin):  # a lazy object proxies isinstance
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    # Its own session: Ctrl-C stops gunicorn, then `stop_worker` asks the worker once to finish.
+    cmd = [sys.executable, "-m", "junheng.cli", "worker"]
+    return subprocess.Popen(cmd, start_new_session=True)  # noqa: S603
+
+
+def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """Ask the worker to stop after its current task; stop it outright after `timeout`."""
+    if worker.poll() is not None:
+        return
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def run(args: argparse.Namespace) -> None:
     from gunicorn.app.wsgiapp import WSGIApplication
 
+    if not args.no_collectstatic:
+        collect_static()
     argv = [
         "gunicorn",
         "junheng.config.wsgi:application",
@@ -29,8 +77,15 @@ def run(args: argparse.Namespace) -> None:
         "--timeout",
         "300",
     ]
-    print(f"junheng 均衡 serving at http://{args.host}:{args.port}/", flush=True)
-    import sys
-
+    worker = start_worker() if args.with_worker else None
+    print(
+        f"junheng 均衡 serving at http://{args.host}:{args.port}/"
+        + (" with a background worker (Ctrl-C stops both)" if worker else ""),
+        flush=True,
+    )
     sys.argv = argv
-    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    try:
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    finally:
+        if worker is not None:
+            stop_worker(worker)

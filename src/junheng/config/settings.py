@@ -164,7 +164,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or os.environ.get("JUNHENG_STATIC_MANIFEST", "1") == "0"
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "junheng.config.storage.StaticStorage"
     },
 }
 

@@ -83,7 +83,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets readers go on while a writer commits (gunicorn workers share one file).
+    # SQLite has one writer at a time. So that readers and logins never fail while someone
+    # imports or runs a draw:
+    # - WAL: readers go on while a writer writes and commits (gunicorn workers share one file);
+    # - IMMEDIATE: a transaction takes the write lock when it begins, so two writers queue
+    #   instead of one failing at once when it upgrades a read lock ("database is locked");
+    # - timeout: how long a writer waits for the lock (SQLite's busy timeout), in seconds.
+    #   Long jobs therefore keep their write transactions short (region imports check every
+    #   row first, with no transaction open, and then write in one).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",

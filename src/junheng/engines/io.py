@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,29 @@ class Column:
     choices: tuple[str, ...] | None = None
 
 
+XLSX_MAX_UNZIPPED = 500 * 1024 * 1024
+XLSX_MAX_RATIO = 100  # real sheets compress about 10 : 1; a zip bomb 1000 : 1
+
+
+def _check_xlsx(p: Path) -> None:
+    """Refuse a zip bomb from the workbook's zip directory alone, before anything inflates it
+    (zipfile never inflates a part beyond the size its directory declares)."""
+    try:
+        with zipfile.ZipFile(p) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(p, None, None, "cannot be read: not a valid .xlsx workbook") from exc
+    total = sum(i.file_size for i in parts)
+    if total > XLSX_MAX_UNZIPPED:
+        raise InputError(p, None, None, f"refused: unzips to {total >> 20} MB (limit 500 MB)")
+    for i in parts:
+        if i.file_size > 1 << 20 and i.file_size > XLSX_MAX_RATIO * max(i.compress_size, 1):
+            ratio = i.file_size // max(i.compress_size, 1)
+            raise InputError(
+                p, None, None, f"refused: {i.filename} is compressed {ratio}:1 (a zip bomb?)"
+            )
+
+
 def _read_raw(path: str | os.PathLike[str]) -> pd.DataFrame:
     import pandas as pd
 
@@ -73,6 +97,7 @@ def _read_raw(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise InputError(p, None, None, "file not found")
     try:
         if p.suffix.lower() in {".xlsx", ".xlsm"}:
+            _check_xlsx(p)
             df = pd.read_excel(p, sheet_name=0, dtype=str, engine="openpyxl")
         else:
             df = pd.read_csv(

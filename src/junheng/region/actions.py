@@ -1,8 +1,9 @@
 """Region writes and exports: the only code that changes schools, teachers and students in bulk.
 
-`import_rows` (导入) reads an upload, runs every row through the kind's Resource inside one
-transaction and keeps the result only if every row is good: all-or-nothing. Re-importing a
-code updates its row. `export_rows` (导出) and `template_file` (导入模板) write .xlsx files.
+`import_rows` (导入) reads an upload, checks every row through the kind's Resource with no
+write (and no transaction) open, and writes the rows in one short transaction only if every
+row is good: all-or-nothing. Re-importing a code updates its row. `export_rows` (导出) and
+`template_file` (导入模板) write .xlsx files.
 Every import (saved, refused or previewed) and every export is written to the audit log.
 
 Who may do what (enforced here, whatever the caller):
@@ -14,11 +15,12 @@ Who may do what (enforced here, whatever the caller):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +30,14 @@ from junheng.accounts.models import Role, User, audit
 from junheng.exports import table_xlsx
 from junheng.region.imports import FileError, RowError, Table, read_table
 from junheng.region.models import Level
-from junheng.region.resources import COLUMNS, GRADES, RESOURCES, ImportScope, cell_text
+from junheng.region.resources import (
+    COLUMNS,
+    GRADES,
+    RESOURCES,
+    ImportScope,
+    RegionResource,
+    cell_text,
+)
 
 KINDS = ("schools", "teachers", "students")
 
@@ -105,18 +114,23 @@ def import_rows(
     by: User,
     filename: str | None = None,
     dry_run: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Import schools, teachers or students from an .xlsx/.csv upload, all or nothing.
 
-    Rows are checked and written in one transaction that is rolled back unless every row is
-    good (and always for a dry run, the preview): the effect is that of a dry run followed by
-    the real import, at the cost of one pass.
+    Three steps, so that a large file never holds the database: the file is read (limits and
+    header first: `imports.read_table`), every row is checked with no write and no transaction
+    open, and only if every row is good (and this is not a dry run, the preview) the rows are
+    written in one short transaction. `progress(stage, done, total)`, if given, is called as
+    the work goes ("read", "check", "write"; rows done of rows in the file).
     """
     _require(kind, import_kinds(by))
     data = file if isinstance(file, bytes) else file.read()
     name = filename or getattr(file, "name", "") or f"{kind}.xlsx"
     report = ImportReport(kind=kind, filename=str(name), dry_run=dry_run)
     columns = COLUMNS[kind]
+    if progress is not None:
+        progress("read", 0, 0)
     try:
         table = read_table(data, report.filename, columns)
     except FileError as problem:
@@ -124,39 +138,76 @@ def import_rows(
     else:
         report.sheet = table.sheet
         report.total_rows = len(table.rows)
-        _run_resource(kind, table, report, by)
+        resource = check_rows(kind, table, report, by, progress=progress)
+        if report.ok and not dry_run:
+            write_rows(resource, report, progress=progress)
     audit(by, f"import_{kind}", None, **report.summary())
     return report
 
 
-def _run_resource(kind: str, table: Table, report: ImportReport, by: User) -> None:
+def check_rows(
+    kind: str,
+    table: Table,
+    report: ImportReport,
+    by: User,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RegionResource:
+    """Run every row through the kind's Resource, writing nothing: fills the report's counts
+    and errors and returns the resource holding the rows to write."""
     columns = COLUMNS[kind]
     resource = RESOURCES[kind](ImportScope.for_user(by))
-    with transaction.atomic():
-        result = resource.import_data(
-            table.dataset,
-            dry_run=report.dry_run,
-            use_transactions=True,
-            rollback_on_validation_errors=True,
-            row_numbers=table.rows,
-        )
-        errors: list[RowError] = []
-        for invalid in result.invalid_rows:
-            row = table.rows[invalid.number - 1]
-            for attr, messages in invalid.error_dict.items():
-                column = "" if attr == NON_FIELD_ERRORS else table.header(attr, columns)
-                errors.extend(RowError(row, column, str(m)) for m in messages)
-        for error_row in result.error_rows:
-            row = table.rows[error_row.number - 1]
-            errors.extend(RowError(row, "", _error_text(e.error)) for e in error_row.errors)
-        errors.extend(RowError(None, "", _error_text(e.error)) for e in result.base_errors)
-        report.errors = sorted(errors, key=lambda e: (e.row or 0, e.column))
-        report.created = result.totals["new"]
-        report.updated = result.totals["update"]
-        report.unchanged = result.totals["skip"]
-        report.saved = not report.errors and not report.dry_run
-        if not report.saved:
-            transaction.set_rollback(True)
+    if progress is not None:
+        total = len(table.rows)
+        resource.progress = lambda done, _total: progress("check", done, total)
+    result = resource.import_data(
+        table.dataset,
+        dry_run=False,  # the resource's bulk hooks collect the rows; nothing is written
+        use_transactions=False,
+        row_numbers=table.rows,
+    )
+    errors: list[RowError] = []
+    for invalid in result.invalid_rows:
+        row = table.rows[invalid.number - 1]
+        for attr, messages in invalid.error_dict.items():
+            column = "" if attr == NON_FIELD_ERRORS else table.header(attr, columns)
+            errors.extend(RowError(row, column, str(m)) for m in messages)
+    for error_row in result.error_rows:
+        row = table.rows[error_row.number - 1]
+        errors.extend(RowError(row, "", _error_text(e.error)) for e in error_row.errors)
+    errors.extend(RowError(None, "", _error_text(e.error)) for e in result.base_errors)
+    report.errors = sorted(errors, key=lambda e: (e.row or 0, e.column))
+    report.created = result.totals["new"]
+    report.updated = result.totals["update"]
+    report.unchanged = result.totals["skip"]
+    return resource
+
+
+def write_rows(
+    resource: RegionResource,
+    report: ImportReport,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Write the checked rows in one transaction; a clash with a concurrent import (the same
+    new code, written meanwhile) leaves nothing changed and says so."""
+    if progress is not None:
+        progress("write", 0, report.total_rows)
+    try:
+        with transaction.atomic():
+            resource.write()
+    except IntegrityError:
+        report.errors = [
+            RowError(
+                None,
+                "",
+                _("保存时发现其他用户刚写入了相同的编码，本次导入未作任何改动，请重新导入"),
+            )
+        ]
+        return
+    report.saved = True
+    if progress is not None:
+        progress("write", report.total_rows, report.total_rows)
 
 
 def _error_text(exc: BaseException) -> str:

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from junheng.region.imports import MB, import_limits
+
 KIND_LABELS = {"schools": _("学校"), "teachers": _("教师"), "students": _("学生")}
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class ImportForm(forms.Form):
@@ -31,6 +32,7 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("文件过大（最多 50 MB）"))
+        limit = import_limits().max_bytes
+        if f.size > limit:
+            raise forms.ValidationError(_("文件过大（最多 %(n)d MB）") % {"n": limit // MB})
         return f

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -409,6 +409,9 @@ class ImportScope:
     other_school_codes: set[str]  # existing schools outside the user's scope
     counties: dict[str, County]
     _classes: dict[tuple[int, int, int], SchoolClass] = field(default_factory=dict)
+    _loaded_classes: bool = False
+    # Classes the file names that do not exist yet: created by the write, not by the check.
+    new_classes: list[SchoolClass] = field(default_factory=list)
 
     @classmethod
     def for_user(cls, user: User) -> ImportScope:
@@ -419,19 +422,23 @@ class ImportScope:
         return cls(user=user, schools=mine, other_school_codes=others, counties=counties)
 
     def school_class(self, school: School, grade: int, number: int) -> SchoolClass:
+        """The class, existing or (unsaved, until the write) new."""
+        if not self._loaded_classes:  # first use: load the classes of the schools in scope
+            self._loaded_classes = True
+            for c in SchoolClass.objects.filter(school__in=list(self.schools.values())):
+                self._classes[(c.school_id, c.grade, c.number)] = c
         key = (school.pk, grade, number)
         if key not in self._classes:
-            if not self._classes:  # first use: load the classes of the schools in scope
-                for c in SchoolClass.objects.filter(school__in=list(self.schools.values())):
-                    self._classes[(c.school_id, c.grade, c.number)] = c
-            if key not in self._classes:
-                self._classes[key] = SchoolClass.objects.create(
-                    school=school, grade=grade, number=number
-                )
+            self._classes[key] = SchoolClass(school=school, grade=grade, number=number)
+            self.new_classes.append(self._classes[key])
         return self._classes[key]
 
 
 # --- resources -----------------------------------------------------------------------------
+
+
+PROGRESS_EVERY = 1000
+WRITE_BATCH = 1000
 
 
 def _chunks(items: Sequence[str], size: int = 5000) -> Iterable[Sequence[str]]:
@@ -455,7 +462,14 @@ class CodeInstanceLoader(BaseInstanceLoader):  # type: ignore[misc]
 
 
 class RegionResource(resources.ModelResource):  # type: ignore[misc]
-    """Shared row handling: codes are the keys; duplicates and foreign codes are row errors."""
+    """Shared row handling: codes are the keys; duplicates and foreign codes are row errors.
+
+    Checking and writing are two steps. `import_data(dataset, use_transactions=False,
+    row_numbers=…)` checks every row and writes nothing: the library's bulk hooks only collect
+    the rows to create and update. `write()` then saves them (new classes first) in a few bulk
+    statements; the caller runs it in one short transaction, and only if every row was good.
+    A database write lock is thus held for the write alone, never while a file is checked.
+    """
 
     kind: ClassVar[str]
     columns: ClassVar[list[Column]]
@@ -466,12 +480,18 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
         super().__init__()
         self.row_problems: dict[int, dict[str, str]] = {}
         self._before: dict[str, Any] | None = None
+        self.to_create: list[Model] = []
+        self.to_update: list[Model] = []
+        # Called as progress(rows checked, rows in the file) every PROGRESS_EVERY rows.
+        self.progress: Callable[[int, int], None] | None = None
+        self._total = 0
 
     def get_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         """Flag rows whose code repeats an earlier row or belongs outside the user's scope."""
+        self._total = len(dataset)
         codes = [cell_text(v) for v in dataset["code"]]
         first: dict[str, int] = {}
         for i, code in enumerate(codes, 1):
@@ -496,7 +516,13 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
 
     @staticmethod
     def _values(instance: Model) -> dict[str, Any]:
-        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+        values = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+        for f in instance._meta.concrete_fields:  # a class created by this file is a change
+            if f.is_relation and f.is_cached(instance):  # type: ignore[attr-defined]
+                related = f.get_cached_value(instance)  # type: ignore[attr-defined]
+                if related is not None and related.pk is None:
+                    values[f.attname] = ("new", id(related))
+        return values
 
     def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
         # What an existing row held before this file: enough to tell an unchanged row, at a
@@ -511,7 +537,10 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
         return self._values(instance) == self._before
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
-        problems = self.row_problems.get(kwargs["row_number"])
+        number = kwargs["row_number"]
+        if self.progress is not None and number % PROGRESS_EVERY == 0:
+            self.progress(number, self._total)
+        problems = self.row_problems.get(number)
         if problems:
             raise ValidationError(problems)
 
@@ -527,6 +556,32 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
 
     def complete(self, instance: Any, row: Any, errors: dict[str, Any]) -> None:
         """Cross-column rules and derived values (subclasses)."""
+
+    # The library's bulk hooks, called during the check: collect, never write.
+    def bulk_create(self, *args: Any, **kwargs: Any) -> None:
+        self.to_create.extend(self.create_instances)
+        self.create_instances.clear()
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> None:
+        self.to_update.extend(self.update_instances)
+        self.update_instances.clear()
+
+    def bulk_delete(self, *args: Any, **kwargs: Any) -> None:
+        self.delete_instances.clear()  # imports never delete
+
+    def write(self) -> None:
+        """Save what the check collected: new classes, then new and changed rows (in the
+        caller's transaction). Raises IntegrityError if another user wrote the same codes
+        meanwhile."""
+        model = self._meta.model
+        if self.scope.new_classes:
+            SchoolClass.objects.bulk_create(self.scope.new_classes, batch_size=WRITE_BATCH)
+        if self.to_create:
+            model.objects.bulk_create(self.to_create, batch_size=WRITE_BATCH)
+        if self.to_update:
+            model.objects.bulk_update(
+                self.to_update, self.get_bulk_update_fields(), batch_size=WRITE_BATCH
+            )
 
     def validate_instance(
         self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True

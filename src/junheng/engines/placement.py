@@ -26,6 +26,9 @@ Method (all three methods share the first and last step):
    squared class counts is reduced (its minimum is exactly "every class within 1 of the others");
    then the score: swaps of students with identical attributes (so no count changes) reduce the
    largest |class mean − cohort mean|, then the sum of squares, until no swap improves.
+   Each score step tries, for every student of the worst class and every other class, only the
+   partners nearest the ideal score change (both objectives are convex in it), found by binary
+   search: 5,000 pupils into 100 classes take about a second instead of five.
 4. Class numbers are drawn by lottery (抽签定班号): internal class k becomes the class whose key
    sha256(f"{seed}:class-{k}") ranks where it does.
 
@@ -574,6 +577,12 @@ def _balance_scores(co: _Cohort, cls: IntArray, max_iter: int) -> None:
             return
 
 
+# Partners tried on each side of the ideal score change, per student and class (`_candidates`).
+NEAR = 2
+# Candidates checked against the count and apart rules before the rest are (`step`).
+HEAD = 64
+
+
 class _ScoreState:
     def __init__(self, co: _Cohort, cls: IntArray) -> None:
         self.co, self.cls = co, cls
@@ -584,6 +593,54 @@ class _ScoreState:
         self.dsum = np.bincount(cls, weights=co.score, minlength=co.N) - self.sizes * mu
         self.movable = np.flatnonzero(co.movable)
         self.eps = 1e-12 * max(1.0, abs(mu))
+        self.unique_scores = np.unique(co.score)
+        self.n_unique = int(self.unique_scores.size)
+        self.score_rank = np.searchsorted(self.unique_scores, co.score).astype(np.int64)
+
+    def _candidates(self, c: int, xs_all: IntArray, dev: Any) -> tuple[IntArray, IntArray]:
+        """Swap partners worth trying for the students `xs_all` of class c.
+
+        For a student x of c and another class q, both objectives (the largest class-mean
+        deviation, then the sum of squares) are convex in the score change ds = score[x] −
+        score[y] and smallest near ds* = (dsum[c]·s_q − dsum[q]·s_c) / (s_c + s_q); so the best
+        partner in q is among the few students whose scores lie nearest score[x] − ds* on
+        either side. NEAR of each side are kept (more than one, because a partner may break a
+        count or an apart rule), with ties in score taken in lottery order, as the exhaustive
+        search did. This makes a step O(|c| · N · log) instead of O(|c| · n)."""
+        co, cls, dsum, sizes = self.co, self.cls, self.dsum, self.sizes
+        movable = self.movable
+        others = movable[cls[movable] != c]
+        # Exact integer search keys: class · (U + 1) + dense rank of the score among the U
+        # distinct scores; `up` is by class, score, lottery rank and `down` the same with the
+        # lottery rank reversed, so the nearest partner of equal score is the first in lottery
+        # order on either side.
+        group = cls[others].astype(np.int64) * (self.n_unique + 1) + self.score_rank[others]
+        n = co.keyrank.size
+        up = others[np.argsort(group * n + co.keyrank[others])]
+        down = others[np.argsort(group * n + (n - 1 - co.keyrank[others]))]
+        up_keys = cls[up].astype(np.int64) * (self.n_unique + 1) + self.score_rank[up]
+        bounds = np.searchsorted(cls[up], np.arange(co.N + 1), side="left")
+        qs = np.flatnonzero((np.arange(co.N) != c) & (bounds[1:] > bounds[:-1]))
+        if qs.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        ds_star = (dsum[c] * sizes[qs] - dsum[qs] * sizes[c]) / (sizes[c] + sizes[qs])
+        target = co.score[xs_all][:, None] - ds_star[None, :]  # |xs| × |qs|
+        r = np.searchsorted(self.unique_scores, target.ravel(), side="left")
+        qq = np.broadcast_to(qs[None, :], target.shape).ravel()
+        key = qq.astype(np.int64) * (self.n_unique + 1) + r
+        i = np.searchsorted(up_keys, key, side="left")  # first partner with score >= target
+        j = i  # `down` has the same keys in the same order: partners < target end at i
+        lo, hi = bounds[qq], bounds[qq + 1]
+        xx = np.broadcast_to(xs_all[:, None], target.shape).ravel()
+        picks_x: list[IntArray] = []
+        picks_y: list[IntArray] = []
+        for k in range(NEAR):
+            for pos, seg in ((i + k, up), (j - 1 - k, down)):
+                ok = (pos >= lo) & (pos < hi)
+                picks_x.append(xx[ok])
+                picks_y.append(seg[pos[ok]])
+        return np.concatenate(picks_x), np.concatenate(picks_y)
 
     def step(self, c: int) -> bool:
         """Make the best improving swap between class c and another; False if none."""
@@ -600,17 +657,15 @@ class _ScoreState:
         cur_max = float(adev.max())
         cur_ss = float((dev * dev).sum())
         xs_all = movable[cls[movable] == c]
-        ys_all = movable[cls[movable] != c]
-        if xs_all.size == 0 or ys_all.size == 0:
+        if xs_all.size == 0 or xs_all.size == movable.size:
             return False
-        # only pairs that move the class mean the right way: sign(ds) == sign(dev[c])
-        want = co.score[xs_all][:, None] - co.score[ys_all][None, :]
-        xi, yi = np.nonzero(want * dev[c] > 0)
-        if xi.size == 0:
-            return False
-        xs, ys = xs_all[xi], ys_all[yi]
-        q = cls[ys]
+        xs, ys = self._candidates(c, xs_all, dev)
         ds = co.score[xs] - co.score[ys]
+        keep = ds * dev[c] > 0  # only swaps that move c's mean the right way
+        if not keep.any():
+            return False
+        xs, ys, ds = xs[keep], ys[keep], ds[keep]
+        q = cls[ys]
         new_c = (dsum[c] - ds) / sizes[c]
         new_q = (dsum[q] + ds) / sizes[q]
         # the largest |dev| among classes other than c and q: the first of the top three
@@ -625,17 +680,24 @@ class _ScoreState:
         idx = np.flatnonzero(better)
         if idx.size == 0:
             return False
-        xs, ys, q = xs[idx], ys[idx], q[idx]
-        d = co.X[ys] - co.X[xs]  # change of class c's counts (q gets -d)
-        delta_attr = 2 * d * (self.cnt[c] - self.cnt[q]) + 2 * d * d
-        per_level = np.column_stack([delta_attr[:, cols].sum(axis=1) for cols in co.levels])
-        ok = _lex_not_worse(per_level) & _apart_ok(co, cls, self.lc, xs, ys)
-        if not ok.any():
+        # Best first (largest deviation, sum of squares, lottery order); the count and apart
+        # rules are checked on a short head of that order, the rest only if none passes.
+        idx = idx[np.lexsort((co.keyrank[ys[idx]], new_ss[idx], new_max[idx]))]
+        found = -1
+        for head in (idx[:HEAD], idx[HEAD:]):
+            if head.size == 0:
+                continue
+            hx, hy, hq = xs[head], ys[head], q[head]
+            d = co.X[hy] - co.X[hx]  # change of class c's counts (q gets -d)
+            delta_attr = 2 * d * (self.cnt[c] - self.cnt[hq]) + 2 * d * d
+            per_level = np.column_stack([delta_attr[:, cols].sum(axis=1) for cols in co.levels])
+            ok = _lex_not_worse(per_level) & _apart_ok(co, cls, self.lc, hx, hy)
+            if ok.any():
+                found = int(head[int(np.flatnonzero(ok)[0])])
+                break
+        if found < 0:
             return False
-        idx2 = np.flatnonzero(ok)
-        order = np.lexsort((co.keyrank[ys[idx2]], new_ss[idx[idx2]], new_max[idx[idx2]]))
-        best = int(idx2[order[0]])
-        x, y, qb = int(xs[best]), int(ys[best]), int(q[best])
+        x, y, qb = int(xs[found]), int(ys[found]), int(q[found])
         self.cnt[c] += co.X[y] - co.X[x]
         self.cnt[qb] += co.X[x] - co.X[y]
         dsum[c] -= co.score[x] - co.score[y]

@@ -124,6 +124,39 @@ def test_courses_of_lapsed_providers_are_left_out(county, users, term):
     assert not SupplyPlacement.objects.filter(run=run).exists()
 
 
+def test_supply_run_cancelled_between_stages_keeps_nothing(county, users, term, monkeypatch):
+    from junheng.jobs import actions as jobs
+    from junheng.jobs.models import Job
+
+    real = jobs.progress
+
+    def cancel_at_save(job, stage, pct):
+        if pct == 80:  # the user presses cancel while the solver runs
+            Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+        real(job, stage, pct)
+
+    monkeypatch.setattr(jobs, "progress", cancel_at_save)
+    run = actions.do_start_supply_run(term, by=users["bureau"], target=10, time_limit_s=10)
+    job = Job.latest_for(run)
+    assert job.state == "cancelled" and job.pct == 20
+    assert run.status == RunStatus.FAILED
+    assert not SupplyPlacement.objects.filter(run=run).exists()
+
+
+def test_failed_supply_job_fails_the_run_with_the_reason(county, users, term, monkeypatch):
+    from junheng.engines import supply
+    from junheng.jobs.models import Job
+
+    def broken(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(supply, "plan_supply", broken)
+    run = actions.do_start_supply_run(term, by=users["bureau"], target=10, time_limit_s=10)
+    job = Job.latest_for(run)
+    assert job.state == "failed" and "MemoryError" in job.error
+    assert run.status == RunStatus.FAILED and run.message == job.error
+
+
 @pytest.mark.django_db
 def test_publish_skips_a_provider_suspended_after_planning(county, users, term):
     run = actions.do_start_supply_run(term, by=users["bureau"], target=10, time_limit_s=10)
@@ -153,3 +186,52 @@ def test_supply_pages_are_bureau_only(client, county, users, term):
     client.force_login(users["bureau"])
     page = client.get(f"/afterschool/supply/{run.pk}/").content.decode()
     assert 'data-testid="class-rural"' in page and "50.0" in page
+
+
+@pytest.fixture
+def db_queue(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_supply_page_returns_at_once_and_the_worker_computes_the_run(
+    client, county, users, term, db_queue
+):
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+
+    client.force_login(users["bureau"])
+    resp = client.post(
+        "/afterschool/supply/", {"term": term.pk, "target": 10, "seed": 0, "time_limit_s": 10}
+    )
+    assert resp.status_code == 302
+    from junheng.afterschool.models import SupplyRun
+
+    run = SupplyRun.objects.get()
+    assert run.status == RunStatus.QUEUED
+    job = Job.latest_for(run, "supply_run")
+    assert job.state == "queued" and job.created_by == users["bureau"]
+    page = client.get(resp["Location"]).content.decode()
+    assert 'data-testid="job-progress"' in page and 'hx-trigger="every 1s"' in page
+    assert drain() == 1
+    run.refresh_from_db()
+    job.refresh_from_db()
+    assert run.status == RunStatus.DONE and job.state == "done" and job.pct == 100
+    assert SupplyPlacement.objects.filter(run=run).exists()
+    page = client.get(resp["Location"]).content.decode()
+    assert 'data-testid="job-progress"' not in page  # done: the run's own figures show
+
+
+def test_cancelled_supply_run_writes_no_placement(county, users, term, db_queue):
+    from junheng.jobs.actions import request_cancel
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+
+    run = actions.do_start_supply_run(term, by=users["bureau"], target=10, time_limit_s=10)
+    job = Job.latest_for(run)
+    request_cancel(job, by=users["bureau"])  # still queued: cancelled at once
+    drain()
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert job.state == "cancelled"
+    assert run.status == RunStatus.FAILED and "取消" in run.message
+    assert not SupplyPlacement.objects.filter(run=run).exists()

@@ -688,7 +688,7 @@ def do_start_supply_run(
     run = SupplyRun.objects.create(
         term=term, target=target, seed=seed, time_limit_s=time_limit_s, created_by=by
     )
-    _enqueue(run)
+    _enqueue(run, by)
     run.refresh_from_db()
     return run
 
@@ -701,17 +701,26 @@ def do_rerun_supply(run: SupplyRun, *, by: User) -> SupplyRun:
     run.progress = 0
     run.message = ""
     run.save(update_fields=["status", "progress", "message"])
-    _enqueue(run)
+    _enqueue(run, by)
     run.refresh_from_db()
     return run
 
 
-def _enqueue(run: SupplyRun) -> None:
-    # The run row is committed first (callers are not inside a transaction), so a database-backed
-    # worker finds it; the demo's immediate backend computes right here.
-    from junheng.afterschool.tasks import compute_supply_run
+def _enqueue(run: SupplyRun, by: User | None = None) -> None:
+    # The page returns at once; a worker computes the run (the test suite's immediate backend
+    # computes it right here). The job's progress bar is shown on the run's page.
+    from junheng.jobs.actions import start_job
 
-    compute_supply_run.enqueue(run.pk)
+    start_job(
+        "supply_run",
+        "junheng.afterschool.tasks.supply_run_job",
+        by=by or run.created_by,
+        target=run,
+        title=_("均衡配课方案 #%(n)s 计算") % {"n": run.pk},
+        max_attempts=2,
+        on_fail="junheng.afterschool.tasks.supply_run_failed",
+        run_id=run.pk,
+    )
 
 
 def _set_progress(
@@ -728,13 +737,23 @@ def _set_progress(
     run.save(update_fields=fields)
 
 
-def execute_supply_run(run_id: int) -> dict[str, Any]:
-    """The task body: build the engine inputs from live data, plan, store placements and figures."""
+def execute_supply_run(run_id: int, job: Any = None) -> dict[str, Any]:
+    """The task body: build the engine inputs from live data, plan, store placements and figures.
+
+    With `job` (junheng.jobs), the stages are reported on its progress bar too and a cancel
+    request stops the run between stages (nothing is written before the last one).
+    """
     from junheng.engines.io import InputError
     from junheng.engines.supply import plan_supply
+    from junheng.jobs.actions import progress
+
+    def report(stage: Any, pct: int) -> None:
+        if job is not None:
+            progress(job, stage, pct)
 
     run = SupplyRun.objects.select_related("term").get(pk=run_id)
     _set_progress(run, 5, RunStatus.RUNNING)
+    report(_("读取机构、课程与学校"), 5)
     on = timezone.localdate()
     live = adapters.load_live(run.term, on=on)
     pinned = list(
@@ -746,6 +765,7 @@ def execute_supply_run(run_id: int) -> dict[str, Any]:
         [(p.course_id, p.school.code, p.status, p.sections) for p in pinned], live
     )
     _set_progress(run, 20)
+    report(_("求解均衡配课方案"), 20)
     try:
         plan = plan_supply(
             live.providers,
@@ -763,6 +783,7 @@ def execute_supply_run(run_id: int) -> dict[str, Any]:
         _set_progress(run, 100, RunStatus.FAILED, str(err.reason))
         return {"status": "failed", "message": err.reason}
     _set_progress(run, 80)
+    report(_("保存方案"), 80)
     rows = adapters.placements_from_plan(plan.sections, live)
     before = adapters.school_figures(live.school_rows, live.open_offerings, run.target)
     after = adapters.school_figures(

@@ -1,30 +1,40 @@
-"""Background tasks of the course supermarket (django_tasks: immediate in the demo)."""
+"""Job bodies of the course supermarket, run by a worker through `junheng.jobs`."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import task
+from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from junheng.jobs.actions import JobFailed
 
 
-@task()
-def compute_supply_run(run_id: int) -> dict[str, Any]:
-    """Compute a balanced-supply run; progress and the outcome are written on the run row."""
+def supply_run_job(job: Any, *, run_id: int) -> dict[str, Any]:
+    """Compute a balanced-supply run; the run row keeps its own status, the job the progress."""
     from junheng.afterschool.actions import execute_supply_run
+
+    out = execute_supply_run(run_id, job=job)
+    if out.get("status") == "failed":
+        raise JobFailed(str(out.get("message", "")))
+    return out
+
+
+def supply_run_failed(job: Any) -> None:
+    """The job failed or was cancelled (wherever that was decided): so is the run."""
     from junheng.afterschool.models import RunStatus, SupplyRun
 
-    try:
-        return execute_supply_run(run_id)
-    except Exception as err:
-        logger.exception("supply run %s failed", run_id)
-        SupplyRun.objects.filter(pk=run_id).update(
-            status=RunStatus.FAILED,
-            progress=100,
-            message=f"{type(err).__name__}: {err}"[:2000],
-            finished_at=timezone.now(),
-        )
-        raise
+    message = job.error if job.state == "failed" else _("已取消。")
+    SupplyRun.objects.filter(pk=job.args["run_id"]).exclude(status=RunStatus.PUBLISHED).update(
+        status=RunStatus.FAILED,
+        progress=100,
+        message=message[:2000],
+        finished_at=timezone.now(),
+    )
+
+
+def expire_whitelist_job(job: Any) -> dict[str, int]:
+    """Periodic: white-list entries whose date has passed become "expired" (with history)."""
+    from junheng.afterschool.actions import do_expire_providers
+
+    return {"expired": do_expire_providers(by=None)}

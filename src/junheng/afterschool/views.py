@@ -30,6 +30,7 @@ from junheng.afterschool.models import (
     SupplyRun,
 )
 from junheng.afterschool.tutoring import tutoring_terms
+from junheng.jobs.models import Job
 from junheng.region.models import Term, TimeSlot, UrbanRural
 from junheng.web import flash_errors
 
@@ -431,6 +432,7 @@ def supply_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "afterschool/supply_detail.html",
         {
             "run": run,
+            "job": Job.latest_for(run, "supply_run"),
             "rows": rows,
             "classes": classes,
             "placements": placements[:500],
@@ -446,7 +448,8 @@ def supply_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @scoping.role_required(*BUREAU)
 def supply_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
-    return render(request, "afterschool/_supply_progress.html", {"run": run})
+    job = Job.latest_for(run, "supply_run")
+    return render(request, "afterschool/_supply_progress.html", {"run": run, "job": job})
 
 
 @require_POST

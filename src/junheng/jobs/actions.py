@@ -121,6 +121,7 @@ def start_job(
     target: models.Model | None = None,
     title: Any = "",
     max_attempts: int = 2,
+    on_fail: Callable[..., Any] | str | None = None,
     **args: Any,
 ) -> Job:
     """Record a job and queue it; returns the job (still queued unless the backend is immediate).
@@ -128,12 +129,15 @@ def start_job(
     `task` is the body (a function or its dotted path) called as ``task(job, **args)`` in the
     worker; `args` must be JSON-serialisable. `target` (any model row) is what the job is about:
     ``Job.latest_for(target)`` finds it again and its ``get_absolute_url`` is the notification's
-    link. Inside a transaction the job is queued when the transaction commits.
+    link. `on_fail(job)` (a function or dotted path) is called whenever the job ends failed or
+    cancelled, also when that is decided outside the body (cancelled while queued, its worker
+    lost): mark the domain row there. Inside a transaction the job is queued at commit.
     """
     job = Job.objects.create(
         kind=kind,
         title=_source_text(title)[:200] if title else "",
         task_path=_task_path(task),
+        on_fail=_task_path(on_fail) if on_fail else "",
         args=args,
         created_by=by,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
@@ -182,13 +186,13 @@ def progress(job: Job, stage: Any, pct: float | int) -> None:
     ):
         job.pct = pct_value
         return
-    job._last_progress = now  # type: ignore[attr-defined]
-    job.stage, job.pct = stage_text, pct_value
     updated = Job.objects.filter(
         pk=job.pk, state=JobState.RUNNING, cancel_requested=False, attempts=job.attempts
     ).update(stage=stage_text, pct=pct_value, heartbeat_at=timezone.now())
     if not updated:
         raise JobCancelled
+    job._last_progress = now  # type: ignore[attr-defined]
+    job.stage, job.pct = stage_text, pct_value
 
 
 def check_cancelled(job: Job) -> None:
@@ -210,7 +214,7 @@ def request_cancel(job: Job, *, by: User | None) -> Job:
     )
     if cancelled:
         job.refresh_from_db()
-        _notify_end(job)
+        _ended(job)
         return job
     Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
         cancel_requested=True, stage=gettext_noop("正在取消…")
@@ -270,7 +274,7 @@ def user_message(err: BaseException) -> str:
 def execute_job(job_id: int) -> dict[str, Any]:
     """Run one queued job (the task body behind `run_job`); never raises for the job's errors."""
     now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED, cancel_requested=False).update(
+    claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
         state=JobState.RUNNING,
         started_at=now,
         heartbeat_at=now,
@@ -283,6 +287,9 @@ def execute_job(job_id: int) -> dict[str, Any]:
     if not claimed:  # cancelled while queued, or another copy of the message already runs it
         return {"skipped": True}
     job = Job.objects.get(pk=job_id)
+    if job.cancel_requested:
+        _finish(job, JobState.CANCELLED, gettext_noop("已取消"), 0, "", None)
+        return {"job": job.pk, "state": str(JobState.CANCELLED)}
     beat = _Heartbeat(job.pk, job.attempts, heartbeat_s()) if _uses_worker() else None
     if beat is not None:
         beat.start()
@@ -335,7 +342,17 @@ def _finish(job: Job, state: str, stage: str, pct: int, error: str, result: Any)
     )
     if updated:  # else the sweep took the job from this (stalled) worker
         job.refresh_from_db()
-        _notify_end(job)
+        _ended(job)
+
+
+def _ended(job: Job) -> None:
+    if job.on_fail and job.state in (JobState.FAILED, JobState.CANCELLED):
+        try:
+            with translation.override(settings.LANGUAGE_CODE):
+                import_string(job.on_fail)(job)
+        except Exception:
+            logger.exception("on_fail of job %s failed", job.pk)
+    _notify_end(job)
 
 
 def _notify_end(job: Job) -> None:
@@ -385,7 +402,7 @@ def sweep_lost_jobs(now: Any = None) -> dict[str, int]:
         ):
             failed += 1
             job.refresh_from_db()
-            _notify_end(job)
+            _ended(job)
     failed += _fail_orphans(now)
     if requeued or failed:
         logger.warning("job sweep: %s requeued, %s failed", requeued, failed)
@@ -421,7 +438,7 @@ def _fail_orphans(now: Any) -> int:
         ):
             n += 1
             job.refresh_from_db()
-            _notify_end(job)
+            _ended(job)
     return n
 
 

@@ -36,6 +36,9 @@ class Job(models.Model):
     kind = models.CharField(_("类型"), max_length=60, db_index=True)
     title = models.CharField(_("名称"), max_length=200, blank=True)
     task_path = models.CharField(max_length=200)
+    # Called as f(job) when the job ends failed or cancelled, wherever that is decided (in the
+    # worker, by a cancel while queued, by the sweep): the domain row learns of it.
+    on_fail = models.CharField(max_length=200, blank=True)
     args = models.JSONField(default=dict, blank=True)
     state = models.CharField(
         _("状态"), max_length=10, choices=JobState.choices, default=JobState.QUEUED

@@ -58,6 +58,11 @@ class SupplyRun(models.Model):
     def __str__(self) -> str:
         return f"{self.term} #{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("afterschool:supply_detail", kwargs={"run_id": self.pk})
+
 
 class PlacementStatus(models.TextChoices):
     PLANNED = "planned", _("计划")

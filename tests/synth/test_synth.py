@@ -97,6 +97,18 @@ CONTRACT: dict[str, list[Column]] = {
         Column("classrooms", "int", min=1),
         Column("max_class", "int", min=1),
     ],
+    "pairing.csv": [
+        Column("school_id"),
+        Column("level", "choice", choices=("primary", "junior", "nine_year")),
+        Column("urban_rural", "choice", choices=UR),
+        Column("students", "int", min=0),
+        Column("x_km", "float"),
+        Column("y_km", "float"),
+        Column("strength", "float"),
+        Column("role", "choice", choices=("core", "member")),
+        Column("capacity", required=False, default=""),
+        Column("region", required=False, default=""),
+    ],
 }
 REGION_FILES = ("region_schools.csv", "region_teachers.csv", "region_students.csv")
 
@@ -428,3 +440,16 @@ def test_region_frame_round_trips_through_csv(county_files):
     )
     assert df.code.str.fullmatch(r"P\d{8}").all()
     assert df.birth_date.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+
+
+def test_pairing_file_names_cores_among_the_strongest_schools_of_each_level(tables):
+    df = tables["pairing.csv"]
+    check_unique("pairing.csv", df, ["school_id"])
+    assert set(df.school_id) == set(tables["schools.csv"].school_id)
+    cores, members = df[df.role == "core"], df[df.role == "member"]
+    assert 0.25 <= len(cores) / len(df) <= 0.4
+    # urban schools are the stronger ones: most cores are urban, most rural schools members
+    assert (cores.urban_rural == "urban").mean() > 0.5
+    assert (members.urban_rural == "rural").sum() > (cores.urban_rural == "rural").sum()
+    assert cores.strength.mean() > members.strength.mean() + 10
+    assert set(df.region) == {""}  # the county is one region

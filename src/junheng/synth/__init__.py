@@ -10,7 +10,8 @@ providers.csv and courses.csv (supply), balance.csv (balance), students.csv (pla
 incoming grades 1 and 7 with school_id, grade and classes columns added), offerings.csv,
 choices.csv, priorities.csv (allocate), high_schools.csv and juniors.csv (quotas),
 enrolment.csv, births.csv and capacity.csv (forecast: eight years of history by grade, births
-by zone, classrooms; see `junheng.synth.places`).
+by zone, classrooms; see `junheng.synth.places`),
+pairing.csv (pair: every school with its strength, role, capacity and region).
 Region files: region_schools.csv, region_teachers.csv, region_students.csv.
 
 Nine-year schools (九年一贯制): schools.csv lists such a school once, with `level` the level of

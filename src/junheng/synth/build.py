@@ -315,6 +315,76 @@ def juniors_frame(region: Region) -> pd.DataFrame:
     )
 
 
+# Quality-monitoring results (学业质量监测, 0-100) by urban/town/rural: mean and spread.
+RESULTS = {"urban": (82.0, 5.0), "town": (74.0, 6.0), "rural": (66.0, 7.0)}
+CORE_SHARE = 1 / 3  # the strongest third of each district's schools of a level are cores
+
+
+def pairing_frame(region: Region) -> pd.DataFrame:
+    """pairing.csv (pair): every school with its strength and role.
+
+    Strength is `junheng.engines.pairing.school_strengths` of the school's balance.csv rows
+    (the balance engine's indicators), blended half and half with a synthetic
+    quality-monitoring score (`results`, also written). In each district (cluster; the city's
+    districts are its `region`s, the county is one region) the strongest third of the schools
+    of each level are cores; teaching points are always members. Cores of 1,500 students or
+    more take 4 local members, others the command's `--capacity` (empty)."""
+    from junheng.engines.balance import BalanceSchool
+    from junheng.engines.pairing import school_strengths
+
+    s = region.schools
+    rng = rng_for(region.seed, "results")
+    mean = np.array([RESULTS[u][0] for u in s.urban_rural])
+    spread = np.array([RESULTS[u][1] for u in s.urban_rural])
+    results = np.round(np.clip(rng.normal(mean, spread), 40.0, 98.0), 1)
+    rows = [
+        BalanceSchool(
+            str(r.school_id),
+            str(r.level),
+            int(r.students),
+            float(r.qualified_teachers),
+            float(r.backbone_teachers),
+            float(r.pe_art_teachers),
+            float(r.teaching_room_m2),
+            float(r.sports_field_m2),
+            float(r.equipment_yuan),
+            float(r.multimedia_classrooms),
+            bool(r.teaching_point),
+        )
+        for r in balance_frame(region).itertuples(index=False)
+    ]
+    strength_of = school_strengths(rows, dict(zip(s.code, results.tolist(), strict=True)))
+    strength = np.array([strength_of.get(c, results[i] / 2) for i, c in enumerate(s.code)])
+    level = s.level.to_numpy()
+    group = np.where(level == "junior", "junior", "primary")  # nine-year schools count as primary
+    core = np.zeros(len(s), dtype=bool)
+    cluster = s.cluster.to_numpy()
+    point = s.teaching_point.to_numpy().astype(bool)
+    for key in sorted(set(zip(cluster.tolist(), group.tolist(), strict=True))):
+        idx = np.flatnonzero((cluster == key[0]) & (group == key[1]) & ~point)
+        order = idx[np.lexsort((s.code.to_numpy()[idx], -strength[idx]))]
+        core[order[: max(1, round(len(idx) * CORE_SHARE))]] = True
+    students = s.students.to_numpy()
+    multi = len(set(cluster.tolist())) > 1
+    names = [str(c.name) for c in PROFILES[region.profile].clusters]
+    return pd.DataFrame(
+        {
+            "school_id": s.code,
+            "name": s.name,
+            "level": level,
+            "urban_rural": s.urban_rural,
+            "students": students,
+            "x_km": s.x_km,
+            "y_km": s.y_km,
+            "strength": np.round(strength, 2),
+            "role": np.where(core, "core", "member"),
+            "capacity": np.where(core & (students >= 1500), "4", ""),
+            "region": [names[int(c)] if multi else "" for c in cluster],
+            "results": results,
+        }
+    )
+
+
 def files(region: Region) -> dict[str, bytes]:
     """Every file's bytes, by file name (computed in full before anything is written)."""
     st = region.students
@@ -347,6 +417,7 @@ def files(region: Region) -> dict[str, bytes]:
         "priorities.csv": priorities,
         "high_schools.csv": region.high_schools[["high_school_id", "plan", "name"]],
         "juniors.csv": juniors_frame(region),
+        "pairing.csv": pairing_frame(region),
         "region_schools.csv": s[
             [
                 "code",

@@ -13,9 +13,11 @@ Run: .venv/bin/python benchmarks/bench_pairing.py  (or `make bench`).
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +28,22 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import JUNHENG, timed_command, write_section  # noqa: E402
 
 SMALL_CASES = 400
+
+
+def measured(cmd: list[str]) -> tuple[float, float, str]:
+    """(wall s, peak RSS MiB of this one child, stdout): `os.wait4` reports the child's own
+    peak, not the largest of every child so far (the city's synth would mask the rest)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed: {err.read().decode()[-2000:]}")
+        return wall, usage.ru_maxrss / 1024, out.read().decode()
 
 
 def _stats(pairs):  # type: ignore[no-untyped-def]
@@ -50,12 +68,14 @@ def region_rows(work: Path) -> list[str]:
         nearest_core_pairing,
         pair_schools,
     )
-    from junheng.synth import generate, write
 
     rows = []
     for profile in ("county", "city"):
         out = work / profile
-        write(generate(profile, "bench"), out)
+        # synth in its own process: a big parent would inflate the measured children's memory
+        timed_command(
+            [JUNHENG, "synth", "--profile", profile, "--seed", "bench", "--out", str(out)]
+        )
         path = out / "pairing.csv"
         schools = read_schools(str(path))
         cores = [s for s in schools if s.role == "core"]
@@ -64,8 +84,8 @@ def region_rows(work: Path) -> list[str]:
             rules = PairRules(remote=remote)
             cmd = [JUNHENG, "pair", "--schools", str(path), "--remote", str(remote)]
             cmd += ["--out", str(out / f"pairs-{remote}.csv")]
-            wall, rss, proc = timed_command(cmd)
-            summary = json.loads(proc.stdout.strip().splitlines()[-1])
+            wall, rss, stdout = measured(cmd)
+            summary = json.loads(stdout.strip().splitlines()[-1])
             t0 = time.process_time()
             plan = pair_schools(schools, rules)
             engine = time.process_time() - t0

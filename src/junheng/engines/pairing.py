@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,6 +186,30 @@ def school_strengths(
             base = (1.0 - results_weight) * base + results_weight * float(results[sid])
         out[sid] = round(base, 2)
     return out
+
+
+CORE_SHARE = 1 / 3  # suggested cores: the strongest third of each region's schools of a level
+
+
+def suggest_roles(
+    schools: Sequence[tuple[str, str, str, float, bool]], share: float = CORE_SHARE
+) -> dict[str, str]:
+    """Suggested roles from (school_id, level, region, strength, teaching_point): in each
+    region, the strongest `share` (at least one) of the schools of a level (nine-year schools
+    count with primary) are cores, the others members; teaching points are always members.
+    Ties go to the smaller id."""
+    groups: dict[tuple[str, str], list[tuple[float, str]]] = {}
+    roles: dict[str, str] = {}
+    for sid, level, region, strength, point in schools:
+        roles[sid] = "member"
+        if not point:
+            key = (region, "junior" if level == "junior" else "primary")
+            groups.setdefault(key, []).append((-strength, sid))
+    for rows in groups.values():
+        rows.sort()
+        for _neg, sid in rows[: max(1, round(len(rows) * share))]:
+            roles[sid] = "core"
+    return roles
 
 
 # --------------------------------------------------------------------------- candidates
@@ -431,8 +455,11 @@ class _Stages:
         self.upper = net.upper.copy()
         self.x: IntArray | None = None
         self.log: list[dict[str, Any]] = []
+        self.progress: Callable[[str, float], None] | None = None
 
     def run(self, name: str, cost: IntArray, *, fix: bool = True) -> None:
+        if self.progress is not None:
+            self.progress(name, min(0.95, len(self.log) / 14))
         x = _solve(self.net, self.lower, self.upper, cost, self.flow)
         if x is None:  # the bounds came from a feasible plan: cannot happen
             raise RuntimeError(f"stage {name}: no plan within the previous stages' bounds")
@@ -541,8 +568,11 @@ def pair_schools(
     *,
     locked: Mapping[str, str] | None = None,
     forbidden: Collection[tuple[str, str]] | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> Pairing:
     """Pair members with cores (see the module docstring for the goals and the method).
+
+    `progress(stage, share done)` is called as the stages go (for a job's progress bar).
 
     `locked`: member id → core id (the member is paired with that core, in whichever mode the
     rules allow); `forbidden`: (member id, core id) pairs that must not be made. Bad input
@@ -559,6 +589,7 @@ def pair_schools(
             raise InputError("locked", None, "core_id", f"no allowed pair for locked member {m!r}")
     k, locked_members = _largest_flow(net)
     stages = _Stages(net, k)
+    stages.progress = progress
     stages.lower[: net.first_pair] = locked_members.astype(np.int64)
     stages.log.append({"stage": "most pairs", "cost": k})
     pairs: list[Pair] = []

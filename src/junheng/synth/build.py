@@ -317,7 +317,6 @@ def juniors_frame(region: Region) -> pd.DataFrame:
 
 # Quality-monitoring results (学业质量监测, 0-100) by urban/town/rural: mean and spread.
 RESULTS = {"urban": (82.0, 5.0), "town": (74.0, 6.0), "rural": (66.0, 7.0)}
-CORE_SHARE = 1 / 3  # the strongest third of each district's schools of a level are cores
 
 
 def pairing_frame(region: Region) -> pd.DataFrame:
@@ -325,12 +324,13 @@ def pairing_frame(region: Region) -> pd.DataFrame:
 
     Strength is `junheng.engines.pairing.school_strengths` of the school's balance.csv rows
     (the balance engine's indicators), blended half and half with a synthetic
-    quality-monitoring score (`results`, also written). In each district (cluster; the city's
-    districts are its `region`s, the county is one region) the strongest third of the schools
-    of each level are cores; teaching points are always members. Cores of 1,500 students or
+    quality-monitoring score (`results`, also written). Roles are
+    `junheng.engines.pairing.suggest_roles`: in each district (cluster; the city's districts
+    are its `region`s, the county is one region) the strongest third of the schools of each
+    level are cores; teaching points are always members. Cores of 1,500 students or
     more take 4 local members, others the command's `--capacity` (empty)."""
     from junheng.engines.balance import BalanceSchool
-    from junheng.engines.pairing import school_strengths
+    from junheng.engines.pairing import school_strengths, suggest_roles
 
     s = region.schools
     rng = rng_for(region.seed, "results")
@@ -356,14 +356,16 @@ def pairing_frame(region: Region) -> pd.DataFrame:
     strength_of = school_strengths(rows, dict(zip(s.code, results.tolist(), strict=True)))
     strength = np.array([strength_of.get(c, results[i] / 2) for i, c in enumerate(s.code)])
     level = s.level.to_numpy()
-    group = np.where(level == "junior", "junior", "primary")  # nine-year schools count as primary
-    core = np.zeros(len(s), dtype=bool)
     cluster = s.cluster.to_numpy()
-    point = s.teaching_point.to_numpy().astype(bool)
-    for key in sorted(set(zip(cluster.tolist(), group.tolist(), strict=True))):
-        idx = np.flatnonzero((cluster == key[0]) & (group == key[1]) & ~point)
-        order = idx[np.lexsort((s.code.to_numpy()[idx], -strength[idx]))]
-        core[order[: max(1, round(len(idx) * CORE_SHARE))]] = True
+    roles = suggest_roles(
+        [
+            (str(c), str(lv), str(k), float(st), bool(tp))
+            for c, lv, k, st, tp in zip(
+                s.code, level, cluster, strength, s.teaching_point, strict=True
+            )
+        ]
+    )
+    core = np.array([roles[str(c)] == "core" for c in s.code])
     students = s.students.to_numpy()
     multi = len(set(cluster.tolist())) > 1
     names = [str(c.name) for c in PROFILES[region.profile].clusters]

@@ -278,3 +278,52 @@ def test_public_api_shows_the_seed_only_after_the_draw(window, market, users, cl
     body = client.get(f"/api/enrolment/draws/{draw.pk}").json()
     draw.refresh_from_db()
     assert body["seed"] == draw.seed and body["result_sha256"] == draw.result_sha256
+
+
+def test_the_draw_runs_in_a_worker_and_the_window_page_shows_its_progress(
+    window, market, users, client, settings
+):
+    from junheng.enrolment import actions
+    from junheng.enrolment.models import DrawState
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    rank_all(window, market, {i: ["chess"] for i in range(1, 4)})
+    actions.do_close_window(window, by=users["bureau"])
+    client.force_login(users["bureau"])
+    resp = client.post(f"/enrolment/windows/{window.pk}/run/", follow=True)
+    page = resp.content.decode()
+    assert "摇号已在后台开始" in page
+    assert 'data-testid="job-progress"' in page and 'data-testid="run-draw"' not in page
+    draw = Draw.objects.get(window=window)
+    assert draw.state == DrawState.COMMITTED and not Enrolment.objects.exists()
+    # A second press while it waits does not start a second draw.
+    client.post(f"/enrolment/windows/{window.pk}/run/")
+    assert Job.objects.filter(kind="draw").count() == 1
+    drain()
+    draw.refresh_from_db()
+    assert draw.state == DrawState.DONE and Enrolment.objects.filter(window=window).count() == 2
+    job = Job.latest_for(draw)
+    assert job.state == "done" and job.pct == 100
+
+
+def test_a_cancelled_draw_stores_nothing_and_can_run_again(window, market, users, settings):
+    from junheng.enrolment import actions
+    from junheng.enrolment.models import DrawState
+    from junheng.jobs.actions import request_cancel
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    rank_all(window, market, {i: ["chess"] for i in range(1, 4)})
+    actions.do_close_window(window, by=users["bureau"])
+    draw = actions.do_run_draw(window, by=users["bureau"])
+    request_cancel(Job.latest_for(draw), by=users["bureau"])
+    drain()
+    draw.refresh_from_db()
+    assert draw.state == DrawState.FAILED and not Enrolment.objects.exists()
+    actions.do_run_draw(window, by=users["bureau"])
+    drain()
+    draw.refresh_from_db()
+    assert draw.state == DrawState.DONE

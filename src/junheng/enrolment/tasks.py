@@ -1,38 +1,37 @@
-"""Background tasks of the enrolment app (django_tasks: immediate in the demo, a worker in
-production)."""
+"""Job bodies of the enrolment app, run by a worker through `junheng.jobs`."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import task
+from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from junheng.jobs.actions import JobFailed
 
 
-@task()
-def run_draw(draw_id: int) -> dict[str, Any]:
-    """Run a closed window's draw; a failure is written on the draw row."""
+def draw_job(job: Any, *, draw_id: int) -> dict[str, Any]:
+    """Run a closed window's draw (progress on the job; every row stored in one transaction)."""
     from junheng.enrolment.actions import execute_draw
+
+    out = execute_draw(draw_id, job=job)
+    if "error" in out:
+        raise JobFailed(str(out["error"]))
+    return out
+
+
+def draw_failed(job: Any) -> None:
+    """The draw's job failed or was cancelled: the draw is marked failed and may be run again."""
     from junheng.enrolment.models import Draw, DrawState
 
-    try:
-        return execute_draw(draw_id)
-    except Exception as err:
-        logger.exception("draw %s failed", draw_id)
-        Draw.objects.filter(pk=draw_id).exclude(state=DrawState.DONE).update(
-            state=DrawState.FAILED,
-            message=f"{type(err).__name__}: {err}"[:2000],
-            finished_at=timezone.now(),
-        )
-        raise
+    message = job.error if job.state == "failed" else _("已取消。")
+    Draw.objects.filter(pk=job.args["draw_id"]).exclude(state=DrawState.DONE).update(
+        state=DrawState.FAILED, message=message[:2000], finished_at=timezone.now()
+    )
 
 
-@task()
-def expire_waitlist_offers() -> int:
-    """Lapse overdue waitlist offers and pass their seats on (schedule e.g. every 10 minutes)."""
+def expire_offers_job(job: Any) -> dict[str, int]:
+    """Periodic: lapse overdue waitlist offers and pass their seats on in lottery order."""
     from junheng.enrolment.actions import expire_offers
 
-    return expire_offers()
+    return {"lapsed": expire_offers()}

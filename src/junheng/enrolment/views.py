@@ -30,6 +30,7 @@ from junheng.enrolment.models import (
     ChoiceWindow,
     Draw,
     DrawAdjustment,
+    DrawState,
     Enrolment,
     EnrolmentStatus,
     EntryStatus,
@@ -45,6 +46,7 @@ from junheng.enrolment.models import (
     WindowState,
 )
 from junheng.enrolment.report import combine
+from junheng.jobs.models import Job
 from junheng.region.models import School, Term, UrbanRural
 from junheng.web import flash_errors
 
@@ -152,7 +154,6 @@ def _offering_table(window: ChoiceWindow) -> list[dict[str, Any]]:
 def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
     user = _user(request)
     window = access.access_window(user, window_id)
-    actions.expire_offers()
     draw = Draw.objects.filter(window=window).first()
     return render(
         request,
@@ -160,6 +161,7 @@ def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
         {
             "window": window,
             "draw": draw,
+            "job": Job.latest_for(draw, "draw") if draw is not None else None,
             "rows": _offering_table(window),
             "n_rankings": Ranking.objects.filter(window=window).count(),
             "adjustments": DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50],
@@ -186,11 +188,14 @@ def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpRespon
         raise Http404
     fn, ok = WINDOW_ACTIONS[verb]
     try:
-        fn(window, by=_user(request))
+        out = fn(window, by=_user(request))
     except actions.ActionError as err:
         flash_errors(request, err)
     else:
-        messages.success(request, str(ok))
+        if verb == "run" and getattr(out, "state", DrawState.DONE) != DrawState.DONE:
+            messages.info(request, _("摇号已在后台开始，完成后会通知您。"))
+        else:
+            messages.success(request, str(ok))
     return redirect("enrolment:window", window_id=window.pk)
 
 
@@ -353,7 +358,6 @@ def results(request: HttpRequest) -> HttpResponse:
     """Results, waitlist positions and open offers of the parent's children."""
     user = _user(request)
     scoping.require_role(user, Role.PARENT)
-    actions.expire_offers()
     cards = []
     for child in scoping.students_for(user).select_related("school"):
         windows = access.windows_for(user).filter(

@@ -35,7 +35,7 @@ PERIODIC: list[Periodic] = [
     Periodic(
         "expire_offers",
         "junheng.enrolment.tasks.expire_offers_job",
-        timedelta(minutes=5),
+        timedelta(minutes=1),
         gettext_noop("逾期候补名额收回"),
     ),
     Periodic(

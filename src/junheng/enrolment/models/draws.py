@@ -56,6 +56,11 @@ class Draw(models.Model):
     def __str__(self) -> str:
         return f"{self.window} ({self.seed_commitment[:12]})"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("enrolment:window", kwargs={"window_id": self.window_id})
+
     @property
     def revealed(self) -> bool:
         return self.revealed_at is not None

@@ -45,14 +45,32 @@ def browser():
         b.close()
 
 
+def _watch_csp(p):
+    """Collect the page's Content-Security-Policy violations (an inline script or handler left
+    in a template, an inline style): every browser test then fails on one."""
+    p.csp_violations = []  # type: ignore[attr-defined]
+
+    def on_console(msg):
+        if "Content Security Policy" in msg.text:
+            p.csp_violations.append(f"{p.url}: {msg.text}")
+
+    p.on("console", on_console)
+
+
+def _check_csp(p):
+    assert not p.csp_violations, "\n".join(p.csp_violations)
+
+
 @pytest.fixture
 def page(browser, live_server):
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     p = ctx.new_page()
     p.set_default_timeout(15_000)
     p.base = live_server.url  # type: ignore[attr-defined]
+    _watch_csp(p)
     yield p
     ctx.close()
+    _check_csp(p)
 
 
 @pytest.fixture
@@ -64,8 +82,10 @@ def phone_page(browser, live_server):
     p = ctx.new_page()
     p.set_default_timeout(15_000)
     p.base = live_server.url  # type: ignore[attr-defined]
+    _watch_csp(p)
     yield p
     ctx.close()
+    _check_csp(p)
 
 
 def login_as(page, username: str, password: str) -> None:

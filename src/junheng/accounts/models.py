@@ -108,3 +108,20 @@ def audit(actor: User | None, action: str, obj: models.Model | None = None, **de
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail,
     )
+
+
+class ThrottleHit(models.Model):
+    """One counted request of a throttled kind (provider self-registration) from one client
+    address; rows older than the window are deleted as new ones come (accounts/throttle.py)."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at")]
+        verbose_name = _("限流记录")
+        verbose_name_plural = _("限流记录")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} {self.at:%Y-%m-%d %H:%M}"

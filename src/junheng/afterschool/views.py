@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db.models import Count, Prefetch
@@ -13,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from junheng.accounts import scoping
+from junheng.accounts import scoping, throttle
 from junheng.accounts.models import Role
 from junheng.afterschool import access, actions, forms
 from junheng.afterschool.models import (
@@ -56,11 +58,28 @@ def public_providers(request: HttpRequest) -> HttpResponse:
     return render(request, "afterschool/public_providers.html", {"providers": providers})
 
 
+_HOUR = dt.timedelta(hours=1)
+
+
+def _registration_allowed(address: str) -> bool:
+    """At most REGISTRATION_LIMIT_PER_HOUR applications per client address per hour, and at most
+    ten times as many attempts (a form with mistakes may be sent again)."""
+    limit = settings.REGISTRATION_LIMIT_PER_HOUR
+    if not throttle.hit("register.post", address, limit=10 * limit, window=_HOUR):
+        return False
+    return throttle.count("register.ok", address, window=_HOUR) < limit
+
+
 def register(request: HttpRequest) -> HttpResponse:
     """Provider self-registration: an account and a draft application with the licence."""
     if request.user.is_authenticated and request.user.role == Role.PROVIDER:
         return redirect("afterschool:my_application")
     form = forms.ProviderRegistrationForm(request.POST or None, request.FILES or None)
+    address = throttle.client_address(request)
+    if request.method == "POST" and not _registration_allowed(address):
+        form = forms.ProviderRegistrationForm()
+        messages.error(request, _("来自同一网络的入驻申请过于频繁，请一小时后再试，或联系教育局。"))
+        return render(request, "afterschool/register.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {k: data[k] for k in forms.ProviderRegistrationForm.Meta.fields}
@@ -74,6 +93,7 @@ def register(request: HttpRequest) -> HttpResponse:
         except actions.ActionError as err:
             form.add_error(None, str(err))
         else:
+            throttle.record("register.ok", address, window=_HOUR)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("登记成功。请补充授课人员后提交审核。"))
             return redirect("afterschool:my_application")

@@ -58,7 +58,30 @@ def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
             worker.wait()
 
 
+def refusal() -> str | None:
+    """Why the platform must not be served with these settings, or None.
+
+    The built-in SECRET_KEY is public (it is in the source): anyone could forge session cookies
+    and password-reset tokens with it. It is tolerated only on the demo's own SQLite file.
+    """
+    from django.conf import settings
+
+    if settings.SECRET_KEY != settings.DEMO_SECRET_KEY:
+        return None
+    if os.environ.get("DATABASE_URL", settings.DEMO_DATABASE_URL) == settings.DEMO_DATABASE_URL:
+        return None
+    return (
+        "junheng serve: refusing to serve a real database with the built-in SECRET_KEY; "
+        "set SECRET_KEY to a long random value (e.g. python -c "
+        "'import secrets; print(secrets.token_urlsafe(50))')"
+    )
+
+
 def run(args: argparse.Namespace) -> None:
+    reason = refusal()
+    if reason:
+        print(reason, file=sys.stderr)
+        raise SystemExit(2)
     from gunicorn.app.wsgiapp import WSGIApplication
 
     if not args.no_collectstatic:

@@ -1,11 +1,13 @@
 """Django settings, read from the environment with safe defaults for the embedded demo.
 
 DATABASE_URL (default: SQLite in var/junheng.sqlite3), SECRET_KEY, DEBUG, ALLOWED_HOSTS,
-JUNHENG_VAR (where the SQLite file, uploads and static files live).
+JUNHENG_VAR (where the SQLite file, uploads and static files live), JUNHENG_HTTPS (1 behind TLS:
+secure cookies, HSTS, HTTPS redirect; see the security block below and docs/security.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -18,8 +20,10 @@ VAR_DIR = Path(os.environ.get("JUNHENG_VAR", REPO_DIR / "var")).resolve()
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("DEBUG", "0").lower() in {"1", "true", "yes"}
-# The demo runs on a laptop; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "junheng-demo-only-insecure-key-change-me")  # noqa: S105
+# The demo runs on a laptop; production must set SECRET_KEY (`junheng serve` refuses the built-in
+# key on any database but the demo's SQLite file).
+DEMO_SECRET_KEY = "junheng-demo-only-insecure-key-change-me"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -34,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "import_export",
+    "axes",  # login throttling and lockout (security block below)
     "junheng.region",
     "junheng.accounts",
     "junheng.afterschool",
@@ -54,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "junheng.config.urls"
@@ -76,9 +84,10 @@ TEMPLATES = [
     },
 ]
 
+DEMO_DATABASE_URL = f"sqlite:///{VAR_DIR / 'junheng.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'junheng.sqlite3'}"),
+        os.environ.get("DATABASE_URL", DEMO_DATABASE_URL),
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
@@ -125,9 +134,6 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"  # uploads are served only through permission-checked views
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
-
-SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
 
 # ---------------------------------------------------------------------------------------------
 # Background jobs, storage, error reporting (owned by the `worker` branch; keep edits here).
@@ -182,6 +188,72 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0").lower() in {"1", "true", "yes"}
+
+# --- Security (issue 11; owner: harden) --------------------------------------------------------
+# What the platform promises and how each promise is tested: docs/security.md.
+
+# One switch for a site served over TLS (the proxy in front terminates TLS and sets
+# X-Forwarded-Proto): HTTPS redirect, secure cookies, HSTS for a year with subdomains and preload.
+HTTPS = os.environ.get("JUNHENG_HTTPS", "0").lower() in {"1", "true", "yes"}
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username the
+# account is locked for AXES_COOLOFF_TIME, from every address. Locking by address alone would
+# lock out a whole school behind one NAT address, or parents behind a mobile carrier's NAT, so
+# addresses get their own, much higher limit (LOGIN_FAILURES_PER_ADDRESS, accounts/throttle.py,
+# against one address spraying a common password over many usernames). axes.W006 asks for
+# 'ip_address' among the lockout parameters because a lockout keyed on user agents or cookies
+# can be dodged; a username lockout cannot, and the address limit is enforced by our backend.
+# A bureau admin unlocks early with `junheng manage axes_reset_username <name>`. Attempts live
+# in the database (no cache server), so every gunicorn worker sees them.
+AUTHENTICATION_BACKENDS = [
+    "junheng.accounts.throttle.AddressThrottleBackend",
+    "junheng.accounts.throttle.AxesBackend",  # axes' AxesStandaloneBackend (lockout check)
+    "django.contrib.auth.backends.ModelBackend",
+]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("JUNHENG_LOGIN_FAILURES_PER_ADDRESS", "50"))
+AXES_FAILURE_LIMIT = int(os.environ.get("JUNHENG_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "junheng.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+# Self-registration of providers: at most this many applications per client address per hour
+# (accounts/throttle.py; counted in the database like the login attempts).
+REGISTRATION_LIMIT_PER_HOUR = int(os.environ.get("JUNHENG_REGISTRATIONS_PER_HOUR", "5"))
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files; no
+# inline script, no inline event handler, no eval (templates use data-* attributes and
+# static/junheng/site.js instead); no framing, no plugins, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# --- end of the security block -----------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

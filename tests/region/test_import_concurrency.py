@@ -37,7 +37,7 @@ def test_logins_succeed_throughout_a_50000_row_import(tmp_path):
         "DATABASE_URL": f"sqlite:///{db}",
         "JUNHENG_VAR": str(tmp_path),
         "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
-        "DJANGO_SETTINGS_MODULE": "junheng.config.settings",
+        "DJANGO_SETTINGS_MODULE": "junheng.config.test_settings",
     }
     subprocess.run(
         [sys.executable, str(Path(__file__).with_name("concurrent_import.py")), str(ROWS), out],

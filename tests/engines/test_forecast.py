@@ -190,7 +190,13 @@ def test_warnings_sum_the_rounded_grades():
     assert projected(f) == {(2025, 1): 11, (2025, 2): 12}  # 11 x 1.1 = 12.1
     row = f.totals.iloc[0]
     assert (row["students"], row["capacity"], row["level"]) == (23, 22, "red")
-    assert row["classrooms_needed"] == 1  # ceil(23 / 22) = 2 rooms, 1 there
+    # One class per grade at most 22: 11 -> 1 class, 12 -> 1 class; 2 classes, 1 room there.
+    assert (row["classes_needed"], row["classrooms_needed"]) == (2, 1)
+    wide = forecast(hist, capacity=cap.assign(max_class=[12]), years=1).totals.iloc[0]
+    # 11 -> 1, 12 -> 1 at 12 a class; one grade per class, so not ceil(23 / 12) = 2 either way
+    assert (wide["classes_needed"], wide["classrooms_needed"]) == (2, 1)
+    narrow = forecast(hist, capacity=cap.assign(max_class=[10]), years=1).totals.iloc[0]
+    assert (narrow["classes_needed"], narrow["classrooms_needed"]) == (4, 3)  # 2 + 2, not 3
 
 
 def test_peak_year_is_the_earliest_of_tied_years():

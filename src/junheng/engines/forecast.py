@@ -121,7 +121,8 @@ class Forecast:
     projection: school_id, year, grade, value (unrounded), students (rounded) — projected years
     only, sorted by school_id (text), year, grade.
     totals: school_id, year, students (sum of the rounded grades) and, with capacity,
-    capacity, classrooms, max_class, utilisation (float), level, classrooms_needed.
+    capacity, classrooms, max_class, utilisation (float), level, classes_needed (one grade per
+    class: Σ ceil(students_g / max_class)) and classrooms_needed (beyond the classrooms).
     ratios: school_id, grade, kind ("progression" | "entry" | "mean"), ratio, used (how many
     years entered the mean) — how each school's projection was made.
     """
@@ -462,7 +463,7 @@ def forecast(
 
     totals = long.groupby(["school_id", "year"], sort=True, as_index=False)["students"].sum()
     if cap is not None:
-        totals = _capacity(totals, cap, src)
+        totals = _capacity(totals, long, cap, src)
 
     ratios = _ratio_table(
         schools, has_grade, lowest, ratio, used, entry, entry_used, mean0, mean0_used
@@ -477,18 +478,29 @@ def forecast(
     )
 
 
-def _capacity(totals: pd.DataFrame, cap: pd.DataFrame, src: Sources) -> pd.DataFrame:
+def _capacity(
+    totals: pd.DataFrame, long: pd.DataFrame, cap: pd.DataFrame, src: Sources
+) -> pd.DataFrame:
+    """Capacity, utilisation and level per school-year, and the classes needed grade by grade.
+
+    A class holds one grade, so the classes needed are Σ_g ceil(students_g / max_class); the
+    classrooms needed are those beyond the school's classrooms.
+    """
     missing = sorted(set(totals["school_id"]) - set(cap["school_id"]))
     if missing:
         raise InputError(
             src.capacity, None, "school_id", f"no capacity row for school {missing[0]!r}"
         )
-    out = totals.merge(cap[["school_id", "classrooms", "max_class"]], on="school_id", how="left")
+    cols = cap[["school_id", "classrooms", "max_class"]]
+    out = totals.merge(cols, on="school_id", how="left")
     out["capacity"] = out["classrooms"] * out["max_class"]
     out["utilisation"] = out["students"] / out["capacity"]
     out["level"] = level_of(out["students"], out["capacity"])
-    rooms = -(-out["students"] // out["max_class"])  # ceil: classes needed at the class limit
-    out["classrooms_needed"] = np.maximum(rooms - out["classrooms"], 0)
+    per_grade = long[["school_id", "year", "students"]].merge(cols, on="school_id", how="left")
+    per_grade["classes"] = -(-per_grade["students"] // per_grade["max_class"])
+    classes = per_grade.groupby(["school_id", "year"], sort=True)["classes"].sum()
+    out["classes_needed"] = classes.to_numpy()
+    out["classrooms_needed"] = np.maximum(out["classes_needed"] - out["classrooms"], 0)
     return out
 
 

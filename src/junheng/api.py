@@ -26,7 +26,7 @@ def _register() -> None:
     from junheng.region.api import router as region_router
 
     api.add_router("/region/", region_router)
-    for app in ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas"):
+    for app in ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas", "places"):
         module = __import__(f"junheng.{app}.api", fromlist=["router"])
         if getattr(module, "router", None) is not None:
             api.add_router(f"/{app}/", module.router)

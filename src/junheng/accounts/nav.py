@@ -26,6 +26,7 @@ GROUPS: tuple[tuple[str, Any], ...] = (
     ("placement", _("均衡编班")),
     ("rotation", _("交流轮岗")),
     ("quotas", _("指标到校")),
+    ("places", _("学位预测")),
 )
 APPS = tuple(app for app, _label in GROUPS if app != "region")
 

@@ -21,7 +21,7 @@ from junheng.synth import PROFILES
 
 DEMO_SEED = "junheng-demo"
 DEMO_PASSWORD = "junheng2026"  # noqa: S105  (printed on purpose: demo accounts only)
-APPS = ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas")
+APPS = ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas", "places")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

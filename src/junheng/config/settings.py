@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "junheng.placement",
     "junheng.rotation",
     "junheng.quotas",
+    "junheng.places",
 ]
 
 MIDDLEWARE = [

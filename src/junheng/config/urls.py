@@ -16,6 +16,7 @@ urlpatterns = [
     path("placement/", include("junheng.placement.urls")),
     path("rotation/", include("junheng.rotation.urls")),
     path("quotas/", include("junheng.quotas.urls")),
+    path("places/", include("junheng.places.urls")),
     path("jobs/", include("junheng.jobs.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -226,3 +226,33 @@ def test_the_export_is_a_planning_report_and_is_audited(places, users, housing_s
     gap = list(wb["学位缺口"].iter_rows(values_only=True))
     assert gap[2][:4] == ("S01", "城关小学", "—", places["base"] + 2)
     assert AuditLog.objects.filter(action="places.export_report").count() == 1
+
+
+def test_the_forecast_is_a_queued_job_that_a_worker_computes(places, users, settings, login):
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+    from junheng.places.actions import do_run_forecast
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    run = do_run_forecast(by=users["bureau"], years=2)
+    assert run.status == "queued" and not run.rows.exists()
+    job = Job.latest_for(run, "places_forecast")
+    assert job.state == "queued" and job.args == {"run_id": run.pk}
+    page = login(users["bureau"]).get(f"/places/runs/{run.pk}/").content.decode()
+    assert 'data-testid="job-progress"' in page
+    assert drain() == 1
+    run.refresh_from_db()
+    job.refresh_from_db()
+    assert run.status == "done" and job.state == "done" and run.rows.exists()
+
+
+def test_a_cancelled_forecast_job_marks_the_run_failed(places, users, settings):
+    from junheng.jobs.actions import request_cancel
+    from junheng.jobs.models import Job
+    from junheng.places.actions import do_run_forecast
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    run = do_run_forecast(by=users["bureau"])
+    request_cancel(Job.latest_for(run), by=users["bureau"])
+    run.refresh_from_db()
+    assert run.status == "failed" and not run.rows.exists()

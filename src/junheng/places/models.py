@@ -275,9 +275,18 @@ class ForecastRun(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.scenario_name or 'baseline'} {self.status}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("places:run", args=[self.pk])
+
     @property
     def is_done(self) -> bool:
         return self.status == RunStatus.DONE
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
     @property
     def has_scenario(self) -> bool:

@@ -1,30 +1,31 @@
-"""Background tasks of school places (django_tasks: immediate in the demo, a worker in
-production)."""
+"""Job bodies of school places, run by a worker through `junheng.jobs` (inline in the demo and
+the test suite's immediate backend)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import task
+from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from junheng.jobs.actions import JobFailed
 
 
-@task()
-def compute_forecast(run_id: int) -> dict[str, Any]:
-    """Compute a forecast run; a failure is written on the run."""
+def forecast_job(job: Any, *, run_id: int) -> dict[str, Any]:
+    """Compute a forecast run; the run keeps its own status, the job the progress."""
     from junheng.places.actions import execute_forecast
+
+    out = execute_forecast(run_id, job=job)
+    if out.get("status") == "failed":
+        raise JobFailed(str(out.get("message", "")))
+    return out
+
+
+def forecast_failed(job: Any) -> None:
+    """The job failed or was cancelled (wherever that was decided): so is the run."""
     from junheng.places.models import ForecastRun, RunStatus
 
-    try:
-        return execute_forecast(run_id)
-    except Exception as err:
-        logger.exception("forecast run %s failed", run_id)
-        ForecastRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
-            status=RunStatus.FAILED,
-            message=f"{type(err).__name__}: {err}"[:2000],
-            finished_at=timezone.now(),
-        )
-        raise
+    message = job.error if job.state == "failed" else _("已取消。")
+    ForecastRun.objects.filter(pk=job.args["run_id"]).exclude(status=RunStatus.DONE).update(
+        status=RunStatus.FAILED, message=(message or "")[:2000], finished_at=timezone.now()
+    )

@@ -114,7 +114,14 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
     fr = access_run(user, run_id)
     variant = _variant(request, user, fr)
     variants = variants_for(user, fr)
-    ctx: dict[str, Any] = {"run": fr, "variant": variant, "variants": variants}
+    from junheng.jobs.models import Job
+
+    ctx: dict[str, Any] = {
+        "run": fr,
+        "variant": variant,
+        "variants": variants,
+        "job": None if fr.is_done else Job.latest_for(fr),
+    }
     if fr.is_done:
         ctx |= {
             "warnings": report.warnings(fr, variant),

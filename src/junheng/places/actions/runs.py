@@ -1,7 +1,8 @@
 """Forecast runs (学位预测) and the planning report.
 
 `do_run_forecast` records a run with its scenario as it is now and hands it to the task queue
-(`junheng.places.tasks.compute_forecast`; immediate in the demo, a worker in production);
+(`junheng.jobs`: the body is `junheng.places.tasks.forecast_job`; inline in the demo, a worker
+in production);
 `execute_forecast` is the task body: the stored rows become the engine's frames (adapters), the
 engine projects the baseline and the scenario, and the results are stored on the run.
 `do_export_report` writes the planning report (.xlsx) through the shared export writer.
@@ -60,34 +61,60 @@ def do_run_forecast(
             scenario_inputs=adapters.scenario_inputs(scenario) if scenario is not None else {},
         )
         audit(by, "places.run_forecast", run, scenario=run.scenario_name, years=years)
-    # committed first, so a database-backed worker finds the row; immediate computes here
-    from junheng.places.tasks import compute_forecast
+    # The page returns at once; a worker computes the run (the demo's and the test suite's
+    # immediate backend compute it right here). The job's progress bar is on the run's page.
+    from junheng.jobs.actions import start_job
 
-    compute_forecast.enqueue(run.pk)
+    start_job(
+        "places_forecast",
+        "junheng.places.tasks.forecast_job",
+        by=by,
+        target=run,
+        title=_("学位预测 #%(n)s 计算") % {"n": run.pk},
+        max_attempts=2,
+        on_fail="junheng.places.tasks.forecast_failed",
+        run_id=run.pk,
+    )
     run.refresh_from_db()
     return run
 
 
-def execute_forecast(run_id: int) -> dict[str, Any]:
-    """The task body: engine inputs from the stored rows, baseline and scenario, stored rows."""
+def execute_forecast(run_id: int, *, job: Any = None) -> dict[str, Any]:
+    """The job body: engine inputs from the stored rows, baseline and scenario, stored rows.
+
+    Computes outside any transaction and writes the results in one; `job` (a `junheng.jobs`
+    Job) gets the stages and may be cancelled between them.
+    """
     from junheng.engines.io import InputError
 
+    def stage(text: str, pct: int) -> None:
+        if job is not None:
+            from junheng.jobs.actions import progress
+
+            progress(job, text, pct)
+
     run = ForecastRun.objects.get(pk=run_id)
+    if run.status == RunStatus.DONE:  # a retried job whose first attempt finished
+        return {"status": run.status, **run.summary}
     run.status = RunStatus.RUNNING
     run.save(update_fields=["status"])
+    stage(_("读取在校生、出生人口和学位容量"), 10)
     inputs = adapters.forecast_inputs()
     if not len(inputs.enrolment):
         return _fail(run, _("没有学校有两个连续学年的在校生数据"))
+    stage(_("逐校逐年级预测"), 30)
     try:
         base, other = adapters.run_engine(
             inputs, years=run.years, history=run.history, scenario=run.scenario_inputs or None
         )
     except InputError as err:
         return _fail(run, adapters.explain(err, run.scenario_inputs or None))
+    stage(_("保存预测结果"), 70)
     rows = adapters.projected_rows(run, Variant.BASELINE, base, inputs)
     if other is not None:
         rows += adapters.projected_rows(run, Variant.SCENARIO, other, inputs, run.scenario_inputs)
     with transaction.atomic():
+        ProjectedYear.objects.filter(run=run).delete()  # a retry starts clean
         ProjectedYear.objects.bulk_create(rows, batch_size=2000)
         run.base_year = inputs.base_year
         run.summary = base.summary

@@ -231,3 +231,25 @@ def test_late_arrival_before_publication_is_refused(drawn, region, users):
     )
     with pytest.raises(actions.ActionError):
         actions.do_add_late_arrival(drawn, student=s, reason="x", by=users["school"])
+
+
+def test_the_draw_runs_in_a_worker_once_and_the_projector_page_shows_progress(
+    draft, users, client, settings
+):
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    actions.do_commit_placement(draft, by=users["school"])
+    add_witness(draft, users["school"])
+    client.force_login(users["school"])
+    client.post(f"/placement/{draft.pk}/draw/run/")
+    page = client.get(f"/placement/{draft.pk}/draw/").content.decode()
+    assert 'data-testid="job-progress"' in page and 'data-testid="run-draw"' not in page
+    with pytest.raises(actions.ActionError, match="正在进行"):
+        actions.do_run_draw(draft, by=users["school"])
+    drain()
+    draft.refresh_from_db()
+    assert draft.status == PlacementStatus.DRAWN and draft.result_sha256
+    assert Job.latest_for(draft).state == "done"
+    assert PlacementAudit.objects.filter(placement=draft, event=AuditEvent.DRAW).count() == 1

@@ -160,3 +160,26 @@ def test_a_bad_cohort_is_named_even_from_worker_processes():
     with pytest.raises(InputError) as err:
         actions._place_many(_cohorts(8, bad=5), "balanced", 2, lambda d, t: None)
     assert err.value.reason.startswith("105:")
+
+
+def test_a_cancelled_bulk_run_stores_nothing_and_runs_again_to_the_same_classes(
+    users, term, second_school, settings
+):
+    from junheng.jobs.actions import request_cancel
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    assert run.status == BulkStatus.QUEUED
+    job = Job.latest_for(run)
+    request_cancel(job, by=users["bureau"])
+    drain()
+    run.refresh_from_db()
+    assert run.status == BulkStatus.FAILED and "取消" in run.message
+    assert not Placement.objects.filter(bulk_run=run, status=PlacementStatus.DRAWN).exists()
+    run = actions.do_run_bulk(run, by=users["bureau"])
+    drain()
+    run.refresh_from_db()
+    assert run.status == BulkStatus.DONE and run.schools_done == 2
+    assert Job.latest_for(run).state == "done"

@@ -510,23 +510,59 @@ def _apply_draw(placement: Placement, result: PlacementResult, *, by: User | Non
     )
 
 
-@transaction.atomic
 def do_run_draw(placement: Placement, *, by: User) -> Placement:
-    """Run the committed draw, exactly once; afterwards the placement is locked."""
-    placement = _lock(placement)
-    _require(placement, PlacementStatus.COMMITTED, message=_("请先公布种子承诺，再进行抽签。"))
-    if not placement.witnesses.exists():
-        raise ActionError(_("抽签前须登记至少一名监督人。"))
+    """Start the committed draw (a job: the page shows its progress); it runs exactly once and
+    afterwards the placement is locked. The checks a user can act on are made here at once."""
+    from junheng.jobs.actions import start_job
+    from junheng.jobs.models import Job
+
+    with transaction.atomic():
+        placement = _lock(placement)
+        _require(placement, PlacementStatus.COMMITTED, message=_("请先公布种子承诺，再进行抽签。"))
+        if not placement.witnesses.exists():
+            raise ActionError(_("抽签前须登记至少一名监督人。"))
+    running = Job.latest_for(placement, "placement_draw")
+    if running is not None and running.is_active:
+        raise ActionError(_("抽签正在进行中，请等待完成。"))
+    start_job(
+        "placement_draw",
+        "junheng.placement.tasks.placement_draw_job",
+        by=by,
+        target=placement,
+        title=_("编班抽签：%(p)s") % {"p": placement},
+        placement_id=placement.pk,
+        by_id=by.pk,
+    )
+    placement.refresh_from_db()
+    return placement
+
+
+def execute_draw(placement_id: int, *, by: User | None, job: Any = None) -> dict[str, Any]:
+    """The job body of a placement draw: the engine runs with no transaction open, then the
+    result is stored in one short transaction that checks again that nobody drew first."""
+    from junheng.jobs.actions import progress
+
+    def report(stage: Any, pct: int) -> None:
+        if job is not None:
+            progress(job, stage, pct)
+
+    placement = Placement.objects.get(pk=placement_id)
+    report(_("核对冻结的编班名单"), 5)
     data = engine_input_of(placement)
     if data.sha256 != placement.input_sha256:  # the inputs are frozen at commit
         raise ActionError(_("编班名单与公布的输入哈希不一致，抽签中止。"))
+    report(_("抽签并均衡编班"), 20)
     try:
         result = place(data.students, placement.n_classes, placement.seed, placement.method)
     except InputError as err:
         raise ActionError(_("编班条件无法满足：%(reason)s") % {"reason": err.reason}) from err
-    _apply_draw(placement, result, by=by)
-    audit(by, "placement.draw", placement, result_sha256=placement.result_sha256)
-    return placement
+    report(_("保存分班结果"), 85)
+    with transaction.atomic():
+        placement = _lock(placement)
+        _require(placement, PlacementStatus.COMMITTED)
+        _apply_draw(placement, result, by=by)
+        audit(by, "placement.draw", placement, result_sha256=placement.result_sha256)
+    return {"placement": placement.pk, "result_sha256": placement.result_sha256}
 
 
 def _write_classes(placement: Placement) -> None:
@@ -788,27 +824,38 @@ def do_run_bulk(run: BulkPlacementRun, *, by: User) -> BulkPlacementRun:
     """Queue the committed run (a background task; the demo's immediate backend runs it now)."""
     with transaction.atomic():
         fresh = BulkPlacementRun.objects.select_for_update().get(pk=run.pk)
-        if fresh.status != BulkStatus.COMMITTED:
+        # A failed or cancelled run stored nothing; its seeds are fixed, so it may run again.
+        if fresh.status not in (BulkStatus.COMMITTED, BulkStatus.FAILED):
             raise DrawLockedError(_("本次统一编班已运行，不能再次运行。"))
-        fresh.status = BulkStatus.QUEUED
-        fresh.save(update_fields=["status"])
+        fresh.status, fresh.message = BulkStatus.QUEUED, ""
+        fresh.save(update_fields=["status", "message"])
         audit(by, "placement.bulk_run", fresh)
-    from junheng.placement.tasks import run_bulk_placement
+    from junheng.jobs.actions import start_job
 
-    # The row is committed first so that a database-backed worker finds it.
-    run_bulk_placement.enqueue(run.pk)
+    start_job(
+        "placement_bulk",
+        "junheng.placement.tasks.bulk_job",
+        by=by,
+        target=run,
+        title=_("统一编班：%(r)s") % {"r": run},
+        on_fail="junheng.placement.tasks.bulk_failed",
+        run_id=run.pk,
+    )
     run.refresh_from_db()
     return run
 
 
-def _progress_writer(run_id: int, total: int) -> Callable[[int, int], None]:
+def _progress_writer(run_id: int, total: int, job: Any = None) -> Callable[[int, int], None]:
+    from junheng.jobs.actions import progress
+
     step = max(1, total // 50)
 
     def write(done: int, _total: int) -> None:
         if done % step == 0 or done == total:
-            BulkPlacementRun.objects.filter(pk=run_id).update(
-                schools_done=done, progress=min(90, 5 + int(80 * done / max(total, 1)))
-            )
+            pct = min(90, 5 + int(80 * done / max(total, 1)))
+            BulkPlacementRun.objects.filter(pk=run_id).update(schools_done=done, progress=pct)
+            if job is not None:
+                progress(job, _("编班中：%(d)d / %(t)d 所学校") % {"d": done, "t": total}, pct)
 
     return write
 
@@ -818,17 +865,24 @@ def _place_many(
 ) -> list[PlacementResult]:
     if processes <= 1 or len(todo) < 8:
         return place_all(todo, method, processes=1, progress=progress)
+    from junheng.jobs.actions import JobCancelled
+
     try:
         return place_all(todo, method, processes=processes, progress=progress)
-    except InputError:
+    except (InputError, JobCancelled):
         raise
     except Exception:  # noqa: BLE001 - an InputError does not survive pickling: find it again
         return place_all(todo, method, processes=1, progress=progress)
 
 
-def execute_bulk_run(run_id: int) -> dict[str, Any]:
+def execute_bulk_run(run_id: int, job: Any = None) -> dict[str, Any]:
     """The task body: place every pending school with the engine's `place_all`, store each
-    result as that school's draw (locked), and keep progress on the run row."""
+    result as that school's draw (locked), and keep progress on the run row (and on `job`,
+    whose cancel stops the run before anything is stored)."""
+    from junheng.jobs.actions import progress
+
+    if job is not None:
+        progress(job, _("读取各校名单"), 2)
     run = BulkPlacementRun.objects.get(pk=run_id)
     run.status, run.started_at, run.progress = BulkStatus.RUNNING, timezone.now(), 5
     run.save(update_fields=["status", "started_at", "progress"])
@@ -856,7 +910,7 @@ def execute_bulk_run(run_id: int) -> dict[str, Any]:
         todo = [c for c in cohorts if method_of[int(c.key)] == method]
         while todo:
             try:
-                out = _place_many(todo, method, processes, _progress_writer(run.pk, len(todo)))
+                out = _place_many(todo, method, processes, _progress_writer(run.pk, len(todo), job))
             except InputError as err:
                 key, _sep, reason = err.reason.partition(":")
                 failed[int(key)] = reason.strip()
@@ -865,6 +919,8 @@ def execute_bulk_run(run_id: int) -> dict[str, Any]:
             results.update({int(c.key): r for c, r in zip(todo, out, strict=True)})
             break
     BulkPlacementRun.objects.filter(pk=run.pk).update(progress=90, schools_done=len(results))
+    if job is not None:
+        progress(job, _("保存各校分班结果"), 90)
     worst_dev, worst_gender, violations = 0.0, 0, 0
     with transaction.atomic():
         for pid, ln in lines.items():

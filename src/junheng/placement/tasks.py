@@ -1,29 +1,35 @@
-"""Background tasks of class placement (django_tasks: immediate in the demo)."""
+"""Job bodies of class placement (均衡编班), run by a worker through `junheng.jobs`."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import task
-
-logger = logging.getLogger(__name__)
+from django.utils.translation import gettext as _
 
 
-@task()
-def run_bulk_placement(run_id: int) -> dict[str, Any]:
-    """Every school's placement of a grade (BulkPlacementRun); progress is kept on the row."""
+def placement_draw_job(job: Any, *, placement_id: int, by_id: int | None) -> dict[str, Any]:
+    """One school's draw: engine outside any transaction, the result stored exactly once."""
+    from junheng.accounts.models import User
+    from junheng.placement.actions import execute_draw
+
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    return execute_draw(placement_id, by=by, job=job)
+
+
+def bulk_job(job: Any, *, run_id: int) -> dict[str, Any]:
+    """Every school's placement of a grade (BulkPlacementRun); progress on the job and the run."""
     from junheng.placement.actions import execute_bulk_run
+
+    return execute_bulk_run(run_id, job=job)
+
+
+def bulk_failed(job: Any) -> None:
+    """Nothing of the run was stored (one transaction at the end): it may be run again; the
+    seeds are fixed, so a second run gives the same classes."""
     from junheng.placement.models import BulkPlacementRun, BulkStatus
 
-    try:
-        return execute_bulk_run(run_id)
-    except Exception as err:
-        logger.exception("bulk placement run %s failed", run_id)
-        BulkPlacementRun.objects.filter(pk=run_id).update(
-            status=BulkStatus.FAILED,
-            message=f"{type(err).__name__}: {err}"[:2000],
-            finished_at=timezone.now(),
-        )
-        raise
+    message = job.error if job.state == "failed" else _("已取消。")
+    BulkPlacementRun.objects.filter(pk=job.args["run_id"]).exclude(status=BulkStatus.DONE).update(
+        status=BulkStatus.FAILED, message=message[:2000], finished_at=timezone.now()
+    )

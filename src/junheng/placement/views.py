@@ -17,6 +17,7 @@ from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.downloads import csv_attachment
 from junheng.engines.io import csv_bytes
+from junheng.jobs.models import Job
 from junheng.placement import access, actions, forms
 from junheng.placement.models import (
     BulkPlacementRun,
@@ -316,6 +317,7 @@ def draw(request: HttpRequest, placement_id: int) -> HttpResponse:
         return redirect("placement:detail", placement_id=p.pk)
     ctx: dict[str, Any] = {
         "p": p,
+        "job": Job.latest_for(p, "placement_draw"),
         "witnesses": p.witnesses.all(),
         "stats": _cohort_stats(p),
         "Status": PlacementStatus,
@@ -483,6 +485,7 @@ def bulk_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "placement/bulk_detail.html",
         {
             "run": run,
+            "job": Job.latest_for(run, "placement_bulk"),
             "lines": lines,
             "BulkStatus": BulkStatus,
             "drawn": run.placements.filter(status=PlacementStatus.DRAWN).count(),
@@ -493,7 +496,8 @@ def bulk_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @scoping.role_required(*BUREAU)
 def bulk_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
-    return render(request, "placement/_bulk_progress.html", {"run": run})
+    job = Job.latest_for(run, "placement_bulk")
+    return render(request, "placement/_bulk_progress.html", {"run": run, "job": job})
 
 
 @require_POST

@@ -55,6 +55,11 @@ class BulkPlacementRun(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.grade} {self.term}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("placement:bulk_detail", kwargs={"run_id": self.pk})
+
     @property
     def public_seed(self) -> str:
         return self.seed if self.status == BulkStatus.DONE else ""

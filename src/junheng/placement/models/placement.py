@@ -112,6 +112,11 @@ class Placement(models.Model):
     def __str__(self) -> str:
         return f"{self.school} {self.grade} {self.term}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("placement:draw", kwargs={"placement_id": self.pk})
+
     @property
     def is_draft(self) -> bool:
         return self.status == PlacementStatus.DRAFT

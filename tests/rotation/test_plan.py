@@ -194,3 +194,27 @@ def test_needs_default_to_85_percent_of_staff(rnd, county6):
     assert not SubjectNeed.objects.filter(
         round=rnd, subject="it", school=county6.schools["R05"]
     ).exists()
+
+
+def test_the_plan_is_computed_by_a_worker_with_progress_and_one_at_a_time(
+    rnd, rusers, client, settings
+):
+    from django.core.exceptions import ValidationError
+
+    from junheng.jobs.models import Job
+    from junheng.jobs.worker import drain
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(rusers["bureau"])
+    client.post(f"/rotation/{rnd.pk}/run/")
+    run = rnd.runs.get()
+    assert run.status == RunStatus.QUEUED
+    page = client.get(f"/rotation/{rnd.pk}/").content.decode()
+    assert 'data-testid="job-progress"' in page and 'data-testid="run-plan"' not in page
+    with pytest.raises(ValidationError):
+        actions.do_run_plan(rnd, by=rusers["bureau"])
+    drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.moves.exists()
+    job = Job.latest_for(run)
+    assert job.state == "done" and job.pct == 100

@@ -297,6 +297,11 @@ class PlanRun(models.Model):
     def __str__(self) -> str:
         return f"{self.round} #{self.pk} {self.status}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("rotation:round", kwargs={"round_id": self.round_id})
+
     @property
     def is_done(self) -> bool:
         return self.status == RunStatus.DONE

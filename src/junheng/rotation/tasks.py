@@ -1,29 +1,30 @@
-"""Background tasks of the rotation planner (django_tasks: immediate in the demo)."""
+"""Job bodies of the rotation planner (交流轮岗), run by a worker through `junheng.jobs`."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import task
+from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from junheng.jobs.actions import JobFailed
 
 
-@task()
-def compute_rotation_plan(run_id: int) -> dict[str, Any]:
-    """Compute a plan run; the outcome (moves, figures or the reason) is written on the run."""
+def plan_job(job: Any, *, run_id: int) -> dict[str, Any]:
+    """Compute a plan run; an infeasible round ends the job with the reason (the run keeps it)."""
     from junheng.rotation.actions import execute_plan_run
+    from junheng.rotation.models import RunStatus
+
+    out = execute_plan_run(run_id, job=job)
+    if out.get("status") == RunStatus.INFEASIBLE:
+        raise JobFailed(str(out.get("message", "")))
+    return out
+
+
+def plan_failed(job: Any) -> None:
     from junheng.rotation.models import PlanRun, RunStatus
 
-    try:
-        return execute_plan_run(run_id)
-    except Exception as err:
-        logger.exception("rotation plan run %s failed", run_id)
-        PlanRun.objects.filter(pk=run_id).update(
-            status=RunStatus.FAILED,
-            message=f"{type(err).__name__}: {err}"[:2000],
-            finished_at=timezone.now(),
-        )
-        raise
+    message = job.error if job.state == "failed" else _("已取消。")
+    PlanRun.objects.filter(pk=job.args["run_id"]).exclude(
+        status__in=(RunStatus.DONE, RunStatus.INFEASIBLE)
+    ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())

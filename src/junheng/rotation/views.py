@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role, User
 from junheng.downloads import xlsx_attachment
+from junheng.jobs.models import Job
 from junheng.region.models import SUBJECTS, Teacher
 from junheng.rotation import actions, adapters
 from junheng.rotation.access import (
@@ -137,6 +138,7 @@ def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any
         "staying": staying,
         "pins": pins,
         "run": run,
+        "job": Job.latest_for(run, "rotation_plan") if run is not None else None,
         "runs": list(rnd.runs.order_by("-pk")[:5]),
         "moves": moves,
         "balance_rows": balance_rows,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 
@@ -18,3 +23,35 @@ def flash_errors(request: HttpRequest, err: Exception) -> None:
             messages.error(request, m)
     else:
         messages.error(request, str(err))
+
+
+# --- list pages ---------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page[Any]:
+    """One page of a queryset or list (`?page=`; a bad or too-large number gives the last or
+    first page, never an error). With the shared `_pager.html`, every other filter in the
+    query string is kept when the user turns the page."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def filtered(filterset: Any) -> Any:
+    """The filterset's queryset, or its unfiltered queryset when the form is invalid (a
+    hand-edited query string shows everything with the form's errors, not a 400)."""
+    return filterset.qs if filterset.is_valid() else filterset.queryset
+
+
+def count_of(rows: QuerySet[Any], fk: str) -> Coalesce:
+    """An annotation: how many of `rows` point at the outer row through `fk` (a correlated
+    subquery, evaluated only for the rows shown, and never multiplying them as a join of two
+    such counts would)."""
+    counted = (
+        rows.filter(**{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

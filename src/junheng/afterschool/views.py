@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 
 from junheng.accounts import scoping, throttle
 from junheng.accounts.models import Role
-from junheng.afterschool import access, actions, forms
+from junheng.afterschool import access, actions, filters, forms
 from junheng.afterschool.models import (
     Course,
     CourseStatus,
+    Instructor,
     Menu,
     MenuStatus,
     OfferingSource,
@@ -34,7 +35,7 @@ from junheng.afterschool.models import (
 from junheng.afterschool.tutoring import tutoring_terms
 from junheng.jobs.models import Job
 from junheng.region.models import Term, TimeSlot, UrbanRural
-from junheng.web import flash_errors
+from junheng.web import count_of, filtered, flash_errors, paginate
 
 BUREAU = (Role.BUREAU,)
 
@@ -47,15 +48,24 @@ def current_term() -> Term | None:
 
 
 def public_providers(request: HttpRequest) -> HttpResponse:
-    """The white list with service items, fee standards and approved courses (public by rule)."""
-    providers = access.whitelisted_providers().prefetch_related(
+    """The white list with service items, fee standards and approved courses (public by rule):
+    searchable by name or service, area, course category and kind; 20 providers a page."""
+    f = filters.WhitelistFilter(request.GET, queryset=access.whitelisted_providers())
+    page = paginate(request, filtered(f).order_by("name", "pk"), per_page=20)
+    providers = list(page.object_list)
+    prefetch_related_objects(
+        providers,
         Prefetch(
             "courses",
-            queryset=Course.objects.filter(status=CourseStatus.APPROVED),
+            queryset=Course.objects.filter(status=CourseStatus.APPROVED).order_by("title", "pk"),
             to_attr="public_courses",
-        )
+        ),
     )
-    return render(request, "afterschool/public_providers.html", {"providers": providers})
+    return render(
+        request,
+        "afterschool/public_providers.html",
+        {"providers": providers, "page": page, "filter": f},
+    )
 
 
 _HOUR = dt.timedelta(hours=1)
@@ -277,15 +287,30 @@ def provider_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
 @scoping.role_required(*BUREAU)
 def vetting_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    qs = access.providers_for(request.user).annotate(
-        n_courses=Count("courses", distinct=True), n_instructors=Count("instructors", distinct=True)
-    )
+    qs = access.providers_for(request.user)
     if status in ProviderStatus.values:
         qs = qs.filter(status=status)
-    counts = dict(access.providers_for(request.user).values_list("status").annotate(n=Count("pk")))
+    f = filters.VettingFilter(request.GET, queryset=qs)
+    rows = filtered(f).annotate(
+        n_courses=count_of(Course.objects.all(), "provider"),
+        n_instructors=count_of(Instructor.objects.all(), "provider"),
+    )
+    page = paginate(request, rows.order_by("name", "pk"))
+    counts = dict(
+        access.providers_for(request.user).values_list("status").annotate(n=Count("pk")).order_by()
+    )
     tabs = [(v, label, counts.get(v, 0)) for v, label in ProviderStatus.choices]
     return render(
-        request, "afterschool/vetting_list.html", {"providers": qs, "status": status, "tabs": tabs}
+        request,
+        "afterschool/vetting_list.html",
+        {
+            "providers": page.object_list,
+            "page": page,
+            "filter": f,
+            "status": status,
+            "tabs": tabs,
+            "keep": [("status", status)] if status else [],
+        },
     )
 
 
@@ -352,7 +377,11 @@ def course_review_list(request: HttpRequest) -> HttpResponse:
     qs = access.courses_for(request.user).filter(provider__isnull=False)
     if status in CourseStatus.values:
         qs = qs.filter(status=status)
-    courses = list(qs.prefetch_related("photos"))
+    f = filters.CourseReviewFilter(request.GET, queryset=qs)
+    page = paginate(
+        request, filtered(f).order_by("title", "pk").prefetch_related("photos"), per_page=20
+    )
+    courses = list(page.object_list)
     for c in courses:
         c.flagged = tutoring_terms(c.title, c.content)  # type: ignore[attr-defined]
     return render(
@@ -360,6 +389,9 @@ def course_review_list(request: HttpRequest) -> HttpResponse:
         "afterschool/course_review.html",
         {
             "courses": courses,
+            "page": page,
+            "filter": f,
+            "keep": [("status", status)],
             "status": status,
             "statuses": CourseStatus.choices,
             "reason_form": forms.ReasonForm(),

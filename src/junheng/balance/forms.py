@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from junheng.balance.adapters import Change, Investment, TeacherMove, pick_teachers
 from junheng.balance.items import SPECS
 from junheng.region.models import School, Teacher
+from junheng.widgets import FastSelect
 
 KINDS = [
     ("any", _("任意教师")),
@@ -27,10 +28,10 @@ class WhatIfForm(forms.Form):
     move_count = forms.IntegerField(label=_("调动人数"), min_value=0, max_value=200, required=False)
     move_kind = forms.ChoiceField(label=_("教师类别"), choices=KINDS, required=False)
     move_from = forms.ModelChoiceField(
-        label=_("调出学校"), queryset=School.objects.none(), required=False
+        label=_("调出学校"), queryset=School.objects.none(), required=False, widget=FastSelect
     )
     move_to = forms.ModelChoiceField(
-        label=_("调入学校"), queryset=School.objects.none(), required=False
+        label=_("调入学校"), queryset=School.objects.none(), required=False, widget=FastSelect
     )
     teacher_codes = forms.CharField(
         label=_("指定教师编号"),
@@ -38,10 +39,13 @@ class WhatIfForm(forms.Form):
         help_text=_("多个编号用空格或逗号分隔"),
     )
     teacher_to = forms.ModelChoiceField(
-        label=_("指定教师调入学校"), queryset=School.objects.none(), required=False
+        label=_("指定教师调入学校"),
+        queryset=School.objects.none(),
+        required=False,
+        widget=FastSelect,
     )
     invest_school = forms.ModelChoiceField(
-        label=_("投入学校"), queryset=School.objects.none(), required=False
+        label=_("投入学校"), queryset=School.objects.none(), required=False, widget=FastSelect
     )
     teaching_room_m2 = forms.FloatField(label=_("教学及辅助用房 (m²)"), required=False)
     sports_field_m2 = forms.FloatField(label=_("体育运动场馆 (m²)"), required=False)
@@ -50,8 +54,11 @@ class WhatIfForm(forms.Form):
 
     def __init__(self, *args: Any, schools: QuerySet[School], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The four school lists show the same options: read the schools once, not four times.
+        options = [("", "---------"), *schools.values_list("pk", "name")]  # str(school)
         for name in ("move_from", "move_to", "teacher_to", "invest_school"):
             self.fields[name].queryset = schools  # type: ignore[attr-defined]
+            self.fields[name].widget.choices = options
         self.schools = schools
 
     def clean(self) -> dict[str, Any]:
@@ -141,3 +148,46 @@ class SnapshotForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     label = forms.CharField(label=_("学年/学期"), max_length=60, required=False)
     note = forms.CharField(label=_("备注"), required=False)
+
+
+class SchoolTableFilter(forms.Form):
+    """Search and filters of the dashboard's school table (a list of the evaluation's rows,
+    not a queryset: the indicators are computed, not stored)."""
+
+    q = forms.CharField(label=_("学校"), required=False)
+    level = forms.ChoiceField(label=_("学段"), required=False)
+    urban_rural = forms.ChoiceField(label=_("城乡"), required=False)
+    result = forms.ChoiceField(
+        label=_("结果"),
+        required=False,
+        choices=[("", _("全部")), ("pass", _("达标")), ("fail", _("未达标"))],
+    )
+
+    def __init__(self, *args: Any, with_result: bool = True, **kwargs: Any) -> None:
+        from junheng.balance.texts import LEVEL_NAMES, UR_NAMES
+
+        super().__init__(*args, **kwargs)
+        if not with_result:  # the gap list has only failing schools
+            del self.fields["result"]
+        any_ = [("", _("全部"))]
+        parts = [(k, LEVEL_NAMES[k]) for k in ("primary", "junior")]  # a row is a school part
+        self.fields["level"].choices = any_ + parts  # type: ignore[attr-defined]
+        self.fields["urban_rural"].choices = any_ + list(UR_NAMES.items())  # type: ignore[attr-defined]
+
+    @property
+    def form(self) -> SchoolTableFilter:  # the shared _filters.html reads `filter.form`
+        return self
+
+    def rows(self, table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.is_valid():
+            return table
+        d = self.cleaned_data
+        q = d["q"].strip().lower()
+        return [
+            r
+            for r in table
+            if (not q or q in r["name"].lower() or q in r["code"].lower())
+            and (not d["level"] or r["level"] == d["level"])
+            and (not d["urban_rural"] or r["urban_rural"] == d["urban_rural"])
+            and (not d.get("result") or r["passes"] == (d["result"] == "pass"))
+        ]

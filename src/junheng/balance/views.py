@@ -17,7 +17,13 @@ from junheng.accounts.models import Role
 from junheng.balance import actions, items
 from junheng.balance.access import access_county, access_school_balance
 from junheng.balance.adapters import Evaluation, county_evaluation, shortfall, what_if
-from junheng.balance.forms import GovernmentItemForm, RecognitionForm, SnapshotForm, WhatIfForm
+from junheng.balance.forms import (
+    GovernmentItemForm,
+    RecognitionForm,
+    SchoolTableFilter,
+    SnapshotForm,
+    WhatIfForm,
+)
 from junheng.balance.models import BalanceSnapshot, GovernmentItem, ItemSource, SocialRecognition
 from junheng.balance.texts import (
     INDICATOR_NAMES,
@@ -30,6 +36,7 @@ from junheng.balance.texts import (
 from junheng.downloads import xlsx_attachment
 from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
 from junheng.engines.io import InputError
+from junheng.web import paginate
 
 
 def _base(ev: Evaluation | None = None) -> dict[str, Any]:
@@ -83,9 +90,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     year = actions.current_year()
     gov = _items_for(year)
     recognition = SocialRecognition.objects.filter(year=year).first()
+    table = ev.table()
+    table_filter = SchoolTableFilter(request.GET)
     ctx = _base(ev) | {
         "year": year,
-        "table": ev.table(),
+        "table": table,
+        "filter": table_filter,
+        "page": paginate(request, table_filter.rows(table)),
         "cv_rows": ev.cv_rows(),
         "passing": sum(s.passes for s in ev.schools),
         "passing_pct": round(100 * ev.passing_share(), 1),
@@ -197,7 +208,13 @@ def gap_list(request: HttpRequest) -> HttpResponse:
     ev = county_evaluation()
     rows, totals = gap_rows(ev)
     summary = [needs(ind, a) for ind, a in totals.items() if a > 0]
-    return render(request, "balance/gaps.html", _base(ev) | {"rows": rows, "summary": summary})
+    table_filter = SchoolTableFilter(request.GET, with_result=False)
+    page = paginate(request, table_filter.rows(rows))
+    return render(
+        request,
+        "balance/gaps.html",
+        _base(ev) | {"rows": rows, "summary": summary, "filter": table_filter, "page": page},
+    )
 
 
 def _compare(before: Evaluation, after: Evaluation, changed: set[str]) -> dict[str, Any]:

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.downloads import attachment
-from junheng.region import actions
+from junheng.region import actions, filters
 from junheng.region.forms import KIND_LABELS, ImportForm
+from junheng.region.models import Student, Teacher
+from junheng.web import count_of, filtered, paginate
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
-PAGE_SIZE = 50
 
 
 def _user(request: HttpRequest) -> User:
@@ -26,10 +26,18 @@ def _user(request: HttpRequest) -> User:
 
 @scoping.role_required(*STAFF)
 def school_list(request: HttpRequest) -> HttpResponse:
-    schools = scoping.schools_for(_user(request)).annotate(
-        n_students=Count("students", distinct=True), n_teachers=Count("teachers", distinct=True)
+    f = filters.SchoolFilter(request.GET, queryset=scoping.schools_for(_user(request)))
+    rows = filtered(f).annotate(
+        n_students=count_of(Student.objects.all(), "school"),
+        n_teachers=count_of(Teacher.objects.all(), "school"),
     )
-    return render(request, "region/school_list.html", {"schools": schools})
+    page = paginate(request, rows.order_by("code"))
+    schools = page.object_list
+    return render(
+        request,
+        "region/school_list.html",
+        {"schools": schools, "page": page, "filter": f},
+    )
 
 
 @scoping.role_required(*STAFF)
@@ -50,47 +58,35 @@ def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
     )
 
 
-def _page(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
 @scoping.role_required(*STAFF)
 def student_list(request: HttpRequest, school_id: int) -> HttpResponse:
     school = scoping.access_school(_user(request), school_id)
-    qs = scoping.students_for(_user(request)).filter(school=school).order_by("grade", "code")
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
-    grade = request.GET.get("grade", "")
-    if grade.isdigit():
-        qs = qs.filter(grade=int(grade))
-    page = _page(request, qs)
+    qs = scoping.students_for(_user(request)).filter(school=school)
+    f = filters.StudentFilter(request.GET, queryset=qs)
+    page = paginate(request, filtered(f).order_by("grade", "code"))
     # Minors' records seen by staff: who looked at which page of which school's list.
     audit(
         _user(request),
         "view_students",
         school,
         page=page.number,
-        q=q,
-        grade=grade,
+        q=request.GET.get("q", ""),
+        grade=request.GET.get("grade", ""),
         shown=len(page.object_list),
     )
     return render(
-        request,
-        "region/student_list.html",
-        {"school": school, "page": page, "q": q, "grade": grade},
+        request, "region/student_list.html", {"school": school, "page": page, "filter": f}
     )
 
 
 @scoping.role_required(*STAFF)
 def teacher_list(request: HttpRequest, school_id: int) -> HttpResponse:
     school = scoping.access_school(_user(request), school_id)
-    qs = scoping.teachers_for(_user(request)).filter(school=school).order_by("code")
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    qs = scoping.teachers_for(_user(request)).filter(school=school)
+    f = filters.TeacherFilter(request.GET, queryset=qs)
+    page = paginate(request, filtered(f).order_by("code"))
     return render(
-        request, "region/teacher_list.html", {"school": school, "page": _page(request, qs), "q": q}
+        request, "region/teacher_list.html", {"school": school, "page": page, "filter": f}
     )
 
 

@@ -26,7 +26,16 @@ def _register() -> None:
     from junheng.region.api import router as region_router
 
     api.add_router("/region/", region_router)
-    for app in ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas", "places"):
+    for app in (
+        "afterschool",
+        "enrolment",
+        "balance",
+        "placement",
+        "rotation",
+        "quotas",
+        "places",
+        "communities",
+    ):
         module = __import__(f"junheng.{app}.api", fromlist=["router"])
         if getattr(module, "router", None) is not None:
             api.add_router(f"/{app}/", module.router)

@@ -27,6 +27,7 @@ GROUPS: tuple[tuple[str, Any], ...] = (
     ("rotation", _("交流轮岗")),
     ("quotas", _("指标到校")),
     ("places", _("学位预测")),
+    ("communities", _("教共体")),
 )
 APPS = tuple(app for app, _label in GROUPS if app != "region")
 

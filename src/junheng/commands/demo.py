@@ -21,7 +21,16 @@ from junheng.synth import PROFILES
 
 DEMO_SEED = "junheng-demo"
 DEMO_PASSWORD = "junheng2026"  # noqa: S105  (printed on purpose: demo accounts only)
-APPS = ("afterschool", "enrolment", "balance", "placement", "rotation", "quotas", "places")
+APPS = (
+    "afterschool",
+    "enrolment",
+    "balance",
+    "placement",
+    "rotation",
+    "quotas",
+    "places",
+    "communities",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "junheng.rotation",
     "junheng.quotas",
     "junheng.places",
+    "junheng.communities",
 ]
 
 MIDDLEWARE = [

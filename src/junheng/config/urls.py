@@ -17,6 +17,7 @@ urlpatterns = [
     path("rotation/", include("junheng.rotation.urls")),
     path("quotas/", include("junheng.quotas.urls")),
     path("places/", include("junheng.places.urls")),
+    path("communities/", include("junheng.communities.urls")),
     path("jobs/", include("junheng.jobs.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,116 @@
+"""Who may see and do what in the education communities (extends junheng.accounts.scoping).
+
+| role      | communities (page, lessons, activities)      | manage, pairing rounds, results, report |
+|-----------|----------------------------------------------|------------------------------------------|
+| bureau    | all                                          | all                                      |
+| school    | those its school leads or is a member of     | 403                                      |
+| teacher   | those of their school                        | 403                                      |
+| others    | the public list only                          | 403                                      |
+
+Anyone (logged in or not) reads the public list of active communities. Objects outside a
+user's scope answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_role, schools_for
+from junheng.communities.models import (
+    Community,
+    PairingRound,
+    PairPin,
+    RoundSchool,
+)
+from junheng.region.models import School
+
+READ_ROLES = (Role.BUREAU, Role.SCHOOL, Role.TEACHER)
+
+
+def _get(qs: QuerySet[Any], pk: int) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except qs.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def access_bureau(user: User) -> None:
+    require_role(user, Role.BUREAU)
+
+
+def own_school_id(user: User) -> int | None:
+    """The school a school admin or teacher belongs to."""
+    if not user.is_authenticated:
+        return None
+    if user.role == Role.SCHOOL:
+        return user.school_id
+    if user.role == Role.TEACHER and user.teacher is not None:
+        return user.teacher.school_id
+    return None
+
+
+def communities_for(user: User) -> QuerySet[Community]:
+    """Communities a user may open: all for the bureau; a school's (or teacher's school's)
+    own, led or joined; none for other roles (they read the public list)."""
+    qs = Community.objects.select_related("core", "county")
+    if not user.is_authenticated or user.role not in READ_ROLES:
+        return qs.none()
+    if user.role == Role.BUREAU:
+        return qs
+    sid = own_school_id(user)
+    if sid is None:
+        return qs.none()
+    return qs.filter(Q(core_id=sid) | Q(memberships__school_id=sid)).distinct()
+
+
+def public_communities() -> QuerySet[Community]:
+    return Community.objects.filter(active=True).select_related("core", "county")
+
+
+def access_community(user: User, community_id: int) -> Community:
+    """A community's page: the bureau, or a school (its admin, its teachers) in it."""
+    require_role(user, *READ_ROLES)
+    return _get(communities_for(user), community_id)  # type: ignore[no-any-return]
+
+
+def access_community_edit(user: User, community_id: int) -> Community:
+    access_bureau(user)
+    return _get(communities_for(user), community_id)  # type: ignore[no-any-return]
+
+
+def access_school_in(user: User, community: Community, school_id: int) -> School:
+    """A school of a community (its core or a member) that this user may act for: the bureau
+    any of them, a school admin only its own."""
+    require_role(user, Role.BUREAU, Role.SCHOOL)
+    in_it = (
+        community.core_id == school_id or community.memberships.filter(school_id=school_id).exists()
+    )
+    if not in_it:
+        raise Http404
+    return _get(schools_for(user), school_id)  # type: ignore[no-any-return]
+
+
+def access_round(user: User, round_id: int) -> PairingRound:
+    access_bureau(user)
+    return _get(PairingRound.objects.select_related("county"), round_id)  # type: ignore[no-any-return]
+
+
+def access_round_school(user: User, rnd: PairingRound, school_id: int) -> RoundSchool:
+    access_bureau(user)
+    return _get(  # type: ignore[no-any-return]
+        RoundSchool.objects.filter(round=rnd).select_related("school"), school_id
+    )
+
+
+def access_county_school(user: User, county_id: int, school_id: int) -> School:
+    access_bureau(user)
+    return _get(School.objects.filter(county_id=county_id), school_id)  # type: ignore[no-any-return]
+
+
+def access_pin(user: User, rnd: PairingRound, pin_id: int) -> PairPin:
+    access_bureau(user)
+    return _get(PairPin.objects.filter(round=rnd).select_related("member", "core"), pin_id)  # type: ignore[no-any-return]

@@ -1,0 +1,89 @@
+"""Forms of the education communities: a community, a member, a goal, a pairing round's rules,
+a pin, the results of a year. They only parse; the actions decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from junheng.communities.models import Community, Kind, Mode, PairingRound, PinKind
+from junheng.region.models import School
+
+
+class SchoolChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: School) -> str:
+        return f"{obj.name}（{obj.code}）"
+
+
+class CommunityForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Community
+        fields = ["name", "kind", "start_year", "partner_region", "partner_school", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+
+class NewCommunityForm(CommunityForm):
+    core = SchoolChoice(queryset=School.objects.none(), label=_("核心校"))
+    members = forms.ModelMultipleChoiceField(
+        queryset=School.objects.none(),
+        label=_("成员校"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    class Meta(CommunityForm.Meta):
+        fields = ["core", "members", *CommunityForm.Meta.fields]
+
+    def __init__(self, *args: Any, schools: QuerySet[School], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["core"].queryset = schools  # type: ignore[attr-defined]
+        self.fields["members"].queryset = schools  # type: ignore[attr-defined]
+        self.fields["name"].required = False
+
+
+class MemberForm(forms.Form):
+    school = SchoolChoice(queryset=School.objects.none(), label=_("学校"))
+    mode = forms.ChoiceField(label=_("结对方式"), choices=Mode.choices, initial=Mode.LOCAL)
+    year = forms.IntegerField(label=_("加入年度"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, schools: QuerySet[School], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+
+
+class GoalForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    lessons = forms.IntegerField(label=_("同步课堂（节）"), min_value=0, max_value=10000)
+    activities = forms.IntegerField(label=_("联合教研等活动（次）"), min_value=0, max_value=1000)
+    text = forms.CharField(
+        label=_("年度目标"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RoundRulesForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = PairingRound
+        fields = ["kind", "capacity", "max_km", "remote", "results_weight"]
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        # cross-region pairs name a school outside the county: made one by one, not by a round
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [c for c in Kind.choices if c[0] != Kind.CROSS_REGION]
+
+
+class OpenRoundForm(RoundRulesForm):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
+    class Meta(RoundRulesForm.Meta):
+        fields = ["year", *RoundRulesForm.Meta.fields]
+
+
+class PinForm(forms.Form):
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    core = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=PinKind.choices, widget=forms.HiddenInput)

@@ -1,0 +1,365 @@
+"""Education communities (教共体 / 集团化办学) and their pairing rounds.
+
+A `Community` is a core school (核心校) with member schools (`Membership`), of one of five
+kinds: integration (融合型), co-construction (共建型), cooperation (协作型), internet pair
+(互联网+义务教育结对) and cross-region pair (跨区域结对, e.g. 山海协作: the partner is a school of
+another county, entered by name). A school belongs to at most one active integration or
+co-construction community (a database constraint on `Membership.exclusive`). Goals are per
+year (`Goal`). The bureau enters results (`SchoolResult`, e.g. quality monitoring) that
+blend into a school's strength with the balance indicators.
+
+A `PairingRound` is the bureau's pairing of one year: roles (`RoundSchool`: core, member or
+left out; a core's capacity), rules (capacity, distance, remote places), pins (`PairPin`:
+lock or forbid a pair), runs of the engine (`PairingRun`, by a task) with their proposed pairs
+(`ProposedPair`). Publishing creates one community per core. Writes go through
+`junheng.communities.actions` only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from junheng.region.models import County, School
+
+
+class Kind(models.TextChoices):
+    INTEGRATION = "integration", _("融合型")
+    CO_CONSTRUCTION = "co_construction", _("共建型")
+    COOPERATION = "cooperation", _("协作型")
+    INTERNET = "internet", _("互联网结对")
+    CROSS_REGION = "cross_region", _("跨区域结对")
+
+
+# A school is a member of at most one active community of these kinds.
+EXCLUSIVE_KINDS = frozenset({Kind.INTEGRATION, Kind.CO_CONSTRUCTION})
+
+
+class Mode(models.TextChoices):
+    LOCAL = "local", _("就近结对")
+    REMOTE = "remote", _("远程（互联网）结对")
+
+
+class Community(models.Model):
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="communities", verbose_name=_("县（市、区）")
+    )
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    core = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="communities_led", verbose_name=_("核心校")
+    )
+    start_year = models.PositiveSmallIntegerField(
+        _("成立年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    partner_region = models.CharField(
+        _("结对地区"), max_length=100, blank=True, help_text=_("跨区域结对：对方县（市、区）名称")
+    )
+    partner_school = models.CharField(
+        _("结对学校"), max_length=200, blank=True, help_text=_("跨区域结对：对方学校名称")
+    )
+    active = models.BooleanField(_("运行中"), default=True)
+    note = models.TextField(_("说明"), blank=True)
+    pairing_round = models.ForeignKey(
+        "PairingRound",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="communities",
+        verbose_name=_("来自结对方案"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["core__code", "pk"]
+        verbose_name = _("教共体")
+        verbose_name_plural = _("教共体")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("communities:community", args=[self.pk])
+
+    @property
+    def is_exclusive(self) -> bool:
+        return self.kind in EXCLUSIVE_KINDS
+
+
+class Membership(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        related_name="community_memberships",
+        verbose_name=_("成员校"),
+    )
+    mode = models.CharField(_("结对方式"), max_length=8, choices=Mode.choices, default=Mode.LOCAL)
+    joined_year = models.PositiveSmallIntegerField(_("加入年度"))
+    # True while the community is active and of an exclusive kind (kept by the actions).
+    exclusive = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["school__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "school"], name="uniq_community_member"),
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=Q(exclusive=True),
+                name="uniq_exclusive_community_member",
+            ),
+        ]
+        verbose_name = _("成员校")
+        verbose_name_plural = _("成员校")
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.school}"
+
+
+class Goal(models.Model):
+    """What a community sets out to do in a year (四个共同: 教研共建、活动共融、资源共享、文化共生)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="goals")
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    lessons = models.PositiveIntegerField(_("同步课堂（节）"), default=0)
+    activities = models.PositiveIntegerField(_("联合教研等活动（次）"), default=0)
+    text = models.TextField(_("年度目标"), blank=True)
+
+    class Meta:
+        ordering = ["community", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "year"], name="uniq_community_goal")
+        ]
+        verbose_name = _("年度目标")
+        verbose_name_plural = _("年度目标")
+
+    def __str__(self) -> str:
+        return f"{self.community} {self.year}"
+
+
+class SchoolResult(models.Model):
+    """A result the bureau enters for a school and year (e.g. quality monitoring, 0-100)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    score = models.FloatField(
+        _("办学质量得分"), validators=[MinValueValidator(0.0), MaxValueValidator(100.0)]
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year", "school__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year"], name="uniq_school_result")
+        ]
+        verbose_name = _("办学质量得分")
+        verbose_name_plural = _("办学质量得分")
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.year}: {self.score}"
+
+
+# --------------------------------------------------------------------------- pairing
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("进行中")
+    PUBLISHED = "published", _("已发布")
+
+
+class PairingRound(models.Model):
+    county = models.ForeignKey(
+        County,
+        on_delete=models.PROTECT,
+        related_name="pairing_rounds",
+        verbose_name=_("县（市、区）"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
+    )
+    kind = models.CharField(
+        _("结成的教共体类型"), max_length=20, choices=Kind.choices, default=Kind.CO_CONSTRUCTION
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("每所核心校就近结对上限"), default=3, validators=[MaxValueValidator(50)]
+    )
+    max_km = models.FloatField(
+        _("就近结对最远距离 (km)"), default=20.0, validators=[MinValueValidator(0.0)]
+    )
+    remote = models.PositiveSmallIntegerField(
+        _("每所核心校远程结对上限"),
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_("互联网结对，不限距离；0 表示不安排远程结对"),
+    )
+    results_weight = models.FloatField(
+        _("办学质量得分权重"),
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("学校实力 = (1 − 权重) × 资源配置指标得分 + 权重 × 办学质量得分"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_run = models.OneToOneField(
+        "PairingRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_in",
+        verbose_name=_("发布的方案"),
+    )
+
+    class Meta:
+        ordering = ["-year", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="uniq_pairing_round_year")
+        ]
+        verbose_name = _("结对方案")
+        verbose_name_plural = _("结对方案")
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.year}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == RoundStatus.PUBLISHED
+
+    def latest_run(self) -> PairingRun | None:
+        return self.runs.order_by("-pk").first()
+
+
+class Role(models.TextChoices):
+    CORE = "core", _("核心校")
+    MEMBER = "member", _("成员校")
+    NONE = "none", _("不参加")
+
+
+class RoundSchool(models.Model):
+    round = models.ForeignKey(PairingRound, on_delete=models.CASCADE, related_name="schools")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.NONE)
+    capacity = models.PositiveSmallIntegerField(
+        _("就近结对上限"), null=True, blank=True, validators=[MaxValueValidator(50)]
+    )
+
+    class Meta:
+        ordering = ["school__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "school"], name="uniq_round_school")
+        ]
+        verbose_name = _("参与学校")
+        verbose_name_plural = _("参与学校")
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.school} {self.role}"
+
+
+class PinKind(models.TextChoices):
+    LOCK = "lock", _("锁定")
+    FORBID = "forbid", _("禁止")
+
+
+class PairPin(models.Model):
+    """The bureau fixes a pair before a re-run: lock (it is made) or forbid (it is not)."""
+
+    round = models.ForeignKey(PairingRound, on_delete=models.CASCADE, related_name="pins")
+    member = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    core = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类型"), max_length=8, choices=PinKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["member__code", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "member", "core"], name="uniq_pair_pin")
+        ]
+        verbose_name = _("锁定/禁止")
+        verbose_name_plural = _("锁定/禁止")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.member} {self.core}"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    INFEASIBLE = "infeasible", _("条件无法同时满足")
+    FAILED = "failed", _("出错")
+
+
+class PairingRun(models.Model):
+    round = models.ForeignKey(PairingRound, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    message = models.TextField(_("说明"), blank=True)
+    rules = models.JSONField(_("规则"), default=dict)
+    summary = models.JSONField(_("汇总"), default=dict)
+    stages = models.JSONField(_("求解阶段"), default=list)
+    strengths = models.JSONField(_("学校实力"), default=dict)  # school code -> strength
+    baseline = models.JSONField(_("就近结对对照"), default=dict)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("结对计算")
+        verbose_name_plural = _("结对计算")
+
+    def __str__(self) -> str:
+        return f"{self.round} #{self.pk} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("communities:round", args=[self.round_id])
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == RunStatus.DONE
+
+
+class ProposedPair(models.Model):
+    run = models.ForeignKey(PairingRun, on_delete=models.CASCADE, related_name="pairs")
+    member = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    core = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(_("结对方式"), max_length=8, choices=Mode.choices)
+    km = models.FloatField(_("距离 (km)"))
+    lift = models.FloatField(_("实力差"))
+    locked = models.BooleanField(_("已锁定"), default=False)
+
+    class Meta:
+        ordering = ["member__code"]
+        constraints = [models.UniqueConstraint(fields=["run", "member"], name="uniq_proposed_pair")]
+        verbose_name = _("建议结对")
+        verbose_name_plural = _("建议结对")
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.core}"

@@ -1,0 +1,184 @@
+"""Read-side helpers of the community pages: what each page shows, in few queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from junheng.balance.models import BalanceSnapshot
+from junheng.communities import adapters
+from junheng.communities.models import (
+    EXCLUSIVE_KINDS,
+    Community,
+    Kind,
+    Membership,
+    PairingRound,
+    RoundSchool,
+    SchoolResult,
+)
+from junheng.communities.models import Role as SchoolRole
+from junheng.region.models import County, School
+
+
+def kind_counts(communities: Iterable[Community]) -> list[dict[str, Any]]:
+    counts = Counter(c.kind for c in communities)
+    return [
+        {"kind": k, "label": label, "count": counts.get(k, 0)}
+        for k, label in Kind.choices
+        if counts.get(k)
+    ]
+
+
+def unpaired_schools(county: County | None) -> list[School]:
+    """Schools of the county in no active community (neither core nor member)."""
+    if county is None:
+        return []
+    busy = set(
+        Membership.objects.filter(community__active=True, community__county=county).values_list(
+            "school_id", flat=True
+        )
+    ) | set(Community.objects.filter(active=True, county=county).values_list("core_id", flat=True))
+    return list(School.objects.filter(county=county).exclude(pk__in=busy).order_by("code"))
+
+
+def results_rows(schools: Sequence[School], year: int) -> list[dict[str, Any]]:
+    scores = dict(
+        SchoolResult.objects.filter(school__in=schools, year=year).values_list("school_id", "score")
+    )
+    return [{"school": s, "score": scores.get(s.pk)} for s in schools]
+
+
+# --------------------------------------------------------------------------- a community
+
+
+def history(community: Community, schools: Sequence[School]) -> dict[str, Any]:
+    """Per year (balance snapshots, the latest of each year): each school's indicators-only
+    strength and L1..L7, and each member's gap to the core."""
+    by_year: dict[int, BalanceSnapshot] = {}
+    for snap in BalanceSnapshot.objects.order_by("year", "taken_at"):
+        by_year[snap.year] = snap  # the latest of the year wins
+    codes = [s.code for s in schools]
+    years: list[dict[str, Any]] = []
+    for year, snap in sorted(by_year.items()):
+        rows = [r for r in snap.schools if r.get("code") in codes]
+        years.append(
+            {
+                "year": year,
+                "synthetic": snap.synthetic,
+                "schools": adapters.snapshot_strengths(rows),
+            }
+        )
+    core = community.core.code
+    table = []
+    for s in schools:
+        cells = []
+        for y in years:
+            v = y["schools"].get(s.code)
+            strength = v["strength"] if v else None
+            core_v = y["schools"].get(core)
+            gap = (
+                round(core_v["strength"] - strength, 2)
+                if v
+                and core_v
+                and strength is not None
+                and core_v["strength"] is not None
+                and s.code != core
+                else None
+            )
+            cells.append(
+                {
+                    "strength": strength,
+                    "gap": gap,
+                    "parts": v["parts"] if v else {},
+                    "passes": v["passes"] if v else None,
+                }
+            )
+        first = next((c["gap"] for c in cells if c["gap"] is not None), None)
+        last = next((c["gap"] for c in reversed(cells) if c["gap"] is not None), None)
+        table.append(
+            {
+                "school": s,
+                "is_core": s.code == core,
+                "cells": cells,
+                "closing": None if first is None or last is None or first == last else last < first,
+            }
+        )
+    return {
+        "years": [y["year"] for y in years],
+        "synthetic": any(y["synthetic"] for y in years),
+        "rows": table,
+    }
+
+
+def community_page(community: Community) -> dict[str, Any]:
+    schools = adapters.community_schools(community)
+    strength, _left = adapters.county_strengths(community.county_id, community.start_year, 0.5)
+    members = list(community.memberships.select_related("school").order_by("school__code"))
+    core_strength = strength.get(community.core_id)
+    member_rows = [
+        {
+            "m": m,
+            "strength": strength.get(m.school_id),
+            "gap": round(core_strength - strength[m.school_id], 2)
+            if core_strength is not None and m.school_id in strength
+            else None,
+        }
+        for m in members
+    ]
+    return {
+        "members": member_rows,
+        "core_strength": core_strength,
+        "goals": list(community.goals.order_by("-year")),
+        "history": history(community, schools),
+        "exclusive": community.kind in EXCLUSIVE_KINDS,
+    }
+
+
+# --------------------------------------------------------------------------- a pairing round
+
+
+def round_page(rnd: PairingRound) -> dict[str, Any]:
+    from junheng.jobs.models import Job
+
+    strength, left_out = adapters.county_strengths(rnd.county_id, rnd.year, rnd.results_weight)
+    roles = list(RoundSchool.objects.filter(round=rnd).select_related("school"))
+    counts = Counter(r.role for r in roles)
+    run = rnd.published_run or rnd.latest_run()
+    pairs = (
+        list(run.pairs.select_related("member", "core").order_by("member__code"))
+        if run is not None and run.is_done
+        else []
+    )
+    schools = [r.school for r in roles]
+    role_of = {r.school_id: r.role for r in roles if r.role != SchoolRole.NONE}
+    current = adapters.pair_map(schools, adapters.current_pairs(rnd.county_id), role_of)
+    proposed = adapters.pair_map(
+        schools, [(p.member_id, p.core_id, p.mode) for p in pairs], role_of
+    )
+    cores = [r for r in roles if r.role == SchoolRole.CORE]
+    members = [r for r in roles if r.role == SchoolRole.MEMBER]
+    paired = {p.member_id for p in pairs}
+    return {
+        "round": rnd,
+        "roles": [
+            {"rs": r, "strength": strength.get(r.school_id), "missing": r.school in left_out}
+            for r in sorted(roles, key=lambda r: (r.role != SchoolRole.CORE, r.role, r.school.code))
+        ],
+        "role_choices": SchoolRole.choices,
+        "counts": {
+            "core": counts.get(SchoolRole.CORE, 0),
+            "member": counts.get(SchoolRole.MEMBER, 0),
+        },
+        "pins": list(rnd.pins.select_related("member", "core")),
+        "run": run,
+        "runs": list(rnd.runs.order_by("-pk")[:5]),
+        "job": Job.latest_for(run) if run is not None else None,
+        "pairs": pairs,
+        "cores": cores,
+        "unpaired": [r.school for r in members if r.school_id not in paired]
+        if run and run.is_done
+        else [],
+        "current_map": current,
+        "proposed_map": proposed,
+    }

@@ -1,0 +1,31 @@
+"""Job bodies of the education communities, run by a worker through `junheng.jobs`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from junheng.jobs.actions import JobFailed
+
+
+def pairing_job(job: Any, *, run_id: int) -> dict[str, Any]:
+    """Compute a pairing run; the run row keeps its own status, the job the progress."""
+    from junheng.communities.actions import execute_pairing_run
+
+    out = execute_pairing_run(run_id, job=job)
+    if out.get("status") == "infeasible":
+        raise JobFailed(str(out.get("message", "")))
+    return out
+
+
+def pairing_failed(job: Any) -> None:
+    """The job failed or was cancelled (wherever that was decided): so is the run, unless the
+    engine already said why the rules cannot hold."""
+    from junheng.communities.models import PairingRun, RunStatus
+
+    message = job.error if job.state == "failed" else _("已取消。")
+    PairingRun.objects.filter(pk=job.args["run_id"]).exclude(
+        status__in=[RunStatus.DONE, RunStatus.INFEASIBLE]
+    ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())

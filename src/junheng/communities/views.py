@@ -1,0 +1,423 @@
+"""Education-community pages (教共体): thin — authorise through communities.access, call actions."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from junheng.accounts.models import Role, User
+from junheng.communities import actions, queries
+from junheng.communities.access import (
+    access_bureau,
+    access_community,
+    access_community_edit,
+    access_county_school,
+    access_pin,
+    access_round,
+    communities_for,
+    public_communities,
+)
+from junheng.communities.forms import (
+    CommunityForm,
+    GoalForm,
+    MemberForm,
+    NewCommunityForm,
+    OpenRoundForm,
+    PinForm,
+    RoundRulesForm,
+)
+from junheng.communities.models import Community, Kind, PairingRound, RoundSchool, RunStatus
+from junheng.errors import DomainError
+from junheng.region.models import County, School
+from junheng.web import flash_errors
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, str(e))
+
+
+def _county() -> County | None:
+    return County.objects.order_by("pk").first()
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def public(request: HttpRequest) -> HttpResponse:
+    """Every active community, for anyone (no login): kind, core, members, since when."""
+    communities = list(public_communities().prefetch_related("memberships__school"))
+    return render(
+        request,
+        "communities/public.html",
+        {"communities": communities, "kinds": queries.kind_counts(communities)},
+    )
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The bureau's overview; schools and teachers go to their own page, others to the list."""
+    user = _user(request)
+    if user.role in (Role.SCHOOL, Role.TEACHER):
+        return redirect("communities:mine")
+    if user.role != Role.BUREAU:
+        return redirect("communities:public")
+    communities = list(
+        communities_for(user)
+        .prefetch_related("memberships__school")
+        .order_by("-active", "core__code")
+    )
+    return render(
+        request,
+        "communities/index.html",
+        {
+            "communities": communities,
+            "kinds": queries.kind_counts([c for c in communities if c.active]),
+            "rounds": list(PairingRound.objects.select_related("county")),
+            "open_form": OpenRoundForm(initial={"year": actions.current_year()}),
+            "unpaired": queries.unpaired_schools(_county()),
+        },
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role not in (Role.SCHOOL, Role.TEACHER):
+        return redirect("communities:index")
+    communities = list(communities_for(user).prefetch_related("memberships__school"))
+    return render(request, "communities/mine.html", {"communities": communities})
+
+
+# --------------------------------------------------------------------------- one community
+
+
+@login_required
+def community(request: HttpRequest, community_id: int) -> HttpResponse:
+    user = _user(request)
+    c = access_community(user, community_id)
+    ctx: dict[str, Any] = {"c": c, **queries.community_page(c)}
+    if user.role == Role.BUREAU:
+        county_schools = School.objects.filter(county_id=c.county_id).order_by("code")
+        ctx["edit_form"] = CommunityForm(instance=c)
+        ctx["member_form"] = MemberForm(
+            schools=county_schools.exclude(pk=c.core_id).exclude(
+                pk__in=c.memberships.values("school_id")
+            ),
+            initial={"year": actions.current_year()},
+        )
+        ctx["goal_form"] = GoalForm(initial={"year": actions.current_year()})
+    return render(request, "communities/community.html", ctx)
+
+
+@login_required
+def new_community(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access_bureau(user)
+    county = _county()
+    schools = School.objects.filter(county=county).order_by("code")
+    form = NewCommunityForm(
+        request.POST or None, schools=schools, initial={"start_year": actions.current_year()}
+    )
+    if request.method == "POST" and form.is_valid() and county is not None:
+        d = form.cleaned_data
+        try:
+            c = actions.do_create_community(
+                by=user,
+                county=county,
+                core=d["core"],
+                kind=d["kind"],
+                start_year=d["start_year"],
+                name=d["name"] or "",
+                members=list(d["members"]),
+                partner_region=d["partner_region"] or "",
+                partner_school=d["partner_school"] or "",
+                note=d["note"] or "",
+            )
+        except DomainError as err:
+            form.add_error(None, err)
+        else:
+            messages.success(request, _("已建立：%(n)s") % {"n": c.name})
+            return redirect("communities:community", community_id=c.pk)
+    return render(request, "communities/new.html", {"form": form, "cross": Kind.CROSS_REGION})
+
+
+@login_required
+@require_POST
+def edit_community(request: HttpRequest, community_id: int) -> HttpResponse:
+    user = _user(request)
+    c = access_community_edit(user, community_id)
+    form = CommunityForm(request.POST, instance=Community.objects.get(pk=c.pk))
+    if form.is_valid():
+        try:
+            actions.do_update_community(
+                c, by=user, **{k: form.cleaned_data[k] for k in form.Meta.fields}
+            )
+        except DomainError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, _("已保存。"))
+    else:
+        _form_errors(request, form)
+    return redirect("communities:community", community_id=c.pk)
+
+
+@login_required
+@require_POST
+def add_member(request: HttpRequest, community_id: int) -> HttpResponse:
+    user = _user(request)
+    c = access_community_edit(user, community_id)
+    form = MemberForm(request.POST, schools=School.objects.filter(county_id=c.county_id))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_add_member(c, by=user, school=d["school"], mode=d["mode"], year=d["year"])
+        except DomainError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, _("已加入：%(s)s") % {"s": d["school"].name})
+    else:
+        messages.error(request, _("请选择学校。"))
+    return redirect("communities:community", community_id=c.pk)
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, community_id: int, school_id: int) -> HttpResponse:
+    user = _user(request)
+    c = access_community_edit(user, community_id)
+    m = c.memberships.filter(school_id=school_id).select_related("school").first()
+    if m is None:
+        raise Http404
+    actions.do_remove_member(m, by=user)
+    messages.success(request, _("已移出：%(s)s") % {"s": m.school.name})
+    return redirect("communities:community", community_id=c.pk)
+
+
+@login_required
+@require_POST
+def dissolve(request: HttpRequest, community_id: int) -> HttpResponse:
+    user = _user(request)
+    c = access_community_edit(user, community_id)
+    actions.do_dissolve_community(c, by=user)
+    messages.success(request, _("已撤销：%(n)s") % {"n": c.name})
+    return redirect("communities:community", community_id=c.pk)
+
+
+@login_required
+@require_POST
+def set_goal(request: HttpRequest, community_id: int) -> HttpResponse:
+    user = _user(request)
+    c = access_community_edit(user, community_id)
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_set_goal(
+                c,
+                by=user,
+                year=d["year"],
+                lessons=d["lessons"],
+                activities=d["activities"],
+                text=d["text"] or "",
+            )
+        except DomainError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, _("已保存 %(y)s 年度目标。") % {"y": d["year"]})
+    else:
+        messages.error(request, _("目标填写有误。"))
+    return redirect("communities:community", community_id=c.pk)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@login_required
+def results(request: HttpRequest) -> HttpResponse:
+    """The bureau enters the year's results (e.g. quality monitoring, 0-100) per school."""
+    user = _user(request)
+    access_bureau(user)
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or actions.current_year())
+    except ValueError:
+        year = actions.current_year()
+    schools = list(School.objects.filter(county=_county()).order_by("code"))
+    if request.method == "POST":
+        scores: dict[int, float | None] = {}
+        bad = []
+        for s in schools:
+            raw = (request.POST.get(f"score_{s.pk}") or "").strip()
+            if not raw:
+                scores[s.pk] = None
+                continue
+            try:
+                scores[s.pk] = float(raw)
+            except ValueError:
+                bad.append(s.name)
+        if bad:
+            messages.error(request, _("得分须为数字：%(s)s") % {"s": "、".join(bad)})
+        else:
+            try:
+                n = actions.do_set_results(by=user, year=year, scores=scores)
+            except DomainError as err:
+                flash_errors(request, err)
+            else:
+                messages.success(request, _("已保存 %(n)s 所学校的得分。") % {"n": n})
+                return redirect(f"{request.path}?year={year}")
+    rows = queries.results_rows(schools, year)
+    return render(request, "communities/results.html", {"year": year, "rows": rows})
+
+
+# --------------------------------------------------------------------------- pairing rounds
+
+
+@login_required
+@require_POST
+def open_round(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    access_bureau(user)
+    form = OpenRoundForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("communities:index")
+    d = dict(form.cleaned_data)
+    year = d.pop("year")
+    try:
+        rnd = actions.do_open_round(by=user, year=year, county=_county(), **d)
+    except DomainError as err:
+        flash_errors(request, err)
+        return redirect("communities:index")
+    messages.success(request, _("已建立 %(y)s 年度结对方案。") % {"y": rnd.year})
+    return redirect("communities:round", round_id=rnd.pk)
+
+
+@login_required
+def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _user(request)
+    rnd = access_round(user, round_id)
+    ctx = queries.round_page(rnd)
+    ctx["rules_form"] = RoundRulesForm(instance=rnd)
+    return render(request, "communities/round.html", ctx)
+
+
+@login_required
+@require_POST
+def round_rules(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _user(request)
+    rnd = access_round(user, round_id)
+    form = RoundRulesForm(request.POST, instance=PairingRound.objects.get(pk=rnd.pk))
+    if form.is_valid():
+        try:
+            actions.do_update_round(
+                rnd, by=user, **{k: form.cleaned_data[k] for k in form.Meta.fields}
+            )
+        except DomainError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, _("已保存规则。"))
+    else:
+        _form_errors(request, form)
+    return redirect("communities:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def round_roles(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _user(request)
+    rnd = access_round(user, round_id)
+    roles: dict[int, tuple[str, int | None]] = {}
+    for rs in RoundSchool.objects.filter(round=rnd):
+        role = request.POST.get(f"role_{rs.school_id}")
+        if role is None:
+            continue
+        raw = (request.POST.get(f"cap_{rs.school_id}") or "").strip()
+        try:
+            cap = int(raw) if raw else None
+        except ValueError:
+            messages.error(request, _("结对上限须为整数。"))
+            return redirect("communities:round", round_id=rnd.pk)
+        roles[rs.school_id] = (role, cap)
+    try:
+        n = actions.do_set_roles(rnd, by=user, roles=roles)
+    except DomainError as err:
+        flash_errors(request, err)
+    else:
+        messages.success(request, _("已更新 %(n)s 所学校的角色。") % {"n": n})
+    return redirect("communities:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def run_pairing(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _user(request)
+    rnd = access_round(user, round_id)
+    try:
+        run = actions.do_run_pairing(rnd, by=user)
+    except DomainError as err:
+        flash_errors(request, err)
+    else:
+        if run.status == RunStatus.DONE:
+            messages.success(request, _("结对方案已计算。"))
+        elif run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            messages.info(request, _("结对方案正在计算。"))
+    return redirect("communities:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def pin(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _user(request)
+    rnd = access_round(user, round_id)
+    form = PinForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("无效的请求。"))
+        return redirect("communities:round", round_id=rnd.pk)
+    d = form.cleaned_data
+    member = access_county_school(user, rnd.county_id, d["member"])
+    core = access_county_school(user, rnd.county_id, d["core"])
+    try:
+        actions.do_pin(rnd, by=user, member=member, core=core, kind=d["kind"])
+    except DomainError as err:
+        flash_errors(request, err)
+    else:
+        messages.success(request, _("已记录，重新计算后生效。"))
+    return redirect("communities:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
+    user = _user(request)
+    rnd = access_round(user, round_id)
+    p = access_pin(user, rnd, pin_id)
+    try:
+        actions.do_unpin(p, by=user)
+    except DomainError as err:
+        flash_errors(request, err)
+    return redirect("communities:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, round_id: int) -> HttpResponse:
+    user = _user(request)
+    rnd = access_round(user, round_id)
+    try:
+        created = actions.do_publish_round(rnd, by=user)
+    except DomainError as err:
+        flash_errors(request, err)
+    else:
+        messages.success(request, _("已发布：建立 %(n)s 个教共体。") % {"n": len(created)})
+    return redirect("communities:round", round_id=rnd.pk)

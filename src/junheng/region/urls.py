@@ -11,4 +11,5 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/template/<str:kind>.xlsx", views.template_download, name="template"),
     path("export/<str:kind>.xlsx", views.export_download, name="export"),
+    path("export/<str:kind>.csv", views.export_csv, name="export_csv"),
 ]

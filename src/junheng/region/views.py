@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import cast
 
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.downloads import attachment
+from junheng.exports import csv_response
 from junheng.region import actions, filters
 from junheng.region.forms import KIND_LABELS, ImportForm
 from junheng.region.models import Student, Teacher
@@ -150,3 +151,15 @@ def export_download(request: HttpRequest, kind: str) -> HttpResponse:
         school_id=int(school) if school else None,
     )
     return _download(file)
+
+
+@scoping.role_required(*STAFF)
+def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    """The same rows as the .xlsx export, as a streamed CSV (any size, constant memory)."""
+    school = request.GET.get("school", "")
+    if school and not school.isdigit():
+        raise Http404
+    filename, header, rows = actions.export_stream(
+        _kind(kind), by=_user(request), school_id=int(school) if school else None
+    )
+    return csv_response(filename, header, rows)

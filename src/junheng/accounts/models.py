@@ -47,14 +47,22 @@ class User(AbstractUser):
         return self.role == Role.BUREAU
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:
-        # A bureau admin administers the whole county, the Django admin included.
-        if self.is_active and self.role == Role.BUREAU:
-            return True
+        # A bureau admin may do in the Django admin what accounts/admin_base.BUREAU_ADMIN lists
+        # per model, and view the rest of the platform; models that actions own stay read-only
+        # there for everyone (ReadOnlyAdmin).
+        if self.is_active and self.role == Role.BUREAU and not self.is_superuser:
+            from junheng.accounts.admin_base import bureau_may
+
+            if bureau_may(perm):
+                return True
         return super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
-        if self.is_active and self.role == Role.BUREAU:
-            return True
+        if self.is_active and self.role == Role.BUREAU and not self.is_superuser:
+            from junheng.accounts.admin_base import BUREAU_VIEW_APPS
+
+            if app_label in BUREAU_VIEW_APPS:
+                return True
         return super().has_module_perms(app_label)
 
     def save(self, *args: Any, **kwargs: Any) -> None:

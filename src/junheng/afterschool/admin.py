@@ -1,4 +1,5 @@
-"""Django admin for the bureau: read-mostly; state changes go through the actions (history kept)."""
+"""Django admin of the course supermarket: read-only; every change goes through the actions
+(vetting, review, supply, menus, offerings), which keep the history and tell the families."""
 
 from __future__ import annotations
 
@@ -7,26 +8,20 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from junheng.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from junheng.afterschool import actions, models
 
 
-class VettingEventInline(admin.TabularInline):
+class VettingEventInline(ReadOnlyInline):
     model = models.VettingEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ("at", "by", "from_status", "to_status", "reason", "whitelist_until")
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(models.Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(ReadOnlyAdmin):
     list_display = ("name", "org_type", "status", "whitelist_until", "weekly_sessions")
     list_filter = ("status", "org_type")
     search_fields = ("name", "credit_code", "record_id")
-    # The state is changed only by the vetting actions, which keep the history.
-    readonly_fields = ("status", "whitelist_until", "status_reason", "submitted_at")
     inlines = [VettingEventInline]
     actions = ["expire_due"]
 
@@ -37,34 +32,32 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ReadOnlyAdmin):
     list_display = ("title", "category", "provider", "school", "status", "seats", "fee_per_term")
     list_filter = ("status", "category")
     search_fields = ("title",)
-    readonly_fields = ("status", "review_reason")
     raw_id_fields = ("provider", "school", "instructor", "teacher")
 
 
 @admin.register(models.Instructor)
-class InstructorAdmin(admin.ModelAdmin):
+class InstructorAdmin(ReadOnlyAdmin):
     list_display = ("name", "provider", "background_check_expires", "active")
     raw_id_fields = ("provider",)
 
 
 @admin.register(models.Offering)
-class OfferingAdmin(admin.ModelAdmin):
+class OfferingAdmin(ReadOnlyAdmin):
     list_display = ("course", "school", "term", "slot", "seats", "source", "status")
     list_filter = ("source", "status", "term")
     raw_id_fields = ("course", "school", "instructor", "supply_run")
 
 
 @admin.register(models.SupplyRun)
-class SupplyRunAdmin(admin.ModelAdmin):
+class SupplyRunAdmin(ReadOnlyAdmin):
     list_display = ("pk", "term", "status", "target", "created_at")
-    readonly_fields = ("summary", "before", "after")
 
 
 @admin.register(models.Menu)
-class MenuAdmin(admin.ModelAdmin):
+class MenuAdmin(ReadOnlyAdmin):
     list_display = ("school", "term", "status", "published_at")
     list_filter = ("status", "term")

@@ -1,5 +1,12 @@
+"""Django admin of choice windows and fees: windows and adjustments are read-only (the actions
+open, close, draw and publish and record every adjustment); fee rules and complaints are the
+bureau's to edit."""
+
+from __future__ import annotations
+
 from django.contrib import admin
 
+from junheng.accounts.admin_base import ReadOnlyAdmin
 from junheng.enrolment.models import (
     ChoiceWindow,
     Complaint,
@@ -10,11 +17,9 @@ from junheng.enrolment.models import (
 
 
 @admin.register(ChoiceWindow)
-class ChoiceWindowAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ChoiceWindowAdmin(ReadOnlyAdmin):
     list_display = ("school", "term", "opens_at", "closes_at", "method", "max_courses", "state")
     list_filter = ("state", "term")
-    # State changes go through the actions (pages), never through the admin form.
-    readonly_fields = ("state", "opened_at", "closed_at", "drawn_at", "published_at")
 
 
 @admin.register(SubsidyRule)
@@ -31,12 +36,17 @@ class HourRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class ComplaintAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("offering", "status", "created_at")
     list_filter = ("status",)
+    # The bureau resolves or dismisses; what the family wrote stays as written.
+    readonly_fields = ("offering", "student", "by", "text", "created_at")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(DrawAdjustment)
-class DrawAdjustmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DrawAdjustmentAdmin(ReadOnlyAdmin):
     list_display = ("window", "kind", "at", "by")
     list_filter = ("kind",)
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

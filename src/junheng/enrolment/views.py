@@ -582,19 +582,11 @@ def bills(request: HttpRequest) -> HttpResponse:
     term = current_term()
     if term is None:
         raise Http404
-    bill = actions.do_issue_bill(user, term)
+    bill = actions.bill_statement(user, term)  # a read: a GET never writes
     if request.GET.get("format") == "xlsx":
         data = actions.do_export_bills([bill], by=user)
         return xlsx_attachment(data, f"bill-{term.pk}.xlsx")
-    return render(
-        request,
-        "enrolment/bill.html",
-        {
-            "bill": bill,
-            "term": term,
-            "lines": bill.lines.select_related("student", "offering__course", "offering__school"),
-        },
-    )
+    return render(request, "enrolment/bill.html", {"bill": bill, "term": term, "lines": bill.lines})
 
 
 @login_required
@@ -609,8 +601,8 @@ def school_bills(request: HttpRequest) -> HttpResponse:
     guardians = User.objects.filter(
         role=Role.PARENT, guardianships__student__school=school
     ).distinct()
-    issued = [actions.do_issue_bill(g, term, by=user) for g in guardians]
-    data = actions.do_export_bills([b for b in issued if b.lines.exists()], by=user)
+    statements = actions.bill_statements(list(guardians.order_by("username")), term)
+    data = actions.do_export_bills([b for b in statements if b.lines], by=user)
     return xlsx_attachment(data, f"bills-{school.code}-{term.pk}.xlsx")
 
 

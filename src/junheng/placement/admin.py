@@ -1,39 +1,39 @@
-"""Read-mostly admin of class placement: the audit trail is never edited by hand."""
+"""Read-only admin of class placement: the actions commit, draw and publish; the audit trail is
+never edited by hand; a seed shows only once it is revealed (published)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from junheng.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline, seed_until_revealed
 from junheng.placement.models import BulkPlacementRun, Placement, PlacementAudit
 
 
-class AuditInline(admin.TabularInline[PlacementAudit, Placement]):
+class AuditInline(ReadOnlyInline):
     model = PlacementAudit
-    extra = 0
-    can_delete = False
     fields = ("at", "event", "operator", "seed_commitment", "input_sha256", "result_sha256")
     readonly_fields = fields
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin[Placement]):
+class PlacementAdmin(ReadOnlyAdmin):
     list_display = ("school", "grade", "term", "n_classes", "method", "status")
     list_filter = ("status", "method", "grade")
     search_fields = ("school__name", "school__code")
-    readonly_fields = (
-        "seed",
-        "seed_commitment",
-        "input_sha256",
-        "result_sha256",
-        "summary",
-        "table",
-        "status",
-        "committed_at",
-        "drawn_at",
-        "published_at",
-    )
+    exclude = ("seed",)
+    readonly_fields = ("revealed_seed",)
     inlines = [AuditInline]
+
+    @admin.display(description=_("随机种子"))
+    def revealed_seed(self, obj: Placement) -> str:
+        return seed_until_revealed(obj.public_seed)
 
 
 @admin.register(BulkPlacementRun)
-class BulkPlacementRunAdmin(admin.ModelAdmin[BulkPlacementRun]):
+class BulkPlacementRunAdmin(ReadOnlyAdmin):
     list_display = ("pk", "term", "grade", "status", "schools_done", "schools_total")
-    readonly_fields = ("seed", "seed_commitment", "status", "progress", "summary")
+    exclude = ("seed",)
+    readonly_fields = ("revealed_seed",)
+
+    @admin.display(description=_("随机种子"))
+    def revealed_seed(self, obj: BulkPlacementRun) -> str:
+        return seed_until_revealed(obj.public_seed)

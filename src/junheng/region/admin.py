@@ -1,5 +1,13 @@
-from django.contrib import admin
+"""Reference data of the region: the bureau keeps it here (accounts/admin_base.BUREAU_ADMIN)."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from junheng.accounts.models import audit
 from junheng.region import models
 
 
@@ -25,12 +33,38 @@ class TeacherAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Minors' records: every list page and every record opened here is audited, as on the
+    platform's own pages (who looked, which page, how many rows)."""
+
     list_display = ("code", "name", "school", "grade", "gender")
     list_filter = ("grade", "migrant", "left_behind")
     search_fields = ("code",)
     list_select_related = ("school",)
     raw_id_fields = ("school", "school_class")
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        cl = getattr(response, "context_data", {}).get("cl")
+        if cl is not None:
+            audit(
+                request.user,  # type: ignore[arg-type]
+                "view_students",
+                None,
+                via="admin",
+                query=request.GET.urlencode(),
+                shown=len(cl.result_list),
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and obj is not None:
+            audit(request.user, "view_student", obj, via="admin")  # type: ignore[arg-type]
+        return response
 
 
 admin.site.register(models.Term)

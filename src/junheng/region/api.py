@@ -40,10 +40,25 @@ def get_school(request: HttpRequest, school_id: int) -> object:
 
 @router.get("/students", response=list[StudentOut])
 def list_students(request: HttpRequest, school_id: int | None = None) -> object:
+    """At most 1,000 students of the user's scope; a staff read is audited like the pages'."""
+    from junheng.accounts.models import Role, audit
+
     qs = scoping.students_for(request.user)
     if school_id is not None:
         qs = qs.filter(school_id=school_id)
-    return qs[:1000]
+    students = list(qs.order_by("code")[:1000])
+    if request.user.role != Role.PARENT and students:
+        audit(
+            request.user,
+            "view_students",
+            None,
+            via="api",
+            school=school_id,
+            shown=len(students),
+            first=students[0].code,
+            last=students[-1].code,
+        )
+    return students
 
 
 @router.get("/students/{student_id}", response=StudentOut)

@@ -16,6 +16,8 @@ from junheng.enrolment.actions.seats import (
     offer_next,
 )
 from junheng.enrolment.actions.services import (
+    bill_statement,
+    bill_statements,
     can_rate,
     do_export_bills,
     do_export_settlement,
@@ -57,6 +59,8 @@ __all__ = [
     "do_export_settlement",
     "do_file_complaint",
     "do_issue_bill",
+    "bill_statement",
+    "bill_statements",
     "do_mark_attendance",
     "do_open_window",
     "do_publish_results",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import Role, User, audit
+from junheng.accounts.models import Guardianship, Role, User, audit
 from junheng.afterschool.models import Offering, Provider
 from junheng.enrolment.actions.common import ActionError, notify, school_admins
 from junheng.enrolment.actions.windows import may_rank_for
@@ -297,45 +298,88 @@ def children_of(guardian: User) -> list[Student]:
     return list(Student.objects.filter(guardianships__user=guardian).order_by("code"))
 
 
-def do_issue_bill(guardian: User, term: Term, *, by: User | None = None) -> Bill:
-    """(Re)compute a family's bill for the term from the children's active enrolments."""
+@dataclass
+class Statement:
+    """A family's bill for a term as computed now (a read: nothing is written). Shaped like a
+    saved `Bill` (total_fee, subsidy, due, lines) so pages and exports take either."""
+
+    guardian: User
+    term: Term
+    lines: list[BillLine] = field(default_factory=list)  # unsaved rows
+    total_fee: Decimal = Decimal("0.00")
+    subsidy: Decimal = Decimal("0.00")
+    due: Decimal = Decimal("0.00")
+
+
+def bill_statements(guardians: Sequence[User], term: Term) -> list[Statement]:
+    """Each guardian's statement for the term, in a constant number of queries: active
+    enrolments of the children, fees and the largest applicable subsidy (rules do not stack)."""
     rules = list(SubsidyRule.objects.filter(active=True))
+    by_guardian: dict[int, list[Student]] = {g.pk: [] for g in guardians}
+    links = (
+        Guardianship.objects.filter(user__in=[g.pk for g in guardians])
+        .select_related("student")
+        .order_by("student__code")
+    )
+    for link in links:
+        by_guardian[link.user_id].append(link.student)
+    enrolled: dict[int, list[Enrolment]] = {}
+    for e in (
+        Enrolment.objects.filter(
+            student__in={c.pk for kids in by_guardian.values() for c in kids},
+            offering__term=term,
+            status=EnrolmentStatus.ACTIVE,
+        )
+        .select_related("offering__course", "offering__school")
+        .order_by("offering_id")
+    ):
+        enrolled.setdefault(e.student_id, []).append(e)
+    out = []
+    for guardian in guardians:
+        st = Statement(guardian=guardian, term=term)
+        for child in by_guardian[guardian.pk]:
+            mine = enrolled.get(child.pk, [])
+            if not mine:
+                continue
+            fees = sum((e.offering.fee for e in mine), Decimal("0.00"))
+            subsidy, rule = subsidy_for(child, fees, term, rules)
+            left = subsidy
+            for e in mine:
+                part = min(left, e.offering.fee)
+                left -= part
+                st.lines.append(
+                    BillLine(
+                        student=child,
+                        offering=e.offering,
+                        fee=e.offering.fee,
+                        subsidy=part,
+                        due=e.offering.fee - part,
+                        rule=rule if part else "",
+                    )
+                )
+            st.total_fee += fees
+            st.subsidy += subsidy
+        st.due = st.total_fee - st.subsidy
+        out.append(st)
+    return out
+
+
+def bill_statement(guardian: User, term: Term) -> Statement:
+    return bill_statements([guardian], term)[0]
+
+
+def do_issue_bill(guardian: User, term: Term, *, by: User | None = None) -> Bill:
+    """Store the family's statement as its issued bill for the term (re-issuing replaces)."""
+    st = bill_statement(guardian, term)
     with transaction.atomic():
         bill, _created = Bill.objects.select_for_update().get_or_create(
             guardian=guardian, term=term
         )
         bill.lines.all().delete()
-        total = sub_total = Decimal("0.00")
-        for child in children_of(guardian):
-            enrolled = list(
-                Enrolment.objects.filter(
-                    student=child, offering__term=term, status=EnrolmentStatus.ACTIVE
-                )
-                .select_related("offering")
-                .order_by("offering_id")
-            )
-            if not enrolled:
-                continue
-            fees = sum((e.offering.fee for e in enrolled), Decimal("0.00"))
-            subsidy, rule = subsidy_for(child, fees, term, rules)
-            left = subsidy
-            for e in enrolled:
-                part = min(left, e.offering.fee)
-                left -= part
-                BillLine.objects.create(
-                    bill=bill,
-                    student=child,
-                    offering=e.offering,
-                    fee=e.offering.fee,
-                    subsidy=part,
-                    due=e.offering.fee - part,
-                    rule=rule if part else "",
-                )
-            total += fees
-            sub_total += subsidy
-        bill.total_fee = total
-        bill.subsidy = sub_total
-        bill.due = total - sub_total
+        for line in st.lines:
+            line.bill = bill
+        BillLine.objects.bulk_create(st.lines)
+        bill.total_fee, bill.subsidy, bill.due = st.total_fee, st.subsidy, st.due
         bill.issued_at = timezone.now()
         bill.save()
     return bill
@@ -354,32 +398,42 @@ BILL_HEADER = [
 ]
 
 
-def do_export_bills(bills: Sequence[Bill], *, by: User, mask: bool = False) -> bytes:
-    """The bills as .xlsx (audited: minors' data leaves the platform)."""
+def do_export_bills(bills: Sequence[Bill | Statement], *, by: User, mask: bool = False) -> bytes:
+    """The bills (issued or as computed now) as .xlsx; audited: minors' data leaves the platform."""
     rows = []
-    lines = (
-        BillLine.objects.filter(bill__in=[b.pk for b in bills])
-        .select_related("bill__guardian", "student", "offering__course", "offering__school")
-        .order_by("bill_id", "student__code", "offering_id")
+    for bill in bills:
+        lines = bill.lines if isinstance(bill, Statement) else _issued_lines(bill)
+        for line in lines:
+            rows.append(
+                [
+                    bill.guardian.username,
+                    line.student.code,
+                    line.student.masked_name if mask else line.student.name,
+                    line.offering.course.title,
+                    line.offering.school.name,
+                    line.fee,
+                    line.subsidy,
+                    line.due,
+                    line.rule,
+                ]
+            )
+    audit(
+        by,
+        "enrolment.export.bills",
+        None,
+        guardians=[b.guardian.pk for b in bills],
+        term=bills[0].term.pk if bills else None,
+        rows=len(rows),
     )
-    for line in lines:
-        bill = line.bill
-        name = line.student.masked_name if mask else line.student.name
-        rows.append(
-            [
-                bill.guardian.username,
-                line.student.code,
-                name,
-                line.offering.course.title,
-                line.offering.school.name,
-                line.fee,
-                line.subsidy,
-                line.due,
-                line.rule,
-            ]
-        )
-    audit(by, "enrolment.export.bills", None, bills=[b.pk for b in bills], rows=len(rows))
     return write_xlsx(Sheet(_("缴费单"), header=BILL_HEADER, rows=rows))
+
+
+def _issued_lines(bill: Bill) -> list[BillLine]:
+    return list(
+        bill.lines.select_related("student", "offering__course", "offering__school").order_by(
+            "student__code", "offering_id"
+        )
+    )
 
 
 def hour_rate(term: Term, provider: Provider | None) -> Decimal | None:

@@ -1,0 +1,98 @@
+"""What the Django admin may change: the shared read-only bases and the bureau's permissions.
+
+State that the platform's actions own (offerings' seats and status, draws, vetting, placements,
+rotation plans, quota tables, adjustments, the audit log…) changes only through those actions,
+which check the state, keep the history and notify the families; an admin form would bypass all
+of that. So those models are read-only in the admin for everyone, superusers included
+(`ReadOnlyAdmin`). A bureau admin is not a superuser: `BUREAU_ADMIN` lists what it may do per
+model (reference data of the region, accounts, fee rules, complaints, unlocking a login);
+everything else of the platform it may only view (`bureau_may`, used by `User.has_perm`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+VIEW = frozenset({"view"})
+EDIT = frozenset({"view", "add", "change"})
+ALL = frozenset({"view", "add", "change", "delete"})
+
+# app_label.model_name -> what a bureau admin may do there in the Django admin.
+BUREAU_ADMIN: dict[str, frozenset[str]] = {
+    "accounts.user": EDIT,
+    "accounts.guardianship": ALL,
+    "region.county": EDIT,
+    "region.school": EDIT,
+    "region.term": EDIT,
+    "region.timeslot": EDIT,
+    "region.schoolclass": EDIT,
+    "region.teacher": EDIT,
+    "region.student": frozenset({"view", "change"}),
+    "enrolment.subsidyrule": ALL,
+    "enrolment.hourrate": ALL,
+    "enrolment.complaint": frozenset({"view", "change"}),  # resolve or dismiss
+    "axes.accessattempt": frozenset({"view", "delete"}),  # deleting unlocks the account
+}
+# Apps whose other models a bureau admin may view; none of Django's own (groups, permissions).
+BUREAU_VIEW_APPS = frozenset(
+    {
+        "accounts",
+        "region",
+        "afterschool",
+        "enrolment",
+        "balance",
+        "placement",
+        "rotation",
+        "quotas",
+        "jobs",
+        "axes",
+    }
+)
+
+
+def bureau_may(perm: str) -> bool:
+    """May a bureau admin use this permission ("app_label.action_model")?"""
+    app_label, _dot, codename = perm.partition(".")
+    action, _sep, model = codename.partition("_")
+    allowed = BUREAU_ADMIN.get(f"{app_label}.{model}")
+    if allowed is None:
+        allowed = VIEW if app_label in BUREAU_VIEW_APPS else frozenset()
+    return action in allowed
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A model that actions own: listed and shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+HIDDEN_SEED = "—"
+
+
+def seed_until_revealed(public_seed: str | None) -> str:
+    """What the admin shows for a seed: the value once it is public, a dash before."""
+    return public_seed or HIDDEN_SEED

@@ -97,9 +97,13 @@ def run_inline() -> Iterator[None]:
 
 
 def _source_text(text: Any) -> str:
-    """Store texts in the source language (Simplified Chinese); pages translate on display."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text)
+    """Texts are stored in the job's language (the body runs in it); pages translate the
+    source-language (Chinese) ones on display."""
+    return str(text)
+
+
+def _language(job: Job) -> str:
+    return job.language or settings.LANGUAGE_CODE
 
 
 def _task_path(task: Callable[..., Any] | str) -> str:
@@ -143,6 +147,7 @@ def start_job(
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         max_attempts=max_attempts,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         stage=gettext_noop("排队等待执行"),
     )
     _enqueue(job)
@@ -295,14 +300,14 @@ def execute_job(job_id: int) -> dict[str, Any]:
         beat.start()
     state, error, result = JobState.DONE, "", None
     try:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(_language(job)):
             body = import_string(job.task_path)
             result = body(job, **job.args)
     except JobCancelled:
         state = JobState.CANCELLED
     except Exception as err:
         state = JobState.FAILED
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(_language(job)):
             error = user_message(err)
         if not isinstance(err, JobFailed):
             logger.exception("job %s (%s) failed", job.pk, job.kind)
@@ -320,11 +325,13 @@ def execute_job(job_id: int) -> dict[str, Any]:
         json.dumps(result)
     except (TypeError, ValueError) as err:  # a result that cannot be stored
         logger.exception("job %s returned a result that is not JSON", job.pk)
+        with translation.override(_language(job)):
+            error = user_message(err)
         state, stage, pct, error, result = (
             JobState.FAILED,
             done[JobState.FAILED][0],
             job.pct,
-            user_message(err),
+            error,
             None,
         )
     _finish(job, state, stage, pct, error, result)
@@ -348,7 +355,7 @@ def _finish(job: Job, state: str, stage: str, pct: int, error: str, result: Any)
 def _ended(job: Job) -> None:
     if job.on_fail and job.state in (JobState.FAILED, JobState.CANCELLED):
         try:
-            with translation.override(settings.LANGUAGE_CODE):
+            with translation.override(_language(job)):
                 import_string(job.on_fail)(job)
         except Exception:
             logger.exception("on_fail of job %s failed", job.pk)
@@ -360,9 +367,12 @@ def _notify_end(job: Job) -> None:
         return
     from junheng.enrolment.actions.common import notify
 
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_language(job)):
         title = job.title or job.kind
-        if job.state == JobState.DONE:
+        notice = job.result.get("notice") if isinstance(job.result, dict) else None
+        if job.state == JobState.DONE and notice:
+            text = str(notice)  # the body's own summary (e.g. an import with row errors)
+        elif job.state == JobState.DONE:
             text = _("“%(t)s”已完成。") % {"t": title}
         elif job.state == JobState.CANCELLED:
             text = _("“%(t)s”已取消。") % {"t": title}

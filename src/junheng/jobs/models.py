@@ -29,8 +29,8 @@ ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 class Job(models.Model):
     """One long job: what runs (`task_path` with `args`), for whom, and how far it has got.
 
-    `stage` and `error` are stored in Simplified Chinese (the source language) and translated
-    on display when the catalogue has the text.
+    `stage` and `error` are stored in the starter's language (Simplified Chinese unless they
+    switched) and translated on display when the catalogue has the text.
     """
 
     kind = models.CharField(_("类型"), max_length=60, db_index=True)
@@ -43,6 +43,9 @@ class Job(models.Model):
     state = models.CharField(
         _("状态"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
     )
+    # The language of the user who started it: the body runs in it, so that its messages
+    # (row errors of an import…) read as the rest of that user's pages.
+    language = models.CharField(max_length=15, blank=True)
     stage = models.CharField(_("阶段"), max_length=200, blank=True)
     pct = models.PositiveSmallIntegerField(_("进度 (%)"), default=0)
     result = models.JSONField(null=True, blank=True)

@@ -6,7 +6,8 @@ from typing import cast
 
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
@@ -93,29 +94,47 @@ def teacher_list(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @scoping.role_required(*STAFF)
 def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload → a job checks (and, when every row is good, writes) the file; the page polls
+    its progress and shows the report when it ends (`?job=<id>`)."""
+    from junheng.jobs.access import access_job
+    from junheng.region import tasks
+    from junheng.region.imports import import_limits
+
     user = _user(request)
     kinds = actions.import_kinds(user)
-    report = None
+    report, error_count, job = None, 0, None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, kinds=kinds)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            report = actions.import_rows(
-                form.cleaned_data["kind"],
-                upload,
-                by=user,
-                filename=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
-            )
+            kind, dry_run = form.cleaned_data["kind"], form.cleaned_data["dry_run"]
+            if upload.size > import_limits().max_bytes:  # refused at once, nothing stored
+                report = actions.import_rows(
+                    kind, upload, by=user, filename=upload.name, dry_run=dry_run
+                )
+                error_count = len(report.errors)
+            else:
+                job = tasks.start_import(kind, upload, by=user, dry_run=dry_run)
+                if job.is_active:
+                    return redirect(f"{reverse('region:import')}?job={job.pk}")
     else:
         form = ImportForm(kinds=kinds, initial={"kind": request.GET.get("kind")})
+        job_id = request.GET.get("job", "")
+        if job_id.isdigit():
+            job = access_job(user, int(job_id))
+            if job.kind != "region_import":
+                raise Http404
+    if job is not None and job.state == "done" and job.result:
+        report, error_count = tasks.report_from_json(job.result)
     status = 200 if report is None or report.ok else 422
     return render(
         request,
         "region/import.html",
         {
             "form": form,
+            "job": job,
             "report": report,
+            "error_count": error_count,
             "shown_errors": report.errors[:500] if report else [],
             "import_kinds": [(k, KIND_LABELS[k]) for k in kinds],
             "export_kinds": [(k, KIND_LABELS[k]) for k in actions.export_kinds(user)],

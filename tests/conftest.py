@@ -12,6 +12,8 @@ os.environ.setdefault(
 )  # Playwright's sync API in live-server tests
 
 PASSWORD = "junheng-test-pw-2026"
+# Public entropy "entered at the ceremony" in tests that run a draw.
+ENTROPY = "17 42 08 93"
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ child gets the seat; the public draw page's hash equals `junheng verify`'s."""
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -25,6 +26,7 @@ def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
     users,
     tmp_path,
     capsys,
+    monkeypatch,
 ):
     from junheng.enrolment.models import Draw, Enrolment, Ranking
 
@@ -48,13 +50,17 @@ def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
     code = p.inner_text("[data-testid=receipt-code]")
     assert len(code) == 12
     assert "围棋" in p.inner_text("[data-testid=receipt-choices]")
-    assert Ranking.objects.get(window=window, student=kid).receipt_code == code
+    ranking = Ranking.objects.get(window=window, student=kid)
+    assert ranking.receipt_code == code
+    alias = p.inner_text("[data-testid=pseudonym]").strip()
+    assert alias == ranking.pseudonym and kid.code not in alias
     assert p.evaluate("document.documentElement.scrollWidth") <= 390
 
     # 2. The bureau closes the window, runs the draw and publishes the results.
     login_as(page, "bureau", PASSWORD)
     page.goto(page.base + f"/enrolment/windows/{window.pk}/")
     page.click("[data-testid=close-window]")
+    page.fill("[data-testid=entropy-input]", "17 42 08 93")
     page.click("[data-testid=run-draw]")
     page.click("[data-testid=publish-results]")
     assert page.inner_text("[data-testid=window-state]") == "已公布结果"
@@ -63,6 +69,7 @@ def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
     p.goto(p.base + "/enrolment/results/")
     assert "合唱" in p.inner_text("[data-testid=enrolled]")
     assert "第 1 位" in p.inner_text("[data-testid=waiting]")
+    assert alias in p.inner_text("[data-testid=pseudonym]")
 
     # 4. Another parent drops chess on their phone.
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
@@ -84,41 +91,23 @@ def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
     active = Enrolment.objects.filter(offering=market["chess"], status="active")
     assert active.count() == 2 and active.filter(student=kid).exists()
 
-    # 6. Anyone re-runs the draw from the public page's files and seed.
+    # 6. Anyone re-runs the draw from the public page's files and the exact command shown.
     draw = Draw.objects.get(window=window)
     anon = browser.new_context()
     pub = anon.new_page()
     pub.goto(live_server.url + f"/enrolment/draws/{draw.pk}/")
     shown_hash = pub.inner_text("[data-testid=result-hash]").strip()
-    seed = pub.inner_text("[data-testid=seed]").strip()
-    commitment = pub.inner_text("[data-testid=commitment]").strip()
-    files = {}
+    assert pub.inner_text("[data-testid=entropy]").strip() == "17 42 08 93"
+    command = pub.inner_text("[data-testid=verify-command]").strip()
     for name in ("offerings", "choices", "students"):
         href = pub.get_attribute(f"[data-testid=file-{name}]", "href")
         body = pub.request.get(live_server.url + href).body()
-        files[name] = tmp_path / f"{name}.csv"
-        files[name].write_bytes(body)
+        assert kid.code.encode() not in body
+        (tmp_path / f"{name}.csv").write_bytes(body)
     anon.close()
+    monkeypatch.chdir(tmp_path)
     capsys.readouterr()
-    rc = cli.main(
-        [
-            "verify",
-            "--offerings",
-            str(files["offerings"]),
-            "--choices",
-            str(files["choices"]),
-            "--students",
-            str(files["students"]),
-            "--seed",
-            seed,
-            "--method",
-            "da",
-            "--expect-sha256",
-            shown_hash,
-            "--commitment",
-            commitment,
-        ]
-    )
+    rc = cli.main(shlex.split(command)[1:])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rc == 0 and summary["ok"] and summary["result_sha256"] == shown_hash
-    assert shown_hash == draw.result_sha256
+    assert shown_hash == draw.result_sha256 and summary["seed"] == draw.final_seed

@@ -96,6 +96,7 @@ def test_school_admin_runs_the_draw_and_a_parent_sees_the_class(page, phone_page
     page.select_option(".witness-box select[name=role]", "notary")
     page.click("[data-testid=add-witness]")
     page.wait_for_selector("[data-testid=witnesses] >> text=赵公证")
+    page.fill("[data-testid=entropy-input]", "05 11 29")  # the notary reads out the numbers
     page.click("[data-testid=run-draw]")
     page.wait_for_selector("[data-testid=locked]")
     for k in (1, 2, 3):
@@ -115,6 +116,9 @@ def test_school_admin_runs_the_draw_and_a_parent_sees_the_class(page, phone_page
     phone_page.click("[data-testid=public-link]")
     phone_page.wait_for_selector("[data-testid=balance-table]")
     assert phone_page.locator("[data-testid=seed]").inner_text() == p.seed
+    assert phone_page.locator("[data-testid=entropy]").inner_text() == "05 11 29"
+    alias = p.members.get(code="G1005").pseudonym
+    assert alias in phone_page.locator("[data-testid=own-alias]").inner_text()
     assert phone_page.locator(f"[data-testid=class-{class_no}].own").count() == 1
     html = phone_page.content()
     others = [n for n in NAMES if n != cohort.name]

@@ -77,3 +77,67 @@ def test_service_order_equals_sorting_by_priority_and_hex_key(seed, ids, data):
     assert [ids[i] for i in service_order(seed, ids)] == sorted(
         ids, key=lambda s: lottery_key(seed, s)
     )
+
+
+# --------------------------------------------------------------------------- the seed rule
+
+
+def test_inputs_sha256_is_sha256_of_the_file_hashes_joined_by_colons_known_vector():
+    from junheng.engines.lottery import file_sha256, inputs_sha256
+
+    # printf x | sha256sum; then printf '<that hex>' | sha256sum
+    x = file_sha256(b"x")
+    assert x == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+    assert inputs_sha256([x]) == "a57b5956dbc6e02127bbb40c87cb8244196d6d18e0e141936ffcd8cffad457ad"
+    a, b = file_sha256(b"a"), file_sha256(b"b")
+    assert inputs_sha256([a, b]) == hashlib.sha256(f"{a}:{b}".encode()).hexdigest()
+    assert inputs_sha256([a.upper(), b]) == inputs_sha256([a, b])
+    assert inputs_sha256([b, a]) != inputs_sha256([a, b])  # the order of the files counts
+
+
+def test_final_seed_is_sha256_of_the_three_parts_joined_by_colons_known_vector():
+    from junheng.engines.lottery import final_seed
+
+    inputs = "a57b5956dbc6e02127bbb40c87cb8244196d6d18e0e141936ffcd8cffad457ad"
+    # printf 'abc:a57b…57ad:17 42 08' | sha256sum
+    assert final_seed("abc", inputs, "17 42 08") == (
+        "fe445b875e0b8b7ab7ba1e69d33c797653f639886cc6d229122a36b0515ac77c"
+    )
+    assert final_seed("abc", inputs.upper(), "17 42 08") == final_seed("abc", inputs, "17 42 08")
+    # UTF-8 for non-ASCII parts
+    assert (
+        final_seed("种子", inputs, "一二三")
+        == hashlib.sha256(f"种子:{inputs}:一二三".encode()).hexdigest()
+    )
+
+
+def test_the_seed_rule_refuses_what_is_not_a_sha256():
+    import pytest
+
+    from junheng.engines.lottery import final_seed, inputs_sha256
+
+    with pytest.raises(ValueError):
+        final_seed("abc", "not-a-hash", "1")
+    with pytest.raises(ValueError):
+        inputs_sha256(["0" * 63])
+    with pytest.raises(ValueError):
+        inputs_sha256([])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1), st.text(), st.text())
+def test_every_part_of_the_seed_rule_changes_the_final_seed(seed, e1, e2):
+    from junheng.engines.lottery import file_sha256, final_seed, inputs_sha256
+
+    h1, h2 = inputs_sha256([file_sha256(b"1")]), inputs_sha256([file_sha256(b"2")])
+    assert final_seed(seed, h1, e1) != final_seed(seed, h2, e1)
+    assert final_seed(seed, h1, e1) != final_seed(seed + "x", h1, e1)
+    if e1 != e2:
+        assert final_seed(seed, h1, e1) != final_seed(seed, h1, e2)
+
+
+def test_normalize_entropy_folds_full_width_and_spaces():
+    from junheng.engines.lottery import normalize_entropy
+
+    assert normalize_entropy(" １７　42\t08\n93 ") == "17 42 08 93"
+    assert normalize_entropy("\u3000") == ""

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from tests.conftest import ENTROPY, PASSWORD
 
 
 def make_user(username, role, **kw):
@@ -159,7 +159,7 @@ def close_and_draw(window, users, publish=True):
     from junheng.enrolment import actions
 
     actions.do_close_window(window, by=users["bureau"])
-    draw = actions.do_run_draw(window, by=users["bureau"])
+    draw = actions.do_run_draw(window, by=users["bureau"], entropy=ENTROPY)
     if publish:
         actions.do_publish_results(window, by=users["bureau"])
     window.refresh_from_db()

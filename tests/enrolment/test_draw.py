@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import json
+import re
+import shlex
+
+import pytest
 
 from junheng import cli
-from junheng.engines.lottery import lottery_key, seed_commitment
+from junheng.engines.lottery import (
+    file_sha256,
+    final_seed,
+    inputs_sha256,
+    lottery_key,
+    seed_commitment,
+)
 from junheng.enrolment import actions
 from junheng.enrolment.models import (
     Draw,
     DrawAdjustment,
     Enrolment,
+    Ranking,
     WaitlistEntry,
     WaitlistOffer,
     WindowState,
 )
+from tests.conftest import ENTROPY
 from tests.enrolment.conftest import close_and_draw, rank_all
 
 WANTS = {
@@ -37,6 +51,19 @@ def write_files(draw, folder):
     return paths
 
 
+def _verify(files, *parts):
+    return [
+        "verify",
+        "--offerings",
+        files["offerings"],
+        "--choices",
+        files["choices"],
+        "--students",
+        files["students"],
+        *parts,
+    ]
+
+
 def test_stored_hash_equals_junheng_verify_and_allocate_on_the_stored_files(
     window, market, users, tmp_path, capsys
 ):
@@ -45,58 +72,32 @@ def test_stored_hash_equals_junheng_verify_and_allocate_on_the_stored_files(
     assert window.state == WindowState.DRAWN
     assert draw.result_sha256 and draw.revealed
     f = write_files(draw, tmp_path)
+    frozen = inputs_sha256(
+        [file_sha256(draw.file_bytes(n)) for n in ("offerings", "choices", "students")]
+    )
+    assert draw.inputs_sha256 == frozen and draw.entropy == ENTROPY
+    assert draw.final_seed == final_seed(draw.seed, frozen, ENTROPY)
+    parts = ["--committed-seed", draw.seed, "--entropy", ENTROPY, "--inputs-sha256", frozen]
     rc = cli.main(
-        [
-            "verify",
-            "--offerings",
-            f["offerings"],
-            "--choices",
-            f["choices"],
-            "--students",
-            f["students"],
-            "--seed",
-            draw.seed,
-            "--max-courses",
-            "1",
-            "--method",
-            "da",
-            "--expect-sha256",
-            draw.result_sha256,
-            "--commitment",
-            draw.seed_commitment,
-        ]
+        _verify(f, *parts, "--max-courses", "1", "--method", "da")
+        + ["--expect-sha256", draw.result_sha256, "--commitment", draw.seed_commitment]
     )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rc == 0 and summary["ok"] is True and summary["commitment_ok"] is True
+    assert summary["inputs_ok"] is True and summary["seed"] == draw.final_seed
+    # The plain path: the engine run with the final seed gives the same bytes.
     out = tmp_path / "out.csv"
     wl = tmp_path / "wl.csv"
-    assert (
-        cli.main(
-            [
-                "allocate",
-                "--offerings",
-                f["offerings"],
-                "--choices",
-                f["choices"],
-                "--students",
-                f["students"],
-                "--seed",
-                draw.seed,
-                "--out",
-                str(out),
-                "--waitlist",
-                str(wl),
-            ]
-        )
-        == 0
-    )
+    argv = ["allocate", *_verify(f)[1:], "--seed", draw.final_seed]
+    assert cli.main([*argv, "--out", str(out), "--waitlist", str(wl)]) == 0
     assert out.read_bytes() == draw.file_bytes("out")
     assert wl.read_bytes() == draw.file_bytes("waitlist")
-    # What is stored as rows is what the file says.
+    # What is stored as rows is what the file says (children by their pseudonym).
     lines = draw.file_bytes("out").decode().splitlines()[1:]
+    alias = dict(Ranking.objects.filter(window=window).values_list("student_id", "pseudonym"))
     rows = sorted(
-        (e.student.code, e.offering.engine_id, str(e.rank))
-        for e in Enrolment.objects.filter(window=window).select_related("student")
+        (alias[e.student_id], e.offering.engine_id, str(e.rank))
+        for e in Enrolment.objects.filter(window=window)
     )
     assert rows == sorted(tuple(line.split(",")) for line in lines)
     assert len(rows) == 4  # 2 chess + 2 choir seats, 7 children
@@ -106,28 +107,44 @@ def test_a_wrong_seed_does_not_verify(window, market, users, tmp_path, capsys):
     rank_all(window, market, WANTS)
     draw = close_and_draw(window, users, publish=False)
     f = write_files(draw, tmp_path)
+    argv = _verify(f, "--committed-seed", draw.seed + "x", "--entropy", ENTROPY)
     try:
         cli.main(
-            [
-                "verify",
-                "--offerings",
-                f["offerings"],
-                "--choices",
-                f["choices"],
-                "--students",
-                f["students"],
-                "--seed",
-                draw.seed + "x",
-                "--expect-sha256",
-                draw.result_sha256,
-                "--commitment",
-                draw.seed_commitment,
-            ]
+            argv + ["--expect-sha256", draw.result_sha256, "--commitment", draw.seed_commitment]
         )
     except SystemExit as stop:
         assert stop.code == 1
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert summary["commitment_ok"] is False
+    assert summary["commitment_ok"] is False and summary["ok"] is False
+
+
+def test_changing_the_public_entropy_changes_the_draw(window, market, users, tmp_path, capsys):
+    # Fixed seed and pseudonyms, so that the two entropies below are known to differ here.
+    Draw.objects.filter(window=window).update(
+        seed="committed-seed", seed_commitment=seed_commitment("committed-seed")
+    )
+    rank_all(window, market, {i: ["chess", "choir"] for i in range(7)})
+    for i, r in enumerate(Ranking.objects.filter(window=window).order_by("student__code")):
+        r.pseudonym = f"TEST-000{i}"
+        r.save(update_fields=["pseudonym"])
+    draw = close_and_draw(window, users, publish=False)
+    f = write_files(draw, tmp_path)
+    results = {}
+    for entropy in (ENTROPY, "17 42 08 94"):
+        argv = _verify(f, "--committed-seed", "committed-seed", "--entropy", entropy)
+        try:
+            cli.main(argv + ["--expect-sha256", draw.result_sha256])
+        except SystemExit as stop:
+            assert stop.code == 1
+        results[entropy] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert results[ENTROPY]["ok"] is True
+    changed = results["17 42 08 94"]
+    assert changed["ok"] is False and changed["seed"] != draw.final_seed
+    assert changed["result_sha256"] != draw.result_sha256
+    # Every child's lottery key moves with the entropy.
+    other = final_seed("committed-seed", draw.inputs_sha256, "17 42 08 94")
+    for alias in Ranking.objects.filter(window=window).values_list("pseudonym", flat=True):
+        assert lottery_key(other, alias) != lottery_key(draw.final_seed, alias)
 
 
 def test_commitment_published_at_opening_matches_the_revealed_seed(window, market, users):
@@ -150,13 +167,135 @@ def test_public_page_hides_the_seed_before_the_draw_and_shows_it_after(
     close_and_draw(window, users)
     draw.refresh_from_db()
     page = client.get(f"/enrolment/draws/{draw.pk}/").content.decode()
-    assert draw.seed in page and draw.result_sha256 in page
+    for part in (draw.seed, draw.inputs_sha256, ENTROPY, draw.final_seed, draw.result_sha256):
+        assert part in page
     assert f"--expect-sha256 {draw.result_sha256}" in page
     body = client.get(f"/enrolment/draws/{draw.pk}/choices.csv").content
     assert body == draw.file_bytes("choices")
-    text = body.decode()
+
+
+def _public_parts(client, draw):
+    page = client.get(f"/enrolment/draws/{draw.pk}/").content.decode()
+    command = html.unescape(re.search(r'data-testid="verify-command">([^<]*)<', page).group(1))
+    files = {n: client.get(f"/enrolment/draws/{draw.pk}/{n}.csv").content for n in Draw.FILES}
+    return page, command, files
+
+
+def test_public_draw_files_contain_no_student_code_of_the_school(window, market, users, client):
+    from junheng.region.models import Student
+
+    for i in (2, 4):  # priority children: the rows that must not be linkable to a child
+        market["kids"][i].left_behind = True
+        market["kids"][i].save()
+    rank_all(window, market, WANTS)
+    draw = close_and_draw(window, users)
+    page, _command, files = _public_parts(client, draw)
+    text = page + "".join(b.decode() for b in files.values())
+    codes = list(Student.objects.filter(school=market["school"]).values_list("code", flat=True))
+    assert len(codes) >= 7 and [c for c in codes if c in text] == []
     for kid in market["kids"]:
-        assert kid.code in text and kid.name not in text
+        assert kid.name not in text
+    aliases = set(Ranking.objects.filter(window=window).values_list("pseudonym", flat=True))
+    listed = {line.split(",")[0] for line in files["choices"].decode().splitlines()[1:]}
+    assert listed == aliases and len(aliases) == 7
+
+
+def test_verify_from_the_public_page_reproduces_the_hash(
+    window, market, users, client, tmp_path, monkeypatch, capsys
+):
+    rank_all(window, market, WANTS)
+    draw = close_and_draw(window, users)
+    _page, command, files = _public_parts(client, draw)
+    for name, data in files.items():
+        (tmp_path / f"{name}.csv").write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(command)
+    assert argv[:2] == ["junheng", "verify"] and "--committed-seed" in argv
+    capsys.readouterr()
+    assert cli.main(argv[1:]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out.strip().splitlines()[-1])
+    assert summary["ok"] is True and summary["commitment_ok"] is True
+    assert summary["inputs_ok"] is True and summary["entropy"] == ENTROPY
+    assert summary["seed"] == draw.final_seed
+    assert summary["result_sha256"] == draw.result_sha256
+    assert f"= {draw.final_seed}" in out.err  # the combination, shown step by step
+
+
+def test_pseudonyms_differ_between_draws_and_families_see_their_own(window, market, users, client):
+    from junheng.enrolment.models import ChoiceWindow
+
+    rankings = rank_all(window, market, WANTS)
+    kid, parent = market["kids"][1], market["parents"][1]
+    first = rankings[1].pseudonym
+    assert first and first != kid.code and kid.code not in first
+    client.force_login(parent)
+    receipt = client.get(f"/enrolment/receipts/{rankings[1].pk}/").content.decode()
+    assert first in receipt
+    close_and_draw(window, users)
+    results = client.get("/enrolment/results/").content.decode()
+    assert first in results
+    # A later window of the same school gives the same child another pseudonym.
+    now = window.closes_at
+    second = actions.do_create_window(
+        by=users["bureau"],
+        school=market["school"],
+        term=market["term"],
+        opens_at=now - dt.timedelta(days=2),
+        closes_at=now + dt.timedelta(days=2),
+    )
+    actions.do_open_window(second, by=users["bureau"])
+    second = ChoiceWindow.objects.get(pk=second.pk)
+    again = actions.do_submit_ranking(second, kid, [market["choir"].pk], by=parent)
+    assert again.pseudonym and again.pseudonym != first
+
+
+def test_a_draw_needs_the_public_entropy(window, market, users):
+    rank_all(window, market, WANTS)
+    actions.do_close_window(window, by=users["bureau"])
+    with pytest.raises(actions.ActionError, match="公开随机数"):
+        actions.do_run_draw(window, by=users["bureau"], entropy="   ")
+    draw = Draw.objects.get(window=window)
+    assert draw.entropy == "" and not draw.result_sha256
+    window.refresh_from_db()
+    assert window.state == WindowState.CLOSED
+
+
+def test_the_draw_is_refused_when_the_inputs_changed_after_the_hash_was_shown(
+    window, market, users
+):
+    rank_all(window, market, WANTS)
+    actions.do_close_window(window, by=users["bureau"])
+    window.refresh_from_db()
+    shown = actions.inputs_sha256_now(window)
+    market["chess"].seats = 3  # someone changes a capacity between the reading and the run
+    market["chess"].save()
+    with pytest.raises(actions.ActionError, match="发生了变化"):
+        actions.do_run_draw(window, by=users["bureau"], entropy=ENTROPY, inputs_sha256=shown)
+    assert not Draw.objects.get(window=window).result_sha256
+
+
+def test_the_bureau_runs_the_draw_from_the_window_page(window, market, users, client):
+    rank_all(window, market, WANTS)
+    actions.do_close_window(window, by=users["bureau"])
+    window.refresh_from_db()
+    client.force_login(users["bureau"])
+    page = client.get(f"/enrolment/windows/{window.pk}/").content.decode()
+    shown = actions.inputs_sha256_now(window)
+    assert shown in page and 'data-testid="entropy-input"' in page
+    url = f"/enrolment/windows/{window.pk}/run/"
+    refused = client.post(url, {"inputs_sha256": shown}, follow=True).content.decode()
+    assert "公开随机数" in refused
+    assert not Draw.objects.get(window=window).result_sha256
+    client.post(
+        url, {"inputs_sha256": shown, "entropy": "１７ 42  08 93", "entropy_source": "家长"}
+    )
+    draw = Draw.objects.get(window=window)
+    assert draw.entropy == ENTROPY and draw.entropy_source == "家长"
+    assert draw.inputs_sha256 == shown and draw.result_sha256
+    # Only the bureau runs draws.
+    client.force_login(users["school"])
+    assert client.post(url, {"entropy": ENTROPY}).status_code in (403, 404)
 
 
 def test_priority_children_are_served_first(window, market, users):
@@ -173,7 +312,8 @@ def test_priority_children_are_served_first(window, market, users):
         )
     )
     assert holders == {market["kids"][4].code, market["kids"][5].code}
-    assert "K0005,1" in draw.file_bytes("students").decode()
+    alias = Ranking.objects.get(window=window, student=market["kids"][5]).pseudonym
+    assert f"{alias},1" in draw.file_bytes("students").decode()
 
 
 def test_waitlist_positions_follow_the_lottery_order(window, market, users):
@@ -181,7 +321,9 @@ def test_waitlist_positions_follow_the_lottery_order(window, market, users):
     wants = {i: ["chess"] for i in range(7)}
     rank_all(window, market, wants)
     close_and_draw(window, users)
-    order = sorted((lottery_key(draw.seed, k.code), k.code) for k in market["kids"])
+    draw.refresh_from_db()
+    alias = dict(Ranking.objects.filter(window=window).values_list("student__code", "pseudonym"))
+    order = sorted((lottery_key(draw.final_seed, alias[k.code]), k.code) for k in market["kids"])
     expect = [code for _key, code in order][2:]  # the first two hold the seats
     got = list(
         WaitlistEntry.objects.filter(window=window, offering=market["chess"])
@@ -220,7 +362,6 @@ def test_siblings_together_or_nothing_give_back_split_seats(window, market, user
     for i in (1, 2):  # served first, so one of them surely gets the seat
         market["kids"][i].low_income = True
         market["kids"][i].save()
-    draw = Draw.objects.get(window=window)
     rank_all(
         window, market, {1: ["chess"], 2: ["chess"], 3: ["chess"], 4: ["chess"]}, together={1, 2}
     )
@@ -232,7 +373,8 @@ def test_siblings_together_or_nothing_give_back_split_seats(window, market, user
         b.code,
     ]
     actions.do_publish_results(window, by=users["bureau"])
-    others = sorted((lottery_key(draw.seed, market["kids"][i].code), i) for i in (3, 4))
+    keys = actions.lottery_keys(window, [market["kids"][i].pk for i in (3, 4)])
+    others = sorted((keys[market["kids"][i].pk], i) for i in (3, 4))
     offer = WaitlistOffer.objects.get(offering=market["chess"])
     assert offer.student == market["kids"][others[0][1]]
 
@@ -273,11 +415,14 @@ def test_public_api_shows_the_seed_only_after_the_draw(window, market, users, cl
     draw = Draw.objects.get(window=window)
     body = client.get(f"/api/enrolment/draws/{draw.pk}").json()
     assert body["seed"] is None and body["seed_commitment"] == draw.seed_commitment
+    assert body["final_seed"] is None
     rank_all(window, market, WANTS)
     close_and_draw(window, users)
     body = client.get(f"/api/enrolment/draws/{draw.pk}").json()
     draw.refresh_from_db()
     assert body["seed"] == draw.seed and body["result_sha256"] == draw.result_sha256
+    assert body["entropy"] == ENTROPY and body["final_seed"] == draw.final_seed
+    assert body["inputs_sha256"] == draw.inputs_sha256
 
 
 def test_the_draw_runs_in_a_worker_and_the_window_page_shows_its_progress(
@@ -292,14 +437,14 @@ def test_the_draw_runs_in_a_worker_and_the_window_page_shows_its_progress(
     rank_all(window, market, {i: ["chess"] for i in range(1, 4)})
     actions.do_close_window(window, by=users["bureau"])
     client.force_login(users["bureau"])
-    resp = client.post(f"/enrolment/windows/{window.pk}/run/", follow=True)
+    resp = client.post(f"/enrolment/windows/{window.pk}/run/", {"entropy": ENTROPY}, follow=True)
     page = resp.content.decode()
     assert "摇号已在后台开始" in page
     assert 'data-testid="job-progress"' in page and 'data-testid="run-draw"' not in page
     draw = Draw.objects.get(window=window)
     assert draw.state == DrawState.COMMITTED and not Enrolment.objects.exists()
     # A second press while it waits does not start a second draw.
-    client.post(f"/enrolment/windows/{window.pk}/run/")
+    client.post(f"/enrolment/windows/{window.pk}/run/", {"entropy": ENTROPY})
     assert Job.objects.filter(kind="draw").count() == 1
     drain()
     draw.refresh_from_db()
@@ -318,12 +463,12 @@ def test_a_cancelled_draw_stores_nothing_and_can_run_again(window, market, users
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     rank_all(window, market, {i: ["chess"] for i in range(1, 4)})
     actions.do_close_window(window, by=users["bureau"])
-    draw = actions.do_run_draw(window, by=users["bureau"])
+    draw = actions.do_run_draw(window, by=users["bureau"], entropy=ENTROPY)
     request_cancel(Job.latest_for(draw), by=users["bureau"])
     drain()
     draw.refresh_from_db()
     assert draw.state == DrawState.FAILED and not Enrolment.objects.exists()
-    actions.do_run_draw(window, by=users["bureau"])
+    actions.do_run_draw(window, by=users["bureau"], entropy=ENTROPY)
     drain()
     draw.refresh_from_db()
     assert draw.state == DrawState.DONE

@@ -10,6 +10,7 @@ import pytest
 from junheng.accounts.models import AuditLog
 from junheng.enrolment import actions
 from junheng.enrolment.models import Draw, Enrolment
+from tests.conftest import ENTROPY
 from tests.enrolment.conftest import close_and_draw, rank_all
 
 
@@ -137,6 +138,7 @@ def test_bureau_runs_the_window_from_its_page(market, users, client):
     ]:
         if verb == "close":
             rank_all(w, market, {1: ["chess"]})
-        assert client.post(f"/enrolment/windows/{w.pk}/{verb}/").status_code == 302
+        data = {"entropy": ENTROPY} if verb == "run" else {}
+        assert client.post(f"/enrolment/windows/{w.pk}/{verb}/", data).status_code == 302
         w.refresh_from_db()
         assert w.state == state, verb

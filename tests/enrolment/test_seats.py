@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from junheng.engines.lottery import lottery_key
+from junheng.engines.lottery import final_seed, lottery_key
 from junheng.enrolment import actions
 from junheng.enrolment.models import (
     Draw,
@@ -16,21 +16,35 @@ from junheng.enrolment.models import (
     EnrolmentStatus,
     Notification,
     OfferStatus,
+    Ranking,
     WaitlistOffer,
 )
+from tests.conftest import ENTROPY
 from tests.enrolment.conftest import close_and_draw
 
 
 def service_order(window, market, idx):
-    seed = Draw.objects.get(window=window).seed
-    return [i for _k, i in sorted((lottery_key(seed, market["kids"][i].code), i) for i in idx)]
+    """The order the draw will serve these children in (call it once they have ranked): the
+    seed rule's final seed (the window's seed, the input files as they stand, the tests'
+    entropy) and the children's pseudonyms."""
+    from junheng.enrolment import adapters
+
+    inputs = adapters.draw_inputs(window).inputs_sha256
+    seed = final_seed(Draw.objects.get(window=window).seed, inputs, ENTROPY)
+    alias = dict(Ranking.objects.filter(window=window).values_list("student_id", "pseudonym"))
+    kids = market["kids"]
+    return [i for _k, i in sorted((lottery_key(seed, alias[kids[i].pk]), i) for i in idx)]
 
 
 def chess_crowd(window, market, users):
     """All seven children want chess only, submitted in REVERSE lottery order (so the first in
     lottery order submitted last): the 2 seats go to order[0:2], the waitlist is order[2:]."""
+    for i in range(7):
+        actions.do_submit_ranking(
+            window, market["kids"][i], [market["chess"].pk], by=market["parents"][i]
+        )
     order = service_order(window, market, range(7))
-    for i in reversed(order):
+    for i in reversed(order):  # the same choices again, now in reverse lottery order
         actions.do_submit_ranking(
             window, market["kids"][i], [market["chess"].pk], by=market["parents"][i]
         )
@@ -120,14 +134,14 @@ def test_declining_passes_the_seat_on(window, market, users):
 
 def test_accepting_a_better_choice_gives_up_the_worse_seat_which_moves_on(window, market, users):
     # Everyone ranks chess 1st, choir 2nd: order[2:4] get choir, the rest nothing.
-    order = service_order(window, market, range(7))
-    for i in order:
+    for i in range(7):
         actions.do_submit_ranking(
             window,
             market["kids"][i],
             [market["chess"].pk, market["choir"].pk],
             by=market["parents"][i],
         )
+    order = service_order(window, market, range(7))
     close_and_draw(window, users)
     third = market["kids"][order[2]]
     assert Enrolment.objects.get(student=third, status="active").offering == market["choir"]
@@ -144,11 +158,11 @@ def test_accepting_a_better_choice_gives_up_the_worse_seat_which_moves_on(window
 
 
 def test_no_offers_before_results_are_published(window, market, users):
-    order = service_order(window, market, range(7))
-    for i in order:
+    for i in range(7):
         actions.do_submit_ranking(
             window, market["kids"][i], [market["chess"].pk], by=market["parents"][i]
         )
+    order = service_order(window, market, range(7))
     close_and_draw(window, users, publish=False)
     holder = Enrolment.objects.get(student=market["kids"][order[0]], status="active")
     actions.do_drop_enrolment(holder, by=market["parents"][order[0]])

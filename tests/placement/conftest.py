@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import ENTROPY
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["小明", "小红", "子涵", "浩然", "欣怡", "梓轩", "雨桐", "宇航"]
 
@@ -89,7 +91,7 @@ def drawn(draft, users):
 
     actions.do_commit_placement(draft, by=users["school"])
     add_witness(draft, users["school"])
-    actions.do_run_draw(draft, by=users["school"])
+    actions.do_run_draw(draft, by=users["school"], entropy=ENTROPY)
     draft.refresh_from_db()
     return draft
 

@@ -17,6 +17,7 @@ from junheng.placement.models import (
     PlacementRequest,
     PlacementStatus,
 )
+from tests.conftest import ENTROPY
 from tests.placement.conftest import add_witness
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_hard_rules_hold_on_the_stored_result(draft, users):
     _request(draft, "apart", ["G1030", "G1031"], user)
     actions.do_commit_placement(draft, by=user)
     add_witness(draft, user)
-    actions.do_run_draw(draft, by=user)
+    actions.do_run_draw(draft, by=user, entropy=ENTROPY)
     draft.refresh_from_db()
     cls = _classes(draft)
     sizes = Counter(cls.values())
@@ -102,7 +103,7 @@ def test_inputs_are_frozen_after_commit(draft, users):
 def test_draw_needs_a_witness(draft, users):
     actions.do_commit_placement(draft, by=users["school"])
     with pytest.raises(actions.ActionError, match="监督人"):
-        actions.do_run_draw(draft, by=users["school"])
+        actions.do_run_draw(draft, by=users["school"], entropy=ENTROPY)
     draft.refresh_from_db()
     assert draft.status == PlacementStatus.COMMITTED
 
@@ -110,16 +111,53 @@ def test_draw_needs_a_witness(draft, users):
 def test_the_locked_draw_cannot_be_rerun(drawn, users):
     before = _classes(drawn)
     with pytest.raises(actions.DrawLockedError):
-        actions.do_run_draw(drawn, by=users["school"])
+        actions.do_run_draw(drawn, by=users["school"], entropy=ENTROPY)
     assert _classes(drawn) == before
     assert PlacementAudit.objects.filter(placement=drawn, event=AuditEvent.DRAW).count() == 1
 
 
-def test_same_seed_gives_the_same_lists(drawn):
+def test_the_draw_runs_with_the_final_seed_of_the_seed_rule(drawn):
+    from junheng.engines.lottery import file_sha256, final_seed, inputs_sha256
+
     data = actions.engine_input_of(drawn)
-    again = place(data.students, drawn.n_classes, drawn.seed, drawn.method)
-    assert again.class_of() == _classes(drawn)
+    assert drawn.entropy == ENTROPY
+    assert drawn.inputs_sha256 == inputs_sha256([file_sha256(data.csv)])
+    assert drawn.final_seed == final_seed(drawn.seed, drawn.inputs_sha256, ENTROPY)
+    again = place(data.students, drawn.n_classes, drawn.final_seed, drawn.method)
+    assert again.class_of() == dict(drawn.members.values_list("pseudonym", "class_no"))
     assert again.summary["result_sha256"] == drawn.result_sha256
+
+
+def test_other_entropy_gives_other_lists(draft, users):
+    """Same committed seed, same inputs: the entropy of the ceremony alone changes the draw."""
+    actions.do_commit_placement(draft, by=users["school"])
+    add_witness(draft, users["school"])
+    draft.refresh_from_db()
+    data = actions.engine_input_of(draft)
+    seeds = {e: actions.set_final_seed(draft, e) for e in (ENTROPY, "17 42 08 94")}
+    results = {e: place(data.students, draft.n_classes, s, draft.method) for e, s in seeds.items()}
+    assert len(set(seeds.values())) == 2
+    assert results[ENTROPY].class_of() != results["17 42 08 94"].class_of()
+    actions.do_run_draw(draft, by=users["school"], entropy="17 42 08 94")
+    draft.refresh_from_db()
+    assert draft.result_sha256 == results["17 42 08 94"].summary["result_sha256"]
+
+
+def test_a_draw_without_entropy_is_refused(draft, users):
+    actions.do_commit_placement(draft, by=users["school"])
+    add_witness(draft, users["school"])
+    with pytest.raises(actions.ActionError, match="公开随机数"):
+        actions.do_run_draw(draft, by=users["school"], entropy=" \u3000 ")
+    draft.refresh_from_db()
+    assert draft.status == PlacementStatus.COMMITTED and draft.entropy == ""
+
+
+def test_entropy_is_stored_as_typed_but_normalised(draft, users):
+    actions.do_commit_placement(draft, by=users["school"])
+    add_witness(draft, users["school"])
+    actions.do_run_draw(draft, by=users["school"], entropy=" １７　42\t08 93 ")
+    draft.refresh_from_db()
+    assert draft.entropy == ENTROPY
 
 
 def test_two_seeds_give_different_lists(draft, term, users, region):
@@ -139,9 +177,13 @@ def test_two_seeds_give_different_lists(draft, term, users, region):
     for p in (draft, second):
         actions.do_commit_placement(p, by=users["school"])
         add_witness(p, users["school"])
-        actions.do_run_draw(p, by=users["school"])
+        actions.do_run_draw(p, by=users["school"], entropy=ENTROPY)
         p.refresh_from_db()
-    assert draft.seed != second.seed and draft.input_sha256 == second.input_sha256
+    assert draft.seed != second.seed
+    # each draw has its own pseudonyms, so even the input files differ
+    assert draft.input_sha256 != second.input_sha256
+    first_ids = set(draft.members.values_list("pseudonym", flat=True))
+    assert not first_ids & set(second.members.values_list("pseudonym", flat=True))
     assert _classes(draft) != _classes(second)
 
 
@@ -156,10 +198,10 @@ def test_teams_are_drawn_to_classes_with_the_same_seed(draft, users):
         )
     actions.do_commit_placement(draft, by=users["school"])
     add_witness(draft, users["school"])
-    actions.do_run_draw(draft, by=users["school"])
+    actions.do_run_draw(draft, by=users["school"], entropy=ENTROPY)
     got = {t.class_no: t.label for t in draft.teams.all()}
     assert sorted(got) == [1, 2, 3, 4]
-    assert got == draw_teams(sorted(got.values()), 4, Placement.objects.get(pk=draft.pk).seed)
+    assert got == draw_teams(sorted(got.values()), 4, Placement.objects.get(pk=draft.pk).final_seed)
 
 
 def test_commit_refuses_teams_that_do_not_match_the_classes(draft, users):
@@ -176,7 +218,10 @@ def test_publish_reveals_the_seed_and_writes_the_students_classes(published, coh
     from junheng.region.models import SchoolClass, Student
 
     assert published.public_seed == published.seed
+    assert published.public_final_seed == published.final_seed != ""
     assert seed_commitment(published.public_seed) == published.seed_commitment
+    rec = PlacementAudit.objects.get(placement=published, event=AuditEvent.PUBLISH)
+    assert rec.seed == published.seed and rec.detail["final_seed"] == published.final_seed
     assert SchoolClass.objects.filter(school=published.school, grade=1).count() == 4
     for s in Student.objects.filter(grade=1, school=published.school).select_related(
         "school_class"
@@ -184,9 +229,11 @@ def test_publish_reveals_the_seed_and_writes_the_students_classes(published, coh
         assert s.school_class.number == published.members.get(code=s.code).class_no
 
 
-def test_audit_record_keeps_seed_operator_witnesses_and_hashes(drawn, users):
+def test_audit_record_keeps_operator_witnesses_entropy_and_hashes_not_the_seed(drawn, users):
     rec = PlacementAudit.objects.get(placement=drawn, event=AuditEvent.DRAW)
-    assert rec.seed == drawn.seed and rec.operator == users["school"]
+    # the seed stays hidden until publication, in the audit trail too
+    assert rec.seed == "" and drawn.seed not in str(rec.detail) and rec.operator == users["school"]
+    assert rec.detail["entropy"] == ENTROPY
     assert rec.witnesses == [{"name": "赵公证", "role": "公证员"}]
     assert rec.input_sha256 == actions.engine_input_of(drawn).sha256
     assert rec.result_sha256 == drawn.result_sha256 and len(rec.result_sha256) == 64
@@ -243,11 +290,13 @@ def test_the_draw_runs_in_a_worker_once_and_the_projector_page_shows_progress(
     actions.do_commit_placement(draft, by=users["school"])
     add_witness(draft, users["school"])
     client.force_login(users["school"])
-    client.post(f"/placement/{draft.pk}/draw/run/")
+    client.post(f"/placement/{draft.pk}/draw/run/", {"entropy": ENTROPY})
     page = client.get(f"/placement/{draft.pk}/draw/").content.decode()
     assert 'data-testid="job-progress"' in page and 'data-testid="run-draw"' not in page
     with pytest.raises(actions.ActionError, match="正在进行"):
-        actions.do_run_draw(draft, by=users["school"])
+        actions.do_run_draw(draft, by=users["school"], entropy=ENTROPY)
+    with pytest.raises(actions.ActionError, match="同一组数"):  # no second roll of the dice
+        actions.do_run_draw(draft, by=users["school"], entropy="99 99 99")
     drain()
     draft.refresh_from_db()
     assert draft.status == PlacementStatus.DRAWN and draft.result_sha256

@@ -7,15 +7,17 @@ from collections import Counter
 import pytest
 from django.urls import reverse
 
-from junheng.engines.lottery import seed_commitment
+from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.engines.placement import place
 from junheng.placement import actions
 from junheng.placement.models import (
+    BulkPlacementRun,
     BulkPlacementSchool,
     BulkStatus,
     Placement,
     PlacementStatus,
 )
+from tests.conftest import ENTROPY
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +57,8 @@ def test_bulk_run_places_every_school_and_reports_progress(users, term, second_s
     run = _start(users, term)
     assert run.status == BulkStatus.COMMITTED and run.seed_commitment == seed_commitment(run.seed)
     assert run.schools_total == 2 and run.students_total == 63
-    run = actions.do_run_bulk(run, by=users["bureau"])  # immediate backend: done now
+    run = actions.do_run_bulk(run, by=users["bureau"], entropy=ENTROPY)  # immediate: done now
+    assert run.entropy == ENTROPY
     assert run.status == BulkStatus.DONE and run.progress == 100 and run.schools_done == 2
     assert run.summary["violations"] == 0 and run.summary["students"] == 63
     for p in Placement.objects.filter(bulk_run=run):
@@ -64,7 +67,10 @@ def test_bulk_run_places_every_school_and_reports_progress(users, term, second_s
         sizes = Counter(p.members.values_list("class_no", flat=True))
         assert len(sizes) == p.n_classes == -(-p.members.count() // 12)
         assert max(sizes.values()) - min(sizes.values()) <= 1
-        again = place(actions.engine_input_of(p).students, p.n_classes, p.seed, p.method)
+        assert p.entropy == ENTROPY
+        assert p.final_seed == final_seed(p.seed, p.inputs_sha256, ENTROPY)
+        data = actions.engine_input_of(p)
+        again = place(data.students, p.n_classes, p.final_seed, p.method)
         assert again.summary["result_sha256"] == p.result_sha256
     assert set(run.schools.values_list("status", flat=True)) == {"done"}
 
@@ -81,7 +87,7 @@ def test_bulk_run_uses_a_schools_draft_and_skips_a_committed_one(users, term, dr
         requested_by_role="school",
         by=users["school"],
     )
-    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"], entropy=ENTROPY)
     draft.refresh_from_db()
     assert draft.bulk_run == run and draft.status == PlacementStatus.DRAWN
     assert draft.n_classes == 4  # the school's own number of classes is kept
@@ -94,15 +100,15 @@ def test_bulk_run_uses_a_schools_draft_and_skips_a_committed_one(users, term, dr
 
 
 def test_a_bulk_run_is_run_once(users, term, second_school):
-    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"], entropy=ENTROPY)
     with pytest.raises(actions.DrawLockedError):
-        actions.do_run_bulk(run, by=users["bureau"])
+        actions.do_run_bulk(run, by=users["bureau"], entropy=ENTROPY)
 
 
 def test_publishing_the_run_writes_every_schools_classes(users, term, second_school):
     from junheng.region.models import Student
 
-    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"], entropy=ENTROPY)
     assert actions.do_publish_bulk(run, by=users["bureau"]) == 2
     assert not Student.objects.filter(grade=1, school_class=None).exists()
 
@@ -124,7 +130,10 @@ def test_bulk_pages_are_for_the_bureau_only(login, users, term, second_school):
     page = c.get(run_url).content.decode()
     assert 'data-testid="bulk-run"' in page
     pk = int(run_url.rstrip("/").split("/")[-1])
-    c.post(reverse("placement:bulk_run", args=[pk]))
+    c.post(reverse("placement:bulk_run", args=[pk]))  # no entropy: refused, nothing runs
+    assert BulkPlacementRun.objects.get(pk=pk).status == BulkStatus.COMMITTED
+    c.post(reverse("placement:bulk_run", args=[pk]), {"entropy": ENTROPY})
+    assert BulkPlacementRun.objects.get(pk=pk).entropy == ENTROPY
     progress = c.get(reverse("placement:bulk_progress", args=[pk])).content.decode()
     assert 'data-status="done"' in progress
     school = login(users["school"])
@@ -170,7 +179,7 @@ def test_a_cancelled_bulk_run_stores_nothing_and_runs_again_to_the_same_classes(
     from junheng.jobs.worker import drain
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    run = actions.do_run_bulk(_start(users, term), by=users["bureau"])
+    run = actions.do_run_bulk(_start(users, term), by=users["bureau"], entropy=ENTROPY)
     assert run.status == BulkStatus.QUEUED
     job = Job.latest_for(run)
     request_cancel(job, by=users["bureau"])
@@ -178,7 +187,9 @@ def test_a_cancelled_bulk_run_stores_nothing_and_runs_again_to_the_same_classes(
     run.refresh_from_db()
     assert run.status == BulkStatus.FAILED and "取消" in run.message
     assert not Placement.objects.filter(bulk_run=run, status=PlacementStatus.DRAWN).exists()
-    run = actions.do_run_bulk(run, by=users["bureau"])
+    with pytest.raises(actions.ActionError, match="同一组数"):  # no second roll of the dice
+        actions.do_run_bulk(run, by=users["bureau"], entropy="99 99 99")
+    run = actions.do_run_bulk(run, by=users["bureau"], entropy=ENTROPY)
     drain()
     run.refresh_from_db()
     assert run.status == BulkStatus.DONE and run.schools_done == 2

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from junheng.accounts.models import AuditLog
 from junheng.placement.models import Placement, PlacementRequest, PlacementStatus
+from tests.conftest import ENTROPY
 
 pytestmark = pytest.mark.django_db
 
@@ -95,10 +96,14 @@ def test_full_flow_through_the_pages(login, users, draft):
         reverse("placement:add_witness", args=[draft.pk]),
         {"name": "钱代表", "role": "parent_rep", "next": "draw"},
     )
-    r = c.post(reverse("placement:run_draw", args=[draft.pk]))
+    r = c.post(reverse("placement:run_draw", args=[draft.pk]), follow=True)
+    assert "公开随机数" in r.content.decode()  # no entropy typed: refused, nothing drawn
+    draft.refresh_from_db()
+    assert draft.status == PlacementStatus.COMMITTED
+    r = c.post(reverse("placement:run_draw", args=[draft.pk]), {"entropy": ENTROPY})
     assert r.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == PlacementStatus.DRAWN
+    assert draft.status == PlacementStatus.DRAWN and draft.entropy == ENTROPY
     page = c.get(reverse("placement:draw", args=[draft.pk])).content.decode()
     assert 'data-testid="class-4"' in page and "王*明" in page
     assert "王小明" not in page  # the projector shows masked names only
@@ -120,11 +125,19 @@ def test_public_page_shows_the_commitment_before_and_the_seed_after(client, user
     before = client.get(url).content.decode()
     assert draft.seed_commitment in before and draft.seed not in before
     add_witness(draft, users["school"])
-    actions.do_run_draw(draft, by=users["school"])
-    assert draft.seed not in client.get(url).content.decode()  # drawn, not yet published
+    actions.do_run_draw(draft, by=users["school"], entropy=ENTROPY)
+    draft.refresh_from_db()
+    drawn = client.get(url).content.decode()
+    # drawn, not yet published: the entropy is public, the seeds are not, nor the files
+    assert ENTROPY in drawn and draft.inputs_sha256 in drawn
+    assert draft.seed not in drawn and draft.final_seed not in drawn
+    assert (
+        client.get(reverse("placement:public_file", args=[draft.pk, "students"])).status_code == 404
+    )
     actions.do_publish_placement(draft, by=users["school"])
     after = client.get(url).content.decode()
-    assert draft.seed in after and 'data-testid="balance-table"' in after
+    assert draft.seed in after and draft.final_seed in after
+    assert 'data-testid="balance-table"' in after
     assert 'data-testid="class-lists"' not in after  # anonymous: the table, not the lists
 
 
@@ -197,3 +210,65 @@ def test_pages_speak_english_too(login, users, draft):
     page = c.get(reverse("placement:detail", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="en")
     text = page.content.decode()
     assert "Together / apart requests" in text and "Lock the inputs" in text
+
+
+def _public_parts(client, p):
+    """The files and the verify command, as anyone reads them off the public page."""
+    import html
+    import re
+
+    page = client.get(reverse("placement:public", args=[p.pk])).content.decode()
+    command = html.unescape(re.search(r'data-testid="verify-command">([^<]*)<', page).group(1))
+    files = {
+        name: client.get(reverse("placement:public_file", args=[p.pk, name])).content
+        for name in ("students", "classes")
+    }
+    return page, command, files
+
+
+def test_public_files_carry_pseudonyms_never_a_student_code(client, published):
+    from junheng.region.models import Student
+
+    page, _command, files = _public_parts(client, published)
+    text = page + "".join(f.decode() for f in files.values())
+    codes = list(Student.objects.filter(school=published.school).values_list("code", flat=True))
+    assert codes and not [c for c in codes if c in text]
+    aliases = set(published.members.values_list("pseudonym", flat=True))
+    rows = [line.split(",") for line in files["classes"].decode().splitlines()[1:]]
+    assert {r[0] for r in rows} == aliases and len(rows) == published.members.count()
+    for m in published.members.all():
+        assert [m.pseudonym, str(m.class_no)] in rows
+
+
+def test_verify_from_the_public_page_reproduces_the_hash(
+    client, published, tmp_path, monkeypatch, capsys
+):
+    import json
+    import shlex
+
+    from junheng import cli
+
+    _page, command, files = _public_parts(client, published)
+    for name, data in files.items():
+        (tmp_path / f"{name}.csv").write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(command)
+    assert argv[:2] == ["junheng", "verify"]
+    capsys.readouterr()
+    assert cli.main(argv[1:]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out.strip().splitlines()[-1])
+    assert summary["ok"] is True and summary["inputs_ok"] is True
+    assert summary["commitment_ok"] is True
+    assert summary["seed"] == published.final_seed
+    assert summary["result_sha256"] == published.result_sha256
+    assert "sha256(committed_seed:inputs_sha256:entropy)" in out.err
+
+
+def test_a_parent_sees_the_childs_pseudonym_to_find_the_row(login, users, published):
+    c = login(users["parent"])
+    child = published.members.get(code="G1005")
+    mine = c.get(reverse("placement:my")).content.decode()
+    assert child.pseudonym in mine
+    public = c.get(reverse("placement:public", args=[published.pk])).content.decode()
+    assert 'data-testid="own-alias"' in public and child.pseudonym in public

@@ -1,9 +1,10 @@
 """The seam between ORM rows and the allocation engine (and back).
 
 `draw_inputs(window)` builds the engine's plain inputs and the contract files' exact bytes
-(offerings.csv, choices.csv, students.csv; CONTRACTS.md "junheng allocate") from the window's
-offerings and rankings. Students appear only by their pseudonymous `Student.code`; offerings by
-their id. `result_rows` turns the engine's result back into rows to store.
+(offerings.csv, choices.csv, students.csv; docs/engines.md "junheng allocate") from the window's
+offerings and rankings. Children appear only by their per-draw pseudonym (`Ranking.pseudonym`,
+rows sorted by it), never by the school's student code; offerings by their id. `inputs_sha256`
+is the seed rule's hash of the three files (`junheng.engines.lottery.inputs_sha256`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.engines import allocation
 from junheng.engines.io import csv_bytes
+from junheng.engines.lottery import file_sha256, inputs_sha256
 from junheng.enrolment.models import ChoiceWindow, RankingChoice
 
 
@@ -25,9 +27,17 @@ class DrawInputs:
     offerings_csv: bytes
     choices_csv: bytes
     students_csv: bytes
-    # ids used in the files -> database ids
+    # ids used in the files -> database ids (students: pseudonym -> pk, and -> code for staff)
     offering_pk: dict[str, int]
     student_pk: dict[str, int]
+    student_code: dict[str, str]
+
+    @property
+    def inputs_sha256(self) -> str:
+        """sha256 of the three files' SHA-256s joined by ':' (offerings, choices, students)."""
+        return inputs_sha256(
+            [file_sha256(b) for b in (self.offerings_csv, self.choices_csv, self.students_csv)]
+        )
 
 
 def engine_ids(offerings: list[Offering]) -> dict[int, str]:
@@ -57,17 +67,21 @@ def draw_inputs(window: ChoiceWindow) -> DrawInputs:
     rows = (
         RankingChoice.objects.filter(ranking__window=window, offering_id__in=list(code))
         .select_related("ranking__student")
-        .order_by("ranking__student__code", "rank")
+        .order_by("ranking__pseudonym", "rank")
     )
     choices: list[allocation.Choice] = []
     student_pk: dict[str, int] = {}
+    student_code: dict[str, str] = {}
     flags: dict[str, int] = {}
     for rc in rows:
-        st = rc.ranking.student
-        choices.append(allocation.Choice(st.code, rc.rank, code[rc.offering_id]))
-        if st.code not in student_pk:
-            student_pk[st.code] = st.pk
-            flags[st.code] = window.priority_of(st)
+        st, alias = rc.ranking.student, rc.ranking.pseudonym
+        if not alias:
+            raise ValueError(f"ranking {rc.ranking_id} has no pseudonym")
+        choices.append(allocation.Choice(alias, rc.rank, code[rc.offering_id]))
+        if alias not in student_pk:
+            student_pk[alias] = st.pk
+            student_code[alias] = st.code
+            flags[alias] = window.priority_of(st)
     offs.sort(key=lambda o: o.offering_id)
     return DrawInputs(
         offerings=offs,
@@ -84,6 +98,7 @@ def draw_inputs(window: ChoiceWindow) -> DrawInputs:
         students_csv=csv_bytes(["student_id", "priority"], sorted(flags.items())),
         offering_pk={v: k for k, v in code.items()},
         student_pk=student_pk,
+        student_code=student_code,
     )
 
 
@@ -101,14 +116,16 @@ def run_engine(window: ChoiceWindow, inputs: DrawInputs, seed: str) -> allocatio
 def report_inputs(
     inputs: DrawInputs, result: allocation.AllocationResult
 ) -> tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int, str]]], dict[str, int]]:
-    """(choices, held, service position) per student code, for `enrolment.report`."""
+    """(choices, held, service position) per student code, for `enrolment.report` (a staff
+    page: the report names children by the school's codes, the public files by pseudonyms)."""
+    code = inputs.student_code
     choices: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for c in inputs.choices:
-        choices[c.student_id].append((c.rank, c.offering_id))
+        choices[code[c.student_id]].append((c.rank, c.offering_id))
     held: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for a in result.assignments:
-        held[a.student_id].append((a.rank, a.offering_id))
-    position = {sid: i for i, sid in enumerate(result.service_order_ids())}
+        held[code[a.student_id]].append((a.rank, a.offering_id))
+    position = {code[sid]: i for i, sid in enumerate(result.service_order_ids())}
     return dict(choices), dict(held), position
 
 

@@ -14,7 +14,8 @@ router = Router(tags=["enrolment"])
 
 @router.get("/draws/{draw_id}", auth=None)
 def draw(request: HttpRequest, draw_id: int) -> dict[str, Any]:
-    """A public draw: the commitment, the seed once revealed, parameters, summary and hash."""
+    """A public draw: the commitment; the seed rule's parts once revealed (seed, inputs hash,
+    entropy, final seed); parameters, summary, hash and the files (pseudonyms only)."""
     d = access.public_draw(draw_id)
     return {
         "id": d.pk,
@@ -22,6 +23,10 @@ def draw(request: HttpRequest, draw_id: int) -> dict[str, Any]:
         "term": d.window.term.name,
         "seed_commitment": d.seed_commitment,
         "seed": d.public_seed,
+        "inputs_sha256": d.inputs_sha256 or None,
+        "entropy": d.entropy or None,
+        "entropy_source": d.entropy_source or None,
+        "final_seed": d.public_final_seed,
         "method": d.method or d.window.method,
         "max_courses": d.window.max_courses,
         "summary": d.summary or None,

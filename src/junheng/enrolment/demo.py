@@ -22,6 +22,7 @@ from junheng.accounts.models import Role, User
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.enrolment import actions
 from junheng.enrolment.models import ChoiceWindow, HourRate, Ranking, RankingChoice, SubsidyRule
+from junheng.public_draw import unique_pseudonyms
 from junheng.region.models import School, Student, Term
 
 
@@ -41,6 +42,7 @@ def _rankings(window: ChoiceWindow, region: Any, skip: set[int], by: User | None
     )
     ch = ch[ch.student_id.isin(list(students)) & (ch["rank"] <= window.max_ranked)]
     now = timezone.now()
+    aliases = unique_pseudonyms(len(students))
     rows = [
         Ranking(
             window=window,
@@ -48,6 +50,7 @@ def _rankings(window: ChoiceWindow, region: Any, skip: set[int], by: User | None
             submitted_by=by,
             submitted_at=now - dt.timedelta(minutes=i % 600),
             receipt_code=f"DEMO{i:08d}",
+            pseudonym=aliases[i],
         )
         for i, code in enumerate(sorted(students))
     ]
@@ -113,7 +116,9 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
             if w is not None:
                 n = _rankings(w, ctx.region, set(), None)
                 actions.do_close_window(w, by=bureau)
-                draw = actions.do_run_draw(w, by=bureau)
+                draw = actions.do_run_draw(
+                    w, by=bureau, entropy="17 42 08 93", entropy_source="演示：家长代表各报两位数"
+                )
                 actions.do_publish_results(w, by=bureau)
                 out.write(
                     f"  drawn window at {w.school.name}: {n} rankings, "

@@ -24,6 +24,7 @@ from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.downloads import csv_attachment, xlsx_attachment
+from junheng.engines.lottery import file_sha256
 from junheng.enrolment import access, actions, adapters, forms
 from junheng.enrolment.models import (
     Attendance,
@@ -47,6 +48,7 @@ from junheng.enrolment.models import (
 )
 from junheng.enrolment.report import combine
 from junheng.jobs.models import Job
+from junheng.public_draw import verify_command
 from junheng.region.models import School, Term, UrbanRural
 from junheng.web import flash_errors
 
@@ -167,6 +169,7 @@ def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
             "adjustments": DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50],
             "report": draw.report if draw is not None and draw.report else None,
             "is_bureau": user.role == Role.BUREAU,
+            "inputs_now": actions.inputs_sha256_now(window) if user.role == Role.BUREAU else None,
         },
     )
 
@@ -174,7 +177,6 @@ def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
 WINDOW_ACTIONS = {
     "open": (actions.do_open_window, _("已开放选课，种子承诺已公布。")),
     "close": (actions.do_close_window, _("选课已截止。")),
-    "run": (actions.do_run_draw, _("摇号完成，种子已公布。")),
     "publish": (actions.do_publish_results, _("结果已公布，家长可以查看。")),
     "cancel_small": (actions.do_cancel_small_offerings, _("人数不足的课程已停开并重新安排。")),
 }
@@ -188,14 +190,34 @@ def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpRespon
         raise Http404
     fn, ok = WINDOW_ACTIONS[verb]
     try:
-        out = fn(window, by=_user(request))
+        fn(window, by=_user(request))
     except actions.ActionError as err:
         flash_errors(request, err)
     else:
-        if verb == "run" and getattr(out, "state", DrawState.DONE) != DrawState.DONE:
+        messages.success(request, str(ok))
+    return redirect("enrolment:window", window_id=window.pk)
+
+
+@login_required
+@require_POST
+def run_draw(request: HttpRequest, window_id: int) -> HttpResponse:
+    """The bureau runs the draw with the public entropy of the ceremony."""
+    window = access.access_window_for_bureau(_user(request), window_id)
+    try:
+        draw = actions.do_run_draw(
+            window,
+            by=_user(request),
+            entropy=request.POST.get("entropy", ""),
+            entropy_source=request.POST.get("entropy_source", ""),
+            inputs_sha256=request.POST.get("inputs_sha256") or None,
+        )
+    except actions.ActionError as err:
+        flash_errors(request, err)
+    else:
+        if draw.state != DrawState.DONE:  # a worker runs it
             messages.info(request, _("摇号已在后台开始，完成后会通知您。"))
         else:
-            messages.success(request, str(ok))
+            messages.success(request, _("摇号完成，种子已公布。"))
     return redirect("enrolment:window", window_id=window.pk)
 
 
@@ -221,29 +243,41 @@ def county_report(request: HttpRequest) -> HttpResponse:
 
 
 def draw_public(request: HttpRequest, draw_id: int) -> HttpResponse:
-    """No login: the commitment, the seed once revealed, the parameters, summary and hash."""
+    """No login: the commitment, the seed rule's parts once revealed (seed, inputs hash,
+    entropy, final seed), the parameters, summary, files (pseudonyms only) and hash, and the
+    exact `junheng verify` command that re-runs the draw from them."""
     draw = access.public_draw(draw_id)
     w = draw.window
-    files = ["offerings", "choices", "students", "out", "waitlist"] if draw.result_sha256 else []
-    base = request.build_absolute_uri(f"/enrolment/draws/{draw.pk}/")
+    files = []
+    if draw.result_sha256:
+        files = [{"name": n, "sha256": file_sha256(draw.file_bytes(n))} for n in Draw.FILES]
     command = ""
     if draw.result_sha256 and draw.revealed:
-        command = (
-            f"junheng verify --offerings offerings.csv --choices choices.csv "
-            f"--students students.csv --seed {draw.seed} --max-courses {draw.max_courses} "
-            f"--method {draw.method} --expect-sha256 {draw.result_sha256} "
-            f"--commitment {draw.seed_commitment}"
+        seed: list[tuple[str, str | int | None]]
+        if draw.final_seed:
+            seed = [
+                ("--committed-seed", draw.seed),
+                ("--inputs-sha256", draw.inputs_sha256),
+                ("--entropy", draw.entropy),
+            ]
+        else:  # a draw run before the seed rule: the seed alone
+            seed = [("--seed", draw.seed)]
+        command = verify_command(
+            [
+                ("--offerings", "offerings.csv"),
+                ("--choices", "choices.csv"),
+                ("--students", "students.csv"),
+                *seed,
+                ("--max-courses", draw.max_courses),
+                ("--method", draw.method),
+                ("--expect-sha256", draw.result_sha256),
+                ("--commitment", draw.seed_commitment),
+            ]
         )
     return render(
         request,
         "enrolment/draw_public.html",
-        {
-            "draw": draw,
-            "window": w,
-            "files": files,
-            "base": base,
-            "command": command,
-        },
+        {"draw": draw, "window": w, "files": files, "command": command},
     )
 
 
@@ -378,6 +412,11 @@ def results(request: HttpRequest) -> HttpResponse:
                 {
                     "child": child,
                     "w": w,
+                    # the child's row in the public draw files
+                    "pseudonym": Ranking.objects.filter(window=w, student=child)
+                    .values_list("pseudonym", flat=True)
+                    .first(),
+                    "draw": Draw.objects.filter(window=w).first(),
                     "enrolled": enrolled,
                     "waiting": WaitlistEntry.objects.filter(
                         window=w, student=child, status=EntryStatus.WAITING

@@ -6,9 +6,13 @@ when the change is not allowed — nothing is saved then.
 
 The sunshine draw: a draft (cohort, classes, method, requests, teams) is *committed*: a seed is
 drawn with `secrets`, and sha256(seed) and the SHA-256 of the engine's input file are published
-before anything is run. Witnesses are recorded. The draw runs the engine exactly once and locks
-the placement (a second run is refused); teacher teams are drawn to classes by the same seed.
-Publishing reveals the seed and writes every student's class. Late arrivals go afterwards into
+before anything is run (the inputs are frozen then). Witnesses are recorded. At the draw the
+public entropy of the ceremony is entered (numbers the witnesses give, or read from a public
+source) and the engine runs exactly once with the final seed
+sha256(seed:inputs_sha256:entropy) (`junheng.engines.lottery.final_seed`), then the placement
+is locked (a second run is refused); teacher teams are drawn to classes by the same final seed.
+Publishing reveals the seeds and writes every student's class. Students appear in the draw's
+files by a random per-placement pseudonym (`PlacementMember.pseudonym`), never by their code. Late arrivals go afterwards into
 the smallest class holding nobody they must be kept apart from.
 """
 
@@ -26,8 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import User, audit
-from junheng.engines.io import InputError
-from junheng.engines.lottery import seed_commitment
+from junheng.engines.io import InputError, csv_bytes
+from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.engines.placement import Cohort, PlacementResult, draw_teams, place, place_all
 from junheng.errors import DomainError
 from junheng.placement import adapters
@@ -48,6 +52,7 @@ from junheng.placement.models import (
     TeacherTeam,
     Witness,
 )
+from junheng.public_draw import clean_entropy, unique_pseudonyms
 from junheng.region.models import School, SchoolClass, Student, Teacher, Term
 
 
@@ -75,6 +80,7 @@ def member_rows(members: Iterable[PlacementMember]) -> list[adapters.MemberRow]:
             migrant=m.migrant,
             left_behind=m.left_behind,
             name=m.name,
+            pseudonym=m.pseudonym,
         )
         for m in members
     ]
@@ -92,10 +98,23 @@ def request_rows(placement: Placement) -> list[adapters.RequestRow]:
 
 def engine_input_of(placement: Placement) -> adapters.EngineInput:
     """The engine input of the cohort as drawn (late arrivals are not part of the draw)."""
-    members = placement.members.filter(late=False).order_by("code")
+    members = list(placement.members.filter(late=False).order_by("code"))
+    if any(not m.pseudonym for m in members):  # every path that adds a member gives one
+        raise ActionError(_("编班名单中有学生缺少公示化名编号。"))
     return adapters.engine_input(
         member_rows(members), request_rows(placement), balance_extras=placement.balance_extras
     )
+
+
+def result_file(placement: Placement) -> bytes:
+    """The draw's result file as `junheng place --out` writes it (student_id = pseudonym,
+    class), sorted by student_id: its SHA-256 is the published result hash."""
+    rows = sorted(
+        placement.members.filter(late=False)
+        .exclude(class_no=None)
+        .values_list("pseudonym", "class_no")
+    )
+    return csv_bytes(["student_id", "class"], rows)
 
 
 def _precheck(
@@ -173,13 +192,15 @@ def _witness_list(placement: Placement) -> list[dict[str, str]]:
 
 
 def _members_from_students(
-    placement: Placement, students: Iterable[Student]
+    placement: Placement, students: Sequence[Student]
 ) -> list[PlacementMember]:
+    aliases = unique_pseudonyms(len(students))
     return [
         PlacementMember(
             placement=placement,
             student=s,
             code=s.code,
+            pseudonym=alias,
             name=s.name,
             gender=s.gender,
             score=s.score,
@@ -187,7 +208,7 @@ def _members_from_students(
             migrant=s.migrant,
             left_behind=s.left_behind,
         )
-        for s in students
+        for s, alias in zip(students, aliases, strict=True)
     ]
 
 
@@ -235,6 +256,7 @@ def do_create_placement(
     else:
         by_code = {s.code: s for s in Student.objects.filter(school=school, grade=grade)}
         members = []
+        aliases = unique_pseudonyms(len(imported.members))
         for i, row in enumerate(imported.members):
             s = by_code.get(row.code)
             if s is None:
@@ -247,6 +269,7 @@ def do_create_placement(
                     placement=placement,
                     student=s,
                     code=s.code,
+                    pseudonym=aliases[i],
                     name=s.name,
                     gender=row.gender,
                     score=row.score,
@@ -460,12 +483,12 @@ def _apply_draw(placement: Placement, result: PlacementResult, *, by: User | Non
     class_of = result.class_of()
     members = list(placement.members.filter(late=False))
     for m in members:
-        m.class_no = class_of[m.code]
+        m.class_no = class_of[m.pseudonym]
     PlacementMember.objects.bulk_update(members, ["class_no"], batch_size=1000)
     teams = list(placement.teams.all())
     team_draw: dict[str, int] = {}
     if teams:
-        drawn = draw_teams([t.label for t in teams], placement.n_classes, placement.seed)
+        drawn = draw_teams([t.label for t in teams], placement.n_classes, placement.final_seed)
         by_label = {t.label: t for t in teams}
         for class_no, label in drawn.items():
             by_label[label].class_no = class_no
@@ -489,18 +512,29 @@ def _apply_draw(placement: Placement, result: PlacementResult, *, by: User | Non
     placement.drawn_at = timezone.now()
     placement.drawn_by = by
     placement.save(
-        update_fields=["result_sha256", "summary", "table", "status", "drawn_at", "drawn_by"]
+        update_fields=[
+            "result_sha256",
+            "summary",
+            "table",
+            "status",
+            "drawn_at",
+            "drawn_by",
+            "entropy",
+            "final_seed",
+        ]
     )
+    # The seeds stay hidden until publication (the publish record carries them).
     PlacementAudit.objects.create(
         placement=placement,
         event=AuditEvent.DRAW,
         operator=by,
-        seed=placement.seed,
         seed_commitment=placement.seed_commitment,
         witnesses=_witness_list(placement),
         input_sha256=placement.input_sha256,
         result_sha256=placement.result_sha256,
         detail={
+            "entropy": placement.entropy,
+            "inputs_sha256": placement.inputs_sha256,
             "method": placement.method,
             "classes": placement.n_classes,
             "summary": dict(result.summary),
@@ -510,20 +544,37 @@ def _apply_draw(placement: Placement, result: PlacementResult, *, by: User | Non
     )
 
 
-def do_run_draw(placement: Placement, *, by: User) -> Placement:
-    """Start the committed draw (a job: the page shows its progress); it runs exactly once and
-    afterwards the placement is locked. The checks a user can act on are made here at once."""
+def set_final_seed(placement: Placement, entropy: str) -> str:
+    """Record the draw's entropy and final seed (not saved): sha256(seed:inputs_sha256:entropy)."""
+    placement.entropy = entropy
+    placement.final_seed = final_seed(placement.seed, placement.inputs_sha256, entropy)
+    return placement.final_seed
+
+
+def do_run_draw(placement: Placement, *, by: User, entropy: str) -> Placement:
+    """Start the committed draw with the ceremony's public `entropy` (a job: the page shows its
+    progress); it runs exactly once, with the final seed sha256(seed:inputs_sha256:entropy),
+    and afterwards the placement is locked. The checks a user can act on are made here at
+    once. A failed attempt runs again with the same entropy (no second roll of the dice)."""
     from junheng.jobs.actions import start_job
     from junheng.jobs.models import Job
 
     with transaction.atomic():
         placement = _lock(placement)
         _require(placement, PlacementStatus.COMMITTED, message=_("请先公布种子承诺，再进行抽签。"))
+        value = clean_entropy(entropy, error=ActionError)
         if not placement.witnesses.exists():
             raise ActionError(_("抽签前须登记至少一名监督人。"))
-    running = Job.latest_for(placement, "placement_draw")
-    if running is not None and running.is_active:
-        raise ActionError(_("抽签正在进行中，请等待完成。"))
+        if placement.entropy and placement.entropy != value:
+            raise ActionError(
+                _("本次抽签已录入公开随机数“%(e)s”，重新运行须使用同一组数。")
+                % {"e": placement.entropy}
+            )
+        running = Job.latest_for(placement, "placement_draw")
+        if running is not None and running.is_active:
+            raise ActionError(_("抽签正在进行中，请等待完成。"))
+        set_final_seed(placement, value)
+        placement.save(update_fields=["entropy", "final_seed"])
     start_job(
         "placement_draw",
         "junheng.placement.tasks.placement_draw_job",
@@ -538,30 +589,40 @@ def do_run_draw(placement: Placement, *, by: User) -> Placement:
 
 
 def execute_draw(placement_id: int, *, by: User | None, job: Any = None) -> dict[str, Any]:
-    """The job body of a placement draw: the engine runs with no transaction open, then the
-    result is stored in one short transaction that checks again that nobody drew first."""
+    """The job body of a placement draw: the engine runs with no transaction open, with the
+    final seed fixed by `do_run_draw`, then the result is stored in one short transaction
+    that checks again that nobody drew first."""
     from junheng.jobs.actions import progress
 
-    def report(stage: Any, pct: int) -> None:
+    def step(stage: Any, pct: int) -> None:
         if job is not None:
             progress(job, stage, pct)
 
     placement = Placement.objects.get(pk=placement_id)
-    report(_("核对冻结的编班名单"), 5)
+    step(_("核对冻结的编班名单"), 5)
     data = engine_input_of(placement)
     if data.sha256 != placement.input_sha256:  # the inputs are frozen at commit
         raise ActionError(_("编班名单与公布的输入哈希不一致，抽签中止。"))
-    report(_("抽签并均衡编班"), 20)
+    if not placement.entropy:
+        raise ActionError(_("请录入抽签现场的公开随机数（监督人报出的数字或公开来源读取的数字）。"))
+    seed = final_seed(placement.seed, placement.inputs_sha256, placement.entropy)
+    step(_("抽签并均衡编班"), 20)
     try:
-        result = place(data.students, placement.n_classes, placement.seed, placement.method)
+        result = place(data.students, placement.n_classes, seed, placement.method)
     except InputError as err:
         raise ActionError(_("编班条件无法满足：%(reason)s") % {"reason": err.reason}) from err
-    report(_("保存分班结果"), 85)
+    step(_("保存分班结果"), 85)
     with transaction.atomic():
         placement = _lock(placement)
         _require(placement, PlacementStatus.COMMITTED)
         _apply_draw(placement, result, by=by)
-        audit(by, "placement.draw", placement, result_sha256=placement.result_sha256)
+        audit(
+            by,
+            "placement.draw",
+            placement,
+            entropy=placement.entropy,
+            result_sha256=placement.result_sha256,
+        )
     return {"placement": placement.pk, "result_sha256": placement.result_sha256}
 
 
@@ -608,6 +669,7 @@ def do_publish_placement(placement: Placement, *, by: User) -> Placement:
         witnesses=_witness_list(placement),
         input_sha256=placement.input_sha256,
         result_sha256=placement.result_sha256,
+        detail={"entropy": placement.entropy, "final_seed": placement.final_seed},
     )
     audit(
         by,
@@ -656,10 +718,12 @@ def do_add_late_arrival(
         class_no = adapters.late_class(sizes, same, blocked, seed=placement.seed, code=student.code)
     except ValueError as err:
         raise ActionError(_("每个班都有需要分开的学生，无法安排。")) from err
+    taken = placement.members.values_list("pseudonym", flat=True)
     member = PlacementMember.objects.create(
         placement=placement,
         student=student,
         code=student.code,
+        pseudonym=unique_pseudonyms(1, taken)[0],
         name=student.name,
         gender=student.gender,
         score=student.score,
@@ -820,16 +884,25 @@ def do_start_bulk_run(
     return run
 
 
-def do_run_bulk(run: BulkPlacementRun, *, by: User) -> BulkPlacementRun:
-    """Queue the committed run (a background task; the demo's immediate backend runs it now)."""
+def do_run_bulk(run: BulkPlacementRun, *, by: User, entropy: str) -> BulkPlacementRun:
+    """Queue the committed run with the ceremony's public `entropy` (a background task; the
+    demo's immediate backend runs it now). Each school's final seed is
+    sha256(school seed : its inputs_sha256 : entropy)."""
+    value = clean_entropy(entropy, error=ActionError)
     with transaction.atomic():
         fresh = BulkPlacementRun.objects.select_for_update().get(pk=run.pk)
         # A failed or cancelled run stored nothing; its seeds are fixed, so it may run again.
         if fresh.status not in (BulkStatus.COMMITTED, BulkStatus.FAILED):
             raise DrawLockedError(_("本次统一编班已运行，不能再次运行。"))
+        if fresh.entropy and fresh.entropy != value:  # a re-run is no second roll of the dice
+            raise ActionError(
+                _("本次抽签已录入公开随机数“%(e)s”，重新运行须使用同一组数。")
+                % {"e": fresh.entropy}
+            )
         fresh.status, fresh.message = BulkStatus.QUEUED, ""
-        fresh.save(update_fields=["status", "message"])
-        audit(by, "placement.bulk_run", fresh)
+        fresh.entropy = value
+        fresh.save(update_fields=["status", "message", "entropy"])
+        audit(by, "placement.bulk_run", fresh, entropy=value)
     from junheng.jobs.actions import start_job
 
     start_job(
@@ -894,17 +967,22 @@ def execute_bulk_run(run_id: int, job: Any = None) -> dict[str, Any]:
         if ln.placement_id is not None
     }
     cohorts: list[Cohort] = []
+    failed: dict[int, str] = {}
+    method_of: dict[int, str] = {}
     for pid, ln in lines.items():
         p = ln.placement
         assert p is not None
         data = engine_input_of(p)
+        if data.sha256 != p.input_sha256:  # the inputs are frozen at commit
+            failed[pid] = _("编班名单与公布的输入哈希不一致，抽签中止。")
+            continue
+        seed = set_final_seed(p, run.entropy)
         cohorts.append(
-            Cohort(key=str(pid), students=data.students, n_classes=p.n_classes, seed=p.seed)
+            Cohort(key=str(pid), students=data.students, n_classes=p.n_classes, seed=seed)
         )
-    method_of = {pid: ln.placement.method for pid, ln in lines.items() if ln.placement}
+        method_of[pid] = p.method
     processes = int(getattr(settings, "JUNHENG_PLACEMENT_PROCESSES", 2))
     results: dict[int, PlacementResult] = {}
-    failed: dict[int, str] = {}
     # a school's own draft may use another method than the run's: one place_all per method
     for method in sorted(set(method_of.values())):
         todo = [c for c in cohorts if method_of[int(c.key)] == method]

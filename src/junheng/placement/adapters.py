@@ -5,7 +5,9 @@ Plain data in, plain data out (no ORM here), so it is tested without a database:
 - `engine_input(members, requests, balance_extras)` turns the cohort and its together/apart
   requests into the engine's students and the exact `junheng place --students` CSV bytes whose
   SHA-256 is the placement's public input hash (so anyone holding the file re-runs the draw with
-  `junheng place` and gets the same `result_sha256`);
+  `junheng verify --engine place` and gets the same `result_sha256`). Students appear there by
+  their per-placement pseudonym (`MemberRow.pseudonym`), never by the school's code: the file
+  is public once the result is published;
 - `read_import(path)` reads an uploaded cohort in the engine's format;
 - `late_class(...)` chooses the class of a late arrival: the smallest class without a student
   the newcomer must be kept apart from.
@@ -34,6 +36,11 @@ class MemberRow:
     migrant: bool = False
     left_behind: bool = False
     name: str = ""
+    pseudonym: str = ""  # the id in the public files; the code only where none is given
+
+    @property
+    def file_id(self) -> str:
+        return self.pseudonym or self.code
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class EngineInput:
     students: list[PlacementStudent]
     csv: bytes
     sha256: str
-    together: dict[str, str] = field(default_factory=dict)  # code -> label
+    together: dict[str, str] = field(default_factory=dict)  # file id -> label
     apart: dict[str, str] = field(default_factory=dict)
 
 
@@ -109,10 +116,16 @@ def apart_labels(requests: Iterable[RequestRow], known: set[str]) -> dict[str, s
 def engine_input(
     members: Sequence[MemberRow], requests: Iterable[RequestRow], *, balance_extras: bool
 ) -> EngineInput:
-    """The engine's students (sorted by code) and the `junheng place` CSV bytes of the same."""
-    rows = sorted(members, key=lambda m: m.code)
-    known = {m.code for m in rows}
-    reqs = list(requests)
+    """The engine's students (sorted by their file id: the pseudonym) and the `junheng place`
+    CSV bytes of the same. Requests name students by code; in the file they become together /
+    apart labels made of pseudonyms and request keys only."""
+    rows = sorted(members, key=lambda m: m.file_id)
+    alias = {m.code: m.file_id for m in rows}
+    reqs = [
+        RequestRow(r.key, r.kind, tuple(alias[c] for c in r.codes if c in alias), r.note)
+        for r in requests
+    ]
+    known = set(alias.values())
     tog = together_labels(reqs, known)
     apt = apart_labels(reqs, known)
     header = ["student_id", "gender", "score", "needs", "together", "apart"]
@@ -122,24 +135,25 @@ def engine_input(
     lines: list[list[str]] = []
     for m in rows:
         attrs = {"migrant": m.migrant, "left_behind": m.left_behind} if balance_extras else {}
+        sid = m.file_id
         students.append(
             PlacementStudent(
-                student_id=m.code,
+                student_id=sid,
                 gender=m.gender,
                 score=None if m.score is None else float(m.score),
                 needs=m.needs,
-                together=tog.get(m.code, ""),
-                apart=apt.get(m.code, ""),
+                together=tog.get(sid, ""),
+                apart=apt.get(sid, ""),
                 attributes=attrs,
             )
         )
         line = [
-            m.code,
+            sid,
             m.gender,
             _score_text(m.score),
             "1" if m.needs else "0",
-            tog.get(m.code, ""),
-            apt.get(m.code, ""),
+            tog.get(sid, ""),
+            apt.get(sid, ""),
         ]
         if balance_extras:
             line += ["1" if m.migrant else "0", "1" if m.left_behind else "0"]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("my/", views.my, name="my"),
     path("public/<int:placement_id>/", views.public, name="public"),
+    path("public/<int:placement_id>/<slug:name>.csv", views.public_file, name="public_file"),
     path("<int:placement_id>/", views.detail, name="detail"),
     path("<int:placement_id>/settings/", views.update_settings, name="settings"),
     path("<int:placement_id>/requests/", views.add_request, name="add_request"),

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.downloads import csv_attachment
-from junheng.engines.io import csv_bytes
+from junheng.engines.lottery import file_sha256
 from junheng.jobs.models import Job
 from junheng.placement import access, actions, forms
 from junheng.placement.models import (
@@ -26,6 +26,7 @@ from junheng.placement.models import (
     PlacementMember,
     PlacementStatus,
 )
+from junheng.public_draw import verify_command
 from junheng.web import flash_errors
 
 SCHOOL = (Role.SCHOOL,)
@@ -335,7 +336,7 @@ def draw(request: HttpRequest, placement_id: int) -> HttpResponse:
 def run_draw(request: HttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     try:
-        actions.do_run_draw(p, by=_user(request))
+        actions.do_run_draw(p, by=_user(request), entropy=request.POST.get("entropy", ""))
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("placement:draw", placement_id=p.pk)
@@ -392,8 +393,7 @@ def export_result(request: HttpRequest, placement_id: int) -> HttpResponse:
     p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
     if not p.is_locked:
         raise PermissionDenied
-    rows = sorted(p.members.filter(late=False).values_list("code", "class_no"))
-    data = csv_bytes(["student_id", "class"], rows)
+    data = actions.result_file(p)
     audit(request.user, "placement.export_result", p)  # type: ignore[arg-type]
     return csv_attachment(data, f"placement-{p.pk}-classes.csv")
 
@@ -401,12 +401,48 @@ def export_result(request: HttpRequest, placement_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------- public and parents
 
 
+PUBLIC_FILES = ("students", "classes")
+
+
+def _public_files(p: Placement) -> dict[str, bytes]:
+    """The draw's public files (pseudonyms only), once the result is published."""
+    if p.status != PlacementStatus.PUBLISHED:
+        return {}
+    return {"students": actions.engine_input_of(p).csv, "classes": actions.result_file(p)}
+
+
 def public(request: HttpRequest, placement_id: int) -> HttpResponse:
-    """The public page: commitment and input hash before the draw; seed, result hash, balance
-    table and teacher teams after publication; masked class lists for the cohort's parents."""
+    """The public page: commitment and input hash before the draw; the entropy once drawn; the
+    seeds, the files (pseudonyms only), the verify command, result hash, balance table and
+    teacher teams after publication; masked class lists for the cohort's parents."""
     p = access.public_placement(placement_id)
     user = request.user
     ctx: dict[str, Any] = {"p": p, "witnesses": p.witnesses.all(), "Status": PlacementStatus}
+    files = _public_files(p)
+    if files:
+        ctx["files"] = [
+            {"name": name, "sha256": file_sha256(data), "size": len(data)}
+            for name, data in files.items()
+        ]
+        ctx["command"] = verify_command(
+            [
+                ("--engine", "place"),
+                ("--students", "students.csv"),
+                ("--classes", p.n_classes),
+                ("--method", p.method),
+                ("--committed-seed", p.seed),
+                ("--inputs-sha256", p.inputs_sha256),
+                ("--entropy", p.entropy),
+                ("--expect-sha256", p.result_sha256),
+                ("--commitment", p.seed_commitment),
+            ]
+        )
+    if user.is_authenticated and user.role == Role.PARENT:
+        ctx["own_aliases"] = list(
+            p.members.filter(student__guardianships__user=_user(request), late=False)
+            .exclude(pseudonym="")
+            .values_list("pseudonym", flat=True)
+        )
     if p.status == PlacementStatus.PUBLISHED:
         ctx["table"] = _table(p)
         ctx["teams"] = p.teams.select_related("homeroom").order_by("class_no")
@@ -419,6 +455,15 @@ def public(request: HttpRequest, placement_id: int) -> HttpResponse:
                     )
                 )
     return render(request, "placement/public.html", ctx)
+
+
+def public_file(request: HttpRequest, placement_id: int, name: str) -> HttpResponse:
+    """students.csv (the engine input) or classes.csv (its result) of a published draw."""
+    p = access.public_placement(placement_id)
+    files = _public_files(p)
+    if name not in files:
+        raise Http404
+    return csv_attachment(files[name], f"{name}.csv")
 
 
 @scoping.role_required(Role.PARENT)
@@ -505,7 +550,7 @@ def bulk_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
     try:
-        actions.do_run_bulk(run, by=_user(request))
+        actions.do_run_bulk(run, by=_user(request), entropy=request.POST.get("entropy", ""))
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("placement:bulk_detail", run_id=run.pk)

@@ -6,6 +6,7 @@ transaction, and raises `ActionError` (a message fit for the user) when it is no
 """
 
 from junheng.enrolment.actions.common import ActionError, free_seats, notify
+from junheng.enrolment.actions.draws import ensure_pseudonyms, inputs_sha256_now, lottery_keys
 from junheng.enrolment.actions.seats import (
     do_accept_offer,
     do_cancel_small_offerings,
@@ -68,9 +69,12 @@ __all__ = [
     "do_run_draw",
     "do_submit_ranking",
     "do_withdraw_ranking",
+    "ensure_pseudonyms",
     "execute_draw",
     "expire_offers",
     "free_seats",
+    "inputs_sha256_now",
+    "lottery_keys",
     "notify",
     "offer_free_seats",
     "offer_next",

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User, audit
 from junheng.afterschool.actions import do_cancel_offering
 from junheng.afterschool.models import Offering, OfferingStatus
-from junheng.engines.lottery import lottery_key
 from junheng.enrolment import adapters
 from junheng.enrolment.actions.common import (
     ActionError,
@@ -26,6 +25,7 @@ from junheng.enrolment.actions.common import (
     free_seats,
     notify_guardians,
 )
+from junheng.enrolment.actions.draws import lottery_keys
 from junheng.enrolment.actions.windows import may_rank_for
 from junheng.enrolment.models import (
     AdjustmentKind,
@@ -283,7 +283,6 @@ def do_cancel_small_offerings(window: ChoiceWindow, *, by: User) -> dict[str, An
         raise ActionError(_("摇号之后才能处理人数不足的课程。"))
     if window.min_size <= 0:
         raise ActionError(_("本窗口未设置最低开班人数。"))
-    draw = window.draw
     with transaction.atomic():
         offerings = [_lock(o.pk) for o in adapters.window_offerings(window)]
         small = [o for o in offerings if active_count(o.pk) < window.min_size]
@@ -309,9 +308,10 @@ def do_cancel_small_offerings(window: ChoiceWindow, *, by: User) -> dict[str, An
             do_cancel_offering(o, by=by)
         open_by_id = {o.pk: o for o in offerings if o.pk not in small_ids}
         students = {e.student_id: e.student for e in hit}
+        keys = lottery_keys(window, students)
         order = sorted(
             students.values(),
-            key=lambda s: (-window.priority_of(s), lottery_key(draw.seed, s.code)),
+            key=lambda s: (-window.priority_of(s), keys.get(s.pk, "")),
         )
         replaced: dict[str, int | None] = {}
         for s in order:

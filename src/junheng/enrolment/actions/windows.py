@@ -1,9 +1,12 @@
 """Choice windows, rankings and the public draw.
 
 State machine of a window: draft → open (the draw's seed is generated with `secrets` and only
-its commitment sha256(seed) is shown) → closed → drawn (the engine ran through a task; results,
-input files and the result hash stored; the seed revealed) → published (families see results and
-freed seats start going to the waitlists).
+its commitment sha256(seed) is shown) → closed → drawn (the bureau enters the ceremony's public
+entropy; the input files are frozen and hashed; the engine runs through a task with the final
+seed sha256(seed:inputs_sha256:entropy); results, input files and the result hash stored; the
+seed revealed) → published (families see results and freed seats start going to the
+waitlists). Children appear in the draw's files by their pseudonym (`Ranking.pseudonym`, given
+when the ranking is first stored), never by their student code.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Guardianship, Role, User, audit
 from junheng.afterschool.models import Offering
 from junheng.engines.io import InputError
-from junheng.engines.lottery import seed_commitment
+from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.enrolment import adapters
 from junheng.enrolment.actions.common import ActionError, notify_guardians
+from junheng.enrolment.actions.draws import ensure_pseudonyms
 from junheng.enrolment.models import (
     AdjustmentKind,
     ChoiceWindow,
@@ -41,6 +45,7 @@ from junheng.enrolment.models import (
     WindowState,
 )
 from junheng.enrolment.report import draw_report
+from junheng.public_draw import clean_entropy, new_pseudonym
 from junheng.region.models import School, Student, Term
 
 
@@ -220,6 +225,8 @@ def _store_ranking(
                 submitted_at=at,
                 version=1,
                 receipt_code=_receipt(w.pk, student.code, 1, ids, at),
+                # a clash with another child's pseudonym is an IntegrityError: retried
+                pseudonym=new_pseudonym(),
                 token=token,
                 together=together,
             )
@@ -265,23 +272,61 @@ def do_withdraw_ranking(window: ChoiceWindow, student: Student, *, by: User) -> 
 # --------------------------------------------------------------------------- the draw
 
 
-def do_run_draw(window: ChoiceWindow, *, by: User) -> Draw:
-    """Run the draw of a closed window (through the task framework) and reveal the seed."""
+def do_run_draw(
+    window: ChoiceWindow,
+    *,
+    by: User,
+    entropy: str,
+    entropy_source: str = "",
+    inputs_sha256: str | None = None,
+) -> Draw:
+    """Run the draw of a closed window (a job, see junheng.jobs) and reveal the seed.
+
+    The input files are frozen and hashed now, with the public `entropy` of the ceremony; the
+    engine runs with the final seed sha256(seed:inputs_sha256:entropy). `inputs_sha256`, when
+    given, is the hash the bureau was shown when it typed the entropy: the draw is refused if
+    the inputs changed since. A draw that failed or was cancelled runs again afresh, with the
+    same entropy as long as its inputs are the same (no second roll of the dice)."""
     _require(by, Role.BUREAU)
-    window.refresh_from_db()
-    if window.state != WindowState.CLOSED:
-        raise ActionError(_("只有已截止的选课窗口才能摇号。"))
+    value = clean_entropy(entropy, error=ActionError)
+    source = " ".join(entropy_source.split())[:200]
     from junheng.jobs.actions import start_job
     from junheng.jobs.models import Job
 
-    draw = Draw.objects.get(window=window)
-    running = Job.latest_for(draw, "draw")
-    if running is not None and running.is_active:
-        raise ActionError(_("摇号正在进行中，请等待完成。"))
-    if draw.state == DrawState.FAILED:  # a failed or cancelled attempt: try again afresh
-        draw.state, draw.message = DrawState.COMMITTED, ""
-        draw.save(update_fields=["state", "message"])
-    audit(by, "enrolment.draw.run", draw)
+    with transaction.atomic():
+        w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
+        if w.state != WindowState.CLOSED:
+            raise ActionError(_("只有已截止的选课窗口才能摇号。"))
+        draw = Draw.objects.select_for_update().get(window=w)
+        running = Job.latest_for(draw, "draw")
+        if running is not None and running.is_active:
+            raise ActionError(_("摇号正在进行中，请等待完成。"))
+        ensure_pseudonyms(w)
+        frozen = adapters.draw_inputs(w).inputs_sha256
+        if inputs_sha256 and inputs_sha256.strip().lower() != frozen:
+            raise ActionError(_("显示输入文件哈希之后，摇号输入又发生了变化：请核对后重新录入。"))
+        if draw.entropy and draw.inputs_sha256 == frozen and draw.entropy != value:
+            raise ActionError(
+                _("本次摇号已录入公开随机数“%(e)s”，输入未变，重新运行须使用同一组数。")
+                % {"e": draw.entropy}
+            )
+        if draw.state == DrawState.FAILED:  # a failed or cancelled attempt: try again afresh
+            draw.state, draw.message = DrawState.COMMITTED, ""
+        draw.inputs_sha256 = frozen
+        draw.entropy = value
+        draw.entropy_source = source
+        draw.final_seed = final_seed(draw.seed, frozen, value)
+        draw.save(
+            update_fields=[
+                "state",
+                "message",
+                "inputs_sha256",
+                "entropy",
+                "entropy_source",
+                "final_seed",
+            ]
+        )
+        audit(by, "enrolment.draw.run", draw, inputs_sha256=frozen, entropy=value)
     # A worker runs it; the window's page shows the job's progress (the test suite's
     # immediate backend runs it right here).
     start_job(
@@ -300,19 +345,28 @@ def do_run_draw(window: ChoiceWindow, *, by: User) -> Draw:
     return draw
 
 
+def _fail(draw: Draw, message: str) -> dict[str, Any]:
+    draw.state = DrawState.FAILED
+    draw.message = message
+    draw.finished_at = timezone.now()
+    draw.save(update_fields=["state", "message", "finished_at"])
+    return {"error": message}
+
+
 def execute_draw(draw_id: int, job: Any = None) -> dict[str, Any]:
-    """The task body: inputs from the live rows, the engine, then every row stored at once.
+    """The task body: inputs from the live rows (the same files as frozen by `do_run_draw`),
+    the engine with the final seed, then every row stored at once.
 
     With `job` (junheng.jobs) the stages show on its progress bar and a cancel request stops
     the draw before anything is stored.
     """
     from junheng.jobs.actions import progress
 
-    def report(stage: Any, pct: int) -> None:
+    def step(stage: Any, pct: int) -> None:
         if job is not None:
             progress(job, stage, pct)
 
-    report(_("检查选课窗口"), 2)
+    step(_("检查选课窗口"), 2)
     with transaction.atomic():
         draw = Draw.objects.select_for_update().select_related("window__school").get(pk=draw_id)
         window = draw.window
@@ -321,18 +375,17 @@ def execute_draw(draw_id: int, job: Any = None) -> dict[str, Any]:
         draw.state = DrawState.RUNNING
         draw.started_at = timezone.now()
         draw.save(update_fields=["state", "started_at"])
-    report(_("读取志愿与课程"), 10)
+    step(_("读取志愿与课程"), 10)
     inputs = adapters.draw_inputs(window)
-    report(_("运行摇号算法"), 30)
+    if not draw.entropy or inputs.inputs_sha256 != draw.inputs_sha256:
+        return _fail(draw, _("输入文件与摇号时冻结的哈希不一致（或未录入公开随机数），摇号中止。"))
+    seed = final_seed(draw.seed, draw.inputs_sha256, draw.entropy)
+    step(_("运行摇号算法"), 30)
     try:
-        result = adapters.run_engine(window, inputs, draw.seed)
+        result = adapters.run_engine(window, inputs, seed)
     except InputError as err:
-        draw.state = DrawState.FAILED
-        draw.message = str(err)
-        draw.finished_at = timezone.now()
-        draw.save(update_fields=["state", "message", "finished_at"])
-        return {"error": str(err)}
-    report(_("保存录取与候补名单"), 70)
+        return _fail(draw, str(err))
+    step(_("保存录取与候补名单"), 70)
     choices, held, position = adapters.report_inputs(inputs, result)
     report = draw_report(choices, held, position, window.max_courses)
     report["urban_rural"] = window.school.urban_rural

@@ -1,8 +1,11 @@
 """The public draw (公开摇号), its results: enrolments (录取), waitlists (候补) and offers.
 
 A `Draw` keeps the seed hidden until it is revealed; `seed_commitment` = sha256(seed) is public
-from the window's opening. After the engine ran, the draw stores the exact input files, the
-result file and its hash, so anyone can re-run `junheng verify`. Post-draw changes (siblings'
+from the window's opening. At the draw the input files are frozen and hashed
+(`inputs_sha256`), the public `entropy` of the ceremony is entered, and the engine runs with
+`final_seed` = sha256(seed:inputs_sha256:entropy) (`junheng.engines.lottery.final_seed`).
+The draw stores the exact input files (children appear only by their per-draw pseudonym,
+`Ranking.pseudonym`), the result file and its hash, so anyone can re-run `junheng verify`. Post-draw changes (siblings'
 together-or-nothing, cancelled small offerings, drops, waitlist offers) are recorded as
 `DrawAdjustment` rows and never change the published files.
 """
@@ -31,6 +34,12 @@ class Draw(models.Model):
     # Hidden until revealed_at: only the commitment is shown before.
     seed = models.CharField(max_length=128)
     seed_commitment = models.CharField(_("种子承诺 sha256(seed)"), max_length=64)
+    # The seed rule's other parts, fixed when the draw is run; the final seed is hidden with
+    # the seed until revealed_at (it is what the lottery keys are computed from).
+    inputs_sha256 = models.CharField(_("输入文件哈希"), max_length=64, blank=True)
+    entropy = models.CharField(_("公开随机数"), max_length=200, blank=True)
+    entropy_source = models.CharField(_("随机数来源"), max_length=200, blank=True)
+    final_seed = models.CharField(_("最终种子"), max_length=64, blank=True)
     committed_at = models.DateTimeField(default=timezone.now)
     revealed_at = models.DateTimeField(_("种子公布时间"), null=True, blank=True)
     state = models.CharField(max_length=10, choices=DrawState.choices, default=DrawState.COMMITTED)
@@ -68,6 +77,10 @@ class Draw(models.Model):
     @property
     def public_seed(self) -> str | None:
         return self.seed if self.revealed_at is not None else None
+
+    @property
+    def public_final_seed(self) -> str | None:
+        return self.final_seed if self.revealed_at is not None and self.final_seed else None
 
     FILES = ("offerings", "choices", "students", "out", "waitlist")
 

@@ -123,6 +123,8 @@ class Ranking(models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     version = models.PositiveIntegerField(_("修改次数"), default=1)
     receipt_code = models.CharField(_("回执码"), max_length=16)
+    # The child's pseudonym in this window's public draw files (never the student code).
+    pseudonym = models.CharField(_("摇号化名编号"), max_length=12, blank=True)
     token = models.CharField(max_length=64, blank=True)
     together = models.BooleanField(
         _("兄弟姐妹同班，否则都不要"),
@@ -132,7 +134,14 @@ class Ranking(models.Model):
 
     class Meta:
         ordering = ["window", "student__code"]
-        constraints = [models.UniqueConstraint(fields=["window", "student"], name="uniq_ranking")]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "student"], name="uniq_ranking"),
+            models.UniqueConstraint(
+                fields=["window", "pseudonym"],
+                condition=~models.Q(pseudonym=""),
+                name="uniq_ranking_pseudonym",
+            ),
+        ]
         verbose_name = _("志愿")
         verbose_name_plural = _("志愿")
 

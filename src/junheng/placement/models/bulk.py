@@ -30,6 +30,9 @@ class BulkPlacementRun(models.Model):
     # Each school's seed is f"{seed}:{school code}"; the seed is revealed once the run is done.
     seed = models.CharField(_("随机种子"), max_length=100)
     seed_commitment = models.CharField(_("种子承诺 sha256(seed)"), max_length=64)
+    # Public entropy entered when the run starts; each school's final seed is
+    # sha256(f"{seed}:{school code}" : that school's inputs_sha256 : entropy).
+    entropy = models.CharField(_("公开随机数"), max_length=200, blank=True)
     witnesses = models.JSONField(_("监督人"), default=list, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=BulkStatus.choices, default=BulkStatus.COMMITTED

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from junheng.engines.lottery import inputs_sha256
 from junheng.region.models import Gender, School, Student, Teacher, Term, mask_name
 
 
@@ -76,10 +77,14 @@ class Placement(models.Model):
         _("状态"), max_length=10, choices=PlacementStatus.choices, default=PlacementStatus.DRAFT
     )
     # The seed stays private until the result is published; the commitment is public from
-    # the moment the placement is committed.
+    # the moment the placement is committed, with the input file's hash (the inputs are frozen
+    # then). The public entropy is entered at the draw; the engine runs with the final seed
+    # sha256(seed:inputs_sha256:entropy), hidden with the seed until publication.
     seed = models.CharField(_("随机种子"), max_length=100, blank=True)
     seed_commitment = models.CharField(_("种子承诺 sha256(seed)"), max_length=64, blank=True)
     input_sha256 = models.CharField(_("输入名单哈希"), max_length=64, blank=True)
+    entropy = models.CharField(_("公开随机数"), max_length=200, blank=True)
+    final_seed = models.CharField(_("最终种子"), max_length=64, blank=True)
     result_sha256 = models.CharField(_("结果哈希"), max_length=64, blank=True)
     summary = models.JSONField(_("结果摘要"), default=dict, blank=True)
     table = models.JSONField(_("均衡表"), default=list, blank=True)
@@ -130,6 +135,17 @@ class Placement(models.Model):
         """The seed, only once the result is published."""
         return self.seed if self.status == PlacementStatus.PUBLISHED else ""
 
+    @property
+    def public_final_seed(self) -> str:
+        """The final seed the engine ran with, only once the result is published."""
+        return self.final_seed if self.status == PlacementStatus.PUBLISHED else ""
+
+    @property
+    def inputs_sha256(self) -> str:
+        """The seed rule's hash of the input files: here the one students.csv, so
+        sha256(input_sha256) (`junheng.engines.lottery.inputs_sha256`)."""
+        return inputs_sha256([self.input_sha256]) if self.input_sha256 else ""
+
 
 class PlacementMember(models.Model):
     """One student of the cohort, as the engine saw it (a snapshot taken for the draft)."""
@@ -139,6 +155,8 @@ class PlacementMember(models.Model):
         Student, on_delete=models.SET_NULL, null=True, related_name="placement_memberships"
     )
     code = models.CharField(_("学生编码"), max_length=30)
+    # The student's id in this draw's public files (random, per placement; never the code).
+    pseudonym = models.CharField(_("公示化名编号"), max_length=12, blank=True)
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     score = models.FloatField(_("成绩"), null=True, blank=True)
@@ -151,7 +169,14 @@ class PlacementMember(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["placement", "code"], name="uniq_placement_member_code")
+            models.UniqueConstraint(
+                fields=["placement", "code"], name="uniq_placement_member_code"
+            ),
+            models.UniqueConstraint(
+                fields=["placement", "pseudonym"],
+                condition=~models.Q(pseudonym=""),
+                name="uniq_placement_member_pseudonym",
+            ),
         ]
         indexes = [models.Index(fields=["placement", "class_no"])]
         verbose_name = _("编班学生")

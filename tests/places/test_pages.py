@@ -140,3 +140,25 @@ def test_pages_read_in_english_too(run, users, login):
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = c.get(f"/places/runs/{run.pk}/").content.decode()
     assert "Warnings" in html and "预警清单" not in html
+
+
+def test_every_string_of_the_app_has_an_english_translation():
+    from pathlib import Path
+
+    import polib
+
+    import junheng
+
+    po = polib.pofile(str(Path(junheng.__file__).parent / "places/locale/en/LC_MESSAGES/django.po"))
+    assert len(po) > 100
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+
+
+def test_the_admin_shows_places_rows_read_only(run, users, login):
+    c = login(users["bureau"])
+    assert c.get("/admin/places/forecastrun/").status_code == 200
+    assert c.get(f"/admin/places/forecastrun/{run.pk}/change/").status_code == 200
+    assert c.get("/admin/places/scenario/add/").status_code == 403
+    assert c.post(f"/admin/places/forecastrun/{run.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert c.get("/admin/places/capacity/").status_code == 200

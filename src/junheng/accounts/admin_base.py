@@ -47,6 +47,7 @@ BUREAU_VIEW_APPS = frozenset(
         "placement",
         "rotation",
         "quotas",
+        "places",
         "jobs",
         "axes",
     }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django_tasks import task
 
 
-@task()
+@task(queue_name=getattr(settings, "JOBS_QUEUE", "default"))
 def run_job(job_id: int) -> dict[str, Any]:
     from junheng.jobs.actions import execute_job
 

@@ -98,7 +98,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         try:
             import django_rq
 
-            queue["redis"] = bool(django_rq.get_connection().ping())
+            name = getattr(settings, "JOBS_QUEUE", "default")
+            queue["redis"] = bool(django_rq.get_connection(name).ping())
         except Exception as err:
             queue["redis"] = False
             queue["error"] = type(err).__name__

@@ -323,15 +323,10 @@ def choose(request: HttpRequest) -> HttpResponse:
 def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
     user = _user(request)
     window, child = access.access_ranking_window(user, window_id, student_id)
-    offerings = actions.rankable_offerings(window, child)
-    ranking = Ranking.objects.filter(window=window, student=child).first()
-    current = (
-        list(ranking.choices.order_by("rank").values_list("offering_id", flat=True))
-        if ranking
-        else []
-    )
-    has_siblings = scoping.students_for(user).filter(school_id=child.school_id).count() > 1
+    picked: list[int] | None = None
     if request.method == "POST":
+        # The POST is handled before the page's own queries: an accepted ranking redirects
+        # at once (the busiest request at window opening makes only the queries it needs).
         picked = []
         for i in range(1, window.max_ranked + 1):
             v = request.POST.get(f"choice_{i}", "")
@@ -351,9 +346,18 @@ def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
             )
         except actions.ActionError as err:
             flash_errors(request, err)
-            current = picked
         else:
             return redirect("enrolment:receipt", ranking_id=r.pk)
+    offerings = actions.rankable_offerings(window, child)
+    ranking = Ranking.objects.filter(window=window, student=child).first()
+    current = picked
+    if current is None:
+        current = (
+            list(ranking.choices.order_by("rank").values_list("offering_id", flat=True))
+            if ranking
+            else []
+        )
+    has_siblings = scoping.students_for(user).filter(school_id=child.school_id).count() > 1
     slots = [
         {"i": i, "value": current[i - 1] if i <= len(current) else None}
         for i in range(1, window.max_ranked + 1)

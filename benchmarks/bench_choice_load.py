@@ -70,7 +70,7 @@ def seed(n: int, out: str) -> None:
     school = School.objects.create(
         code=f"B{tag}", name="bench school", county=county, level="primary", urban_rural="urban"
     )
-    term = Term.objects.create(
+    term = Term.objects.filter(is_current=True).first() or Term.objects.create(
         name="bench", start=dt.date(2025, 9, 1), end=dt.date(2026, 1, 20), is_current=True
     )
     provider = Provider.objects.create(
@@ -86,8 +86,10 @@ def seed(n: int, out: str) -> None:
     )
     offerings = []
     for k in range(6):
-        slot = TimeSlot.objects.create(
-            weekday=k % 5 + 1, period=k // 5 + 1, start=dt.time(15, 30), end=dt.time(16, 30)
+        slot, _new = TimeSlot.objects.get_or_create(  # a loaded city has its slots already
+            weekday=k % 5 + 1,
+            period=k // 5 + 1,
+            defaults={"start": dt.time(15, 30), "end": dt.time(16, 30)},
         )
         course = Course.objects.create(
             provider=provider, title=f"课程{k}", category="arts", content="x", status="approved"
@@ -201,7 +203,7 @@ def _locust(port: int, users: int, run_time: int, parents: Path, out: Path) -> d
             "--only-summary",
         ],
         env=env,
-        check=True,
+        check=False,  # locust exits 1 when any request failed: the failures are reported
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

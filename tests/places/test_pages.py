@@ -61,6 +61,7 @@ def test_the_school_page_charts_history_projection_and_capacity(run, places, use
     assert lines["baseline"] == [None, None, 240, 240, 240, 240]
     assert lines["scenario"] == [None, None, 240, 240, 300, 300]
     assert chart["capacity"][0]["data"][3:] == [270, 270, 270]
+    assert len(chart["capacity"]) == 1  # housing leaves the places as they are: one line
 
 
 def test_the_zone_page_sums_the_schools_of_one_class(run, places, users, login):

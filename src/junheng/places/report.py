@@ -184,11 +184,14 @@ def _series(
         if run.base_year is not None and run.base_year in history:
             values[run.base_year] = history[run.base_year]  # joins the history line
         data["projections"].append({"variant": v, "label": str(labels[v]), "data": line(values)})
+        places = line({r.year: r.capacity for r in rs})
+        if any(c["data"] == places for c in data["capacity"]):
+            continue  # the scenario leaves this capacity as it was: one line
         data["capacity"].append(
             {
                 "variant": v,
                 "label": str(_("学位数（%(v)s）") % {"v": Variant(v).label}),
-                "data": line({r.year: r.capacity for r in rs}),
+                "data": places,
             }
         )
     data["amber_label"] = str(_("90% 学位（黄色预警线）"))

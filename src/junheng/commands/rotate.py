@@ -3,6 +3,12 @@
 Reads schools, teachers and needs; optionally `--locks F` (teacher_id, to_school: the
 teacher's own school keeps them in place) and `--forbid F` (teacher_id, to_school). Writes
 `--out` only after the whole plan has been computed and checked.
+
+How many move: `--share` is the floor, `--max-share` an optional ceiling, `--target-share`
+the number aimed at (default: the floor; with only a ceiling, as many as lower the CVs).
+`--time-limit` is enforced by the engine (its search runs a deterministic budget of steps
+sized from it; the wall clock is a safety net), so the same inputs and `--seed` give the same
+bytes. `--tradeoff F` also writes what each share of movers (10/15/20/25/30%) buys.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from junheng.engines.io import (
     InputError,
     check_known,
     check_unique,
+    csv_bytes,
     read_table,
     write_atomic,
 )
@@ -27,6 +34,7 @@ from junheng.engines.rotation import (
     RotationSchool,
     RotationTeacher,
     plan_rotation,
+    plan_tradeoff,
 )
 
 SCHOOL_COLUMNS = [
@@ -76,14 +84,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-age-male", type=int)
     parser.add_argument("--max-age-female", type=int)
     parser.add_argument("--max-share", type=float, help="optional ceiling on movers / eligible")
+    parser.add_argument(
+        "--target-share",
+        type=float,
+        help="movers ≈ this share of eligible (default: the floor --share; held between floor "
+        "and ceiling)",
+    )
     parser.add_argument("--any-level", action="store_true", help="allow primary <-> junior moves")
     parser.add_argument("--locks", help="optional: teacher_id, to_school (own school = stays)")
     parser.add_argument("--forbid", help="optional: teacher_id, to_school")
     parser.add_argument("--out", required=True, help="teacher_id, from_school, to_school")
     parser.add_argument(
-        "--seed", default="", help="accepted for symmetry; the plan is deterministic"
+        "--seed", default="", help="the search's random stream (same seed, same bytes)"
     )
-    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument(
+        "--time-limit", type=float, default=120.0, help="seconds, enforced by the engine"
+    )
+    parser.add_argument(
+        "--no-bound",
+        action="store_true",
+        help="skip the lower bound (no gap; the plan is the same)",
+    )
+    parser.add_argument(
+        "--tradeoff",
+        help="optional: also write share, target, moved, cv_backbone_after, cv_qualified_after "
+        "for movers at 10/15/20/25/30%% of eligible (the time limit is split among them)",
+    )
 
 
 def read_inputs(
@@ -164,6 +190,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         max_age_female=args.max_age_female,
         same_level=not args.any_level,
         max_share=args.max_share,
+        target_share=args.target_share,
     )
     try:
         plan = plan_rotation(
@@ -174,18 +201,68 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             locked=locked,
             forbidden=forbidden,
             time_limit_s=args.time_limit,
+            seed=args.seed,
+            bound=not args.no_bound,
         )
     except InputError as err:
         if err.file == "locked" and args.locks:
             raise InputError(args.locks, err.row, err.column, err.reason) from err
         raise
-    for i, cell in enumerate(plan.solver.get("cells", [])):
-        print(
-            f"junheng rotate: cell {i + 1} ({cell['schools']} schools, {cell['flows']} flows): "
-            f"{cell['message']} in {cell['seconds']} s",
-            file=sys.stderr,
+    _report(plan.solver)
+    table = None
+    if args.tradeoff:
+        rows = plan_tradeoff(
+            schools,
+            teachers,
+            needs,
+            rules=rules,
+            locked=locked,
+            forbidden=forbidden,
+            time_limit_s=args.time_limit,
+            seed=args.seed,
         )
-    if "gap" in plan.solver:
-        print(f"junheng rotate: gap to the solver's bound {plan.solver['gap']}", file=sys.stderr)
+        table = tradeoff_bytes(rows)
     digest = write_atomic(args.out, plan.out_bytes())
+    if table is not None:
+        write_atomic(args.tradeoff, table)
     return {**plan.summary, "result_sha256": digest}
+
+
+TRADEOFF_COLUMNS = [
+    "share",
+    "target",
+    "moved",
+    "moved_share",
+    "backbone_share",
+    "cv_backbone_after",
+    "cv_qualified_after",
+    "mean_km",
+    "pref_met",
+    "error",
+]
+
+
+def tradeoff_bytes(rows: list[dict[str, Any]]) -> bytes:
+    return csv_bytes(TRADEOFF_COLUMNS, [[row.get(c, "") for c in TRADEOFF_COLUMNS] for row in rows])
+
+
+def _report(info: dict[str, Any]) -> None:
+    """One line per stage on stderr (stdout's last line is the summary)."""
+    c = info.get("construct", {})
+    print(
+        f"junheng rotate: construct {c.get('pairs')} exchange pairs in {c.get('seconds')} s",
+        file=sys.stderr,
+    )
+    for name in ("search", "search_after_exact"):
+        s = info.get(name)
+        if s:
+            print(
+                f"junheng rotate: {name.replace('_', ' ')} {s['steps']} steps in {s['seconds']} s "
+                f"(stopped by {s['stopped_by']})",
+                file=sys.stderr,
+            )
+    if "exact" in info:
+        print(f"junheng rotate: exact {info['exact'].get('status')}", file=sys.stderr)
+    b = info.get("bound")
+    if b:
+        print(f"junheng rotate: bound {b.get('status')}, gap {info.get('gap')}", file=sys.stderr)

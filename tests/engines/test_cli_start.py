@@ -13,7 +13,7 @@ import sys
 import pytest
 
 HEAVY = ("numpy", "pandas", "ortools", "scipy", "django")
-FAST = ("allocate", "place", "quotas", "supply", "balance", "forecast", "pair")
+FAST = ("allocate", "place", "quotas", "supply", "balance", "forecast", "pair", "rotate")
 
 
 @pytest.mark.parametrize("command", FAST)

@@ -33,8 +33,6 @@ from junheng.engines.rotation import (
     RotationRules,
     RotationSchool,
     RotationTeacher,
-    plan_rotation,
-    plan_tradeoff,
 )
 
 SCHOOL_COLUMNS = [
@@ -169,6 +167,8 @@ def _pairs(path: str, teachers: set[str], schools: set[str]) -> list[tuple[str, 
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from junheng.engines.rotation import plan_rotation, plan_tradeoff
+
     schools, teachers, needs = read_inputs(args.schools, args.teachers, args.needs)
     tids = {t.teacher_id for t in teachers}
     sids = {s.school_id for s in schools}

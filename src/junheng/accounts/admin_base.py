@@ -48,6 +48,7 @@ BUREAU_VIEW_APPS = frozenset(
         "rotation",
         "quotas",
         "places",
+        "communities",
         "jobs",
         "axes",
     }

@@ -3,7 +3,8 @@
 | role      | communities (page, lessons, activities)      | manage, pairing rounds, results, report |
 |-----------|----------------------------------------------|------------------------------------------|
 | bureau    | all                                          | all                                      |
-| school    | those its school leads or is a member of     | 403                                      |
+| school    | those its school leads or is a member of;    | 403                                      |
+|           | its synchronous lessons (records delivery)   |                                          |
 | teacher   | those of their school                        | 403                                      |
 | others    | the public list only                          | 403                                      |
 
@@ -25,6 +26,8 @@ from junheng.communities.models import (
     PairingRound,
     PairPin,
     RoundSchool,
+    SyncLesson,
+    SyncRequest,
 )
 from junheng.region.models import School
 
@@ -114,3 +117,25 @@ def access_county_school(user: User, county_id: int, school_id: int) -> School:
 def access_pin(user: User, rnd: PairingRound, pin_id: int) -> PairPin:
     access_bureau(user)
     return _get(PairPin.objects.filter(round=rnd).select_related("member", "core"), pin_id)  # type: ignore[no-any-return]
+
+
+def access_request(user: User, community: Community, request_id: int) -> SyncRequest:
+    """A synchronous-lesson request of a community (the community already accessed)."""
+    return _get(  # type: ignore[no-any-return]
+        SyncRequest.objects.filter(membership__community=community).select_related(
+            "membership__community"
+        ),
+        request_id,
+    )
+
+
+def access_lesson(user: User, lesson_id: int) -> SyncLesson:
+    """A dated synchronous lesson: the bureau, or the admin of its core or member school."""
+    require_role(user, Role.BUREAU, Role.SCHOOL)
+    qs = SyncLesson.objects.select_related("request__membership__community")
+    if user.role == Role.SCHOOL:
+        sid = user.school_id
+        qs = qs.filter(
+            Q(request__membership__school_id=sid) | Q(request__membership__community__core_id=sid)
+        )
+    return _get(qs, lesson_id)  # type: ignore[no-any-return]

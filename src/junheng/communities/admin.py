@@ -1,7 +1,10 @@
-"""Django admin of the education communities (read-mostly: writes belong to the actions)."""
+"""Django admin of the education communities: read-only (communities, memberships, goals,
+results and pairing rounds are written by the actions, which keep the one-exclusive-community
+rule, freeze published rounds and keep the audit)."""
 
 from django.contrib import admin
 
+from junheng.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from junheng.communities.models import (
     Community,
     Goal,
@@ -12,40 +15,36 @@ from junheng.communities.models import (
 )
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(ReadOnlyInline):
     model = Membership
-    extra = 0
-    readonly_fields = ("school", "mode", "joined_year")
-    can_delete = False
+    fields = ("school", "mode", "joined_year")
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CommunityAdmin(ReadOnlyAdmin):
     list_display = ("name", "kind", "core", "start_year", "active")
     list_filter = ("kind", "active")
     search_fields = ("name", "core__name", "partner_school")
     inlines = [MembershipInline]
-    readonly_fields = ("core", "kind", "pairing_round")
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GoalAdmin(ReadOnlyAdmin):
     list_display = ("community", "year", "lessons", "activities")
 
 
 @admin.register(SchoolResult)
-class SchoolResultAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SchoolResultAdmin(ReadOnlyAdmin):
     list_display = ("school", "year", "score")
     list_filter = ("year",)
 
 
 @admin.register(PairingRound)
-class PairingRoundAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PairingRoundAdmin(ReadOnlyAdmin):
     list_display = ("year", "county", "status", "kind", "capacity", "max_km", "remote")
     list_filter = ("status",)
 
 
 @admin.register(PairingRun)
-class PairingRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PairingRunAdmin(ReadOnlyAdmin):
     list_display = ("round", "status", "created_at", "finished_at")
-    readonly_fields = ("summary", "stages", "strengths", "baseline", "rules")

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from junheng.region.models import County, School
+from junheng.region.models import SUBJECTS, County, School, SchoolClass, Teacher, Term
 
 
 class Kind(models.TextChoices):
@@ -363,3 +363,187 @@ class ProposedPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} → {self.core}"
+
+
+# --------------------------------------------------------------------------- synchronous lessons
+
+DAYS = 5
+PERIODS = 8  # the grid of the week; a primary class has periods 1-7 only
+PRIMARY_PERIODS = 7
+
+
+class TimetableEntry(models.Model):
+    """One period of a class's weekly timetable (课表): a subject, taught by a teacher."""
+
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.CASCADE, related_name="timetable", verbose_name=_("班级")
+    )
+    day = models.PositiveSmallIntegerField(
+        _("星期"), validators=[MinValueValidator(1), MaxValueValidator(DAYS)]
+    )
+    period = models.PositiveSmallIntegerField(
+        _("节次"), validators=[MinValueValidator(1), MaxValueValidator(PERIODS)]
+    )
+    subject = models.CharField(_("学科"), max_length=20, choices=SUBJECTS)
+    teacher = models.ForeignKey(
+        Teacher,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="timetable",
+        verbose_name=_("任课教师"),
+    )
+
+    class Meta:
+        ordering = ["school_class", "day", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_class", "day", "period"], name="uniq_timetable_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["teacher", "day", "period"])]
+        verbose_name = _("课表")
+        verbose_name_plural = _("课表")
+
+    def __str__(self) -> str:
+        return f"{self.school_class} {self.day}-{self.period} {self.subject}"
+
+
+class SyncRequest(models.Model):
+    """A pair's weekly synchronous lessons of a subject (同步课堂): a core teacher teaches a core
+    class and, over the link, a class of the member school."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="sync_requests", verbose_name=_("结对")
+    )
+    subject = models.CharField(_("学科"), max_length=20, choices=SUBJECTS)
+    per_week = models.PositiveSmallIntegerField(
+        _("每周节数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(DAYS)]
+    )
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.PROTECT, related_name="+", verbose_name=_("核心校教师")
+    )
+    core_class = models.ForeignKey(
+        SchoolClass, on_delete=models.PROTECT, related_name="+", verbose_name=_("核心校班级")
+    )
+    member_class = models.ForeignKey(
+        SchoolClass, on_delete=models.PROTECT, related_name="+", verbose_name=_("成员校班级")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["membership__community", "membership__school__code", "subject"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "subject"], name="uniq_sync_request")
+        ]
+        verbose_name = _("同步课堂需求")
+        verbose_name_plural = _("同步课堂需求")
+
+    def __str__(self) -> str:
+        return f"{self.membership} {self.subject} ×{self.per_week}"
+
+
+class ScheduleStatus(models.TextChoices):
+    DRAFT = "draft", _("草案")
+    PUBLISHED = "published", _("已发布")
+
+
+class SyncSchedule(models.Model):
+    """A county's synchronous lessons for a term: the weekly slots, then the dated lessons."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="+")
+    term = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("学期")
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ScheduleStatus.choices, default=ScheduleStatus.DRAFT
+    )
+    max_load = models.PositiveSmallIntegerField(
+        _("教师每周课时上限"),
+        default=20,
+        validators=[MaxValueValidator(40)],
+        help_text=_("课表课时加同步课堂，每位核心校教师每周不超过"),
+    )
+    computing = models.BooleanField(default=False, editable=False)
+    summary = models.JSONField(_("汇总"), default=dict)
+    unplaced = models.JSONField(_("未能安排"), default=list)  # [{request, missing, reason}]
+    computed_at = models.DateTimeField(_("排课时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-term__start"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "term"], name="uniq_sync_schedule")
+        ]
+        verbose_name = _("同步课堂排课")
+        verbose_name_plural = _("同步课堂排课")
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.term}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("communities:sync")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ScheduleStatus.PUBLISHED
+
+
+class SyncSlot(models.Model):
+    """A weekly period of a request in a schedule."""
+
+    schedule = models.ForeignKey(SyncSchedule, on_delete=models.CASCADE, related_name="slots")
+    request = models.ForeignKey(SyncRequest, on_delete=models.CASCADE, related_name="slots")
+    day = models.PositiveSmallIntegerField(_("星期"))
+    period = models.PositiveSmallIntegerField(_("节次"))
+
+    class Meta:
+        ordering = ["day", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "request", "day"], name="uniq_sync_slot_day"
+            )
+        ]
+        verbose_name = _("同步课堂时段")
+        verbose_name_plural = _("同步课堂时段")
+
+    def __str__(self) -> str:
+        return f"{self.request} {self.day}-{self.period}"
+
+
+class LessonStatus(models.TextChoices):
+    PLANNED = "planned", _("待上")
+    HELD = "held", _("已上")
+    CANCELLED = "cancelled", _("取消")
+
+
+class SyncLesson(models.Model):
+    """One dated synchronous lesson of a published schedule, and whether it was held."""
+
+    schedule = models.ForeignKey(SyncSchedule, on_delete=models.CASCADE, related_name="lessons")
+    request = models.ForeignKey(SyncRequest, on_delete=models.CASCADE, related_name="lessons")
+    date = models.DateField(_("日期"), db_index=True)
+    period = models.PositiveSmallIntegerField(_("节次"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=LessonStatus.choices, default=LessonStatus.PLANNED
+    )
+    reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date", "period"]
+        constraints = [models.UniqueConstraint(fields=["request", "date"], name="uniq_sync_lesson")]
+        verbose_name = _("同步课堂")
+        verbose_name_plural = _("同步课堂")
+
+    def __str__(self) -> str:
+        return f"{self.request} {self.date}"

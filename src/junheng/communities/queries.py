@@ -182,3 +182,108 @@ def round_page(rnd: PairingRound) -> dict[str, Any]:
         "current_map": current,
         "proposed_map": proposed,
     }
+
+
+# --------------------------------------------------------------------------- synchronous lessons
+
+
+def current_term() -> Any:
+    from junheng.region.models import Term
+
+    return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
+
+
+def school_requests(school_id: int) -> Any:
+    from django.db.models import Q
+
+    from junheng.communities.models import SyncRequest
+
+    return SyncRequest.objects.filter(
+        Q(membership__school_id=school_id) | Q(membership__community__core_id=school_id),
+        membership__community__active=True,
+    ).select_related(
+        "membership__school", "membership__community__core", "teacher", "core_class", "member_class"
+    )
+
+
+def school_week(school_id: int, schedule: Any) -> dict[str, Any]:
+    """The school's synchronous lessons of a schedule on the weekly grid (days × periods)."""
+    from junheng.communities.models import DAYS, PERIODS, SyncSlot
+
+    reqs = {r.pk: r for r in school_requests(school_id)}
+    grid: dict[tuple[int, int], list[Any]] = {}
+    if schedule is not None:
+        for slot in SyncSlot.objects.filter(schedule=schedule, request_id__in=reqs):
+            grid.setdefault((slot.day, slot.period), []).append(reqs[slot.request_id])
+    rows = [
+        {"period": p, "cells": [grid.get((d, p), []) for d in range(1, DAYS + 1)]}
+        for p in range(1, PERIODS + 1)
+    ]
+    return {"rows": rows, "count": sum(len(v) for v in grid.values())}
+
+
+def school_lessons(school_id: int, today: Any, before: int = 21, after: int = 14) -> list[Any]:
+    import datetime as dt
+
+    from junheng.communities.models import SyncLesson
+
+    reqs = list(school_requests(school_id).values_list("pk", flat=True))
+    return list(
+        SyncLesson.objects.filter(
+            request_id__in=reqs,
+            date__gte=today - dt.timedelta(days=before),
+            date__lte=today + dt.timedelta(days=after),
+        ).select_related(
+            "request__membership__school",
+            "request__membership__community__core",
+            "request__teacher",
+            "request__core_class",
+            "request__member_class",
+        )
+    )
+
+
+def community_delivery(community: Community, year: int) -> dict[str, Any]:
+    """Per pair: requests, lessons scheduled, held, cancelled in `year`; totals vs the goal."""
+    from django.db.models import Count, Q
+
+    from junheng.communities.models import LessonStatus, SyncLesson
+
+    rows = []
+    counts = {
+        r["request__membership_id"]: r
+        for r in SyncLesson.objects.filter(
+            request__membership__community=community, date__year=year
+        )
+        .values("request__membership_id")
+        .annotate(
+            total=Count("id"),
+            held=Count("id", filter=Q(status=LessonStatus.HELD)),
+            cancelled=Count("id", filter=Q(status=LessonStatus.CANCELLED)),
+        )
+        .order_by()
+    }
+    for m in community.memberships.select_related("school").prefetch_related(
+        "sync_requests__teacher", "sync_requests__core_class", "sync_requests__member_class"
+    ):
+        c = counts.get(m.pk, {})
+        rows.append(
+            {
+                "m": m,
+                "requests": list(m.sync_requests.all()),
+                "total": c.get("total", 0),
+                "held": c.get("held", 0),
+                "cancelled": c.get("cancelled", 0),
+            }
+        )
+    goal = community.goals.filter(year=year).first()
+    held = sum(r["held"] for r in rows)
+    return {
+        "year": year,
+        "rows": rows,
+        "held": held,
+        "scheduled": sum(r["total"] for r in rows),
+        "cancelled": sum(r["cancelled"] for r in rows),
+        "goal": goal.lessons if goal else None,
+        "share": round(100 * held / goal.lessons) if goal and goal.lessons else None,
+    }

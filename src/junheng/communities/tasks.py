@@ -29,3 +29,16 @@ def pairing_failed(job: Any) -> None:
     PairingRun.objects.filter(pk=job.args["run_id"]).exclude(
         status__in=[RunStatus.DONE, RunStatus.INFEASIBLE]
     ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())
+
+
+def schedule_job(job: Any, *, schedule_id: int) -> dict[str, Any]:
+    """Compute a term's synchronous-lesson timetable."""
+    from junheng.communities.lessons import execute_schedule
+
+    return execute_schedule(schedule_id, job=job)
+
+
+def schedule_failed(job: Any) -> None:
+    from junheng.communities.models import SyncSchedule
+
+    SyncSchedule.objects.filter(pk=job.args["schedule_id"]).update(computing=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from junheng.communities import views
+from junheng.communities import sync_views, views
 
 app_name = "communities"
 urlpatterns = [
@@ -19,6 +19,19 @@ urlpatterns = [
     ),
     path("<int:community_id>/dissolve/", views.dissolve, name="dissolve"),
     path("<int:community_id>/goals/", views.set_goal, name="goal"),
+    path("<int:community_id>/requests/", sync_views.default_requests, name="default_requests"),
+    path(
+        "<int:community_id>/requests/<int:request_id>/delete/",
+        sync_views.delete_request,
+        name="delete_request",
+    ),
+    path("timetables/", sync_views.timetables_page, name="timetables"),
+    path("timetables/template.csv", sync_views.timetable_template, name="timetable_template"),
+    path("sync/", sync_views.sync_page, name="sync"),
+    path("sync/schedule/", sync_views.schedule, name="schedule"),
+    path("sync/publish/", sync_views.publish_schedule, name="publish_schedule"),
+    path("sync/mine/", sync_views.my_lessons, name="my_lessons"),
+    path("lessons/<int:lesson_id>/record/", sync_views.record_lesson, name="record_lesson"),
     path("pairing/", views.open_round, name="open_round"),
     path("pairing/<int:round_id>/", views.round_detail, name="round"),
     path("pairing/<int:round_id>/rules/", views.round_rules, name="round_rules"),

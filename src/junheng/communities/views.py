@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -108,6 +109,10 @@ def community(request: HttpRequest, community_id: int) -> HttpResponse:
     user = _user(request)
     c = access_community(user, community_id)
     ctx: dict[str, Any] = {"c": c, **queries.community_page(c)}
+    ctx["delivery"] = queries.community_delivery(c, timezone.localdate().year)
+    ctx["may_request"] = user.role == Role.BUREAU or (
+        user.role == Role.SCHOOL and user.school_id == c.core_id
+    )
     if user.role == Role.BUREAU:
         county_schools = School.objects.filter(county_id=c.county_id).order_by("code")
         ctx["edit_form"] = CommunityForm(instance=c)

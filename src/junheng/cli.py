@@ -19,7 +19,7 @@ from typing import Any
 
 ENGINE_COMMANDS = {
     "allocate": "after-school seats: deferred acceptance, draft or max-welfare, public lottery",
-    "verify": "re-run a published draw from its seed and compare result_sha256",
+    "verify": "re-run a published draw (seats or classes) from its seed or the seed rule's parts",
     "place": "balanced class placement (均衡编班)",
     "quotas": "high-school quota places to junior schools (指标到校)",
     "rotate": "teacher rotation plan (交流轮岗)",

@@ -272,3 +272,16 @@ def test_a_parent_sees_the_childs_pseudonym_to_find_the_row(login, users, publis
     assert child.pseudonym in mine
     public = c.get(reverse("placement:public", args=[published.pk])).content.decode()
     assert 'data-testid="own-alias"' in public and child.pseudonym in public
+
+
+def test_the_admin_shows_neither_seed_before_publication(login, users, drawn):
+    from junheng.placement import actions
+
+    c = login(users["bureau"])
+    url = reverse("admin:placement_placement_change", args=[drawn.pk])
+    page = c.get(url).content.decode()
+    assert drawn.seed_commitment in page and ENTROPY in page
+    assert drawn.seed not in page and drawn.final_seed not in page
+    actions.do_publish_placement(drawn, by=users["school"])
+    page = c.get(url).content.decode()
+    assert drawn.seed in page and drawn.final_seed in page

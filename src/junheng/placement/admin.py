@@ -19,13 +19,17 @@ class PlacementAdmin(ReadOnlyAdmin):
     list_display = ("school", "grade", "term", "n_classes", "method", "status")
     list_filter = ("status", "method", "grade")
     search_fields = ("school__name", "school__code")
-    exclude = ("seed",)
-    readonly_fields = ("revealed_seed",)
+    exclude = ("seed", "final_seed")
+    readonly_fields = ("revealed_seed", "revealed_final_seed")
     inlines = [AuditInline]
 
     @admin.display(description=_("随机种子"))
     def revealed_seed(self, obj: Placement) -> str:
         return seed_until_revealed(obj.public_seed)
+
+    @admin.display(description=_("最终种子"))
+    def revealed_final_seed(self, obj: Placement) -> str:
+        return seed_until_revealed(obj.public_final_seed)
 
 
 @admin.register(BulkPlacementRun)

@@ -80,14 +80,12 @@ class LoginForm(AuthenticationForm):
         failures = AxesProxyHandler.get_failures(self.request, {"username": username})
         left = settings.AXES_FAILURE_LIMIT - failures
         if left > 0:
-            error.messages.append(  # type: ignore[attr-defined]
-                ngettext(
-                    "再输错 %(n)d 次，该账号将被锁定 %(minutes)d 分钟。",
-                    "再输错 %(n)d 次，该账号将被锁定 %(minutes)d 分钟。",
-                    left,
-                )
-                % {"n": left, "minutes": _cooloff_minutes()}
-            )
+            warning = ngettext(
+                "再输错 %(n)d 次，该账号将被锁定 %(minutes)d 分钟。",
+                "再输错 %(n)d 次，该账号将被锁定 %(minutes)d 分钟。",
+                left,
+            ) % {"n": left, "minutes": _cooloff_minutes()}
+            return ValidationError([error, ValidationError(warning, code="tries_left")])
         return error
 
 

@@ -179,3 +179,19 @@ def test_my_jobs_page_lists_only_mine(users, login):
     start_job("count", bodies.count_to, by=users["bureau"], title="别人的任务", n=1)
     page = login(users["school"]).get(reverse("jobs:mine")).content.decode()
     assert "我的任务" in page and "别人的任务" not in page
+
+
+def test_job_texts_are_translated_for_english_users(users, login, db_queue):
+    from pathlib import Path
+
+    import polib
+
+    import junheng
+
+    po = polib.pofile(str(Path(junheng.__file__).parent / "jobs/locale/en/LC_MESSAGES/django.po"))
+    assert po.untranslated_entries() == [] and len(po) > 20
+    job = start_job("count", bodies.count_to, by=users["bureau"], n=1)
+    client = login(users["bureau"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(reverse("jobs:progress", args=[job.pk])).content.decode()
+    assert "Queued" in page and "Waiting in the queue" in page and "Cancel job" in page

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from junheng.communities.models import Community, Kind, Mode, PairingRound, PinKind
+from junheng.communities.models import ActivityKind, Community, Kind, Mode, PairingRound, PinKind
 from junheng.region.models import School
 
 
@@ -87,3 +87,18 @@ class PinForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
     core = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(choices=PinKind.choices, widget=forms.HiddenInput)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=ActivityKind.choices)
+    title = forms.CharField(label=_("主题"), max_length=200)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    host = SchoolChoice(queryset=School.objects.none(), label=_("承办学校"))
+    participants = forms.IntegerField(label=_("参加人数"), min_value=0, max_value=100000, initial=0)
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, schools: QuerySet[School], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["host"].queryset = schools  # type: ignore[attr-defined]

@@ -409,3 +409,69 @@ def do_record_lesson(lesson: SyncLesson, *, by: User, status: str, reason: str =
             date=str(lesson.date),
         )
     return lesson
+
+
+# --------------------------------------------------------------------------- joint activities
+
+
+def may_log(by: User, community: Community) -> bool:
+    """The bureau, or the admin of the community's core or of one of its members."""
+    if not by.is_authenticated:
+        return False
+    if by.role == Role.BUREAU:
+        return True
+    if by.role != Role.SCHOOL or by.school_id is None:
+        return False
+    return (
+        by.school_id == community.core_id
+        or community.memberships.filter(school_id=by.school_id).exists()
+    )
+
+
+def do_log_activity(
+    community: Community,
+    *,
+    by: User,
+    kind: str,
+    title: str,
+    date: dt.date,
+    host: School,
+    participants: int = 0,
+    note: str = "",
+) -> Any:
+    from junheng.communities.models import Activity, ActivityKind
+
+    if not may_log(by, community):
+        raise PermissionDenied
+    if kind not in ActivityKind.values:
+        raise CommunityError(_("未知的活动类型。"))
+    if not title.strip():
+        raise CommunityError(_("请填写活动主题。"))
+    in_it = host.pk == community.core_id or community.memberships.filter(school=host).exists()
+    if not in_it:
+        raise CommunityError(_("承办学校须是本教共体的学校。"))
+    if date > timezone.localdate():
+        raise CommunityError(_("只能登记已经开展的活动。"))
+    with transaction.atomic():
+        a = Activity.objects.create(
+            community=community,
+            kind=kind,
+            title=title.strip(),
+            date=date,
+            host=host,
+            participants=max(0, participants),
+            note=note,
+            recorded_by=by,
+        )
+        audit(by, "communities.log_activity", community, activity=a.pk, kind=kind)
+    return a
+
+
+def do_delete_activity(activity: Any, *, by: User) -> None:
+    if not may_log(by, activity.community):
+        raise PermissionDenied
+    if by.role != Role.BUREAU and activity.recorded_by_id != by.pk:
+        raise CommunityError(_("只能删除本人登记的活动。"))
+    with transaction.atomic():
+        audit(by, "communities.delete_activity", activity.community, title=activity.title)
+        activity.delete()

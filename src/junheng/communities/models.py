@@ -547,3 +547,41 @@ class SyncLesson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} {self.date}"
+
+
+# --------------------------------------------------------------------------- joint activities
+
+
+class ActivityKind(models.TextChoices):
+    RESEARCH = "research", _("联合教研")
+    LESSON_PREP = "lesson_prep", _("集体备课")
+    OBSERVATION = "observation", _("听课评课")
+    EXCHANGE = "exchange", _("教师交流")
+    SHARED_COURSE = "shared_course", _("共享课程")
+    OTHER = "other", _("其他活动")
+
+
+class Activity(models.Model):
+    """A joint activity of a community (教研共建、活动共融、资源共享、文化共生)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("类型"), max_length=16, choices=ActivityKind.choices)
+    title = models.CharField(_("主题"), max_length=200)
+    date = models.DateField(_("日期"), db_index=True)
+    host = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", verbose_name=_("承办学校")
+    )
+    participants = models.PositiveIntegerField(_("参加人数"), default=0)
+    note = models.TextField(_("说明"), blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("共同体活动")
+        verbose_name_plural = _("共同体活动")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.title}"

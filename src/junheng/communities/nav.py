@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 NAV = [
     ({"bureau"}, "communities:index", _("教共体与结对")),
+    ({"bureau"}, "communities:county", _("教共体成效（由弱到强）")),
     ({"bureau"}, "communities:results", _("办学质量得分")),
     ({"bureau"}, "communities:sync", _("同步课堂排课")),
     ({"bureau", "school"}, "communities:timetables", _("课表导入")),

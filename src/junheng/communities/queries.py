@@ -287,3 +287,101 @@ def community_delivery(community: Community, year: int) -> dict[str, Any]:
         "goal": goal.lessons if goal else None,
         "share": round(100 * held / goal.lessons) if goal and goal.lessons else None,
     }
+
+
+# --------------------------------------------------------------------------- activities, county
+
+
+def activities_page(community: Community, year: int) -> dict[str, Any]:
+    """The community's activities, their count per term and kind, and the year's goal."""
+    from junheng.communities.models import ActivityKind
+    from junheng.region.models import Term
+
+    acts = list(community.activities.select_related("host").order_by("-date", "-pk"))
+    terms = list(Term.objects.order_by("start"))
+
+    def term_of(d: Any) -> str:
+        for t in terms:
+            if t.start <= d <= t.end:
+                return t.name
+        return str(d.year)
+
+    per_term: dict[str, Counter[str]] = {}
+    for a in acts:
+        per_term.setdefault(term_of(a.date), Counter())[a.kind] += 1
+    kinds = ActivityKind.choices
+    goal = community.goals.filter(year=year).first()
+    done = sum(1 for a in acts if a.date.year == year)
+    return {
+        "activities": acts,
+        "kinds": kinds,
+        "per_term": [
+            {"term": name, "counts": [c.get(k, 0) for k, _l in kinds], "total": sum(c.values())}
+            for name, c in sorted(per_term.items())
+        ],
+        "year": year,
+        "done": done,
+        "goal": goal.activities if goal else None,
+    }
+
+
+def _snap_gap(snap: dict[str, Any], core: str, member: str) -> float | None:
+    a, b = snap.get(core), snap.get(member)
+    if not a or not b or a["strength"] is None or b["strength"] is None:
+        return None
+    return round(a["strength"] - b["strength"], 2)
+
+
+def county_view(county: County | None, year: int) -> list[dict[str, Any]]:
+    """Every member of an active community with its strength, its gap to the core (now and in
+    the first and last balance snapshots), lessons held and activities: weakest first."""
+    if county is None:
+        return []
+    from django.db.models import Count, Q
+
+    from junheng.communities.models import LessonStatus, SyncLesson
+
+    strength, _left = adapters.county_strengths(county.pk, year, 0.5)
+    snaps = list(BalanceSnapshot.objects.order_by("year", "taken_at"))
+    first = adapters.snapshot_strengths(snaps[0].schools) if snaps else {}
+    last = adapters.snapshot_strengths(snaps[-1].schools) if snaps else {}
+    held = dict(
+        SyncLesson.objects.filter(
+            request__membership__community__county=county,
+            date__year=year,
+            status=LessonStatus.HELD,
+        )
+        .values_list("request__membership_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    acts = dict(
+        Community.objects.filter(county=county)
+        .annotate(n=Count("activities", filter=Q(activities__date__year=year)))
+        .values_list("pk", "n")
+    )
+    rows = []
+    members = Membership.objects.filter(
+        community__county=county, community__active=True
+    ).select_related("school", "community__core")
+    for m in members:
+        c = m.community
+        s, cs = strength.get(m.school_id), strength.get(c.core_id)
+
+        g0 = _snap_gap(first, c.core.code, m.school.code)
+        g1 = _snap_gap(last, c.core.code, m.school.code)
+        rows.append(
+            {
+                "m": m,
+                "community": c,
+                "strength": s,
+                "gap": round(cs - s, 2) if s is not None and cs is not None else None,
+                "gap_first": g0,
+                "gap_last": g1,
+                "closing": None if g0 is None or g1 is None or len(snaps) < 2 else g1 < g0,
+                "held": held.get(m.pk, 0),
+                "activities": acts.get(c.pk, 0),
+            }
+        )
+    rows.sort(key=lambda r: (r["strength"] is None, r["strength"] or 0.0, r["m"].school.code))
+    return rows

@@ -255,3 +255,94 @@ def delete_request(request: HttpRequest, community_id: int, request_id: int) -> 
     except DomainError as err:
         flash_errors(request, err)
     return redirect("communities:community", community_id=c.pk)
+
+
+# --------------------------------------------------------------------------- activities, county
+
+
+def _community_schools(c: Any) -> Any:
+    from django.db.models import Q
+
+    return School.objects.filter(Q(pk=c.core_id) | Q(community_memberships__community=c)).distinct()
+
+
+@login_required
+@require_POST
+def log_activity(request: HttpRequest, community_id: int) -> HttpResponse:
+    from junheng.communities.forms import ActivityForm
+
+    user = _user(request)
+    c = access_community(user, community_id)
+    form = ActivityForm(request.POST, schools=_community_schools(c))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            lessons.do_log_activity(
+                c,
+                by=user,
+                kind=d["kind"],
+                title=d["title"],
+                date=d["date"],
+                host=d["host"],
+                participants=d["participants"],
+                note=d["note"] or "",
+            )
+        except DomainError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, _("已登记活动。"))
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+    return redirect("communities:community", community_id=c.pk)
+
+
+@login_required
+@require_POST
+def delete_activity(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
+    user = _user(request)
+    c = access_community(user, community_id)
+    a = c.activities.filter(pk=activity_id).first()
+    if a is None:
+        raise Http404
+    try:
+        lessons.do_delete_activity(a, by=user)
+    except DomainError as err:
+        flash_errors(request, err)
+    return redirect("communities:community", community_id=c.pk)
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+@login_required
+def county_view(request: HttpRequest) -> HttpResponse:
+    """Every member of an active community, weakest first, with its gap and delivery."""
+    user = _user(request)
+    access_bureau(user)
+    year = _year(request)
+    county = County.objects.order_by("pk").first()
+    return render(
+        request,
+        "communities/county.html",
+        {"rows": queries.county_view(county, year), "year": year, "county": county},
+    )
+
+
+@login_required
+def report(request: HttpRequest) -> Any:
+    from junheng.communities.report import do_export_report
+    from junheng.exports import xlsx_response
+
+    user = _user(request)
+    access_bureau(user)
+    county = County.objects.order_by("pk").first()
+    if county is None:
+        raise Http404
+    name, sheets = do_export_report(by=user, county=county, year=_year(request))
+    return xlsx_response(name, *sheets)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role, User
-from junheng.communities import actions, queries
+from junheng.communities import actions, lessons, queries
 from junheng.communities.access import (
     access_bureau,
     access_community,
@@ -25,6 +25,7 @@ from junheng.communities.access import (
     public_communities,
 )
 from junheng.communities.forms import (
+    ActivityForm,
     CommunityForm,
     GoalForm,
     MemberForm,
@@ -113,6 +114,17 @@ def community(request: HttpRequest, community_id: int) -> HttpResponse:
     ctx["may_request"] = user.role == Role.BUREAU or (
         user.role == Role.SCHOOL and user.school_id == c.core_id
     )
+    ctx["acts"] = queries.activities_page(c, timezone.localdate().year)
+    ctx["may_log"] = c.active and lessons.may_log(user, c)
+    if ctx["may_log"]:
+        from django.db.models import Q
+
+        ctx["activity_form"] = ActivityForm(
+            schools=School.objects.filter(
+                Q(pk=c.core_id) | Q(community_memberships__community=c)
+            ).distinct(),
+            initial={"date": timezone.localdate()},
+        )
     if user.role == Role.BUREAU:
         county_schools = School.objects.filter(county_id=c.county_id).order_by("code")
         ctx["edit_form"] = CommunityForm(instance=c)

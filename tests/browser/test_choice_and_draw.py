@@ -59,10 +59,20 @@ def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
     # 2. The bureau closes the window, runs the draw and publishes the results.
     login_as(page, "bureau", PASSWORD)
     page.goto(page.base + f"/enrolment/windows/{window.pk}/")
+    # Each irreversible step first says what it will do; closing before the deadline needs a
+    # reason, which the families are told.
     page.click("[data-testid=close-window]")
+    assert "提前截止" in page.inner_text("[data-testid=consequences]")
+    page.fill("[data-testid=reason]", "场地检修，提前截止")
+    page.click("[data-testid=confirm]")
     page.fill("[data-testid=entropy-input]", "17 42 08 93")
     page.click("[data-testid=run-draw]")
+    # The confirmation page says what the draw does and keeps the numbers as typed.
+    assert "只运行一次" in page.inner_text("[data-testid=consequences]")
+    assert page.input_value("[data-testid=entropy-input]") == "17 42 08 93"
+    page.click("[data-testid=confirm]")
     page.click("[data-testid=publish-results]")
+    page.click("[data-testid=confirm]")
     assert page.inner_text("[data-testid=window-state]") == "已公布结果"
 
     # 3. The parent sees the result: choir (2nd choice), and 1st on chess's waitlist.
@@ -78,8 +88,9 @@ def test_parent_ranks_bureau_draws_drop_passes_seat_to_waitlist(
     other.base = live_server.url
     login_as(other, market["parents"][1].username, PASSWORD)
     other.goto(other.base + "/enrolment/results/")
-    other.on("dialog", lambda d: d.accept())
     other.click("[data-testid=drop]")
+    assert "候补" in other.inner_text("[data-testid=consequences]")
+    other.click("[data-testid=confirm]")
     other.wait_for_selector("[data-testid=not-enrolled]")
     ctx.close()
 

@@ -158,7 +158,7 @@ def rank_all(window, market, wants, together=()):
 def close_and_draw(window, users, publish=True):
     from junheng.enrolment import actions
 
-    actions.do_close_window(window, by=users["bureau"])
+    actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
     draw = actions.do_run_draw(window, by=users["bureau"], entropy=ENTROPY)
     if publish:
         actions.do_publish_results(window, by=users["bureau"])

@@ -118,8 +118,10 @@ def test_parent_pages_render(drawn, market, client):
     assert client.get(f"/enrolment/enrolments/{e.pk}/rate/").status_code == 200
 
 
-def test_bureau_runs_the_window_from_its_page(market, users, client):
+def test_bureau_runs_the_window_from_its_page_each_step_confirmed_first(market, users, client):
     from django.utils import timezone
+
+    from junheng.enrolment.models import Notification
 
     client.force_login(users["bureau"])
     now = timezone.now()
@@ -130,6 +132,12 @@ def test_bureau_runs_the_window_from_its_page(market, users, client):
         opens_at=now - dt.timedelta(hours=1),
         closes_at=now + dt.timedelta(days=1),
     )
+    says = {
+        "open": "种子",
+        "close": "提前截止",
+        "run": "只运行一次",
+        "publish": "公布后不能撤回",
+    }
     for verb, state in [
         ("open", "open"),
         ("close", "closed"),
@@ -138,7 +146,25 @@ def test_bureau_runs_the_window_from_its_page(market, users, client):
     ]:
         if verb == "close":
             rank_all(w, market, {1: ["chess"]})
-        data = {"entropy": ENTROPY} if verb == "run" else {}
-        assert client.post(f"/enrolment/windows/{w.pk}/{verb}/", data).status_code == 302
+        before = w.state
+        url = f"/enrolment/windows/{w.pk}/{verb}/"
+        page = client.get(url)
+        assert page.status_code == 200 and says[verb] in page.content.decode(), verb
+        # A POST that did not come from the confirmation form changes nothing.
+        assert client.post(url).status_code == 200
+        w.refresh_from_db()
+        assert w.state == before, verb
+        data = {"confirm": "yes", "entropy": ENTROPY} if verb == "run" else {"confirm": "yes"}
+        if verb == "close":
+            # Before closes_at: refused without a reason, and the families are told the reason.
+            client.post(url, data)
+            w.refresh_from_db()
+            assert w.state == "open"
+            data["reason"] = "场地检修，提前统计人数"
+        assert client.post(url, data).status_code == 302, verb
         w.refresh_from_db()
         assert w.state == state, verb
+        if verb == "close":
+            assert w.close_reason == "场地检修，提前统计人数"
+            told = Notification.objects.filter(user=market["parents"][1])
+            assert any("场地检修" in n.text for n in told)

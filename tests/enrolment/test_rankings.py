@@ -77,7 +77,7 @@ def test_duplicate_or_too_many_choices_are_refused(window, market):
 def test_no_ranking_after_the_window_closes(window, market, users):
     kid, parent = market["kids"][1], market["parents"][1]
     rank_all(window, market, {1: ["chess"]})
-    actions.do_close_window(window, by=users["bureau"])
+    actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
     with pytest.raises(actions.ActionError, match="截止"):
         actions.do_submit_ranking(window, kid, [market["choir"].pk], by=parent)
     assert Ranking.objects.get(window=window, student=kid).choices.get().offering == market["chess"]

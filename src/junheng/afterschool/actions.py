@@ -511,20 +511,33 @@ def do_create_offering(
     )
 
 
-def do_cancel_offering(offering: Offering, *, by: User) -> Offering:
+def do_cancel_offering(offering: Offering, *, by: User, reason: str = "") -> Offering:
+    """Cancel an offering. Its children are re-placed on their remaining choices or told, and
+    the change is recorded: see `junheng.enrolment.actions.offerings` (the one enrolment-aware
+    action; imported here when called, since the enrolment app builds on this one)."""
+    from junheng.enrolment.actions import offerings
+
     if offering.status != OfferingStatus.OPEN:
         raise ActionError(_("该课程已取消。"))
-    offering.status = OfferingStatus.CANCELLED
-    offering.save(update_fields=["status"])
+    try:
+        offerings.do_cancel_offering(offering, by=by, reason=reason)
+    except offerings.ActionError as err:
+        raise ActionError(str(err)) from err
+    offering.refresh_from_db()
     return offering
 
 
 def do_move_offering(offering: Offering, *, by: User, slot: TimeSlot) -> Offering:
+    """Move an offering to another slot of the school, unless a child would then hold two
+    seats in one slot (see `junheng.enrolment.actions.offerings.do_move_offering`)."""
+    from junheng.enrolment.actions import offerings
+
     if slot.pk not in school_slot_ids(offering.school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
-    offering.slot = slot
-    offering.save(update_fields=["slot"])
-    return offering
+    try:
+        return offerings.do_move_offering(offering, by=by, slot=slot)
+    except offerings.ActionError as err:
+        raise ActionError(str(err)) from err
 
 
 def do_set_school_slots(school: School, *, by: User, slots: Sequence[TimeSlot]) -> None:

@@ -42,6 +42,11 @@ urlpatterns = [
     path(
         "menu/offerings/<int:offering_id>/", views.school_offering_act, name="school_offering_act"
     ),
+    path(
+        "menu/offerings/<int:offering_id>/cancel/",
+        views.school_offering_cancel,
+        name="school_offering_cancel",
+    ),
     path("menu/requests/new/", views.school_request_new, name="school_request_new"),
     path("menu/requests/<int:request_id>/", views.school_request_act, name="school_request_act"),
     path("menu/courses/new/", views.school_course_new, name="school_course_new"),

@@ -12,6 +12,7 @@ from django.contrib.auth import login
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -517,8 +518,6 @@ def placement_act(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 
 def _url_supply(run_id: int) -> str:
-    from django.urls import reverse
-
     return reverse("afterschool:supply_detail", kwargs={"run_id": run_id})
 
 
@@ -591,18 +590,45 @@ def school_menu(request: HttpRequest) -> HttpResponse:
 @scoping.role_required(Role.SCHOOL)
 def school_offering_act(request: HttpRequest, offering_id: int) -> HttpResponse:
     offering = access.access_offering_for_edit(request.user, offering_id)
+    if request.POST.get("action") == "cancel":
+        # Irreversible, and it touches children: say what will happen first.
+        return redirect("afterschool:school_offering_cancel", offering_id=offering.pk)
     try:
-        if request.POST.get("action") == "cancel":
-            actions.do_cancel_offering(offering, by=request.user)
-        else:
-            slot = TimeSlot.objects.filter(pk=request.POST.get("slot") or 0).first()
-            if slot is None:
-                raise actions.ActionError(_("请选择时段。"))
-            actions.do_move_offering(offering, by=request.user, slot=slot)
+        slot = TimeSlot.objects.filter(pk=request.POST.get("slot") or 0).first()
+        if slot is None:
+            raise actions.ActionError(_("请选择时段。"))
+        actions.do_move_offering(offering, by=request.user, slot=slot)
         messages.success(request, _("已更新。"))
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:school_menu")
+
+
+@scoping.role_required(Role.SCHOOL)
+def school_offering_cancel(request: HttpRequest, offering_id: int) -> HttpResponse:
+    """GET: what cancelling the offering does to its children; the page's form cancels it."""
+    from junheng.enrolment import confirm
+
+    offering = access.access_offering_for_edit(request.user, offering_id)
+    reason = request.POST.get("reason", "")
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            actions.do_cancel_offering(offering, by=request.user, reason=reason)
+        except actions.ActionError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, _("课程已停开，相关家庭已收到通知。"))
+            return redirect("afterschool:school_menu")
+    return render(
+        request,
+        "enrolment/confirm.html",
+        {
+            "c": confirm.for_cancel_offering(offering),
+            "action": request.path,
+            "back": reverse("afterschool:school_menu"),
+            "reason": reason,
+        },
+    )
 
 
 @require_POST

@@ -16,7 +16,7 @@ from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.engines import allocation
 from junheng.engines.io import csv_bytes
 from junheng.engines.lottery import file_sha256, inputs_sha256
-from junheng.enrolment.models import ChoiceWindow, RankingChoice
+from junheng.enrolment.models import ChoiceWindow, Enrolment, EnrolmentStatus, RankingChoice
 
 
 @dataclass
@@ -61,14 +61,29 @@ def window_offerings(window: ChoiceWindow) -> list[Offering]:
 
 
 def draw_inputs(window: ChoiceWindow) -> DrawInputs:
+    """The engine's inputs. Each offering's capacity is what the seat ledger says this round may
+    give (its seats less those already held, and in a later round less the children still
+    waiting from earlier rounds), so a draw never gives a seat twice."""
+    from junheng.enrolment import ledger
+
     offerings = window_offerings(window)
     code = engine_ids(offerings)
-    offs = [allocation.Offering(code[o.pk], o.seats, o.slot.code) for o in offerings]
+    cap = ledger.round_capacity(offerings, window.school_id, window.term_id, window.round)
+    offs = [allocation.Offering(code[o.pk], cap[o.pk], o.slot.code) for o in offerings]
     rows = (
         RankingChoice.objects.filter(ranking__window=window, offering_id__in=list(code))
         .select_related("ranking__student")
         .order_by("ranking__pseudonym", "rank")
     )
+    if window.round > 1:
+        # A later round is for children without a seat in the term (one may have accepted an
+        # earlier round's waitlist offer since ranking here).
+        seated = Enrolment.objects.filter(
+            status=EnrolmentStatus.ACTIVE,
+            window__school_id=window.school_id,
+            window__term_id=window.term_id,
+        ).values("student_id")
+        rows = rows.exclude(ranking__student_id__in=seated)
     choices: list[allocation.Choice] = []
     student_pk: dict[str, int] = {}
     student_code: dict[str, str] = {}

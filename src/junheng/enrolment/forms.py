@@ -49,6 +49,60 @@ class WindowForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+class EntropyForm(forms.Form):
+    """The public numbers of the draw ceremony (see `do_run_draw`)."""
+
+    entropy = forms.CharField(
+        label=_("公开随机数（监督人现场报出的数字，或从公开来源读取的数字，原样录入）"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "data-testid": "entropy-input", "id": "entropy"}
+        ),
+    )
+    entropy_source = forms.CharField(
+        label=_("随机数来源（可选）"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"data-testid": "entropy-source-input"}),
+    )
+    inputs_sha256 = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class RoundForm(forms.Form):
+    opens_at = forms.DateTimeField(label=_("开始时间"), widget=DT)
+    closes_at = forms.DateTimeField(label=_("截止时间"), widget=DT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("opens_at", "closes_at"):
+            self.fields[name].input_formats = [  # type: ignore[attr-defined]
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+            self.add_error("closes_at", _("截止时间必须晚于开始时间。"))
+        return data
+
+
+class ManualEnrolForm(forms.Form):
+    student_code = forms.CharField(label=_("学籍号"), max_length=40)
+    offering = forms.ModelChoiceField(label=_("课程"), queryset=None)  # type: ignore[arg-type]
+    reason = forms.CharField(label=_("原因"), max_length=500)
+
+    def __init__(self, *args: Any, offerings: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from junheng.afterschool.models import Offering
+
+        field = self.fields["offering"]
+        field.queryset = Offering.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[o.pk for o in offerings]
+        ).select_related("course", "slot")
+        field.label_from_instance = lambda o: f"{o.course.title} · {o.slot}"  # type: ignore[attr-defined]
+
+
 class RatingForm(forms.Form):
     stars = forms.TypedChoiceField(
         label=_("评分"),

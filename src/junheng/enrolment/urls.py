@@ -9,6 +9,8 @@ urlpatterns = [
     path("windows/new/", views.window_new, name="window_new"),
     path("windows/<int:window_id>/", views.window_detail, name="window"),
     path("windows/<int:window_id>/run/", views.run_draw, name="run_draw"),
+    path("windows/<int:window_id>/round/", views.window_round, name="window_round"),
+    path("windows/<int:window_id>/manual/", views.window_manual, name="window_manual"),
     path("windows/<int:window_id>/<slug:verb>/", views.window_action, name="window_action"),
     path("report/", views.county_report, name="county_report"),
     # public, no login

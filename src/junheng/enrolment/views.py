@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,7 +26,8 @@ from junheng.accounts.models import Role, User, audit
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.downloads import csv_attachment, xlsx_attachment
 from junheng.engines.lottery import file_sha256
-from junheng.enrolment import access, actions, adapters, forms
+from junheng.enrolment import access, actions, adapters, confirm, forms
+from junheng.enrolment.adjustments import describe
 from junheng.enrolment.models import (
     Attendance,
     ChoiceWindow,
@@ -49,7 +51,7 @@ from junheng.enrolment.models import (
 from junheng.enrolment.report import combine
 from junheng.jobs.models import Job
 from junheng.public_draw import verify_command
-from junheng.region.models import School, Term, UrbanRural
+from junheng.region.models import School, Student, Term, UrbanRural
 from junheng.web import flash_errors
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
@@ -138,6 +140,7 @@ def _offering_table(window: ChoiceWindow) -> list[dict[str, Any]]:
         .values_list("offering_id")
         .annotate(n=Count("pk"))
     )
+    free = actions.round_capacity(window)
     return [
         {
             "o": o,
@@ -146,6 +149,7 @@ def _offering_table(window: ChoiceWindow) -> list[dict[str, Any]]:
             "enrolled": enrolled.get(o.pk, 0),
             "waiting": waiting.get(o.pk, 0),
             "offered": offered.get(o.pk, 0),
+            "free": free.get(o.pk, 0),
             "small": window.min_size and enrolled.get(o.pk, 0) < window.min_size,
         }
         for o in offerings
@@ -157,6 +161,10 @@ def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
     user = _user(request)
     window = access.access_window(user, window_id)
     draw = Draw.objects.filter(window=window).first()
+    adjustments = list(DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50])
+    for a in adjustments:
+        a.sentence = describe(a)  # type: ignore[attr-defined]
+    rounds = ChoiceWindow.objects.filter(school_id=window.school_id, term_id=window.term_id)
     return render(
         request,
         "enrolment/window_detail.html",
@@ -166,10 +174,15 @@ def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
             "job": Job.latest_for(draw, "draw") if draw is not None else None,
             "rows": _offering_table(window),
             "n_rankings": Ranking.objects.filter(window=window).count(),
-            "adjustments": DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50],
+            "adjustments": adjustments,
             "report": draw.report if draw is not None and draw.report else None,
             "is_bureau": user.role == Role.BUREAU,
             "inputs_now": actions.inputs_sha256_now(window) if user.role == Role.BUREAU else None,
+            "rounds": rounds.order_by("round"),
+            "may_add_round": user.role == Role.BUREAU and confirm.is_published_round(window),
+            "manual_form": forms.ManualEnrolForm(offerings=adapters.window_offerings(window))
+            if window.state == WindowState.PUBLISHED
+            else None,
         },
     )
 
@@ -182,42 +195,146 @@ WINDOW_ACTIONS = {
 }
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
 @login_required
-@require_POST
 def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpResponse:
+    """GET (or a POST without `confirm=yes`): what the step will do; the page's form does it."""
     window = access.access_window_for_bureau(_user(request), window_id)
     if verb not in WINDOW_ACTIONS:
         raise Http404
     fn, ok = WINDOW_ACTIONS[verb]
-    try:
-        fn(window, by=_user(request))
-    except actions.ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, str(ok))
-    return redirect("enrolment:window", window_id=window.pk)
+    reason = request.POST.get("reason", "")
+    if _confirmed(request):
+        try:
+            if verb == "close":
+                actions.do_close_window(window, by=_user(request), reason=reason)
+            else:
+                fn(window, by=_user(request))
+        except actions.ActionError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, str(ok))
+            return redirect("enrolment:window", window_id=window.pk)
+    return render(
+        request,
+        "enrolment/confirm.html",
+        {
+            "c": confirm.for_window(window, verb),
+            "action": request.path,
+            "back": reverse("enrolment:window", args=[window.pk]),
+            "reason": reason,
+        },
+    )
+
+
+@login_required
+def run_draw(request: HttpRequest, window_id: int) -> HttpResponse:
+    """The bureau runs the draw with the public entropy of the ceremony. The window page's
+    form (or a GET) lands here first: what the draw will do, the numbers as typed; this page's
+    form (`confirm=yes`) runs it."""
+    window = access.access_window_for_bureau(_user(request), window_id)
+    form = forms.EntropyForm(
+        request.POST or None, initial={"inputs_sha256": actions.inputs_sha256_now(window)}
+    )
+    if _confirmed(request) and form.is_valid():
+        d = form.cleaned_data
+        try:
+            draw = actions.do_run_draw(
+                window,
+                by=_user(request),
+                entropy=d["entropy"],
+                entropy_source=d["entropy_source"],
+                inputs_sha256=d["inputs_sha256"] or None,
+            )
+        except actions.ActionError as err:
+            flash_errors(request, err)
+        else:
+            if draw.state != DrawState.DONE:  # a worker runs it
+                messages.info(request, _("摇号已在后台开始，完成后会通知您。"))
+            else:
+                messages.success(request, _("摇号完成，种子已公布。"))
+            return redirect("enrolment:window", window_id=window.pk)
+    return render(
+        request,
+        "enrolment/confirm.html",
+        {
+            "c": confirm.for_window(window, "run"),
+            "form": form,
+            "action": request.path,
+            "back": reverse("enrolment:window", args=[window.pk]),
+        },
+    )
+
+
+@login_required
+def window_round(request: HttpRequest, window_id: int) -> HttpResponse:
+    """The bureau opens a further round over the seats still free (after the waitlists)."""
+    user = _user(request)
+    window = access.access_window_for_bureau(user, window_id)
+    now = timezone.localtime()
+    form = forms.RoundForm(
+        request.POST or None,
+        initial={"opens_at": now, "closes_at": now + dt.timedelta(days=3)},
+    )
+    if _confirmed(request) and form.is_valid():
+        try:
+            w = actions.do_create_second_round(
+                window,
+                by=user,
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+            )
+        except actions.ActionError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(
+                request, _("已开设第 %(n)d 轮选课（草稿），请开放选课。") % {"n": w.round}
+            )
+            return redirect("enrolment:window", window_id=w.pk)
+    return render(
+        request,
+        "enrolment/confirm.html",
+        {
+            "c": confirm.for_second_round(window),
+            "form": form,
+            "action": request.path,
+            "back": reverse("enrolment:window", args=[window.pk]),
+        },
+    )
 
 
 @login_required
 @require_POST
-def run_draw(request: HttpRequest, window_id: int) -> HttpResponse:
-    """The bureau runs the draw with the public entropy of the ceremony."""
-    window = access.access_window_for_bureau(_user(request), window_id)
+def window_manual(request: HttpRequest, window_id: int) -> HttpResponse:
+    """A school admin or the bureau places a child on a free seat by hand (reason required)."""
+    user = _user(request)
+    window = access.access_window(user, window_id)
+    form = forms.ManualEnrolForm(request.POST, offerings=adapters.window_offerings(window))
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+        return redirect("enrolment:window", window_id=window.pk)
+    student = Student.objects.filter(
+        school_id=window.school_id, code=form.cleaned_data["student_code"].strip()
+    ).first()
     try:
-        draw = actions.do_run_draw(
+        if student is None:
+            raise actions.ActionError(_("本校没有这个学籍号的学生。"))
+        actions.do_enrol_manually(
             window,
-            by=_user(request),
-            entropy=request.POST.get("entropy", ""),
-            entropy_source=request.POST.get("entropy_source", ""),
-            inputs_sha256=request.POST.get("inputs_sha256") or None,
+            student,
+            form.cleaned_data["offering"],
+            by=user,
+            reason=form.cleaned_data["reason"],
         )
     except actions.ActionError as err:
         flash_errors(request, err)
     else:
-        if draw.state != DrawState.DONE:  # a worker runs it
-            messages.info(request, _("摇号已在后台开始，完成后会通知您。"))
-        else:
-            messages.success(request, _("摇号完成，种子已公布。"))
+        messages.success(request, _("已人工录取，并通知了家长。"))
     return redirect("enrolment:window", window_id=window.pk)
 
 
@@ -393,19 +510,27 @@ def receipt(request: HttpRequest, ranking_id: int) -> HttpResponse:
 
 @login_required
 def results(request: HttpRequest) -> HttpResponse:
-    """Results, waitlist positions and open offers of the parent's children."""
+    """One card per child and term: the seats held in every published round, open offers and
+    waitlist places (a second round never shows a second, contradicting card)."""
     user = _user(request)
     scoping.require_role(user, Role.PARENT)
     cards = []
     for child in scoping.students_for(user).select_related("school"):
-        windows = access.windows_for(user).filter(
-            school_id=child.school_id, state=WindowState.PUBLISHED, rankings__student=child
+        windows = list(
+            access.windows_for(user)
+            .filter(school_id=child.school_id, state=WindowState.PUBLISHED)
+            .filter(Q(rankings__student=child) | Q(enrolments__student=child))
+            .distinct()
+            .order_by("term__start", "round")
         )
+        terms: dict[int, list[ChoiceWindow]] = defaultdict(list)
         for w in windows:
+            terms[w.term_id].append(w)
+        for ws in terms.values():
             enrolled = list(
                 Enrolment.objects.filter(
-                    window=w, student=child, status=EnrolmentStatus.ACTIVE
-                ).select_related("offering__course", "offering__slot")
+                    window__in=ws, student=child, status=EnrolmentStatus.ACTIVE
+                ).select_related("offering__course", "offering__slot", "window")
             )
             for e in enrolled:
                 marks = Attendance.objects.filter(session__offering=e.offering, student=child)
@@ -415,20 +540,24 @@ def results(request: HttpRequest) -> HttpResponse:
             cards.append(
                 {
                     "child": child,
-                    "w": w,
-                    # the child's row in the public draw files
-                    "pseudonym": Ranking.objects.filter(window=w, student=child)
-                    .values_list("pseudonym", flat=True)
-                    .first(),
-                    "draw": Draw.objects.filter(window=w).first(),
+                    "w": ws[0],
+                    "term": ws[0].term,
+                    "rounds": len(ws),
+                    "pseudonyms": [
+                        (w, alias, Draw.objects.filter(window=w).first())
+                        for w in ws
+                        for alias in Ranking.objects.filter(window=w, student=child)
+                        .exclude(pseudonym="")
+                        .values_list("pseudonym", flat=True)
+                    ],
                     "enrolled": enrolled,
                     "waiting": WaitlistEntry.objects.filter(
-                        window=w, student=child, status=EntryStatus.WAITING
-                    ).select_related("offering__course"),
+                        window__in=ws, student=child, status=EntryStatus.WAITING
+                    ).select_related("offering__course", "window"),
                     "offers": WaitlistOffer.objects.filter(
-                        entry__window=w, student=child, status=OfferStatus.OPEN
+                        entry__window__in=ws, student=child, status=OfferStatus.OPEN
                     ).select_related("offering__course", "offering__slot"),
-                    "ended": Enrolment.objects.filter(window=w, student=child)
+                    "ended": Enrolment.objects.filter(window__in=ws, student=child)
                     .exclude(status=EnrolmentStatus.ACTIVE)
                     .select_related("offering__course"),
                 }
@@ -468,16 +597,27 @@ def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def enrolment_drop(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    """GET: what dropping does (the seat goes to the waitlist); the page's form drops."""
     e = access.access_own_enrolment(_user(request), enrolment_id)
-    try:
-        actions.do_drop_enrolment(e, by=_user(request))
-    except actions.ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已退课，名额将顺延给候补的同学。"))
-    return redirect("enrolment:results")
+    if _confirmed(request):
+        try:
+            actions.do_drop_enrolment(e, by=_user(request))
+        except actions.ActionError as err:
+            flash_errors(request, err)
+        else:
+            messages.success(request, _("已退课，名额将顺延给候补的同学。"))
+        return redirect("enrolment:results")
+    return render(
+        request,
+        "enrolment/confirm.html",
+        {
+            "c": confirm.for_drop(e),
+            "action": request.path,
+            "back": reverse("enrolment:results"),
+            "phone": True,
+        },
+    )
 
 
 @login_required

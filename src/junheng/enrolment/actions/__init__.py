@@ -5,16 +5,25 @@ from, writes the change, its history (`DrawAdjustment`), audit rows and notifica
 transaction, and raises `ActionError` (a message fit for the user) when it is not allowed.
 """
 
-from junheng.enrolment.actions.common import ActionError, free_seats, notify
+from junheng.enrolment.actions.common import ActionError, notify
 from junheng.enrolment.actions.draws import ensure_pseudonyms, inputs_sha256_now, lottery_keys
+from junheng.enrolment.actions.offerings import (
+    cancel_impact,
+    do_cancel_offering,
+    do_move_offering,
+    move_clashes,
+)
 from junheng.enrolment.actions.seats import (
     do_accept_offer,
     do_cancel_small_offerings,
     do_decline_offer,
     do_drop_enrolment,
+    do_enrol_manually,
+    do_set_offering_seats,
     expire_offers,
     offer_free_seats,
     offer_next,
+    small_offerings,
 )
 from junheng.enrolment.actions.services import (
     bill_statement,
@@ -35,7 +44,9 @@ from junheng.enrolment.actions.services import (
 )
 from junheng.enrolment.actions.windows import (
     apply_sibling_rule,
+    close_due_windows,
     do_close_window,
+    do_create_second_round,
     do_create_window,
     do_open_window,
     do_publish_results,
@@ -44,18 +55,25 @@ from junheng.enrolment.actions.windows import (
     do_withdraw_ranking,
     execute_draw,
     rankable_offerings,
+    round_capacity,
 )
+from junheng.enrolment.ledger import free_seats
 
 __all__ = [
     "ActionError",
     "apply_sibling_rule",
     "can_rate",
+    "cancel_impact",
+    "close_due_windows",
     "do_accept_offer",
+    "do_cancel_offering",
     "do_cancel_small_offerings",
     "do_close_window",
+    "do_create_second_round",
     "do_create_window",
     "do_decline_offer",
     "do_drop_enrolment",
+    "do_enrol_manually",
     "do_export_bills",
     "do_export_settlement",
     "do_file_complaint",
@@ -63,9 +81,11 @@ __all__ = [
     "bill_statement",
     "bill_statements",
     "do_mark_attendance",
+    "do_move_offering",
     "do_open_window",
     "do_publish_results",
     "do_rate_course",
+    "do_set_offering_seats",
     "do_run_draw",
     "do_submit_ranking",
     "do_withdraw_ranking",
@@ -75,6 +95,7 @@ __all__ = [
     "free_seats",
     "inputs_sha256_now",
     "lottery_keys",
+    "move_clashes",
     "notify",
     "offer_free_seats",
     "offer_next",
@@ -82,7 +103,9 @@ __all__ = [
     "quality_score",
     "rankable_offerings",
     "refresh_quality",
+    "round_capacity",
     "settlement_rows",
+    "small_offerings",
     "subsidy_for",
     "term_months",
 ]

@@ -1,4 +1,5 @@
-"""Shared pieces of the enrolment actions: the error type, notifications, seat counting."""
+"""Shared pieces of the enrolment actions: the error type and notifications (seats are
+counted in `junheng.enrolment.ledger`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from junheng.accounts.models import Role, User
-from junheng.afterschool.models import Offering
-from junheng.enrolment.models import (
-    Enrolment,
-    EnrolmentStatus,
-    Notification,
-    OfferStatus,
-    WaitlistOffer,
-)
+from junheng.enrolment.models import EnrolmentStatus, Notification
 from junheng.errors import DomainError
 from junheng.region.models import School, Student
 
@@ -45,19 +39,6 @@ def notify_guardians(student: Student, text: str, link: str = "", key: str = "")
 def school_admins(school: School | int) -> list[User]:
     sid = school if isinstance(school, int) else school.pk
     return list(User.objects.filter(role=Role.SCHOOL, school_id=sid, is_active=True))
-
-
-def active_count(offering_id: int) -> int:
-    return Enrolment.objects.filter(offering_id=offering_id, status=EnrolmentStatus.ACTIVE).count()
-
-
-def open_offer_count(offering_id: int) -> int:
-    return WaitlistOffer.objects.filter(offering_id=offering_id, status=OfferStatus.OPEN).count()
-
-
-def free_seats(offering: Offering) -> int:
-    """Seats not held by an enrolment nor by an open waitlist offer."""
-    return offering.seats - active_count(offering.pk) - open_offer_count(offering.pk)
 
 
 def active_enrolments(student_ids: Iterable[int], window_id: int | None = None) -> Q:

@@ -26,7 +26,7 @@ from junheng.accounts.models import Guardianship, Role, User, audit
 from junheng.afterschool.models import Offering
 from junheng.engines.io import InputError
 from junheng.engines.lottery import final_seed, seed_commitment
-from junheng.enrolment import adapters
+from junheng.enrolment import adapters, ledger
 from junheng.enrolment.actions.common import ActionError, notify_guardians
 from junheng.enrolment.actions.draws import ensure_pseudonyms
 from junheng.enrolment.models import (
@@ -39,6 +39,7 @@ from junheng.enrolment.models import (
     EnrolmentStatus,
     EntryStatus,
     Method,
+    Notification,
     Ranking,
     RankingChoice,
     WaitlistEntry,
@@ -95,6 +96,14 @@ def do_create_window(
         raise ActionError(_("延迟接受法每人只能录取一门课程（K = 1）。"))
     if not 1 <= max_ranked <= 20 or not 1 <= max_courses <= 10:
         raise ActionError(_("志愿数或录取门数超出范围。"))
+    if ChoiceWindow.objects.filter(school=school, term=term).exists():
+        raise ActionError(
+            _(
+                "%(school)s %(term)s 已有选课窗口：同一学校同一学期只能有一个窗口，"
+                "剩余名额请由教育局在该窗口公布结果后开设第二轮选课。"
+            )
+            % {"school": school.name, "term": term.name}
+        )
     w = ChoiceWindow.objects.create(
         school=school,
         term=term,
@@ -118,6 +127,13 @@ def do_open_window(window: ChoiceWindow, *, by: User) -> Draw:
     _require(by, Role.BUREAU)
     if not adapters.window_offerings(window):
         raise ActionError(_("本校本学期还没有开设的课程，不能开放选课。"))
+    if window.round > 1:
+        from junheng.enrolment.actions.seats import offer_free_seats
+
+        for earlier in _earlier_rounds(window):
+            offer_free_seats(earlier, by=by)
+        if not any(round_capacity(window).values()):
+            raise ActionError(_("各课程已没有剩余名额（或仍有候补学生在等），不能开放第二轮。"))
     seed = secrets.token_hex(16)
     with transaction.atomic():
         w = _move(window, WindowState.DRAFT, WindowState.OPEN, "opened_at")
@@ -127,13 +143,157 @@ def do_open_window(window: ChoiceWindow, *, by: User) -> Draw:
     return draw
 
 
-def do_close_window(window: ChoiceWindow, *, by: User) -> ChoiceWindow:
+def _earlier_rounds(window: ChoiceWindow) -> list[ChoiceWindow]:
+    return list(
+        ChoiceWindow.objects.filter(
+            school_id=window.school_id, term_id=window.term_id, round__lt=window.round
+        ).order_by("round")
+    )
+
+
+def round_capacity(window: ChoiceWindow) -> dict[int, int]:
+    """Seats each of the window's offerings can give in this round (see the ledger)."""
+    return ledger.round_capacity(
+        adapters.window_offerings(window), window.school_id, window.term_id, window.round
+    )
+
+
+def do_create_second_round(
+    previous: ChoiceWindow,
+    *,
+    by: User,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    max_ranked: int | None = None,
+) -> ChoiceWindow:
+    """A further round (第二轮选课 / 补录) of the school's term, over the seats still free.
+
+    Only the bureau starts one, once every earlier round is published. The earlier waitlists are
+    served first (their children are offered the free seats in lottery order); the new round
+    draws only on what is left, for children who hold no seat in the term yet. It keeps the
+    first round's rules (method, K, priorities, offer hours) and gets its own seed commitment
+    when it opens.
+    """
     _require(by, Role.BUREAU)
+    if closes_at <= opens_at:
+        raise ActionError(_("截止时间必须晚于开始时间。"))
+    from junheng.enrolment.actions.seats import offer_free_seats
+
+    with transaction.atomic():
+        rounds = list(
+            ChoiceWindow.objects.select_for_update()
+            .filter(school_id=previous.school_id, term_id=previous.term_id)
+            .order_by("round")
+        )
+        if any(r.state != WindowState.PUBLISHED for r in rounds):
+            raise ActionError(_("前面各轮选课的结果都公布之后，才能开设下一轮。"))
+        first = rounds[0]
+        w = ChoiceWindow.objects.create(
+            school_id=first.school_id,
+            term_id=first.term_id,
+            round=rounds[-1].round + 1,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            max_ranked=max_ranked or first.max_ranked,
+            max_courses=first.max_courses,
+            method=first.method,
+            min_size=0,
+            offer_hours=first.offer_hours,
+            priority_left_behind=first.priority_left_behind,
+            priority_low_income=first.priority_low_income,
+            created_by=by,
+        )
+        _record_round(w, by)
+        audit(by, "enrolment.window.round", w, round=w.round, previous=rounds[-1].pk)
+    for r in rounds:
+        offer_free_seats(r, by=by)
+    return w
+
+
+def _record_round(window: ChoiceWindow, by: User) -> None:
+    cap = round_capacity(window)
+    for earlier in _earlier_rounds(window):
+        DrawAdjustment.objects.create(
+            window=earlier,
+            kind=AdjustmentKind.ROUND,
+            by=by,
+            detail={"round": window.round, "window": window.pk, "free": sum(cap.values())},
+        )
+
+
+def do_close_window(
+    window: ChoiceWindow, *, by: User, reason: str = "", now: dt.datetime | None = None
+) -> ChoiceWindow:
+    """Close ranking. Before the published deadline (`closes_at`) only with a reason, which
+    every family of the school is told."""
+    _require(by, Role.BUREAU)
+    at = now or timezone.now()
+    reason = (reason or "").strip()
+    early = at < window.closes_at
+    if early and not reason:
+        raise ActionError(
+            _("截止时间（%(t)s）未到：提前截止必须填写原因，原因会通知家长。")
+            % {"t": timezone.localtime(window.closes_at).strftime("%Y-%m-%d %H:%M")}
+        )
     with transaction.atomic():
         w = _move(window, WindowState.OPEN, WindowState.CLOSED, "closed_at")
-        audit(by, "enrolment.window.close", w)
+        if early:
+            w.close_reason = reason
+            w.save(update_fields=["close_reason"])
+            told = _tell_school_families(
+                w,
+                _("%(school)s 的课后服务选课已提前截止（原定 %(t)s），原因：%(reason)s")
+                % {
+                    "school": w.school.name,
+                    "t": timezone.localtime(w.closes_at).strftime("%Y-%m-%d %H:%M"),
+                    "reason": reason,
+                },
+            )
+            DrawAdjustment.objects.create(
+                window=w,
+                kind=AdjustmentKind.CLOSE,
+                by=by,
+                detail={"reason": reason, "told": told},
+            )
+        audit(by, "enrolment.window.close", w, early=early, reason=reason)
     window.refresh_from_db()
     return w
+
+
+def _tell_school_families(window: ChoiceWindow, text: str) -> int:
+    """One notification to each guardian of the school's children (bulk)."""
+    users = set(
+        Guardianship.objects.filter(
+            student__school_id=window.school_id, user__role=Role.PARENT
+        ).values_list("user_id", flat=True)
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(user_id=u, text=text, link="/enrolment/choose/", key=f"close:{window.pk}")
+            for u in sorted(users)
+        ]
+    )
+    return len(users)
+
+
+def close_due_windows(now: dt.datetime | None = None) -> int:
+    """Close every open window whose `closes_at` has passed (the scheduled task; idempotent:
+    a window already closed is left alone). Returns how many it closed."""
+    at = now or timezone.now()
+    n = 0
+    for pk in ChoiceWindow.objects.filter(state=WindowState.OPEN, closes_at__lte=at).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            w = ChoiceWindow.objects.select_for_update().get(pk=pk)
+            if w.state != WindowState.OPEN or w.closes_at > at:
+                continue
+            w.state = WindowState.CLOSED
+            w.closed_at = at
+            w.save(update_fields=["state", "closed_at"])
+            audit(None, "enrolment.window.close", w, scheduled=True)
+            n += 1
+    return n
 
 
 # --------------------------------------------------------------------------- rankings
@@ -153,8 +313,24 @@ def may_rank_for(user: User, student: Student) -> bool:
 
 
 def rankable_offerings(window: ChoiceWindow, student: Student) -> list[Offering]:
-    """The window's offerings open to the child's grade (what the page lists)."""
-    return [o for o in adapters.window_offerings(window) if o.course.open_to_grade(student.grade)]
+    """The window's offerings open to the child's grade (what the page lists); in a second
+    round, only those with seats left for it."""
+    offerings = [
+        o for o in adapters.window_offerings(window) if o.course.open_to_grade(student.grade)
+    ]
+    if window.round > 1:
+        cap = round_capacity(window)
+        offerings = [o for o in offerings if cap.get(o.pk, 0) > 0]
+    return offerings
+
+
+def holds_seat_in_term(window: ChoiceWindow, student: Student) -> bool:
+    return Enrolment.objects.filter(
+        window__school_id=window.school_id,
+        window__term_id=window.term_id,
+        student=student,
+        status=EnrolmentStatus.ACTIVE,
+    ).exists()
 
 
 def do_submit_ranking(
@@ -180,7 +356,12 @@ def do_submit_ranking(
         raise ActionError(_("最多只能填报 %(n)d 个志愿。") % {"n": window.max_ranked})
     if len(set(ids)) != len(ids):
         raise ActionError(_("同一门课程不能重复填报。"))
+    if window.round > 1 and holds_seat_in_term(window, student):
+        raise ActionError(_("第二轮选课只面向本学期尚未录取课程的学生。"))
     allowed = {o.pk: o for o in adapters.window_offerings(window)}
+    if window.round > 1:
+        cap = round_capacity(window)
+        allowed = {pk: o for pk, o in allowed.items() if cap.get(pk, 0) > 0}
     for oid in ids:
         o = allowed.get(oid)
         if o is None:
@@ -387,54 +568,75 @@ def execute_draw(draw_id: int, job: Any = None) -> dict[str, Any]:
         return _fail(draw, str(err))
     step(_("保存录取与候补名单"), 70)
     choices, held, position = adapters.report_inputs(inputs, result)
-    report = draw_report(choices, held, position, window.max_courses)
-    report["urban_rural"] = window.school.urban_rural
+    fairness = draw_report(choices, held, position, window.max_courses)
+    fairness["urban_rural"] = window.school.urban_rural
     ranks = adapters.rank_lookup(inputs)
     now = timezone.now()
-    with transaction.atomic():
-        Enrolment.objects.bulk_create(
-            [
-                Enrolment(
-                    window=window,
-                    student_id=inputs.student_pk[a.student_id],
-                    offering_id=inputs.offering_pk[a.offering_id],
-                    rank=a.rank,
-                    created_at=now,
-                )
-                for a in result.assignments
-            ]
+    seats: dict[int, list[Enrolment]] = defaultdict(list)
+    for a in result.assignments:
+        oid = inputs.offering_pk[a.offering_id]
+        seats[oid].append(
+            Enrolment(
+                window=window,
+                student_id=inputs.student_pk[a.student_id],
+                offering_id=oid,
+                rank=a.rank,
+                created_at=now,
+            )
         )
-        WaitlistEntry.objects.bulk_create(
-            [
-                WaitlistEntry(
-                    window=window,
-                    offering_id=inputs.offering_pk[e.offering_id],
-                    position=e.position,
-                    student_id=inputs.student_pk[e.student_id],
-                    rank=ranks[(e.student_id, e.offering_id)],
-                )
-                for e in result.waitlist
-            ]
-        )
-        draw.method = result.method
-        draw.max_courses = result.max_courses
-        draw.summary = result.summary
-        draw.report = report
-        draw.result_sha256 = result.result_sha256
-        draw.offerings_csv = inputs.offerings_csv.decode("utf-8")
-        draw.choices_csv = inputs.choices_csv.decode("utf-8")
-        draw.students_csv = inputs.students_csv.decode("utf-8")
-        draw.out_csv = result.out_bytes().decode("utf-8")
-        draw.waitlist_csv = result.waitlist_bytes().decode("utf-8")
-        draw.state = DrawState.DONE
-        draw.finished_at = now
-        draw.revealed_at = now
-        draw.save()
-        window.state = WindowState.DRAWN
-        window.drawn_at = now
-        window.save(update_fields=["state", "drawn_at"])
-        apply_sibling_rule(window)
+    try:
+        with transaction.atomic():
+            _store_draw(draw, window, inputs, result, fairness, ranks, seats, now)
+    except ledger.SeatsFullError as err:
+        # A seat was taken between reading the inputs and storing the result: nothing is
+        # stored, the bureau runs the draw again.
+        return _fail(draw, str(err))
     return dict(result.summary)
+
+
+def _store_draw(
+    draw: Draw,
+    window: ChoiceWindow,
+    inputs: adapters.DrawInputs,
+    result: Any,
+    fairness: dict[str, Any],
+    ranks: dict[tuple[str, str], int],
+    seats: dict[int, list[Enrolment]],
+    now: dt.datetime,
+) -> None:
+    """Every row of the draw's result, its seats through the ledger (one transaction)."""
+    for oid in sorted(seats):
+        ledger.take_seats(oid, seats[oid])
+    WaitlistEntry.objects.bulk_create(
+        [
+            WaitlistEntry(
+                window=window,
+                offering_id=inputs.offering_pk[e.offering_id],
+                position=e.position,
+                student_id=inputs.student_pk[e.student_id],
+                rank=ranks[(e.student_id, e.offering_id)],
+            )
+            for e in result.waitlist
+        ]
+    )
+    draw.method = result.method
+    draw.max_courses = result.max_courses
+    draw.summary = result.summary
+    draw.report = fairness
+    draw.result_sha256 = result.result_sha256
+    draw.offerings_csv = inputs.offerings_csv.decode("utf-8")
+    draw.choices_csv = inputs.choices_csv.decode("utf-8")
+    draw.students_csv = inputs.students_csv.decode("utf-8")
+    draw.out_csv = result.out_bytes().decode("utf-8")
+    draw.waitlist_csv = result.waitlist_bytes().decode("utf-8")
+    draw.state = DrawState.DONE
+    draw.finished_at = now
+    draw.revealed_at = now
+    draw.save()
+    window.state = WindowState.DRAWN
+    window.drawn_at = now
+    window.save(update_fields=["state", "drawn_at"])
+    apply_sibling_rule(window)
 
 
 def sibling_groups(window: ChoiceWindow) -> list[list[int]]:

@@ -94,6 +94,7 @@ class EnrolmentSource(models.TextChoices):
     DRAW = "draw", _("摇号录取")
     OFFER = "offer", _("候补递补")
     REPLACEMENT = "replacement", _("停开后调剂")
+    MANUAL = "manual", _("人工录取")
 
 
 class EnrolmentStatus(models.TextChoices):
@@ -122,7 +123,9 @@ class Enrolment(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["window", "student__code", "rank"]
+        # Columns only: a default ordering through a relation would join (and, under
+        # FOR UPDATE, lock) the window and student rows of every seat query.
+        ordering = ["window_id", "student_id", "rank", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "offering"],
@@ -159,7 +162,7 @@ class WaitlistEntry(models.Model):
     )
 
     class Meta:
-        ordering = ["window", "offering", "position"]
+        ordering = ["window_id", "offering_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["window", "offering", "position"], name="uniq_waitlist_position"
@@ -223,6 +226,12 @@ class AdjustmentKind(models.TextChoices):
     ACCEPT = "accept", _("接受候补")
     DECLINE = "decline", _("放弃候补")
     LAPSE = "lapse", _("候补逾期")
+    MANUAL = "manual", _("人工调整")
+    SEATS = "seats", _("调整名额")
+    CANCEL = "cancel", _("课程停开")
+    MOVE = "move", _("调整时段")
+    ROUND = "round", _("第二轮选课")
+    CLOSE = "close", _("提前截止")
 
 
 class DrawAdjustment(models.Model):

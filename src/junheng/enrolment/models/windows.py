@@ -70,6 +70,10 @@ class ChoiceWindow(models.Model):
         default=WindowState.DRAFT,
         db_index=True,
     )
+    # 1: the term's choice window; 2, 3…: a second round (补录) over the seats still free,
+    # created only by `do_create_second_round` once the earlier rounds are published.
+    round = models.PositiveSmallIntegerField(_("轮次"), default=1)
+    close_reason = models.TextField(_("提前截止原因"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -90,11 +94,18 @@ class ChoiceWindow(models.Model):
                 condition=~models.Q(method="da") | models.Q(max_courses=1),
                 name="window_da_needs_k1",
             ),
+            # One window per school, term and round: a second window cannot draw the same
+            # seats again (it would overbook them and jump the first window's waitlist).
+            models.UniqueConstraint(
+                fields=["school", "term", "round"], name="uniq_window_school_term_round"
+            ),
         ]
         verbose_name = _("选课窗口")
         verbose_name_plural = _("选课窗口")
 
     def __str__(self) -> str:
+        if self.round > 1:
+            return f"{self.school} {self.term} ({_('第 %(n)d 轮') % {'n': self.round}})"
         return f"{self.school} {self.term}"
 
     def accepting(self, now: object | None = None) -> bool:

@@ -35,3 +35,10 @@ def expire_offers_job(job: Any) -> dict[str, int]:
     from junheng.enrolment.actions import expire_offers
 
     return {"lapsed": expire_offers()}
+
+
+def close_due_windows_job(job: Any) -> dict[str, Any]:
+    """Periodic job body (junheng.jobs.schedule): close every open window past `closes_at`."""
+    from junheng.enrolment.actions import close_due_windows
+
+    return {"closed": close_due_windows()}

@@ -39,6 +39,12 @@ PERIODIC: list[Periodic] = [
         gettext_noop("逾期候补名额收回"),
     ),
     Periodic(
+        "close_windows",
+        "junheng.enrolment.tasks.close_due_windows_job",
+        timedelta(minutes=1),
+        gettext_noop("选课窗口到期自动截止"),
+    ),
+    Periodic(
         "expire_whitelist",
         "junheng.afterschool.tasks.expire_whitelist_job",
         timedelta(hours=1),

@@ -49,6 +49,11 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('siblings', '兄弟姐妹未同班，放弃名额'), ('cancel_small', '人数不足停开并调剂'), ('drop', '退课'), ('offer', '候补录取'), ('accept', '接受候补'), ('decline', '放弃候补'), ('lapse', '候补逾期'), ('manual', '人工调整'), ('seats', '调整名额'), ('cancel', '课程停开'), ('move', '调整时段'), ('round', '第二轮选课'), ('close', '提前截止')], max_length=14),
         ),
+        migrations.AlterField(
+            model_name='enrolment',
+            name='source',
+            field=models.CharField(choices=[('draw', '摇号录取'), ('offer', '候补递补'), ('replacement', '停开后调剂'), ('manual', '人工录取')], default='draw', max_length=12),
+        ),
         migrations.RunPython(number_rounds, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='choicewindow',

@@ -7,7 +7,7 @@ import pytest
 from junheng.afterschool import actions
 from junheng.afterschool.forms import CourseForm
 from junheng.afterschool.models import Course, CourseEvent, CourseStatus
-from junheng.afterschool.tutoring import tutoring_terms
+from junheng.afterschool.tutoring import tutoring_matches, tutoring_terms
 from tests.afterschool.conftest import COURSE
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,38 @@ pytestmark = pytest.mark.django_db
 )
 def test_tutoring_terms_are_found(title, content, found):
     assert tutoring_terms(title, content) == found
+
+
+@pytest.mark.parametrize(
+    ("title", "found", "as_written"),
+    [
+        ("数 学 培 优", ["数学", "培优"], ["数 学", "培 优"]),  # the spaced title
+        ("语 文阅读", ["语文"], ["语 文"]),  # the second one
+        ("ＭＡＴＨＳ　ｔｕｔｏｒｉｎｇ", ["maths tutoring"], ["maths tutoring"]),  # full-width
+        ("数\u200b学思维", ["数学"], ["数\u200b学"]),  # a zero-width space inside
+        ("英·语-口_语", ["英语"], ["英·语"]),  # punctuation between the characters
+        ("小學補習班", ["补习"], ["補習"]),  # traditional characters
+        ("t u t o r i n g for kids", ["tutoring"], ["tutoring"]),  # letter-spaced English
+        ("奥　数", ["奥数"], ["奥　数"]),  # an ideographic space
+    ],
+)
+def test_spacing_and_look_alike_characters_do_not_hide_a_word(title, found, as_written):
+    matches = tutoring_matches(title, "")
+    assert [m.term for m in matches] == found
+    assert [m.excerpt for m in matches] == as_written
+
+
+@pytest.mark.parametrize("title", ["intuition games", "快乐 阅读", "书 法", "Chinese calligraphy"])
+def test_normalising_does_not_flag_innocent_titles(title):
+    assert tutoring_matches(title, "兴趣培养，不布置作业。") == []
+
+
+def test_refusal_names_the_word_and_how_it_was_written(make_provider):
+    _s, p = make_provider()
+    form = CourseForm(data={**COURSE, "title": "数 学 培 优"}, provider=p)
+    assert not form.is_valid()
+    text = " ".join(form.errors["__all__"])
+    assert "数学（原文“数 学”）" in text and "培优（原文“培 优”）" in text
 
 
 @pytest.mark.parametrize(
@@ -103,3 +135,18 @@ def test_school_course_also_refuses_tutoring(region, users):
 
 def test_terms_hidden_inside_ordinary_words_do_not_trip_the_rule():
     assert tutoring_terms("篮球", "提高考试之外的运动能力，集中考察团队协作") == []
+
+
+def test_reviewer_sees_the_word_matched_and_how_it_was_written(
+    make_provider, make_course, users, client
+):
+    staff, p = make_provider()
+    course = make_course(p, staff, approve=False)
+    Course.objects.filter(pk=course.pk).update(title="趣味 数 学 培 优 营")
+    client.force_login(users["bureau"])
+    page = client.get("/afterschool/courses/review/").content.decode()
+    assert 'data-testid="tutoring-flag"' in page
+    assert "<strong>数学</strong>" in page and "<mark>数 学</mark>" in page
+    assert "<strong>培优</strong>" in page and "<mark>培 优</mark>" in page
+    with pytest.raises(actions.TutoringRefusedError, match="数学（原文“数 学”）"):
+        actions.do_approve_course(Course.objects.get(pk=course.pk), by=users["bureau"])

@@ -49,7 +49,7 @@ from junheng.afterschool.models import (
     VettingEvent,
 )
 from junheng.afterschool.models.providers import TRANSITIONS
-from junheng.afterschool.tutoring import tutoring_terms
+from junheng.afterschool.tutoring import TutoringMatch, describe_matches, tutoring_matches
 from junheng.afterschool.uploads import validate_document, validate_photo
 from junheng.errors import DomainError
 from junheng.region.models import School, Term, TimeSlot
@@ -70,11 +70,11 @@ class ReasonRequiredError(ActionError):
 class TutoringRefusedError(ActionError):
     """A course that names subject tutoring (see afterschool.tutoring)."""
 
-    def __init__(self, terms: Sequence[str]) -> None:
-        self.terms = list(terms)
+    def __init__(self, matches: Sequence[TutoringMatch]) -> None:
+        self.terms = [m.term for m in matches]
         super().__init__(
             _("课后服务不得开展学科类培训：课程名称或内容含有“%(terms)s”。")
-            % {"terms": "、".join(self.terms)}
+            % {"terms": describe_matches(matches)}
         )
 
 
@@ -320,9 +320,9 @@ def _move_course(course: Course, to: str, *, by: User | None, reason: str = "") 
 
 
 def check_not_tutoring(title: str, content: str) -> None:
-    terms = tutoring_terms(title, content)
-    if terms:
-        raise TutoringRefusedError(terms)
+    matches = tutoring_matches(title, content)
+    if matches:
+        raise TutoringRefusedError(matches)
 
 
 def do_propose_course(

@@ -17,7 +17,7 @@ from junheng.afterschool.models import (
     ProviderDocument,
     SupplyRun,
 )
-from junheng.afterschool.tutoring import tutoring_terms
+from junheng.afterschool.tutoring import describe_matches, tutoring_matches
 from junheng.afterschool.uploads import validate_document, validate_photo
 from junheng.region.models import Teacher, Term, TimeSlot
 
@@ -105,12 +105,12 @@ class InstructorForm(forms.ModelForm):
 
 
 def _tutoring_error(title: str, content: str) -> None:
-    terms = tutoring_terms(title, content)
-    if terms:
+    matches = tutoring_matches(title, content)
+    if matches:
         raise forms.ValidationError(
             _("课后服务不得开展学科类培训：课程名称或内容含有“%(terms)s”。"),
             code="tutoring",
-            params={"terms": "、".join(terms)},
+            params={"terms": describe_matches(matches)},
         )
 
 

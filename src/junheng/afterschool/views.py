@@ -33,7 +33,7 @@ from junheng.afterschool.models import (
     SupplyPlacement,
     SupplyRun,
 )
-from junheng.afterschool.tutoring import tutoring_terms
+from junheng.afterschool.tutoring import tutoring_matches
 from junheng.jobs.models import Job
 from junheng.region.models import Term, TimeSlot, UrbanRural
 from junheng.web import count_of, filtered, flash_errors, paginate
@@ -384,7 +384,7 @@ def course_review_list(request: HttpRequest) -> HttpResponse:
     )
     courses = list(page.object_list)
     for c in courses:
-        c.flagged = tutoring_terms(c.title, c.content)  # type: ignore[attr-defined]
+        c.flagged = tutoring_matches(c.title, c.content)  # type: ignore[attr-defined]
     return render(
         request,
         "afterschool/course_review.html",

@@ -695,8 +695,9 @@ def attendance(request: HttpRequest) -> HttpResponse:
     offerings = access.markable_offerings(user).filter(status=OfferingStatus.OPEN)
     if term is not None:
         offerings = offerings.filter(term=term)
+    # Both counts distinct: joining enrolments and sessions would otherwise multiply them.
     offerings = offerings.annotate(
-        n=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)),
+        n=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True),
         sessions_n=Count("sessions", distinct=True),
     ).filter(n__gt=0)
     return render(request, "enrolment/attendance_list.html", {"offerings": offerings})
@@ -707,10 +708,19 @@ def attendance_mark(request: HttpRequest, offering_id: int) -> HttpResponse:
     """Phone page: present / absent / excused per enrolled child (masked for providers)."""
     user = _user(request)
     offering: Offering = access.access_offering_roster(user, offering_id)
+    dates = actions.session_dates(offering)
+    asked = request.GET.get("date") or request.POST.get("date") or ""
     try:
-        day = dt.date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
+        day = dt.date.fromisoformat(asked)
     except ValueError:
-        day = timezone.localdate()
+        day = dates[0] if dates else timezone.localdate()
+    else:
+        if request.method == "GET" and day not in dates:
+            try:
+                actions.check_session_date(offering, day)
+            except actions.ActionError as err:
+                flash_errors(request, err)
+            day = dates[0] if dates else day
     students = _roster(offering)
     if request.method == "POST":
         marks = {
@@ -744,6 +754,8 @@ def attendance_mark(request: HttpRequest, offering_id: int) -> HttpResponse:
             "day": day,
             "rows": rows,
             "choices": Presence.choices,
+            "dates": dates,
+            "markable": day in dates,
             "sessions": Session.objects.filter(offering=offering).order_by("-date")[:20],
         },
     )

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.accounts.models import Guardianship, Role, User, audit
 from junheng.afterschool.models import Offering, Provider
@@ -100,12 +101,61 @@ def absence_streak(offering_id: int, student_id: int) -> tuple[int, dt.date | No
     return n, start
 
 
+WEEKDAYS = [
+    _lazy("周一"),
+    _lazy("周二"),
+    _lazy("周三"),
+    _lazy("周四"),
+    _lazy("周五"),
+    _lazy("周六"),
+    _lazy("周日"),
+]
+
+
+def session_dates(offering: Offering, until: dt.date | None = None) -> list[dt.date]:
+    """The days the offering meets: its slot's weekday, inside its term, up to `until`
+    (default today), latest first."""
+    term = offering.term
+    last = min(term.end, until or timezone.localdate())
+    weekday = offering.slot.weekday  # 1 = Monday, as date.isoweekday()
+    day = term.start + dt.timedelta(days=(weekday - term.start.isoweekday()) % 7)
+    out = []
+    while day <= last:
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out[::-1]
+
+
+def check_session_date(offering: Offering, day: dt.date, today: dt.date | None = None) -> None:
+    """Attendance is taken only on a day the offering meets, never ahead of time."""
+    term, slot = offering.term, offering.slot
+    if not term.start <= day <= term.end:
+        raise ActionError(
+            _("%(d)s 不在学期“%(t)s”（%(a)s 至 %(b)s）内，不能考勤。")
+            % {"d": day.isoformat(), "t": term.name, "a": term.start, "b": term.end}
+        )
+    if day.isoweekday() != slot.weekday:
+        raise ActionError(
+            _("“%(c)s”每周在 %(s)s 上课：%(d)s 是%(w)s，不能考勤。")
+            % {
+                "c": offering.course.title,
+                "s": slot,
+                "d": day.isoformat(),
+                "w": WEEKDAYS[day.isoweekday() - 1],
+            }
+        )
+    if day > (today or timezone.localdate()):
+        raise ActionError(_("不能为将来的日期（%(d)s）考勤。") % {"d": day.isoformat()})
+
+
 def do_mark_attendance(
     offering: Offering, day: dt.date, marks: Mapping[int, str], *, by: User
 ) -> Session:
-    """Record a session's attendance; 3 absences in a row alert the school's admins once."""
+    """Record a session's attendance on a day the offering meets (its weekly slot's weekday,
+    inside its term, not in the future); 3 absences in a row alert the school's admins once."""
     if not may_mark(by, offering):
         raise ActionError(_("没有权限为该课程考勤。"))
+    check_session_date(offering, day)
     enrolled = {s.pk: s for s in roster(offering)}
     for sid, status in marks.items():
         if sid not in enrolled:

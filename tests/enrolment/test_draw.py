@@ -252,7 +252,7 @@ def test_pseudonyms_differ_between_draws_and_families_see_their_own(window, mark
 
 def test_a_draw_needs_the_public_entropy(window, market, users):
     rank_all(window, market, WANTS)
-    actions.do_close_window(window, by=users["bureau"])
+    actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
     with pytest.raises(actions.ActionError, match="公开随机数"):
         actions.do_run_draw(window, by=users["bureau"], entropy="   ")
     draw = Draw.objects.get(window=window)
@@ -265,7 +265,7 @@ def test_the_draw_is_refused_when_the_inputs_changed_after_the_hash_was_shown(
     window, market, users
 ):
     rank_all(window, market, WANTS)
-    actions.do_close_window(window, by=users["bureau"])
+    actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
     window.refresh_from_db()
     shown = actions.inputs_sha256_now(window)
     market["chess"].seats = 3  # someone changes a capacity between the reading and the run
@@ -277,7 +277,7 @@ def test_the_draw_is_refused_when_the_inputs_changed_after_the_hash_was_shown(
 
 def test_the_bureau_runs_the_draw_from_the_window_page(window, market, users, client):
     rank_all(window, market, WANTS)
-    actions.do_close_window(window, by=users["bureau"])
+    actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
     window.refresh_from_db()
     client.force_login(users["bureau"])
     page = client.get(f"/enrolment/windows/{window.pk}/").content.decode()
@@ -435,16 +435,18 @@ def test_the_draw_runs_in_a_worker_and_the_window_page_shows_its_progress(
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     rank_all(window, market, {i: ["chess"] for i in range(1, 4)})
-    actions.do_close_window(window, by=users["bureau"])
+    actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
     client.force_login(users["bureau"])
-    resp = client.post(f"/enrolment/windows/{window.pk}/run/", {"entropy": ENTROPY}, follow=True)
+    resp = client.post(
+        f"/enrolment/windows/{window.pk}/run/", {"entropy": ENTROPY, "confirm": "yes"}, follow=True
+    )
     page = resp.content.decode()
     assert "摇号已在后台开始" in page
     assert 'data-testid="job-progress"' in page and 'data-testid="run-draw"' not in page
     draw = Draw.objects.get(window=window)
     assert draw.state == DrawState.COMMITTED and not Enrolment.objects.exists()
     # A second press while it waits does not start a second draw.
-    client.post(f"/enrolment/windows/{window.pk}/run/", {"entropy": ENTROPY})
+    client.post(f"/enrolment/windows/{window.pk}/run/", {"entropy": ENTROPY, "confirm": "yes"})
     assert Job.objects.filter(kind="draw").count() == 1
     drain()
     draw.refresh_from_db()
@@ -462,7 +464,7 @@ def test_a_cancelled_draw_stores_nothing_and_can_run_again(window, market, users
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     rank_all(window, market, {i: ["chess"] for i in range(1, 4)})
-    actions.do_close_window(window, by=users["bureau"])
+    actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
     draw = actions.do_run_draw(window, by=users["bureau"], entropy=ENTROPY)
     request_cancel(Job.latest_for(draw), by=users["bureau"])
     drain()

@@ -235,18 +235,32 @@ def test_pseudonyms_differ_between_draws_and_families_see_their_own(window, mark
     close_and_draw(window, users)
     results = client.get("/enrolment/results/").content.decode()
     assert first in results
-    # A later window of the same school gives the same child another pseudonym.
+    # A later window of the same school (next term: one window per school and term) gives the
+    # same child another pseudonym.
+    from junheng.afterschool.models import Offering
+    from junheng.region.models import Term
+
+    spring = Term.objects.create(name="2026春", start=dt.date(2026, 2, 20), end=dt.date(2026, 7, 1))
+    choir = market["choir"]
+    spring_choir = Offering.objects.create(
+        term=spring,
+        course=choir.course,
+        school=choir.school,
+        slot=choir.slot,
+        seats=20,
+        source="supply",
+    )
     now = window.closes_at
     second = actions.do_create_window(
         by=users["bureau"],
         school=market["school"],
-        term=market["term"],
+        term=spring,
         opens_at=now - dt.timedelta(days=2),
         closes_at=now + dt.timedelta(days=2),
     )
     actions.do_open_window(second, by=users["bureau"])
     second = ChoiceWindow.objects.get(pk=second.pk)
-    again = actions.do_submit_ranking(second, kid, [market["choir"].pk], by=parent)
+    again = actions.do_submit_ranking(second, kid, [spring_choir.pk], by=parent)
     assert again.pseudonym and again.pseudonym != first
 
 
@@ -287,9 +301,13 @@ def test_the_bureau_runs_the_draw_from_the_window_page(window, market, users, cl
     refused = client.post(url, {"inputs_sha256": shown}, follow=True).content.decode()
     assert "公开随机数" in refused
     assert not Draw.objects.get(window=window).result_sha256
-    client.post(
-        url, {"inputs_sha256": shown, "entropy": "１７ 42  08 93", "entropy_source": "家长"}
-    )
+    typed = {"inputs_sha256": shown, "entropy": "１７ 42  08 93", "entropy_source": "家长"}
+    # The window page's form leads to the confirmation page (what the draw will do, the
+    # numbers as typed); nothing runs until it is confirmed.
+    page = client.post(url, typed).content.decode()
+    assert "只运行一次" in page and "１７ 42  08 93" in page
+    assert not Draw.objects.get(window=window).entropy
+    client.post(url, {**typed, "confirm": "yes"})
     draw = Draw.objects.get(window=window)
     assert draw.entropy == ENTROPY and draw.entropy_source == "家长"
     assert draw.inputs_sha256 == shown and draw.result_sha256

@@ -156,13 +156,15 @@ def drain(*, queue: str | None = None) -> int:
 
     The test suite's way of "running the worker inline" when it exercises the real queue.
     """
+    from unittest import mock
+
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
     from junheng.jobs.actions import queue_name
 
     before = DBTaskResult.objects.finished().count()
-    Worker(
+    worker = Worker(
         queue_names=[queue or queue_name()],
         interval=0,
         batch=True,
@@ -171,5 +173,11 @@ def drain(*, queue: str | None = None) -> int:
         max_tasks=None,
         worker_id=new_worker_id()[:64],
         excluded_queue_names=[],
-    ).run()
+    )
+    # The worker drops "obsolete" connections between tasks; inside a test's transaction that
+    # is the test's own connection (autocommit off), which PostgreSQL would then lose.
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        worker.run()
     return DBTaskResult.objects.finished().count() - before

@@ -28,7 +28,7 @@ from junheng.engines.rotation.state import State
 # The search's budget in steps per second of the time limit, and the share of the limit it is
 # sized for: about 40,000 steps a second run on one core of the development machine, so the
 # budget ends well before the limit even on a busy machine, and the deadline stays a safety net.
-STEPS_PER_SECOND = 8000
+STEPS_PER_SECOND = 4000
 SEARCH_SHARE = 0.5
 MIN_STEPS = 4000
 PATIENCE_STEPS = 3000  # steps without a better plan before the search stops: at least ...

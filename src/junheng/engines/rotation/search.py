@@ -34,6 +34,7 @@ from junheng.engines.rotation.state import State
 CHECK_EVERY = 256  # steps between looks at the clock
 REPAIR_SAMPLES = 32  # a repairing step takes the best of this many drawn steps (each counted)
 REPAIR_PATIENCE = 30000  # drawn steps without a better plan while rules are still broken
+IMPROVEMENT = 1e-9  # a relative fall of the cost below this is float noise, not a better plan
 T_START_RATIO = 0.02  # the first temperature: this share of the median worsening of a step
 T_END_RATIO = 1e-4
 
@@ -433,7 +434,9 @@ class Search:
                 journal.append((i, st.dest[i]))
             self.undo.clear()
             cur = new
-            if new < best:
+            if new[:2] < best[:2] or (
+                new[:2] == best[:2] and new[2] < best[2] - IMPROVEMENT * (1.0 + abs(best[2]))
+            ):
                 if len(journal) > 2 * n_teach:
                     best_dest[:] = st.dest
                 else:

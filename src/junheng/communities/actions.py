@@ -509,7 +509,8 @@ def execute_pairing_run(run_id: int, job: Any = None) -> dict[str, Any]:
 
 
 def do_publish_round(rnd: PairingRound, *, by: User) -> list[Community]:
-    """Freeze the round with its latest plan: one community per core that has members."""
+    """Freeze the round with its latest plan: one community per core that has members, each
+    pair with the default synchronous-lesson requests (`lessons.do_default_requests`)."""
     _require(by, Role.BUREAU)
     with transaction.atomic():
         rnd = _lock_open(rnd)
@@ -549,5 +550,17 @@ def do_publish_round(rnd: PairingRound, *, by: User) -> list[Community]:
         rnd.published_by = by
         rnd.published_run = run
         rnd.save(update_fields=["status", "published_at", "published_by", "published_run"])
-        audit(by, "communities.publish_round", rnd, run=run.pk, communities=len(created))
+        # each new pair asks for the usual synchronous lessons where timetables allow naming
+        # the classes and teachers (the bureau or the core school edits them afterwards)
+        from junheng.communities.lessons import do_default_requests
+
+        requests = sum(do_default_requests(c, by=by) for c in created)
+        audit(
+            by,
+            "communities.publish_round",
+            rnd,
+            run=run.pk,
+            communities=len(created),
+            requests=requests,
+        )
     return created

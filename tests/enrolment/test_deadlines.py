@@ -104,3 +104,14 @@ def test_the_window_page_shows_the_early_close_reason(window, users, client):
     client.force_login(users["school"])
     page = client.get(f"/enrolment/windows/{window.pk}/").content.decode()
     assert "学校临时停课" in page and "提前截止选课" in page
+
+
+def test_the_confirmation_page_speaks_english_too(window, users, client):
+    from junheng.commands import i18n
+
+    i18n.run(None)
+    client.force_login(users["bureau"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/enrolment/windows/{window.pk}/close/").content.decode()
+    assert "When you confirm:" in page and "Reason for closing early" in page
+    assert "closing now is early" in page

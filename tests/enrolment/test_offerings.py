@@ -166,3 +166,25 @@ def test_the_menu_page_moves_and_reports_a_clash(two_courses, market, users, cli
     assert "已有其他课程" in r.content.decode()
     market["choir"].refresh_from_db()
     assert market["choir"].slot == market["slots"][1]
+
+
+def test_the_menu_changes_seats_through_the_ledger(drawn, users, client):
+    """Fewer seats than held is refused; more seats go to the waitlist as offers."""
+    from junheng.enrolment.models import WaitlistOffer
+
+    m = drawn
+    client.force_login(users["school"])
+    url = f"/afterschool/menu/offerings/{m['chess'].pk}/"
+    page = client.post(url, {"action": "seats", "seats": 1, "reason": "教室小"}, follow=True)
+    assert "不能少于 2" in page.content.decode()
+    m["chess"].refresh_from_db()
+    assert m["chess"].seats == 2
+    client.post(url, {"action": "seats", "seats": 3, "reason": "换大教室"})
+    m["chess"].refresh_from_db()
+    assert m["chess"].seats == 3
+    offer = WaitlistOffer.objects.get(offering=m["chess"], status="open")
+    assert offer.student == m["kids"][3]  # the child waiting for chess
+    assert ledger.seats_taken(m["chess"].pk) == 3
+    assert "换大教室" in describe(DrawAdjustment.objects.get(kind="seats"))
+    client.force_login(users["school_b"])
+    assert client.post(url, {"action": "seats", "seats": 9, "reason": "x"}).status_code == 404

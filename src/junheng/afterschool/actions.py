@@ -527,6 +527,17 @@ def do_cancel_offering(offering: Offering, *, by: User, reason: str = "") -> Off
     return offering
 
 
+def do_set_offering_seats(offering: Offering, seats: int, *, by: User, reason: str) -> Offering:
+    """Change an offering's seats through the seat ledger: never below the seats held, added
+    seats offered to the waitlist (`junheng.enrolment.actions.seats.do_set_offering_seats`)."""
+    from junheng.enrolment.actions import seats as ledger_actions
+
+    try:
+        return ledger_actions.do_set_offering_seats(offering, seats, by=by, reason=reason)
+    except ledger_actions.ActionError as err:
+        raise ActionError(str(err)) from err
+
+
 def do_move_offering(offering: Offering, *, by: User, slot: TimeSlot) -> Offering:
     """Move an offering to another slot of the school, unless a child would then hold two
     seats in one slot (see `junheng.enrolment.actions.offerings.do_move_offering`)."""

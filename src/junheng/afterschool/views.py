@@ -594,14 +594,29 @@ def school_offering_act(request: HttpRequest, offering_id: int) -> HttpResponse:
         # Irreversible, and it touches children: say what will happen first.
         return redirect("afterschool:school_offering_cancel", offering_id=offering.pk)
     try:
-        slot = TimeSlot.objects.filter(pk=request.POST.get("slot") or 0).first()
-        if slot is None:
-            raise actions.ActionError(_("请选择时段。"))
-        actions.do_move_offering(offering, by=request.user, slot=slot)
+        if request.POST.get("action") == "seats":
+            actions.do_set_offering_seats(
+                offering,
+                _int(request.POST.get("seats")),
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+        else:
+            slot = TimeSlot.objects.filter(pk=request.POST.get("slot") or 0).first()
+            if slot is None:
+                raise actions.ActionError(_("请选择时段。"))
+            actions.do_move_offering(offering, by=request.user, slot=slot)
         messages.success(request, _("已更新。"))
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:school_menu")
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError as err:
+        raise actions.ActionError(_("名额须为正整数。")) from err
 
 
 @scoping.role_required(Role.SCHOOL)

@@ -144,3 +144,60 @@ def test_concurrent_manual_placements_fill_the_free_seats_and_no_more(window, ma
     assert ledger.overbooked() == {}, outcomes
     assert Enrolment.objects.filter(offering=robot, status="active").count() == 2
     assert sum(o == "ok" for o in outcomes) == 1 + 1, outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locking_one_offering_blocks_no_other_offering_nor_its_slot_term_or_course(market, users):
+    """The issue: the old lock joined slot and course (and, through the default ordering, term
+    and school), so FOR UPDATE also locked the rows every other offering shares, and every
+    accept, drop and expiry in the county waited for every other. Now, while one transaction
+    holds an offering, another locks a second offering of the same slot and term, and the
+    shared slot, course, term and school rows, without waiting."""
+    from django.db import transaction
+
+    from junheng.afterschool.models import Course, Offering
+    from junheng.region.models import School, Term, TimeSlot
+
+    chess = market["chess"]
+    twin = Offering.objects.create(
+        term=chess.term,
+        course=chess.course,
+        school=chess.school,
+        slot=chess.slot,
+        seats=5,
+        source="supply",
+    )
+    held = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                ledger.lock_offering(chess.pk)
+                held.set()
+                release.wait(10)
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL lock_timeout = '500ms'")
+            ledger.lock_offering(twin.pk)
+            for model, pk in (
+                (TimeSlot, chess.slot_id),
+                (Course, chess.course_id),
+                (Term, chess.term_id),
+                (School, chess.school_id),
+            ):
+                model.objects.select_for_update().order_by().get(pk=pk)
+    finally:
+        release.set()
+        t.join(10)
+    assert not errors, errors

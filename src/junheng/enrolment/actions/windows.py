@@ -395,7 +395,13 @@ def _store_ranking(
         w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
         if not w.accepting(at):
             raise ActionError(_("选课窗口未开放或已截止，不能再修改志愿。"))
-        ranking = Ranking.objects.select_for_update().filter(window=w, student=student).first()
+        # The ranking row alone (Ranking's default ordering would join and lock the student).
+        ranking = (
+            Ranking.objects.select_for_update(of=("self",))
+            .filter(window=w, student=student)
+            .order_by("pk")
+            .first()
+        )
         if ranking is not None and token and ranking.token == token:
             return ranking
         if ranking is None:

@@ -152,3 +152,18 @@ def test_english_pages(client, cusers, community, rnd):
     page = client.get(f"/communities/pairing/{rnd.pk}/").content.decode()
     assert "Compute the pairing" in page
     actions.do_set_goal(community, by=cusers["bureau"], year=2026, lessons=1, activities=1)
+
+
+def test_every_string_of_the_app_has_an_english_translation():
+    from pathlib import Path
+
+    import polib
+
+    import junheng.communities
+
+    po = polib.pofile(
+        str(Path(junheng.communities.__file__).parent / "locale/en/LC_MESSAGES/django.po")
+    )
+    assert len(po) > 300
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []

@@ -88,8 +88,10 @@ def test_taken_when_other_synchronous_lessons_hold_the_common_periods():
         teachers={"T": set(), "U": set()},
         requests=[R("r1", "T", "A", ("B",), 1), R("r2", "U", "C", ("B",), 1)],
     )
-    assert plan.placed["r1"] == [(1, 1)]  # the smaller id gets the period
-    assert [(u.request_id, u.reason) for u in plan.unplaced] == [("r2", "taken")]
+    got = [r for r in ("r1", "r2") if plan.placed[r] == [(1, 1)]]
+    assert len(got) == 1  # B has one free period: one of the two gets it
+    other = "r2" if got == ["r1"] else "r1"
+    assert [(u.request_id, u.reason) for u in plan.unplaced] == [(other, "taken")]
 
 
 def test_one_teacher_may_broadcast_to_several_member_classes_at_once():

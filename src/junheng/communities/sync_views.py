@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,7 +76,7 @@ def timetables_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def timetable_template(request: HttpRequest) -> HttpResponse:
+def timetable_template(request: HttpRequest) -> HttpResponseBase:
     """The import layout filled with a school's stored timetables (empty cells = free)."""
     from junheng.exports import csv_response
 

@@ -103,9 +103,9 @@ def parse(
             _int(row.get("period")),
         )
         bad = False
-        for key, v in (("grade", grade), ("class", klass), ("period", period)):
+        for name, v in (("grade", grade), ("class", klass), ("period", period)):
             if v is None:
-                errors.append(RowError(number, head[key], _("应为整数")))
+                errors.append(RowError(number, head[name], _("应为整数")))
                 bad = True
         if bad:
             continue
@@ -189,7 +189,7 @@ def parse(
             .select_related("school_class", "teacher")
         )
         for e in stored:
-            hit = teacher_at.get((e.teacher_id, e.day, e.period))
+            hit = teacher_at.get((e.teacher_id or 0, e.day, e.period))
             if hit is not None and e.teacher is not None:
                 errors.append(
                     RowError(

@@ -11,13 +11,14 @@ periods where the teacher and every class involved are free, so that:
 - a request's lessons fall on different days (at most ``ceil(per_week / days)`` a day);
 - a teacher's weekly load (timetable periods + synchronous lessons) stays within ``max_load``;
 - as many requested lessons as possible are placed; then earlier periods of the day are
-  preferred (fresh minds, and the last period is often the after-school one), then smaller
-  request ids get the earlier slots (deterministic).
+  preferred (fresh minds, and the last period is often the after-school one).
 
 Method. CP-SAT (OR-Tools): one Boolean per request and common free period; the constraints
-above are linear; the objective is ``W × placed − period cost`` with ``W`` larger than any
-period cost total, so placing a lesson always comes first. One search worker, a fixed seed and
-a limit in deterministic time make the same inputs give the same timetable.
+above are linear. Requests that share no teacher and no class are independent, so each
+connected group (usually one core school's pairs) is its own model. Two solves per group: the
+most lessons, then — with that many fixed and the first answer as a hint — the least sum of
+period numbers. One search worker, a fixed seed and limits
+in deterministic time make the same inputs give the same timetable.
 
 Guarantee. Every timetable is re-checked by ``check_timetable`` (plain loops); each lesson not
 placed is reported with the reason: the teacher and the classes share fewer free days than
@@ -211,79 +212,44 @@ def schedule_lessons(
     time_limit_s: float = TIME_LIMIT_S,
 ) -> SyncTimetable:
     """Place the requests' weekly lessons (see the module docstring). `classes` and `teachers`
-    map ids to the periods their timetables already take."""
-    from ortools.sat.python import cp_model
+    map ids to the periods their timetables already take.
 
+    Requests that share no teacher and no class cannot constrain each other, so each connected
+    group (usually a core school's pairs) is solved on its own, in order of its first request
+    id: small exact models instead of one large one; `time_limit_s` applies to each.
+    """
     _check_inputs(days, periods, classes, teachers, requests, max_load)
-    order = sorted(range(len(requests)), key=lambda i: requests[i].request_id)
-    reqs = [requests[i] for i in order]
-    model = cp_model.CpModel()
-    x: dict[tuple[int, Slot], Any] = {}
-    free_of: list[list[Slot]] = []
-    for k, r in enumerate(reqs):
-        free = common_free(r, days, periods, classes, teachers) if r.per_week > 0 else []
-        free_of.append(free)
-        for s in free:
-            x[(k, s)] = model.new_bool_var(f"x{k}_{s[0]}_{s[1]}")
-    by_teacher: dict[str, list[int]] = {}
-    by_class: dict[str, list[int]] = {}
-    for k, r in enumerate(reqs):
-        by_teacher.setdefault(r.teacher_id, []).append(k)
-        for c in (r.core_class, *r.member_classes):
-            by_class.setdefault(c, []).append(k)
-        model.add(sum(x[(k, s)] for s in free_of[k]) <= r.per_week)
-        per_day = math.ceil(r.per_week / days) if r.per_week else 0
-        for d in range(1, days + 1):
-            day = [x[(k, s)] for s in free_of[k] if s[0] == d]
-            if len(day) > per_day:
-                model.add(sum(day) <= per_day)
-    slots = [(d, p) for d in range(1, days + 1) for p in range(1, periods + 1)]
-    for group in (*by_teacher.values(), *by_class.values()):
-        if len(group) < 2:
-            continue
-        for s in slots:
-            here = [x[(k, s)] for k in group if (k, s) in x]
-            if len(here) > 1:
-                model.add(sum(here) <= 1)
-    room: dict[str, int] = {}
-    for t, ks in by_teacher.items():
-        room[t] = max(0, max_load - len(teachers[t]))
-        model.add(sum(x[(k, s)] for k in ks for s in free_of[k]) <= room[t])
-    # period cost: later periods cost more; smaller request ids break ties by a tiny amount
-    n = max(1, len(reqs))
-    cost = {(k, s): (s[1] - 1) * n + k for (k, s) in x}
-    weight = sum(cost.values()) + 1
-    model.maximize(sum(weight * v - cost[key] * v for key, v in x.items()))
-    solver = cp_model.CpSolver()
-    prm = solver.parameters
-    prm.num_workers = 1
-    prm.random_seed = 0
-    prm.max_deterministic_time = time_limit_s
-    prm.max_time_in_seconds = 10 * time_limit_s
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"CP-SAT ended with status {solver.status_name(status)}")
+    reqs = sorted(requests, key=lambda r: r.request_id)
+    free_of = {
+        r.request_id: (common_free(r, days, periods, classes, teachers) if r.per_week > 0 else [])
+        for r in reqs
+    }
+    room = {r.teacher_id: max(0, max_load - len(teachers[r.teacher_id])) for r in reqs}
     placed: dict[str, list[Slot]] = {}
-    load: dict[str, int] = dict.fromkeys(by_teacher, 0)
-    for k, r in enumerate(reqs):
-        got = sorted(s for s in free_of[k] if solver.boolean_value(x[(k, s)]))
-        placed[r.request_id] = got
-        load[r.teacher_id] += len(got)
+    optimal = True
+    for group in _components(reqs):
+        got, proven = _place(group, days, periods, free_of, room, time_limit_s)
+        placed.update(got)
+        optimal = optimal and proven
+    load: dict[str, int] = dict.fromkeys(room, 0)
+    for r in reqs:
+        load[r.teacher_id] += len(placed[r.request_id])
     unplaced = []
-    for k, r in enumerate(reqs):
+    for r in reqs:
         missing = r.per_week - len(placed[r.request_id])
         if missing <= 0:
             continue
-        free_days = {d for d, _p in free_of[k]}
+        free = free_of[r.request_id]
+        free_days = {d for d, _p in free}
         per_day = math.ceil(r.per_week / days)
-        if len(free_of[k]) < r.per_week or len(free_days) * per_day < r.per_week:
+        if len(free) < r.per_week or len(free_days) * per_day < r.per_week:
             reason = "no_common_period"
         elif load[r.teacher_id] >= room[r.teacher_id]:
             reason = "load_limit"
         else:
             reason = "taken"
         unplaced.append(Unplaced(r.request_id, missing, reason))
-    out = SyncTimetable(placed, unplaced, optimal=status == cp_model.OPTIMAL)
+    out = SyncTimetable(placed, unplaced, optimal=optimal)
     out.violations = check_timetable(
         days=days,
         periods=periods,
@@ -294,6 +260,110 @@ def schedule_lessons(
         max_load=max_load,
     )
     return out
+
+
+def _components(reqs: Sequence[SyncRequest]) -> list[list[SyncRequest]]:
+    """Requests linked by a shared teacher or class, each group in request-id order."""
+    parent = list(range(len(reqs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, r in enumerate(reqs):
+        for key in (
+            f"t:{r.teacher_id}",
+            f"c:{r.core_class}",
+            *(f"c:{c}" for c in r.member_classes),
+        ):
+            j = first.setdefault(key, i)
+            a, b = find(i), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[SyncRequest]] = {}
+    for i, r in enumerate(reqs):
+        groups.setdefault(find(i), []).append(r)
+    return [groups[k] for k in sorted(groups)]
+
+
+def _place(
+    reqs: Sequence[SyncRequest],
+    days: int,
+    periods: int,
+    free_of: Mapping[str, Sequence[Slot]],
+    room: Mapping[str, int],
+    time_limit_s: float,
+) -> tuple[dict[str, list[Slot]], bool]:
+    """One group's lessons: (request id -> slots, proven optimal)."""
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    x: dict[tuple[int, Slot], Any] = {}
+    for k, r in enumerate(reqs):
+        for s in free_of[r.request_id]:
+            x[(k, s)] = model.new_bool_var(f"x{k}_{s[0]}_{s[1]}")
+    if not x:
+        return {r.request_id: [] for r in reqs}, True
+    by_teacher: dict[str, list[int]] = {}
+    by_class: dict[str, list[int]] = {}
+    for k, r in enumerate(reqs):
+        free = free_of[r.request_id]
+        by_teacher.setdefault(r.teacher_id, []).append(k)
+        for c in (r.core_class, *r.member_classes):
+            by_class.setdefault(c, []).append(k)
+        model.add(sum(x[(k, s)] for s in free) <= r.per_week)
+        per_day = math.ceil(r.per_week / days) if r.per_week else 0
+        for d in range(1, days + 1):
+            day = [x[(k, s)] for s in free if s[0] == d]
+            if len(day) > per_day:
+                model.add(sum(day) <= per_day)
+    slots = [(d, p) for d in range(1, days + 1) for p in range(1, periods + 1)]
+    for group in (*by_teacher.values(), *by_class.values()):
+        if len(group) < 2:
+            continue
+        for s in slots:
+            here = [x[(k, s)] for k in group if (k, s) in x]
+            if len(here) > 1:
+                model.add(sum(here) <= 1)
+    for t, ks in by_teacher.items():
+        model.add(sum(x[(k, s)] for k in ks for s in free_of[reqs[k].request_id]) <= room[t])
+    # stage 1: as many lessons as possible; stage 2: with that many, the earliest periods
+    # (a tie-break folded into one objective makes the search far slower)
+    model.maximize(sum(x.values()))
+    solver = _solver(time_limit_s)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RuntimeError(f"CP-SAT ended with status {solver.status_name(status)}")
+    optimal = status == cp_model.OPTIMAL
+    best = int(round(solver.objective_value))
+    for v in x.values():
+        model.add_hint(v, solver.boolean_value(v))
+    model.add(sum(x.values()) == best)
+    model.minimize(sum(s[1] * v for (_k, s), v in x.items()))
+    second = _solver(time_limit_s)
+    status2 = second.solve(model)
+    if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solver = second
+        optimal = optimal and status2 == cp_model.OPTIMAL
+    return {
+        r.request_id: sorted(s for s in free_of[r.request_id] if solver.boolean_value(x[(k, s)]))
+        for k, r in enumerate(reqs)
+    }, optimal
+
+
+def _solver(time_limit_s: float) -> Any:
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.num_workers = 1
+    prm.random_seed = 0
+    prm.max_deterministic_time = time_limit_s
+    prm.max_time_in_seconds = 10 * time_limit_s
+    return solver
 
 
 def check_timetable(

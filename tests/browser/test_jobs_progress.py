@@ -58,9 +58,13 @@ def test_a_draw_shows_progress_and_the_result(page, market, window, users, db_qu
     rank_all(window, market, {1: ["chess"], 2: ["chess"], 3: ["choir"]})
     login_as(page, "bureau", PASSWORD)
     page.goto(page.base + f"/enrolment/windows/{window.pk}/")
+    # Closing before the deadline and running the draw each pass a confirmation page.
     page.click("[data-testid=close-window]")
+    page.fill("[data-testid=reason]", "提前统计")
+    page.click("[data-testid=confirm]")
     page.fill("[data-testid=entropy-input]", "17 42 08 93")
     page.click("[data-testid=run-draw]")
+    page.click("[data-testid=confirm]")
     _shows_progress_then_outcome(page, "draw", "[data-testid=publish-results]")
 
 

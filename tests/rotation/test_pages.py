@@ -4,12 +4,15 @@ before/after indicators; the demo data loader."""
 from __future__ import annotations
 
 import io
+import math
 from types import SimpleNamespace
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from junheng.accounts.models import AuditLog
-from junheng.rotation import actions, demo
+from junheng.rotation import actions, demo, views
 from junheng.rotation.models import Preference, RotationRound, SubjectNeed
 
 
@@ -118,3 +121,41 @@ def test_pages_in_english_and_the_export_stays_chinese(rnd, rusers, client):
 
     ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
     assert "教师交流轮岗名单" in ws.cell(row=1, column=1).value
+
+
+def test_target_share_sets_how_many_move(rnd, rusers):
+    from decimal import Decimal
+
+    bureau = rusers["bureau"]
+    first = actions.do_run_plan(rnd, by=bureau)
+    eligible = first.summary["eligible"]
+    assert first.summary["moved"] == math.ceil(Decimal("0.10") * eligible)  # the floor
+    actions.do_update_rules(rnd, by=bureau, target_share=Decimal("0.25"))
+    rnd.refresh_from_db()
+    run = actions.do_run_plan(rnd, by=bureau)
+    assert run.status == "done", run.message
+    assert run.rules["target_share"] == "0.2500"
+    assert run.summary["moved"] == math.ceil(Decimal("0.25") * eligible)
+    assert run.summary["violations"] == 0 and actions.recheck(run) == []
+
+
+def test_target_share_must_lie_between_floor_and_ceiling(rnd, rusers, client):
+    from decimal import Decimal
+
+    bureau = rusers["bureau"]
+    with pytest.raises(ValidationError):
+        actions.do_update_rules(rnd, by=bureau, target_share=Decimal("0.05"))
+    actions.do_update_rules(rnd, by=bureau, max_share=Decimal("0.20"))
+    with pytest.raises(ValidationError):
+        actions.do_update_rules(rnd, by=bureau, target_share=Decimal("0.25"))
+    rnd.refresh_from_db()
+    assert rnd.target_share is None
+    # through the rules form: the field's error, nothing saved
+    client.force_login(bureau)
+    data = {k: "" if v is None else v for k, v in views._rules_initial(rnd).items()}
+    data["target_share"] = "0.30"
+    r = client.post(f"/rotation/{rnd.pk}/rules/", data)
+    assert r.status_code == 400
+    assert "目标交流比例不能高于上限" in r.content.decode()
+    rnd.refresh_from_db()
+    assert rnd.target_share is None

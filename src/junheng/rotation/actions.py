@@ -48,6 +48,7 @@ RULE_FIELDS = (
     "min_years",
     "share",
     "max_share",
+    "target_share",
     "backbone_share",
     "backbone_basis",
     "max_km",
@@ -85,14 +86,20 @@ def _lock_open(rnd: RotationRound) -> RotationRound:
 
 
 def _check_rules(values: Mapping[str, Any]) -> None:
-    for key in ("share", "backbone_share", "max_share"):
+    """The rules that hold together on their own (shares in [0, 1], floor ≤ target ≤ ceiling)."""
+    for key in ("share", "backbone_share", "max_share", "target_share"):
         v = values.get(key)
         if v is not None and not Decimal(0) <= Decimal(v) <= Decimal(1):
             raise ValidationError(_("比例必须在 0 到 1 之间。"))
-    if values.get("max_share") is not None and Decimal(values["max_share"]) < Decimal(
-        values.get("share") or 0
-    ):
+    floor = Decimal(values.get("share") or 0)
+    ceiling = values.get("max_share")
+    target = values.get("target_share")
+    if ceiling is not None and Decimal(ceiling) < floor:
         raise ValidationError(_("交流比例上限不能低于下限。"))
+    if target is not None and Decimal(target) < floor:
+        raise ValidationError(_("目标交流比例不能低于下限。"))
+    if target is not None and ceiling is not None and Decimal(target) > Decimal(ceiling):
+        raise ValidationError(_("目标交流比例不能高于上限。"))
     if float(values.get("max_km") or 0) < 0:
         raise ValidationError(_("最远交流距离不能为负。"))
     if values.get("backbone_basis") not in (None, "movers", "eligible"):
@@ -134,9 +141,9 @@ def do_update_rules(rnd: RotationRound, *, by: User, **rules: Any) -> RotationRo
     unknown = set(rules) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"unknown rules: {sorted(unknown)}")
-    _check_rules(rules)
     with transaction.atomic():
         rnd = _lock_open(rnd)
+        _check_rules({**{k: getattr(rnd, k) for k in RULE_FIELDS}, **rules})
         for k, v in rules.items():
             setattr(rnd, k, v)
         rnd.save(update_fields=list(rules))

@@ -44,6 +44,7 @@ def rules_of(rnd: RotationRound) -> RotationRules:
         max_age_male=rnd.max_age_male,
         max_age_female=rnd.max_age_female,
         max_share=None if rnd.max_share is None else float(rnd.max_share),
+        target_share=None if rnd.target_share is None else float(rnd.target_share),
     )
 
 

@@ -18,6 +18,7 @@ class RulesForm(forms.ModelForm):  # type: ignore[type-arg]
             "min_years",
             "share",
             "max_share",
+            "target_share",
             "backbone_share",
             "backbone_basis",
             "max_km",
@@ -33,6 +34,11 @@ class RulesForm(forms.ModelForm):  # type: ignore[type-arg]
         lo, hi = data.get("share"), data.get("max_share")
         if lo is not None and hi is not None and hi < lo:
             self.add_error("max_share", _("交流比例上限不能低于下限。"))
+        target = data.get("target_share")
+        if target is not None and lo is not None and target < lo:
+            self.add_error("target_share", _("目标交流比例不能低于下限。"))
+        elif target is not None and hi is not None and target > hi:
+            self.add_error("target_share", _("目标交流比例不能高于上限。"))
         return data
 
 

@@ -67,6 +67,15 @@ class RotationRound(models.Model):
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
         help_text=_("可选：每年交流人数不超过符合条件教师的该比例"),
     )
+    target_share = models.DecimalField(
+        _("目标交流比例"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text=_("可选：计划交流的人数占符合条件教师的比例（在下限与上限之间）；不填则按下限"),
+    )
     backbone_share = models.DecimalField(
         _("骨干教师比例下限"),
         max_digits=5,

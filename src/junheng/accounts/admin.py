@@ -16,11 +16,11 @@ PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class JunhengUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class JunhengUserAdmin(UserAdmin[User]):
     list_display = ("username", "get_full_name", "role", "school")
     list_filter = ("role",)
     fieldsets = (
-        *UserAdmin.fieldsets,  # type: ignore[misc]
+        *(UserAdmin.fieldsets or ()),
         ("junheng", {"fields": ("role", "school", "teacher", "phone")}),
     )
     raw_id_fields = ("school", "teacher")
@@ -34,7 +34,7 @@ class JunhengUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GuardianshipAdmin(admin.ModelAdmin[Guardianship]):
     raw_id_fields = ("user", "student")
 
 

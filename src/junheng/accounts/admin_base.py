@@ -65,7 +65,7 @@ def bureau_may(perm: str) -> bool:
     return action in allowed
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """A model that actions own: listed and shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
@@ -78,7 +78,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
     extra = 0
     can_delete = False
 

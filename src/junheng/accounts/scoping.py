@@ -16,31 +16,49 @@ existence does not leak; a role that may not use a page at all gets 403.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from functools import update_wrapper
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from junheng.accounts.models import Role, User
 from junheng.region.models import School, Student, Teacher
+from junheng.web import AuthenticatedHttpRequest
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+if TYPE_CHECKING:
+    from junheng.afterschool.models import Provider, ProviderStaff
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
+M = TypeVar("M", bound=Model)
 
 
-def role_required(*roles: str) -> Callable[[V], V]:
-    """Log in first (302 to login), then the role must be one of `roles` (403)."""
+def role_required(
+    *roles: str,
+) -> Callable[
+    [Callable[Concatenate[AuthenticatedHttpRequest, P], R]],
+    Callable[Concatenate[HttpRequest, P], R],
+]:
+    """Log in first (302 to login), then the role must be one of `roles` (403).
 
-    def decorator(view: V) -> V:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.user.role not in roles:  # type: ignore[union-attr]
+    The view it wraps takes an `AuthenticatedHttpRequest`: behind this check `request.user` is
+    always a logged-in `User`."""
+
+    def decorator(
+        view: Callable[Concatenate[AuthenticatedHttpRequest, P], R],
+    ) -> Callable[Concatenate[HttpRequest, P], R]:
+        def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            user = request.user
+            if not isinstance(user, User) or user.role not in roles:
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            return view(cast(AuthenticatedHttpRequest, request), *args, **kwargs)
 
-        return login_required(wrapped)  # type: ignore[return-value]
+        update_wrapper(wrapped, view)
+        return login_required(wrapped)
 
     return decorator
 
@@ -91,10 +109,10 @@ def teachers_for(user: User) -> QuerySet[Teacher]:
     return qs.none()
 
 
-def _get_or_404(qs: QuerySet[Any], **lookup: Any) -> Any:
+def _get_or_404(qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return qs.get(**lookup)
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
@@ -117,9 +135,9 @@ def access_teacher(user: User, teacher_id: int) -> Teacher:
     return _get_or_404(teachers_for(user), pk=teacher_id)
 
 
-def provider_of(user: User) -> Any:
+def provider_of(user: User) -> Provider | None:
     """The provider a provider-staff user belongs to, or None."""
     if not user.is_authenticated or user.role != Role.PROVIDER:
         return None
-    staff = getattr(user, "provider_staff", None)
+    staff: ProviderStaff | None = getattr(user, "provider_staff", None)
     return staff.provider if staff is not None else None

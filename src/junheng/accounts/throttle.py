@@ -51,10 +51,13 @@ def hit(scope: str, key: str, *, limit: int, window: dt.timedelta) -> bool:
 
 
 LOGIN_FAILED = "login.fail"
+# The request attribute that tells the login form this address is blocked (not the password).
+ADDRESS_BLOCKED = "junheng_address_blocked"
 
 
 def login_window() -> dt.timedelta:
-    return settings.AXES_COOLOFF_TIME  # type: ignore[no-any-return]
+    cooloff: dt.timedelta = settings.AXES_COOLOFF_TIME
+    return cooloff
 
 
 def address_blocked(request: HttpRequest) -> bool:
@@ -76,7 +79,8 @@ class AxesBackend(AxesStandaloneBackend):
     def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
         if request is None:
             return None
-        return super().authenticate(request, *args, **kwargs)  # type: ignore[no-any-return]
+        super().authenticate(request, *args, **kwargs)  # returns None or raises a lockout
+        return None
 
 
 class AddressThrottleBackend:
@@ -86,5 +90,5 @@ class AddressThrottleBackend:
 
     def authenticate(self, request: HttpRequest | None, **credentials: Any) -> None:
         if request is not None and address_blocked(request):
-            request.junheng_address_blocked = True  # type: ignore[attr-defined]
+            setattr(request, ADDRESS_BLOCKED, True)  # read by the login form's message
             raise PermissionDenied

@@ -14,14 +14,15 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from junheng.accounts import scoping
+from junheng.accounts import scoping, throttle
 from junheng.accounts.models import Role
 from junheng.region import queries
 from junheng.rotation.home import home_card as rotation_home_card
+from junheng.web import AuthenticatedHttpRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     ctx: dict[str, object] = {}
     if user.role == Role.BUREAU:
@@ -70,7 +71,7 @@ class LoginForm(AuthenticationForm):
 
     def get_invalid_login_error(self) -> Any:
         error = super().get_invalid_login_error()
-        if getattr(self.request, "junheng_address_blocked", False):
+        if getattr(self.request, throttle.ADDRESS_BLOCKED, False):
             return ValidationError(address_blocked_message(), code="throttled")
         from axes.handlers.proxy import AxesProxyHandler
 

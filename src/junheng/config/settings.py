@@ -12,7 +12,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes (ModelAdmin, ModelForm, …) subscriptable at run time, so that the code
+# names their model as mypy reads it: `class SchoolAdmin(admin.ModelAdmin[School])`.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent

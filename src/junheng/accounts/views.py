@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from junheng.accounts import scoping, throttle
 from junheng.accounts.models import Role
+from junheng.accounts.todos import todos_for
 from junheng.region import queries
 from junheng.rotation.home import home_card as rotation_home_card
 from junheng.web import AuthenticatedHttpRequest
@@ -24,7 +25,7 @@ from junheng.web import AuthenticatedHttpRequest
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    ctx: dict[str, object] = {}
+    ctx: dict[str, object] = {"todos": todos_for(user)}
     if user.role == Role.BUREAU:
         ctx["glance"] = queries.county_glance(scoping.schools_for(user))
         template = "accounts/home_bureau.html"

@@ -27,7 +27,7 @@ def test_bureau_sees_providers_courses_and_windows_to_attend_to(
     make_course(provider, staff, approve=False)
     todos = keys(login(users["bureau"]))
     assert todos["providers"].count == 1
-    assert todos["providers"].url.endswith("?status=submitted")
+    assert todos["providers"].url == reverse("afterschool:vetting")
     assert todos["courses"].count == 1
     assert todos["windows_closing"].count == 1  # the window closes tomorrow
     page = login(users["bureau"]).get(reverse("home")).content.decode()

@@ -106,6 +106,19 @@ def test_vetting_queue_pages_filters_and_keeps_its_status_tab(
     assert [p.name for p in r.context["providers"]] == ["待审0001"]
 
 
+def test_vetting_queue_opens_on_the_applications_waiting_for_a_decision(users, login, region):
+    client = login(users["bureau"])
+    bulk_providers(3, region["county"], status="submitted", prefix="待审")
+    bulk_providers(5, region["county"], status="approved", prefix="已过")
+    response = client.get(reverse("afterschool:vetting"))
+    assert response.context["status"] == "waiting"
+    assert response.context["page"].paginator.count == 3
+    html = response.content.decode()
+    assert 'aria-current="page" data-testid="tab-waiting"' in html
+    everything = client.get(reverse("afterschool:vetting"), {"status": "all"})
+    assert everything.context["page"].paginator.count == 8
+
+
 def test_course_review_is_paged_with_constant_queries(
     users, login, region, django_assert_max_num_queries
 ):

@@ -58,7 +58,7 @@ def test_bureau_follows_its_to_do_to_the_providers_waiting(page, users, region):
     todo = page.locator("[data-testid=todo-providers]")
     assert "4 家机构等待审核" in todo.inner_text()
     todo.locator("a").click()
-    page.wait_for_url("**/afterschool/vetting/?status=submitted")
+    page.wait_for_url("**/afterschool/vetting/")
     assert page.locator("text=待审机构3").first.is_visible()
 
 
@@ -95,3 +95,13 @@ def test_school_and_provider_see_their_to_dos(page, users, market):  # noqa: F81
     assert "1 个学校点单等待答复" in todo.inner_text()
     todo.locator("a").click()
     page.wait_for_url("**/afterschool/my/requests/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_anonymous_visitor_finds_the_public_records_and_logs_in(page, users):
+    page.goto(page.base + "/login/")
+    page.click("[data-testid=public-index]")
+    page.wait_for_url("**/public/")
+    assert page.locator("[data-testid=public-draws]").is_visible()
+    page.click("[data-testid=login-link]")
+    page.wait_for_url("**/login/")

@@ -37,6 +37,7 @@ ROLES = (
 # Served to anyone (the public white list, registration, public draw and placement records).
 PUBLIC = {
     "login",
+    "public_index",
     "logout",
     "set_language",
     "healthz",

@@ -114,13 +114,13 @@ def _bureau(user: User, today: dt.date) -> list[Todo | None]:
         ),
         drawn=Count("pk", filter=Q(state=WindowState.DRAWN)),
     )
-    vetting = reverse("afterschool:vetting")
+    vetting = reverse("afterschool:vetting")  # opens on the applications waiting
     return [
         _todo(
             "providers",
             waiting,
             ngettext("%(n)d 家机构等待审核", "%(n)d 家机构等待审核", waiting) % {"n": waiting},
-            f"{vetting}?status={ProviderStatus.SUBMITTED}",
+            vetting,
         ),
         _todo(
             "courses",

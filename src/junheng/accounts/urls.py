@@ -5,6 +5,7 @@ from junheng.accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("public/", views.public_index, name="public_index"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -19,7 +19,7 @@ from junheng.accounts.models import Role
 from junheng.accounts.todos import todos_for
 from junheng.region import queries
 from junheng.rotation.home import home_card as rotation_home_card
-from junheng.web import AuthenticatedHttpRequest
+from junheng.web import AuthenticatedHttpRequest, paginate
 
 
 @login_required
@@ -47,6 +47,30 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         ctx["provider"] = scoping.provider_of(user)
         template = "accounts/home_provider.html"
     return render(request, template, ctx)
+
+
+def public_index(request: HttpRequest) -> HttpResponse:
+    """No login: the public records anyone may check — choice-window draws (摇号公示) and class
+    placements (分班公示), newest first, each a link to its public page — and the way in."""
+    from junheng.enrolment.models import Draw
+    from junheng.placement.models import Placement, PlacementStatus
+
+    draws = Draw.objects.select_related("window__school", "window__term").order_by(
+        "-committed_at", "-pk"
+    )
+    placements = (
+        Placement.objects.select_related("school", "term")
+        .exclude(status=PlacementStatus.DRAFT)
+        .order_by("-pk")
+    )
+    return render(
+        request,
+        "accounts/public_index.html",
+        {
+            "draws": paginate(request, draws, per_page=20),
+            "placements": placements[:50],
+        },
+    )
 
 
 def _cooloff_minutes() -> int:

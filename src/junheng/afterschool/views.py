@@ -285,12 +285,22 @@ def provider_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------- bureau: vetting
 
 
+WAITING, ALL = "waiting", "all"
+WAITING_STATUSES = (ProviderStatus.SUBMITTED, ProviderStatus.RESUBMITTED)
+
+
 @scoping.role_required(*BUREAU)
 def vetting_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
+    # The queue opens on the applications waiting for a decision (submitted or resubmitted);
+    # "all" and each status are tabs.
+    status = request.GET.get("status", WAITING)
     qs = access.providers_for(request.user)
-    if status in ProviderStatus.values:
+    if status == WAITING:
+        qs = qs.filter(status__in=WAITING_STATUSES)
+    elif status in ProviderStatus.values:
         qs = qs.filter(status=status)
+    else:
+        status = ALL
     f = filters.VettingFilter(request.GET, queryset=qs)
     rows = filtered(f).annotate(
         n_courses=count_of(Course.objects.all(), "provider"),
@@ -300,7 +310,9 @@ def vetting_list(request: HttpRequest) -> HttpResponse:
     counts = dict(
         access.providers_for(request.user).values_list("status").annotate(n=Count("pk")).order_by()
     )
-    tabs = [(v, label, counts.get(v, 0)) for v, label in ProviderStatus.choices]
+    tabs = [(WAITING, _("待审核"), sum(counts.get(v, 0) for v in WAITING_STATUSES))]
+    tabs += [(v, label, counts.get(v, 0)) for v, label in ProviderStatus.choices]
+    tabs.append((ALL, _("全部"), sum(counts.values())))
     return render(
         request,
         "afterschool/vetting_list.html",
@@ -310,7 +322,7 @@ def vetting_list(request: HttpRequest) -> HttpResponse:
             "filter": f,
             "status": status,
             "tabs": tabs,
-            "keep": [("status", status)] if status else [],
+            "keep": [("status", status)],
         },
     )
 

@@ -9,22 +9,23 @@ from django.http import HttpRequest
 
 from junheng.accounts.models import audit
 from junheng.region import models
+from junheng.web import acting_user
 
 
 @admin.register(models.County)
-class CountyAdmin(admin.ModelAdmin):
+class CountyAdmin(admin.ModelAdmin[models.County]):
     list_display = ("code", "name")
 
 
 @admin.register(models.School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(admin.ModelAdmin[models.School]):
     list_display = ("code", "name", "level", "urban_rural", "county")
     list_filter = ("level", "urban_rural", "county")
     search_fields = ("code", "name")
 
 
 @admin.register(models.Teacher)
-class TeacherAdmin(admin.ModelAdmin):
+class TeacherAdmin(admin.ModelAdmin[models.Teacher]):
     list_display = ("code", "name", "school", "subject", "qualification", "backbone_level")
     list_filter = ("subject", "backbone_level", "qualification")
     search_fields = ("code", "name")
@@ -33,7 +34,7 @@ class TeacherAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Student)
-class StudentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class StudentAdmin(admin.ModelAdmin[models.Student]):
     """Minors' records: every list page and every record opened here is audited, as on the
     platform's own pages (who looked, which page, how many rows)."""
 
@@ -48,7 +49,7 @@ class StudentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         cl = getattr(response, "context_data", {}).get("cl")
         if cl is not None:
             audit(
-                request.user,  # type: ignore[arg-type]
+                acting_user(request),
                 "view_students",
                 None,
                 via="admin",
@@ -63,7 +64,7 @@ class StudentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and obj is not None:
-            audit(request.user, "view_student", obj, via="admin")  # type: ignore[arg-type]
+            audit(acting_user(request), "view_student", obj, via="admin")
         return response
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from junheng.accounts import scoping
+from junheng.web import AuthenticatedHttpRequest
 
 router = Router(tags=["region"])
 
@@ -29,17 +29,17 @@ class StudentOut(Schema):
 
 
 @router.get("/schools", response=list[SchoolOut])
-def list_schools(request: HttpRequest) -> object:
+def list_schools(request: AuthenticatedHttpRequest) -> object:
     return scoping.schools_for(request.user)
 
 
 @router.get("/schools/{school_id}", response=SchoolOut)
-def get_school(request: HttpRequest, school_id: int) -> object:
+def get_school(request: AuthenticatedHttpRequest, school_id: int) -> object:
     return scoping.access_school(request.user, school_id)
 
 
 @router.get("/students", response=list[StudentOut])
-def list_students(request: HttpRequest, school_id: int | None = None) -> object:
+def list_students(request: AuthenticatedHttpRequest, school_id: int | None = None) -> object:
     """At most 1,000 students of the user's scope; a staff read is audited like the pages'."""
     from junheng.accounts.models import Role, audit
 
@@ -62,7 +62,7 @@ def list_students(request: HttpRequest, school_id: int | None = None) -> object:
 
 
 @router.get("/students/{student_id}", response=StudentOut)
-def get_student(request: HttpRequest, student_id: int) -> object:
+def get_student(request: AuthenticatedHttpRequest, student_id: int) -> object:
     from junheng.accounts.models import Role, audit
 
     student = scoping.access_student(request.user, student_id)

@@ -35,8 +35,11 @@ class YesNoAny(forms.Select):
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, choices=(("", ANY), ("true", _("是")), ("false", _("否"))))
 
-    def format_value(self, value: Any) -> list[str]:  # type: ignore[override]
-        return [{True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")]
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        # The option to mark: True/False (or their query-string spellings) as "true"/"false",
+        # anything else as 全部.
+        choice = {True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")
+        return super().get_context(name, choice, attrs)
 
 
 def search(qs: QuerySet[Any], value: str, *fields: str) -> QuerySet[Any]:
@@ -50,7 +53,7 @@ def search(qs: QuerySet[Any], value: str, *fields: str) -> QuerySet[Any]:
     return qs.filter(q)
 
 
-class SchoolFilter(df.FilterSet):  # type: ignore[misc]
+class SchoolFilter(df.FilterSet):
     q = df.CharFilter(label=_("代码或名称"), method="by_text")
     level = df.ChoiceFilter(label=_("学段"), choices=Level.choices, empty_label=ANY)
     urban_rural = df.ChoiceFilter(label=_("城乡类别"), choices=UrbanRural.choices, empty_label=ANY)
@@ -66,7 +69,7 @@ class SchoolFilter(df.FilterSet):  # type: ignore[misc]
         return search(qs, value, "code", "name")
 
 
-class StudentFilter(df.FilterSet):  # type: ignore[misc]
+class StudentFilter(df.FilterSet):
     q = df.CharFilter(label=_("姓名或编码"), method="by_text")
     grade = df.NumberFilter(label=_("年级"), min_value=1, max_value=9)
     gender = df.ChoiceFilter(label=_("性别"), choices=Gender.choices, empty_label=ANY)
@@ -81,7 +84,7 @@ class StudentFilter(df.FilterSet):  # type: ignore[misc]
         return search(qs, value, "code", "name")
 
 
-class TeacherFilter(df.FilterSet):  # type: ignore[misc]
+class TeacherFilter(df.FilterSet):
     q = df.CharFilter(label=_("姓名或编号"), method="by_text")
     subject = df.ChoiceFilter(label=_("任教学科"), choices=SUBJECTS, empty_label=ANY)
     backbone_level = df.ChoiceFilter(

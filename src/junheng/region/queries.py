@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, QuerySet
+from django_stubs_ext import StrOrPromise
 
 from junheng.region.models import School, Student, Teacher, UrbanRural
+
+
+class UrbanRuralCounts(TypedDict):
+    """Schools, students and teachers of one urban/town/rural class (城乡类别)."""
+
+    label: StrOrPromise
+    schools: int
+    students: int
+    teachers: int
 
 
 def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
@@ -24,7 +34,7 @@ def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
         .values_list("school_id", "n")
     )
     rows = []
-    by_class = {
+    by_class: dict[str, UrbanRuralCounts] = {
         c.value: {"label": c.label, "schools": 0, "students": 0, "teachers": 0} for c in UrbanRural
     }
     points = []
@@ -38,7 +48,11 @@ def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
             {"x": s.x_km, "y": s.y_km, "name": s.name, "ur": s.urban_rural, "students": n_st}
         )
         rows.append((s, n_st, n_te))
-    totals = {k: sum(v[k] for v in by_class.values()) for k in ("schools", "students", "teachers")}
+    totals = {
+        "schools": sum(v["schools"] for v in by_class.values()),
+        "students": sum(v["students"] for v in by_class.values()),
+        "teachers": sum(v["teachers"] for v in by_class.values()),
+    }
     return {"by_class": by_class, "totals": totals, "points": points, "rows": rows}
 
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.db.models.fields.mixins import FieldCacheMixin
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -194,7 +195,7 @@ def _shown(value: Any) -> str:
     return s if len(s) <= 40 else s[:40] + "…"
 
 
-class TextWidget(widgets.Widget):  # type: ignore[misc]
+class TextWidget(widgets.Widget):
     def __init__(self, max_length: int, required: bool = True) -> None:
         super().__init__()
         self.max_length = max_length
@@ -209,7 +210,7 @@ class TextWidget(widgets.Widget):  # type: ignore[misc]
         return s
 
 
-class ChoiceWidget(widgets.Widget):  # type: ignore[misc]
+class ChoiceWidget(widgets.Widget):
     """A choice by its stored value or its label in Chinese or English (城区 = urban = Urban)."""
 
     def __init__(self, choices: Choices, required: bool = True, default: str | None = None):
@@ -253,7 +254,7 @@ class ChoiceWidget(widgets.Widget):  # type: ignore[misc]
         return cell_text(value)
 
 
-class IntWidget(widgets.Widget):  # type: ignore[misc]
+class IntWidget(widgets.Widget):
     def __init__(
         self,
         low: int = 0,
@@ -288,7 +289,7 @@ class IntWidget(widgets.Widget):  # type: ignore[misc]
         return "" if value is None else value
 
 
-class NumberWidget(widgets.Widget):  # type: ignore[misc]
+class NumberWidget(widgets.Widget):
     def __init__(self, minimum: float | None = 0.0, default: float | None = 0.0) -> None:
         super().__init__()
         self.minimum, self.default = minimum, default
@@ -315,7 +316,7 @@ TRUE_WORDS = {"是", "1", "true", "yes", "y", "t", "√", "✓", "有"}
 FALSE_WORDS = {"否", "0", "false", "no", "n", "f", "×", "✗", "无", "-"}
 
 
-class BoolWidget(widgets.Widget):  # type: ignore[misc]
+class BoolWidget(widgets.Widget):
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool:
         if isinstance(value, bool):
             return value
@@ -330,7 +331,7 @@ class BoolWidget(widgets.Widget):  # type: ignore[misc]
         return _("是") if value else _("否")
 
 
-class DateWidget(widgets.Widget):  # type: ignore[misc]
+class DateWidget(widgets.Widget):
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> dt.date | None:
         if isinstance(value, dt.datetime):
             return value.date()
@@ -353,7 +354,7 @@ class DateWidget(widgets.Widget):  # type: ignore[misc]
         return value.isoformat() if value else ""
 
 
-class SchoolWidget(widgets.Widget):  # type: ignore[misc]
+class SchoolWidget(widgets.Widget):
     """A school by its code, among the schools the importing user may write to."""
 
     def __init__(self, scope: ImportScope) -> None:
@@ -375,7 +376,7 @@ class SchoolWidget(widgets.Widget):  # type: ignore[misc]
         return value.code if value is not None else ""
 
 
-class CountyWidget(widgets.Widget):  # type: ignore[misc]
+class CountyWidget(widgets.Widget):
     def __init__(self, scope: ImportScope) -> None:
         super().__init__()
         self.scope = scope
@@ -446,7 +447,7 @@ def _chunks(items: Sequence[str], size: int = 5000) -> Iterable[Sequence[str]]:
         yield items[i : i + size]
 
 
-class CodeInstanceLoader(BaseInstanceLoader):  # type: ignore[misc]
+class CodeInstanceLoader(BaseInstanceLoader):
     """Loads every existing row named by the file's codes in a few queries, within scope."""
 
     def __init__(self, resource: RegionResource, dataset: Any = None) -> None:
@@ -461,7 +462,7 @@ class CodeInstanceLoader(BaseInstanceLoader):  # type: ignore[misc]
         return self.by_code.get(cell_text(row.get("code")))
 
 
-class RegionResource(resources.ModelResource):  # type: ignore[misc]
+class RegionResource(resources.ModelResource):
     """Shared row handling: codes are the keys; duplicates and foreign codes are row errors.
 
     Checking and writing are two steps. `import_data(dataset, use_transactions=False,
@@ -471,6 +472,9 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
     A database write lock is thus held for the write alone, never while a file is checked.
     """
 
+    # Set by import-export's metaclass: its ResourceOptions declares `model = None`, so it is
+    # typed by hand here (the model of Meta).
+    _meta: Any
     kind: ClassVar[str]
     columns: ClassVar[list[Column]]
     fk_fields: ClassVar[tuple[str, ...]] = ()
@@ -518,8 +522,8 @@ class RegionResource(resources.ModelResource):  # type: ignore[misc]
     def _values(instance: Model) -> dict[str, Any]:
         values = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
         for f in instance._meta.concrete_fields:  # a class created by this file is a change
-            if f.is_relation and f.is_cached(instance):  # type: ignore[attr-defined]
-                related = f.get_cached_value(instance)  # type: ignore[attr-defined]
+            if isinstance(f, FieldCacheMixin) and f.is_cached(instance):
+                related = f.get_cached_value(instance)
                 if related is not None and related.pk is None:
                     values[f.attname] = ("new", id(related))
         return values

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from junheng.jobs.actions import progress
+
+if TYPE_CHECKING:
+    from junheng.region.actions import ImportReport
 
 MAX_STORED_ERRORS = 1000  # a report keeps this many row errors (and the total count)
 
@@ -45,7 +48,7 @@ def import_failed(job: Any) -> None:
     discard(job.args.get("path", ""))
 
 
-def report_to_json(report: Any) -> dict[str, Any]:
+def report_to_json(report: ImportReport) -> dict[str, Any]:
     out = report.summary() | {
         "sheet": report.sheet,
         "ok": report.ok,

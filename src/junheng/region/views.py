@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from junheng.accounts import scoping
-from junheng.accounts.models import Role, User, audit
+from junheng.accounts.models import Role, audit
 from junheng.downloads import attachment
 from junheng.exports import csv_response
 from junheng.region import actions, filters
 from junheng.region.forms import KIND_LABELS, ImportForm
 from junheng.region.models import Student, Teacher
-from junheng.web import count_of, filtered, paginate
+from junheng.web import AuthenticatedHttpRequest, count_of, filtered, paginate
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
 
 
-def _user(request: HttpRequest) -> User:
-    # role_required has checked the login: request.user is a junheng User here.
-    return cast(User, request.user)
-
-
 @scoping.role_required(*STAFF)
-def school_list(request: HttpRequest) -> HttpResponse:
-    f = filters.SchoolFilter(request.GET, queryset=scoping.schools_for(_user(request)))
+def school_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    f = filters.SchoolFilter(request.GET, queryset=scoping.schools_for(request.user))
     rows = filtered(f).annotate(
         n_students=count_of(Student.objects.all(), "school"),
         n_teachers=count_of(Teacher.objects.all(), "school"),
@@ -43,10 +36,10 @@ def school_list(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(*STAFF)
-def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = scoping.access_school(_user(request), school_id)
-    teachers = scoping.teachers_for(_user(request)).filter(school=school)
-    students = scoping.students_for(_user(request)).filter(school=school)
+def school_detail(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
+    school = scoping.access_school(request.user, school_id)
+    teachers = scoping.teachers_for(request.user).filter(school=school)
+    students = scoping.students_for(request.user).filter(school=school)
     by_grade = students.values("grade").annotate(n=Count("id")).order_by("grade")
     return render(
         request,
@@ -61,14 +54,14 @@ def school_detail(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*STAFF)
-def student_list(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = scoping.access_school(_user(request), school_id)
-    qs = scoping.students_for(_user(request)).filter(school=school)
+def student_list(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
+    school = scoping.access_school(request.user, school_id)
+    qs = scoping.students_for(request.user).filter(school=school)
     f = filters.StudentFilter(request.GET, queryset=qs)
     page = paginate(request, filtered(f).order_by("grade", "code"))
     # Minors' records seen by staff: who looked at which page of which school's list.
     audit(
-        _user(request),
+        request.user,
         "view_students",
         school,
         page=page.number,
@@ -82,9 +75,9 @@ def student_list(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*STAFF)
-def teacher_list(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = scoping.access_school(_user(request), school_id)
-    qs = scoping.teachers_for(_user(request)).filter(school=school)
+def teacher_list(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
+    school = scoping.access_school(request.user, school_id)
+    qs = scoping.teachers_for(request.user).filter(school=school)
     f = filters.TeacherFilter(request.GET, queryset=qs)
     page = paginate(request, filtered(f).order_by("code"))
     return render(
@@ -93,14 +86,14 @@ def teacher_list(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*STAFF)
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload → a job checks (and, when every row is good, writes) the file; the page polls
     its progress and shows the report when it ends (`?job=<id>`)."""
     from junheng.jobs.access import access_job
     from junheng.region import tasks
     from junheng.region.imports import import_limits
 
-    user = _user(request)
+    user = request.user
     kinds = actions.import_kinds(user)
     report, error_count, job = None, 0, None
     if request.method == "POST":
@@ -155,30 +148,30 @@ def _download(file: actions.ExportFile) -> HttpResponse:
 
 
 @scoping.role_required(*STAFF)
-def template_download(request: HttpRequest, kind: str) -> HttpResponse:
-    return _download(actions.template_file(_kind(kind), by=_user(request)))
+def template_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    return _download(actions.template_file(_kind(kind), by=request.user))
 
 
 @scoping.role_required(*STAFF)
-def export_download(request: HttpRequest, kind: str) -> HttpResponse:
+def export_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     school = request.GET.get("school", "")
     if school and not school.isdigit():
         raise Http404
     file = actions.export_rows(
         _kind(kind),
-        by=_user(request),
+        by=request.user,
         school_id=int(school) if school else None,
     )
     return _download(file)
 
 
 @scoping.role_required(*STAFF)
-def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def export_csv(request: AuthenticatedHttpRequest, kind: str) -> StreamingHttpResponse:
     """The same rows as the .xlsx export, as a streamed CSV (any size, constant memory)."""
     school = request.GET.get("school", "")
     if school and not school.isdigit():
         raise Http404
     filename, header, rows = actions.export_stream(
-        _kind(kind), by=_user(request), school_id=int(school) if school else None
+        _kind(kind), by=request.user, school_id=int(school) if school else None
     )
     return csv_response(filename, header, rows)

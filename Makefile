@@ -44,7 +44,7 @@ bench: install
 MYPY_CLEAN := src/junheng/__init__.py src/junheng/engines src/junheng/web.py src/junheng/accounts \
 	src/junheng/config src/junheng/api.py src/junheng/cli.py src/junheng/commands \
 	src/junheng/errors.py src/junheng/exports.py src/junheng/places src/junheng/public_draw.py \
-	src/junheng/synth src/junheng/widgets.py
+	src/junheng/synth src/junheng/widgets.py src/junheng/region
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks

@@ -1,0 +1,235 @@
+"""Provider vetting (准入): registration, documents, instructors, and every review step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from junheng.accounts.models import Role, User
+from junheng.afterschool.actions.common import (
+    ActionError,
+    ReasonRequiredError,
+    TransitionError,
+    _status_label,
+    _validate_upload,
+)
+from junheng.afterschool.models import (
+    DocumentKind,
+    Instructor,
+    Provider,
+    ProviderDocument,
+    ProviderStaff,
+    ProviderStatus,
+    VettingEvent,
+)
+from junheng.afterschool.models.providers import TRANSITIONS
+from junheng.afterschool.uploads import validate_document
+
+
+def _check_transition(provider: Provider, to: str) -> None:
+    if (provider.status, to) not in TRANSITIONS:
+        raise TransitionError(
+            _("不能从“%(a)s”直接变为“%(b)s”。")
+            % {"a": _status_label(provider.status), "b": _status_label(to)}
+        )
+
+
+def _move_provider(
+    provider: Provider,
+    to: str,
+    *,
+    by: User | None,
+    reason: str = "",
+    until: dt.date | None = None,
+) -> Provider:
+    with transaction.atomic():
+        p = Provider.objects.select_for_update().get(pk=provider.pk)
+        _check_transition(p, to)
+        key = (p.status, to)
+        reason = (reason or "").strip()
+        if TRANSITIONS[key] and not reason:
+            raise ReasonRequiredError(_("“%(b)s”必须填写理由。") % {"b": _status_label(to)})
+        now = timezone.now()
+        VettingEvent.objects.create(
+            provider=p,
+            at=now,
+            by=by if by is not None and by.is_authenticated else None,
+            from_status=p.status,
+            to_status=to,
+            reason=reason,
+            whitelist_until=until,
+        )
+        p.status = to
+        p.status_reason = reason
+        fields = ["status", "status_reason"]
+        if until is not None:
+            p.whitelist_until = until
+            fields.append("whitelist_until")
+        if to in (ProviderStatus.SUBMITTED, ProviderStatus.RESUBMITTED):
+            p.submitted_at = now
+            fields.append("submitted_at")
+        p.save(update_fields=fields)
+    provider.refresh_from_db()
+    return provider
+
+
+def _check_application_complete(provider: Provider) -> None:
+    missing = []
+    if not provider.documents.filter(kind=DocumentKind.LICENCE).exists():
+        missing.append(_("营业执照或登记证书"))
+    today = timezone.localdate()
+    if not any(i.check_valid(today) for i in provider.instructors.all()):
+        missing.append(_("至少一名持有效无犯罪记录证明的授课人员"))
+    if missing:
+        raise ActionError(_("申请材料不完整，缺少：%(m)s。") % {"m": "、".join(missing)})
+
+
+def do_submit_provider(provider: Provider, *, by: User) -> Provider:
+    """draft -> submitted: the application goes to the bureau (licence and instructor needed)."""
+    _check_transition(provider, ProviderStatus.SUBMITTED)
+    _check_application_complete(provider)
+    return _move_provider(provider, ProviderStatus.SUBMITTED, by=by)
+
+
+def do_resubmit_provider(provider: Provider, *, by: User, note: str = "") -> Provider:
+    """info_requested / expired -> resubmitted, after the provider added what was asked."""
+    _check_transition(provider, ProviderStatus.RESUBMITTED)
+    _check_application_complete(provider)
+    return _move_provider(provider, ProviderStatus.RESUBMITTED, by=by, reason=note)
+
+
+def do_approve_provider(
+    provider: Provider, *, by: User, until: dt.date, note: str = ""
+) -> Provider:
+    """submitted / resubmitted -> approved: on the white list until `until` (inclusive)."""
+    _check_transition(provider, ProviderStatus.APPROVED)
+    if until is None or until <= timezone.localdate():
+        raise ActionError(_("白名单有效期必须晚于今天。"))
+    return _move_provider(provider, ProviderStatus.APPROVED, by=by, reason=note, until=until)
+
+
+def do_reject_provider(provider: Provider, *, by: User, reason: str) -> Provider:
+    return _move_provider(provider, ProviderStatus.REJECTED, by=by, reason=reason)
+
+
+def do_request_provider_info(provider: Provider, *, by: User, reason: str) -> Provider:
+    return _move_provider(provider, ProviderStatus.INFO_REQUESTED, by=by, reason=reason)
+
+
+def do_suspend_provider(provider: Provider, *, by: User, reason: str) -> Provider:
+    return _move_provider(provider, ProviderStatus.SUSPENDED, by=by, reason=reason)
+
+
+def do_reinstate_provider(
+    provider: Provider, *, by: User, note: str = "", until: dt.date | None = None
+) -> Provider:
+    """suspended -> approved; the white-list date must still lie ahead (or a new one is given)."""
+    if provider.status != ProviderStatus.SUSPENDED:
+        raise TransitionError(_("只有暂停中的机构可以恢复。"))
+    end = until or provider.whitelist_until
+    if end is None or end <= timezone.localdate():
+        raise ActionError(_("白名单有效期已过，请给出新的有效期或让机构重新申请。"))
+    return _move_provider(provider, ProviderStatus.APPROVED, by=by, reason=note, until=until)
+
+
+def do_exit_provider(provider: Provider, *, by: User, reason: str) -> Provider:
+    return _move_provider(provider, ProviderStatus.EXITED, by=by, reason=reason)
+
+
+def do_expire_providers(*, by: User | None = None, today: dt.date | None = None) -> int:
+    """approved -> expired for every white-list entry whose date has passed; returns how many."""
+    today = today or timezone.localdate()
+    n = 0
+    for p in Provider.objects.filter(status=ProviderStatus.APPROVED, whitelist_until__lt=today):
+        _move_provider(p, ProviderStatus.EXPIRED, by=by, reason=_("白名单到期"))
+        n += 1
+    return n
+
+
+def do_register_provider(
+    *,
+    username: str,
+    password: str,
+    fields: dict[str, Any],
+    licence: UploadedFile,
+    by: User | None = None,
+) -> tuple[User, Provider]:
+    """Self-registration: a provider-staff account and a draft application with its licence."""
+    _validate_upload(licence, validate_document)
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise ActionError(_("用户名已被使用。"))
+        user = User(
+            username=username,
+            role=Role.PROVIDER,
+            first_name=fields.get("contact_name", "")[:150],
+            email=fields.get("email", ""),
+            phone=fields.get("contact_phone", ""),
+        )
+        user.password = make_password(password)
+        user.save()
+        provider = Provider(**fields)
+        provider.full_clean()
+        provider.save()
+        ProviderStaff.objects.create(user=user, provider=provider)
+        ProviderDocument.objects.create(
+            provider=provider,
+            kind=DocumentKind.LICENCE,
+            file=licence,
+            original_name=(licence.name or "")[:200],
+            uploaded_by=user,
+        )
+    return user, provider
+
+
+_EDITABLE = (
+    ProviderStatus.DRAFT,
+    ProviderStatus.INFO_REQUESTED,
+    ProviderStatus.EXPIRED,
+    ProviderStatus.APPROVED,
+    ProviderStatus.SUSPENDED,
+)
+
+
+def do_add_provider_document(
+    provider: Provider, *, by: User, kind: str, upload: UploadedFile
+) -> ProviderDocument:
+    _validate_upload(upload, validate_document)
+    if provider.status not in _EDITABLE + (ProviderStatus.SUBMITTED, ProviderStatus.RESUBMITTED):
+        raise ActionError(_("当前状态下不能再上传材料。"))
+    return ProviderDocument.objects.create(
+        provider=provider,
+        kind=kind,
+        file=upload,
+        original_name=(upload.name or "")[:200],
+        uploaded_by=by,
+    )
+
+
+def do_add_instructor(
+    provider: Provider,
+    *,
+    by: User,
+    name: str,
+    qualifications: str,
+    background_check: UploadedFile,
+    background_check_expires: dt.date,
+) -> Instructor:
+    _validate_upload(background_check, validate_document)
+    if background_check_expires < timezone.localdate():
+        raise ActionError(_("无犯罪记录证明已过期，请上传有效期内的证明。"))
+    if provider.status in (ProviderStatus.EXITED, ProviderStatus.REJECTED):
+        raise ActionError(_("当前状态下不能添加授课人员。"))
+    return Instructor.objects.create(
+        provider=provider,
+        name=name,
+        qualifications=qualifications,
+        background_check=background_check,
+        background_check_expires=background_check_expires,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import time
 from pathlib import Path
 
@@ -105,10 +106,15 @@ def test_a_ceiling_below_the_floor_is_refused():
 
 def test_more_movers_buy_a_lower_backbone_cv():
     s, t, n = county()
-    rows = plan_tradeoff(s, t, n, rules=RotationRules(share=0.1), time_limit_s=20)
+    seen: list[int] = []
+    rows = plan_tradeoff(
+        s, t, n, rules=RotationRules(share=0.1), time_limit_s=20, on_row=lambda i, r: seen.append(i)
+    )
+    assert seen == [0, 1, 2, 3, 4]
     assert [r["share"] for r in rows] == [0.1, 0.15, 0.2, 0.25, 0.3]
     assert [r["moved"] for r in rows] == [10, 15, 20, 24, 29]
     assert all(r["violations"] == 0 for r in rows)
+    assert all(r["backbone_moved"] >= math.ceil(0.2 * r["moved"]) for r in rows)
     cv = [r["cv_backbone_after"] for r in rows]
     assert cv[-1] < cv[0] < rows[0]["cv_backbone_before"]
 

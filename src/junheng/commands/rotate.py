@@ -233,6 +233,7 @@ TRADEOFF_COLUMNS = [
     "target",
     "moved",
     "moved_share",
+    "backbone_moved",
     "backbone_share",
     "cv_backbone_after",
     "cv_qualified_after",

@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
 from junheng.engines.io import InputError
-from junheng.engines.rotation import check_rotation, plan_rotation
+from junheng.engines.rotation import (
+    TRADEOFF_SHARES,
+    check_rotation,
+    is_eligible,
+    plan_rotation,
+    plan_tradeoff,
+)
 from junheng.errors import DomainError
 from junheng.exports import Cell, Sheet, write_xlsx
 from junheng.region.models import County, School, Teacher, UrbanRural
@@ -40,6 +46,7 @@ from junheng.rotation.models import (
     RunStatus,
     Stint,
     SubjectNeed,
+    Tradeoff,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,6 +66,7 @@ RULE_FIELDS = (
 )
 BALANCE_INDICATORS = ("L1", "L2", "L3")  # the teacher indicators a rotation changes
 DEFAULT_TIME_LIMIT_S = 60.0
+DEFAULT_TRADEOFF_LIMIT_S = 100.0  # for the five shares together (20 s each)
 
 
 class RoundFrozenError(DomainError):
@@ -468,6 +476,173 @@ def execute_plan_run(run_id: int, job: Any = None) -> dict[str, Any]:
             ]
         )
     return {"status": run.status, **plan.summary}
+
+
+# --------------------------------------------------------------------------- trade-off
+
+TRADEOFF_KEYS = (
+    "share",
+    "target",
+    "moved",
+    "backbone_moved",
+    "backbone_share",
+    "cv_backbone_before",
+    "cv_backbone_after",
+    "cv_qualified_before",
+    "cv_qualified_after",
+    "mean_km",
+    "pref_met",
+    "violations",
+    "error",
+)
+
+
+def _active_job(kind: str, target_ids: Sequence[int]) -> bool:
+    from junheng.jobs.models import ACTIVE_STATES, Job
+
+    ids = [str(pk) for pk in target_ids]
+    return Job.objects.filter(kind=kind, state__in=ACTIVE_STATES, target_id__in=ids).exists()
+
+
+def do_run_tradeoff(
+    rnd: RotationRound, *, by: User, time_limit_s: float = DEFAULT_TRADEOFF_LIMIT_S
+) -> Tradeoff:
+    """Plan the round at movers = 10%, 15%, 20%, 25%, 30% of eligible, as a job with progress."""
+    _require(by, Role.BUREAU)
+    if _active_job("rotation_tradeoff", list(rnd.tradeoffs.values_list("pk", flat=True))):
+        raise ValidationError(_("交流人数与均衡效果正在计算中，请等待完成。"))
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        tr = Tradeoff.objects.create(
+            round=rnd,
+            created_by=by,
+            time_limit_s=time_limit_s,
+            rules={k: str(getattr(rnd, k)) for k in RULE_FIELDS},
+        )
+        audit(by, "rotation.run_tradeoff", rnd, tradeoff=tr.pk)
+    from junheng.jobs.actions import start_job
+
+    start_job(
+        "rotation_tradeoff",
+        "junheng.rotation.tasks.tradeoff_job",
+        by=by,
+        target=tr,
+        title=_("交流人数与均衡效果：%(r)s") % {"r": rnd},
+        on_fail="junheng.rotation.tasks.tradeoff_failed",
+        tradeoff_id=tr.pk,
+    )
+    tr.refresh_from_db()
+    return tr
+
+
+def execute_tradeoff(tradeoff_id: int, job: Any = None) -> dict[str, Any]:
+    """The task body: the engine's trade-off on live rows, one progress step per share."""
+    from junheng.jobs.actions import progress
+
+    tr = Tradeoff.objects.select_related("round").get(pk=tradeoff_id)
+    tr.status = RunStatus.RUNNING
+    tr.save(update_fields=["status"])
+    if job is not None:
+        progress(job, _("读取学校、教师与岗位需求"), 5)
+    inputs = adapters.round_inputs(tr.round)
+    shares = TRADEOFF_SHARES
+
+    def on_row(i: int, _row: Mapping[str, Any]) -> None:
+        if job is not None:
+            progress(job, _("按各交流比例求解方案"), 10 + (85 * (i + 1)) // len(shares))
+
+    try:
+        rows = plan_tradeoff(
+            inputs.schools,
+            inputs.teachers,
+            inputs.needs,
+            rules=inputs.rules,
+            shares=shares,
+            locked=inputs.locked,
+            forbidden=inputs.forbidden,
+            time_limit_s=tr.time_limit_s,
+            on_row=on_row,
+        )
+    except InputError as err:  # bad inputs, before any share is tried
+        tr.status = RunStatus.INFEASIBLE
+        tr.message = str(err)
+        tr.finished_at = timezone.now()
+        tr.save(update_fields=["status", "message", "finished_at"])
+        return {"status": tr.status, "message": tr.message}
+    eligible = sum(is_eligible(t, inputs.rules) for t in inputs.teachers)
+    tr.rows = [{k: r[k] for k in TRADEOFF_KEYS if k in r} for r in rows]
+    tr.eligible = eligible
+    tr.status = RunStatus.DONE
+    tr.finished_at = timezone.now()
+    tr.save(update_fields=["rows", "eligible", "status", "finished_at"])
+    return {"status": tr.status, "rows": len(tr.rows)}
+
+
+def _share_key(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.0001"))
+
+
+def tradeoff_table(rnd: RotationRound, tr: Tradeoff) -> dict[str, Any]:
+    """The rows as the round page shows them: what each extra hundred movers buys, which share
+    the bureau may choose (inside the floor and the ceiling), which one is chosen, and whether
+    the rules changed since the table was computed."""
+    floor = _share_key(rnd.share)
+    ceiling = None if rnd.max_share is None else _share_key(rnd.max_share)
+    chosen = None if rnd.target_share is None else _share_key(rnd.target_share)
+    rows: list[dict[str, Any]] = []
+    prev: dict[str, Any] | None = None
+    for r in tr.rows:
+        share = _share_key(r["share"])
+        row = dict(r, share_pct=int(share * 100))
+        ok = "error" not in r
+        row["choosable"] = (
+            ok and not rnd.is_published and share >= floor and (ceiling is None or share <= ceiling)
+        )
+        row["chosen"] = chosen == share
+        for key in ("backbone", "qualified"):
+            per100 = None
+            if ok and prev is not None and r["moved"] > prev["moved"]:
+                fall = prev[f"cv_{key}_after"] - r[f"cv_{key}_after"]
+                per100 = round(100 * fall / (r["moved"] - prev["moved"]), 4)
+            row[f"{key}_per100"] = per100
+        if ok:
+            prev = r
+        rows.append(row)
+    now = {k: str(getattr(rnd, k)) for k in RULE_FIELDS if k != "target_share"}
+    then = {k: v for k, v in tr.rules.items() if k != "target_share"}
+    good = [r for r in tr.rows if "error" not in r]
+    chart = {
+        "labels": [f"{r['share_pct']}% · {r.get('moved', '—')}" for r in rows],
+        "backbone": [r.get("cv_backbone_after") for r in rows],
+        "qualified": [r.get("cv_qualified_after") for r in rows],
+        "backbone_before": good[0]["cv_backbone_before"] if good else None,
+        "qualified_before": good[0]["cv_qualified_before"] if good else None,
+        "backbone_label": _("骨干教师差异系数（交流后）"),
+        "qualified_label": _("学历达标以上教师差异系数（交流后）"),
+        "backbone_before_label": _("骨干教师差异系数（交流前）"),
+        "qualified_before_label": _("学历达标以上教师差异系数（交流前）"),
+        "x_label": _("交流比例 · 交流人数"),
+        "y_label": _("差异系数"),
+    }
+    return {"rows": rows, "stale": now != then, "chart": chart if good else None}
+
+
+def do_choose_share(rnd: RotationRound, *, by: User, share: Any) -> RotationRound:
+    """The bureau takes one of the trade-off's shares: it becomes the round's target share."""
+    _require(by, Role.BUREAU)
+    try:
+        value = _share_key(share)
+    except ArithmeticError as exc:
+        raise ValidationError(_("无效的交流比例。")) from exc
+    if value not in {_share_key(x) for x in TRADEOFF_SHARES}:
+        raise ValidationError(_("无效的交流比例。"))
+    with transaction.atomic():
+        rnd = _lock_open(rnd)
+        _check_rules({**{k: getattr(rnd, k) for k in RULE_FIELDS}, "target_share": value})
+        rnd.target_share = value
+        rnd.save(update_fields=["target_share"])
+        audit(by, "rotation.choose_share", rnd, target_share=str(value))
+    return rnd
 
 
 def recheck(run: PlanRun) -> list[str]:

@@ -4,12 +4,28 @@ stints are written by the actions, which check the rules and keep the audit)."""
 from django.contrib import admin
 
 from junheng.accounts.admin_base import ReadOnlyAdmin
-from junheng.rotation.models import Move, PlanRun, Preference, RotationRound, Stint, SubjectNeed
+from junheng.rotation.models import (
+    Move,
+    PlanRun,
+    Preference,
+    RotationRound,
+    Stint,
+    SubjectNeed,
+    Tradeoff,
+)
 
 
 @admin.register(RotationRound)
 class RotationRoundAdmin(ReadOnlyAdmin):
-    list_display = ("year", "county", "status", "min_years", "share", "backbone_share")
+    list_display = (
+        "year",
+        "county",
+        "status",
+        "min_years",
+        "share",
+        "target_share",
+        "backbone_share",
+    )
     list_filter = ("status",)
 
 
@@ -28,6 +44,11 @@ class PreferenceAdmin(ReadOnlyAdmin):
 @admin.register(PlanRun)
 class PlanRunAdmin(ReadOnlyAdmin):
     list_display = ("round", "status", "created_at", "finished_at")
+
+
+@admin.register(Tradeoff)
+class TradeoffAdmin(ReadOnlyAdmin):
+    list_display = ("round", "status", "eligible", "created_at", "finished_at")
 
 
 @admin.register(Move)

@@ -7,14 +7,20 @@ only, own school / own move); parents and providers get 403.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from junheng.accounts.models import User
 from junheng.rotation.access import access_round, access_round_read, moves_for, rounds_for
 
 router = Router(tags=["rotation"])
+
+
+def _user(request: HttpRequest) -> User:
+    """The caller (an anonymous one fails the role checks: `is_authenticated` is False)."""
+    return cast(User, request.user)
 
 
 class RoundOut(Schema):
@@ -83,14 +89,16 @@ def _moves(qs: Any) -> list[dict[str, Any]]:
 def rounds(request: HttpRequest) -> list[dict[str, Any]]:
     from junheng.accounts.scoping import require_role
 
-    require_role(request.user, "bureau", "school", "teacher")
-    return [_round(r) for r in rounds_for(request.user)]  # type: ignore[arg-type]
+    user = _user(request)
+    require_role(user, "bureau", "school", "teacher")
+    return [_round(r) for r in rounds_for(user)]
 
 
 @router.get("/rounds/{round_id}/plan", response=PlanOut)
 def plan(request: HttpRequest, round_id: int) -> dict[str, Any]:
     """The bureau's view of the round's plan (the published one, or the latest draft)."""
-    rnd = access_round(request.user, round_id)
+    user = _user(request)
+    rnd = access_round(user, round_id)
     run = rnd.published_run or rnd.latest_run()
     return {
         "round": _round(rnd),
@@ -98,12 +106,13 @@ def plan(request: HttpRequest, round_id: int) -> dict[str, Any]:
         "message": run.message if run else "",
         "summary": run.summary if run else {},
         "balance": run.balance if run else {},
-        "moves": _moves(moves_for(request.user, rnd)) if run else [],  # type: ignore[arg-type]
+        "moves": _moves(moves_for(user, rnd)) if run else [],
     }
 
 
 @router.get("/rounds/{round_id}/moves", response=list[MoveOut])
 def moves(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
     """The moves this user may see: all for the bureau; own school's or own move once published."""
-    rnd = access_round_read(request.user, round_id)
-    return _moves(moves_for(request.user, rnd))  # type: ignore[arg-type]
+    user = _user(request)
+    rnd = access_round_read(user, round_id)
+    return _moves(moves_for(user, rnd))

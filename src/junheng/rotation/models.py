@@ -364,3 +364,45 @@ class Stint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher} {self.start_year}-{self.planned_return_year}"
+
+
+class Tradeoff(models.Model):
+    """What each number of movers buys: one engine plan per share of eligible teachers.
+
+    ``rows`` holds, per share (10%–30%): ``share, target, moved, backbone_moved``, the CVs of
+    backbone and of qualified teachers before and after, ``violations``, or ``error`` when the
+    rules cannot hold at that share. The bureau chooses a share here; it becomes the round's
+    ``target_share`` and the next plan run moves that many.
+    """
+
+    round = models.ForeignKey(RotationRound, on_delete=models.CASCADE, related_name="tradeoffs")
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    message = models.TextField(_("说明"), blank=True)
+    rules = models.JSONField(_("规则"), default=dict)
+    eligible = models.PositiveIntegerField(_("符合条件教师（人）"), default=0)
+    rows = models.JSONField(_("各比例结果"), default=list)
+    time_limit_s = models.FloatField(_("求解时限（秒）"), default=100.0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("交流人数与均衡效果")
+        verbose_name_plural = _("交流人数与均衡效果")
+
+    def __str__(self) -> str:
+        return f"{self.round} tradeoff #{self.pk} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("rotation:round", kwargs={"round_id": self.round_id}) + "#tradeoff"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == RunStatus.DONE

@@ -28,3 +28,23 @@ def plan_failed(job: Any) -> None:
     PlanRun.objects.filter(pk=job.args["run_id"]).exclude(
         status__in=(RunStatus.DONE, RunStatus.INFEASIBLE)
     ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())
+
+
+def tradeoff_job(job: Any, *, tradeoff_id: int) -> dict[str, Any]:
+    """Compute the trade-off table (one plan per share of movers)."""
+    from junheng.rotation.actions import execute_tradeoff
+    from junheng.rotation.models import RunStatus
+
+    out = execute_tradeoff(tradeoff_id, job=job)
+    if out.get("status") == RunStatus.INFEASIBLE:
+        raise JobFailed(str(out.get("message", "")))
+    return out
+
+
+def tradeoff_failed(job: Any) -> None:
+    from junheng.rotation.models import RunStatus, Tradeoff
+
+    message = job.error if job.state == "failed" else _("已取消。")
+    Tradeoff.objects.filter(pk=job.args["tradeoff_id"]).exclude(
+        status__in=(RunStatus.DONE, RunStatus.INFEASIBLE)
+    ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())

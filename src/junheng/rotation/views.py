@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -118,7 +119,12 @@ def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any
             "before_label": _("交流前"),
             "after_label": _("交流后"),
         }
+    tradeoff = rnd.tradeoffs.order_by("-pk").first()
+    table = actions.tradeoff_table(rnd, tradeoff) if tradeoff and tradeoff.is_done else None
     ctx = {
+        "tradeoff": tradeoff,
+        "tradeoff_job": Job.latest_for(tradeoff, "rotation_tradeoff") if tradeoff else None,
+        "tradeoff_table": table,
         "chart": chart,
         "round": rnd,
         "rules_form": RulesForm(instance=rnd, initial=_rules_initial(rnd)),
@@ -189,6 +195,38 @@ def run_plan(request: HttpRequest, round_id: int) -> HttpResponse:
         else:
             messages.success(request, _("交流方案正在计算"))
     return redirect("rotation:round", round_id=rnd.pk)
+
+
+@login_required
+@require_POST
+def run_tradeoff(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(_user(request), round_id)
+    try:
+        tr = actions.do_run_tradeoff(rnd, by=_user(request))
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        if tr.status == RunStatus.DONE:
+            messages.success(request, _("交流人数与均衡效果已计算完成"))
+        elif tr.status in (RunStatus.INFEASIBLE, RunStatus.FAILED):
+            messages.error(request, _("计算出错"))
+        else:
+            messages.success(request, _("交流人数与均衡效果正在计算"))
+    return redirect(reverse("rotation:round", kwargs={"round_id": rnd.pk}) + "#tradeoff")
+
+
+@login_required
+@require_POST
+def choose_share(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(_user(request), round_id)
+    try:
+        rnd = actions.do_choose_share(rnd, by=_user(request), share=request.POST.get("share", ""))
+    except ValidationError as err:
+        _errors(request, err)
+    else:
+        pct = int((rnd.target_share or 0) * 100)
+        messages.success(request, _("已选择交流比例 %(p)s%%，重新计算方案后生效") % {"p": pct})
+    return redirect(reverse("rotation:round", kwargs={"round_id": rnd.pk}) + "#tradeoff")
 
 
 @login_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from junheng.engines.io import InputError
@@ -207,12 +207,19 @@ def plan_tradeoff(
     forbidden: Collection[tuple[str, str]] = (),
     time_limit_s: float = 60.0,
     seed: str = "",
+    on_row: Callable[[int, dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """What each number of movers buys: one plan per share of eligible teachers.
 
     Each row plans with ``target_share`` = that share (the floor ``share`` still holds; a
     ceiling is left out, since the table is how the bureau chooses one), under an equal part
-    of ``time_limit_s``. A row whose rules cannot hold says why (``error``).
+    of ``time_limit_s``. A row whose rules cannot hold says why (``error``). A row holds the
+    plan's summary figures and ``backbone_moved`` (backbone movers). ``on_row(i, row)`` is
+    called as each row is done (a caller's progress report; an exception in it stops the table).
+
+    What the rows guarantee: each plan keeps every hard rule (``violations`` 0) and moves its
+    ``target`` whenever the rules allow that many; the CVs of different rows come from separate
+    searches, so a larger share usually lowers them but is not proven to.
     """
     rules = rules or RotationRules()
     rows: list[dict[str, Any]] = []
@@ -235,8 +242,12 @@ def plan_tradeoff(
         except InputError as err:
             row["error"] = err.reason
             rows.append(row)
+            if on_row is not None:
+                on_row(len(rows) - 1, row)
             continue
         s = plan.summary
+        backbone = {t.teacher_id for t in teachers if t.backbone}
+        row["backbone_moved"] = sum(1 for t in plan.moves if t in backbone)
         row.update(
             {
                 k: s[k]
@@ -257,4 +268,6 @@ def plan_tradeoff(
             }
         )
         rows.append(row)
+        if on_row is not None:
+            on_row(len(rows) - 1, row)
     return rows

@@ -1,8 +1,11 @@
 """Teacher rotation end to end: the bureau opens the year's rotation, an eligible teacher (on a
-phone) states preferences, the bureau runs the plan and publishes it, the teacher sees the
+phone) states preferences, the bureau runs the plan, sees what each share of movers buys (table
+and chart), chooses a share, runs the plan again with it and publishes it, the teacher sees the
 outcome."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 
@@ -59,6 +62,26 @@ def test_bureau_opens_teacher_states_preferences_bureau_publishes_teacher_sees_o
     page.wait_for_function(
         "Chart.getChart(document.getElementById('rotation-chart')) !== undefined"
     )
+    floor_moved = rnd.latest_run().summary["moved"]
+
+    # what each share of movers buys: the table and its chart; the bureau chooses 20%, and the
+    # plan computed again moves that many
+    page.click("[data-testid=run-tradeoff]")
+    page.wait_for_selector("[data-testid=tradeoff-table]")
+    assert page.locator("[data-testid=tradeoff-table] tbody tr").count() == 6  # before + 5
+    page.wait_for_function(
+        "Chart.getChart(document.getElementById('tradeoff-chart')) !== undefined"
+    )
+    page.click("[data-testid=choose-20]")
+    page.wait_for_selector("[data-testid=chosen-20]")
+    rnd.refresh_from_db()
+    assert rnd.target_share == Decimal("0.2")
+    with page.expect_navigation():
+        page.click("[data-testid=run-plan]")
+    page.wait_for_selector("[data-testid=moves]")
+    row = next(r for r in rnd.tradeoffs.get().rows if r["share"] == 0.2)
+    assert rnd.latest_run().summary["moved"] == row["moved"] > floor_moved
+    assert page.locator("[data-testid=moves] tbody tr").count() == row["moved"]
     page.click("[data-testid=publish]")
     page.wait_for_selector("[data-testid=frozen]")
     assert page.locator("[data-testid=round-status]").inner_text() == "已发布"

@@ -9,8 +9,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from junheng.afterschool.models import Course
 from junheng.communities.models import ActivityKind, Community, Kind, Mode, PairingRound, PinKind
-from junheng.region.models import School
+from junheng.region.models import School, Teacher, TimeSlot
 
 
 class SchoolChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -102,3 +103,66 @@ class ActivityForm(forms.Form):
     def __init__(self, *args: Any, schools: QuerySet[School], **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["host"].queryset = schools  # type: ignore[attr-defined]
+
+
+def _set_queryset(form: forms.Form, name: str, qs: QuerySet[Any]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = qs
+
+
+class TeacherChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Teacher) -> str:
+        return f"{obj.name}（{obj.school.name} · {obj.get_subject_display()}）"
+
+
+class ExchangeForm(forms.Form):
+    """A teacher of the community goes to another of its schools in a year's rotation."""
+
+    teacher = TeacherChoice(queryset=Teacher.objects.none(), label=_("教师"))
+    to_school = SchoolChoice(queryset=School.objects.none(), label=_("交流到"))
+    year = forms.IntegerField(label=_("交流轮岗年度"), min_value=2000, max_value=2100)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        teachers: QuerySet[Teacher],
+        schools: QuerySet[School],
+        **kw: Any,
+    ) -> None:
+        super().__init__(*args, **kw)
+        _set_queryset(self, "teacher", teachers)
+        _set_queryset(self, "to_school", schools)
+
+
+class CourseChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Course) -> str:
+        return f"{obj.title}（{obj.grades_label} {_('年级')}）"
+
+
+class ShareCourseForm(forms.Form):
+    course = CourseChoice(queryset=Course.objects.none(), label=_("核心校的校内课程"))
+
+    def __init__(self, *args: Any, courses: QuerySet[Course], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        _set_queryset(self, "course", courses)
+
+
+class OfferSharedForm(forms.Form):
+    """A member school puts a shared course on its term menu: at which slot, how many seats."""
+
+    school = SchoolChoice(queryset=School.objects.none(), label=_("成员校"))
+    slot = forms.ModelChoiceField(queryset=TimeSlot.objects.none(), label=_("时段"))
+    seats = forms.IntegerField(label=_("名额"), min_value=1, max_value=200)
+
+    def __init__(
+        self,
+        *args: Any,
+        schools: QuerySet[School],
+        slots: QuerySet[TimeSlot],
+        **kw: Any,
+    ) -> None:
+        super().__init__(*args, **kw)
+        _set_queryset(self, "school", schools)
+        _set_queryset(self, "slot", slots)

@@ -585,3 +585,69 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.title}"
+
+
+# --------------------------------------------------------------------------- exchange, sharing
+
+
+class TeacherExchange(models.Model):
+    """A teacher the community plans to send to another of its schools in a year's rotation
+    (教共体内教师交流): the rotation round of that year reads it as the teacher's wish
+    (`junheng.rotation.adapters.round_inputs`, after the teacher's own choices)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="exchanges")
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="+", verbose_name=_("教师")
+    )
+    to_school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="+", verbose_name=_("交流到")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("交流轮岗年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year", "teacher__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="uniq_teacher_exchange_year")
+        ]
+        verbose_name = _("教师交流计划")
+        verbose_name_plural = _("教师交流计划")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.teacher} → {self.to_school}"
+
+
+class SharedCourse(models.Model):
+    """A core school's own after-school course shared with the community's members
+    (共享课程): a member school puts it on its menu, where parents choose it as any other."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="shared_courses"
+    )
+    course = models.ForeignKey(
+        "afterschool.Course",
+        on_delete=models.CASCADE,
+        related_name="community_shares",
+        verbose_name=_("课程"),
+    )
+    shared_at = models.DateTimeField(_("共享时间"), auto_now_add=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["community", "course__title"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "course"], name="uniq_shared_course")
+        ]
+        verbose_name = _("共享课程")
+        verbose_name_plural = _("共享课程")
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.course}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from junheng.communities import sync_views, views
+from junheng.communities import share_views, sync_views, views
 
 app_name = "communities"
 urlpatterns = [
@@ -30,6 +30,23 @@ urlpatterns = [
         "<int:community_id>/activities/<int:activity_id>/delete/",
         sync_views.delete_activity,
         name="delete_activity",
+    ),
+    path("<int:community_id>/exchanges/", share_views.plan_exchange, name="plan_exchange"),
+    path(
+        "<int:community_id>/exchanges/<int:exchange_id>/cancel/",
+        share_views.cancel_exchange,
+        name="cancel_exchange",
+    ),
+    path("<int:community_id>/shared/", share_views.share_course, name="share_course"),
+    path(
+        "<int:community_id>/shared/<int:shared_id>/unshare/",
+        share_views.unshare_course,
+        name="unshare_course",
+    ),
+    path(
+        "<int:community_id>/shared/<int:shared_id>/offer/",
+        share_views.offer_shared,
+        name="offer_shared",
     ),
     path("county/", sync_views.county_view, name="county"),
     path("report.xlsx", sync_views.report, name="report"),

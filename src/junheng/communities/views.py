@@ -125,6 +125,7 @@ def community(request: HttpRequest, community_id: int) -> HttpResponse:
             ).distinct(),
             initial={"date": timezone.localdate()},
         )
+    ctx.update(_sharing_context(user, c))
     if user.role == Role.BUREAU:
         county_schools = School.objects.filter(county_id=c.county_id).order_by("code")
         ctx["edit_form"] = CommunityForm(instance=c)
@@ -136,6 +137,48 @@ def community(request: HttpRequest, community_id: int) -> HttpResponse:
         )
         ctx["goal_form"] = GoalForm(initial={"year": actions.current_year()})
     return render(request, "communities/community.html", ctx)
+
+
+def _sharing_context(user: User, c: Community) -> dict[str, Any]:
+    """Teacher exchanges and shared courses of a community page, with the forms this user
+    may use (`sharing` decides again on every post)."""
+    from junheng.afterschool.actions import school_slot_ids
+    from junheng.communities import sharing
+    from junheng.communities.access import own_school_id
+    from junheng.communities.forms import ExchangeForm, ShareCourseForm
+    from junheng.region.models import Teacher, TimeSlot
+
+    ids = sorted(sharing.community_school_ids(c))
+    own = own_school_id(user) if user.role == Role.SCHOOL else None
+    term = queries.current_term()
+    ctx: dict[str, Any] = {
+        "exchanges": sharing.exchange_rows(c),
+        "shared": sharing.shared_course_rows(c, term),
+        "shared_term": term,
+    }
+    may_all = user.role == Role.BUREAU or own == c.core_id
+    if c.active and (may_all or own in ids):
+        teachers = Teacher.objects.filter(school_id__in=ids if may_all else [own])
+        ctx["exchange_form"] = ExchangeForm(
+            teachers=teachers.select_related("school").order_by("school__code", "code"),
+            schools=School.objects.filter(pk__in=ids).order_by("code"),
+            initial={"year": actions.current_year()},
+        )
+        ctx["may_cancel_exchange"] = {
+            r["e"].pk for r in ctx["exchanges"] if may_all or r["e"].teacher.school_id == own
+        }
+    if c.active and sharing.may_share(user, c):
+        ctx["share_form"] = ShareCourseForm(courses=sharing.shareable_courses(c))
+        ctx["may_unshare"] = True
+    in_it = School.objects.filter(community_memberships__community=c).order_by("code")
+    if user.role != Role.BUREAU:
+        in_it = in_it.filter(pk=own) if own is not None else in_it.none()
+    members = list(in_it)
+    if c.active and term is not None and members:
+        slot_ids = set().union(*(school_slot_ids(s) for s in members))
+        ctx["offer_schools"] = members
+        ctx["offer_slots"] = list(TimeSlot.objects.filter(pk__in=slot_ids))
+    return ctx
 
 
 @login_required

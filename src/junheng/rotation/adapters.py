@@ -151,6 +151,13 @@ def round_inputs(rnd: RotationRound) -> RoundInputs:
     prefs: dict[int, tuple[str, ...]] = {}
     for pref in Preference.objects.filter(round=rnd).select_related("pref1", "pref2", "pref3"):
         prefs[pref.teacher_id] = tuple(s.code for s in pref.schools() if s.code in by_code)
+    # an education community's planned exchange is the teacher's wish after their own (#14)
+    from junheng.communities.sharing import exchange_preferences, merge_preferences
+
+    code_of = {s.pk: code for code, s in by_code.items()}
+    for tid, school_ids in exchange_preferences(rnd.county_id, rnd.year).items():
+        planned = [code_of[sid] for sid in school_ids if sid in code_of]
+        prefs[tid] = merge_preferences(prefs.get(tid, ()), planned)
     teachers: list[RotationTeacher] = []
     t_by_code: dict[str, Teacher] = {}
     for t in teachers_qs:

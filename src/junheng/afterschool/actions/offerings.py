@@ -100,10 +100,14 @@ def do_create_offering(
     instructor: Instructor | None = None,
     supply_run: SupplyRun | None = None,
     on: dt.date | None = None,
+    shared: bool = False,
 ) -> Offering:
-    """The one place a new offering is made: white list, background check and slot checked."""
+    """The one place a new offering is made: white list, background check and slot checked.
+
+    `shared`: another school's own course shared with this one (教共体共享课程; the caller,
+    `junheng.communities.sharing`, has checked that the course's school shares it)."""
     check_can_offer(course, on=on, instructor=instructor)
-    if course.school_id is not None and course.school_id != school.pk:
+    if course.school_id is not None and course.school_id != school.pk and not shared:
         raise OfferingBlockedError(_("校内自主课程只能在本校开设。"))
     if slot.pk not in school_slot_ids(school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})

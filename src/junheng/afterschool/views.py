@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from junheng.accounts import scoping, throttle
 from junheng.accounts.models import Role
 from junheng.afterschool import access, actions, filters, forms
+from junheng.afterschool.cards import offering_cards
 from junheng.afterschool.models import (
     Course,
     CourseStatus,
@@ -765,13 +766,14 @@ def parent_menus(request: HttpRequest) -> HttpResponse:
     if term is not None:
         offerings = offerings.filter(term=term)
     by_school: dict[int, list[Any]] = defaultdict(list)
-    for o in offerings.order_by("slot__weekday", "slot__period", "course__title"):
-        by_school[o.school_id].append(o)
+    ordered = offerings.order_by("slot__weekday", "slot__period", "course__title")
+    for card in offering_cards(ordered):
+        by_school[card.o.school_id].append(card)
     cards = []
     for child in children:
         items = [
-            {"o": o, "open": o.course.open_to_grade(child.grade)}
-            for o in by_school[child.school_id]
+            {"o": c.o, "card": c, "open": c.o.course.open_to_grade(child.grade)}
+            for c in by_school[child.school_id]
         ]
         items.sort(key=lambda it: not it["open"])
         cards.append(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
+from junheng.afterschool.cards import offering_cards
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.downloads import csv_attachment, xlsx_attachment
 from junheng.engines.lottery import file_sha256
@@ -486,6 +487,7 @@ def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
             "window": window,
             "child": child,
             "offerings": offerings,
+            "cards": offering_cards(offerings),
             "slots": slots,
             "ranking": ranking,
             "token": secrets.token_urlsafe(16),

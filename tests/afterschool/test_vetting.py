@@ -71,13 +71,53 @@ def test_no_skipping_states(make_provider, users, start, act):
     assert VettingEvent.objects.filter(provider=p).count() == n
 
 
-def test_rejected_and_exited_are_final(make_provider, users):
+def test_exited_is_final_and_rejected_only_goes_back_through_resubmission(make_provider, users):
     _s, p = make_provider(status="submitted")
     actions.do_reject_provider(p, by=users["bureau"], reason="非学科类资质不符")
     with pytest.raises(actions.TransitionError):
         actions.do_approve_provider(p, by=users["bureau"], until=today() + LATER)
-    targets_from_final = [k for k in TRANSITIONS if k[0] in ("rejected", "exited")]
-    assert targets_from_final == []
+    assert [k for k in TRANSITIONS if k[0] == "exited"] == []
+    assert [k for k in TRANSITIONS if k[0] == "rejected"] == [("rejected", "resubmitted")]
+
+
+def test_provider_is_told_of_rejection_with_the_reason_and_resubmits(
+    make_provider, make_course, users
+):
+    from junheng.afterschool.models import Course
+    from junheng.enrolment.models import Notification
+
+    staff, p = make_provider(status="submitted")
+    course = actions.do_propose_course(
+        p,
+        by=staff,
+        fields={
+            "title": "古琴",
+            "category": "heritage",
+            "grade_min": 3,
+            "grade_max": 9,
+            "seats": 20,
+            "sessions_per_week": 1,
+            "fee_per_term": 0,
+            "content": "古琴入门",
+            "max_km": 30,
+        },
+    )
+    actions.do_reject_provider(p, by=users["bureau"], reason="营业执照已过期")
+    note = Notification.objects.get(user=staff)
+    assert "审核未通过" in note.text and "营业执照已过期" in note.text
+    assert note.link == "/afterschool/my/"
+    # Its course waiting for review follows it out of the queue, and cannot be sent again
+    # until the provider is back.
+    assert Course.objects.get(pk=course.pk).status == "withdrawn"
+    with pytest.raises(actions.ActionError):
+        actions.do_submit_course(Course.objects.get(pk=course.pk), by=staff)
+    actions.do_resubmit_provider(p, by=staff, note="已换新执照")
+    assert Provider.objects.get(pk=p.pk).status == "resubmitted"
+    actions.do_approve_provider(p, by=users["bureau"], until=today() + LATER)
+    approved = Notification.objects.filter(user=staff).order_by("-pk").first()
+    assert "审核通过" in approved.text and p.name in approved.text
+    actions.do_submit_course(Course.objects.get(pk=course.pk), by=staff)
+    assert Course.objects.get(pk=course.pk).status == "submitted"
 
 
 @pytest.mark.parametrize("act", ["reject", "info", "suspend", "exit"])

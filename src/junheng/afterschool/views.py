@@ -165,7 +165,7 @@ def my_application(request: HttpRequest) -> HttpResponse:
             "instructor_form": forms.InstructorForm(),
             "can_submit": provider.status in (ProviderStatus.DRAFT,),
             "can_resubmit": provider.status
-            in (ProviderStatus.INFO_REQUESTED, ProviderStatus.EXPIRED),
+            in (ProviderStatus.INFO_REQUESTED, ProviderStatus.EXPIRED, ProviderStatus.REJECTED),
         },
     )
 

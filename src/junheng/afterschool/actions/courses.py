@@ -87,6 +87,11 @@ def do_submit_course(course: Course, *, by: User) -> Course:
     """draft / rejected / withdrawn -> submitted; subject tutoring is refused here."""
     if course.status not in (CourseStatus.DRAFT, CourseStatus.REJECTED, CourseStatus.WITHDRAWN):
         raise TransitionError(_("只有草稿、未通过或已撤回的课程可以提交审核。"))
+    if course.provider_id is not None and course.provider.status in (
+        ProviderStatus.REJECTED,
+        ProviderStatus.EXITED,
+    ):
+        raise ActionError(_("机构不在白名单内，请先重新提交机构审核，再提交课程。"))
     check_not_tutoring(course.title, course.content)
     return _move_course(course, CourseStatus.SUBMITTED, by=by)
 

@@ -8,8 +8,10 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.accounts.models import Role, User
 from junheng.afterschool.actions.common import (
@@ -20,6 +22,8 @@ from junheng.afterschool.actions.common import (
     _validate_upload,
 )
 from junheng.afterschool.models import (
+    Course,
+    CourseStatus,
     DocumentKind,
     Instructor,
     Provider,
@@ -75,8 +79,49 @@ def _move_provider(
             p.submitted_at = now
             fields.append("submitted_at")
         p.save(update_fields=fields)
+        if to in (ProviderStatus.REJECTED, ProviderStatus.EXITED):
+            _withdraw_pending_courses(p, by=by)
+        _tell_provider(p, to, reason)
     provider.refresh_from_db()
     return provider
+
+
+# The bureau's decisions the provider is told of (its own submissions it knows about).
+TOLD: dict[str, Any] = {
+    ProviderStatus.APPROVED: _lazy(
+        "审核通过：“%(name)s”已列入课后服务白名单，有效期至 %(until)s。"
+    ),
+    ProviderStatus.REJECTED: _lazy("审核未通过：%(reason)s。请按理由修改材料后重新提交。"),
+    ProviderStatus.INFO_REQUESTED: _lazy("需补充材料：%(reason)s。补充后请重新提交审核。"),
+    ProviderStatus.SUSPENDED: _lazy("白名单资格已暂停：%(reason)s。"),
+    ProviderStatus.EXITED: _lazy("已退出课后服务白名单：%(reason)s。"),
+    ProviderStatus.EXPIRED: _lazy("白名单资格已到期，请更新材料后重新提交审核。"),
+}
+
+
+def _tell_provider(provider: Provider, to: str, reason: str) -> None:
+    """A notification to each staff account of the provider, with the reason, linking to its
+    application page (where it corrects and resubmits)."""
+    from junheng.enrolment.actions.common import notify
+
+    text = TOLD.get(to)
+    if text is None:
+        return
+    until = provider.whitelist_until.isoformat() if provider.whitelist_until else ""
+    message = str(text) % {"name": provider.name, "reason": reason.rstrip("。."), "until": until}
+    link = reverse("afterschool:my_application")
+    for staff in ProviderStaff.objects.filter(provider=provider).select_related("user"):
+        notify(staff.user, message, link=link)
+
+
+def _withdraw_pending_courses(provider: Provider, *, by: User | None) -> None:
+    """A provider taken off (rejected, exited) takes its courses waiting for review with it:
+    they leave the bureau's review queue, withdrawn, and may be submitted again once the
+    provider is back on the list."""
+    from junheng.afterschool.actions.courses import _move_course
+
+    for course in Course.objects.filter(provider=provider, status=CourseStatus.SUBMITTED):
+        _move_course(course, CourseStatus.WITHDRAWN, by=by, reason=_("机构未在白名单内"))
 
 
 def _check_application_complete(provider: Provider) -> None:
@@ -98,7 +143,8 @@ def do_submit_provider(provider: Provider, *, by: User) -> Provider:
 
 
 def do_resubmit_provider(provider: Provider, *, by: User, note: str = "") -> Provider:
-    """info_requested / expired -> resubmitted, after the provider added what was asked."""
+    """info_requested / expired / rejected -> resubmitted, after the provider corrected or added
+    what was asked."""
     _check_transition(provider, ProviderStatus.RESUBMITTED)
     _check_application_complete(provider)
     return _move_provider(provider, ProviderStatus.RESUBMITTED, by=by, reason=note)

@@ -90,6 +90,8 @@ TRANSITIONS: dict[tuple[str, str], bool] = {
     (S.SUSPENDED, S.EXITED): True,
     # The white list is renewed in batches: an expired provider applies again with fresh papers.
     (S.EXPIRED, S.RESUBMITTED): False,
+    # A rejected application may be corrected and sent again (the reason says what to fix).
+    (S.REJECTED, S.RESUBMITTED): False,
 }
 
 

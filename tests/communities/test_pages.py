@@ -167,3 +167,32 @@ def test_every_string_of_the_app_has_an_english_translation():
     assert len(po) > 300
     assert [e.msgid for e in po.untranslated_entries()] == []
     assert [e.msgid for e in po.fuzzy_entries()] == []
+
+
+def test_history_shows_each_indicator_over_the_years_and_whether_the_gap_closes(
+    client, cusers, community, county9
+):
+    from junheng.balance import actions as balance_actions
+    from junheng.region.models import Teacher
+
+    s = county9.schools
+    balance_actions.do_take_snapshot(by=cusers["bureau"], year=2024, label="2024")
+    # M01 gains county backbone teachers and a multimedia room; M02 stays as it was
+    Teacher.objects.filter(school=s["M01"]).update(backbone_level="county")
+    s["M01"].multimedia_classrooms += 2
+    s["M01"].save(update_fields=["multimedia_classrooms"])
+    balance_actions.do_take_snapshot(by=cusers["bureau"], year=2025, label="2025")
+    client.force_login(cusers["member"])
+    page = client.get(f"/communities/{community.pk}/").content.decode()
+    history = page.split('data-testid="history"')[1].split("</section>")[0]
+    rows = {
+        code: history.split(f'data-school="{code}"')[1].split("</tr>")[0]
+        for code in ("M01", "M02")
+    }
+    assert 'data-testid="closing"' in rows["M01"]  # 缩小
+    assert "未缩小" in rows["M02"]
+    latest = history.split('data-testid="indicators-2025"')[1].split("</details>")[0]
+    assert "县级以上骨干教师" in latest and latest.index("城南实验小学") < latest.index("百步乡小学")
+    cells = latest.split('data-school="M01"')[1].split("</tr>")[0]
+    assert cells.count('class="num') == 7
+    assert 'data-testid="indicators-2024"' in history

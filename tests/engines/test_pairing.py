@@ -475,3 +475,55 @@ def test_on_the_synthetic_county_every_member_with_a_reachable_core_is_paired(tm
     near = nearest_core_pairing(schools, rules)
     assert summary["min_lift"] > min(p.lift for p in near)
     assert math.isfinite(summary["mean_lift"])
+
+
+def test_on_the_synthetic_city_the_districts_are_regions_and_every_reachable_member_is_paired(
+    tmp_path, capsys
+):
+    """The city's pairing.csv (schools, teachers and facilities only: no students or market
+    needed for it) through the command: each district its own region, all reachable paired."""
+    import pandas as pd
+
+    from junheng.commands.pair import read_schools
+    from junheng.synth import build
+    from junheng.synth.profiles import CITY
+
+    seed = "pair-city"
+    schools, _towns = build.make_schools(CITY, seed)
+    cohorts = build.make_cells(schools, seed)
+    build.add_facilities(schools, cohorts, seed)
+    teachers = build.make_teachers(schools, cohorts, CITY, seed)
+    empty = pd.DataFrame()
+    region = build.Region(
+        profile="city",
+        seed=seed,
+        county_code=CITY.county_code,
+        county_name=CITY.county_name,
+        school_year=CITY.school_year,
+        schools=schools,
+        cohorts=cohorts,
+        teachers=teachers,
+        students=empty,
+        providers=empty,
+        courses=empty,
+        offerings=empty,
+        choices=empty,
+        high_schools=empty,
+    )
+    df = build.pairing_frame(region)
+    assert len(df) == 603 and df.region.nunique() == len(CITY.clusters) > 1
+    assert 0.25 <= (df.role == "core").mean() <= 0.4
+    path = tmp_path / "pairing.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "pairs.csv"
+    assert main(["pair", "--schools", str(path), "--out", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    rows = read_schools(str(path))
+    rules = PairRules()
+    cores = [s for s in rows if s.role == "core"]
+    reachable = [
+        m for m in rows if m.role == "member" and any(is_local(c, m, rules) for c in cores)
+    ]
+    assert summary["paired"] == len(reachable) > 300 and summary["violations"] == 0
+    near = nearest_core_pairing(rows, rules)
+    assert summary["min_lift"] > min(p.lift for p in near)

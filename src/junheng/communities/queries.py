@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from junheng.balance.models import BalanceSnapshot
+from junheng.balance.texts import indicator_labels
 from junheng.communities import adapters
 from junheng.communities.models import (
     EXCLUSIVE_KINDS,
@@ -94,21 +95,54 @@ def history(community: Community, schools: Sequence[School]) -> dict[str, Any]:
                     "passes": v["passes"] if v else None,
                 }
             )
-        first = next((c["gap"] for c in cells if c["gap"] is not None), None)
-        last = next((c["gap"] for c in reversed(cells) if c["gap"] is not None), None)
+        gaps = [c["gap"] for c in cells if c["gap"] is not None]
+        first, last = (gaps[0], gaps[-1]) if len(gaps) >= 2 else (None, None)
         table.append(
             {
                 "school": s,
                 "is_core": s.code == core,
                 "cells": cells,
-                "closing": None if first is None or last is None or first == last else last < first,
+                # over two snapshots at least: narrower at the last than at the first
+                "closing": None if first is None or last is None else last < first,
             }
         )
     return {
         "years": [y["year"] for y in years],
         "synthetic": any(y["synthetic"] for y in years),
         "rows": table,
+        "indicators": [
+            {"year": y["year"], "rows": _indicator_rows(schools, core, y["schools"])}
+            for y in reversed(years)
+        ],
+        "labels": indicator_labels(),
     }
+
+
+def _indicator_rows(
+    schools: Sequence[School], core: str, strengths: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The seven balance indicators of each school (each part of a nine-year school) in one
+    snapshot, each with whether it meets its national threshold: the core first."""
+    from junheng.engines.balance import THRESHOLDS
+
+    rows = []
+    for s in schools:
+        v = strengths.get(s.code)
+        if not v:
+            continue
+        for level, values in sorted(v["parts"].items()):
+            rows.append(
+                {
+                    "school": s,
+                    "is_core": s.code == core,
+                    "level": level,
+                    "cells": [
+                        {"v": round(x, 2), "ok": x >= t}
+                        for x, t in zip(values, THRESHOLDS[level], strict=True)
+                    ],
+                }
+            )
+    return rows
 
 
 def community_page(community: Community) -> dict[str, Any]:

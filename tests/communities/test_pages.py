@@ -186,13 +186,14 @@ def test_history_shows_each_indicator_over_the_years_and_whether_the_gap_closes(
     page = client.get(f"/communities/{community.pk}/").content.decode()
     history = page.split('data-testid="history"')[1].split("</section>")[0]
     rows = {
-        code: history.split(f'data-school="{code}"')[1].split("</tr>")[0]
-        for code in ("M01", "M02")
+        code: history.split(f'data-school="{code}"')[1].split("</tr>")[0] for code in ("M01", "M02")
     }
     assert 'data-testid="closing"' in rows["M01"]  # 缩小
     assert "未缩小" in rows["M02"]
     latest = history.split('data-testid="indicators-2025"')[1].split("</details>")[0]
-    assert "县级以上骨干教师" in latest and latest.index("城南实验小学") < latest.index("百步乡小学")
+    assert "县级以上骨干教师" in latest and latest.index("城南实验小学") < latest.index(
+        "百步乡小学"
+    )
     cells = latest.split('data-school="M01"')[1].split("</tr>")[0]
     assert cells.count('class="num') == 7
     assert 'data-testid="indicators-2024"' in history

@@ -55,7 +55,7 @@ def do_import_timetables(data: bytes, filename: str, *, by: User) -> int:
     """Replace the weeks of the classes in the file; FileError lists every problem."""
     _require(by, Role.BUREAU, Role.SCHOOL)
     if by.role == Role.SCHOOL:
-        allowed = School.objects.filter(pk=by.school_id)
+        allowed = School.objects.filter(pk=by.school_id or 0)  # no school: none
     else:
         allowed = School.objects.all()
     schools = {s.code: s for s in allowed}

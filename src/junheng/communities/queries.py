@@ -363,7 +363,7 @@ def _snap_gap(snap: dict[str, Any], core: str, member: str) -> float | None:
     a, b = snap.get(core), snap.get(member)
     if not a or not b or a["strength"] is None or b["strength"] is None:
         return None
-    return round(a["strength"] - b["strength"], 2)
+    return round(float(a["strength"]) - float(b["strength"]), 2)
 
 
 def county_view(county: County | None, year: int) -> list[dict[str, Any]]:

@@ -64,7 +64,9 @@ def timetables_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已导入 %(n)s 节课。") % {"n": n})
                 return redirect("communities:timetables")
-    school = School.objects.filter(pk=user.school_id).first() if user.role == Role.SCHOOL else None
+    school = (
+        School.objects.filter(pk=user.school_id or 0).first() if user.role == Role.SCHOOL else None
+    )
     counts = None
     if school is not None:
         counts = TimetableEntry.objects.filter(school_class__school=school).count()
@@ -86,7 +88,7 @@ def timetable_template(request: HttpRequest) -> HttpResponseBase:
     qs = (
         School.objects.all()
         if user.role == Role.BUREAU
-        else School.objects.filter(pk=user.school_id)
+        else School.objects.filter(pk=user.school_id or 0)
     )
     school = qs.filter(code=code).first() if code else qs.order_by("code").first()
     if school is None:
@@ -191,7 +193,7 @@ def my_lessons(request: HttpRequest) -> HttpResponse:
     county_id = School.objects.filter(pk=sid).values_list("county_id", flat=True).first()
     term = queries.current_term()
     published = SyncSchedule.objects.filter(
-        county_id=county_id, term=term, status="published"
+        county_id=county_id or 0, term=term, status="published"
     ).first()
     today = timezone.localdate()
     return render(

@@ -195,6 +195,7 @@ def test_the_exact_stage_finds_a_plan_when_the_search_cannot(monkeypatch):
         return SearchResult(dest=list(self.pb.home), key=(5, 0, 0.0))
 
     monkeypatch.setattr(plan_module.Search, "run", hopeless)
+    monkeypatch.setattr(plan_module, "_greedy_guard", lambda pb, dest, stage, *a: (dest, stage, {}))
     plan = plan_rotation(s, t, n, time_limit_s=20)
     assert plan.summary["stage"] == "exact"
     assert plan.summary["violations"] == 0
@@ -307,3 +308,29 @@ def test_cli_a_proven_contradiction_exits_2_naming_school_and_subject(tmp_path, 
     err = capsys.readouterr().err
     assert "school S3 needs 40 math teachers but has 4" in err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_guard_keeps_a_backbone_cv_no_higher_than_plain_greedy_swaps():
+    """A plan that ignored the backbone CV (built for the qualified CV alone) goes through the
+    guard: the plan kept keeps every rule, moves the target, and its backbone CV is at most
+    that of plain same-subject greedy swaps on CV_b² + CV_q²."""
+    import dataclasses
+
+    s, t, n = county()
+    rules = RotationRules(share=0.2, backbone_share=0.0)
+    pb = build_problem(s, t, n, rules, {}, [])
+    blind = State(dataclasses.replace(pb, cb=0.0))
+    construct(dataclasses.replace(pb, cb=0.0), blind)
+    plain = dataclasses.replace(pb, cb=pb.cb / plan_module.BACKBONE_WEIGHT)
+    greedy = State(plain)
+    construct(plain, greedy, travel_cost=False)
+    greedy_bb = plan_module.backbone_term(pb, plan_module._state_of(pb, greedy.dest))
+    blind_st = plan_module._state_of(pb, blind.dest)
+    assert plan_module.backbone_term(pb, blind_st) > greedy_bb  # the guard has work to do
+    dest, stage, info = plan_module._greedy_guard(
+        pb, list(blind.dest), "search", "", 4000, time.perf_counter() + 30
+    )
+    kept = plan_module._state_of(pb, dest)
+    assert info["used"] and stage in ("greedy", "search")
+    assert kept.violations() == 0 and kept.movers_count == pb.target
+    assert plan_module.backbone_term(pb, kept) <= greedy_bb * (1 + 1e-9)

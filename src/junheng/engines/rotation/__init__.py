@@ -30,8 +30,13 @@ Method, in stages, each keeping every plan it hands on checkable:
 4. ``exact`` (only when the search cannot make every rule hold): CP-SAT on the flows of
    classes of interchangeable teachers, under the remaining time; it either finds a plan that
    the search then improves, or proves that none exists and names the rules in the way.
-5. ``assign``: within each class of interchangeable teachers, preferences decide who goes.
-6. ``bound`` (optional): a lower bound on C from the linear relaxation of the flow model, in a
+5. guard (``plan._greedy_guard``): the plain same-subject greedy on the CVs alone (the
+   construct without travel); when its backbone CV is lower than the plan's, the search runs
+   again from it, and the plan kept has, in this order, the fewest broken rules, the movers
+   nearest the target, a backbone CV no higher than the greedy one, the lowest cost (the
+   robustness benchmark's yardstick: never worse than greedy swaps on the backbone CV).
+6. ``assign``: within each class of interchangeable teachers, preferences decide who goes.
+7. ``bound`` (optional): a lower bound on C from the linear relaxation of the flow model, in a
    child process stopped at the deadline; ``gap`` is ``(C − bound) / C`` of the plan's C, or
    None when no bound came in time.
 
@@ -44,8 +49,8 @@ child process is killed at the deadline. The construct always completes (seconds
 Guarantee. Every plan returned satisfies every hard rule, re-checked by ``check_rotation``
 (independent, plain loops); its count is the summary's ``violations`` (0). The summary adds
 ``target``, ``time_to_first_plan_s`` (from the call to the first plan keeping every rule),
-``gap`` and ``stage`` (``construct``, ``search`` or ``exact``: the stage that produced the plan
-kept).
+``gap`` and ``stage`` (``construct``, ``search``, ``exact`` or ``greedy``: the stage that
+produced the plan kept).
 
 Rule. National guideline on county-wide teacher exchange (2014): at least 10% of eligible
 teachers a year, backbone teachers at least 20% of those rotated; provincial variants

@@ -52,8 +52,11 @@ def _gains(pb: Problem, st: State) -> npt.NDArray[np.float64]:
     return g
 
 
-def construct(pb: Problem, st: State) -> int:
-    """Add greedy same-subject exchange pairs to ``st``; returns the number of pairs."""
+def construct(pb: Problem, st: State, *, travel_cost: bool = True) -> int:
+    """Add greedy same-subject exchange pairs to ``st``; returns the number of pairs.
+
+    ``travel_cost=False`` leaves travel out of the pair's value: the plain same-subject greedy
+    on the CVs alone (the plan's guard, see ``plan._greedy_guard``)."""
     n, nk = pb.n, pb.k
     if n < 2 or pb.movable == 0:
         return 0
@@ -72,6 +75,8 @@ def construct(pb: Problem, st: State) -> int:
     has = (cnt > 0).astype(np.float64)  # has[f, s, k]
     reach = pb.reach
     travel = PREF_WEIGHT * (2 * MOVE_COST_POINTS + 2 * pb.dist / KM_PER_PREF_POINT)
+    if not travel_cost:
+        travel = np.zeros_like(travel)
     g = _gains(pb, st)
     inf = np.inf
     d_all = np.full((len(COMBOS), n, n), inf)
@@ -125,7 +130,7 @@ def construct(pb: Problem, st: State) -> int:
         refresh(b)
     if goal is not None:
         while st.movers_count < goal and st.movers_count < pb.hi:
-            if not _best_chain(pb, st, members, cnt):
+            if not _best_chain(pb, st, members, cnt, travel_cost):
                 break
     return pairs
 
@@ -135,6 +140,7 @@ def _best_chain(
     st: State,
     members: dict[tuple[int, int, int], list[int]],
     cnt: npt.NDArray[np.int64],
+    travel_cost: bool = True,
 ) -> bool:
     """One more mover by a three-school chain: a mover j (c -> x) goes to b instead, and a
     stayer u of b, same subject, goes to x; the best such chain over every mover and school."""
@@ -157,6 +163,8 @@ def _best_chain(
             km = PREF_WEIGHT * (
                 MOVE_COST_POINTS + (pb.dist[c] - pb.dist[c, x] + pb.dist[:, x]) / KM_PER_PREF_POINT
             )
+            if not travel_cost:
+                km = np.zeros_like(km)
             vals = np.where(cand, delta + km, np.inf)
             b = int(np.argmin(vals))
             v = float(vals[b])

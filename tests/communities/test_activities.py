@@ -125,6 +125,8 @@ def test_the_report_has_communities_members_and_activities_and_is_audited(
     assert wb.sheetnames == ["教共体", "成员校（由弱到强）", "活动"]
     names = [row[0].value for row in wb["教共体"].iter_rows(min_row=3)]
     assert community.name in names
+    header = [c.value for c in next(wb["教共体"].iter_rows(min_row=2, max_row=2))]
+    assert header[-2:] == ["教师交流（人）", "共享课程（门）"]
     members = [row[1].value for row in wb["成员校（由弱到强）"].iter_rows(min_row=3)]
     assert members == ["六里乡小学", "百步乡小学"]  # M02 is the weaker of the two
     cells = [row[3] for row in wb["活动"].iter_rows(min_row=3)]

@@ -347,3 +347,30 @@ def test_shared_course_pages(community, county9, cusers, course, term, client):
     assert client.post(f"{base}{shared.pk}/unshare/").status_code == 302
     assert not community.shared_courses.exists()
     assert Offering.objects.filter(course=course, status="open").count() == 1  # stays this term
+
+
+def test_the_annual_report_counts_exchanges_and_shared_courses(
+    community, county9, cusers, course, client
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    s = county9.schools
+    sharing.do_plan_exchange(
+        community,
+        by=cusers["core"],
+        teacher=_teacher(county9, "C01T00"),
+        to_school=s["M01"],
+        year=2027,
+    )
+    sharing.do_share_course(community, by=cusers["core"], course=course)
+    client.force_login(cusers["bureau"])
+    r = client.get("/communities/report.xlsx?year=2027")
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
+    row = next(
+        [c.value for c in row]
+        for row in wb["教共体"].iter_rows(min_row=3)
+        if row[0].value == community.name
+    )
+    assert row[-2:] == [1, 1]

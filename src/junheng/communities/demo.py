@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from junheng.accounts.models import Role, User
-from junheng.communities import actions, adapters, lessons
+from junheng.communities import actions, adapters, lessons, sharing
+from junheng.communities.models import Community
 from junheng.communities.timetables import COLUMNS, DAY_KEYS
 from junheng.engines.io import csv_bytes
 from junheng.region.models import School, SchoolClass, Term
@@ -117,6 +118,7 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
                 host=core,
                 participants=18 + 6 * k,
             )
+        _share_and_exchange(coop, bureau, core, rural, year, term)
     rnd = actions.do_open_round(by=bureau, year=year, county=ctx.county)
     ctx.out.write(
         f"  communities: {2 if town else 1} existing, pairing round {rnd.year} open "
@@ -124,3 +126,51 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
         f"{rnd.schools.filter(role='member').count()} members)\n"
     )
     return []
+
+
+def _share_and_exchange(
+    coop: Community,
+    bureau: User,
+    core: School,
+    members: list[School],
+    year: int,
+    term: Term | None,
+) -> None:
+    """The cooperation community shares the core's own science course (on the first member's
+    menu this term) and sends a core maths teacher to the first member in this year's
+    rotation (the open rotation round reads it as the teacher's wish)."""
+    from junheng.afterschool.actions import do_create_school_course, school_slot_ids
+    from junheng.region.models import Teacher, TimeSlot
+
+    if not members:
+        return
+    teacher = Teacher.objects.filter(school=core, subject="science").order_by("code").first()
+    course = do_create_school_course(
+        core,
+        by=bureau,
+        fields={
+            "title": "乡土自然探究",
+            "category": "science_tech",
+            "content": "走进田野与湿地：观察、记录、做小实验（教共体共享课程）",
+            "grade_min": 3,
+            "grade_max": 6,
+            "seats": 25,
+            "teacher": teacher,
+        },
+    )
+    shared = sharing.do_share_course(coop, by=bureau, course=course)
+    slot = TimeSlot.objects.filter(pk__in=school_slot_ids(members[0])).first()
+    if term is not None and slot is not None:
+        sharing.do_offer_shared_course(
+            shared, by=bureau, school=members[0], term=term, slot=slot, seats=20
+        )
+    maths = Teacher.objects.filter(school=core, subject="math").order_by("code").first()
+    if maths is not None:
+        sharing.do_plan_exchange(
+            coop,
+            by=bureau,
+            teacher=maths,
+            to_school=members[0],
+            year=year,
+            note="教共体内支教：数学教研组长",
+        )

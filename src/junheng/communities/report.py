@@ -2,7 +2,7 @@
 
 Three sheets, written by the shared export writer (`junheng.exports`, formula-like text
 neutralised): the communities (kind, core, members, lessons held against the goal, activities
-against the goal), the member schools weakest first (strength, gap to the core now and over
+against the goal, teachers exchanged in the year's rotation, courses shared), the member schools weakest first (strength, gap to the core now and over
 the balance snapshots, lessons held), the year's activities. The layout is Chinese whatever the
 UI language; every export is audited.
 """
@@ -44,6 +44,16 @@ def report_sheets(county: County, year: int) -> list[Sheet]:
         .values_list("pk", "n")
     )
     goals = {g.community_id: g for g in Goal.objects.filter(community__county=county, year=year)}
+    exchanges = dict(
+        Community.objects.filter(county=county)
+        .annotate(n=Count("exchanges", filter=Q(exchanges__year=year)))
+        .values_list("pk", "n")
+    )
+    shared = dict(
+        Community.objects.filter(county=county)
+        .annotate(n=Count("shared_courses"))
+        .values_list("pk", "n")
+    )
     rows1 = []
     for c in communities:
         g = goals.get(c.pk)
@@ -60,6 +70,8 @@ def report_sheets(county: County, year: int) -> list[Sheet]:
                 g.lessons if g else "",
                 acts.get(c.pk, 0),
                 g.activities if g else "",
+                exchanges.get(c.pk, 0),
+                shared.get(c.pk, 0),
             ]
         )
     rows2 = []
@@ -112,10 +124,12 @@ def report_sheets(county: County, year: int) -> list[Sheet]:
                 _("同步课堂目标（节）"),
                 _("活动（次）"),
                 _("活动目标（次）"),
+                _("教师交流（人）"),
+                _("共享课程（门）"),
             ],
             rows=rows1,
             caption=title,
-            widths=(28, 10, 22, 8, 20, 8, 8, 12, 12, 10, 10),
+            widths=(28, 10, 22, 8, 20, 8, 8, 12, 12, 10, 10, 10, 10),
         ),
         Sheet(
             _("成员校（由弱到强）"),

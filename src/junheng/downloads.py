@@ -15,7 +15,9 @@ CSV = "text/csv; charset=utf-8"
 
 def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    disposition = content_disposition_header(True, filename)  # a str when as an attachment
+    if disposition:
+        response["Content-Disposition"] = disposition
     return response
 
 

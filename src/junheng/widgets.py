@@ -1,8 +1,8 @@
-"""Form widgets shared by the apps."""
+"""Form widgets shared by the apps, and typed look-ups of a form's fields."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.forms.utils import flatatt
@@ -37,3 +37,15 @@ class FastSelect(forms.Select):
                 parts.append(option(v, label))
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value and label escaped above
+
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's field `name` as the kind of field it is, to change it in `__init__`:
+    `field_of(self, "school", forms.ModelChoiceField).queryset = schools`."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{type(form).__name__}.{name} is not a {kind.__name__}")
+    return field

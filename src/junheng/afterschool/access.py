@@ -13,10 +13,11 @@ Objects outside a user's scope are missing (404); a role that may not use a page
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -39,11 +40,13 @@ from junheng.afterschool.models import (
 )
 from junheng.region.models import School, Student
 
+M = TypeVar("M", bound=Model)
 
-def _get(qs: QuerySet[Any], **lookup: Any) -> Any:
+
+def _get(qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return qs.get(**lookup)
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
@@ -54,7 +57,7 @@ def whitelisted_providers() -> QuerySet[Provider]:
     )
 
 
-def providers_for(user: User) -> QuerySet[Provider]:
+def providers_for(user: User | AnonymousUser) -> QuerySet[Provider]:
     """Applications a user may read: the bureau all, a provider only its own."""
     if not user.is_authenticated:
         return Provider.objects.none()
@@ -79,7 +82,7 @@ def own_provider(user: User) -> Provider:
     return p
 
 
-def access_document(user: User, document_id: int) -> ProviderDocument:
+def access_document(user: User | AnonymousUser, document_id: int) -> ProviderDocument:
     """A provider's document: the bureau and that provider's staff only."""
     return _get(ProviderDocument.objects.filter(provider__in=providers_for(user)), pk=document_id)
 
@@ -88,7 +91,7 @@ def public_courses() -> QuerySet[Course]:
     return Course.objects.filter(status=CourseStatus.APPROVED, provider__in=whitelisted_providers())
 
 
-def courses_for(user: User) -> QuerySet[Course]:
+def courses_for(user: User | AnonymousUser) -> QuerySet[Course]:
     qs = Course.objects.select_related("provider", "school", "instructor")
     if not user.is_authenticated:
         return qs.filter(pk__in=public_courses())
@@ -103,7 +106,7 @@ def courses_for(user: User) -> QuerySet[Course]:
     return qs.filter(pk__in=public_courses())
 
 
-def access_course(user: User, course_id: int) -> Course:
+def access_course(user: User | AnonymousUser, course_id: int) -> Course:
     return _get(courses_for(user), pk=course_id)
 
 
@@ -112,7 +115,7 @@ def access_course_for_review(user: User, course_id: int) -> Course:
     return access_course(user, course_id)
 
 
-def access_photo(user: User, photo_id: int) -> CoursePhoto:
+def access_photo(user: User | AnonymousUser, photo_id: int) -> CoursePhoto:
     """Photos of courses the user may see (public ones for anyone)."""
     return _get(CoursePhoto.objects.filter(course__in=courses_for(user)), pk=photo_id)
 

@@ -123,7 +123,8 @@ def load_live(term: Any, *, on: dt.date) -> Live:
         .order_by("pk")
     )
     for c in courses:
-        p = providers[c.provider_id]  # type: ignore[index]
+        assert c.provider_id is not None  # filtered on provider_id__in above
+        p = providers[c.provider_id]
         live.course_info[c.pk] = (c.category, c.seats, p.x_km, p.y_km)
         live.courses.append(
             SupplyCourse(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from junheng.accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from junheng.afterschool import actions, models
+from junheng.web import acting_user
 
 
 class VettingEventInline(ReadOnlyInline):
@@ -27,7 +28,7 @@ class ProviderAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("将已到期的白名单标记为到期"))
     def expire_due(self, request: HttpRequest, queryset: QuerySet[models.Provider]) -> None:
-        n = actions.do_expire_providers(by=request.user)  # type: ignore[arg-type]
+        n = actions.do_expire_providers(by=acting_user(request))
         messages.info(request, _("%(n)d 家机构的白名单已到期。") % {"n": n})
 
 

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from junheng.afterschool import access
 from junheng.afterschool.models import Course, CourseStatus
+from junheng.web import AuthenticatedHttpRequest
 
 router = Router(tags=["afterschool"])
 
@@ -76,10 +77,10 @@ def list_white_list(request: HttpRequest) -> object:
 
 @router.get("/offerings", response=list[OfferingOut])
 def list_offerings(
-    request: HttpRequest, term_id: int | None = None, school_id: int | None = None
+    request: AuthenticatedHttpRequest, term_id: int | None = None, school_id: int | None = None
 ) -> object:
     """Offerings the user may see (parents: published menus of their children's schools)."""
-    qs = access.offerings_for(request.user)  # type: ignore[arg-type]
+    qs = access.offerings_for(request.user)
     if term_id is not None:
         qs = qs.filter(term_id=term_id)
     if school_id is not None:

@@ -318,7 +318,8 @@ def load(ctx: Any) -> list[tuple[str, str, str]]:
         hashed = make_password(ctx.password)
         counts: dict[int, int] = defaultdict(int)
         for c in courses:
-            counts[c.provider.pk] += 1  # type: ignore[union-attr]
+            if c.provider_id is not None:
+                counts[c.provider_id] += 1
         approved = [p for p in rows if p.status == ProviderStatus.APPROVED]
         main = max(approved, key=lambda p: (counts[p.pk], -p.pk))
         new = prov[waiting[0]]

@@ -21,7 +21,7 @@ def _counties(request: Any) -> QuerySet[County]:
     return County.objects.order_by("code")
 
 
-class WhitelistFilter(df.FilterSet):  # type: ignore[misc]
+class WhitelistFilter(df.FilterSet):
     """The public white list: by name or service, area (county/district), course category and
     kind of organisation."""
 
@@ -45,7 +45,7 @@ class WhitelistFilter(df.FilterSet):  # type: ignore[misc]
         return qs.filter(pk__in=courses.values("provider_id"))
 
 
-class VettingFilter(df.FilterSet):  # type: ignore[misc]
+class VettingFilter(df.FilterSet):
     """The vetting queue; the status tabs are the `status` parameter, kept by the form."""
 
     q = df.CharFilter(label=_("机构名称或信用代码"), method="by_text")
@@ -60,7 +60,7 @@ class VettingFilter(df.FilterSet):  # type: ignore[misc]
         return search(qs, value, "name", "credit_code", "record_id")
 
 
-class CourseReviewFilter(df.FilterSet):  # type: ignore[misc]
+class CourseReviewFilter(df.FilterSet):
     q = df.CharFilter(label=_("课程或机构名称"), method="by_text")
     category = df.ChoiceFilter(label=_("课程类别"), choices=Category.choices, empty_label=ANY)
 

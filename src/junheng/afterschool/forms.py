@@ -20,11 +20,12 @@ from junheng.afterschool.models import (
 from junheng.afterschool.tutoring import describe_matches, tutoring_matches
 from junheng.afterschool.uploads import validate_document, validate_photo
 from junheng.region.models import Teacher, Term, TimeSlot
+from junheng.widgets import field_of
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProviderRegistrationForm(forms.ModelForm):
+class ProviderRegistrationForm(forms.ModelForm[Provider]):
     username = forms.CharField(label=_("登录用户名"), max_length=150)
     password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput, strip=False)
@@ -68,7 +69,7 @@ class ProviderRegistrationForm(forms.ModelForm):
         return str(self.cleaned_data.get("credit_code") or "").strip().upper()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("两次输入的密码不一致。"))
@@ -80,14 +81,14 @@ class ProviderRegistrationForm(forms.ModelForm):
         return data
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(forms.ModelForm[ProviderDocument]):
     class Meta:
         model = ProviderDocument
         fields = ["kind", "file"]
         help_texts = {"file": _("PDF、JPG 或 PNG，不超过 5 MB")}
 
 
-class InstructorForm(forms.ModelForm):
+class InstructorForm(forms.ModelForm[Instructor]):
     class Meta:
         model = Instructor
         fields = ["name", "qualifications", "background_check", "background_check_expires"]
@@ -114,7 +115,7 @@ def _tutoring_error(title: str, content: str) -> None:
         )
 
 
-class CourseForm(forms.ModelForm):
+class CourseForm(forms.ModelForm[Course]):
     photo = forms.FileField(
         label=_("课程照片"),
         required=False,
@@ -140,17 +141,17 @@ class CourseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, provider: Provider | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instructor"].queryset = (
+        field_of(self, "instructor", forms.ModelChoiceField).queryset = (
             Instructor.objects.filter(provider=provider) if provider else Instructor.objects.none()
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         _tutoring_error(data.get("title", ""), data.get("content", ""))
         return data
 
 
-class SchoolCourseForm(forms.ModelForm):
+class SchoolCourseForm(forms.ModelForm[Course]):
     slot = forms.ModelChoiceField(label=_("时段"), queryset=TimeSlot.objects.none())
 
     class Meta:
@@ -170,11 +171,15 @@ class SchoolCourseForm(forms.ModelForm):
 
     def __init__(self, *args: Any, school: Any = None, slot_ids: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teacher"].queryset = Teacher.objects.filter(school=school)
-        self.fields["slot"].queryset = TimeSlot.objects.filter(pk__in=list(slot_ids))
+        field_of(self, "teacher", forms.ModelChoiceField).queryset = Teacher.objects.filter(
+            school=school
+        )
+        field_of(self, "slot", forms.ModelChoiceField).queryset = TimeSlot.objects.filter(
+            pk__in=list(slot_ids)
+        )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         _tutoring_error(data.get("title", ""), data.get("content", ""))
         return data
 
@@ -190,8 +195,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class CourseChoiceField(forms.ModelChoiceField[Course]):
+    def label_from_instance(self, obj: Course) -> str:
+        return f"{obj.title} · {obj.provider.name if obj.provider else ''}"
+
+
 class CourseRequestForm(forms.Form):
-    course = forms.ModelChoiceField(label=_("课程"), queryset=Course.objects.none())
+    course = CourseChoiceField(label=_("课程"), queryset=Course.objects.none())
     slot = forms.ModelChoiceField(label=_("时段"), queryset=TimeSlot.objects.none())
     seats_wanted = forms.IntegerField(label=_("需要名额"), min_value=1, max_value=500)
     note = forms.CharField(
@@ -200,9 +210,10 @@ class CourseRequestForm(forms.Form):
 
     def __init__(self, *args: Any, courses: Any, slot_ids: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = courses
-        self.fields["course"].label_from_instance = lambda c: f"{c.title} · {c.provider.name}"
-        self.fields["slot"].queryset = TimeSlot.objects.filter(pk__in=list(slot_ids))
+        field_of(self, "course", CourseChoiceField).queryset = courses
+        field_of(self, "slot", forms.ModelChoiceField).queryset = TimeSlot.objects.filter(
+            pk__in=list(slot_ids)
+        )
 
 
 class ConfirmRequestForm(forms.Form):
@@ -217,7 +228,7 @@ class ConfirmRequestForm(forms.Form):
 
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instructor"].queryset = Instructor.objects.filter(
+        field_of(self, "instructor", forms.ModelChoiceField).queryset = Instructor.objects.filter(
             provider=provider, active=True, background_check_expires__gte=timezone.localdate()
         )
 
@@ -230,14 +241,14 @@ class SlotsForm(forms.Form):
     )
 
 
-class SupplyRunForm(forms.ModelForm):
+class SupplyRunForm(forms.ModelForm[SupplyRun]):
     class Meta:
         model = SupplyRun
         fields = ["term", "target", "seed", "time_limit_s"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["term"].queryset = Term.objects.all()
+        field_of(self, "term", forms.ModelChoiceField).queryset = Term.objects.all()
         current = Term.objects.filter(is_current=True).first()
         if current is not None and not self.is_bound:
             self.initial.setdefault("term", current.pk)

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from junheng.accounts import scoping, throttle
 from junheng.accounts.models import Role
@@ -37,7 +38,7 @@ from junheng.afterschool.models import (
 from junheng.afterschool.tutoring import tutoring_matches
 from junheng.jobs.models import Job
 from junheng.region.models import Term, TimeSlot, UrbanRural
-from junheng.web import count_of, filtered, flash_errors, paginate
+from junheng.web import AuthenticatedHttpRequest, count_of, filtered, flash_errors, paginate
 
 BUREAU = (Role.BUREAU,)
 
@@ -141,7 +142,7 @@ def _file(field: Any, name: str, inline: bool = False) -> FileResponse:
         fh = field.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404 from exc
-    resp = FileResponse(fh, as_attachment=not inline, filename=name or None)
+    resp = FileResponse(fh, as_attachment=not inline, filename=name)
     resp["X-Content-Type-Options"] = "nosniff"
     return resp
 
@@ -150,7 +151,7 @@ def _file(field: Any, name: str, inline: bool = False) -> FileResponse:
 
 
 @scoping.role_required(Role.PROVIDER)
-def my_application(request: HttpRequest) -> HttpResponse:
+def my_application(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     return render(
         request,
@@ -172,7 +173,7 @@ def my_application(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(Role.PROVIDER)
-def my_submit(request: HttpRequest) -> HttpResponse:
+def my_submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     try:
         if provider.status == ProviderStatus.DRAFT:
@@ -189,7 +190,7 @@ def my_submit(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(Role.PROVIDER)
-def my_document_add(request: HttpRequest) -> HttpResponse:
+def my_document_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     form = forms.DocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -206,13 +207,13 @@ def my_document_add(request: HttpRequest) -> HttpResponse:
     else:
         for errs in form.errors.values():
             for e in errs:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return redirect("afterschool:my_application")
 
 
 @require_POST
 @scoping.role_required(Role.PROVIDER)
-def my_instructor_add(request: HttpRequest) -> HttpResponse:
+def my_instructor_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     form = forms.InstructorForm(request.POST, request.FILES)
     if form.is_valid():
@@ -224,12 +225,12 @@ def my_instructor_add(request: HttpRequest) -> HttpResponse:
     else:
         for errs in form.errors.values():
             for e in errs:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return redirect("afterschool:my_application")
 
 
 @scoping.role_required(Role.PROVIDER)
-def course_new(request: HttpRequest) -> HttpResponse:
+def course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     form = forms.CourseForm(request.POST or None, request.FILES or None, provider=provider)
     if request.method == "POST" and form.is_valid():
@@ -246,7 +247,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(Role.PROVIDER)
-def provider_requests(request: HttpRequest) -> HttpResponse:
+def provider_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     reqs = access.course_requests_for(request.user)
     return render(
@@ -262,7 +263,7 @@ def provider_requests(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(Role.PROVIDER)
-def provider_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
+def provider_request_act(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     provider = access.own_provider(request.user)
     req = access.access_course_request(request.user, request_id)
     try:
@@ -274,7 +275,7 @@ def provider_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
             form = forms.ConfirmRequestForm(request.POST, provider=provider)
             if not form.is_valid():
                 raise actions.ActionError(
-                    "; ".join(e for errs in form.errors.values() for e in errs)
+                    "; ".join(str(e) for errs in form.errors.values() for e in errs)
                 )
             actions.do_confirm_course_request(req, by=request.user, **form.cleaned_data)
         messages.success(request, _("已答复点单。"))
@@ -291,7 +292,7 @@ WAITING_STATUSES = (ProviderStatus.SUBMITTED, ProviderStatus.RESUBMITTED)
 
 
 @scoping.role_required(*BUREAU)
-def vetting_list(request: HttpRequest) -> HttpResponse:
+def vetting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The queue opens on the applications waiting for a decision (submitted or resubmitted);
     # "all" and each status are tabs.
     status = request.GET.get("status", WAITING)
@@ -311,7 +312,9 @@ def vetting_list(request: HttpRequest) -> HttpResponse:
     counts = dict(
         access.providers_for(request.user).values_list("status").annotate(n=Count("pk")).order_by()
     )
-    tabs = [(WAITING, _("待审核"), sum(counts.get(v, 0) for v in WAITING_STATUSES))]
+    tabs: list[tuple[str, StrOrPromise, int]] = [
+        (WAITING, _("待审核"), sum(counts.get(v, 0) for v in WAITING_STATUSES))
+    ]
     tabs += [(v, label, counts.get(v, 0)) for v, label in ProviderStatus.choices]
     tabs.append((ALL, _("全部"), sum(counts.values())))
     return render(
@@ -329,7 +332,7 @@ def vetting_list(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(*BUREAU)
-def vetting_detail(request: HttpRequest, provider_id: int) -> HttpResponse:
+def vetting_detail(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     provider = access.access_provider(request.user, provider_id)
     return render(
         request,
@@ -357,7 +360,7 @@ VETTING_ACTIONS = {
 
 @require_POST
 @scoping.role_required(*BUREAU)
-def vetting_act(request: HttpRequest, provider_id: int) -> HttpResponse:
+def vetting_act(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     provider = access.access_provider(request.user, provider_id)
     act = request.POST.get("action", "")
     try:
@@ -386,7 +389,7 @@ def vetting_act(request: HttpRequest, provider_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*BUREAU)
-def course_review_list(request: HttpRequest) -> HttpResponse:
+def course_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", CourseStatus.SUBMITTED)
     qs = access.courses_for(request.user).filter(provider__isnull=False)
     if status in CourseStatus.values:
@@ -397,7 +400,7 @@ def course_review_list(request: HttpRequest) -> HttpResponse:
     )
     courses = list(page.object_list)
     for c in courses:
-        c.flagged = tutoring_matches(c.title, c.content)  # type: ignore[attr-defined]
+        c.flagged = tutoring_matches(c.title, c.content)
     return render(
         request,
         "afterschool/course_review.html",
@@ -415,7 +418,7 @@ def course_review_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*BUREAU)
-def course_review_act(request: HttpRequest, course_id: int) -> HttpResponse:
+def course_review_act(request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
     course = access.access_course_for_review(request.user, course_id)
     try:
         if request.POST.get("action") == "approve":
@@ -435,7 +438,7 @@ def course_review_act(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*BUREAU)
-def supply_list(request: HttpRequest) -> HttpResponse:
+def supply_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.SupplyRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -482,7 +485,7 @@ def _figures_table(run: SupplyRun) -> tuple[list[dict[str, Any]], list[dict[str,
 
 
 @scoping.role_required(*BUREAU)
-def supply_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def supply_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
     rows, classes = _figures_table(run)
     placements = (
@@ -512,7 +515,7 @@ def supply_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*BUREAU)
-def supply_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+def supply_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
     job = Job.latest_for(run, "supply_run")
     return render(request, "afterschool/_supply_progress.html", {"run": run, "job": job})
@@ -520,7 +523,7 @@ def supply_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*BUREAU)
-def placement_act(request: HttpRequest, placement_id: int) -> HttpResponse:
+def placement_act(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = access.access_placement(request.user, placement_id)
     status = request.POST.get("status", "")
     try:
@@ -536,7 +539,7 @@ def _url_supply(run_id: int) -> str:
 
 @require_POST
 @scoping.role_required(*BUREAU)
-def supply_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
+def supply_rerun(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
     try:
         actions.do_rerun_supply(run, by=request.user)
@@ -548,7 +551,7 @@ def supply_rerun(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*BUREAU)
-def supply_publish(request: HttpRequest, run_id: int) -> HttpResponse:
+def supply_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
     try:
         n, skipped = actions.do_publish_supply_run(run, by=request.user)
@@ -563,7 +566,7 @@ def supply_publish(request: HttpRequest, run_id: int) -> HttpResponse:
 # --------------------------------------------------------------------------- school menus
 
 
-def _school_ctx(request: HttpRequest) -> tuple[Any, Term]:
+def _school_ctx(request: AuthenticatedHttpRequest) -> tuple[Any, Term]:
     school = access.school_of(request.user)
     term = current_term()
     if term is None:
@@ -572,7 +575,7 @@ def _school_ctx(request: HttpRequest) -> tuple[Any, Term]:
 
 
 @scoping.role_required(Role.SCHOOL)
-def school_menu(request: HttpRequest) -> HttpResponse:
+def school_menu(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, term = _school_ctx(request)
     offerings = (
         access.offerings_for(request.user)
@@ -601,7 +604,7 @@ def school_menu(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(Role.SCHOOL)
-def school_offering_act(request: HttpRequest, offering_id: int) -> HttpResponse:
+def school_offering_act(request: AuthenticatedHttpRequest, offering_id: int) -> HttpResponse:
     offering = access.access_offering_for_edit(request.user, offering_id)
     if request.POST.get("action") == "cancel":
         # Irreversible, and it touches children: say what will happen first.
@@ -633,7 +636,7 @@ def _int(value: str | None) -> int:
 
 
 @scoping.role_required(Role.SCHOOL)
-def school_offering_cancel(request: HttpRequest, offering_id: int) -> HttpResponse:
+def school_offering_cancel(request: AuthenticatedHttpRequest, offering_id: int) -> HttpResponse:
     """GET: what cancelling the offering does to its children; the page's form cancels it."""
     from junheng.enrolment import confirm
 
@@ -661,7 +664,7 @@ def school_offering_cancel(request: HttpRequest, offering_id: int) -> HttpRespon
 
 @require_POST
 @scoping.role_required(Role.SCHOOL)
-def school_publish_menu(request: HttpRequest) -> HttpResponse:
+def school_publish_menu(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, term = _school_ctx(request)
     try:
         if request.POST.get("action") == "unpublish":
@@ -678,7 +681,7 @@ def school_publish_menu(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(Role.SCHOOL)
-def school_slots(request: HttpRequest) -> HttpResponse:
+def school_slots(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, _term = _school_ctx(request)
     form = forms.SlotsForm(request.POST or None, initial={"slots": actions.school_slot_ids(school)})
     if request.method == "POST" and form.is_valid():
@@ -694,7 +697,7 @@ def school_slots(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(Role.SCHOOL)
-def school_request_new(request: HttpRequest) -> HttpResponse:
+def school_request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, term = _school_ctx(request)
     courses = access.public_courses().select_related("provider").order_by("provider__name", "title")
     form = forms.CourseRequestForm(
@@ -714,7 +717,7 @@ def school_request_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(Role.SCHOOL)
-def school_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
+def school_request_act(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = access.access_course_request(request.user, request_id)
     try:
         if request.POST.get("action") == "approve":
@@ -729,7 +732,7 @@ def school_request_act(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @scoping.role_required(Role.SCHOOL)
-def school_course_new(request: HttpRequest) -> HttpResponse:
+def school_course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, term = _school_ctx(request)
     slot_ids = actions.school_slot_ids(school)
     form = forms.SchoolCourseForm(request.POST or None, school=school, slot_ids=slot_ids)
@@ -758,7 +761,7 @@ def school_course_new(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(Role.PARENT)
-def parent_menus(request: HttpRequest) -> HttpResponse:
+def parent_menus(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each child's school menu (published only), courses open to the child's grade first."""
     term = current_term()
     children = list(scoping.students_for(request.user).select_related("school"))

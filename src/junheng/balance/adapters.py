@@ -25,7 +25,7 @@ import copy
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 
@@ -208,6 +208,33 @@ def balance_rows(schools: QuerySet[School] | None = None) -> list[BalanceSchool]
 # --- evaluations as the pages see them -----------------------------------------------------
 
 
+class IndicatorCell(TypedDict):
+    """One indicator of a school part: its value against the threshold (达标), and whether it is
+    close (within PARTIAL_SHARE of it)."""
+
+    indicator: str
+    value: float
+    threshold: float
+    meets: bool
+    partial: bool
+
+
+class SchoolPartRow(TypedDict):
+    """One row of the county table (`Evaluation.table`): a school part (学段) and its indicators."""
+
+    pk: int
+    code: str
+    name: str
+    school_level: str
+    level: str
+    urban_rural: str
+    students: int
+    values: list[float]
+    cells: list[IndicatorCell]
+    met: int
+    passes: bool
+
+
 @dataclass
 class Evaluation:
     """An engine result joined with the schools it is about."""
@@ -269,9 +296,9 @@ class Evaluation:
         n = len(self.schools)
         return sum(s.passes for s in self.schools) / n if n else 0.0
 
-    def table(self) -> list[dict[str, Any]]:
+    def table(self) -> list[SchoolPartRow]:
         """Per school part: the school, its indicators with thresholds and pass flags."""
-        out = []
+        out: list[SchoolPartRow] = []
         for s in self.schools:
             info = self.info[s.school_id]
             thr = THRESHOLDS[s.level]

@@ -6,12 +6,12 @@ bureau's and that school's admin's (another school is 404).
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from junheng.balance.access import access_county, access_school_balance
-from junheng.balance.adapters import county_evaluation
+from junheng.balance.adapters import SchoolPartRow, county_evaluation
 from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
+from junheng.web import AuthenticatedHttpRequest
 
 router = Router(tags=["balance"])
 
@@ -41,7 +41,7 @@ class CountyOut(Schema):
     parts: list[SchoolPartOut]
 
 
-def _parts(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def _parts(rows: list[SchoolPartRow]) -> list[dict[str, object]]:
     out = []
     for r in rows:
         values = r["values"]
@@ -54,9 +54,9 @@ def _parts(rows: list[dict[str, object]]) -> list[dict[str, object]]:
                 "level": level,
                 "urban_rural": r["urban_rural"],
                 "students": r["students"],
-                "indicators": dict(zip(INDICATORS, values, strict=True)),  # type: ignore[call-overload]
+                "indicators": dict(zip(INDICATORS, values, strict=True)),
                 "thresholds": dict(zip(INDICATORS, THRESHOLDS[level], strict=True)),
-                "meets": {c["indicator"]: c["meets"] for c in r["cells"]},  # type: ignore[attr-defined]
+                "meets": {c["indicator"]: c["meets"] for c in r["cells"]},
                 "met": r["met"],
                 "passes": r["passes"],
             }
@@ -65,7 +65,7 @@ def _parts(rows: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 @router.get("/county", response=CountyOut)
-def county(request: HttpRequest) -> dict[str, object]:
+def county(request: AuthenticatedHttpRequest) -> dict[str, object]:
     access_county(request.user)
     ev = county_evaluation()
     r = ev.result
@@ -82,7 +82,7 @@ def county(request: HttpRequest) -> dict[str, object]:
 
 
 @router.get("/schools/{school_id}", response=list[SchoolPartOut])
-def school(request: HttpRequest, school_id: int) -> list[dict[str, object]]:
+def school(request: AuthenticatedHttpRequest, school_id: int) -> list[dict[str, object]]:
     obj = access_school_balance(request.user, school_id)
     ev = county_evaluation()
-    return _parts([r for r in ev.table() if r["code"] == obj.code])  # type: ignore[attr-defined]
+    return _parts([r for r in ev.table() if r["code"] == obj.code])

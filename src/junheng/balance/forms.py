@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from django import forms
 from django.db.models import QuerySet
@@ -12,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from junheng.balance.adapters import Change, Investment, TeacherMove, pick_teachers
 from junheng.balance.items import SPECS
 from junheng.region.models import School, Teacher
-from junheng.widgets import FastSelect
+from junheng.widgets import FastSelect, field_of
+
+RowT = TypeVar("RowT", bound=Mapping[str, object])  # a row of the county table or the gap list
 
 KINDS = [
     ("any", _("任意教师")),
@@ -57,7 +60,7 @@ class WhatIfForm(forms.Form):
         # The four school lists show the same options: read the schools once, not four times.
         options = [("", "---------"), *schools.values_list("pk", "name")]  # str(school)
         for name in ("move_from", "move_to", "teacher_to", "invest_school"):
-            self.fields[name].queryset = schools  # type: ignore[attr-defined]
+            field_of(self, name, forms.ModelChoiceField).queryset = schools
             self.fields[name].widget.choices = options
         self.schools = schools
 
@@ -131,7 +134,7 @@ class GovernmentItemForm(forms.Form):
 
     def __init__(self, *args: Any, codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [  # type: ignore[attr-defined]
+        field_of(self, "code", forms.ChoiceField).choices = [
             (c, f"{c} {SPECS[c].title_zh}") for c in codes
         ]
 
@@ -171,14 +174,15 @@ class SchoolTableFilter(forms.Form):
             del self.fields["result"]
         any_ = [("", _("全部"))]
         parts = [(k, LEVEL_NAMES[k]) for k in ("primary", "junior")]  # a row is a school part
-        self.fields["level"].choices = any_ + parts  # type: ignore[attr-defined]
-        self.fields["urban_rural"].choices = any_ + list(UR_NAMES.items())  # type: ignore[attr-defined]
+        field_of(self, "level", forms.ChoiceField).choices = any_ + parts
+        field_of(self, "urban_rural", forms.ChoiceField).choices = any_ + list(UR_NAMES.items())
 
     @property
     def form(self) -> SchoolTableFilter:  # the shared _filters.html reads `filter.form`
         return self
 
-    def rows(self, table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def rows(self, table: list[RowT]) -> list[RowT]:
+        """The rows of the county table (or the gap list) that the filter keeps."""
         if not self.is_valid():
             return table
         d = self.cleaned_data
@@ -186,7 +190,7 @@ class SchoolTableFilter(forms.Form):
         return [
             r
             for r in table
-            if (not q or q in r["name"].lower() or q in r["code"].lower())
+            if (not q or q in str(r["name"]).lower() or q in str(r["code"]).lower())
             and (not d["level"] or r["level"] == d["level"])
             and (not d["urban_rural"] or r["urban_rural"] == d["urban_rural"])
             and (not d.get("result") or r["passes"] == (d["result"] == "pass"))

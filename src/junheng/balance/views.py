@@ -36,7 +36,7 @@ from junheng.balance.texts import (
 from junheng.downloads import xlsx_attachment
 from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
 from junheng.engines.io import InputError
-from junheng.web import paginate
+from junheng.web import AuthenticatedHttpRequest, paginate
 
 
 def _base(ev: Evaluation | None = None) -> dict[str, Any]:
@@ -84,8 +84,8 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    access_county(request.user)  # type: ignore[arg-type]
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access_county(request.user)
     ev = county_evaluation()
     year = actions.current_year()
     gov = _items_for(year)
@@ -156,18 +156,18 @@ def _school_parts(ev: Evaluation, code: str) -> list[dict[str, Any]]:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A school admin's own school page; the bureau's dashboard."""
     user = request.user
-    if user.role == Role.SCHOOL and user.school_id:  # type: ignore[union-attr]
-        return redirect("balance:school", school_id=user.school_id)  # type: ignore[union-attr]
-    access_county(user)  # type: ignore[arg-type]
+    if user.role == Role.SCHOOL and user.school_id:
+        return redirect("balance:school", school_id=user.school_id)
+    access_county(user)
     return redirect("balance:dashboard")
 
 
 @login_required
-def school(request: HttpRequest, school_id: int) -> HttpResponse:
-    obj = access_school_balance(request.user, school_id)  # type: ignore[arg-type]
+def school(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
+    obj = access_school_balance(request.user, school_id)
     ev = county_evaluation()
     parts = _school_parts(ev, obj.code)
     excluded = ev.result is not None and obj.code in ev.result.excluded
@@ -203,8 +203,8 @@ def gap_rows(ev: Evaluation) -> tuple[list[dict[str, Any]], dict[str, float]]:
 
 
 @login_required
-def gap_list(request: HttpRequest) -> HttpResponse:
-    access_county(request.user)  # type: ignore[arg-type]
+def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access_county(request.user)
     ev = county_evaluation()
     rows, totals = gap_rows(ev)
     summary = [needs(ind, a) for ind, a in totals.items() if a > 0]
@@ -256,10 +256,10 @@ def _compare(before: Evaluation, after: Evaluation, changed: set[str]) -> dict[s
 
 
 @login_required
-def whatif(request: HttpRequest) -> HttpResponse:
+def whatif(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Apply changes in memory and show before/after; never writes."""
-    access_county(request.user)  # type: ignore[arg-type]
-    schools = scoping.schools_for(request.user).order_by("code")  # type: ignore[arg-type]
+    access_county(request.user)
+    schools = scoping.schools_for(request.user).order_by("code")
     compare = None
     status = 200
     if request.method == "POST":
@@ -297,8 +297,8 @@ def _teacher_schools(changes: list[Any]) -> set[int]:
 
 
 @login_required
-def trend(request: HttpRequest) -> HttpResponse:
-    access_county(request.user)  # type: ignore[arg-type]
+def trend(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access_county(request.user)
     snaps = list(BalanceSnapshot.objects.all())
     t = actions.trend(snaps)
     chart = {
@@ -319,13 +319,13 @@ def trend(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_snapshot(request: HttpRequest) -> HttpResponse:
-    access_county(request.user)  # type: ignore[arg-type]
+def take_snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access_county(request.user)
     form = SnapshotForm(request.POST)
     if form.is_valid():
         try:
             snap = actions.do_take_snapshot(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 year=form.cleaned_data["year"],
                 label=form.cleaned_data["label"],
                 note=form.cleaned_data["note"],
@@ -340,15 +340,15 @@ def take_snapshot(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_xlsx(request: HttpRequest) -> HttpResponse:
-    access_county(request.user)  # type: ignore[arg-type]
-    name, content = actions.do_export_county_xlsx(by=request.user)  # type: ignore[arg-type]
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access_county(request.user)
+    name, content = actions.do_export_county_xlsx(by=request.user)
     return xlsx_attachment(content, name)
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
-    access_county(request.user)  # type: ignore[arg-type]
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access_county(request.user)
     ev = county_evaluation()
     year = actions.current_year()
     return render(
@@ -367,9 +367,9 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def guarantee(request: HttpRequest) -> HttpResponse:
+def guarantee(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The 15 government-guarantee items and social recognition, with the bureau's entry forms."""
-    access_county(request.user)  # type: ignore[arg-type]
+    access_county(request.user)
     year = _year(request)
     entered = [s.code for s in items.ITEMS if not items.computable(s.code)]
     item_form = GovernmentItemForm(codes=entered)
@@ -388,7 +388,7 @@ def guarantee(request: HttpRequest) -> HttpResponse:
         user = request.user
         which = request.POST.get("form")
         if which == "refresh":
-            actions.do_refresh_items(year=year, by=user)  # type: ignore[arg-type]
+            actions.do_refresh_items(year=year, by=user)
             messages.success(request, _("已根据数据重新计算"))
             return redirect(f"{request.path}?year={year}")
         if which == "item":
@@ -401,7 +401,7 @@ def guarantee(request: HttpRequest) -> HttpResponse:
                     value=d["value"],
                     passes=d["passes"],
                     note=d["note"],
-                    by=user,  # type: ignore[arg-type]
+                    by=user,
                 )
                 messages.success(request, _("已保存"))
                 return redirect(f"{request.path}?year={year}")
@@ -415,7 +415,7 @@ def guarantee(request: HttpRequest) -> HttpResponse:
                     satisfied_share=d["satisfied_share"],
                     respondents=d["respondents"],
                     note=d["note"],
-                    by=user,  # type: ignore[arg-type]
+                    by=user,
                 )
                 messages.success(request, _("已保存"))
                 return redirect(f"{request.path}?year={year}")

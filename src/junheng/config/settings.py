@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -159,6 +160,7 @@ JUNHENG_TASKS = os.environ.get("JUNHENG_TASKS", "db").strip().lower()
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "default")  # the queue every job goes through
 RQ_QUEUES = {JOBS_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600}}
+TASKS: dict[str, dict[str, Any]]
 if JUNHENG_TASKS == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [JOBS_QUEUE]}}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -37,7 +37,7 @@ M = TypeVar("M", bound=Model)
 def _get(qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return qs.get(**lookup)
-    except qs.model.DoesNotExist as exc:  # type: ignore[attr-defined]
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 

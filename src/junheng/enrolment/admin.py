@@ -5,6 +5,7 @@ bureau's to edit."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from junheng.accounts.admin_base import ReadOnlyAdmin
 from junheng.enrolment.models import (
@@ -23,26 +24,26 @@ class ChoiceWindowAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SubsidyRule)
-class SubsidyRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SubsidyRuleAdmin(admin.ModelAdmin[SubsidyRule]):
     list_display = ("name", "target", "percent", "monthly_cap", "term", "active")
 
 
 @admin.register(HourRate)
-class HourRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class HourRateAdmin(admin.ModelAdmin[HourRate]):
     list_display = ("term", "provider", "yuan_per_hour")
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ComplaintAdmin(admin.ModelAdmin[Complaint]):
     list_display = ("offering", "status", "created_at")
     list_filter = ("status",)
     # The bureau resolves or dismisses; what the family wrote stays as written.
     readonly_fields = ("offering", "student", "by", "text", "created_at")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         return False
 
 

@@ -8,6 +8,7 @@ performs the action. Read-only: these functions never write.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count
@@ -39,8 +40,8 @@ class Confirmation:
     fields: list[str] = field(default_factory=list)
 
 
-def _t(dt_value: object) -> str:
-    return timezone.localtime(dt_value).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+def _t(dt_value: dt.datetime) -> str:
+    return timezone.localtime(dt_value).strftime("%Y-%m-%d %H:%M")
 
 
 def school_families(window: ChoiceWindow) -> int:
@@ -122,7 +123,7 @@ def for_window(window: ChoiceWindow, verb: str) -> Confirmation:
         )
     if verb == "cancel_small":
         small = small_offerings(window)
-        enrolled = dict(
+        enrolled_in = dict(
             Enrolment.objects.filter(offering__in=small, status=EnrolmentStatus.ACTIVE)
             .order_by()
             .values_list("offering_id")
@@ -130,7 +131,12 @@ def for_window(window: ChoiceWindow, verb: str) -> Confirmation:
         )
         points = [
             _("“%(c)s”（%(s)s）：%(n)d 人录取，少于 %(m)d 人，将停开。")
-            % {"c": o.course.title, "s": o.slot, "n": enrolled.get(o.pk, 0), "m": window.min_size}
+            % {
+                "c": o.course.title,
+                "s": o.slot,
+                "n": enrolled_in.get(o.pk, 0),
+                "m": window.min_size,
+            }
             for o in small
         ] or [_("没有人数不足的课程。")]
         points.append(_("这些课程的学生将按原志愿的顺序调剂到仍有名额的课程，家长会收到通知。"))

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from junheng.afterschool.models import Offering
 from junheng.enrolment.models import ChoiceWindow, Presence
+from junheng.region.models import School
+from junheng.widgets import field_of
 
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class WindowForm(forms.ModelForm):  # type: ignore[type-arg]
+class WindowForm(forms.ModelForm[ChoiceWindow]):
     class Meta:
         model = ChoiceWindow
         fields = [
@@ -30,12 +35,12 @@ class WindowForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
         widgets = {"opens_at": DT, "closes_at": DT}
 
-    def __init__(self, *args: Any, schools: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, schools: QuerySet[School] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if schools is not None:
-            self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+            field_of(self, "school", forms.ModelChoiceField).queryset = schools
         for name in ("opens_at", "closes_at"):
-            self.fields[name].input_formats = [  # type: ignore[attr-defined]
+            field_of(self, name, forms.DateTimeField).input_formats = [
                 "%Y-%m-%dT%H:%M",
                 "%Y-%m-%d %H:%M",
             ]
@@ -75,7 +80,7 @@ class RoundForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("opens_at", "closes_at"):
-            self.fields[name].input_formats = [  # type: ignore[attr-defined]
+            field_of(self, name, forms.DateTimeField).input_formats = [
                 "%Y-%m-%dT%H:%M",
                 "%Y-%m-%d %H:%M",
             ]
@@ -87,20 +92,21 @@ class RoundForm(forms.Form):
         return data
 
 
+class OfferingChoiceField(forms.ModelChoiceField[Offering]):
+    def label_from_instance(self, obj: Offering) -> str:
+        return f"{obj.course.title} · {obj.slot}"
+
+
 class ManualEnrolForm(forms.Form):
     student_code = forms.CharField(label=_("学籍号"), max_length=40)
-    offering = forms.ModelChoiceField(label=_("课程"), queryset=None)  # type: ignore[arg-type]
+    offering = OfferingChoiceField(label=_("课程"), queryset=None)
     reason = forms.CharField(label=_("原因"), max_length=500)
 
-    def __init__(self, *args: Any, offerings: Any = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, offerings: Iterable[Offering] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from junheng.afterschool.models import Offering
-
-        field = self.fields["offering"]
-        field.queryset = Offering.objects.filter(  # type: ignore[attr-defined]
+        field_of(self, "offering", OfferingChoiceField).queryset = Offering.objects.filter(
             pk__in=[o.pk for o in offerings]
         ).select_related("course", "slot")
-        field.label_from_instance = lambda o: f"{o.course.title} · {o.slot}"  # type: ignore[attr-defined]
 
 
 class RatingForm(forms.Form):

@@ -80,7 +80,7 @@ def taken_by_offering(offering_ids: Iterable[int]) -> dict[int, int]:
         (WaitlistOffer, OfferStatus.OPEN),
     ):
         rows = (
-            model.objects.filter(offering_id__in=ids, status=status)  # type: ignore[attr-defined]
+            model.objects.filter(offering_id__in=ids, status=status)
             .order_by()
             .values_list("offering_id")
             .annotate(n=Count("pk"))
@@ -171,7 +171,7 @@ def overbooked(offering_ids: Iterable[int] | None = None) -> dict[int, tuple[int
         n_offered=Count("offers", filter=Q(offers__status=OfferStatus.OPEN), distinct=True),
     )
     return {
-        o.pk: (o.seats, o.n_enrolled + o.n_offered)  # type: ignore[attr-defined]
+        o.pk: (o.seats, o.n_enrolled + o.n_offered)
         for o in qs
-        if o.n_enrolled + o.n_offered > o.seats  # type: ignore[attr-defined]
+        if o.n_enrolled + o.n_offered > o.seats
     }

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
@@ -53,25 +55,31 @@ from junheng.enrolment.report import combine
 from junheng.jobs.models import Job
 from junheng.public_draw import verify_command
 from junheng.region.models import School, Student, Term, UrbanRural
-from junheng.web import flash_errors
+from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
+
+
+@dataclass(frozen=True)
+class EnrolledCourse:
+    """A child's course on the parent's results page, with its attendance so far."""
+
+    enrolment: Enrolment
+    present: int
+    absent: int
+    can_rate: bool
 
 
 def current_term() -> Term | None:
     return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 # --------------------------------------------------------------------------- staff: windows
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if user.role == Role.PARENT:
         return redirect("enrolment:choose")
     if user.role in (Role.PROVIDER, Role.TEACHER):
@@ -82,8 +90,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def window_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def window_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     scoping.require_role(user, *STAFF)
     schools = scoping.schools_for(user)
     initial: dict[str, Any] = {"term": current_term()}
@@ -158,13 +166,14 @@ def _offering_table(window: ChoiceWindow) -> list[dict[str, Any]]:
 
 
 @login_required
-def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
-    user = _user(request)
+def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
+    user = request.user
     window = access.access_window(user, window_id)
     draw = Draw.objects.filter(window=window).first()
-    adjustments = list(DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50])
-    for a in adjustments:
-        a.sentence = describe(a)  # type: ignore[attr-defined]
+    adjustments = [  # (adjustment, its sentence)
+        (a, describe(a))
+        for a in DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50]
+    ]
     rounds = ChoiceWindow.objects.filter(school_id=window.school_id, term_id=window.term_id)
     return render(
         request,
@@ -188,7 +197,11 @@ def window_detail(request: HttpRequest, window_id: int) -> HttpResponse:
     )
 
 
-WINDOW_ACTIONS = {
+class _WindowStep(Protocol):
+    def __call__(self, window: ChoiceWindow, *, by: User) -> object: ...
+
+
+WINDOW_ACTIONS: dict[str, tuple[_WindowStep, StrOrPromise]] = {
     "open": (actions.do_open_window, _("已开放选课，种子承诺已公布。")),
     "close": (actions.do_close_window, _("选课已截止。")),
     "publish": (actions.do_publish_results, _("结果已公布，家长可以查看。")),
@@ -201,9 +214,9 @@ def _confirmed(request: HttpRequest) -> bool:
 
 
 @login_required
-def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpResponse:
+def window_action(request: AuthenticatedHttpRequest, window_id: int, verb: str) -> HttpResponse:
     """GET (or a POST without `confirm=yes`): what the step will do; the page's form does it."""
-    window = access.access_window_for_bureau(_user(request), window_id)
+    window = access.access_window_for_bureau(request.user, window_id)
     if verb not in WINDOW_ACTIONS:
         raise Http404
     fn, ok = WINDOW_ACTIONS[verb]
@@ -211,9 +224,9 @@ def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpRespon
     if _confirmed(request):
         try:
             if verb == "close":
-                actions.do_close_window(window, by=_user(request), reason=reason)
+                actions.do_close_window(window, by=request.user, reason=reason)
             else:
-                fn(window, by=_user(request))
+                fn(window, by=request.user)
         except actions.ActionError as err:
             flash_errors(request, err)
         else:
@@ -232,11 +245,11 @@ def window_action(request: HttpRequest, window_id: int, verb: str) -> HttpRespon
 
 
 @login_required
-def run_draw(request: HttpRequest, window_id: int) -> HttpResponse:
+def run_draw(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     """The bureau runs the draw with the public entropy of the ceremony. The window page's
     form (or a GET) lands here first: what the draw will do, the numbers as typed; this page's
     form (`confirm=yes`) runs it."""
-    window = access.access_window_for_bureau(_user(request), window_id)
+    window = access.access_window_for_bureau(request.user, window_id)
     form = forms.EntropyForm(
         request.POST or None, initial={"inputs_sha256": actions.inputs_sha256_now(window)}
     )
@@ -245,7 +258,7 @@ def run_draw(request: HttpRequest, window_id: int) -> HttpResponse:
         try:
             draw = actions.do_run_draw(
                 window,
-                by=_user(request),
+                by=request.user,
                 entropy=d["entropy"],
                 entropy_source=d["entropy_source"],
                 inputs_sha256=d["inputs_sha256"] or None,
@@ -271,9 +284,9 @@ def run_draw(request: HttpRequest, window_id: int) -> HttpResponse:
 
 
 @login_required
-def window_round(request: HttpRequest, window_id: int) -> HttpResponse:
+def window_round(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     """The bureau opens a further round over the seats still free (after the waitlists)."""
-    user = _user(request)
+    user = request.user
     window = access.access_window_for_bureau(user, window_id)
     now = timezone.localtime()
     form = forms.RoundForm(
@@ -309,15 +322,15 @@ def window_round(request: HttpRequest, window_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def window_manual(request: HttpRequest, window_id: int) -> HttpResponse:
+def window_manual(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     """A school admin or the bureau places a child on a free seat by hand (reason required)."""
-    user = _user(request)
+    user = request.user
     window = access.access_window(user, window_id)
     form = forms.ManualEnrolForm(request.POST, offerings=adapters.window_offerings(window))
     if not form.is_valid():
         for errs in form.errors.values():
             for e in errs:
-                messages.error(request, e)
+                messages.error(request, str(e))
         return redirect("enrolment:window", window_id=window.pk)
     student = Student.objects.filter(
         school_id=window.school_id, code=form.cleaned_data["student_code"].strip()
@@ -340,9 +353,9 @@ def window_manual(request: HttpRequest, window_id: int) -> HttpResponse:
 
 
 @login_required
-def county_report(request: HttpRequest) -> HttpResponse:
+def county_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Fairness of the term's draws by urban / town / rural school."""
-    scoping.require_role(_user(request), Role.BUREAU)
+    scoping.require_role(request.user, Role.BUREAU)
     term = current_term()
     draws = Draw.objects.filter(window__term=term, result_sha256__gt="").select_related(
         "window__school"
@@ -410,9 +423,9 @@ def draw_file(request: HttpRequest, draw_id: int, name: str) -> HttpResponse:
 
 
 @login_required
-def choose(request: HttpRequest) -> HttpResponse:
+def choose(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each child's choice windows (phone page): rank, change, receipt."""
-    user = _user(request)
+    user = request.user
     scoping.require_role(user, Role.PARENT)
     now = timezone.now()
     cards = []
@@ -438,8 +451,8 @@ def choose(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
-    user = _user(request)
+def rank(request: AuthenticatedHttpRequest, window_id: int, student_id: int) -> HttpResponse:
+    user = request.user
     window, child = access.access_ranking_window(user, window_id, student_id)
     picked: list[int] | None = None
     if request.method == "POST":
@@ -498,8 +511,8 @@ def rank(request: HttpRequest, window_id: int, student_id: int) -> HttpResponse:
 
 
 @login_required
-def receipt(request: HttpRequest, ranking_id: int) -> HttpResponse:
-    ranking = access.access_ranking(_user(request), ranking_id)
+def receipt(request: AuthenticatedHttpRequest, ranking_id: int) -> HttpResponse:
+    ranking = access.access_ranking(request.user, ranking_id)
     return render(
         request,
         "enrolment/receipt.html",
@@ -511,10 +524,10 @@ def receipt(request: HttpRequest, ranking_id: int) -> HttpResponse:
 
 
 @login_required
-def results(request: HttpRequest) -> HttpResponse:
+def results(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One card per child and term: the seats held in every published round, open offers and
     waitlist places (a second round never shows a second, contradicting card)."""
-    user = _user(request)
+    user = request.user
     scoping.require_role(user, Role.PARENT)
     cards = []
     for child in scoping.students_for(user).select_related("school"):
@@ -529,16 +542,19 @@ def results(request: HttpRequest) -> HttpResponse:
         for w in windows:
             terms[w.term_id].append(w)
         for ws in terms.values():
-            enrolled = list(
-                Enrolment.objects.filter(
-                    window__in=ws, student=child, status=EnrolmentStatus.ACTIVE
-                ).select_related("offering__course", "offering__slot", "window")
-            )
-            for e in enrolled:
+            enrolled = []
+            for e in Enrolment.objects.filter(
+                window__in=ws, student=child, status=EnrolmentStatus.ACTIVE
+            ).select_related("offering__course", "offering__slot", "window"):
                 marks = Attendance.objects.filter(session__offering=e.offering, student=child)
-                e.present = marks.filter(status=Presence.PRESENT).count()  # type: ignore[attr-defined]
-                e.absent = marks.filter(status=Presence.ABSENT).count()  # type: ignore[attr-defined]
-                e.can_rate = actions.can_rate(child, e.offering)  # type: ignore[attr-defined]
+                enrolled.append(
+                    EnrolledCourse(
+                        enrolment=e,
+                        present=marks.filter(status=Presence.PRESENT).count(),
+                        absent=marks.filter(status=Presence.ABSENT).count(),
+                        can_rate=actions.can_rate(child, e.offering),
+                    )
+                )
             cards.append(
                 {
                     "child": child,
@@ -576,10 +592,10 @@ def results(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
-    offer = access.access_own_offer(_user(request), offer_id)
+def offer_accept(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
+    offer = access.access_own_offer(request.user, offer_id)
     try:
-        actions.do_accept_offer(offer, by=_user(request))
+        actions.do_accept_offer(offer, by=request.user)
     except actions.ActionError as err:
         flash_errors(request, err)
     else:
@@ -589,22 +605,22 @@ def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
-    offer = access.access_own_offer(_user(request), offer_id)
+def offer_decline(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
+    offer = access.access_own_offer(request.user, offer_id)
     try:
-        actions.do_decline_offer(offer, by=_user(request))
+        actions.do_decline_offer(offer, by=request.user)
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("enrolment:results")
 
 
 @login_required
-def enrolment_drop(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+def enrolment_drop(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpResponse:
     """GET: what dropping does (the seat goes to the waitlist); the page's form drops."""
-    e = access.access_own_enrolment(_user(request), enrolment_id)
+    e = access.access_own_enrolment(request.user, enrolment_id)
     if _confirmed(request):
         try:
-            actions.do_drop_enrolment(e, by=_user(request))
+            actions.do_drop_enrolment(e, by=request.user)
         except actions.ActionError as err:
             flash_errors(request, err)
         else:
@@ -623,8 +639,8 @@ def enrolment_drop(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 
 
 @login_required
-def rate(request: HttpRequest, enrolment_id: int) -> HttpResponse:
-    user = _user(request)
+def rate(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpResponse:
+    user = request.user
     e = access.access_own_enrolment(user, enrolment_id)
     existing = Rating.objects.filter(student=e.student, offering=e.offering).first()
     initial = {"stars": existing.stars, "comment": existing.comment} if existing else None
@@ -659,8 +675,8 @@ def rate(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complain(request: HttpRequest, enrolment_id: int) -> HttpResponse:
-    user = _user(request)
+def complain(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpResponse:
+    user = request.user
     e = access.access_own_enrolment(user, enrolment_id)
     form = forms.ComplaintForm(request.POST, prefix="c")
     if form.is_valid():
@@ -676,8 +692,8 @@ def complain(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     qs = Notification.objects.filter(user=user)
     if request.method == "POST":
         qs.filter(read_at__isnull=True).update(read_at=timezone.now())
@@ -689,8 +705,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def attendance(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def attendance(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if user.role == Role.PARENT:
         raise Http404
     term = current_term()
@@ -706,9 +722,9 @@ def attendance(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def attendance_mark(request: HttpRequest, offering_id: int) -> HttpResponse:
+def attendance_mark(request: AuthenticatedHttpRequest, offering_id: int) -> HttpResponse:
     """Phone page: present / absent / excused per enrolled child (masked for providers)."""
-    user = _user(request)
+    user = request.user
     offering: Offering = access.access_offering_roster(user, offering_id)
     dates = actions.session_dates(offering)
     asked = request.GET.get("date") or request.POST.get("date") or ""
@@ -773,8 +789,8 @@ def _roster(offering: Offering) -> list[Any]:
 
 
 @login_required
-def bills(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def bills(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     scoping.require_role(user, Role.PARENT)
     term = current_term()
     if term is None:
@@ -787,9 +803,9 @@ def bills(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def school_bills(request: HttpRequest) -> HttpResponse:
+def school_bills(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A school's (or, for the bureau, a chosen school's) family bills as .xlsx."""
-    user = _user(request)
+    user = request.user
     scoping.require_role(user, *STAFF)
     school = _school_param(request)
     term = current_term()
@@ -803,8 +819,8 @@ def school_bills(request: HttpRequest) -> HttpResponse:
     return xlsx_attachment(data, f"bills-{school.code}-{term.pk}.xlsx")
 
 
-def _school_param(request: HttpRequest) -> School:
-    user = _user(request)
+def _school_param(request: AuthenticatedHttpRequest) -> School:
+    user = request.user
     if user.role == Role.SCHOOL:
         return scoping.access_school(user, user.school_id or 0)
     sid = request.GET.get("school") or ""
@@ -817,8 +833,8 @@ def _school_param(request: HttpRequest) -> School:
 
 
 @login_required
-def settlement(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def settlement(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     scoping.require_role(user, *STAFF)
     school = _school_param(request)
     term = current_term()

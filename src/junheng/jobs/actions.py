@@ -182,7 +182,7 @@ def progress(job: Job, stage: Any, pct: float | int) -> None:
     stage_text = _source_text(stage)[:200] if stage else job.stage
     pct_value = max(0, min(100, int(pct)))
     now = time.monotonic()
-    last = getattr(job, "_last_progress", None)
+    last = job._last_progress
     if (
         last is not None
         and stage_text == job.stage
@@ -196,7 +196,7 @@ def progress(job: Job, stage: Any, pct: float | int) -> None:
     ).update(stage=stage_text, pct=pct_value, heartbeat_at=timezone.now())
     if not updated:
         raise JobCancelled
-    job._last_progress = now  # type: ignore[attr-defined]
+    job._last_progress = now
     job.stage, job.pct = stage_text, pct_value
 
 
@@ -363,7 +363,8 @@ def _ended(job: Job) -> None:
 
 
 def _notify_end(job: Job) -> None:
-    if job.created_by_id is None:
+    user = job.created_by
+    if user is None:
         return
     from junheng.enrolment.actions.common import notify
 
@@ -379,7 +380,7 @@ def _notify_end(job: Job) -> None:
         else:
             text = _("“%(t)s”失败：%(e)s") % {"t": title, "e": job.error}
     try:
-        notify(job.created_by, text, link=job.get_absolute_url(), key=f"job-{job.pk}-end")
+        notify(user, text, link=job.get_absolute_url(), key=f"job-{job.pk}-end")
     except Exception:  # a notification must never undo the job's outcome
         logger.exception("could not notify the end of job %s", job.pk)
 

@@ -4,7 +4,7 @@ from junheng.jobs.models import Job, PeriodicSlot, WorkerBeat
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(admin.ModelAdmin[Job]):
     list_display = ("pk", "kind", "title", "state", "pct", "stage", "created_by", "created_at")
     list_filter = ("state", "kind")
     search_fields = ("title", "kind", "error")
@@ -12,10 +12,10 @@ class JobAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkerBeat)
-class WorkerBeatAdmin(admin.ModelAdmin):
+class WorkerBeatAdmin(admin.ModelAdmin[WorkerBeat]):
     list_display = ("worker_id", "hostname", "pid", "backend", "started_at", "seen_at")
 
 
 @admin.register(PeriodicSlot)
-class PeriodicSlotAdmin(admin.ModelAdmin):
+class PeriodicSlotAdmin(admin.ModelAdmin[PeriodicSlot]):
     list_display = ("name", "slot", "job", "claimed_at")

@@ -27,7 +27,7 @@ def take(path: str) -> bytes:
     if not path.startswith(f"{PREFIX}/"):
         raise ValueError(path)
     with default_storage.open(path, "rb") as fh:
-        data = fh.read()
+        data: bytes = fh.read()
     default_storage.delete(path)
     return data
 

@@ -33,6 +33,10 @@ class Job(models.Model):
     switched) and translated on display when the catalogue has the text.
     """
 
+    # When this process last wrote the job's progress (time.monotonic(); in memory only, never
+    # saved): `jobs.actions.progress` skips writes closer together than its interval.
+    _last_progress: float | None = None
+
     kind = models.CharField(_("类型"), max_length=60, db_index=True)
     title = models.CharField(_("名称"), max_length=200, blank=True)
     task_path = models.CharField(max_length=200)

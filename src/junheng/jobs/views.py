@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from junheng.jobs.access import access_job
 from junheng.jobs.actions import request_cancel
 from junheng.jobs.models import Job, JobState, WorkerBeat
+from junheng.web import AuthenticatedHttpRequest
 
 
 def _then(request: HttpRequest) -> str:
@@ -26,8 +27,8 @@ def _then(request: HttpRequest) -> str:
 @login_required
 @never_cache
 @require_GET
-def progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = access_job(request.user, job_id)  # type: ignore[arg-type]
+def progress(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = access_job(request.user, job_id)
     then = _then(request)
     response = render(request, "jobs/_progress.html", {"job": job, "then": then})
     if then and not job.is_active and request.headers.get("HX-Request"):
@@ -37,9 +38,9 @@ def progress(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = access_job(request.user, job_id)  # type: ignore[arg-type]
-    job = request_cancel(job, by=request.user)  # type: ignore[arg-type]
+def cancel(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = access_job(request.user, job_id)
+    job = request_cancel(job, by=request.user)
     if request.headers.get("HX-Request"):
         return render(request, "jobs/_progress.html", {"job": job, "then": _then(request)})
     return redirect(job.get_absolute_url())
@@ -47,14 +48,14 @@ def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = access_job(request.user, job_id)  # type: ignore[arg-type]
+def detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    job = access_job(request.user, job_id)
     return render(request, "jobs/detail.html", {"job": job})
 
 
 @login_required
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     jobs = Job.objects.filter(created_by=request.user).order_by("-created_at", "-pk")[:50]
     return render(request, "jobs/mine.html", {"jobs": jobs})
 

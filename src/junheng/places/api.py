@@ -6,12 +6,11 @@ school's baseline projection in a finished run only; everyone else gets 403.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from junheng.accounts.models import User
 from junheng.places import actions, report
 from junheng.places.access import (
     access_bureau,
@@ -22,6 +21,7 @@ from junheng.places.access import (
     variants_for,
 )
 from junheng.places.models import ForecastRun, Variant
+from junheng.web import AuthenticatedHttpRequest
 
 router = Router(tags=["places"])
 
@@ -57,10 +57,6 @@ class YearOut(Schema):
     grades: dict[str, int]
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _run_out(r: ForecastRun) -> dict[str, Any]:
     return {
         "id": r.pk,
@@ -91,14 +87,14 @@ def _year_out(r: Any) -> dict[str, Any]:
 
 
 @router.get("/runs", response=list[RunOut])
-def runs(request: HttpRequest) -> list[dict[str, Any]]:
-    access_bureau(_user(request))
-    return [_run_out(r) for r in runs_for(_user(request)).order_by("-pk")[:100]]
+def runs(request: AuthenticatedHttpRequest) -> list[dict[str, Any]]:
+    access_bureau(request.user)
+    return [_run_out(r) for r in runs_for(request.user).order_by("-pk")[:100]]
 
 
 @router.post("/runs", response=RunOut)
-def start_run(request: HttpRequest, payload: RunIn) -> dict[str, Any]:
-    user = _user(request)
+def start_run(request: AuthenticatedHttpRequest, payload: RunIn) -> dict[str, Any]:
+    user = request.user
     access_bureau(user)
     scenario = access_scenario(user, payload.scenario_id) if payload.scenario_id else None
     run = actions.do_run_forecast(
@@ -109,9 +105,9 @@ def start_run(request: HttpRequest, payload: RunIn) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}/warnings", response=list[YearOut])
 def warnings(
-    request: HttpRequest, run_id: int, variant: str = Variant.BASELINE
+    request: AuthenticatedHttpRequest, run_id: int, variant: str = Variant.BASELINE
 ) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = request.user
     run = access_run(user, run_id)
     if variant not in variants_for(user, run):
         variant = Variant.BASELINE
@@ -119,9 +115,9 @@ def warnings(
 
 
 @router.get("/runs/{run_id}/schools/{code}", response=list[YearOut])
-def school(request: HttpRequest, run_id: int, code: str) -> list[dict[str, Any]]:
+def school(request: AuthenticatedHttpRequest, run_id: int, code: str) -> list[dict[str, Any]]:
     """A school's baseline projection (the bureau may ask for ?variant=scenario)."""
-    user = _user(request)
+    user = request.user
     run, code = access_run_school(user, run_id, code)
     variant = request.GET.get("variant", Variant.BASELINE)
     if variant not in variants_for(user, run):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -71,8 +72,8 @@ class HousingForm(forms.Form):
         help_text=_("留空：平均分到学校的各年级"),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["school"].label = _("所在学区学校")
 
 
@@ -81,8 +82,8 @@ class MergerForm(forms.Form):
     into = _schools()
     year = forms.IntegerField(label=_("撤并学年"), min_value=2000, max_value=2100)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["school"].label = _("撤并学校")
         self.fields["into"].label = _("并入学校")
 
@@ -110,8 +111,8 @@ class OpeningForm(forms.Form):
         help_text=_("留空：按学段的国家标准"),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["from_school"].label = _("划出学区的学校")
 
 

@@ -3,7 +3,7 @@ or the report queries, render."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,11 +49,8 @@ from junheng.places.models import (
     ZoneBirths,
 )
 from junheng.region.models import School, UrbanRural
+from junheng.web import AuthenticatedHttpRequest
 from junheng.web import flash_errors as _errors
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _variant(request: HttpRequest, user: User, run: Any) -> str:
@@ -65,9 +62,9 @@ def _variant(request: HttpRequest, user: User, run: Any) -> str:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's forecast page: run a forecast, the runs so far, the latest one's warnings."""
-    user = _user(request)
+    user = request.user
     if user.role == Role.SCHOOL and request.method == "GET":
         return redirect("places:mine")
     access_bureau(user)
@@ -109,8 +106,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run(request: HttpRequest, run_id: int) -> HttpResponse:
-    user = _user(request)
+def run(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+    user = request.user
     fr = access_run(user, run_id)
     variant = _variant(request, user, fr)
     variants = variants_for(user, fr)
@@ -139,9 +136,9 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-def run_school(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
+def run_school(request: AuthenticatedHttpRequest, run_id: int, code: str) -> HttpResponse:
     """One school's projected students against its capacity by year (chart and table)."""
-    user = _user(request)
+    user = request.user
     fr, code = access_run_school(user, run_id, code)
     variants = variants_for(user, fr)
     rows = {v: list(fr.rows.filter(variant=v, school_code=code).order_by("year")) for v in variants}
@@ -185,9 +182,9 @@ def run_school(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
 
 
 @login_required
-def run_zone(request: HttpRequest, run_id: int, zone: str) -> HttpResponse:
+def run_zone(request: AuthenticatedHttpRequest, run_id: int, zone: str) -> HttpResponse:
     """All schools of one urban–rural class (城区 / 镇区 / 乡村) against their capacity."""
-    user = _user(request)
+    user = request.user
     fr = access_run(user, run_id)
     if zone not in UrbanRural.values or not fr.is_done:
         raise Http404
@@ -210,8 +207,8 @@ def run_zone(request: HttpRequest, run_id: int, zone: str) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, run_id: int) -> HttpResponse:
-    user = _user(request)
+def export(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+    user = request.user
     fr = access_run(user, run_id)
     try:
         name, content = actions.do_export_report(fr, by=user)
@@ -222,9 +219,9 @@ def export(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A school admin's own school in the latest finished forecast."""
-    user = _user(request)
+    user = request.user
     school = own_school(user)
     fr = latest_run(user)
     if (
@@ -239,9 +236,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def data(request: HttpRequest) -> HttpResponse:
+def data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """History by year, births and capacity, the snapshot and the imports."""
-    user = _user(request)
+    user = request.user
     access_bureau(user)
     totals = dict(
         EnrolmentCount.objects.values_list("year").annotate(n=Sum("students")).order_by("year")
@@ -273,8 +270,8 @@ def data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def snapshot(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access_bureau(user)
     form = SnapshotForm(request.POST)
     if not form.is_valid():
@@ -295,8 +292,8 @@ def snapshot(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_file(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def import_file(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access_bureau(user)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -328,8 +325,8 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def capacity(request: HttpRequest, school_id: int) -> HttpResponse:
-    user = _user(request)
+def capacity(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
+    user = request.user
     school = access_school_capacity(user, school_id)
     cap = Capacity.objects.filter(school=school).first()
     if cap is not None:
@@ -353,8 +350,8 @@ def capacity(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @login_required
-def scenarios(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def scenarios(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access_bureau(user)
     form = ScenarioForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -383,8 +380,8 @@ ITEM_MODELS: dict[str, type[Housing] | type[Merger] | type[Opening]] = {
 
 
 @login_required
-def scenario(request: HttpRequest, scenario_id: int) -> HttpResponse:
-    user = _user(request)
+def scenario(request: AuthenticatedHttpRequest, scenario_id: int) -> HttpResponse:
+    user = request.user
     sc = access_scenario(user, scenario_id)
     form = ScenarioForm(
         request.POST or None, initial={"name": sc.name, "description": sc.description}
@@ -416,8 +413,8 @@ def scenario(request: HttpRequest, scenario_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def scenario_add(request: HttpRequest, scenario_id: int, kind: str) -> HttpResponse:
-    user = _user(request)
+def scenario_add(request: AuthenticatedHttpRequest, scenario_id: int, kind: str) -> HttpResponse:
+    user = request.user
     sc = access_scenario(user, scenario_id)
     if kind not in ITEM_FORMS:
         raise Http404
@@ -446,9 +443,9 @@ def scenario_add(request: HttpRequest, scenario_id: int, kind: str) -> HttpRespo
 @login_required
 @require_POST
 def scenario_remove(
-    request: HttpRequest, scenario_id: int, kind: str, item_id: int
+    request: AuthenticatedHttpRequest, scenario_id: int, kind: str, item_id: int
 ) -> HttpResponse:
-    user = _user(request)
+    user = request.user
     sc = access_scenario(user, scenario_id)
     model = ITEM_MODELS.get(kind)
     if model is None:
@@ -463,8 +460,8 @@ def scenario_remove(
 
 @login_required
 @require_POST
-def scenario_delete(request: HttpRequest, scenario_id: int) -> HttpResponse:
-    user = _user(request)
+def scenario_delete(request: AuthenticatedHttpRequest, scenario_id: int) -> HttpResponse:
+    user = request.user
     sc = access_scenario(user, scenario_id)
     actions.do_delete_scenario(sc, by=user)
     messages.success(request, _("情景已删除"))

@@ -440,7 +440,9 @@ def do_publish(
     return table
 
 
-def do_record_unfilled(table: QuotaTable, unfilled: Mapping[int, int], *, by: User) -> QuotaTable:
+def do_record_unfilled(
+    table: QuotaTable, unfilled: Mapping[int, int | None], *, by: User
+) -> QuotaTable:
     """After admission: each high school's quota places not taken (high-school pk → count),
     which return to general admission. Only for a published table; the seats do not change."""
     _require_bureau(by)
@@ -581,14 +583,14 @@ def do_export_school_xlsx(table: QuotaTable, school: School, *, by: User) -> tup
         raise PermissionDenied
     if table.status != Status.PUBLISHED:
         raise ValidationError(_("发布后才能导出"))
-    rows = [
-        [hs_code, hs_name, n]
-        for hs_code, hs_name, n in QuotaSeat.objects.filter(table=table, school=school)
+    seats = list(
+        QuotaSeat.objects.filter(table=table, school=school)
         .order_by("high_school__code")
         .values_list("high_school__code", "high_school__name", "seats")
-    ]
+    )
+    rows: list[list[object]] = [[hs_code, hs_name, n] for hs_code, hs_name, n in seats]
     grads = table.graduates.filter(school=school).values_list("graduates", flat=True).first()
-    rows.append([_("合计"), "", sum(r[2] for r in rows)])
+    rows.append([_("合计"), "", sum(n for _code, _name, n in seats)])
     notes = _notes_rows(table)
     notes.insert(1, (_("初中学校"), "", f"{school.name} ({school.code})"))
     notes.insert(2, (_("毕业生数"), "", grads if grads is not None else ""))

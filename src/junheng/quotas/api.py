@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from junheng.accounts.models import Role
 from junheng.quotas.access import access_bureau, access_published_table, own_school, tables_for
 from junheng.quotas.models import QuotaSeat
 from junheng.quotas.queries import quota_share
+from junheng.web import AuthenticatedHttpRequest
 
 router = Router(tags=["quotas"])
 
@@ -44,7 +44,7 @@ class ShareOut(Schema):
 
 
 @router.get("/tables", response=list[TableOut])
-def tables(request: HttpRequest) -> list[dict[str, Any]]:
+def tables(request: AuthenticatedHttpRequest) -> list[dict[str, Any]]:
     own_school(request.user)  # bureau or school admin
     return [
         {
@@ -58,17 +58,18 @@ def tables(request: HttpRequest) -> list[dict[str, Any]]:
             "supersedes": t.supersedes_id,
             "result_sha256": t.result_sha256,
         }
-        for t in tables_for(request.user)  # type: ignore[arg-type]
+        for t in tables_for(request.user)
     ]
 
 
 @router.get("/tables/{table_id}/rows", response=list[RowOut])
-def rows(request: HttpRequest, table_id: int) -> list[dict[str, Any]]:
+def rows(request: AuthenticatedHttpRequest, table_id: int) -> list[dict[str, Any]]:
     """Seats per junior school; a school admin gets only its own school's row."""
     table = access_published_table(request.user, table_id)
     seats = QuotaSeat.objects.filter(table=table)
-    if request.user.role == Role.SCHOOL:  # type: ignore[union-attr]
-        seats = seats.filter(school_id=request.user.school_id)  # type: ignore[union-attr]
+    if request.user.role == Role.SCHOOL:
+        school_id = request.user.school_id
+        seats = seats.filter(school_id=school_id) if school_id is not None else seats.none()
     out: dict[str, dict[str, Any]] = {}
     for j, name, h, n in seats.order_by("school__code", "high_school__code").values_list(
         "school__code", "school__name", "high_school__code", "seats"
@@ -80,7 +81,7 @@ def rows(request: HttpRequest, table_id: int) -> list[dict[str, Any]]:
 
 
 @router.get("/share/{year}", response=ShareOut)
-def share(request: HttpRequest, year: int) -> dict[str, Any]:
+def share(request: AuthenticatedHttpRequest, year: int) -> dict[str, Any]:
     """Σ seats / Σ plan of the year's latest published table (the balance item G14)."""
     access_bureau(request.user)
     return {"year": year, "share": quota_share(year)}

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from junheng.quotas.models import HighSchool, Method
+from junheng.quotas.models import HighSchool, Method, QuotaPlan
 from junheng.region.models import County
 
 
@@ -67,6 +67,7 @@ class PublishForm(NotesForm):
 class PlanForm(forms.Form):
     high_school = forms.IntegerField(widget=forms.HiddenInput)
     plan = forms.IntegerField(label=_("招生计划数"), min_value=0)
+    high_school_obj: HighSchool  # the row's high school, set by the view for the page
 
 
 PlanFormSet = forms.formset_factory(PlanForm, extra=0)
@@ -75,6 +76,7 @@ PlanFormSet = forms.formset_factory(PlanForm, extra=0)
 class UnfilledForm(forms.Form):
     high_school = forms.IntegerField(widget=forms.HiddenInput)
     unfilled = forms.IntegerField(label=_("录取后未完成名额"), min_value=0, required=False)
+    plan_obj: QuotaPlan  # the row's plan, set by the view for the page
 
 
 UnfilledFormSet = forms.formset_factory(UnfilledForm, extra=0)
@@ -93,7 +95,7 @@ class GraduatesImportForm(forms.Form):
         return f
 
 
-class HighSchoolForm(forms.ModelForm):
+class HighSchoolForm(forms.ModelForm[HighSchool]):
     county = forms.ModelChoiceField(
         label=_("县（市、区）"), queryset=County.objects.all(), required=False
     )

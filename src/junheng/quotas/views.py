@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,16 +35,17 @@ from junheng.quotas.forms import (
 )
 from junheng.quotas.models import HighSchool, QuotaSeat, QuotaTable
 from junheng.quotas.queries import published_tables
+from junheng.web import AuthenticatedHttpRequest
 from junheng.web import flash_errors as _errors
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's list of tables; a school admin goes to its own row."""
     user = request.user
-    if user.role == Role.SCHOOL:  # type: ignore[union-attr]
+    if user.role == Role.SCHOOL:
         return redirect("quotas:mine")
-    access_bureau(user)  # type: ignore[arg-type]
+    access_bureau(user)
     year = actions.current_year()
     form = NewTableForm(
         request.POST or None,
@@ -59,7 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             table = actions.do_create_table(
-                by=user,  # type: ignore[arg-type]
+                by=user,
                 year=d["year"],
                 share=d["share"],
                 method=d["method"],
@@ -70,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已创建分配表草稿"))
             return redirect("quotas:table", table_id=table.pk)
-    tables = list(tables_for(user).select_related("supersedes"))  # type: ignore[arg-type]
+    tables = list(tables_for(user).select_related("supersedes"))
     in_force = {t.pk for t in published_tables()}
     return render(
         request,
@@ -154,8 +155,8 @@ def _published_context(table: QuotaTable) -> dict[str, Any]:
 
 
 @login_required
-def table(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def table(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     if obj.is_published:
         return render(request, "quotas/published.html", _published_context(obj))
     return render(request, "quotas/draft.html", _draft_context(obj))
@@ -163,15 +164,15 @@ def table(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def update_settings(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def update_settings(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     form = SettingsForm(request.POST)
     if not form.is_valid():
         return render(
             request, "quotas/draft.html", _draft_context(obj, settings_form=form), status=400
         )
     try:
-        actions.do_update_settings(obj, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        actions.do_update_settings(obj, by=request.user, **form.cleaned_data)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -181,8 +182,8 @@ def update_settings(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def save_plans(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def save_plans(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     formset = _plan_formset(obj, request.POST)
     if not formset.is_valid():
         return render(
@@ -190,7 +191,7 @@ def save_plans(request: HttpRequest, table_id: int) -> HttpResponse:
         )
     plans = {f.cleaned_data["high_school"]: f.cleaned_data["plan"] for f in formset.forms}
     try:
-        actions.do_set_plans(obj, plans, by=request.user)  # type: ignore[arg-type]
+        actions.do_set_plans(obj, plans, by=request.user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -200,10 +201,10 @@ def save_plans(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def region_graduates(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def region_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     try:
-        n = actions.do_take_region_graduates(obj, by=request.user)  # type: ignore[arg-type]
+        n = actions.do_take_region_graduates(obj, by=request.user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -213,8 +214,8 @@ def region_graduates(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_graduates(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def import_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     form = GraduatesImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(
@@ -226,7 +227,7 @@ def import_graduates(request: HttpRequest, table_id: int) -> HttpResponse:
             obj,
             upload.read(),
             upload.name,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
     except ValidationError as err:
         _errors(request, err)
@@ -244,8 +245,8 @@ def import_graduates(request: HttpRequest, table_id: int) -> HttpResponse:
 
 
 @login_required
-def preview(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def preview(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     scope = request.GET.get("hs", "")
     pv = adapters.preview(obj, scope)
     form = PublishForm(initial={"method": obj.method, "notes": obj.notes})
@@ -263,8 +264,8 @@ def preview(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def publish(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     form = PublishForm(request.POST)
     if not form.is_valid():
         _errors(request, ValidationError(list(form.errors.values())))
@@ -272,7 +273,7 @@ def publish(request: HttpRequest, table_id: int) -> HttpResponse:
     try:
         actions.do_publish(
             obj,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             method=form.cleaned_data["method"],
             notes=form.cleaned_data["notes"],
         )
@@ -285,10 +286,10 @@ def publish(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def new_version(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def new_version(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     try:
-        new = actions.do_new_version(obj, by=request.user)  # type: ignore[arg-type]
+        new = actions.do_new_version(obj, by=request.user)
     except ValidationError as err:
         _errors(request, err)
         return redirect("quotas:table", table_id=obj.pk)
@@ -298,10 +299,10 @@ def new_version(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_draft(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def delete_draft(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     try:
-        actions.do_delete_draft(obj, by=request.user)  # type: ignore[arg-type]
+        actions.do_delete_draft(obj, by=request.user)
     except ValidationError as err:
         _errors(request, err)
         return redirect("quotas:table", table_id=obj.pk)
@@ -311,15 +312,15 @@ def delete_draft(request: HttpRequest, table_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_unfilled(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def record_unfilled(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     formset = UnfilledFormSet(request.POST, prefix="unfilled")
     if not formset.is_valid():
         _errors(request, ValidationError(_("请填写 0 或正整数")))
         return redirect("quotas:table", table_id=obj.pk)
     values = {f.cleaned_data["high_school"]: f.cleaned_data.get("unfilled") for f in formset.forms}
     try:
-        actions.do_record_unfilled(obj, values, by=request.user)  # type: ignore[arg-type]
+        actions.do_record_unfilled(obj, values, by=request.user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -328,10 +329,10 @@ def record_unfilled(request: HttpRequest, table_id: int) -> HttpResponse:
 
 
 @login_required
-def export_table(request: HttpRequest, table_id: int) -> HttpResponse:
-    obj = access_table(request.user, table_id)  # type: ignore[arg-type]
+def export_table(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    obj = access_table(request.user, table_id)
     try:
-        name, content = actions.do_export_table_xlsx(obj, by=request.user)  # type: ignore[arg-type]
+        name, content = actions.do_export_table_xlsx(obj, by=request.user)
     except ValidationError as err:
         _errors(request, err)
         return redirect("quotas:table", table_id=obj.pk)
@@ -339,13 +340,13 @@ def export_table(request: HttpRequest, table_id: int) -> HttpResponse:
 
 
 @login_required
-def high_schools(request: HttpRequest) -> HttpResponse:
-    access_bureau(request.user)  # type: ignore[arg-type]
+def high_schools(request: AuthenticatedHttpRequest) -> HttpResponse:
+    access_bureau(request.user)
     form = HighSchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         actions.do_save_high_school(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             code=d["code"],
             name=d["name"],
             quality=d["quality"],
@@ -361,13 +362,13 @@ def high_schools(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def high_school(request: HttpRequest, high_school_id: int) -> HttpResponse:
-    obj = access_high_school(request.user, high_school_id)  # type: ignore[arg-type]
+def high_school(request: AuthenticatedHttpRequest, high_school_id: int) -> HttpResponse:
+    obj = access_high_school(request.user, high_school_id)
     form = HighSchoolForm(request.POST or None, instance=obj)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         actions.do_save_high_school(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             code=d["code"],
             name=d["name"],
             quality=d["quality"],
@@ -396,17 +397,18 @@ def _school_row(table: QuotaTable, school_id: int) -> dict[str, Any]:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A school admin's own row of each year's table in force: seats per high school."""
-    school = own_school(request.user)  # type: ignore[arg-type]
+    school = own_school(request.user)
     if school is None:
-        if request.user.role == Role.BUREAU:  # type: ignore[union-attr]
+        if request.user.role == Role.BUREAU:
             return redirect("quotas:index")
         return render(request, "quotas/mine.html", {"school": None, "tables": []})
     tables = published_tables()
     chosen = request.GET.get("table", "")
+    current: QuotaTable | None
     if chosen.isdigit():
-        current = access_published_table(request.user, int(chosen))  # type: ignore[arg-type]
+        current = access_published_table(request.user, int(chosen))
     else:
         current = tables[0] if tables else None
     row = _school_row(current, school.pk) if current else None
@@ -419,10 +421,10 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine_export(request: HttpRequest, table_id: int) -> HttpResponse:
-    school = own_school(request.user)  # type: ignore[arg-type]
-    obj = access_published_table(request.user, table_id)  # type: ignore[arg-type]
+def mine_export(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    school = own_school(request.user)
+    obj = access_published_table(request.user, table_id)
     if school is None:
         return redirect("quotas:export", table_id=obj.pk)
-    name, content = actions.do_export_school_xlsx(obj, school, by=request.user)  # type: ignore[arg-type]
+    name, content = actions.do_export_school_xlsx(obj, school, by=request.user)
     return xlsx_attachment(content, name)

@@ -129,9 +129,10 @@ class Course(models.Model):
 
     @property
     def owner_name(self) -> str:
-        if self.provider_id:
+        # A null foreign key reads as None without a query.
+        if self.provider is not None:
             return self.provider.name
-        return self.school.name if self.school_id else ""
+        return self.school.name if self.school is not None else ""
 
     @property
     def grades_label(self) -> str:

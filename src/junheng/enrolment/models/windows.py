@@ -7,6 +7,8 @@ change; its `token` makes a repeated POST of the same form harmless.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -108,10 +110,10 @@ class ChoiceWindow(models.Model):
             return f"{self.school} {self.term} ({_('第 %(n)d 轮') % {'n': self.round}})"
         return f"{self.school} {self.term}"
 
-    def accepting(self, now: object | None = None) -> bool:
+    def accepting(self, now: dt.datetime | None = None) -> bool:
         """Open and inside [opens_at, closes_at): parents may rank now."""
         at = now or timezone.now()
-        return self.state == WindowState.OPEN and self.opens_at <= at < self.closes_at  # type: ignore[operator]
+        return self.state == WindowState.OPEN and self.opens_at <= at < self.closes_at
 
     def priority_of(self, student: Student) -> int:
         """Left-behind or low-income children are served first (the larger of the two applies)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -89,7 +90,7 @@ def public_placement(placement_id: int) -> Placement:
     )
 
 
-def may_see_lists(user: User, placement: Placement) -> bool:
+def may_see_lists(user: User | AnonymousUser, placement: Placement) -> bool:
     """Masked class lists of a published placement: its school, the bureau, and parents of a
     child in it. Everyone else sees the public balance table only."""
     if placement.status != PlacementStatus.PUBLISHED or not user.is_authenticated:

@@ -20,6 +20,7 @@ from junheng.placement.models import (
     WitnessRole,
 )
 from junheng.region.models import School, Student, Teacher, Term
+from junheng.widgets import field_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -121,8 +122,8 @@ class TeamForm(forms.Form):
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         qs = Teacher.objects.filter(school=school).order_by("code")
-        self.fields["homeroom"].queryset = qs  # type: ignore[attr-defined]
-        self.fields["teachers"].queryset = qs  # type: ignore[attr-defined]
+        field_of(self, "homeroom", forms.ModelChoiceField).queryset = qs
+        field_of(self, "teachers", forms.ModelChoiceField).queryset = qs
 
 
 class WitnessForm(forms.Form):
@@ -142,7 +143,7 @@ class LateArrivalForm(forms.Form):
     def __init__(self, *args: Any, placement: Placement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.placement = placement
-        self.fields["student"].queryset = (  # type: ignore[attr-defined]
+        field_of(self, "student", forms.ModelChoiceField).queryset = (
             Student.objects.filter(school=placement.school, grade=placement.grade)
             .exclude(code__in=placement.members.values("code"))
             .order_by("code")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts import scoping
-from junheng.accounts.models import Role, User, audit
+from junheng.accounts.models import Role, audit
 from junheng.downloads import csv_attachment
 from junheng.engines.lottery import file_sha256
 from junheng.jobs.models import Job
@@ -27,16 +27,10 @@ from junheng.placement.models import (
     PlacementStatus,
 )
 from junheng.public_draw import verify_command
-from junheng.web import flash_errors
+from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 SCHOOL = (Role.SCHOOL,)
 BUREAU = (Role.BUREAU,)
-
-
-def _user(request: HttpRequest) -> User:
-    """The acting user (every view here is behind role_required, so never anonymous)."""
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _classes(placement: Placement, *, masked: bool) -> list[dict[str, Any]]:
@@ -44,7 +38,8 @@ def _classes(placement: Placement, *, masked: bool) -> list[dict[str, Any]]:
     teams = {t.class_no: t for t in placement.teams.select_related("homeroom")}
     rows: dict[int, list[PlacementMember]] = defaultdict(list)
     for m in placement.members.exclude(class_no=None).order_by("class_no", "code"):
-        rows[m.class_no].append(m)  # type: ignore[index]
+        if m.class_no is not None:  # excluded above
+            rows[m.class_no].append(m)
     out = []
     for k in range(1, placement.n_classes + 1):
         out.append(
@@ -89,13 +84,13 @@ def _cohort_stats(placement: Placement) -> dict[str, Any]:
 
 
 @scoping.role_required(Role.SCHOOL, Role.BUREAU, Role.PARENT)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    if user.role == Role.PARENT:  # type: ignore[union-attr]
+    if user.role == Role.PARENT:
         return redirect("placement:my")
-    placements = access.placements_for(user).annotate(n=Count("members"))  # type: ignore[arg-type]
+    placements = access.placements_for(user).annotate(n=Count("members"))
     form = None
-    if user.role == Role.SCHOOL:  # type: ignore[union-attr]
+    if user.role == Role.SCHOOL:
         form = forms.PlacementForm()
     return render(
         request,
@@ -108,8 +103,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(*SCHOOL)
-def create(request: HttpRequest) -> HttpResponse:
-    school = access.school_of(request.user)  # type: ignore[arg-type]
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    school = access.school_of(request.user)
     form = forms.PlacementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -121,7 +116,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 n_classes=d["n_classes"],
                 method=d["method"],
                 balance_extras=d["balance_extras"],
-                by=_user(request),
+                by=request.user,
                 imported=d["file"],
             )
         except actions.ActionError as err:
@@ -129,7 +124,7 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已创建编班草稿。"))
             return redirect("placement:detail", placement_id=p.pk)
-    placements = access.placements_for(request.user).annotate(n=Count("members"))  # type: ignore[arg-type]
+    placements = access.placements_for(request.user).annotate(n=Count("members"))
     return render(
         request,
         "placement/index.html",
@@ -142,9 +137,9 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, placement: Placement, status: int = 200, **bound: Any
+    request: AuthenticatedHttpRequest, placement: Placement, status: int = 200, **bound: Any
 ) -> HttpResponse:
-    editable = request.user.role == Role.SCHOOL  # type: ignore[union-attr]
+    editable = request.user.role == Role.SCHOOL
     ctx: dict[str, Any] = {
         "p": placement,
         "editable": editable,
@@ -169,23 +164,23 @@ def _detail(
     if editable and placement.status == PlacementStatus.PUBLISHED:
         ctx["late_form"] = bound.get("late_form") or forms.LateArrivalForm(placement=placement)
     # the cohort's names are students' records: every look is audited
-    audit(request.user, "placement.view_cohort", placement)  # type: ignore[arg-type]
+    audit(request.user, "placement.view_cohort", placement)
     return render(request, "placement/detail.html", ctx, status=status)
 
 
 @scoping.role_required(Role.SCHOOL, Role.BUREAU)
-def detail(request: HttpRequest, placement_id: int) -> HttpResponse:
-    p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
+def detail(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
+    p = access.access_placement(request.user, placement_id)
     return _detail(request, p)
 
 
-def _edit(request: HttpRequest, placement_id: int) -> Placement:
-    return access.access_placement_for_edit(request.user, placement_id)  # type: ignore[arg-type]
+def _edit(request: AuthenticatedHttpRequest, placement_id: int) -> Placement:
+    return access.access_placement_for_edit(request.user, placement_id)
 
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def update_settings(request: HttpRequest, placement_id: int) -> HttpResponse:
+def update_settings(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.SettingsForm(request.POST, instance=Placement.objects.get(pk=p.pk))
     if form.is_valid():
@@ -196,7 +191,7 @@ def update_settings(request: HttpRequest, placement_id: int) -> HttpResponse:
                 n_classes=d["n_classes"],
                 method=d["method"],
                 balance_extras=d["balance_extras"],
-                by=_user(request),
+                by=request.user,
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -209,7 +204,7 @@ def update_settings(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def add_request(request: HttpRequest, placement_id: int) -> HttpResponse:
+def add_request(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.RequestForm(request.POST, placement=p)
     if form.is_valid():
@@ -222,7 +217,7 @@ def add_request(request: HttpRequest, placement_id: int) -> HttpResponse:
                 reason=d["reason"],
                 requested_by_name=d["requested_by_name"],
                 requested_by_role=d["requested_by_role"],
-                by=_user(request),
+                by=request.user,
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -234,10 +229,10 @@ def add_request(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def delete_request(request: HttpRequest, request_id: int) -> HttpResponse:
-    req = access.access_request(request.user, request_id)  # type: ignore[arg-type]
+def delete_request(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
+    req = access.access_request(request.user, request_id)
     try:
-        actions.do_delete_request(req, by=_user(request))
+        actions.do_delete_request(req, by=request.user)
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("placement:detail", placement_id=req.placement_id)
@@ -245,7 +240,7 @@ def delete_request(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def add_team(request: HttpRequest, placement_id: int) -> HttpResponse:
+def add_team(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.TeamForm(request.POST, school=p.school)
     if form.is_valid():
@@ -256,7 +251,7 @@ def add_team(request: HttpRequest, placement_id: int) -> HttpResponse:
                 label=d["label"],
                 homeroom=d["homeroom"],
                 teachers=list(d["teachers"]),
-                by=_user(request),
+                by=request.user,
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -267,10 +262,10 @@ def add_team(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def delete_team(request: HttpRequest, team_id: int) -> HttpResponse:
-    team = access.access_team(request.user, team_id)  # type: ignore[arg-type]
+def delete_team(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    team = access.access_team(request.user, team_id)
     try:
-        actions.do_delete_team(team, by=_user(request))
+        actions.do_delete_team(team, by=request.user)
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("placement:detail", placement_id=team.placement_id)
@@ -278,13 +273,13 @@ def delete_team(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def add_witness(request: HttpRequest, placement_id: int) -> HttpResponse:
+def add_witness(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.WitnessForm(request.POST)
     if form.is_valid():
         try:
             actions.do_add_witness(
-                p, name=form.cleaned_data["name"], role=form.cleaned_data["role"], by=_user(request)
+                p, name=form.cleaned_data["name"], role=form.cleaned_data["role"], by=request.user
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -298,10 +293,10 @@ def add_witness(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def commit(request: HttpRequest, placement_id: int) -> HttpResponse:
+def commit(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     try:
-        actions.do_commit_placement(p, by=_user(request))
+        actions.do_commit_placement(p, by=request.user)
     except actions.ActionError as err:
         flash_errors(request, err)
     else:
@@ -310,7 +305,7 @@ def commit(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*SCHOOL)
-def draw(request: HttpRequest, placement_id: int) -> HttpResponse:
+def draw(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     """The full-screen draw page for a projector: commitment, witnesses, the button, classes."""
     p = _edit(request, placement_id)
     if p.status == PlacementStatus.DRAFT:
@@ -333,10 +328,10 @@ def draw(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def run_draw(request: HttpRequest, placement_id: int) -> HttpResponse:
+def run_draw(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     try:
-        actions.do_run_draw(p, by=_user(request), entropy=request.POST.get("entropy", ""))
+        actions.do_run_draw(p, by=request.user, entropy=request.POST.get("entropy", ""))
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("placement:draw", placement_id=p.pk)
@@ -344,10 +339,10 @@ def run_draw(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def publish(request: HttpRequest, placement_id: int) -> HttpResponse:
+def publish(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     try:
-        actions.do_publish_placement(p, by=_user(request))
+        actions.do_publish_placement(p, by=request.user)
     except actions.ActionError as err:
         flash_errors(request, err)
     else:
@@ -357,7 +352,7 @@ def publish(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*SCHOOL)
-def late_arrival(request: HttpRequest, placement_id: int) -> HttpResponse:
+def late_arrival(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.LateArrivalForm(request.POST, placement=p)
     if form.is_valid():
@@ -368,7 +363,7 @@ def late_arrival(request: HttpRequest, placement_id: int) -> HttpResponse:
                 student=d["student"],
                 reason=d["reason"],
                 apart_from=d["apart_codes"],
-                by=_user(request),
+                by=request.user,
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -379,22 +374,22 @@ def late_arrival(request: HttpRequest, placement_id: int) -> HttpResponse:
 
 
 @scoping.role_required(Role.SCHOOL, Role.BUREAU)
-def export_input(request: HttpRequest, placement_id: int) -> HttpResponse:
+def export_input(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     """The engine input file (`junheng place --students`): its SHA-256 is the published hash."""
-    p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
+    p = access.access_placement(request.user, placement_id)
     data = actions.engine_input_of(p)
-    audit(request.user, "placement.export_input", p, sha256=data.sha256)  # type: ignore[arg-type]
+    audit(request.user, "placement.export_input", p, sha256=data.sha256)
     return csv_attachment(data.csv, f"placement-{p.pk}-students.csv")
 
 
 @scoping.role_required(Role.SCHOOL, Role.BUREAU)
-def export_result(request: HttpRequest, placement_id: int) -> HttpResponse:
+def export_result(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     """The draw's output file (`student_id, class`): its SHA-256 is the published result hash."""
-    p = access.access_placement(request.user, placement_id)  # type: ignore[arg-type]
+    p = access.access_placement(request.user, placement_id)
     if not p.is_locked:
         raise PermissionDenied
     data = actions.result_file(p)
-    audit(request.user, "placement.export_result", p)  # type: ignore[arg-type]
+    audit(request.user, "placement.export_result", p)
     return csv_attachment(data, f"placement-{p.pk}-classes.csv")
 
 
@@ -439,18 +434,18 @@ def public(request: HttpRequest, placement_id: int) -> HttpResponse:
         )
     if user.is_authenticated and user.role == Role.PARENT:
         ctx["own_aliases"] = list(
-            p.members.filter(student__guardianships__user=_user(request), late=False)
+            p.members.filter(student__guardianships__user=user, late=False)
             .exclude(pseudonym="")
             .values_list("pseudonym", flat=True)
         )
     if p.status == PlacementStatus.PUBLISHED:
         ctx["table"] = _table(p)
         ctx["teams"] = p.teams.select_related("homeroom").order_by("class_no")
-        if access.may_see_lists(user, p):  # type: ignore[arg-type]
+        if access.may_see_lists(user, p):
             ctx["classes"] = _classes(p, masked=True)
-            if user.role == Role.PARENT:  # type: ignore[union-attr]
+            if user.is_authenticated and user.role == Role.PARENT:
                 ctx["own_classes"] = set(
-                    p.members.filter(student__guardianships__user=_user(request)).values_list(
+                    p.members.filter(student__guardianships__user=user).values_list(
                         "class_no", flat=True
                     )
                 )
@@ -467,9 +462,9 @@ def public_file(request: HttpRequest, placement_id: int, name: str) -> HttpRespo
 
 
 @scoping.role_required(Role.PARENT)
-def my(request: HttpRequest) -> HttpResponse:
+def my(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A parent's children: the class each was placed in, and the public pages."""
-    children = scoping.students_for(request.user).order_by("code")  # type: ignore[arg-type]
+    children = scoping.students_for(request.user).order_by("code")
     rows = []
     for child in children:
         memberships = (
@@ -499,7 +494,7 @@ def my(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(*BUREAU)
-def bulk_list(request: HttpRequest) -> HttpResponse:
+def bulk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.BulkRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -510,7 +505,7 @@ def bulk_list(request: HttpRequest) -> HttpResponse:
                 method=d["method"],
                 max_class_size=d["max_class_size"],
                 witnesses=d["witnesses"],
-                by=_user(request),
+                by=request.user,
             )
         except actions.ActionError as err:
             form.add_error(None, str(err))
@@ -522,8 +517,8 @@ def bulk_list(request: HttpRequest) -> HttpResponse:
 
 
 @scoping.role_required(*BUREAU)
-def bulk_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+def bulk_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)
     lines = run.schools.select_related("school", "placement")
     return render(
         request,
@@ -539,18 +534,18 @@ def bulk_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @scoping.role_required(*BUREAU)
-def bulk_progress(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+def bulk_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)
     job = Job.latest_for(run, "placement_bulk")
     return render(request, "placement/_bulk_progress.html", {"run": run, "job": job})
 
 
 @require_POST
 @scoping.role_required(*BUREAU)
-def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+def bulk_run(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)
     try:
-        actions.do_run_bulk(run, by=_user(request), entropy=request.POST.get("entropy", ""))
+        actions.do_run_bulk(run, by=request.user, entropy=request.POST.get("entropy", ""))
     except actions.ActionError as err:
         flash_errors(request, err)
     return redirect("placement:bulk_detail", run_id=run.pk)
@@ -558,10 +553,10 @@ def bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_POST
 @scoping.role_required(*BUREAU)
-def bulk_publish(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = access.access_bulk_run(request.user, run_id)  # type: ignore[arg-type]
+def bulk_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
+    run = access.access_bulk_run(request.user, run_id)
     try:
-        n = actions.do_publish_bulk(run, by=_user(request))
+        n = actions.do_publish_bulk(run, by=request.user)
     except actions.ActionError as err:
         flash_errors(request, err)
     else:

@@ -87,7 +87,7 @@ def do_submit_course(course: Course, *, by: User) -> Course:
     """draft / rejected / withdrawn -> submitted; subject tutoring is refused here."""
     if course.status not in (CourseStatus.DRAFT, CourseStatus.REJECTED, CourseStatus.WITHDRAWN):
         raise TransitionError(_("只有草稿、未通过或已撤回的课程可以提交审核。"))
-    if course.provider_id is not None and course.provider.status in (
+    if course.provider is not None and course.provider.status in (
         ProviderStatus.REJECTED,
         ProviderStatus.EXITED,
     ):

@@ -67,8 +67,8 @@ def check_can_offer(
         if instructor.provider_id != p.pk:
             raise OfferingBlockedError(_("授课人员不属于该机构。"))
         candidates = [instructor]
-    elif course.instructor_id is not None:
-        candidates = [course.instructor]  # type: ignore[list-item]
+    elif course.instructor is not None:
+        candidates = [course.instructor]
     else:
         candidates = list(p.instructors.all())
     if not any(i.check_valid(on) for i in candidates):
@@ -131,12 +131,13 @@ def do_cancel_offering(offering: Offering, *, by: User, reason: str = "") -> Off
     the change is recorded: see `junheng.enrolment.actions.offerings` (the one enrolment-aware
     action; imported here when called, since the enrolment app builds on this one)."""
     from junheng.enrolment.actions import offerings
+    from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
     if offering.status != OfferingStatus.OPEN:
         raise ActionError(_("该课程已取消。"))
     try:
         offerings.do_cancel_offering(offering, by=by, reason=reason)
-    except offerings.ActionError as err:
+    except EnrolmentError as err:
         raise ActionError(str(err)) from err
     offering.refresh_from_db()
     return offering
@@ -146,10 +147,11 @@ def do_set_offering_seats(offering: Offering, seats: int, *, by: User, reason: s
     """Change an offering's seats through the seat ledger: never below the seats held, added
     seats offered to the waitlist (`junheng.enrolment.actions.seats.do_set_offering_seats`)."""
     from junheng.enrolment.actions import seats as ledger_actions
+    from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
     try:
         return ledger_actions.do_set_offering_seats(offering, seats, by=by, reason=reason)
-    except ledger_actions.ActionError as err:
+    except EnrolmentError as err:
         raise ActionError(str(err)) from err
 
 
@@ -157,12 +159,13 @@ def do_move_offering(offering: Offering, *, by: User, slot: TimeSlot) -> Offerin
     """Move an offering to another slot of the school, unless a child would then hold two
     seats in one slot (see `junheng.enrolment.actions.offerings.do_move_offering`)."""
     from junheng.enrolment.actions import offerings
+    from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
     if slot.pk not in school_slot_ids(offering.school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
     try:
         return offerings.do_move_offering(offering, by=by, slot=slot)
-    except offerings.ActionError as err:
+    except EnrolmentError as err:
         raise ActionError(str(err)) from err
 
 

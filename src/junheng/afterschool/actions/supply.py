@@ -224,10 +224,11 @@ def do_publish_supply_run(run: SupplyRun, *, by: User) -> tuple[int, list[str]]:
                     checked[p.course_id] = None
                 except OfferingBlockedError as err:
                     checked[p.course_id] = str(err)
-            if checked[p.course_id] is None:
+            refusal = checked[p.course_id]
+            if refusal is None:
                 ok.append(p)
-            elif checked[p.course_id] not in skipped:
-                skipped.append(checked[p.course_id])  # type: ignore[arg-type]
+            elif refusal not in skipped:
+                skipped.append(refusal)
         Offering.objects.filter(
             term=run.term, source=OfferingSource.SUPPLY, status=OfferingStatus.OPEN
         ).exclude(supply_run=run).update(status=OfferingStatus.CANCELLED)

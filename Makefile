@@ -38,17 +38,10 @@ test-browser: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
-# Strict mypy (pyproject's [tool.mypy]) over the parts of src/junheng that are clean so far, so
-# they stay clean; issue 18 grows the list until it is the whole package. Imports outside the list
-# are read for their types, their own errors not reported (--follow-imports=silent).
-MYPY_CLEAN := src/junheng/__init__.py src/junheng/engines src/junheng/web.py src/junheng/accounts \
-	src/junheng/config src/junheng/api.py src/junheng/cli.py src/junheng/commands \
-	src/junheng/errors.py src/junheng/exports.py src/junheng/places src/junheng/public_draw.py \
-	src/junheng/synth src/junheng/widgets.py src/junheng/region
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy --follow-imports=silent $(MYPY_CLEAN)
+	$(BIN)/mypy src/junheng  # strict: pyproject [tool.mypy]
 
 clean:
 	rm -rf var/*.sqlite3 var/media var/static

@@ -14,9 +14,10 @@ user's scope answer 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from junheng.accounts.models import Role, User
@@ -34,10 +35,13 @@ from junheng.region.models import School
 READ_ROLES = (Role.BUREAU, Role.SCHOOL, Role.TEACHER)
 
 
-def _get(qs: QuerySet[Any], pk: int) -> Any:
+M = TypeVar("M", bound=Model)
+
+
+def _get(qs: QuerySet[M], pk: int) -> M:
     try:
         return qs.get(pk=pk)
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
@@ -77,12 +81,12 @@ def public_communities() -> QuerySet[Community]:
 def access_community(user: User, community_id: int) -> Community:
     """A community's page: the bureau, or a school (its admin, its teachers) in it."""
     require_role(user, *READ_ROLES)
-    return _get(communities_for(user), community_id)  # type: ignore[no-any-return]
+    return _get(communities_for(user), community_id)
 
 
 def access_community_edit(user: User, community_id: int) -> Community:
     access_bureau(user)
-    return _get(communities_for(user), community_id)  # type: ignore[no-any-return]
+    return _get(communities_for(user), community_id)
 
 
 def access_school_in(user: User, community: Community, school_id: int) -> School:
@@ -94,34 +98,32 @@ def access_school_in(user: User, community: Community, school_id: int) -> School
     )
     if not in_it:
         raise Http404
-    return _get(schools_for(user), school_id)  # type: ignore[no-any-return]
+    return _get(schools_for(user), school_id)
 
 
 def access_round(user: User, round_id: int) -> PairingRound:
     access_bureau(user)
-    return _get(PairingRound.objects.select_related("county"), round_id)  # type: ignore[no-any-return]
+    return _get(PairingRound.objects.select_related("county"), round_id)
 
 
 def access_round_school(user: User, rnd: PairingRound, school_id: int) -> RoundSchool:
     access_bureau(user)
-    return _get(  # type: ignore[no-any-return]
-        RoundSchool.objects.filter(round=rnd).select_related("school"), school_id
-    )
+    return _get(RoundSchool.objects.filter(round=rnd).select_related("school"), school_id)
 
 
 def access_county_school(user: User, county_id: int, school_id: int) -> School:
     access_bureau(user)
-    return _get(School.objects.filter(county_id=county_id), school_id)  # type: ignore[no-any-return]
+    return _get(School.objects.filter(county_id=county_id), school_id)
 
 
 def access_pin(user: User, rnd: PairingRound, pin_id: int) -> PairPin:
     access_bureau(user)
-    return _get(PairPin.objects.filter(round=rnd).select_related("member", "core"), pin_id)  # type: ignore[no-any-return]
+    return _get(PairPin.objects.filter(round=rnd).select_related("member", "core"), pin_id)
 
 
 def access_request(user: User, community: Community, request_id: int) -> SyncRequest:
     """A synchronous-lesson request of a community (the community already accessed)."""
-    return _get(  # type: ignore[no-any-return]
+    return _get(
         SyncRequest.objects.filter(membership__community=community).select_related(
             "membership__community"
         ),
@@ -138,4 +140,4 @@ def access_lesson(user: User, lesson_id: int) -> SyncLesson:
         qs = qs.filter(
             Q(request__membership__school_id=sid) | Q(request__membership__community__core_id=sid)
         )
-    return _get(qs, lesson_id)  # type: ignore[no-any-return]
+    return _get(qs, lesson_id)

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from junheng.communities.access import access_community, access_round, public_communities
+from junheng.web import AuthenticatedHttpRequest
 
 router = Router(tags=["communities"])
 
@@ -86,14 +87,14 @@ def communities(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/communities/{community_id}", response=CommunityOut)
-def community(request: HttpRequest, community_id: int) -> dict[str, Any]:
-    c = access_community(request.user, community_id)  # type: ignore[arg-type]
+def community(request: AuthenticatedHttpRequest, community_id: int) -> dict[str, Any]:
+    c = access_community(request.user, community_id)
     return _community(c)
 
 
 @router.get("/rounds/{round_id}/proposal", response=ProposalOut)
-def proposal(request: HttpRequest, round_id: int) -> dict[str, Any]:
-    rnd = access_round(request.user, round_id)  # type: ignore[arg-type]
+def proposal(request: AuthenticatedHttpRequest, round_id: int) -> dict[str, Any]:
+    rnd = access_round(request.user, round_id)
     run = rnd.published_run or rnd.latest_run()
     pairs = list(run.pairs.select_related("member", "core")) if run and run.is_done else []
     return {

@@ -12,14 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from junheng.afterschool.models import Course
 from junheng.communities.models import ActivityKind, Community, Kind, Mode, PairingRound, PinKind
 from junheng.region.models import School, Teacher, TimeSlot
+from junheng.widgets import field_of
 
 
-class SchoolChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class SchoolChoice(forms.ModelChoiceField[School]):
     def label_from_instance(self, obj: School) -> str:
         return f"{obj.name}（{obj.code}）"
 
 
-class CommunityForm(forms.ModelForm):  # type: ignore[type-arg]
+class CommunityForm(forms.ModelForm[Community]):
     class Meta:
         model = Community
         fields = ["name", "kind", "start_year", "partner_region", "partner_school", "note"]
@@ -40,8 +41,8 @@ class NewCommunityForm(CommunityForm):
 
     def __init__(self, *args: Any, schools: QuerySet[School], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["core"].queryset = schools  # type: ignore[attr-defined]
-        self.fields["members"].queryset = schools  # type: ignore[attr-defined]
+        field_of(self, "core", forms.ModelChoiceField).queryset = schools
+        field_of(self, "members", forms.ModelChoiceField).queryset = schools
         self.fields["name"].required = False
 
 
@@ -52,7 +53,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, schools: QuerySet[School], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+        field_of(self, "school", forms.ModelChoiceField).queryset = schools
 
 
 class GoalForm(forms.Form):
@@ -64,7 +65,7 @@ class GoalForm(forms.Form):
     )
 
 
-class RoundRulesForm(forms.ModelForm):  # type: ignore[type-arg]
+class RoundRulesForm(forms.ModelForm[PairingRound]):
     class Meta:
         model = PairingRound
         fields = ["kind", "capacity", "max_km", "remote", "results_weight"]
@@ -102,16 +103,10 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, schools: QuerySet[School], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["host"].queryset = schools  # type: ignore[attr-defined]
+        field_of(self, "host", forms.ModelChoiceField).queryset = schools
 
 
-def _set_queryset(form: forms.Form, name: str, qs: QuerySet[Any]) -> None:
-    field = form.fields[name]
-    assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = qs
-
-
-class TeacherChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class TeacherChoice(forms.ModelChoiceField[Teacher]):
     def label_from_instance(self, obj: Teacher) -> str:
         return f"{obj.name}（{obj.school.name} · {obj.get_subject_display()}）"
 
@@ -132,11 +127,11 @@ class ExchangeForm(forms.Form):
         **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
-        _set_queryset(self, "teacher", teachers)
-        _set_queryset(self, "to_school", schools)
+        field_of(self, "teacher", forms.ModelChoiceField).queryset = teachers
+        field_of(self, "to_school", forms.ModelChoiceField).queryset = schools
 
 
-class CourseChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class CourseChoice(forms.ModelChoiceField[Course]):
     def label_from_instance(self, obj: Course) -> str:
         return f"{obj.title}（{obj.grades_label} {_('年级')}）"
 
@@ -146,7 +141,7 @@ class ShareCourseForm(forms.Form):
 
     def __init__(self, *args: Any, courses: QuerySet[Course], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        _set_queryset(self, "course", courses)
+        field_of(self, "course", forms.ModelChoiceField).queryset = courses
 
 
 class OfferSharedForm(forms.Form):
@@ -164,5 +159,5 @@ class OfferSharedForm(forms.Form):
         **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
-        _set_queryset(self, "school", schools)
-        _set_queryset(self, "slot", slots)
+        field_of(self, "school", forms.ModelChoiceField).queryset = schools
+        field_of(self, "slot", forms.ModelChoiceField).queryset = slots

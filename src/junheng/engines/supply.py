@@ -726,7 +726,7 @@ class _Model:
     def hint(self, n: IntArray) -> None:
         """Hint a complete solution derived from section counts ``n``."""
         inst, m = self.inst, self.m
-        m.clear_hints()  # type: ignore[no-untyped-call]
+        m.clear_hints()
         present: dict[int, set[int]] = defaultdict(set)
         cats: set[tuple[int, int]] = set()
         for j in range(len(n)):

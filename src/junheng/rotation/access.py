@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from junheng.accounts.models import Role, User
@@ -21,10 +24,13 @@ from junheng.rotation.models import Move, Pin, RotationRound, RoundStatus, Stint
 READ_ROLES = (Role.BUREAU, Role.SCHOOL, Role.TEACHER)
 
 
-def _get(qs: QuerySet, pk: int):  # type: ignore[no-untyped-def, type-arg]
+M = TypeVar("M", bound=Model)
+
+
+def _get(qs: QuerySet[M], pk: int) -> M:
     try:
         return qs.get(pk=pk)
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
@@ -48,13 +54,13 @@ def rounds_for(user: User) -> QuerySet[RotationRound]:
 def access_round(user: User, round_id: int) -> RotationRound:
     """A whole round (rules, runs, pins, publish, export): the bureau only."""
     access_bureau(user)
-    return _get(rounds_for(user), round_id)  # type: ignore[no-any-return]
+    return _get(rounds_for(user), round_id)
 
 
 def access_round_read(user: User, round_id: int) -> RotationRound:
     """A round as a school admin or teacher sees it (its own part only)."""
     require_role(user, *READ_ROLES)
-    return _get(rounds_for(user), round_id)  # type: ignore[no-any-return]
+    return _get(rounds_for(user), round_id)
 
 
 def access_needs_school(user: User, rnd: RotationRound, school_id: int) -> School:
@@ -94,13 +100,13 @@ def moves_for(user: User, rnd: RotationRound) -> QuerySet[Move]:
 
 def access_pin(user: User, rnd: RotationRound, pin_id: int) -> Pin:
     access_bureau(user)
-    return _get(Pin.objects.filter(round=rnd).select_related("teacher", "school", "round"), pin_id)  # type: ignore[no-any-return]
+    return _get(Pin.objects.filter(round=rnd).select_related("teacher", "school", "round"), pin_id)
 
 
 def access_round_teacher(user: User, rnd: RotationRound, teacher_id: int) -> Teacher:
     """A teacher of the round's county, for the bureau's pins."""
     access_bureau(user)
-    return _get(  # type: ignore[no-any-return]
+    return _get(
         Teacher.objects.filter(school__county_id=rnd.county_id).select_related("school"),
         teacher_id,
     )
@@ -108,9 +114,9 @@ def access_round_teacher(user: User, rnd: RotationRound, teacher_id: int) -> Tea
 
 def access_round_school(user: User, rnd: RotationRound, school_id: int) -> School:
     access_bureau(user)
-    return _get(School.objects.filter(county_id=rnd.county_id), school_id)  # type: ignore[no-any-return]
+    return _get(School.objects.filter(county_id=rnd.county_id), school_id)
 
 
 def access_stint(user: User, stint_id: int) -> Stint:
     access_bureau(user)
-    return _get(Stint.objects.select_related("teacher", "round"), stint_id)  # type: ignore[no-any-return]
+    return _get(Stint.objects.select_related("teacher", "round"), stint_id)

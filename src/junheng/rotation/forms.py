@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from junheng.region.models import SUBJECTS, School
 from junheng.rotation.models import PinKind, RotationRound
+from junheng.widgets import field_of
 
 
-class RulesForm(forms.ModelForm):  # type: ignore[type-arg]
+class RulesForm(forms.ModelForm[RotationRound]):
     class Meta:
         model = RotationRound
         fields = [
@@ -70,16 +71,21 @@ class NeedsForm(forms.Form):
         return {str(r["code"]): int(self.cleaned_data[f"need_{r['code']}"]) for r in self.rows}
 
 
+class SchoolWithDistance(forms.ModelChoiceField[School]):
+    """A school choice labelled by the form (name and distance), else by the school's name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.labels: dict[int, str] = {}
+
+    def label_from_instance(self, obj: School) -> str:
+        return self.labels.get(obj.pk, obj.name)
+
+
 class PreferenceForm(forms.Form):
-    pref1 = forms.ModelChoiceField(
-        queryset=School.objects.none(), required=False, label=_("第一志愿")
-    )
-    pref2 = forms.ModelChoiceField(
-        queryset=School.objects.none(), required=False, label=_("第二志愿")
-    )
-    pref3 = forms.ModelChoiceField(
-        queryset=School.objects.none(), required=False, label=_("第三志愿")
-    )
+    pref1 = SchoolWithDistance(queryset=School.objects.none(), required=False, label=_("第一志愿"))
+    pref2 = SchoolWithDistance(queryset=School.objects.none(), required=False, label=_("第二志愿"))
+    pref3 = SchoolWithDistance(queryset=School.objects.none(), required=False, label=_("第三志愿"))
     hardship = forms.BooleanField(
         required=False, label=_("有特殊困难（如需照顾老人、子女、本人健康原因）")
     )
@@ -95,9 +101,9 @@ class PreferenceForm(forms.Form):
         pks = [s.pk for s, _km in choices]
         labels = {s.pk: f"{s.name}（{km:.1f} km）" for s, km in choices}
         for name in ("pref1", "pref2", "pref3"):
-            f = self.fields[name]
-            f.queryset = School.objects.filter(pk__in=pks).order_by("code")  # type: ignore[attr-defined]
-            f.label_from_instance = lambda s: labels.get(s.pk, s.name)  # type: ignore[attr-defined]
+            f = field_of(self, name, SchoolWithDistance)
+            f.queryset = School.objects.filter(pk__in=pks).order_by("code")
+            f.labels = labels
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -174,9 +174,14 @@ def small_cases() -> tuple[str, dict[str, float]]:
     )
 
 
+def load_average() -> str:
+    return ", ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_pairing_"))
     try:
+        load_start = load_average()
         rows = region_rows(work)
         small, _figures = small_cases()
         body = (
@@ -198,7 +203,10 @@ def main() -> None:
             "in order: pairs, the whole sorted vector of lifts, local pairs, local km):\n\n"
             "| cases | engine = exact optimum | nearest-core = optimum | nearest-core pairs "
             "fewer | mean smallest-lift gap, nearest-core vs optimum | engine per case | "
-            "enumeration per case |\n|---:|---:|---:|---:|---:|---:|---:|\n" + small + "\n"
+            "enumeration per case |\n|---:|---:|---:|---:|---:|---:|---:|\n" + small + "\n\n"
+            f"Load average (1, 5, 15 min) at the start: {load_start}; when done: "
+            f"{load_average()} (the 2 cores are shared with other work: times vary between "
+            "runs, the plans and lifts do not).\n"
         )
         write_section("pairing", "Education-community pairing (`junheng pair`)", body)
     finally:

@@ -11,6 +11,7 @@ Run: .venv/bin/python benchmarks/bench_synclass.py  (or `make bench`).
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -67,7 +68,12 @@ def rows_for(profile: str) -> list[str]:
     return out
 
 
+def load_average() -> str:
+    return ", ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def main() -> None:
+    load_start = load_average()
     rows = rows_for("county") + rows_for("city")
     body = (
         "Synthetic timetables (`junheng.synth.timetables`), the pairs of `junheng pair` "
@@ -77,7 +83,10 @@ def main() -> None:
         "by other synchronous lessons. CPU seconds.\n\n"
         "| region | timetables (generation) | pairs | per week | requests | placed / asked | "
         "unplaced: period / load / taken | proven optimal | violations | scheduler |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows) + "\n\n"
+        f"Load average (1, 5, 15 min) at the start: {load_start}; when done: {load_average()} "
+        "(the 2 cores are shared with other work: times vary between runs, the placements "
+        "do not).\n"
     )
     write_section("synclass", "Synchronous lessons (`junheng.engines.synclass`)", body)
 

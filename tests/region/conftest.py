@@ -21,3 +21,11 @@ def english_catalogues():
     i18n.run(None)
     trans_real._translations.clear()
     trans_real._default = None
+
+
+@pytest.fixture(autouse=True)
+def _no_pause_between_import_chunks(monkeypatch):
+    """No other writer waits in these tests (the concurrency test, a child process, keeps it)."""
+    from junheng.region import batches
+
+    monkeypatch.setattr(batches, "SQLITE_PAUSE_S", 0.0)

@@ -1,5 +1,5 @@
 """Imports that cannot hurt the site: size, rows and unzipped-size limits; header first; the
-check writes nothing and opens no transaction; the write is one transaction at the end."""
+check writes nothing and opens no transaction; the write comes after, in short transactions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from junheng.accounts.models import AuditLog
-from junheng.region import actions, imports, resources
+from junheng.region import actions, batches, imports, resources
 from junheng.region.imports import ImportLimits, read_table
 from junheng.region.models import SchoolClass, Student
 from junheng.region.resources import STUDENT_COLUMNS
@@ -152,23 +152,25 @@ def test_cells_beyond_the_column_limit_are_not_read():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_check_writes_nothing_outside_one_final_transaction(users, monkeypatch):
-    """Rows are checked with no transaction open; the write (new classes and students) is one
-    transaction after the check; a dry run writes only its audit record."""
+def test_the_check_writes_nothing_and_the_write_comes_in_short_transactions(users, monkeypatch):
+    """Rows are checked with no transaction open; after the check the rows (new classes, then
+    students) are written in chunks, each in its own transaction; a dry run writes only its
+    audit record."""
     seen: list[tuple[str, bool]] = []
     original_row = resources.RegionResource.before_import_row
-    original_write = resources.RegionResource.write
+    original_create = batches._create
 
     def checking(self, row, **kwargs):
         seen.append(("check", connection.in_atomic_block))
         return original_row(self, row, **kwargs)
 
-    def writing(self):
-        seen.append(("write", connection.in_atomic_block))
-        return original_write(self)
+    def writing(batch, model, objs):
+        seen.append((f"write {model._meta.model_name} x{len(objs)}", connection.in_atomic_block))
+        return original_create(batch, model, objs)
 
     monkeypatch.setattr(resources.RegionResource, "before_import_row", checking)
-    monkeypatch.setattr(resources.RegionResource, "write", writing)
+    monkeypatch.setattr(batches, "_create", writing)
+    monkeypatch.setattr(batches, "WRITE_CHUNK", 2)
 
     from django.test.utils import CaptureQueriesContext
 
@@ -189,7 +191,11 @@ def test_the_check_writes_nothing_outside_one_final_transaction(users, monkeypat
         "students", xlsx(good_students()), filename="s.xlsx", by=users["bureau"]
     )
     assert report.ok and report.saved, errors_of(report)
-    assert seen == [("check", False)] * 3 + [("write", True)]
+    assert seen == [("check", False)] * 3 + [
+        ("write schoolclass x2", True),
+        ("write student x2", True),
+        ("write student x1", True),
+    ]
     assert Student.objects.get(code="P1002").school_class.number == 1
 
 

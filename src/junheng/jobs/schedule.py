@@ -50,6 +50,12 @@ PERIODIC: list[Periodic] = [
         timedelta(hours=1),
         gettext_noop("白名单与证照到期处理"),
     ),
+    Periodic(
+        "undo_abandoned_imports",
+        "junheng.region.tasks.undo_abandoned_imports_job",
+        timedelta(minutes=5),
+        gettext_noop("撤销中断导入已写入的部分"),
+    ),
 ]
 
 

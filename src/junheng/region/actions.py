@@ -1,8 +1,9 @@
 """Region writes and exports: the only code that changes schools, teachers and students in bulk.
 
 `import_rows` (导入) reads an upload, checks every row through the kind's Resource with no
-write (and no transaction) open, and writes the rows in one short transaction only if every
-row is good: all-or-nothing. Re-importing a code updates its row. `export_rows` (导出) and
+write (and no transaction) open, and writes the rows only if every row is good, all or
+nothing: in short transactions with an undo journal (`region/batches.py`), so that no other
+user ever waits long on the write. Re-importing a code updates its row. `export_rows` (导出) and
 `template_file` (导入模板) write .xlsx files.
 Every import (saved, refused or previewed) and every export is written to the audit log.
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.exports import table_xlsx
+from junheng.region import batches
 from junheng.region.imports import FileError, RowError, Table, read_table
 from junheng.region.models import Level
 from junheng.region.resources import (
@@ -121,14 +123,16 @@ def import_rows(
     Three steps, so that a large file never holds the database: the file is read (limits and
     header first: `imports.read_table`), every row is checked with no write and no transaction
     open, and only if every row is good (and this is not a dry run, the preview) the rows are
-    written in one short transaction. `progress(stage, done, total)`, if given, is called as
-    the work goes ("read", "check", "write"; rows done of rows in the file).
+    written in short transactions, undone entirely if anything fails part-way.
+    `progress(stage, done, total)`, if given, is called as the work goes ("read", "check",
+    "write"; rows done of rows in the file, or of rows to write).
     """
     _require(kind, import_kinds(by))
     data = file if isinstance(file, bytes) else file.read()
     name = filename or getattr(file, "name", "") or f"{kind}.xlsx"
     report = ImportReport(kind=kind, filename=str(name), dry_run=dry_run)
     columns = COLUMNS[kind]
+    batches.undo_abandoned(kind)  # a dead import's rows go before this file is checked
     if progress is not None:
         progress("read", 0, 0)
     try:
@@ -140,7 +144,7 @@ def import_rows(
         report.total_rows = len(table.rows)
         resource = check_rows(kind, table, report, by, progress=progress)
         if report.ok and not dry_run:
-            write_rows(resource, report, progress=progress)
+            write_rows(resource, report, by=by, progress=progress)
     audit(by, f"import_{kind}", None, **report.summary())
     return report
 
@@ -187,15 +191,31 @@ def write_rows(
     resource: RegionResource,
     report: ImportReport,
     *,
+    by: User | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
-    """Write the checked rows in one transaction; a clash with a concurrent import (the same
-    new code, written meanwhile) leaves nothing changed and says so."""
+    """Write the checked rows in short transactions, all or nothing (`region.batches`): a
+    clash with a concurrent import (the same new code, written meanwhile), a cancel or any
+    error part-way undoes every row already written."""
     if progress is not None:
         progress("write", 0, report.total_rows)
+
+    def wrote(done: int, total: int) -> None:
+        if progress is not None:
+            progress("write", done, total)
+
     try:
-        with transaction.atomic():
-            resource.write()
+        batches.write_batch(
+            kind=report.kind,
+            model=resource._meta.model,
+            new_classes=resource.scope.new_classes,
+            to_create=resource.to_create,
+            to_update=resource.to_update,
+            update_fields=resource.get_bulk_update_fields(),
+            filename=report.filename,
+            by=by,
+            progress=wrote,
+        )
     except IntegrityError:
         report.errors = [
             RowError(
@@ -204,6 +224,9 @@ def write_rows(
                 _("保存时发现其他用户刚写入了相同的编码，本次导入未作任何改动，请重新导入"),
             )
         ]
+        return
+    except batches.ImportBusy as busy:
+        report.errors = [RowError(None, "", str(busy))]
         return
     report.saved = True
     if progress is not None:

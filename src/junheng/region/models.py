@@ -6,6 +6,7 @@ pseudonymous code) are the keys of imports and of the engines' files.
 
 from __future__ import annotations
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -265,3 +266,59 @@ class TimeSlot(models.Model):
     @property
     def code(self) -> str:
         return f"{['mon', 'tue', 'wed', 'thu', 'fri'][self.weekday - 1]}-{self.period}"
+
+
+class ImportBatchState(models.TextChoices):
+    WRITING = "writing", _("写入中")
+    DONE = "done", _("已写入")
+    UNDONE = "undone", _("已撤销")
+
+
+class ImportBatch(models.Model):
+    """One import's write, done in many short transactions (region/batches.py).
+
+    Each transaction writes a chunk of rows together with their undo entries, so the undo
+    journal always matches what is in the tables: an import that fails, is cancelled or whose
+    worker dies part-way is undone entirely (at once, or by the periodic sweep once its
+    heartbeat is stale). At most one batch per kind writes at a time.
+    """
+
+    kind = models.CharField(max_length=20)
+    state = models.CharField(
+        max_length=10, choices=ImportBatchState.choices, default=ImportBatchState.WRITING
+    )
+    filename = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rows = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(state="writing"),
+                name="region_one_import_writing_per_kind",
+            )
+        ]
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class ImportUndo(models.Model):
+    """What undoes one row of a batch: `before` None = the row was created (delete it), else
+    the row's columns before the batch changed them (put them back)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="undo")
+    model = models.CharField(max_length=20)  # "schoolclass", "school", "teacher", "student"
+    object_id = models.BigIntegerField()
+    before = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "model"], name="region_undo_batch_model_idx")]

@@ -439,7 +439,6 @@ class ImportScope:
 
 
 PROGRESS_EVERY = 1000
-WRITE_BATCH = 1000
 
 
 def _chunks(items: Sequence[str], size: int = 5000) -> Iterable[Sequence[str]]:
@@ -467,9 +466,10 @@ class RegionResource(resources.ModelResource):
 
     Checking and writing are two steps. `import_data(dataset, use_transactions=False,
     row_numbers=…)` checks every row and writes nothing: the library's bulk hooks only collect
-    the rows to create and update. `write()` then saves them (new classes first) in a few bulk
-    statements; the caller runs it in one short transaction, and only if every row was good.
-    A database write lock is thus held for the write alone, never while a file is checked.
+    the rows to create and update (`to_create`, `to_update`, and the scope's `new_classes`).
+    `region.batches.write_batch` then saves them, only if every row was good, in short
+    transactions with an undo journal: a write lock is never held while a file is checked,
+    nor for longer than one chunk of rows.
     """
 
     # Set by import-export's metaclass: its ResourceOptions declares `model = None`, so it is
@@ -572,20 +572,6 @@ class RegionResource(resources.ModelResource):
 
     def bulk_delete(self, *args: Any, **kwargs: Any) -> None:
         self.delete_instances.clear()  # imports never delete
-
-    def write(self) -> None:
-        """Save what the check collected: new classes, then new and changed rows (in the
-        caller's transaction). Raises IntegrityError if another user wrote the same codes
-        meanwhile."""
-        model = self._meta.model
-        if self.scope.new_classes:
-            SchoolClass.objects.bulk_create(self.scope.new_classes, batch_size=WRITE_BATCH)
-        if self.to_create:
-            model.objects.bulk_create(self.to_create, batch_size=WRITE_BATCH)
-        if self.to_update:
-            model.objects.bulk_update(
-                self.to_update, self.get_bulk_update_fields(), batch_size=WRITE_BATCH
-            )
 
     def validate_instance(
         self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True

@@ -17,8 +17,8 @@ MAX_STORED_ERRORS = 1000  # a report keeps this many row errors (and the total c
 def import_job(
     job: Any, *, what: str, path: str, filename: str, dry_run: bool, by_id: int
 ) -> dict[str, Any]:
-    """Read, check (no transaction open) and, when every row is good, write the rows in one
-    short transaction; the report is the job's result."""
+    """Read, check (no transaction open) and, when every row is good, write the rows in short
+    transactions, all or nothing (region/batches.py); the report is the job's result."""
     from junheng.accounts.models import User
     from junheng.jobs.files import take
     from junheng.region import actions
@@ -111,3 +111,10 @@ def start_import(kind: str, upload: Any, *, by: Any, dry_run: bool) -> Any:
         dry_run=dry_run,
         by_id=by.pk,
     )
+
+
+def undo_abandoned_imports_job(job: Any) -> dict[str, Any]:
+    """Periodic: undo the writes of imports whose worker died part-way (region/batches.py)."""
+    from junheng.region.batches import undo_abandoned
+
+    return {"undone": undo_abandoned()}

@@ -28,8 +28,7 @@ def small_chunks(monkeypatch):
 def state():
     """What a user sees of the students and classes (code -> name, class, birth date)."""
     students = {
-        s.code: (s.name, s.school_class_id, s.birth_date, s.migrant)
-        for s in Student.objects.all()
+        s.code: (s.name, s.school_class_id, s.birth_date, s.migrant) for s in Student.objects.all()
     }
     return students, sorted(SchoolClass.objects.values_list("pk", flat=True))
 

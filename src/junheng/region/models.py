@@ -322,3 +322,6 @@ class ImportUndo(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["batch", "model"], name="region_undo_batch_model_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.object_id} ({'created' if self.before is None else 'changed'})"

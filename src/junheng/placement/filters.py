@@ -10,12 +10,12 @@ import django_filters as df
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from junheng.placement.models import BulkPlacementSchool, PlacementStatus
+from junheng.placement.models import BulkPlacementSchool, Placement, PlacementStatus
 from junheng.region.filters import ANY, search
 from junheng.region.models import Term
 
 
-class PlacementFilter(df.FilterSet):  # type: ignore[misc]
+class PlacementFilter(df.FilterSet):
     q = df.CharFilter(label=_("学校代码或名称"), method="by_text")
     term = df.ModelChoiceFilter(
         label=_("学期"), queryset=Term.objects.order_by("-start"), empty_label=ANY
@@ -23,15 +23,23 @@ class PlacementFilter(df.FilterSet):  # type: ignore[misc]
     grade = df.NumberFilter(label=_("年级"), min_value=1, max_value=9)
     status = df.ChoiceFilter(label=_("状态"), choices=PlacementStatus.choices, empty_label=ANY)
 
+    class Meta:
+        model = Placement
+        fields = ["q", "term", "grade", "status"]
+
     def by_text(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return search(qs, value, "school__code", "school__name")
 
 
-class BulkLineFilter(df.FilterSet):  # type: ignore[misc]
+class BulkLineFilter(df.FilterSet):
     q = df.CharFilter(label=_("学校代码或名称"), method="by_text")
     status = df.ChoiceFilter(
         label=_("状态"), choices=BulkPlacementSchool.Status.choices, empty_label=ANY
     )
+
+    class Meta:
+        model = BulkPlacementSchool
+        fields = ["q", "status"]
 
     def by_text(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return search(qs, value, "school__code", "school__name")

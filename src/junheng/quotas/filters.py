@@ -10,11 +10,12 @@ import django_filters as df
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from junheng.quotas.models import HighSchool, JuniorGraduates
 from junheng.region.filters import ANY, YesNoAny, search
 from junheng.region.models import County, UrbanRural
 
 
-class JuniorRowFilter(df.FilterSet):  # type: ignore[misc]
+class JuniorRowFilter(df.FilterSet):
     """Rows of a table by junior school (JuniorGraduates)."""
 
     q = df.CharFilter(label=_("初中代码或名称"), method="by_text")
@@ -31,13 +32,21 @@ class JuniorRowFilter(df.FilterSet):  # type: ignore[misc]
         empty_label=ANY,
     )
 
+    class Meta:
+        model = JuniorGraduates
+        fields = ["q", "urban_rural", "county"]
+
     def by_text(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return search(qs, value, "school__code", "school__name")
 
 
-class HighSchoolFilter(df.FilterSet):  # type: ignore[misc]
+class HighSchoolFilter(df.FilterSet):
     q = df.CharFilter(label=_("代码或名称"), method="by_text")
     quality = df.BooleanFilter(label=_("优质高中"), widget=YesNoAny)
+
+    class Meta:
+        model = HighSchool
+        fields = ["q", "quality"]
 
     def by_text(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return search(qs, value, "code", "name")

@@ -245,6 +245,7 @@ class SupplyRunForm(forms.ModelForm[SupplyRun]):
     class Meta:
         model = SupplyRun
         fields = ["term", "target", "seed", "time_limit_s"]
+        labels = {"term": _("学期")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

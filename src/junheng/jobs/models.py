@@ -158,6 +158,8 @@ class PeriodicSlot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "slot"], name="jobs_periodic_slot_once")
         ]
+        verbose_name = _("定时任务时段")
+        verbose_name_plural = _("定时任务时段")
 
     def __str__(self) -> str:
         return f"{self.name}@{self.slot}"

@@ -1,7 +1,8 @@
 """Education communities end to end on the demo county: the bureau pairs the county and
 publishes, schedules the term's synchronous lessons and publishes them; a member school sees
 its community and its timetable of synchronous lessons, records one as held, and the community
-page shows it."""
+page shows it. Then the bureau offers the cooperation community's shared course to a member
+from the community page, where the exchange planned for this year's rotation is listed."""
 
 from __future__ import annotations
 
@@ -87,3 +88,35 @@ def test_bureau_pairs_and_schedules_a_member_school_records_a_lesson_held(page, 
     )
     assert held.inner_text() == "1"
     assert "已上 1 节" in phone_page.locator("[data-testid=delivery-total]").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bureau_offers_a_shared_course_to_a_member_and_sees_the_planned_exchange(page):
+    """The demo's cooperation community shares the core's own course (already on the first
+    member's menu) and plans a teacher exchange for this year's rotation: the bureau puts the
+    course on the second member's menu from the community page."""
+    from junheng.afterschool.actions import school_slot_ids
+    from junheng.afterschool.models import Offering
+    from junheng.communities.models import Community
+
+    load_demo("county", DEMO_SEED, DEMO_PASSWORD, io.StringIO())
+    coop = Community.objects.get(kind="cooperation")
+    shared = coop.shared_courses.select_related("course").get()
+    first, second = [m.school for m in coop.memberships.select_related("school")]
+
+    login_as(page, "bureau", DEMO_PASSWORD)
+    page.goto(page.base + f"/communities/{coop.pk}/")
+    outcome = page.locator("[data-testid=exchanges] [data-testid=exchange-outcome]")
+    assert outcome.count() == 1 and outcome.get_attribute("data-outcome") == "pending"
+    offered = page.locator(f"tr[data-shared='{shared.pk}'] [data-testid=shared-offerings]")
+    assert first.name in offered.inner_text() and second.name not in offered.inner_text()
+
+    form = page.locator(f"[data-testid=offer-{shared.pk}]")
+    form.locator("select[name=school]").select_option(str(second.pk))
+    form.locator("select[name=slot]").select_option(str(school_slot_ids(second)[0]))
+    form.locator("input[name=seats]").fill("18")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".messages li")
+    offered = page.locator(f"tr[data-shared='{shared.pk}'] [data-testid=shared-offerings]")
+    assert second.name in offered.inner_text()
+    assert Offering.objects.get(school=second, course=shared.course).seats == 18

@@ -3,8 +3,6 @@ Thin: authorise through communities.access, parse with the forms, call `sharing`
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +10,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from junheng.accounts.models import User
 from junheng.afterschool.actions import school_slot_ids
 from junheng.communities import queries, sharing
 from junheng.communities.access import access_community
@@ -20,11 +17,7 @@ from junheng.communities.forms import ExchangeForm, OfferSharedForm, ShareCourse
 from junheng.communities.models import Community
 from junheng.errors import DomainError
 from junheng.region.models import School, Teacher, TimeSlot
-from junheng.web import flash_errors
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 
 def _back(c: Community, anchor: str) -> HttpResponse:
@@ -47,8 +40,8 @@ def _schools(c: Community) -> list[int]:
 
 @login_required
 @require_POST
-def plan_exchange(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def plan_exchange(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     ids = _schools(c)
     form = ExchangeForm(
@@ -82,8 +75,10 @@ def plan_exchange(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel_exchange(request: HttpRequest, community_id: int, exchange_id: int) -> HttpResponse:
-    user = _user(request)
+def cancel_exchange(
+    request: AuthenticatedHttpRequest, community_id: int, exchange_id: int
+) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     ex = c.exchanges.select_related("teacher", "community").filter(pk=exchange_id).first()
     if ex is None:
@@ -95,8 +90,8 @@ def cancel_exchange(request: HttpRequest, community_id: int, exchange_id: int) -
 
 @login_required
 @require_POST
-def share_course(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def share_course(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     form = ShareCourseForm(request.POST, courses=sharing.shareable_courses(c))
     if form.is_valid():
@@ -113,8 +108,10 @@ def share_course(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unshare_course(request: HttpRequest, community_id: int, shared_id: int) -> HttpResponse:
-    user = _user(request)
+def unshare_course(
+    request: AuthenticatedHttpRequest, community_id: int, shared_id: int
+) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     shared = c.shared_courses.select_related("community").filter(pk=shared_id).first()
     if shared is None:
@@ -126,8 +123,10 @@ def unshare_course(request: HttpRequest, community_id: int, shared_id: int) -> H
 
 @login_required
 @require_POST
-def offer_shared(request: HttpRequest, community_id: int, shared_id: int) -> HttpResponse:
-    user = _user(request)
+def offer_shared(
+    request: AuthenticatedHttpRequest, community_id: int, shared_id: int
+) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     shared = c.shared_courses.select_related("community", "course").filter(pk=shared_id).first()
     if shared is None:

@@ -3,7 +3,7 @@ and its lessons, delivery. Thin: authorise through communities.access, call `les
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from junheng.accounts.models import Role, User
+from junheng.accounts.models import Role
 from junheng.accounts.scoping import require_role
 from junheng.communities import lessons, queries, timetables
 from junheng.communities.access import (
@@ -28,11 +28,7 @@ from junheng.communities.models import LessonStatus, SyncSchedule, TimetableEntr
 from junheng.errors import DomainError
 from junheng.region.imports import FileError
 from junheng.region.models import County, School
-from junheng.web import flash_errors
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 
 def _reason(code: str) -> str:
@@ -46,9 +42,9 @@ def _reason(code: str) -> str:
 
 
 @login_required
-def timetables_page(request: HttpRequest) -> HttpResponse:
+def timetables_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload class timetables (the bureau any school's, a school admin its own)."""
-    user = _user(request)
+    user = request.user
     require_role(user, Role.BUREAU, Role.SCHOOL)
     errors: list[Any] = []
     if request.method == "POST":
@@ -78,11 +74,11 @@ def timetables_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def timetable_template(request: HttpRequest) -> HttpResponseBase:
+def timetable_template(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The import layout filled with a school's stored timetables (empty cells = free)."""
     from junheng.exports import csv_response
 
-    user = _user(request)
+    user = request.user
     require_role(user, Role.BUREAU, Role.SCHOOL)
     code = request.GET.get("school") or ""
     qs = (
@@ -103,11 +99,11 @@ def timetable_template(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-def sync_page(request: HttpRequest) -> HttpResponse:
+def sync_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's term schedule: requests, placing, what could not be placed, publishing."""
     from junheng.jobs.models import Job
 
-    user = _user(request)
+    user = request.user
     access_bureau(user)
     county = County.objects.order_by("pk").first()
     term = queries.current_term()
@@ -139,8 +135,8 @@ def sync_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def schedule(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access_bureau(user)
     county = County.objects.order_by("pk").first()
     term = queries.current_term()
@@ -166,8 +162,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish_schedule(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def publish_schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access_bureau(user)
     county = County.objects.order_by("pk").first()
     s = SyncSchedule.objects.filter(county=county, term=queries.current_term()).first()
@@ -183,9 +179,9 @@ def publish_schedule(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_lessons(request: HttpRequest) -> HttpResponse:
+def my_lessons(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A school's synchronous lessons: the weekly grid and the dated lessons around today."""
-    user = _user(request)
+    user = request.user
     require_role(user, Role.SCHOOL, Role.TEACHER)
     sid = own_school_id(user)
     if sid is None:
@@ -213,8 +209,8 @@ def my_lessons(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    user = _user(request)
+def record_lesson(request: AuthenticatedHttpRequest, lesson_id: int) -> HttpResponse:
+    user = request.user
     lesson = access_lesson(user, lesson_id)
     try:
         lessons.do_record_lesson(
@@ -235,8 +231,8 @@ def record_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def default_requests(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def default_requests(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     try:
         n = lessons.do_default_requests(c, by=user)
@@ -249,8 +245,10 @@ def default_requests(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_request(request: HttpRequest, community_id: int, request_id: int) -> HttpResponse:
-    user = _user(request)
+def delete_request(
+    request: AuthenticatedHttpRequest, community_id: int, request_id: int
+) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     req = access_request(user, c, request_id)
     try:
@@ -271,10 +269,10 @@ def _community_schools(c: Any) -> Any:
 
 @login_required
 @require_POST
-def log_activity(request: HttpRequest, community_id: int) -> HttpResponse:
+def log_activity(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
     from junheng.communities.forms import ActivityForm
 
-    user = _user(request)
+    user = request.user
     c = access_community(user, community_id)
     form = ActivityForm(request.POST, schools=_community_schools(c))
     if form.is_valid():
@@ -303,8 +301,10 @@ def log_activity(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_activity(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
-    user = _user(request)
+def delete_activity(
+    request: AuthenticatedHttpRequest, community_id: int, activity_id: int
+) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     a = c.activities.filter(pk=activity_id).first()
     if a is None:
@@ -324,9 +324,9 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
-def county_view(request: HttpRequest) -> HttpResponse:
+def county_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every member of an active community, weakest first, with its gap and delivery."""
-    user = _user(request)
+    user = request.user
     access_bureau(user)
     year = _year(request)
     county = County.objects.order_by("pk").first()
@@ -338,11 +338,11 @@ def county_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report(request: HttpRequest) -> Any:
+def report(request: AuthenticatedHttpRequest) -> Any:
     from junheng.communities.report import do_export_report
     from junheng.exports import xlsx_response
 
-    user = _user(request)
+    user = request.user
     access_bureau(user)
     county = County.objects.order_by("pk").first()
     if county is None:

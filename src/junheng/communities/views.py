@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,11 +37,7 @@ from junheng.communities.forms import (
 from junheng.communities.models import Community, Kind, PairingRound, RoundSchool, RunStatus
 from junheng.errors import DomainError
 from junheng.region.models import County, School
-from junheng.web import flash_errors
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
@@ -68,9 +64,9 @@ def public(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's overview; schools and teachers go to their own page, others to the list."""
-    user = _user(request)
+    user = request.user
     if user.role in (Role.SCHOOL, Role.TEACHER):
         return redirect("communities:mine")
     if user.role != Role.BUREAU:
@@ -94,8 +90,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if user.role not in (Role.SCHOOL, Role.TEACHER):
         return redirect("communities:index")
     communities = list(communities_for(user).prefetch_related("memberships__school"))
@@ -106,8 +102,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def community(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def community(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community(user, community_id)
     ctx: dict[str, Any] = {"c": c, **queries.community_page(c)}
     ctx["delivery"] = queries.community_delivery(c, timezone.localdate().year)
@@ -182,8 +178,8 @@ def _sharing_context(user: User, c: Community) -> dict[str, Any]:
 
 
 @login_required
-def new_community(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def new_community(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access_bureau(user)
     county = _county()
     schools = School.objects.filter(county=county).order_by("code")
@@ -215,8 +211,8 @@ def new_community(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def edit_community(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def edit_community(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community_edit(user, community_id)
     form = CommunityForm(request.POST, instance=Community.objects.get(pk=c.pk))
     if form.is_valid():
@@ -235,8 +231,8 @@ def edit_community(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_member(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def add_member(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community_edit(user, community_id)
     form = MemberForm(request.POST, schools=School.objects.filter(county_id=c.county_id))
     if form.is_valid():
@@ -254,8 +250,10 @@ def add_member(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_member(request: HttpRequest, community_id: int, school_id: int) -> HttpResponse:
-    user = _user(request)
+def remove_member(
+    request: AuthenticatedHttpRequest, community_id: int, school_id: int
+) -> HttpResponse:
+    user = request.user
     c = access_community_edit(user, community_id)
     m = c.memberships.filter(school_id=school_id).select_related("school").first()
     if m is None:
@@ -267,8 +265,8 @@ def remove_member(request: HttpRequest, community_id: int, school_id: int) -> Ht
 
 @login_required
 @require_POST
-def dissolve(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def dissolve(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community_edit(user, community_id)
     actions.do_dissolve_community(c, by=user)
     messages.success(request, _("已撤销：%(n)s") % {"n": c.name})
@@ -277,8 +275,8 @@ def dissolve(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_goal(request: HttpRequest, community_id: int) -> HttpResponse:
-    user = _user(request)
+def set_goal(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
+    user = request.user
     c = access_community_edit(user, community_id)
     form = GoalForm(request.POST)
     if form.is_valid():
@@ -305,9 +303,9 @@ def set_goal(request: HttpRequest, community_id: int) -> HttpResponse:
 
 
 @login_required
-def results(request: HttpRequest) -> HttpResponse:
+def results(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau enters the year's results (e.g. quality monitoring, 0-100) per school."""
-    user = _user(request)
+    user = request.user
     access_bureau(user)
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or actions.current_year())
@@ -345,8 +343,8 @@ def results(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def open_round(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def open_round(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     access_bureau(user)
     form = OpenRoundForm(request.POST)
     if not form.is_valid():
@@ -364,8 +362,8 @@ def open_round(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _user(request)
+def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     rnd = access_round(user, round_id)
     ctx = queries.round_page(rnd)
     ctx["rules_form"] = RoundRulesForm(instance=rnd)
@@ -374,8 +372,8 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_rules(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _user(request)
+def round_rules(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     rnd = access_round(user, round_id)
     form = RoundRulesForm(request.POST, instance=PairingRound.objects.get(pk=rnd.pk))
     if form.is_valid():
@@ -394,8 +392,8 @@ def round_rules(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_roles(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _user(request)
+def round_roles(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     rnd = access_round(user, round_id)
     roles: dict[int, tuple[str, int | None]] = {}
     for rs in RoundSchool.objects.filter(round=rnd):
@@ -420,8 +418,8 @@ def round_roles(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_pairing(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _user(request)
+def run_pairing(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     rnd = access_round(user, round_id)
     try:
         run = actions.do_run_pairing(rnd, by=user)
@@ -437,8 +435,8 @@ def run_pairing(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pin(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _user(request)
+def pin(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     rnd = access_round(user, round_id)
     form = PinForm(request.POST)
     if not form.is_valid():
@@ -458,8 +456,8 @@ def pin(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
-    user = _user(request)
+def unpin(request: AuthenticatedHttpRequest, round_id: int, pin_id: int) -> HttpResponse:
+    user = request.user
     rnd = access_round(user, round_id)
     p = access_pin(user, rnd, pin_id)
     try:
@@ -471,8 +469,8 @@ def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish(request: HttpRequest, round_id: int) -> HttpResponse:
-    user = _user(request)
+def publish(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    user = request.user
     rnd = access_round(user, round_id)
     try:
         created = actions.do_publish_round(rnd, by=user)

@@ -7,20 +7,14 @@ only, own school / own move); parents and providers get 403.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
-from junheng.accounts.models import User
 from junheng.rotation.access import access_round, access_round_read, moves_for, rounds_for
+from junheng.web import AuthenticatedHttpRequest
 
 router = Router(tags=["rotation"])
-
-
-def _user(request: HttpRequest) -> User:
-    """The caller (an anonymous one fails the role checks: `is_authenticated` is False)."""
-    return cast(User, request.user)
 
 
 class RoundOut(Schema):
@@ -86,18 +80,18 @@ def _moves(qs: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/rounds", response=list[RoundOut])
-def rounds(request: HttpRequest) -> list[dict[str, Any]]:
+def rounds(request: AuthenticatedHttpRequest) -> list[dict[str, Any]]:
     from junheng.accounts.scoping import require_role
 
-    user = _user(request)
+    user = request.user
     require_role(user, "bureau", "school", "teacher")
     return [_round(r) for r in rounds_for(user)]
 
 
 @router.get("/rounds/{round_id}/plan", response=PlanOut)
-def plan(request: HttpRequest, round_id: int) -> dict[str, Any]:
+def plan(request: AuthenticatedHttpRequest, round_id: int) -> dict[str, Any]:
     """The bureau's view of the round's plan (the published one, or the latest draft)."""
-    user = _user(request)
+    user = request.user
     rnd = access_round(user, round_id)
     run = rnd.published_run or rnd.latest_run()
     return {
@@ -111,8 +105,8 @@ def plan(request: HttpRequest, round_id: int) -> dict[str, Any]:
 
 
 @router.get("/rounds/{round_id}/moves", response=list[MoveOut])
-def moves(request: HttpRequest, round_id: int) -> list[dict[str, Any]]:
+def moves(request: AuthenticatedHttpRequest, round_id: int) -> list[dict[str, Any]]:
     """The moves this user may see: all for the bureau; own school's or own move once published."""
-    user = _user(request)
+    user = request.user
     rnd = access_round_read(user, round_id)
     return _moves(moves_for(user, rnd))

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from junheng.accounts.models import Role, User
+from junheng.accounts.models import Role
 from junheng.downloads import xlsx_attachment
 from junheng.jobs.models import Job
 from junheng.region.models import SUBJECTS, Teacher
@@ -41,14 +41,10 @@ from junheng.rotation.models import (
     Stint,
     SubjectNeed,
 )
+from junheng.web import AuthenticatedHttpRequest
 from junheng.web import flash_errors as _errors
 
 SUBJECT_LABELS = dict(SUBJECTS)
-
-
-def _user(request: HttpRequest) -> User:
-    """The logged-in user (every view is behind login_required)."""
-    return cast(User, request.user)
 
 
 def _rules_initial(rnd: RotationRound | None = None) -> dict[str, Any]:
@@ -58,9 +54,9 @@ def _rules_initial(rnd: RotationRound | None = None) -> dict[str, Any]:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's rounds and the form to open one; others go to their own page."""
-    user = _user(request)
+    user = request.user
     if user.role == Role.SCHOOL:
         return redirect("rotation:school")
     if user.role == Role.TEACHER:
@@ -155,21 +151,21 @@ def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any
 
 
 @login_required
-def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
-    return render(request, "rotation/round.html", _round_context(rnd, _user(request)))
+def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
+    return render(request, "rotation/round.html", _round_context(rnd, request.user))
 
 
 @login_required
 @require_POST
-def update_rules(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
+def update_rules(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
     form = RulesForm(request.POST, instance=RotationRound.objects.get(pk=rnd.pk))
     if not form.is_valid():
-        ctx = _round_context(rnd, _user(request), rules_form=form)
+        ctx = _round_context(rnd, request.user, rules_form=form)
         return render(request, "rotation/round.html", ctx, status=400)
     try:
-        actions.do_update_rules(rnd, by=_user(request), **form.cleaned_data)
+        actions.do_update_rules(rnd, by=request.user, **form.cleaned_data)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -179,10 +175,10 @@ def update_rules(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_plan(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
+def run_plan(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
     try:
-        run = actions.do_run_plan(rnd, by=_user(request))
+        run = actions.do_run_plan(rnd, by=request.user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -199,10 +195,10 @@ def run_plan(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_tradeoff(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
+def run_tradeoff(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
     try:
-        tr = actions.do_run_tradeoff(rnd, by=_user(request))
+        tr = actions.do_run_tradeoff(rnd, by=request.user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -217,10 +213,10 @@ def run_tradeoff(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def choose_share(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
+def choose_share(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
     try:
-        rnd = actions.do_choose_share(rnd, by=_user(request), share=request.POST.get("share", ""))
+        rnd = actions.do_choose_share(rnd, by=request.user, share=request.POST.get("share", ""))
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -231,19 +227,19 @@ def choose_share(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pin(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
+def pin(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
     form = PinForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("无效的请求"))
         return redirect("rotation:round", round_id=rnd.pk)
     d = form.cleaned_data
-    teacher = access_round_teacher(_user(request), rnd, d["teacher"])
-    school = access_round_school(_user(request), rnd, d["school"])
+    teacher = access_round_teacher(request.user, rnd, d["teacher"])
+    school = access_round_school(request.user, rnd, d["school"])
     try:
         actions.do_pin(
             rnd,
-            by=_user(request),
+            by=request.user,
             teacher=teacher,
             school=school,
             kind=d["kind"],
@@ -258,11 +254,11 @@ def pin(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
-    obj = access_pin(_user(request), rnd, pin_id)
+def unpin(request: AuthenticatedHttpRequest, round_id: int, pin_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
+    obj = access_pin(request.user, rnd, pin_id)
     try:
-        actions.do_unpin(obj, by=_user(request))
+        actions.do_unpin(obj, by=request.user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -272,10 +268,10 @@ def unpin(request: HttpRequest, round_id: int, pin_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
+def publish(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
     try:
-        actions.do_publish(rnd, by=_user(request))
+        actions.do_publish(rnd, by=request.user)
     except ValidationError as err:
         _errors(request, err)
     else:
@@ -284,10 +280,10 @@ def publish(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, round_id: int) -> HttpResponse:
-    rnd = access_round(_user(request), round_id)
+def export(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    rnd = access_round(request.user, round_id)
     try:
-        name, content = actions.do_export_plan(rnd, by=_user(request))
+        name, content = actions.do_export_plan(rnd, by=request.user)
     except ValidationError as err:
         _errors(request, err)
         return redirect("rotation:round", round_id=rnd.pk)
@@ -295,9 +291,9 @@ def export(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
-def needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
+def needs(request: AuthenticatedHttpRequest, round_id: int, school_id: int) -> HttpResponse:
     """A school's subject needs: its own admin (or the bureau) edits and confirms them."""
-    user = _user(request)
+    user = request.user
     if user.role not in (Role.BUREAU, Role.SCHOOL):
         raise PermissionDenied
     rnd = _get_round_for(user, round_id)
@@ -330,8 +326,8 @@ def needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def confirm_needs(request: HttpRequest, round_id: int, school_id: int) -> HttpResponse:
-    user = _user(request)
+def confirm_needs(request: AuthenticatedHttpRequest, round_id: int, school_id: int) -> HttpResponse:
+    user = request.user
     if user.role not in (Role.BUREAU, Role.SCHOOL):
         raise PermissionDenied
     rnd = _get_round_for(user, round_id)
@@ -352,9 +348,9 @@ def _get_round_for(user: Any, round_id: int) -> RotationRound:
 
 
 @login_required
-def school_page(request: HttpRequest) -> HttpResponse:
+def school_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A school admin's rotation page: its needs per round; who leaves and who arrives."""
-    user = _user(request)
+    user = request.user
     if user.role != Role.SCHOOL:
         raise PermissionDenied
     school = user.school
@@ -373,9 +369,9 @@ def school_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A teacher's rotation page: eligibility, preferences, and (once published) the outcome."""
-    user = _user(request)
+    user = request.user
     teacher = own_teacher(user)
     rnd = rounds_for(user).first() if teacher else None
     ctx: dict[str, Any] = {"teacher": teacher, "round": rnd}
@@ -430,9 +426,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def stints(request: HttpRequest) -> HttpResponse:
+def stints(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's list of stints: those due to return this year first."""
-    access_bureau(_user(request))
+    access_bureau(request.user)
     year = int(request.GET.get("year") or actions.current_year())
     qs = Stint.objects.select_related("teacher", "from_school", "to_school", "round")
     due = list(qs.filter(planned_return_year__lte=year, returned=False))
@@ -447,8 +443,8 @@ def stints(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def stint_returned(request: HttpRequest, stint_id: int) -> HttpResponse:
-    obj = access_stint(_user(request), stint_id)
-    actions.do_mark_returned(obj, by=_user(request), returned=request.POST.get("undo") != "1")
+def stint_returned(request: AuthenticatedHttpRequest, stint_id: int) -> HttpResponse:
+    obj = access_stint(request.user, stint_id)
+    actions.do_mark_returned(obj, by=request.user, returned=request.POST.get("undo") != "1")
     messages.success(request, _("已登记"))
     return redirect("rotation:stints")

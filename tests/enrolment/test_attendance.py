@@ -88,3 +88,14 @@ def test_the_marking_page_offers_only_session_days(enrolled, users, client):
     client.post(url, {"date": "2025-09-08", f"s{enrolled['kids'][1].pk}": "present"})
     assert Session.objects.get().date == dt.date(2025, 9, 8)
     assert "<script>" not in page and "onchange" not in page
+
+
+def test_the_parents_results_page_counts_each_courses_attendance(enrolled, users, client):
+    kid = enrolled["kids"][1]
+    by = users["provider"]
+    actions.do_mark_attendance(enrolled["chess"], MONDAY, {kid.pk: "present"}, by=by)
+    for day in (MONDAY + dt.timedelta(days=7), MONDAY + dt.timedelta(days=14)):
+        actions.do_mark_attendance(enrolled["chess"], day, {kid.pk: "absent"}, by=by)
+    client.force_login(enrolled["parents"][1])
+    page = client.get("/enrolment/results/").content.decode()
+    assert "出勤 1 · 缺勤 2" in page

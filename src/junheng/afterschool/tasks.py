@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.jobs.actions import JobFailed
 
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
-def supply_run_job(job: Any, *, run_id: int) -> dict[str, Any]:
+
+def supply_run_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Compute a balanced-supply run; the run row keeps its own status, the job the progress."""
     from junheng.afterschool.actions import execute_supply_run
 
@@ -20,7 +23,7 @@ def supply_run_job(job: Any, *, run_id: int) -> dict[str, Any]:
     return out
 
 
-def supply_run_failed(job: Any) -> None:
+def supply_run_failed(job: Job) -> None:
     """The job failed or was cancelled (wherever that was decided): so is the run."""
     from junheng.afterschool.models import RunStatus, SupplyRun
 
@@ -33,7 +36,7 @@ def supply_run_failed(job: Any) -> None:
     )
 
 
-def expire_whitelist_job(job: Any) -> dict[str, int]:
+def expire_whitelist_job(job: Job) -> dict[str, int]:
     """Periodic: white-list entries whose date has passed become "expired" (with history)."""
     from junheng.afterschool.actions import do_expire_providers
 

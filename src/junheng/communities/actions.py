@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -45,6 +45,9 @@ from junheng.engines.io import InputError
 from junheng.engines.pairing import nearest_core_pairing, pair_schools
 from junheng.errors import DomainError
 from junheng.region.models import County, School
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -448,7 +451,7 @@ def _baseline(inputs: adapters.RoundInputs) -> dict[str, Any]:
     }
 
 
-def execute_pairing_run(run_id: int, job: Any = None) -> dict[str, Any]:
+def execute_pairing_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """The job body: engine inputs from live rows, pair, store the pairs and figures. With
     `job` (junheng.jobs) the engine's stages show on its progress bar (and a cancel stops it
     between stages: nothing is written before the end)."""

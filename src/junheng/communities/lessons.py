@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -41,6 +41,9 @@ from junheng.communities.models import (
 )
 from junheng.engines.io import InputError
 from junheng.region.models import County, School, SchoolClass, Teacher, Term
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 
 def _require(by: User, *roles: str) -> None:
@@ -288,7 +291,7 @@ def do_schedule_term(*, by: User, county: County, term: Term, max_load: int = 20
     return schedule
 
 
-def execute_schedule(schedule_id: int, job: Any = None) -> dict[str, Any]:
+def execute_schedule(schedule_id: int, job: Job | None = None) -> dict[str, Any]:
     """The job body: read timetables and requests, place the lessons, store the weekly slots."""
     from junheng.engines.synclass import schedule_lessons
     from junheng.jobs.actions import JobFailed

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.jobs.actions import JobFailed
 
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
-def pairing_job(job: Any, *, run_id: int) -> dict[str, Any]:
+
+def pairing_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Compute a pairing run; the run row keeps its own status, the job the progress."""
     from junheng.communities.actions import execute_pairing_run
 
@@ -20,7 +23,7 @@ def pairing_job(job: Any, *, run_id: int) -> dict[str, Any]:
     return out
 
 
-def pairing_failed(job: Any) -> None:
+def pairing_failed(job: Job) -> None:
     """The job failed or was cancelled (wherever that was decided): so is the run, unless the
     engine already said why the rules cannot hold."""
     from junheng.communities.models import PairingRun, RunStatus
@@ -31,14 +34,14 @@ def pairing_failed(job: Any) -> None:
     ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())
 
 
-def schedule_job(job: Any, *, schedule_id: int) -> dict[str, Any]:
+def schedule_job(job: Job, *, schedule_id: int) -> dict[str, Any]:
     """Compute a term's synchronous-lesson timetable."""
     from junheng.communities.lessons import execute_schedule
 
     return execute_schedule(schedule_id, job=job)
 
 
-def schedule_failed(job: Any) -> None:
+def schedule_failed(job: Job) -> None:
     from junheng.communities.models import SyncSchedule
 
     SyncSchedule.objects.filter(pk=job.args["schedule_id"]).update(computing=False)

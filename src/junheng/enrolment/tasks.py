@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.jobs.actions import JobFailed
 
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
-def draw_job(job: Any, *, draw_id: int) -> dict[str, Any]:
+
+def draw_job(job: Job, *, draw_id: int) -> dict[str, Any]:
     """Run a closed window's draw (progress on the job; every row stored in one transaction)."""
     from junheng.enrolment.actions import execute_draw
 
@@ -20,7 +23,7 @@ def draw_job(job: Any, *, draw_id: int) -> dict[str, Any]:
     return out
 
 
-def draw_failed(job: Any) -> None:
+def draw_failed(job: Job) -> None:
     """The draw's job failed or was cancelled: the draw is marked failed and may be run again."""
     from junheng.enrolment.models import Draw, DrawState
 
@@ -30,14 +33,14 @@ def draw_failed(job: Any) -> None:
     )
 
 
-def expire_offers_job(job: Any) -> dict[str, int]:
+def expire_offers_job(job: Job) -> dict[str, int]:
     """Periodic: lapse overdue waitlist offers and pass their seats on in lottery order."""
     from junheng.enrolment.actions import expire_offers
 
     return {"lapsed": expire_offers()}
 
 
-def close_due_windows_job(job: Any) -> dict[str, Any]:
+def close_due_windows_job(job: Job) -> dict[str, Any]:
     """Periodic job body (junheng.jobs.schedule): close every open window past `closes_at`."""
     from junheng.enrolment.actions import close_due_windows
 

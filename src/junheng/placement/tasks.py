@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
-def placement_draw_job(job: Any, *, placement_id: int, by_id: int | None) -> dict[str, Any]:
+
+def placement_draw_job(job: Job, *, placement_id: int, by_id: int | None) -> dict[str, Any]:
     """One school's draw: engine outside any transaction, the result stored exactly once."""
     from junheng.accounts.models import User
     from junheng.placement.actions import execute_draw
@@ -17,14 +20,14 @@ def placement_draw_job(job: Any, *, placement_id: int, by_id: int | None) -> dic
     return execute_draw(placement_id, by=by, job=job)
 
 
-def bulk_job(job: Any, *, run_id: int) -> dict[str, Any]:
+def bulk_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Every school's placement of a grade (BulkPlacementRun); progress on the job and the run."""
     from junheng.placement.actions import execute_bulk_run
 
     return execute_bulk_run(run_id, job=job)
 
 
-def bulk_failed(job: Any) -> None:
+def bulk_failed(job: Job) -> None:
     """Nothing of the run was stored (one transaction at the end): it may be run again; the
     seeds are fixed, so a second run gives the same classes."""
     from junheng.placement.models import BulkPlacementRun, BulkStatus

@@ -3,15 +3,18 @@ the test suite's immediate backend)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.jobs.actions import JobFailed
 
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
-def forecast_job(job: Any, *, run_id: int) -> dict[str, Any]:
+
+def forecast_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Compute a forecast run; the run keeps its own status, the job the progress."""
     from junheng.places.actions import execute_forecast
 
@@ -21,7 +24,7 @@ def forecast_job(job: Any, *, run_id: int) -> dict[str, Any]:
     return out
 
 
-def forecast_failed(job: Any) -> None:
+def forecast_failed(job: Job) -> None:
     """The job failed or was cancelled (wherever that was decided): so is the run."""
     from junheng.places.models import ForecastRun, RunStatus
 

@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from junheng.jobs.actions import progress
 
 if TYPE_CHECKING:
+    from junheng.jobs.models import Job
     from junheng.region.actions import ImportReport
 
 MAX_STORED_ERRORS = 1000  # a report keeps this many row errors (and the total count)
 
 
 def import_job(
-    job: Any, *, what: str, path: str, filename: str, dry_run: bool, by_id: int
+    job: Job, *, what: str, path: str, filename: str, dry_run: bool, by_id: int
 ) -> dict[str, Any]:
     """Read, check (no transaction open) and, when every row is good, write the rows in short
     transactions, all or nothing (region/batches.py); the report is the job's result."""
@@ -42,7 +43,7 @@ def import_job(
     return report_to_json(report)
 
 
-def import_failed(job: Any) -> None:
+def import_failed(job: Job) -> None:
     from junheng.jobs.files import discard
 
     discard(job.args.get("path", ""))

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -48,6 +48,9 @@ from junheng.rotation.models import (
     SubjectNeed,
     Tradeoff,
 )
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -414,7 +417,7 @@ def balance_before_after(moves: Sequence[Move], county_id: int) -> dict[str, Any
     return out
 
 
-def execute_plan_run(run_id: int, job: Any = None) -> dict[str, Any]:
+def execute_plan_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: engine inputs from live rows, plan, store moves and figures (with `job`,
     the stages show on its progress bar; a cancel stops it before anything is stored)."""
     from junheng.jobs.actions import progress
@@ -535,7 +538,7 @@ def do_run_tradeoff(
     return tr
 
 
-def execute_tradeoff(tradeoff_id: int, job: Any = None) -> dict[str, Any]:
+def execute_tradeoff(tradeoff_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: the engine's trade-off on live rows, one progress step per share."""
     from junheng.jobs.actions import progress
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.jobs.actions import JobFailed
 
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
-def plan_job(job: Any, *, run_id: int) -> dict[str, Any]:
+
+def plan_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Compute a plan run; an infeasible round ends the job with the reason (the run keeps it)."""
     from junheng.rotation.actions import execute_plan_run
     from junheng.rotation.models import RunStatus
@@ -21,7 +24,7 @@ def plan_job(job: Any, *, run_id: int) -> dict[str, Any]:
     return out
 
 
-def plan_failed(job: Any) -> None:
+def plan_failed(job: Job) -> None:
     from junheng.rotation.models import PlanRun, RunStatus
 
     message = job.error if job.state == "failed" else _("已取消。")
@@ -30,7 +33,7 @@ def plan_failed(job: Any) -> None:
     ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())
 
 
-def tradeoff_job(job: Any, *, tradeoff_id: int) -> dict[str, Any]:
+def tradeoff_job(job: Job, *, tradeoff_id: int) -> dict[str, Any]:
     """Compute the trade-off table (one plan per share of movers)."""
     from junheng.rotation.actions import execute_tradeoff
     from junheng.rotation.models import RunStatus
@@ -41,7 +44,7 @@ def tradeoff_job(job: Any, *, tradeoff_id: int) -> dict[str, Any]:
     return out
 
 
-def tradeoff_failed(job: Any) -> None:
+def tradeoff_failed(job: Job) -> None:
     from junheng.rotation.models import RunStatus, Tradeoff
 
     message = job.error if job.state == "failed" else _("已取消。")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -27,6 +27,9 @@ from junheng.afterschool.models import (
     SupplyRun,
 )
 from junheng.region.models import Term, TimeSlot
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 
 def do_start_supply_run(
@@ -86,7 +89,7 @@ def _set_progress(
     run.save(update_fields=fields)
 
 
-def execute_supply_run(run_id: int, job: Any = None) -> dict[str, Any]:
+def execute_supply_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: build the engine inputs from live data, plan, store placements and figures.
 
     With `job` (junheng.jobs), the stages are reported on its progress bar too and a cancel

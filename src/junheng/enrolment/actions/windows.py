@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -48,6 +48,9 @@ from junheng.enrolment.models import (
 from junheng.enrolment.report import draw_report
 from junheng.public_draw import clean_entropy, new_pseudonym
 from junheng.region.models import School, Student, Term
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 
 def _require(user: User, *roles: str) -> None:
@@ -540,7 +543,7 @@ def _fail(draw: Draw, message: str) -> dict[str, Any]:
     return {"error": message}
 
 
-def execute_draw(draw_id: int, job: Any = None) -> dict[str, Any]:
+def execute_draw(draw_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: inputs from the live rows (the same files as frozen by `do_run_draw`),
     the engine with the final seed, then every row stored at once.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -43,6 +43,9 @@ from junheng.placement.models import (
 )
 from junheng.public_draw import clean_entropy
 from junheng.region.models import School, Student, Term
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 
 @transaction.atomic
@@ -191,7 +194,7 @@ def do_run_bulk(run: BulkPlacementRun, *, by: User, entropy: str) -> BulkPlaceme
     return run
 
 
-def _progress_writer(run_id: int, total: int, job: Any = None) -> Callable[[int, int], None]:
+def _progress_writer(run_id: int, total: int, job: Job | None = None) -> Callable[[int, int], None]:
     from junheng.jobs.actions import progress
 
     step = max(1, total // 50)
@@ -221,7 +224,7 @@ def _place_many(
         return place_all(todo, method, processes=1, progress=progress)
 
 
-def execute_bulk_run(run_id: int, job: Any = None) -> dict[str, Any]:
+def execute_bulk_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: place every pending school with the engine's `place_all`, store each
     result as that school's draw (locked), and keep progress on the run row (and on `job`,
     whose cancel stops the run before anything is stored)."""

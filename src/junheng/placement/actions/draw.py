@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +39,9 @@ from junheng.placement.models import (
 )
 from junheng.public_draw import clean_entropy, unique_pseudonyms
 from junheng.region.models import SchoolClass, Student
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 
 def _commit_fields(placement: Placement, seed: str, data: adapters.EngineInput) -> None:
@@ -197,7 +200,7 @@ def do_run_draw(placement: Placement, *, by: User, entropy: str) -> Placement:
     return placement
 
 
-def execute_draw(placement_id: int, *, by: User | None, job: Any = None) -> dict[str, Any]:
+def execute_draw(placement_id: int, *, by: User | None, job: Job | None = None) -> dict[str, Any]:
     """The job body of a placement draw: the engine runs with no transaction open, with the
     final seed fixed by `do_run_draw`, then the result is stored in one short transaction
     that checks again that nobody drew first."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -33,6 +33,9 @@ from junheng.places.models import (
 )
 from junheng.region.models import County, UrbanRural
 from junheng.region.models import Level as SchoolLevel
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +82,7 @@ def do_run_forecast(
     return run
 
 
-def execute_forecast(run_id: int, *, job: Any = None) -> dict[str, Any]:
+def execute_forecast(run_id: int, *, job: Job | None = None) -> dict[str, Any]:
     """The job body: engine inputs from the stored rows, baseline and scenario, stored rows.
 
     Computes outside any transaction and writes the results in one; `job` (a `junheng.jobs`

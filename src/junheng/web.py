@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,9 +56,12 @@ def flash_errors(request: HttpRequest, err: Exception) -> None:
 # --- list pages ---------------------------------------------------------------------------
 
 PAGE_SIZE = 50
+T = TypeVar("T")
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page[Any]:
+def paginate(
+    request: HttpRequest, items: QuerySet[Any, T] | Sequence[T], per_page: int = PAGE_SIZE
+) -> Page[T]:
     """One page of a queryset or list (`?page=`; a bad or too-large number gives the last or
     first page, never an error). With the shared `_pager.html`, every other filter in the
     query string is kept when the user turns the page."""

@@ -189,13 +189,21 @@ def _create(batch: ImportBatch, model: type[models.Model], objs: Sequence[models
     )
 
 
+def _column_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The model's field `name` (or attname) as the concrete column field it is."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
 def _update(
     batch: ImportBatch,
     model: type[models.Model],
     objs: Sequence[models.Model],
     update_fields: Sequence[str],
 ) -> None:
-    attnames = [model._meta.get_field(f).attname for f in update_fields]  # type: ignore[union-attr]
+    attnames = [_column_field(model, f).attname for f in update_fields]
     before = model._default_manager.filter(pk__in=[o.pk for o in objs]).values("pk", *attnames)
     name = _name(model)
     ImportUndo.objects.bulk_create(
@@ -259,14 +267,11 @@ def _undo_chunk(batch: ImportBatch, model: type[models.Model], chunk: list[Impor
 
 def _restore(model: type[models.Model], entries: Sequence[ImportUndo]) -> None:
     attnames = sorted({k for e in entries for k in (e.before or {})})
-    fields = [model._meta.get_field(a) for a in attnames]
+    fields = [_column_field(model, a) for a in attnames]
     objs = []
     for e in entries:
-        values = {
-            f.attname: f.to_python(e.before[f.attname])  # type: ignore[index, union-attr]
-            for f in fields
-            if f.attname in (e.before or {})  # type: ignore[union-attr]
-        }
+        before = e.before or {}
+        values = {f.attname: f.to_python(before[f.attname]) for f in fields if f.attname in before}
         objs.append(model(pk=e.object_id, **values))
     model._default_manager.bulk_update(objs, [f.name for f in fields])
 

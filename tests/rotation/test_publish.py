@@ -143,3 +143,29 @@ def test_only_the_bureau_exports(published, rusers, client):
         client.force_login(rusers[who])
         assert client.get(f"/rotation/{rnd.pk}/export.xlsx").status_code == 403
     assert not AuditLog.objects.filter(action="rotation.export_plan").exists()
+
+
+def test_stints_still_serving_are_listed_fifty_a_page(county6, rusers, client):
+    r1, r5 = county6.schools["R01"], county6.schools["R05"]
+    Stint.objects.bulk_create(
+        [
+            Stint(
+                teacher=t, from_school=r1, to_school=r5, start_year=2026, planned_return_year=2029
+            )
+            for t in county6.teachers
+        ]
+    )
+    client.force_login(rusers["bureau"])
+
+    def serving(url: str) -> str:
+        page = client.get(url).content.decode()
+        return page.split('data-testid="serving"')[1].split("</details>")[0]
+
+    first, second = (
+        serving("/rotation/stints/?year=2026"),
+        serving("/rotation/stints/?year=2026&page=2"),
+    )
+    assert first.count("data-teacher=") == 50 and second.count("data-teacher=") == 10
+    assert 'rel="next"' in first and "year=2026" in first.split('rel="next"')[0].split("href=")[-1]
+    codes = {c.split('"')[0] for c in (first + second).split('data-teacher="')[1:]}
+    assert codes == {t.code for t in county6.teachers}

@@ -43,6 +43,7 @@ from junheng.rotation.models import (
 )
 from junheng.web import AuthenticatedHttpRequest
 from junheng.web import flash_errors as _errors
+from junheng.web import paginate
 
 SUBJECT_LABELS = dict(SUBJECTS)
 
@@ -432,12 +433,17 @@ def stints(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = int(request.GET.get("year") or actions.current_year())
     qs = Stint.objects.select_related("teacher", "from_school", "to_school", "round")
     due = list(qs.filter(planned_return_year__lte=year, returned=False))
-    serving = list(qs.filter(planned_return_year__gt=year, returned=False))
+    serving = paginate(
+        request,
+        qs.filter(planned_return_year__gt=year, returned=False).order_by(
+            "planned_return_year", "teacher__code", "pk"
+        ),
+    )
     returned = list(qs.filter(returned=True).order_by("-returned_at")[:50])
     return render(
         request,
         "rotation/stints.html",
-        {"year": year, "due": due, "serving": serving, "returned": returned},
+        {"year": year, "due": due, "serving": serving, "page": serving, "returned": returned},
     )
 
 

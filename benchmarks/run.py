@@ -54,6 +54,7 @@ def main() -> None:
             spec = importlib.util.spec_from_file_location(path.stem, path)
             assert spec and spec.loader
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # dataclasses look their module up while loading
             sys.path.insert(0, str(path.parent))
             spec.loader.exec_module(module)
             t0 = time.perf_counter()

@@ -11,6 +11,7 @@ def test_api_plan_for_the_bureau_and_own_moves_for_others(rnd, rusers, client):
     body = client.get(f"/api/rotation/rounds/{rnd.pk}/plan").json()
     assert body["status"] == "done" and len(body["moves"]) == run.moves.count()
     assert body["summary"]["violations"] == 0
+    assert body["round"]["target_share"] is None and body["round"]["share"] == "0.1000"
     client.force_login(rusers["teacher"])
     assert client.get(f"/api/rotation/rounds/{rnd.pk}/plan").status_code == 403
     assert client.get(f"/api/rotation/rounds/{rnd.pk}/moves").json() == []  # a draft

@@ -23,6 +23,8 @@ class RoundOut(Schema):
     status: str
     min_years: int
     share: str
+    max_share: str | None
+    target_share: str | None
     backbone_share: str
     backbone_basis: str
     max_km: float
@@ -56,6 +58,8 @@ def _round(r: Any) -> dict[str, Any]:
         "status": r.status,
         "min_years": r.min_years,
         "share": str(r.share),
+        "max_share": None if r.max_share is None else str(r.max_share),
+        "target_share": None if r.target_share is None else str(r.target_share),
         "backbone_share": str(r.backbone_share),
         "backbone_basis": r.backbone_basis,
         "max_km": r.max_km,

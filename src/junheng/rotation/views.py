@@ -41,9 +41,8 @@ from junheng.rotation.models import (
     Stint,
     SubjectNeed,
 )
-from junheng.web import AuthenticatedHttpRequest
+from junheng.web import AuthenticatedHttpRequest, paginate
 from junheng.web import flash_errors as _errors
-from junheng.web import paginate
 
 SUBJECT_LABELS = dict(SUBJECTS)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from junheng.accounts.models import Role, User
+
+if TYPE_CHECKING:
+    from junheng.region.models import Term
 
 # A window closing within this many days, a document expiring within this many, is a to-do.
 CLOSING_DAYS = 7
@@ -40,7 +43,7 @@ def _todo(key: str, count: int, text: str, url: str) -> Todo | None:
     return Todo(key, count, text, url) if count else None
 
 
-def _current_term() -> Any:
+def _current_term() -> Term | None:
     from junheng.region.models import Term
 
     return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()

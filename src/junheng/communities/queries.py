@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.balance.models import BalanceSnapshot
 from junheng.balance.texts import indicator_labels
@@ -20,6 +20,12 @@ from junheng.communities.models import (
 )
 from junheng.communities.models import Role as SchoolRole
 from junheng.region.models import County, School
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from junheng.communities.models import SyncRequest
+    from junheng.region.models import Term
 
 
 def kind_counts(communities: Iterable[Community]) -> list[dict[str, Any]]:
@@ -221,13 +227,13 @@ def round_page(rnd: PairingRound) -> dict[str, Any]:
 # --------------------------------------------------------------------------- synchronous lessons
 
 
-def current_term() -> Any:
+def current_term() -> Term | None:
     from junheng.region.models import Term
 
     return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
 
 
-def school_requests(school_id: int) -> Any:
+def school_requests(school_id: int) -> QuerySet[SyncRequest]:
     from django.db.models import Q
 
     from junheng.communities.models import SyncRequest

@@ -18,7 +18,7 @@ transaction with an audit row; refusals are `CommunityError`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -36,6 +36,9 @@ from junheng.afterschool.models import (
 from junheng.communities.actions import CommunityError
 from junheng.communities.models import Community, SharedCourse, TeacherExchange
 from junheng.region.models import School, Teacher, Term, TimeSlot
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 MAX_PREFS = 3  # a rotation preference holds three schools
 
@@ -301,7 +304,7 @@ def shared_course_rows(community: Community, term: Term | None) -> list[dict[str
     return [{"s": s, "offerings": offered.get(s.course_id, [])} for s in shared]
 
 
-def shareable_courses(community: Community) -> Any:
+def shareable_courses(community: Community) -> QuerySet[Course]:
     """The core school's own approved courses not yet shared."""
     return (
         Course.objects.filter(school_id=community.core_id, status=CourseStatus.APPROVED)

@@ -3,11 +3,11 @@ and its lessons, delivery. Thin: authorise through communities.access, call `les
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +29,11 @@ from junheng.errors import DomainError
 from junheng.region.imports import FileError
 from junheng.region.models import County, School
 from junheng.web import AuthenticatedHttpRequest, flash_errors
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from junheng.communities.models import Community
 
 
 def _reason(code: str) -> str:
@@ -261,7 +266,7 @@ def delete_request(
 # --------------------------------------------------------------------------- activities, county
 
 
-def _community_schools(c: Any) -> Any:
+def _community_schools(c: Community) -> QuerySet[School]:
     from django.db.models import Q
 
     return School.objects.filter(Q(pk=c.core_id) | Q(community_memberships__community=c)).distinct()
@@ -338,7 +343,7 @@ def county_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def report(request: AuthenticatedHttpRequest) -> Any:
+def report(request: AuthenticatedHttpRequest) -> FileResponse:
     from junheng.communities.report import do_export_report
     from junheng.exports import xlsx_response
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,6 +38,12 @@ from junheng.quotas.models import HighSchool, QuotaSeat, QuotaTable
 from junheng.quotas.queries import published_tables
 from junheng.web import AuthenticatedHttpRequest, filtered, paginate
 from junheng.web import flash_errors as _errors
+
+if TYPE_CHECKING:
+    from django.forms import BaseFormSet
+    from django.http import QueryDict
+
+    from junheng.quotas.forms import PlanForm
 
 
 @login_required
@@ -86,7 +92,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _plan_formset(table: QuotaTable, data: Any = None) -> Any:
+def _plan_formset(table: QuotaTable, data: QueryDict | None = None) -> BaseFormSet[PlanForm]:
     plans = {p.high_school_id: p.plan for p in table.plans.all()}
     schools = list(HighSchool.objects.filter(Q(quality=True) | Q(pk__in=plans)).order_by("code"))
     formset = PlanFormSet(

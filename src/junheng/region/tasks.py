@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from junheng.jobs.actions import progress
 
 if TYPE_CHECKING:
+    from junheng.accounts.models import User
     from junheng.jobs.models import Job
     from junheng.region.actions import ImportReport
 
@@ -86,7 +87,7 @@ def report_from_json(data: dict[str, Any]) -> tuple[Any, int]:
     return report, int(data["errors"])
 
 
-def start_import(kind: str, upload: Any, *, by: Any, dry_run: bool) -> Any:
+def start_import(kind: str, upload: Any, *, by: User, dry_run: bool) -> Job:
     """Queue an import of `upload` (checked and written by a worker); returns the job."""
     from junheng.jobs.actions import start_job
     from junheng.jobs.files import stash

@@ -172,6 +172,8 @@ else:
     raise RuntimeError(f"JUNHENG_TASKS must be db, rq or immediate, not {JUNHENG_TASKS!r}")
 JOBS_HEARTBEAT_S = float(os.environ.get("JOBS_HEARTBEAT_S", "10"))
 JOBS_LOST_AFTER_S = float(os.environ.get("JOBS_LOST_AFTER_S", "90"))
+# Finished jobs (and their export files) are deleted this many days after they ended (daily).
+JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
 JOBS_HEALTH_MAX_QUEUE_AGE_S = float(os.environ.get("JOBS_HEALTH_MAX_QUEUE_AGE_S", "300"))
 
 # Hashed, compressed static files (`junheng serve` runs collectstatic first); in DEBUG the files

@@ -46,7 +46,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -466,3 +466,46 @@ def wait_for(job: Job, timeout_s: float = 30.0) -> Job:
             return job
         close_old_connections()
         time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------- pruning
+
+
+def keep_days() -> int:
+    return int(getattr(settings, "JOBS_KEEP_DAYS", 30))
+
+
+def prune_jobs(now: Any = None, days: int | None = None) -> dict[str, int]:
+    """Delete the rows of jobs that ended more than `days` (JOBS_KEEP_DAYS, default 30) ago,
+    with the files they produced (exports) and, on the database backend, the queue's own
+    finished task rows of the same age. Active jobs are never touched. In chunks, so that no
+    write holds SQLite's lock for long."""
+    from junheng.jobs.files import discard_result
+
+    now = now or timezone.now()
+    before = now - timedelta(days=keep_days() if days is None else days)
+    old = Job.objects.exclude(state__in=ACTIVE_STATES).filter(
+        Q(finished_at__lt=before) | Q(finished_at__isnull=True, created_at__lt=before)
+    )
+    jobs = files = 0
+    while chunk := list(old.order_by("pk").values_list("pk", "result")[:1000]):
+        for _pk, result in chunk:
+            if isinstance(result, dict) and result.get("file"):
+                discard_result(str(result["file"]))
+                files += 1
+        jobs += Job.objects.filter(pk__in=[pk for pk, _r in chunk]).delete()[0]
+    tasks = 0
+    if "django_tasks_db" in settings.INSTALLED_APPS:
+        from django_tasks_db.models import DBTaskResult
+
+        done = DBTaskResult.objects.filter(finished_at__lt=before)
+        while ids := list(done.values_list("pk", flat=True)[:1000]):
+            tasks += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+    if jobs or tasks:
+        logger.info("pruned %s job rows, %s files, %s task rows", jobs, files, tasks)
+    return {"jobs": jobs, "files": files, "tasks": tasks}
+
+
+def prune_jobs_job(job: Job) -> dict[str, int]:
+    """Periodic: forget jobs ended more than JOBS_KEEP_DAYS ago (this one is active: kept)."""
+    return prune_jobs()

@@ -35,3 +35,25 @@ def take(path: str) -> bytes:
 def discard(path: str) -> None:
     if path.startswith(f"{PREFIX}/") and default_storage.exists(path):
         default_storage.delete(path)
+
+
+RESULTS = "jobs/results"
+
+
+def keep_result(source: IO[bytes], name: str) -> str:
+    """Store a file a job produced (an export) for its owner to download; returns its path.
+    Removed with the job's row (`jobs.actions.prune_jobs`)."""
+    safe = get_valid_filename(PurePosixPath(name or "file").name) or "file"
+    return default_storage.save(f"{RESULTS}/{uuid.uuid4().hex}/{safe}", File(source))
+
+
+def open_result(path: str) -> IO[bytes]:
+    if not path.startswith(f"{RESULTS}/"):
+        raise ValueError(path)
+    fh: IO[bytes] = default_storage.open(path, "rb")
+    return fh
+
+
+def discard_result(path: str) -> None:
+    if path.startswith(f"{RESULTS}/") and default_storage.exists(path):
+        default_storage.delete(path)

@@ -56,6 +56,12 @@ PERIODIC: list[Periodic] = [
         timedelta(minutes=5),
         gettext_noop("撤销中断导入已写入的部分"),
     ),
+    Periodic(
+        "prune_jobs",
+        "junheng.jobs.actions.prune_jobs_job",
+        timedelta(days=1),
+        gettext_noop("清理过期的后台任务记录"),
+    ),
 ]
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:job_id>/", views.detail, name="detail"),
     path("<int:job_id>/progress/", views.progress, name="progress"),
     path("<int:job_id>/cancel/", views.cancel, name="cancel"),
+    path("<int:job_id>/file/", views.download, name="download"),
 ]

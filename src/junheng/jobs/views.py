@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Min
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from junheng.jobs.access import access_job
 from junheng.jobs.actions import request_cancel
+from junheng.jobs.files import open_result
 from junheng.jobs.models import Job, JobState, WorkerBeat
 from junheng.web import AuthenticatedHttpRequest
 
@@ -51,6 +52,21 @@ def cancel(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
 def detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = access_job(request.user, job_id)
     return render(request, "jobs/detail.html", {"job": job})
+
+
+@login_required
+@require_GET
+def download(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
+    """The file a finished job produced (an export), for those who may see the job."""
+    job = access_job(request.user, job_id)
+    result = job.result if isinstance(job.result, dict) else {}
+    if job.state != JobState.DONE or not result.get("file"):
+        raise Http404
+    try:
+        fh = open_result(str(result["file"]))
+    except (ValueError, OSError) as exc:
+        raise Http404 from exc
+    return FileResponse(fh, as_attachment=True, filename=str(result.get("filename") or "file"))
 
 
 @login_required

@@ -244,29 +244,53 @@ def _stamp() -> str:
 
 def _export_queryset(kind: str, by: User, school_id: int | None) -> QuerySet[Any]:
     if kind == "schools":
-        qs: QuerySet[Any] = scoping.schools_for(by).select_related("county")
+        qs: QuerySet[Any] = scoping.schools_for(by).order_by("code")
         return qs.filter(pk=school_id) if school_id else qs
-    if kind == "teachers":
-        qs = scoping.teachers_for(by).select_related("school")
-    else:
-        qs = scoping.students_for(by).select_related("school", "school_class")
+    qs = scoping.teachers_for(by) if kind == "teachers" else scoping.students_for(by)
     if school_id:
         qs = qs.filter(school_id=scoping.access_school(by, school_id).pk)
     return qs.order_by("code")
+
+
+# Columns whose value is a related row: read its code (or class number) in the same query.
+_RELATED = {
+    "school": "school__code",
+    "county": "county__code",
+    "school_class": "school_class__number",
+}
+
+
+def export_values(kind: str, by: User, qs: QuerySet[Any]) -> Iterator[list[Any]]:
+    """The export's rows, read with one `values_list` query in chunks and rendered by the
+    Resource's own widgets (the cell text an import reads back): no model instance and no
+    per-cell `export_field` call, so a city's million students take seconds, not minutes."""
+    resource = RESOURCES[kind](ImportScope.for_user(by))
+    fields = resource.get_export_fields()
+    lookups = [_RELATED.get(f.attribute, f.attribute) for f in fields]
+    renders = [None if f.attribute in _RELATED else f.widget.render for f in fields]
+    for values in qs.values_list(*lookups).iterator(chunk_size=5000):
+        yield [
+            ("" if v is None else v) if render is None else render(v)
+            for v, render in zip(values, renders, strict=True)
+        ]
+
+
+def export_count(kind: str, *, by: User, school_id: int | None = None) -> int:
+    """How many rows an export would have (the view sends a large one to a job)."""
+    _require(kind, export_kinds(by))
+    return _export_queryset(kind, by, school_id).count()
 
 
 def export_rows(kind: str, *, by: User, school_id: int | None = None) -> ExportFile:
     """The user's schools, teachers or students (optionally of one school) as .xlsx; audited."""
     _require(kind, export_kinds(by))
     qs = _export_queryset(kind, by, school_id)
-    resource = RESOURCES[kind](ImportScope.for_user(by))
-    dataset = resource.export(queryset=qs)
-    columns = COLUMNS[kind]
-    headers = [c.header for c in columns]
-    content = table_xlsx(kind, headers, dataset)
-    audit(by, f"export_{kind}", None, rows=len(dataset), school=school_id)
+    rows = list(export_values(kind, by, qs))
+    headers = [c.header for c in COLUMNS[kind]]
+    content = table_xlsx(kind, headers, rows)
+    audit(by, f"export_{kind}", None, rows=len(rows), school=school_id)
     suffix = f"-{school_id}" if school_id else ""
-    return ExportFile(f"junheng-{kind}{suffix}-{_stamp()}.xlsx", content, len(dataset))
+    return ExportFile(f"junheng-{kind}{suffix}-{_stamp()}.xlsx", content, len(rows))
 
 
 def export_stream(
@@ -277,17 +301,10 @@ def export_stream(
     constant memory, and the download starts at once. Audited when asked for."""
     _require(kind, export_kinds(by))
     qs = _export_queryset(kind, by, school_id)
-    resource = RESOURCES[kind](ImportScope.for_user(by))
-    fields = resource.get_export_fields()
     audit(by, f"export_{kind}", None, format="csv", school=school_id, streamed=True)
-
-    def rows() -> Iterator[list[Any]]:
-        for obj in qs.iterator(chunk_size=2000):
-            yield [resource.export_field(f, obj) for f in fields]
-
     suffix = f"-{school_id}" if school_id else ""
     header = [c.header for c in COLUMNS[kind]]
-    return f"junheng-{kind}{suffix}-{_stamp()}.csv", header, rows()
+    return f"junheng-{kind}{suffix}-{_stamp()}.csv", header, export_values(kind, by, qs)
 
 
 def template_file(kind: str, *, by: User) -> ExportFile:

@@ -120,3 +120,76 @@ def undo_abandoned_imports_job(job: Any) -> dict[str, Any]:
     from junheng.region.batches import undo_abandoned
 
     return {"undone": undo_abandoned()}
+
+
+EXPORT_PROGRESS_EVERY = 20_000  # rows
+
+
+def export_job(
+    job: Any, *, what: str, fmt: str, school_id: int | None, by_id: int
+) -> dict[str, Any]:
+    """Write a large export (.xlsx or .csv) to a file the user downloads from the job's page:
+    rows read with one chunked values query (`actions.export_values`), through the shared
+    writers of `junheng.exports`; audited like the export a page serves."""
+    import tempfile
+
+    from junheng.accounts.models import User, audit
+    from junheng.exports import Sheet, save_xlsx, stream_csv
+    from junheng.jobs.files import keep_result
+    from junheng.region import actions
+    from junheng.region.resources import COLUMNS
+
+    by = User.objects.get(pk=by_id)
+    progress(job, _("统计行数"), 1)
+    total = actions.export_count(what, by=by, school_id=school_id)
+    qs = actions._export_queryset(what, by, school_id)
+    done = 0
+
+    def rows() -> Any:
+        nonlocal done
+        for row in actions.export_values(what, by, qs):
+            done += 1
+            if done % EXPORT_PROGRESS_EVERY == 0:
+                progress(job, _("写出文件"), 2 + 95 * done // max(total, 1))
+            yield row
+
+    header = [c.header for c in COLUMNS[what]]
+    suffix = f"-{school_id}" if school_id else ""
+    filename = f"junheng-{what}{suffix}-{actions._stamp()}.{fmt}"
+    with tempfile.TemporaryFile() as spool:
+        if fmt == "csv":
+            for line in stream_csv(header, rows()):
+                spool.write(line)
+        else:
+            save_xlsx(spool, Sheet(what, header=header, rows=rows()))
+        progress(job, _("保存文件"), 98)
+        spool.seek(0)
+        path = keep_result(spool, filename)
+    audit(by, f"export_{what}", None, rows=done, school=school_id, format=fmt, job=job.pk)
+    return {"file": path, "filename": filename, "rows": done}
+
+
+def export_failed(job: Any) -> None:
+    from junheng.jobs.files import discard_result
+
+    if isinstance(job.result, dict):
+        discard_result(str(job.result.get("file", "")))
+
+
+def start_export(kind: str, fmt: str, *, by: Any, school_id: int | None) -> Any:
+    """Queue a large export; the page that asked returns at once and shows the job."""
+    from junheng.jobs.actions import start_job
+    from junheng.region.forms import KIND_LABELS
+
+    title = _("导出：%(k)s（%(f)s）") % {"k": KIND_LABELS[kind], "f": f".{fmt}"}
+    return start_job(
+        "region_export",
+        export_job,
+        by=by,
+        title=title,
+        on_fail=export_failed,
+        what=kind,
+        fmt=fmt,
+        school_id=school_id,
+        by_id=by.pk,
+    )

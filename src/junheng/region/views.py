@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -11,7 +13,7 @@ from junheng.accounts import scoping
 from junheng.accounts.models import Role, audit
 from junheng.downloads import attachment
 from junheng.exports import csv_response
-from junheng.region import actions, filters
+from junheng.region import actions, filters, tasks
 from junheng.region.forms import KIND_LABELS, ImportForm
 from junheng.region.models import Student, Teacher
 from junheng.web import AuthenticatedHttpRequest, count_of, filtered, paginate
@@ -152,26 +154,40 @@ def template_download(request: AuthenticatedHttpRequest, kind: str) -> HttpRespo
     return _download(actions.template_file(_kind(kind), by=request.user))
 
 
+def _export_school(request: AuthenticatedHttpRequest) -> int | None:
+    school = request.GET.get("school", "")
+    if school and not school.isdigit():
+        raise Http404
+    return int(school) if school else None
+
+
+def _export_job(
+    request: AuthenticatedHttpRequest, kind: str, fmt: str, school_id: int | None
+) -> HttpResponse | None:
+    """A large export goes to a job (the page returns at once; the file is downloaded from the
+    job's page when it is written); a small one is served here. None: serve it here."""
+    limit = int(getattr(settings, "JUNHENG_EXPORT_INLINE_ROWS", 5000))
+    if actions.export_count(kind, by=request.user, school_id=school_id) <= limit:
+        return None
+    job = tasks.start_export(kind, fmt, by=request.user, school_id=school_id)
+    return redirect(job.get_absolute_url())
+
+
 @scoping.role_required(*STAFF)
 def export_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
-    school = request.GET.get("school", "")
-    if school and not school.isdigit():
-        raise Http404
-    file = actions.export_rows(
-        _kind(kind),
-        by=request.user,
-        school_id=int(school) if school else None,
-    )
-    return _download(file)
+    school_id = _export_school(request)
+    queued = _export_job(request, _kind(kind), "xlsx", school_id)
+    if queued is not None:
+        return queued
+    return _download(actions.export_rows(kind, by=request.user, school_id=school_id))
 
 
 @scoping.role_required(*STAFF)
-def export_csv(request: AuthenticatedHttpRequest, kind: str) -> StreamingHttpResponse:
-    """The same rows as the .xlsx export, as a streamed CSV (any size, constant memory)."""
-    school = request.GET.get("school", "")
-    if school and not school.isdigit():
-        raise Http404
-    filename, header, rows = actions.export_stream(
-        _kind(kind), by=request.user, school_id=int(school) if school else None
-    )
+def export_csv(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase:
+    """The same rows as the .xlsx export, as a streamed CSV (a large one through a job)."""
+    school_id = _export_school(request)
+    queued = _export_job(request, _kind(kind), "csv", school_id)
+    if queued is not None:
+        return queued
+    filename, header, rows = actions.export_stream(kind, by=request.user, school_id=school_id)
     return csv_response(filename, header, rows)

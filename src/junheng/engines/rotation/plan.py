@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from junheng.engines.io import InputError
 from junheng.engines.rotation.assign import polish
@@ -24,6 +24,9 @@ from junheng.engines.rotation.prechecks import prove_contradictions
 from junheng.engines.rotation.problem import BACKBONE_WEIGHT, Problem, build_problem
 from junheng.engines.rotation.search import Search, SearchResult
 from junheng.engines.rotation.state import State
+
+if TYPE_CHECKING:
+    from junheng.engines.rotation.bound import BoundJob
 
 # The search's budget in steps per second of the time limit, and the share of the limit it is
 # sized for: about 40,000 steps a second run on one core of the development machine, so the
@@ -103,7 +106,7 @@ def _stages(
     seed: str,
     started: float,
     limit: float,
-    job: Any,
+    job: BoundJob | None,
 ) -> RotationPlan:
     rules = pb.rules
     deadline = started + limit

@@ -42,6 +42,7 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src/junheng  # strict: pyproject [tool.mypy]
+	@! grep -rn --include=*.py "type: ignore" src/junheng || { echo "lint: real types instead of type: ignore (issue 18)"; exit 1; }
 
 clean:
 	rm -rf var/*.sqlite3 var/media var/static

@@ -13,6 +13,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
+    from django_filters import FilterSet
+
     from junheng.accounts.models import User
 
 
@@ -68,10 +70,11 @@ def paginate(
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def filtered(filterset: Any) -> Any:
+def filtered(filterset: FilterSet) -> QuerySet[Any]:
     """The filterset's queryset, or its unfiltered queryset when the form is invalid (a
     hand-edited query string shows everything with the form's errors, not a 400)."""
-    return filterset.qs if filterset.is_valid() else filterset.queryset
+    rows: QuerySet[Any] = filterset.qs if filterset.is_valid() else filterset.queryset
+    return rows
 
 
 def count_of(rows: QuerySet[Any], fk: str) -> Coalesce:

@@ -374,3 +374,23 @@ def test_the_annual_report_counts_exchanges_and_shared_courses(
         if row[0].value == community.name
     )
     assert row[-2:] == [1, 1]
+
+
+def test_a_teacher_sees_the_exchange_planned_for_them_on_their_page(
+    community, county9, cusers, client
+):
+    teacher = cusers["teacher"].teacher
+    sharing.do_plan_exchange(
+        community,
+        by=cusers["member"],
+        teacher=teacher,
+        to_school=county9.schools["C01"],
+        year=2027,
+        note="跟岗学习",
+    )
+    client.force_login(cusers["teacher"])
+    page = client.get("/communities/mine/").content.decode()
+    mine = page.split('data-testid="my-exchanges"')[1].split("</section>")[0]
+    assert "2027" in mine and "城南实验小学" in mine and "跟岗学习" in mine
+    client.force_login(cusers["member"])  # a school admin's page has no such list
+    assert 'data-testid="my-exchanges"' not in client.get("/communities/mine/").content.decode()

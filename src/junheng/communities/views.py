@@ -95,7 +95,18 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     if user.role not in (Role.SCHOOL, Role.TEACHER):
         return redirect("communities:index")
     communities = list(communities_for(user).prefetch_related("memberships__school"))
-    return render(request, "communities/mine.html", {"communities": communities})
+    exchanges: list[Any] = []
+    if user.role == Role.TEACHER and user.teacher_id is not None:
+        from junheng.communities.models import TeacherExchange
+
+        exchanges = list(
+            TeacherExchange.objects.filter(teacher_id=user.teacher_id, community__active=True)
+            .select_related("to_school", "community")
+            .order_by("-year")
+        )
+    return render(
+        request, "communities/mine.html", {"communities": communities, "exchanges": exchanges}
+    )
 
 
 # --------------------------------------------------------------------------- one community

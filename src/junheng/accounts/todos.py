@@ -178,9 +178,9 @@ def _rotation_needs_unconfirmed() -> Todo | None:
 
 def _failing_indicators() -> Todo | None:
     """Indicators whose coefficient of variation is over the limit (per school level)."""
-    from junheng.balance.adapters import county_evaluation
+    from junheng.balance.adapters import region_evaluation
 
-    ev = county_evaluation()
+    ev = region_evaluation()
     if ev.result is None:
         return None
     n = sum(1 for row in ev.cv_rows() for cell in row["cells"] if not cell["ok"])

@@ -22,12 +22,16 @@ writes: the rotation planner hands it its plan as a list of `TeacherMove`.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from junheng.engines.balance import (
     CV_LIMITS,
@@ -242,6 +246,7 @@ class Evaluation:
     result: BalanceResult | None  # None when no school has students
     info: dict[str, SchoolInfo]  # by school code
     empty: list[SchoolInfo] = field(default_factory=list)
+    counted_at: dt.datetime = field(default_factory=timezone.now)  # when the counts were read
 
     @property
     def verdict(self) -> str:
@@ -359,6 +364,36 @@ def evaluate_raw(raw: dict[int, RawSchool]) -> Evaluation:
 def county_evaluation(schools: QuerySet[School] | None = None) -> Evaluation:
     """The live evaluation of these schools (the whole region when None)."""
     return evaluate_raw(load_raw(schools))
+
+
+CACHE_KEY = "junheng:balance:region-evaluation"
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "JUNHENG_BALANCE_CACHE_S", 300))
+
+
+def region_evaluation() -> Evaluation:
+    """The whole region's evaluation for the pages (dashboard, gaps, a school's page, the
+    bureau's to-do list), counted at most every JUNHENG_BALANCE_CACHE_S seconds (300).
+
+    Counting a city's million students takes a second or more; the pages read the counts
+    kept in the cache instead, with the time they were counted (`counted_at`, shown on the
+    dashboard). Saving or deleting a school, teacher or student in this process forgets them
+    (signals, balance/apps.py); bulk writes (imports) show within the cache time. Snapshots,
+    exports and what-if runs count live (`county_evaluation`)."""
+    ttl = cache_seconds()
+    if ttl <= 0:
+        return county_evaluation()
+    ev: Evaluation | None = cache.get(CACHE_KEY)
+    if ev is None:
+        ev = county_evaluation()
+        cache.set(CACHE_KEY, ev, ttl)
+    return ev
+
+
+def forget_region_evaluation(*args: Any, **kwargs: Any) -> None:
+    cache.delete(CACHE_KEY)
 
 
 def shortfall(school: SchoolIndicators, result: BalanceResult, j: int) -> float:

@@ -16,7 +16,13 @@ from junheng.accounts import scoping
 from junheng.accounts.models import Role
 from junheng.balance import actions, items
 from junheng.balance.access import access_county, access_school_balance
-from junheng.balance.adapters import Evaluation, county_evaluation, shortfall, what_if
+from junheng.balance.adapters import (
+    Evaluation,
+    county_evaluation,
+    region_evaluation,
+    shortfall,
+    what_if,
+)
 from junheng.balance.forms import (
     GovernmentItemForm,
     RecognitionForm,
@@ -86,7 +92,7 @@ def _year(request: HttpRequest) -> int:
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     access_county(request.user)
-    ev = county_evaluation()
+    ev = region_evaluation()
     year = actions.current_year()
     gov = _items_for(year)
     recognition = SocialRecognition.objects.filter(year=year).first()
@@ -114,6 +120,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "gov_count": len(items.ITEMS),
         "recognition": recognition,
         "snapshot": BalanceSnapshot.objects.order_by("-taken_at").first(),
+        "counted_at": ev.counted_at,
     }
     return render(request, "balance/dashboard.html", ctx)
 
@@ -168,7 +175,7 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def school(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     obj = access_school_balance(request.user, school_id)
-    ev = county_evaluation()
+    ev = region_evaluation()
     parts = _school_parts(ev, obj.code)
     excluded = ev.result is not None and obj.code in ev.result.excluded
     return render(
@@ -205,7 +212,7 @@ def gap_rows(ev: Evaluation) -> tuple[list[dict[str, Any]], dict[str, float]]:
 @login_required
 def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     access_county(request.user)
-    ev = county_evaluation()
+    ev = region_evaluation()
     rows, totals = gap_rows(ev)
     summary = [needs(ind, a) for ind, a in totals.items() if a > 0]
     table_filter = SchoolTableFilter(request.GET, with_result=False)

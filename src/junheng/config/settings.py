@@ -174,6 +174,9 @@ JOBS_HEARTBEAT_S = float(os.environ.get("JOBS_HEARTBEAT_S", "10"))
 JOBS_LOST_AFTER_S = float(os.environ.get("JOBS_LOST_AFTER_S", "90"))
 # Finished jobs (and their export files) are deleted this many days after they ended (daily).
 JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
+# The balance pages' region counts are kept this long (a city's million students take seconds
+# to count); 0 counts on every page view.
+JUNHENG_BALANCE_CACHE_S = int(os.environ.get("JUNHENG_BALANCE_CACHE_S", "300"))
 JOBS_HEALTH_MAX_QUEUE_AGE_S = float(os.environ.get("JOBS_HEALTH_MAX_QUEUE_AGE_S", "300"))
 
 # Hashed, compressed static files (`junheng serve` runs collectstatic first); in DEBUG the files

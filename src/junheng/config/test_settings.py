@@ -10,6 +10,8 @@ from junheng.config.settings import STORAGES
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 JUNHENG_TASKS = "immediate"
+# Balance pages count live (tests change rows with bulk writes the cache would not see).
+JUNHENG_BALANCE_CACHE_S = 0
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

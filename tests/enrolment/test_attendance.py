@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from junheng.enrolment import actions
 from junheng.enrolment.models import Attendance, Session
@@ -99,3 +100,31 @@ def test_the_parents_results_page_counts_each_courses_attendance(enrolled, users
     client.force_login(enrolled["parents"][1])
     page = client.get("/enrolment/results/").content.decode()
     assert "出勤 1 · 缺勤 2" in page
+
+
+def test_children_with_the_same_masked_name_are_told_apart_on_the_roster(
+    client, users, market, window
+):
+    from junheng.enrolment.models import Enrolment
+    from junheng.region.models import SchoolClass, Student
+
+    klass = SchoolClass.objects.create(school=market["school"], grade=3, number=2)
+    twins = [
+        Student.objects.create(
+            code=f"Z{i:04d}",
+            name=name,
+            gender="M",
+            school=market["school"],
+            grade=3,
+            school_class=klass if i == 1 else None,
+        )
+        for i, name in ((1, "张小明"), (2, "张大明"))
+    ]
+    for kid in twins:
+        Enrolment.objects.create(window=window, student=kid, offering=market["chess"], rank=1)
+    client.force_login(users["provider"])
+    html = client.get(
+        reverse("enrolment:attendance_mark", args=[market["chess"].pk])
+    ).content.decode()
+    assert "张*明（3年级2班·001）" in html
+    assert "张*明（002）" in html

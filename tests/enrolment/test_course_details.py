@@ -78,3 +78,15 @@ def test_parent_menu_shows_details_in_constant_queries(
 
     response = assert_constant_queries(client, url, grow, django_assert_max_num_queries)
     assert response.content.decode().count('data-testid="offering-details"') == 5
+
+
+@pytest.mark.django_db
+def test_rank_page_in_english_says_at_most_one_course(client, users, market, window):
+    client.force_login(users["parent"])
+    client.cookies["django_language"] = "en"
+    html = client.get(
+        reverse("enrolment:rank", args=[window.pk, market["kids"][0].pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "at most 1 course." in html
+    assert "1 courses" not in html

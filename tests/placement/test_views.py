@@ -285,3 +285,10 @@ def test_the_admin_shows_neither_seed_before_publication(login, users, drawn):
     actions.do_publish_placement(drawn, by=users["school"])
     page = c.get(url).content.decode()
     assert drawn.seed in page and drawn.final_seed in page
+
+
+def test_teacher_teams_are_listed_as_people_count_them():
+    from junheng.placement.views import natural_key
+
+    labels = [f"第{i}组" for i in (10, 2, 1, 11, 3)]
+    assert sorted(labels, key=natural_key) == ["第1组", "第2组", "第3组", "第10组", "第11组"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -764,6 +764,7 @@ def attendance_mark(request: AuthenticatedHttpRequest, offering_id: int) -> Http
         {"s": s, "name": s.masked_name if masked else s.name, "status": have.get(s.pk, "")}
         for s in students
     ]
+    _tell_apart(rows)
     return render(
         request,
         "enrolment/attendance_mark.html",
@@ -777,6 +778,18 @@ def attendance_mark(request: AuthenticatedHttpRequest, offering_id: int) -> Http
             "sessions": Session.objects.filter(offering=offering).order_by("-date")[:20],
         },
     )
+
+
+def _tell_apart(rows: list[dict[str, Any]]) -> None:
+    """Children shown under the same (masked) name get their class and the last three characters
+    of their code after it — 张*明（3年级2班·017）— so the instructor marks the right one."""
+    seen = Counter(r["name"] for r in rows)
+    for r in rows:
+        if seen[r["name"]] > 1:
+            s = r["s"]
+            c = s.school_class
+            klass = _("%(g)d年级%(n)d班") % {"g": c.grade, "n": c.number} if c else ""
+            r["name"] = f"{r['name']}（{'·'.join(x for x in (klass, s.code[-3:]) if x)}）"
 
 
 def _roster(offering: Offering) -> list[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -32,6 +33,11 @@ from junheng.web import AuthenticatedHttpRequest, count_of, filtered, flash_erro
 
 SCHOOL = (Role.SCHOOL,)
 BUREAU = (Role.BUREAU,)
+
+
+def natural_key(text: str) -> list[tuple[int, int | str]]:
+    """Sorts labels as people count: 第2组 before 第10组 (numbers compared as numbers)."""
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text)]
 
 
 def _classes(placement: Placement, *, masked: bool) -> list[dict[str, Any]]:
@@ -146,7 +152,10 @@ def _detail(
         "stats": _cohort_stats(placement),
         "members": placement.members.order_by("code"),
         "requests": placement.requests.prefetch_related("students"),
-        "teams": placement.teams.select_related("homeroom").prefetch_related("teachers"),
+        "teams": sorted(
+            placement.teams.select_related("homeroom").prefetch_related("teachers"),
+            key=lambda t: natural_key(t.label),
+        ),
         "witnesses": placement.witnesses.all(),
         "audits": placement.audits.select_related("operator"),
         "late_arrivals": placement.late_arrivals.select_related("member", "by"),

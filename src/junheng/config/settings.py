@@ -177,6 +177,8 @@ JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
 # The balance pages' region counts are kept this long (a city's million students take seconds
 # to count); 0 counts on every page view.
 JUNHENG_BALANCE_CACHE_S = int(os.environ.get("JUNHENG_BALANCE_CACHE_S", "300"))
+# Region exports of more rows than this run as jobs (the file is downloaded when written).
+JUNHENG_EXPORT_INLINE_ROWS = int(os.environ.get("JUNHENG_EXPORT_INLINE_ROWS", "5000"))
 JOBS_HEALTH_MAX_QUEUE_AGE_S = float(os.environ.get("JOBS_HEALTH_MAX_QUEUE_AGE_S", "300"))
 
 # Hashed, compressed static files (`junheng serve` runs collectstatic first); in DEBUG the files

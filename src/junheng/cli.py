@@ -1,7 +1,7 @@
 """The `junheng` command.
 
 Engine subcommands (allocate, verify, place, quotas, rotate, supply, balance, forecast, pair,
-synth) work on plain files and never start Django; each lives in `junheng/commands/<name>.py` with
+portraits, synth) work on plain files and never start Django; each lives in `junheng/commands/<name>.py` with
 `add_arguments(parser)` and `run(args) -> dict` (the summary printed as the last stdout line).
 Platform subcommands (demo, serve, worker, manage, i18n) set up Django first.
 
@@ -27,6 +27,7 @@ ENGINE_COMMANDS = {
     "balance": "the national balance indicators and coefficients of variation",
     "forecast": "enrolment projection and school-place warnings (学位预测预警)",
     "pair": "education-community pairing of member schools with core schools (教共体结对)",
+    "portraits": "student growth portraits in five dimensions from records (综合素质评价)",
     "synth": "write a synthetic region (county or city profile) in the engines' formats",
 }
 PLATFORM_COMMANDS = {

@@ -12,8 +12,10 @@ import sys
 
 import pytest
 
-HEAVY = ("numpy", "pandas", "ortools", "scipy", "django")
-FAST = ("allocate", "place", "quotas", "supply", "balance", "forecast", "pair", "rotate")
+HEAVY = ("numpy", "pandas", "ortools", "scipy", "django", "duckdb")
+FAST = (
+    "allocate", "place", "quotas", "supply", "balance", "forecast", "pair", "rotate", "portraits"
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("command", FAST)
@@ -46,3 +48,10 @@ def test_command_vocabularies_equal_the_engines() -> None:
     assert balance_cmd.LEVELS == balance.LEVELS
     assert balance_cmd.TOTALS == balance.TOTALS
     assert supply_cmd.URBAN_RURAL == supply.URBAN_RURAL
+
+
+def test_portraits_command_default_group_size_equals_the_engines() -> None:
+    from junheng.commands import portraits as portraits_cmd
+    from junheng.engines import portraits
+
+    assert portraits_cmd.MIN_GROUP == portraits.MIN_GROUP

@@ -111,6 +111,8 @@ CONTRACT: dict[str, list[Column]] = {
     ],
 }
 REGION_FILES = ("region_schools.csv", "region_teachers.csv", "region_students.csv")
+# checked in tests/engines/test_portraits_synth.py
+PORTRAIT_FILES = ("portrait_students.csv", "portrait_records.csv", "portrait_indicators.csv")
 
 
 @pytest.fixture(scope="module")
@@ -416,7 +418,7 @@ def test_cli_writes_every_file_and_prints_a_summary(tmp_path, capsys):
     assert main(["synth", "--profile", "county", "--seed", "cli", "--out", str(tmp_path)]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["profile"] == "county"
-    assert set(summary["files"]) == set(CONTRACT) | set(REGION_FILES)
+    assert set(summary["files"]) == set(CONTRACT) | set(REGION_FILES) | set(PORTRAIT_FILES)
     for name, digest in summary["files"].items():
         import hashlib
 

@@ -11,7 +11,10 @@ incoming grades 1 and 7 with school_id, grade and classes columns added), offeri
 choices.csv, priorities.csv (allocate), high_schools.csv and juniors.csv (quotas),
 enrolment.csv, births.csv and capacity.csv (forecast: eight years of history by grade, births
 by zone, classrooms; see `junheng.synth.places`),
-pairing.csv (pair: every school with its strength, role, capacity and region).
+pairing.csv (pair: every school with its strength, role, capacity and region),
+portrait_students.csv, portrait_records.csv and portrait_indicators.csv (portraits: about 20
+records per student and term, two terms in the county, one in the city; see
+`junheng.synth.portraits`).
 Region files: region_schools.csv, region_teachers.csv, region_students.csv.
 
 Nine-year schools (九年一贯制): schools.csv lists such a school once, with `level` the level of

@@ -446,7 +446,9 @@ def files(region: Region) -> dict[str, bytes]:
 
     enrolment, births, capacity = make_places(region)
     frames.update({"enrolment.csv": enrolment, "births.csv": births, "capacity.csv": capacity})
-    return {name: frame_bytes(df) for name, df in frames.items()}
+    from junheng.synth.portraits import make_portraits
+
+    return {name: frame_bytes(df) for name, df in frames.items()} | make_portraits(region)
 
 
 def write(region: Region, out_dir: str | os.PathLike[str]) -> dict[str, str]:

@@ -1,0 +1,422 @@
+"""Records → indicator scores → dimension scores → progress and cohort figures, in DuckDB SQL.
+
+See the package docstring for the rules. Arithmetic is exact where order could matter: values
+are DECIMAL(18,4), indicator scores DECIMAL(5,2), weights DECIMAL(9,3), so the sums DuckDB
+computes in parallel are the same whatever the order, and the bytes do not depend on threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import pandas as pd
+
+from junheng.engines.io import InputError
+from junheng.engines.portraits.library import DIMENSIONS, Indicator
+from junheng.engines.portraits.tables import Col, Source, load
+
+MIN_GROUP: Final = 10
+URBAN_RURAL: Final = ("urban", "town", "rural")
+LEVELS: Final = ("region", "urban_rural", "school", "grade", "class")
+
+RECORD_COLS: Final = (
+    Col("student_id"),
+    Col("term"),
+    Col("indicator"),
+    Col("value", "decimal"),
+)
+STUDENT_COLS: Final = (
+    Col("student_id"),
+    Col("term"),
+    Col("school_id"),
+    Col("grade", "int", min=1, max=12),
+    Col("class", required=False, default=""),
+    Col("urban_rural", "choice", required=False, default="", choices=("", *URBAN_RURAL)),
+)
+
+OUTPUTS: Final = {
+    "scores": (
+        "student_id, term, dimension, score, coverage, progress, previous_terms, version",
+        "student_id, term, dim_order",
+    ),
+    "indicator_scores": (
+        "student_id, term, indicator, dimension, value, records, score, weight",
+        "student_id, term, dim_order, indicator",
+    ),
+    "cohorts": (
+        "term, level, school_id, grade, class, urban_rural, dimension, students, mean, p25, "
+        "median, p75",
+        "term, level_order, school_id, grade, class, urban_rural, dim_order",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Names used in error messages (file names for the CLI, labels in the app)."""
+
+    records: str = "records"
+    students: str = "students"
+    indicators: str = "indicators"
+    versions: str = "versions"
+
+
+def _first_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...] | None:
+    return con.execute(sql).fetchone()
+
+
+class Portraits:
+    """The result: DuckDB tables `scores`, `indicator_scores`, `cohorts` on one connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, min_group: int, versions: list[str]):
+        self.con = con
+        self.min_group = min_group
+        self.versions = versions
+
+    def _select(self, name: str) -> str:
+        columns, order = OUTPUTS[name]
+        return f"SELECT {columns} FROM {name} ORDER BY {order}"
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """One output as a data frame, in output order (decimals as floats)."""
+        df = self.con.execute(self._select(name)).df()
+        for col in df.columns:
+            if df[col].dtype == object and len(df) and type(df[col].iloc[0]).__name__ == "Decimal":
+                df[col] = df[col].astype("float64")
+        return df
+
+    def write_all(self, outputs: Mapping[str, str | os.PathLike[str] | None]) -> dict[str, str]:
+        """Write each named output to its path (CSV) through temporary files renamed only after
+        every one was written; returns name → SHA-256 of the bytes."""
+        temps: list[tuple[str, Path, Path]] = []
+        try:
+            for name, path in outputs.items():
+                if path is None:
+                    continue
+                target = Path(path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=f".{target.name}.", suffix=".csv", dir=target.parent
+                )
+                os.close(fd)
+                temps.append((name, Path(tmp_name), target))
+                self.con.execute(
+                    f"COPY ({self._select(name)}) TO '{tmp_name.replace(chr(39), chr(39) * 2)}' "
+                    "(FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', NEW_LINE '\\n')"
+                )
+            hashes = {name: _sha256_file(tmp) for name, tmp, _ in temps}
+            umask = os.umask(0)
+            os.umask(umask)
+            for _, tmp, target in temps:
+                os.chmod(tmp, 0o666 & ~umask)
+                os.replace(tmp, target)
+            return hashes
+        finally:
+            for _, tmp, _ in temps:
+                tmp.unlink(missing_ok=True)
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        row = self.con.execute(
+            "SELECT (SELECT count(*) FROM students), (SELECT count(DISTINCT student_id) FROM "
+            "students), (SELECT count(DISTINCT term) FROM students), (SELECT count(*) FROM "
+            "records), (SELECT count(*) FROM indicator_scores), (SELECT count(*) FROM scores), "
+            "(SELECT count(*) FROM cohorts), (SELECT count(*) FROM cohorts WHERE mean IS NULL)"
+        ).fetchone()
+        assert row is not None
+        keys = (
+            "student_terms", "students", "terms", "records", "indicator_scores", "scores",
+            "cohort_cells", "cohort_cells_suppressed",
+        )  # fmt: skip
+        return {k: int(v) for k, v in zip(keys, row, strict=True)}
+
+    def dimension_means(self) -> dict[str, float | None]:
+        """Region-wide mean per dimension over every term (None when below the group size)."""
+        rows = self.con.execute(
+            "SELECT dimension, count(*), avg(score) FROM scores GROUP BY dimension"
+        ).fetchall()
+        got = {str(d): (int(n), float(m)) for d, n, m in rows}
+        out: dict[str, float | None] = {}
+        for d in DIMENSIONS:
+            n, m = got.get(d, (0, 0.0))
+            out[d] = round(m, 2) if n >= self.min_group else None
+        return out
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _library_tables(con: duckdb.DuckDBPyConnection, library: Sequence[Indicator]) -> None:
+    order = {d: i for i, d in enumerate(DIMENSIONS)}
+    lib = pd.DataFrame(
+        {
+            "version": [i.version for i in library],
+            "indicator": [i.indicator for i in library],
+            "dimension": [i.dimension for i in library],
+            "dim_order": [order[i.dimension] for i in library],
+            "weight": [str(i.weight) for i in library],
+            "method": [i.method for i in library],
+            "aggregate": [i.aggregate for i in library],
+            "missing": [i.missing for i in library],
+            "low": [None if i.low is None else str(i.low) for i in library],
+            "high": [None if i.high is None else str(i.high) for i in library],
+        }
+    )
+    bands = pd.DataFrame(
+        [(i.version, i.indicator, str(t), str(s)) for i in library for t, s in i.bands],
+        columns=["version", "indicator", "threshold", "score"],
+    )
+    con.register("lib_frame", lib)
+    con.execute(
+        "CREATE TABLE lib AS SELECT version, indicator, dimension, dim_order::INTEGER AS "
+        "dim_order, CAST(weight AS DECIMAL(9,3)) AS weight, method, aggregate, missing, "
+        "CAST(low AS DOUBLE) AS low, CAST(high AS DOUBLE) AS high FROM lib_frame"
+    )
+    con.unregister("lib_frame")
+    con.register("bands_frame", bands)
+    con.execute(
+        "CREATE TABLE bands AS SELECT version, indicator, CAST(threshold AS DOUBLE) AS threshold,"
+        " CAST(score AS DECIMAL(5,2)) AS score FROM bands_frame"
+    )
+    con.unregister("bands_frame")
+
+
+def score(
+    records: Source,
+    students: Source,
+    library: Sequence[Indicator],
+    versions: Mapping[str, str] | None = None,
+    *,
+    min_group: int = MIN_GROUP,
+    threads: int | None = None,
+    sources: Sources = Sources(),
+) -> Portraits:
+    """Score every student and term; raises `InputError` naming file, row and column."""
+    if min_group < 1:
+        raise InputError(None, None, "--min-group", "must be ≥ 1")
+    if not library:
+        raise InputError(sources.indicators, 2, "indicator", "no indicators")
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = true")
+    load(con, "records", records, RECORD_COLS, sources.records)
+    load(con, "students", students, STUDENT_COLS, sources.students)
+    _library_tables(con, library)
+
+    dup = _first_row(
+        con,
+        "SELECT _row, student_id, term FROM (SELECT _row, student_id, term, row_number() OVER "
+        "(PARTITION BY student_id, term ORDER BY _row) AS k FROM students) WHERE k > 1 "
+        "ORDER BY _row LIMIT 1",
+    )
+    if dup:
+        raise InputError(
+            sources.students, int(dup[0]), "term",
+            f"duplicate (student_id={dup[1]!r}, term={dup[2]!r})",
+        )  # fmt: skip
+
+    # the version in force in each term
+    known = sorted({i.version for i in library})
+    terms = [
+        str(t[0])
+        for t in con.execute("SELECT DISTINCT term FROM students ORDER BY term").fetchall()
+    ]
+    if versions:
+        missing = [t for t in terms if t not in versions]
+        if missing:
+            row = _first_row(
+                con, f"SELECT min(_row) FROM students WHERE term = '{_esc(missing[0])}'"
+            )
+            assert row is not None
+            raise InputError(
+                sources.students, int(row[0]), "term",
+                f"no library version is in force in term {missing[0]!r}",
+            )  # fmt: skip
+        tv = {t: versions[t] for t in terms}
+    else:
+        if len(known) > 1:
+            raise InputError(
+                sources.versions, None, None,
+                f"the library has {len(known)} versions: say which term uses which",
+            )  # fmt: skip
+        tv = dict.fromkeys(terms, known[0])
+    for t, v in tv.items():
+        if v not in known:
+            raise InputError(
+                sources.versions, None, "version", f"unknown version {v!r} for term {t!r}"
+            )
+    con.register("tv_frame", pd.DataFrame({"term": list(tv), "version": list(tv.values())}))
+    con.execute("CREATE TABLE tv AS SELECT term, version FROM tv_frame")
+    con.unregister("tv_frame")
+
+    # one value per student, term and indicator: the records, plus a 0 for a `missing = zero`
+    # indicator the child has no record of
+    con.execute(
+        """
+        CREATE TABLE agg AS
+        WITH src AS (
+            SELECT _row, student_id, term, indicator, value, 1 AS real FROM records
+            UNION ALL
+            SELECT NULL, s.student_id, s.term, l.indicator, 0::DECIMAL(18,4), 0
+            FROM students s JOIN tv USING (term)
+            JOIN lib l ON l.version = tv.version AND l.missing = 'zero'
+        )
+        SELECT student_id, term, indicator, sum(real)::BIGINT AS n,
+               sum(value) AS total, max(value) FILTER (WHERE real = 1) AS vmax,
+               min(value) FILTER (WHERE real = 1) AS vmin, min(_row) AS first_row
+        FROM src GROUP BY student_id, term, indicator
+        """
+    )
+    stray = _first_row(
+        con,
+        "SELECT a.first_row, a.student_id, a.term FROM agg a ANTI JOIN students s "
+        "USING (student_id, term) ORDER BY a.first_row LIMIT 1",
+    )
+    if stray:
+        raise InputError(
+            sources.records, int(stray[0]), "student_id",
+            f"unknown student {stray[1]!r} in term {stray[2]!r} (not in the students table)",
+        )  # fmt: skip
+    unknown = _first_row(
+        con,
+        "SELECT a.first_row, a.indicator, tv.version FROM agg a JOIN tv USING (term) "
+        "ANTI JOIN lib l ON l.version = tv.version AND l.indicator = a.indicator "
+        "ORDER BY a.first_row LIMIT 1",
+    )
+    if unknown:
+        raise InputError(
+            sources.records, int(unknown[0]), "indicator",
+            f"unknown indicator {unknown[1]!r} (library version {unknown[2]!r})",
+        )  # fmt: skip
+
+    con.execute(
+        """
+        CREATE TABLE base AS
+        SELECT a.student_id, a.term, a.indicator, l.version, l.dimension, l.dim_order, l.weight,
+               l.method, l.low, l.high, s.grade, a.n AS records,
+               CAST(CASE l.aggregate
+                   WHEN 'sum' THEN a.total
+                   WHEN 'count' THEN a.n
+                   WHEN 'max' THEN coalesce(a.vmax, 0)
+                   WHEN 'min' THEN coalesce(a.vmin, 0)
+                   ELSE CASE WHEN a.n > 0 THEN a.total / a.n ELSE 0 END
+               END AS DECIMAL(18,4)) AS value
+        FROM agg a JOIN tv USING (term)
+        JOIN lib l ON l.version = tv.version AND l.indicator = a.indicator
+        JOIN students s USING (student_id, term)
+        """
+    )
+    con.execute("DROP TABLE agg")
+    con.execute(
+        """
+        CREATE TABLE indicator_scores AS
+        SELECT student_id, term, indicator, version, dimension, dim_order, weight, records,
+               value, CAST(round(100 * greatest(0, least(1,
+                   (CAST(value AS DOUBLE) - low) / (high - low))), 2) AS DECIMAL(5,2)) AS score
+        FROM base WHERE method = 'linear'
+        UNION ALL
+        SELECT b.student_id, b.term, b.indicator, b.version, b.dimension, b.dim_order, b.weight,
+               b.records, b.value, coalesce(bd.score, 0)::DECIMAL(5,2) AS score
+        FROM (SELECT * FROM base WHERE method = 'bands') b
+        ASOF LEFT JOIN bands bd ON bd.version = b.version AND bd.indicator = b.indicator
+             AND CAST(b.value AS DOUBLE) >= bd.threshold
+        UNION ALL
+        SELECT student_id, term, indicator, version, dimension, dim_order, weight, records, value,
+               CAST(round(100 * ((rank() OVER w_all - 1) + 0.5 * count(*) OVER w_eq)
+                   / count(*) OVER w_grade, 2) AS DECIMAL(5,2)) AS score
+        FROM base WHERE method = 'percentile'
+        WINDOW w_grade AS (PARTITION BY term, grade, indicator),
+               w_all AS (PARTITION BY term, grade, indicator ORDER BY value),
+               w_eq AS (PARTITION BY term, grade, indicator, value)
+        """
+    )
+    con.execute("DROP TABLE base")
+    con.execute(
+        """
+        CREATE TABLE scores AS
+        WITH d AS (
+            SELECT student_id, term, version, dimension, dim_order,
+                   sum(weight * score) AS ws, sum(weight) AS w
+            FROM indicator_scores GROUP BY student_id, term, version, dimension, dim_order
+        ), totals AS (
+            SELECT version, dimension, sum(weight) AS w_all FROM lib GROUP BY version, dimension
+        ), s AS (
+            SELECT d.student_id, d.term, d.version, d.dimension, d.dim_order,
+                   CAST(round(CAST(d.ws AS DOUBLE) / CAST(d.w AS DOUBLE), 2) AS DECIMAL(5,2))
+                       AS score,
+                   CAST(round(CAST(d.w AS DOUBLE) / CAST(t.w_all AS DOUBLE), 3) AS DECIMAL(4,3))
+                       AS coverage
+            FROM d JOIN totals t USING (version, dimension)
+        )
+        SELECT *,
+               count(*) OVER w_prev AS previous_terms,
+               CAST(round(CAST(score AS DOUBLE) - CAST(avg(score) OVER w_prev AS DOUBLE), 2)
+                   AS DECIMAL(6,2)) AS progress
+        FROM s
+        WINDOW w_prev AS (PARTITION BY student_id, dimension ORDER BY term
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE TABLE cohorts AS
+        WITH j AS (
+            SELECT sc.term, sc.dimension, sc.dim_order, sc.score, st.school_id,
+                   CAST(st.grade AS VARCHAR) AS grade, st.class, st.urban_rural
+            FROM scores sc JOIN students st USING (student_id, term)
+        ), g AS (
+            SELECT term, dimension, dim_order,
+                   CASE WHEN grouping(class) = 0 THEN 'class'
+                        WHEN grouping(grade) = 0 THEN 'grade'
+                        WHEN grouping(school_id) = 0 THEN 'school'
+                        WHEN grouping(urban_rural) = 0 THEN 'urban_rural'
+                        ELSE 'region' END AS level,
+                   CASE WHEN grouping(class) = 0 THEN 4 WHEN grouping(grade) = 0 THEN 3
+                        WHEN grouping(school_id) = 0 THEN 2 WHEN grouping(urban_rural) = 0
+                        THEN 1 ELSE 0 END AS level_order,
+                   coalesce(school_id, '') AS school_id, coalesce(grade, '') AS grade,
+                   coalesce(class, '') AS class, coalesce(urban_rural, '') AS urban_rural,
+                   count(*) AS students,
+                   CAST(round(CAST(sum(score) AS DOUBLE) / count(*), 2) AS DECIMAL(5,2)) AS mean,
+                   CAST(quantile_disc(score, 0.25) AS DECIMAL(5,2)) AS p25,
+                   CAST(quantile_disc(score, 0.5) AS DECIMAL(5,2)) AS median,
+                   CAST(quantile_disc(score, 0.75) AS DECIMAL(5,2)) AS p75
+            FROM j
+            GROUP BY GROUPING SETS ((term, dimension, dim_order),
+                (term, dimension, dim_order, urban_rural),
+                (term, dimension, dim_order, school_id),
+                (term, dimension, dim_order, school_id, grade),
+                (term, dimension, dim_order, school_id, grade, class))
+        )
+        SELECT term, level, level_order, nullif(school_id, '') AS school_id,
+               nullif(grade, '') AS grade, nullif(class, '') AS class,
+               nullif(urban_rural, '') AS urban_rural, dimension,
+               dim_order, students,
+               CASE WHEN students >= {min_group} THEN mean END AS mean,
+               CASE WHEN students >= {min_group} THEN p25 END AS p25,
+               CASE WHEN students >= {min_group} THEN median END AS median,
+               CASE WHEN students >= {min_group} THEN p75 END AS p75
+        FROM g
+        WHERE NOT (g.level = 'urban_rural' AND g.urban_rural = '')
+          AND NOT (g.level = 'class' AND g.class = '')
+        """
+    )
+    return Portraits(con, min_group, sorted(set(tv.values())))
+
+
+def _esc(text: str) -> str:
+    return text.replace("'", "''")

@@ -1,0 +1,145 @@
+"""Loading the portrait engine's tables into DuckDB with file/row/column errors.
+
+A table is a path (CSV with a header row, Parquet, or .xlsx: first sheet) or a data frame.
+It is copied into a DuckDB table in file order (DuckDB keeps insertion order, so `rowid + 2` is
+the file row, the header being row 1), checked column by column in one scan, and typed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal, TypeAlias
+
+import duckdb
+import pandas as pd
+
+from junheng.engines.io import InputError
+
+Source: TypeAlias = str | os.PathLike[str] | pd.DataFrame
+Kind = Literal["str", "int", "decimal", "choice"]
+DECIMAL: Final = "DECIMAL(18,4)"
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: Kind = "str"
+    required: bool = True
+    default: str | None = None
+    min: int | None = None
+    max: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, table: str, source: Source, cols: tuple[Col, ...], label: str
+) -> int:
+    """Create `table` (columns `_row` and `cols`, typed) from `source`; return its row count."""
+    raw = f"{table}__raw"
+    if isinstance(source, pd.DataFrame):
+        con.register(f"{table}__frame", source)
+        con.execute(f"CREATE TABLE {raw} AS SELECT * FROM {table}__frame")
+        con.unregister(f"{table}__frame")
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError(label, None, None, "file not found")
+        suffix = path.suffix.lower()
+        try:
+            if suffix in {".xlsx", ".xlsm"}:
+                from junheng.engines.io import _read_raw
+
+                frame = _read_raw(path)
+                con.register(f"{table}__frame", frame)
+                con.execute(f"CREATE TABLE {raw} AS SELECT * FROM {table}__frame")
+                con.unregister(f"{table}__frame")
+            elif suffix == ".parquet":
+                con.execute(f"CREATE TABLE {raw} AS SELECT * FROM read_parquet(?)", [str(path)])
+            else:
+                if path.stat().st_size == 0:
+                    raise InputError(label, 1, None, "empty file: a header row is required")
+                con.execute(
+                    f"CREATE TABLE {raw} AS SELECT * FROM read_csv(?, header = true, "
+                    "all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
+                    "encoding = 'utf-8')",
+                    [str(path)],
+                )
+        except duckdb.Error as exc:
+            reason = str(exc).strip().splitlines()[0][:200]
+            raise InputError(label, None, None, f"cannot be read: {reason}") from exc
+    present = {
+        str(r[0]).strip().lstrip("\ufeff"): str(r[0])
+        for r in con.execute(f"DESCRIBE {raw}").fetchall()
+    }
+    exprs: list[str] = []
+    checks: list[tuple[Col, str]] = []
+    for c in cols:
+        if c.name in present:
+            text = f"trim(CAST({_q(present[c.name])} AS VARCHAR))"
+        elif c.required:
+            raise InputError(label, 1, c.name, "missing column")
+        else:
+            text = "NULL::VARCHAR"
+        empty = f"({text} IS NULL OR {text} = '')"
+        if c.default is not None:
+            text = f"CASE WHEN {empty} THEN {_lit(c.default)} ELSE {text} END"
+            empty = "false"
+        if c.kind == "str":
+            typed = f"coalesce({text}, '')"
+            bad = empty if c.required and c.default is None else "false"
+        elif c.kind == "choice":
+            typed = f"coalesce({text}, '')"
+            allowed = ", ".join(_lit(x) for x in c.choices)
+            bad = f"(NOT {empty} AND {text} NOT IN ({allowed}))"
+            if c.required and c.default is None:
+                bad = f"({empty} OR {bad})"
+        else:
+            sql_type = "BIGINT" if c.kind == "int" else DECIMAL
+            typed = f"TRY_CAST({text} AS {sql_type})"
+            bad = f"({empty} OR {typed} IS NULL)"
+            if c.min is not None:
+                bad += f" OR {typed} < {c.min}"
+            if c.max is not None:
+                bad += f" OR {typed} > {c.max}"
+        exprs.append(f"{typed} AS {_q(c.name)}")
+        checks.append((c, bad))
+    firsts = ", ".join(f"min(rowid) FILTER (WHERE {bad})" for _, bad in checks)
+    found = con.execute(f"SELECT count(*), {firsts} FROM {raw}").fetchone()
+    assert found is not None
+    n = int(found[0])
+    if n == 0:
+        raise InputError(label, 2, None, "no rows")
+    bad_rows = [(int(r), c) for r, (c, _) in zip(found[1:], checks, strict=True) if r is not None]
+    if bad_rows:
+        rowid, c = min(bad_rows, key=lambda x: x[0])
+        value = con.execute(
+            f"SELECT CAST({_q(present[c.name])} AS VARCHAR) FROM {raw} WHERE rowid = ?", [rowid]
+        ).fetchone()
+        got = "" if value is None or value[0] is None else str(value[0]).strip()
+        raise InputError(label, rowid + 2, c.name, _reason(c, got))
+    con.execute(
+        f"CREATE TABLE {table} AS SELECT (rowid + 2) AS _row, {', '.join(exprs)} FROM {raw}"
+    )
+    con.execute(f"DROP TABLE {raw}")
+    return n
+
+
+def _reason(c: Col, got: str) -> str:
+    if got == "":
+        return "empty value"
+    if c.kind == "choice":
+        return f"unknown value {got!r} (expected one of {', '.join(c.choices)})"
+    want = "an integer" if c.kind == "int" else "a number"
+    if c.min is not None and c.max is not None:
+        want += f" from {c.min} to {c.max}"
+    return f"expected {want}, got {got!r}"

@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    import sys
+    import time
+
     from junheng.engines.io import _read_raw
     from junheng.engines.portraits import (
         Sources,
@@ -68,6 +71,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         versions = versions_from_frame(_read_raw(args.versions), library, args.versions)
     else:
         versions_from_frame(None, library, "--versions")
+    t0 = time.perf_counter()
+
+    def progress(stage: str, fraction: float) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f} s] {stage}", file=sys.stderr, flush=True)
+
     result = score(
         args.records,
         args.students,
@@ -81,6 +89,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             indicators=args.indicators,
             versions=args.versions or "--versions",
         ),
+        progress=progress,
     )
     hashes = result.write_all(
         {
@@ -89,6 +98,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "cohorts": args.cohorts,
         }
     )
+    progress("written", 1.0)
     return {
         **result.counts,
         "versions": result.versions,

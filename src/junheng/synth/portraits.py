@@ -8,9 +8,9 @@ grade lower — grade-1 children were not at school yet — and this autumn's), 
 something to show; the city gets this autumn's term only (20 million records, the benchmark's
 size).
 
-What a term's records are, per student (in the default library's indicators): three teacher
+What a term's records are, per student (in the default library's indicators): four teacher
 observations (1–5), awards (Poisson 0.25), one service count, Chinese and maths grades (English
-and science from grade 3), the six fitness-test items, one wellbeing check, one or two arts
+and science from grade 3), the five fitness-test items, two wellbeing checks, one or two arts
 activities, certificates (Poisson 0.1), two labour-hour entries and social-practice activities
 (Poisson 0.8). Values follow the child's academic score and its school's urban/town/rural class
 (rural children: more labour hours, fewer arts activities and certificates), with noise.
@@ -88,7 +88,7 @@ def _term_records(
         parts.append((who, index, value.astype(np.float64)))
 
     everyone = np.arange(n, dtype=np.int64)
-    for _ in range(3):
+    for _ in range(4):
         add(
             everyone,
             "moral.observation",
@@ -127,9 +127,9 @@ def _term_records(
         np.round(np.clip(4 + 3.5 * gender_f + 5 * rng.normal(0, 1, n), -15, 30), 1),
     )
     add(everyone, "health.rope_skip", np.round(np.clip(40 + 9 * age - 40 + 25 * fit, 0, 220)))
-    add(
-        everyone, "health.wellbeing", np.clip(np.round(3.9 + 0.3 * z + rng.normal(0, 0.8, n)), 1, 5)
-    )
+    for _ in range(2):  # a check each half term
+        wellbeing = np.clip(np.round(3.9 + 0.3 * z + rng.normal(0, 0.8, n)), 1, 5)
+        add(everyone, "health.wellbeing", wellbeing)
     arts_rate = np.array([ARTS_RATE[u] for u in ("urban", "town", "rural")])
     ur_idx = np.searchsorted(np.array(["rural", "town", "urban"]), ur)  # rural 0, town 1, urban 2
     rate = arts_rate[::-1][ur_idx]

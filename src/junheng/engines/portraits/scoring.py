@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -45,15 +45,18 @@ STUDENT_COLS: Final = (
 OUTPUTS: Final = {
     "scores": (
         "student_id, term, dimension, score, coverage, progress, previous_terms, version",
-        "student_id, term, dim_order",
+        "scores JOIN dims USING (dim_order)",
+        "sorder, dim_order",
     ),
     "indicator_scores": (
-        "student_id, term, indicator, dimension, value, records, score, weight",
-        "student_id, term, dim_order, indicator",
+        "st.student_id, st.term, l.indicator, l.dimension, i.value, i.records, i.score, i.weight",
+        "iscore i JOIN st USING (sk) JOIN lib l USING (ik)",
+        "st.sorder, i.dim_order, l.indicator",
     ),
     "cohorts": (
         "term, level, school_id, grade, class, urban_rural, dimension, students, mean, p25, "
         "median, p75",
+        "cohorts JOIN dims USING (dim_order)",
         "term, level_order, school_id, grade, class, urban_rural, dim_order",
     ),
 }
@@ -82,8 +85,8 @@ class Portraits:
         self.versions = versions
 
     def _select(self, name: str) -> str:
-        columns, order = OUTPUTS[name]
-        return f"SELECT {columns} FROM {name} ORDER BY {order}"
+        columns, source, order = OUTPUTS[name]
+        return f"SELECT {columns} FROM {source} ORDER BY {order}"
 
     def frame(self, name: str) -> pd.DataFrame:
         """One output as a data frame, in output order (decimals as floats)."""
@@ -128,7 +131,7 @@ class Portraits:
         row = self.con.execute(
             "SELECT (SELECT count(*) FROM students), (SELECT count(DISTINCT student_id) FROM "
             "students), (SELECT count(DISTINCT term) FROM students), (SELECT count(*) FROM "
-            "records), (SELECT count(*) FROM indicator_scores), (SELECT count(*) FROM scores), "
+            "records), (SELECT count(*) FROM iscore), (SELECT count(*) FROM scores), "
             "(SELECT count(*) FROM cohorts), (SELECT count(*) FROM cohorts WHERE mean IS NULL)"
         ).fetchone()
         assert row is not None
@@ -141,7 +144,8 @@ class Portraits:
     def dimension_means(self) -> dict[str, float | None]:
         """Region-wide mean per dimension over every term (None when below the group size)."""
         rows = self.con.execute(
-            "SELECT dimension, count(*), avg(score) FROM scores GROUP BY dimension"
+            "SELECT dimension, count(*), avg(score) FROM scores JOIN dims USING (dim_order) "
+            "GROUP BY dimension"
         ).fetchall()
         got = {str(d): (int(n), float(m)) for d, n, m in rows}
         out: dict[str, float | None] = {}
@@ -163,6 +167,7 @@ def _library_tables(con: duckdb.DuckDBPyConnection, library: Sequence[Indicator]
     order = {d: i for i, d in enumerate(DIMENSIONS)}
     lib = pd.DataFrame(
         {
+            "ik": list(range(1, len(library) + 1)),
             "version": [i.version for i in library],
             "indicator": [i.indicator for i in library],
             "dimension": [i.dimension for i in library],
@@ -181,15 +186,22 @@ def _library_tables(con: duckdb.DuckDBPyConnection, library: Sequence[Indicator]
     )
     con.register("lib_frame", lib)
     con.execute(
-        "CREATE TABLE lib AS SELECT version, indicator, dimension, dim_order::INTEGER AS "
+        "CREATE TABLE dims AS SELECT * FROM (VALUES "
+        + ", ".join(f"({i}, '{d}')" for i, d in enumerate(DIMENSIONS))
+        + ") t(dim_order, dimension)"
+    )
+    con.execute(
+        "CREATE TABLE lib AS SELECT ik::INTEGER AS ik, version, indicator, dimension, "
+        "dim_order::INTEGER AS "
         "dim_order, CAST(weight AS DECIMAL(9,3)) AS weight, method, aggregate, missing, "
         "CAST(low AS DOUBLE) AS low, CAST(high AS DOUBLE) AS high FROM lib_frame"
     )
     con.unregister("lib_frame")
     con.register("bands_frame", bands)
     con.execute(
-        "CREATE TABLE bands AS SELECT version, indicator, CAST(threshold AS DOUBLE) AS threshold,"
-        " CAST(score AS DECIMAL(5,2)) AS score FROM bands_frame"
+        "CREATE TABLE bands AS SELECT l.ik, CAST(b.threshold AS DOUBLE) AS threshold,"
+        " CAST(b.score AS DECIMAL(5,2)) AS score FROM bands_frame b JOIN lib l"
+        " USING (version, indicator)"
     )
     con.unregister("bands_frame")
 
@@ -203,8 +215,17 @@ def score(
     min_group: int = MIN_GROUP,
     threads: int | None = None,
     sources: Sources = Sources(),
+    progress: Callable[[str, float], None] | None = None,
 ) -> Portraits:
-    """Score every student and term; raises `InputError` naming file, row and column."""
+    """Score every student and term; raises `InputError` naming file, row and column.
+
+    `progress(stage, fraction)` is called after each stage (a job's progress bar, the CLI's
+    stderr)."""
+
+    def say(stage: str, fraction: float) -> None:
+        if progress is not None:
+            progress(stage, fraction)
+
     if min_group < 1:
         raise InputError(None, None, "--min-group", "must be ≥ 1")
     if not library:
@@ -214,7 +235,9 @@ def score(
         con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = true")
     load(con, "records", records, RECORD_COLS, sources.records)
+    say("records read", 0.15)
     load(con, "students", students, STUDENT_COLS, sources.students)
+    say("students read", 0.2)
     _library_tables(con, library)
 
     dup = _first_row(
@@ -263,51 +286,65 @@ def score(
     con.execute("CREATE TABLE tv AS SELECT term, version FROM tv_frame")
     con.unregister("tv_frame")
 
-    # one value per student, term and indicator: the records, plus a 0 for a `missing = zero`
-    # indicator the child has no record of
+    say("checked", 0.3)
+    # integer keys: sk = the student-term's row in the students table, ik = the indicator
     con.execute(
-        """
-        CREATE TABLE agg AS
-        WITH src AS (
-            SELECT _row, student_id, term, indicator, value, 1 AS real FROM records
-            UNION ALL
-            SELECT NULL, s.student_id, s.term, l.indicator, 0::DECIMAL(18,4), 0
-            FROM students s JOIN tv USING (term)
-            JOIN lib l ON l.version = tv.version AND l.missing = 'zero'
-        )
-        SELECT student_id, term, indicator, sum(real)::BIGINT AS n,
-               sum(value) AS total, max(value) FILTER (WHERE real = 1) AS vmax,
-               min(value) FILTER (WHERE real = 1) AS vmin, min(_row) AS first_row
-        FROM src GROUP BY student_id, term, indicator
-        """
+        "CREATE TABLE st AS SELECT _row AS sk, student_id, term, school_id, grade, class, "
+        "urban_rural, tv.version, row_number() OVER (ORDER BY student_id, term) AS sorder "
+        "FROM students JOIN tv USING (term)"
     )
-    stray = _first_row(
-        con,
-        "SELECT a.first_row, a.student_id, a.term FROM agg a ANTI JOIN students s "
-        "USING (student_id, term) ORDER BY a.first_row LIMIT 1",
+    con.execute(
+        "CREATE TABLE rec AS SELECT r._row, st.sk, l.ik, r.value FROM records r "
+        "LEFT JOIN st USING (student_id, term) "
+        "LEFT JOIN lib l ON l.version = st.version AND l.indicator = r.indicator"
     )
-    if stray:
+    stray = _first_row(con, "SELECT min(_row) FROM rec WHERE sk IS NULL")
+    if stray and stray[0] is not None:
+        row = _first_row(con, f"SELECT student_id, term FROM records WHERE _row = {int(stray[0])}")
+        assert row is not None
         raise InputError(
             sources.records, int(stray[0]), "student_id",
-            f"unknown student {stray[1]!r} in term {stray[2]!r} (not in the students table)",
+            f"unknown student {row[0]!r} in term {row[1]!r} (not in the students table)",
         )  # fmt: skip
-    unknown = _first_row(
-        con,
-        "SELECT a.first_row, a.indicator, tv.version FROM agg a JOIN tv USING (term) "
-        "ANTI JOIN lib l ON l.version = tv.version AND l.indicator = a.indicator "
-        "ORDER BY a.first_row LIMIT 1",
-    )
-    if unknown:
+    unknown = _first_row(con, "SELECT min(_row) FROM rec WHERE ik IS NULL")
+    if unknown and unknown[0] is not None:
+        row = _first_row(
+            con,
+            "SELECT r.indicator, st.version FROM records r JOIN st USING (student_id, term) "
+            f"WHERE r._row = {int(unknown[0])}",
+        )
+        assert row is not None
         raise InputError(
             sources.records, int(unknown[0]), "indicator",
-            f"unknown indicator {unknown[1]!r} (library version {unknown[2]!r})",
+            f"unknown indicator {row[0]!r} (library version {row[1]!r})",
         )  # fmt: skip
+    say("keyed", 0.45)
 
+    # one value per student-term and indicator: the records, plus a 0 for a `missing = zero`
+    # indicator the child has no record of
+    span = len(library) + 1  # one BIGINT key per student-term and indicator hashes fastest
+    con.execute(
+        f"""
+        CREATE TABLE agg AS
+        WITH src AS (
+            SELECT sk * {span} + ik AS key, value, 1 AS real FROM rec
+            UNION ALL
+            SELECT st.sk * {span} + l.ik, 0::DECIMAL(18,4), 0 FROM st
+            JOIN lib l ON l.version = st.version AND l.missing = 'zero'
+        )
+        SELECT key // {span} AS sk, (key % {span})::INTEGER AS ik, sum(real)::BIGINT AS n,
+               sum(value) AS total, max(value) FILTER (WHERE real = 1) AS vmax,
+               min(value) FILTER (WHERE real = 1) AS vmin
+        FROM src GROUP BY key
+        """
+    )
+    con.execute("DROP TABLE rec")
+    say("aggregated", 0.6)
     con.execute(
         """
         CREATE TABLE base AS
-        SELECT a.student_id, a.term, a.indicator, l.version, l.dimension, l.dim_order, l.weight,
-               l.method, l.low, l.high, s.grade, a.n AS records,
+        SELECT a.sk, a.ik, l.dim_order, l.weight, l.method, l.low, l.high, st.term, st.grade,
+               a.n AS records,
                CAST(CASE l.aggregate
                    WHEN 'sum' THEN a.total
                    WHEN 'count' THEN a.n
@@ -315,71 +352,74 @@ def score(
                    WHEN 'min' THEN coalesce(a.vmin, 0)
                    ELSE CASE WHEN a.n > 0 THEN a.total / a.n ELSE 0 END
                END AS DECIMAL(18,4)) AS value
-        FROM agg a JOIN tv USING (term)
-        JOIN lib l ON l.version = tv.version AND l.indicator = a.indicator
-        JOIN students s USING (student_id, term)
+        FROM agg a JOIN lib l USING (ik) JOIN st USING (sk)
         """
     )
     con.execute("DROP TABLE agg")
     con.execute(
         """
-        CREATE TABLE indicator_scores AS
-        SELECT student_id, term, indicator, version, dimension, dim_order, weight, records,
-               value, CAST(round(100 * greatest(0, least(1,
+        CREATE TABLE iscore AS
+        SELECT sk, ik, dim_order, weight, records, value,
+               CAST(round(100 * greatest(0, least(1,
                    (CAST(value AS DOUBLE) - low) / (high - low))), 2) AS DECIMAL(5,2)) AS score
         FROM base WHERE method = 'linear'
         UNION ALL
-        SELECT b.student_id, b.term, b.indicator, b.version, b.dimension, b.dim_order, b.weight,
-               b.records, b.value, coalesce(bd.score, 0)::DECIMAL(5,2) AS score
+        SELECT b.sk, b.ik, b.dim_order, b.weight, b.records, b.value,
+               coalesce(bd.score, 0)::DECIMAL(5,2) AS score
         FROM (SELECT * FROM base WHERE method = 'bands') b
-        ASOF LEFT JOIN bands bd ON bd.version = b.version AND bd.indicator = b.indicator
-             AND CAST(b.value AS DOUBLE) >= bd.threshold
+        ASOF LEFT JOIN bands bd ON bd.ik = b.ik AND CAST(b.value AS DOUBLE) >= bd.threshold
         UNION ALL
-        SELECT student_id, term, indicator, version, dimension, dim_order, weight, records, value,
+        SELECT sk, ik, dim_order, weight, records, value,
                CAST(round(100 * ((rank() OVER w_all - 1) + 0.5 * count(*) OVER w_eq)
                    / count(*) OVER w_grade, 2) AS DECIMAL(5,2)) AS score
         FROM base WHERE method = 'percentile'
-        WINDOW w_grade AS (PARTITION BY term, grade, indicator),
-               w_all AS (PARTITION BY term, grade, indicator ORDER BY value),
-               w_eq AS (PARTITION BY term, grade, indicator, value)
+        WINDOW w_grade AS (PARTITION BY term, grade, ik),
+               w_all AS (PARTITION BY term, grade, ik ORDER BY value),
+               w_eq AS (PARTITION BY term, grade, ik, value)
         """
     )
     con.execute("DROP TABLE base")
+    say("indicators scored", 0.75)
+    con.execute(
+        """
+        CREATE TABLE dscore AS
+        WITH d AS (
+            SELECT sk, dim_order, sum(weight * score) AS ws, sum(weight) AS w
+            FROM iscore GROUP BY sk, dim_order
+        )
+        SELECT d.sk, st.student_id, st.term, st.sorder, st.version, d.dim_order,
+               CAST(round(CAST(d.ws AS DOUBLE) / CAST(d.w AS DOUBLE), 2) AS DECIMAL(5,2))
+                   AS score,
+               CAST(round(CAST(d.w AS DOUBLE) / CAST(t.w_all AS DOUBLE), 3) AS DECIMAL(4,3))
+                   AS coverage
+        FROM d JOIN st USING (sk)
+        JOIN (SELECT version, dim_order, sum(weight) AS w_all FROM lib
+              GROUP BY version, dim_order) t ON t.version = st.version
+              AND t.dim_order = d.dim_order
+        """
+    )
     con.execute(
         """
         CREATE TABLE scores AS
-        WITH d AS (
-            SELECT student_id, term, version, dimension, dim_order,
-                   sum(weight * score) AS ws, sum(weight) AS w
-            FROM indicator_scores GROUP BY student_id, term, version, dimension, dim_order
-        ), totals AS (
-            SELECT version, dimension, sum(weight) AS w_all FROM lib GROUP BY version, dimension
-        ), s AS (
-            SELECT d.student_id, d.term, d.version, d.dimension, d.dim_order,
-                   CAST(round(CAST(d.ws AS DOUBLE) / CAST(d.w AS DOUBLE), 2) AS DECIMAL(5,2))
-                       AS score,
-                   CAST(round(CAST(d.w AS DOUBLE) / CAST(t.w_all AS DOUBLE), 3) AS DECIMAL(4,3))
-                       AS coverage
-            FROM d JOIN totals t USING (version, dimension)
-        )
-        SELECT *,
-               count(*) OVER w_prev AS previous_terms,
+        SELECT *, count(*) OVER w_prev AS previous_terms,
                CAST(round(CAST(score AS DOUBLE) - CAST(avg(score) OVER w_prev AS DOUBLE), 2)
                    AS DECIMAL(6,2)) AS progress
-        FROM s
-        WINDOW w_prev AS (PARTITION BY student_id, dimension ORDER BY term
+        FROM dscore
+        WINDOW w_prev AS (PARTITION BY student_id, dim_order ORDER BY term
                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         """
     )
+    con.execute("DROP TABLE dscore")
+    say("dimensions scored", 0.85)
     con.execute(
         f"""
         CREATE TABLE cohorts AS
         WITH j AS (
-            SELECT sc.term, sc.dimension, sc.dim_order, sc.score, st.school_id,
+            SELECT st.term, sc.dim_order, sc.score, st.school_id,
                    CAST(st.grade AS VARCHAR) AS grade, st.class, st.urban_rural
-            FROM scores sc JOIN students st USING (student_id, term)
+            FROM scores sc JOIN st USING (sk)
         ), g AS (
-            SELECT term, dimension, dim_order,
+            SELECT term, dim_order,
                    CASE WHEN grouping(class) = 0 THEN 'class'
                         WHEN grouping(grade) = 0 THEN 'grade'
                         WHEN grouping(school_id) = 0 THEN 'school'
@@ -392,29 +432,27 @@ def score(
                    coalesce(class, '') AS class, coalesce(urban_rural, '') AS urban_rural,
                    count(*) AS students,
                    CAST(round(CAST(sum(score) AS DOUBLE) / count(*), 2) AS DECIMAL(5,2)) AS mean,
-                   CAST(quantile_disc(score, 0.25) AS DECIMAL(5,2)) AS p25,
-                   CAST(quantile_disc(score, 0.5) AS DECIMAL(5,2)) AS median,
-                   CAST(quantile_disc(score, 0.75) AS DECIMAL(5,2)) AS p75
+                   quantile_disc(score, [0.25, 0.5, 0.75]) AS q
             FROM j
-            GROUP BY GROUPING SETS ((term, dimension, dim_order),
-                (term, dimension, dim_order, urban_rural),
-                (term, dimension, dim_order, school_id),
-                (term, dimension, dim_order, school_id, grade),
-                (term, dimension, dim_order, school_id, grade, class))
+            GROUP BY GROUPING SETS ((term, dim_order),
+                (term, dim_order, urban_rural),
+                (term, dim_order, school_id),
+                (term, dim_order, school_id, grade),
+                (term, dim_order, school_id, grade, class))
         )
         SELECT term, level, level_order, nullif(school_id, '') AS school_id,
                nullif(grade, '') AS grade, nullif(class, '') AS class,
-               nullif(urban_rural, '') AS urban_rural, dimension,
-               dim_order, students,
+               nullif(urban_rural, '') AS urban_rural, dim_order, students,
                CASE WHEN students >= {min_group} THEN mean END AS mean,
-               CASE WHEN students >= {min_group} THEN p25 END AS p25,
-               CASE WHEN students >= {min_group} THEN median END AS median,
-               CASE WHEN students >= {min_group} THEN p75 END AS p75
+               CASE WHEN students >= {min_group} THEN CAST(q[1] AS DECIMAL(5,2)) END AS p25,
+               CASE WHEN students >= {min_group} THEN CAST(q[2] AS DECIMAL(5,2)) END AS median,
+               CASE WHEN students >= {min_group} THEN CAST(q[3] AS DECIMAL(5,2)) END AS p75
         FROM g
         WHERE NOT (g.level = 'urban_rural' AND g.urban_rural = '')
           AND NOT (g.level = 'class' AND g.class = '')
         """
     )
+    say("cohorts", 0.95)
     return Portraits(con, min_group, sorted(set(tv.values())))
 
 

@@ -28,6 +28,7 @@ GROUPS: tuple[tuple[str, Any], ...] = (
     ("quotas", _("指标到校")),
     ("places", _("学位预测")),
     ("communities", _("教共体")),
+    ("portraits", _("成长档案")),
 )
 APPS = tuple(app for app, _label in GROUPS if app != "region")
 

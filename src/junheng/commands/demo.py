@@ -30,6 +30,7 @@ APPS = (
     "quotas",
     "places",
     "communities",
+    "portraits",
 )
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "junheng.quotas",
     "junheng.places",
     "junheng.communities",
+    "junheng.portraits",
 ]
 
 MIDDLEWARE = [

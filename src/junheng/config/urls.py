@@ -18,6 +18,7 @@ urlpatterns = [
     path("quotas/", include("junheng.quotas.urls")),
     path("places/", include("junheng.places.urls")),
     path("communities/", include("junheng.communities.urls")),
+    path("portraits/", include("junheng.portraits.urls")),
     path("jobs/", include("junheng.jobs.urls")),
     path("healthz", healthz, name="healthz"),
 ]

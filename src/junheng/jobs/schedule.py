@@ -62,6 +62,12 @@ PERIODIC: list[Periodic] = [
         timedelta(days=1),
         gettext_noop("清理过期的后台任务记录"),
     ),
+    Periodic(
+        "portrait_retention",
+        "junheng.portraits.tasks.retention_job",
+        timedelta(days=1),
+        gettext_noop("成长档案记录到期删除"),
+    ),
 ]
 
 

@@ -90,13 +90,15 @@ def load_csv(
         "ORDER BY line LIMIT 1"
     ).fetchone()
     if bad:
-        c = wanted.get(str(bad[1]))
-        if c is None:
+        import csv
+
+        col = wanted.get(str(bad[1]))
+        if col is None:
             raise InputError(label, int(bad[0]), None, f"cannot be read ({bad[3]})")
-        cells = next(iter(__import__("csv").reader([str(bad[2])])), [])
-        idx = header.index(c.name)
+        cells: list[str] = next(iter(csv.reader([str(bad[2])])), [])
+        idx = header.index(col.name)
         got = cells[idx].strip() if idx < len(cells) else ""
-        raise InputError(label, int(bad[0]), c.name, _reason(c, got))
+        raise InputError(label, int(bad[0]), col.name, _reason(col, got))
     return _finish(con, table, raw, cols, set(header), label, typed=True)
 
 
@@ -209,7 +211,7 @@ def _finish(
     bad_rows = [(int(r), c) for r, (c, _) in zip(found[1:], checks, strict=True) if r is not None]
     if bad_rows:
         rowid, c = min(bad_rows, key=lambda x: x[0])
-        value = (
+        fetched = (
             con.execute(
                 f"SELECT CAST({_q(present[c.name])} AS VARCHAR) FROM {raw} WHERE rowid = ?",
                 [rowid],
@@ -217,12 +219,12 @@ def _finish(
             if c.name in present
             else None
         )
-        got = "" if value is None or value[0] is None else str(value[0]).strip()
+        got = "" if fetched is None or fetched[0] is None else str(fetched[0]).strip()
         raise InputError(label, rowid + 2, c.name, _reason(c, got))
     if typed and all(c.name in present and c.required and c.default is None for c in cols):
         # nothing to convert: a view numbers the rows without copying the table
-        names = ", ".join(_q(c.name) for c in cols)
-        con.execute(f"CREATE VIEW {table} AS SELECT (rowid + 2) AS _row, {names} FROM {raw}")
+        listed = ", ".join(_q(c.name) for c in cols)
+        con.execute(f"CREATE VIEW {table} AS SELECT (rowid + 2) AS _row, {listed} FROM {raw}")
         return n
     con.execute(
         f"CREATE TABLE {table} AS SELECT (rowid + 2) AS _row, {', '.join(exprs)} FROM {raw}"

@@ -1,0 +1,190 @@
+"""Domain operations of growth portraits (the only writers)."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from junheng.accounts.models import User, audit
+from junheng.engines.io import InputError
+from junheng.errors import DomainError
+from junheng.portraits import adapters
+from junheng.portraits.models import (
+    KIND_OF_DIMENSION,
+    DimensionScore,
+    IndicatorLibrary,
+    IndicatorScore,
+    PortraitRecord,
+    RecordKind,
+)
+from junheng.region.models import Student, Term
+
+
+def do_save_library(*, version: str, year: int, table: str, by: User | None) -> IndicatorLibrary:
+    """Add (or replace) the library version in force from `year`; checked by the engine."""
+    try:
+        adapters.parse_library(table, f"library {version}")
+    except InputError as err:
+        raise DomainError(str(err)) from err
+    with transaction.atomic():
+        lib, _created = IndicatorLibrary.objects.update_or_create(
+            year=year, defaults={"version": version, "table": table, "created_by": by}
+        )
+        audit(by, "portraits.save_library", lib, version=version, year=year)
+    return lib
+
+
+def kind_of(indicator: str, library: IndicatorLibrary) -> str:
+    for i in adapters.parse_library(library.table):
+        if i.indicator == indicator:
+            if indicator.endswith(".afterschool"):
+                return RecordKind.AFTERSCHOOL
+            return KIND_OF_DIMENSION[i.dimension]
+    raise DomainError(_("指标库中没有指标 %(i)s。") % {"i": indicator})
+
+
+def do_add_record(
+    *, student: Student, term: Term, indicator: str, value: float, note: str = "",
+    by: User | None, evidence: Any = None,
+) -> PortraitRecord:  # fmt: skip
+    """A teacher's (or school's) record of one child; the caller checked the access."""
+    if not math.isfinite(value):
+        raise DomainError(_("数值必须是有限数。"))
+    lib = adapters.libraries_for([term]).get(term.pk)
+    if lib is None:
+        raise DomainError(_("教育局尚未配置评价指标库。"))
+    rec = PortraitRecord.objects.create(
+        student=student, term=term, indicator=indicator, kind=kind_of(indicator, lib),
+        value=round(value, 4), note=note[:200], recorded_by=by, evidence=evidence or "",
+    )  # fmt: skip
+    audit(by, "portraits.add_record", rec, student=student.pk, indicator=indicator)
+    return rec
+
+
+def do_score(*, by: User | None, job: Any = None) -> dict[str, Any]:
+    """Score every term that has records (oldest first, so progress sees the earlier terms) and
+    replace the stored scores; returns the engine's counts."""
+    from junheng.engines.portraits import score
+
+    def say(stage: str, fraction: float) -> None:
+        if job is not None:
+            from junheng.jobs.actions import progress
+
+            progress(job, stage, 10 + 70 * fraction)
+
+    term_ids = set(PortraitRecord.objects.values_list("term_id", flat=True).distinct())
+    terms = sorted(Term.objects.filter(pk__in=term_ids), key=lambda t: t.start)
+    if not terms:
+        raise DomainError(_("还没有成长记录。"))
+    libs = adapters.libraries_for(terms)
+    if len(libs) < len(terms):
+        raise DomainError(_("教育局尚未配置评价指标库。"))
+    library = adapters.engine_library(libs.values())
+    versions = {adapters.term_key(t): libs[t.pk].version for t in terms}
+    students = adapters.students_frame(terms)
+    records = adapters.records_frame(terms, {i.indicator for i in library})
+    known = set(zip(students.student_id, students.term, strict=True))
+    records = records[
+        [k in known for k in zip(records.student_id, records.term, strict=True)]
+    ].reset_index(drop=True)
+    try:
+        result = score(records, students, library, versions, progress=say)
+    except InputError as err:
+        raise DomainError(str(err)) from err
+    term_of = {adapters.term_key(t): t.pk for t in terms}
+    dims = result.frame("scores")
+    inds = result.frame("indicator_scores")
+    with transaction.atomic():
+        DimensionScore.objects.filter(term__in=terms).delete()
+        IndicatorScore.objects.filter(term__in=terms).delete()
+        insert_rows(
+            DimensionScore,
+            ["student_id", "term_id", "dimension", "score", "coverage", "progress",
+             "previous_terms", "version"],
+            (
+                (r["student_id"], r["term_id"], r["dimension"], str(r["score"]),
+                 str(r["coverage"]), None if pd.isna(r["progress"]) else str(r["progress"]),
+                 int(r["previous_terms"]), r["version"])
+                for r in adapters.score_rows(dims, term_of)
+            ),
+        )  # fmt: skip
+        insert_rows(
+            IndicatorScore,
+            ["student_id", "term_id", "items"],
+            adapters.explanation_rows(inds, term_of),
+        )
+        summary = result.counts
+        audit(by, "portraits.score", None, **summary)
+    return summary
+
+
+def insert_rows(model: Any, fields: list[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Plain INSERTs in batches (a million score rows in seconds; bulk_create builds a model
+    object per row). Values must already be what the columns hold."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    n = 0
+    batch: list[Sequence[Any]] = []
+    with connection.cursor() as cur:
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 10000:
+                cur.executemany(sql, batch)
+                n += len(batch)
+                batch = []
+        if batch:
+            cur.executemany(sql, batch)
+            n += len(batch)
+    return n
+
+
+def start_scoring(*, by: User) -> Any:
+    """The page returns at once; a worker scores (inline in the demo and the tests)."""
+    from junheng.jobs.actions import start_job
+
+    return start_job(
+        "portraits_score",
+        "junheng.portraits.tasks.score_job",
+        by=by,
+        title=_("成长档案评分"),
+        max_attempts=1,
+    )
+
+
+def child_file(student: Student) -> io.BytesIO:
+    """The child's whole file (records and scores) as .xlsx, through the shared writer."""
+    from junheng.exports import Sheet, write_xlsx
+
+    terms = {t.pk: t.name for t in Term.objects.all()}
+    recs = PortraitRecord.objects.filter(student=student).order_by("term__start", "indicator")
+    dims = DimensionScore.objects.filter(student=student).order_by("term__start", "dimension")
+    records = Sheet(
+        _("成长记录"),
+        [_("学期"), _("指标"), _("数值"), _("说明"), _("记录时间")],
+        [
+            [terms[r.term_id], r.indicator, float(r.value), r.note, r.created_at.date()]
+            for r in recs
+        ],
+    )
+    scores = Sheet(
+        _("维度得分"),
+        [_("学期"), _("维度"), _("得分"), _("覆盖"), _("进步")],
+        [
+            [
+                terms[d.term_id],
+                d.get_dimension_display(),
+                float(d.score),
+                float(d.coverage),
+                None if d.progress is None else float(d.progress),
+            ]
+            for d in dims
+        ],  # fmt: skip
+    )
+    return io.BytesIO(write_xlsx(records, scores))

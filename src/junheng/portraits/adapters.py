@@ -1,0 +1,157 @@
+"""The seam between the ORM and `junheng.engines.portraits`: rows → engine tables → rows."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import pandas as pd
+from django.db.models import Count
+
+from junheng.engines.portraits import Indicator, library_from_frame
+from junheng.portraits.models import IndicatorLibrary, PortraitRecord
+from junheng.region.models import Student, Term
+
+# After-school course categories → the indicator their attended sessions count for.
+AFTERSCHOOL_INDICATOR = {
+    "art": "arts.afterschool",
+    "music": "arts.afterschool",
+    "sports": "arts.afterschool",
+    "culture": "arts.afterschool",
+    "stem": "labour.afterschool",
+    "labour": "labour.afterschool",
+}
+
+
+def term_key(term: Term) -> str:
+    """The engine's term label: the start date, so that labels sort in time order."""
+    return term.start.isoformat()
+
+
+def school_year(term: Term) -> int:
+    """The school year a term belongs to (autumn terms start it, spring terms close it)."""
+    return term.start.year if term.start.month >= 8 else term.start.year - 1
+
+
+def parse_library(text: str, source: str = "indicators") -> tuple[Indicator, ...]:
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    return library_from_frame(frame, source)
+
+
+def libraries_for(terms: Sequence[Term]) -> dict[int, IndicatorLibrary]:
+    """term id → the library version in force in its school year (the latest not after it)."""
+    libs = list(IndicatorLibrary.objects.order_by("year"))
+    out: dict[int, IndicatorLibrary] = {}
+    for t in terms:
+        year = school_year(t)
+        usable = [lib for lib in libs if lib.year <= year] or libs[:1]
+        if usable:
+            out[t.pk] = usable[-1]
+    return out
+
+
+def engine_library(libs: Iterable[IndicatorLibrary]) -> tuple[Indicator, ...]:
+    """The union of the versions used, each row tagged with its version."""
+    rows: list[Indicator] = []
+    for lib in {lib.pk: lib for lib in libs}.values():
+        frame = pd.read_csv(io.StringIO(lib.table), dtype=str, keep_default_na=False)
+        frame["version"] = lib.version
+        rows.extend(library_from_frame(frame, f"library {lib.version}"))
+    return tuple(rows)
+
+
+def students_frame(terms: Sequence[Term]) -> pd.DataFrame:
+    """One row per student and term: the students of the platform now (their school, grade and
+    class; a past term is read with the grade the child had then: one lower per school year)."""
+    rows = list(
+        Student.objects.values_list(
+            "pk", "school__code", "grade", "school_class__number", "school__urban_rural"
+        )
+    )
+    current = max(school_year(t) for t in terms)
+    frames = []
+    for t in terms:
+        lower = current - school_year(t)
+        kept = [r for r in rows if r[2] - lower >= 1]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "student_id": [str(r[0]) for r in kept],
+                    "term": term_key(t),
+                    "school_id": [r[1] for r in kept],
+                    "grade": [str(r[2] - lower) for r in kept],
+                    "class": [str(r[3] or "") for r in kept],
+                    "urban_rural": [r[4] for r in kept],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def records_frame(terms: Sequence[Term], known: set[str]) -> pd.DataFrame:
+    """Every record of the terms, plus the after-school sessions each child attended."""
+    keys = {t.pk: term_key(t) for t in terms}
+    from django.db import connection
+
+    table = connection.ops.quote_name(PortraitRecord._meta.db_table)
+    marks = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT student_id, term_id, indicator, value FROM {table} "  # noqa: S608
+            f"WHERE term_id IN ({marks})",
+            list(keys),
+        )
+        got = cur.fetchall()
+    data: dict[str, list[str]] = {
+        "student_id": [str(r[0]) for r in got],
+        "term": [keys[r[1]] for r in got],
+        "indicator": [r[2] for r in got],
+        "value": [str(r[3]) for r in got],
+    }
+    del got
+    from junheng.enrolment.models.services import Attendance, Presence
+
+    sessions = (
+        Attendance.objects.filter(status=Presence.PRESENT, session__offering__term__in=terms)
+        .values("student_id", "session__offering__term_id", "session__offering__course__category")
+        .annotate(n=Count("pk"))
+    )
+    for row in sessions:
+        indicator = AFTERSCHOOL_INDICATOR.get(row["session__offering__course__category"])
+        if indicator is None or indicator not in known:
+            continue
+        data["student_id"].append(str(row["student_id"]))
+        data["term"].append(keys[row["session__offering__term_id"]])
+        data["indicator"].append(indicator)
+        data["value"].append(str(row["n"]))
+    return pd.DataFrame(data)
+
+
+def explanation_rows(frame: pd.DataFrame, term_of: dict[str, int]) -> Iterator[tuple[Any, ...]]:
+    """(student_id, term_id, JSON items) per child and term, from the engine's explanation
+    (rows come grouped by child and term)."""
+    import json
+
+    cols = [frame[c].tolist() for c in ("student_id", "term", "indicator", "dimension", "value",
+                                         "records", "score", "weight")]  # fmt: skip
+    key: tuple[str, str] | None = None
+    items: list[list[Any]] = []
+    for sid, term, ind, dim, value, recs, sc, w in zip(*cols, strict=True):
+        if (sid, term) != key:
+            if key is not None:
+                yield int(key[0]), term_of[key[1]], json.dumps(items)
+            key, items = (sid, term), []
+        items.append([ind, dim, float(value), int(recs), float(sc), float(w)])
+    if key is not None:
+        yield int(key[0]), term_of[key[1]], json.dumps(items)
+
+
+def score_rows(frame: pd.DataFrame, term_of: dict[str, int]) -> list[dict[str, Any]]:
+    """Engine output rows as model field dicts (ids back from the engine's text labels)."""
+    out = []
+    for item in frame.to_dict("records"):
+        item["student_id"] = int(item["student_id"])
+        item["term_id"] = term_of[item.pop("term")]
+        out.append(item)
+    return out

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortraitsConfig(AppConfig):
+    name = "junheng.portraits"
+    label = "portraits"

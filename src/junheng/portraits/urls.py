@@ -1,0 +1,16 @@
+from django.urls import path
+
+from junheng.portraits import views
+
+app_name = "portraits"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("students/<int:student_id>/", views.student, name="student"),
+    path("students/<int:student_id>/export.xlsx", views.export, name="export"),
+    path("classes/<int:class_id>/", views.school_class, name="class"),
+    path("classes/<int:class_id>/records/", views.add_record, name="add_record"),
+    path("school/", views.school, name="school"),
+    path("school/support/", views.support, name="support"),
+    path("county/", views.county, name="county"),
+    path("county/score/", views.score, name="score"),
+]

@@ -1,0 +1,205 @@
+"""Growth-portrait pages (综合素质评价): thin — authorise through portraits.access, query
+through portraits.report, write through portraits.actions."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_role
+from junheng.downloads import xlsx_attachment
+from junheng.portraits import actions, report
+from junheng.portraits.access import (
+    access_class,
+    access_portrait,
+    classes_taught,
+    current_term,
+    is_guardian,
+    portrait_students_for,
+)
+from junheng.portraits.adapters import libraries_for, parse_library
+from junheng.portraits.models import DimensionScore
+from junheng.region.models import School, Student, UrbanRural
+from junheng.web import flash_errors
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role == Role.BUREAU:
+        return redirect("portraits:county")
+    if user.role == Role.SCHOOL:
+        return redirect("portraits:school")
+    if user.role == Role.TEACHER:
+        return render(request, "portraits/classes.html", {"classes": classes_taught(user)})
+    if user.role == Role.PARENT:
+        children = portrait_students_for(user).order_by("grade", "code")
+        return render(request, "portraits/children.html", {"children": children})
+    raise PermissionDenied
+
+
+@login_required
+def student(request: HttpRequest, student_id: int) -> HttpResponse:
+    user = _user(request)
+    child = access_portrait(user, student_id)
+    guardian = is_guardian(user, child)
+    if not guardian:
+        audit(user, "portraits.view", child, role=user.role)
+    return render(
+        request,
+        "portraits/student.html",
+        {"child": child, "p": report.portrait(child), "guardian": guardian},
+    )
+
+
+@login_required
+def export(request: HttpRequest, student_id: int) -> HttpResponse:
+    """The child's whole file, for its guardian (on request, audited)."""
+    user = _user(request)
+    child = access_portrait(user, student_id)
+    if not is_guardian(user, child):
+        raise PermissionDenied
+    audit(user, "portraits.export", child)
+    return xlsx_attachment(actions.child_file(child).getvalue(), f"portrait-{child.code}.xlsx")
+
+
+@login_required
+def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
+    user = _user(request)
+    klass = access_class(user, class_id)
+    term = report.latest_term()
+    children = Student.objects.filter(school_class=klass).order_by("code")
+    scores = DimensionScore.objects.filter(student__school_class=klass, term=term)
+    audit(user, "portraits.view_class", klass, role=user.role)
+    indicators = []
+    now = current_term()
+    if now is not None:
+        lib = libraries_for([now]).get(now.pk)
+        if lib is not None:
+            indicators = [i.indicator for i in parse_library(lib.table)]
+    return render(
+        request,
+        "portraits/class.html",
+        {
+            "klass": klass,
+            "term": term,
+            "children": children,
+            "figures": report.cohort(scores, None),
+            "dims": report.DIMS,
+            "can_record": user.role == Role.TEACHER and now is not None,
+            "indicators": indicators,
+        },
+    )
+
+
+@require_POST
+@login_required
+def add_record(request: HttpRequest, class_id: int) -> HttpResponse:
+    """A teacher records for the children of a class it teaches, in the current term."""
+    user = _user(request)
+    require_role(user, Role.TEACHER)
+    klass = access_class(user, class_id)
+    term = current_term()
+    try:
+        child = Student.objects.get(school_class=klass, pk=int(request.POST.get("student", "0")))
+        value = float(request.POST.get("value", ""))
+    except (Student.DoesNotExist, ValueError):
+        messages.error(request, _("请选择本班学生并填写数值。"))
+        return redirect("portraits:class", class_id=klass.pk)
+    try:
+        actions.do_add_record(
+            student=child, term=term, indicator=request.POST.get("indicator", ""),  # type: ignore[arg-type]
+            value=value, note=request.POST.get("note", ""), by=user,
+            evidence=request.FILES.get("evidence"),
+        )  # fmt: skip
+    except ValidationError as err:
+        flash_errors(request, err)
+    else:
+        messages.success(request, _("已记录。"))
+    return redirect("portraits:class", class_id=klass.pk)
+
+
+@login_required
+def school(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_role(user, Role.SCHOOL)
+    term = report.latest_term()
+    scores = DimensionScore.objects.filter(student__school_id=user.school_id, term=term)
+    from junheng.region.models import SchoolClass
+
+    return render(
+        request,
+        "portraits/school.html",
+        {
+            "term": term,
+            "dims": report.DIMS,
+            "whole": report.cohort(scores, None),
+            "by_grade": report.cohort(scores, "student__grade"),
+            "classes": SchoolClass.objects.filter(school_id=user.school_id),
+        },
+    )
+
+
+@login_required
+def support(request: HttpRequest) -> HttpResponse:
+    """Students needing support: the school's own list, never shown to anyone else."""
+    user = _user(request)
+    require_role(user, Role.SCHOOL)
+    term = report.latest_term()
+    rows = report.needing_support(user.school_id, term) if term and user.school_id else []
+    audit(user, "portraits.view_support", user.school, students=len(rows))
+    return render(request, "portraits/support.html", {"term": term, "rows": rows})
+
+
+@login_required
+def county(request: HttpRequest) -> HttpResponse:
+    """The bureau's outcome side of balance: dimensions by school and by urban/town/rural."""
+    user = _user(request)
+    require_role(user, Role.BUREAU)
+    term = report.latest_term()
+    scores = DimensionScore.objects.filter(term=term)
+    names = dict(School.objects.values_list("pk", "name"))
+    by_school = report.cohort(scores, "student__school_id")
+    for row in by_school:
+        row["label"] = names.get(row["key"], "")
+    by_ur = report.cohort(scores, "student__school__urban_rural", [u.value for u in UrbanRural])
+    labels = dict(UrbanRural.choices)
+    for row in by_ur:
+        row["label"] = labels.get(row["key"], row["key"])
+    return render(
+        request,
+        "portraits/county.html",
+        {
+            "term": term,
+            "dims": report.DIMS,
+            "whole": report.cohort(scores, None),
+            "by_school": by_school,
+            "by_ur": by_ur,
+        },
+    )
+
+
+@require_POST
+@login_required
+def score(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_role(user, Role.BUREAU)
+    try:
+        actions.start_scoring(by=user)
+    except ValidationError as err:
+        flash_errors(request, err)
+    else:
+        messages.success(request, _("评分任务已开始。"))
+    return redirect("portraits:county")

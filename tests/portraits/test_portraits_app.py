@@ -1,0 +1,225 @@
+"""Growth portraits on the platform: who sees what, suppression, records, scoring, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from junheng.accounts.models import AuditLog
+from junheng.engines.portraits import DEFAULT_LIBRARY_CSV
+from junheng.portraits import actions
+from junheng.portraits.models import ClassTeacher, DimensionScore, PortraitRecord
+from junheng.portraits.retention import apply_retention
+from junheng.region.models import SchoolClass, Student, Term
+from tests.accounts.matrix import Case, expect, run_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def portraits(region, users):
+    """School A: class 3(1) of 12 children (student A among them) taught by teacher A this
+    term; school B: 5 children. Two terms of records, scored."""
+    spring = Term.objects.create(
+        name="2025-2026学年第二学期", start=dt.date(2026, 2, 16), end=dt.date(2026, 7, 3)
+    )
+    autumn = Term.objects.create(
+        name="2026-2027学年第一学期",
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2027, 1, 22),
+        is_current=True,
+    )
+    ka = SchoolClass.objects.create(school=region["school_a"], grade=3, number=1)
+    kb = SchoolClass.objects.create(school=region["school_b"], grade=7, number=1)
+    a = region["student_a"]
+    a.school_class = ka
+    a.save(update_fields=["school_class"])
+    region["student_b"].school_class = kb
+    region["student_b"].save(update_fields=["school_class"])
+    for i in range(11):
+        Student.objects.create(
+            code=f"PA{i:02d}", name=f"甲{i}", gender="F", school=region["school_a"], grade=3,
+            school_class=ka,
+        )  # fmt: skip
+    for i in range(4):
+        Student.objects.create(
+            code=f"PB{i:02d}", name=f"乙{i}", gender="M", school=region["school_b"], grade=7,
+            school_class=kb,
+        )  # fmt: skip
+    ClassTeacher.objects.create(teacher=region["teacher_a"], school_class=ka, term=autumn)
+    actions.do_save_library(
+        version="2026", year=2025, table=DEFAULT_LIBRARY_CSV, by=users["bureau"]
+    )
+    for k, s in enumerate(Student.objects.order_by("code")):
+        for term, extra in ((spring, 0), (autumn, 1)):
+            for ind, v in (
+                ("moral.observation", 3 + extra),
+                ("academic.maths", 60 + k + 10 * extra),
+                ("health.run_50m", 10 - extra),
+                ("labour.hours", 10 + 5 * extra),
+            ):
+                PortraitRecord.objects.create(
+                    student=s, term=term, indicator=ind, kind="grade", value=v
+                )  # fmt: skip
+    actions.do_score(by=users["bureau"])
+    return {"spring": spring, "autumn": autumn, "class_a": ka, "class_b": kb}
+
+
+def test_scores_are_stored_for_both_terms_with_progress_against_the_childs_own_past(
+    portraits, region
+):
+    a = region["student_a"]
+    rows = DimensionScore.objects.filter(student=a).order_by("term__start", "dimension")
+    assert {r.term_id for r in rows} == {portraits["spring"].pk, portraits["autumn"].pk}
+    moral = {r.term_id: r for r in rows if r.dimension == "moral"}
+    assert moral[portraits["spring"].pk].progress is None
+    assert moral[portraits["autumn"].pk].progress > 0  # observations 3 → 4
+
+
+def _student(r):
+    return reverse("portraits:student", args=[r["student_a"].pk])
+
+
+def _class(r):
+    return reverse("portraits:class", args=[r["student_a"].school_class_id])
+
+
+CASES = [
+    Case("child's portrait", _student,
+         expect(403, anonymous=302, parent=200, teacher=200, school=200, school_b=404)),
+    Case("child's file export", lambda r: reverse("portraits:export", args=[r["student_a"].pk]),
+         expect(403, anonymous=302, parent=200, school_b=404)),
+    Case("class view", _class, expect(403, anonymous=302, teacher=200, school=200, school_b=404)),
+    Case("school view", lambda r: reverse("portraits:school"),
+         expect(403, anonymous=302, school=200, school_b=200)),
+    Case("students needing support", lambda r: reverse("portraits:support"),
+         expect(403, anonymous=302, school=200, school_b=200)),
+    Case("county view", lambda r: reverse("portraits:county"),
+         expect(403, anonymous=302, bureau=200)),
+    Case("start scoring", lambda r: reverse("portraits:score"),
+         expect(403, anonymous=302, bureau=302), method="post"),
+    Case("record for a child", lambda r: reverse("portraits:add_record",
+         args=[r["student_a"].school_class_id]),
+         expect(403, anonymous=302, teacher=302, school=403), method="post",
+         data={"student": "0", "indicator": "moral.observation", "value": "4"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_permission_matrix(client, users, region, portraits, case):
+    run_case(client, users, region, case)
+
+
+def test_a_teacher_sees_only_the_classes_it_teaches_this_term(client, users, region, portraits):
+    client.force_login(users["teacher"])
+    b = region["student_b"]
+    assert client.get(reverse("portraits:student", args=[b.pk])).status_code == 404
+    assert client.get(reverse("portraits:class", args=[portraits["class_b"].pk])).status_code == 404
+    ClassTeacher.objects.all().delete()
+    assert client.get(_student(region)).status_code == 404  # last term's teacher no more
+
+
+def test_every_view_by_a_non_guardian_is_audited_and_the_guardians_is_not(
+    client, users, region, portraits
+):
+    url = _student(region)
+    for role in ("parent", "teacher", "school"):
+        client.force_login(users[role])
+        assert client.get(url).status_code == 200
+    logged = AuditLog.objects.filter(action="portraits.view", object_id=str(region["student_a"].pk))
+    assert sorted(logged.values_list("actor__username", flat=True)) == ["school_a", "teacher"]
+
+
+def test_the_portrait_shows_radar_timeline_strengths_and_never_a_rank(
+    client, users, region, portraits
+):
+    client.force_login(users["parent"])
+    page = client.get(_student(region)).content.decode()
+    assert 'id="portrait-chart"' in page and "portrait-radar" in page
+    assert "2025-2026学年第二学期" in page and "2026-2027学年第一学期" in page
+    assert 'data-testid="strengths"' in page
+    for word in ("排名", "名次", "第1名"):
+        assert word not in page.replace("没有排名", "")
+    assert "<script>" not in page  # data by json_script, code in a static file (CSP)
+
+
+def test_a_cohort_under_ten_students_never_shows_a_figure(client, users, region, portraits):
+    client.force_login(users["bureau"])
+    page = client.get(reverse("portraits:county")).content.decode()
+    by_school = page.split('data-testid="by-school"')[1].split("</table>")[0]
+    rows = {r.split("<td>")[1].split("</td>")[0]: r for r in by_school.split("<tr>")[2:]}
+    assert 'data-students="5"' in rows["澉浦镇中学"] and "—" in rows["澉浦镇中学"]
+    assert all(c.strip("</td>") for c in rows["澉浦镇中学"].split('data-students="5">')[1:])
+    for cell in rows["澉浦镇中学"].split('data-students="5">')[1:]:
+        assert cell.startswith("<span"), cell  # the dash, no number
+    assert 'data-students="12">' in rows["城关小学"]
+    assert 'data-students="12"><span' not in rows["城关小学"]
+    client.force_login(users["school_b"])
+    page = client.get(reverse("portraits:school")).content.decode()
+    assert 'data-students="5"><span' in page and 'data-students="5">7' not in page
+
+
+def test_the_support_list_is_the_schools_own(client, users, region, portraits):
+    client.force_login(users["school"])
+    page = client.get(reverse("portraits:support")).content.decode()
+    assert "甲0" in page or "张小明" in page  # lowest maths in the grade
+    assert "乙" not in page  # another school's children never appear
+
+
+def test_a_teacher_records_for_its_own_class_and_bad_input_changes_nothing(
+    client, users, region, portraits
+):
+    client.force_login(users["teacher"])
+    url = reverse("portraits:add_record", args=[portraits["class_a"].pk])
+    before = PortraitRecord.objects.count()
+    a = region["student_a"]
+    r = client.post(url, {"student": a.pk, "indicator": "moral.award", "value": "1", "note": "x"})
+    assert r.status_code == 302 and PortraitRecord.objects.count() == before + 1
+    for bad in ({"student": a.pk, "indicator": "nope", "value": "1"},
+                {"student": a.pk, "indicator": "moral.award", "value": "many"},
+                {"student": region["student_b"].pk, "indicator": "moral.award", "value": "1"}):  # fmt: skip
+        client.post(url, bad)
+        assert PortraitRecord.objects.count() == before + 1
+    other = reverse("portraits:add_record", args=[portraits["class_b"].pk])
+    assert client.post(other, {"student": region["student_b"].pk, "indicator": "moral.award",
+                               "value": "1"}).status_code == 404  # fmt: skip
+
+
+def test_the_guardian_downloads_the_childs_file(client, users, region, portraits):
+    client.force_login(users["parent"])
+    r = client.get(reverse("portraits:export", args=[region["student_a"].pk]))
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert len(book.worksheets) == 2 and book.worksheets[0].max_row == 1 + 8
+    assert AuditLog.objects.filter(action="portraits.export").count() == 1
+
+
+def test_retention_deletes_records_past_their_kind_and_their_terms_scores(portraits):
+    far = dt.date(2026 + 7, 9, 1)
+    out = apply_retention(far)
+    assert out["deleted"]["grade"] == 17 * 2 * 4
+    assert PortraitRecord.objects.count() == 0 and DimensionScore.objects.count() == 0
+
+
+def test_every_string_of_the_app_has_an_english_translation():
+    from pathlib import Path
+
+    import polib
+
+    import junheng.portraits
+
+    po = polib.pofile(
+        str(Path(junheng.portraits.__file__).parent / "locale/en/LC_MESSAGES/django.po")
+    )
+    assert len(po) > 50
+    assert [e.msgid for e in po.untranslated_entries()] == []
+
+
+def test_the_pages_speak_english_when_asked(client, users, region, portraits):
+    client.force_login(users["parent"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(_student(region)).content.decode()
+    assert "Strengths to encourage" in page and "值得鼓励的地方" not in page

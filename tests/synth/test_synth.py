@@ -144,6 +144,8 @@ def test_same_seed_gives_the_same_bytes_for_every_file(county_files):
 def test_a_different_seed_changes_every_file(county_files):
     other = files(generate("county", "another-seed"))
     for name, blob in county_files.items():
+        if name == "portrait_indicators.csv":
+            continue  # the default indicator library: the same for every seed
         assert other[name] != blob, name
 
 

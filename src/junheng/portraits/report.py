@@ -44,7 +44,7 @@ def portrait(student: Student) -> dict[str, Any]:
     ranked = sorted(latest.values(), key=lambda r: (-r.score, r.dimension))
     grew = sorted(
         (r for r in latest.values() if r.progress is not None and r.progress > 0),
-        key=lambda r: (-r.progress, r.dimension),  # type: ignore[operator]
+        key=lambda r: (-(r.progress or 0), r.dimension),
     )
     explain: dict[str, list[dict[str, Any]]] = defaultdict(list)
     row = IndicatorScore.objects.filter(student=student, term_id=latest_id).first()

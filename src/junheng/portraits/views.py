@@ -112,6 +112,8 @@ def add_record(request: HttpRequest, class_id: int) -> HttpResponse:
     require_role(user, Role.TEACHER)
     klass = access_class(user, class_id)
     term = current_term()
+    if term is None:
+        raise PermissionDenied
     try:
         child = Student.objects.get(school_class=klass, pk=int(request.POST.get("student", "0")))
         value = float(request.POST.get("value", ""))
@@ -120,7 +122,7 @@ def add_record(request: HttpRequest, class_id: int) -> HttpResponse:
         return redirect("portraits:class", class_id=klass.pk)
     try:
         actions.do_add_record(
-            student=child, term=term, indicator=request.POST.get("indicator", ""),  # type: ignore[arg-type]
+            student=child, term=term, indicator=request.POST.get("indicator", ""),
             value=value, note=request.POST.get("note", ""), by=user,
             evidence=request.FILES.get("evidence"),
         )  # fmt: skip

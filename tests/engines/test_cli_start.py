@@ -14,8 +14,17 @@ import pytest
 
 HEAVY = ("numpy", "pandas", "ortools", "scipy", "django", "duckdb")
 FAST = (
-    "allocate", "place", "quotas", "supply", "balance", "forecast", "pair", "rotate", "portraits"
-)  # fmt: skip
+    "allocate",
+    "verify",
+    "place",
+    "quotas",
+    "supply",
+    "balance",
+    "forecast",
+    "pair",
+    "rotate",
+    "portraits",
+)
 
 
 @pytest.mark.parametrize("command", FAST)

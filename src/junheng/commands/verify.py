@@ -34,13 +34,8 @@ from typing import Any
 
 from junheng.commands import allocate
 from junheng.engines.io import InputError, write_all_atomic
-from junheng.engines.lottery import (
-    file_sha256,
-    final_seed,
-    inputs_sha256,
-    is_sha256_hex,
-    seed_commitment,
-)
+
+# junheng.engines.lottery loads numpy: imported where a draw is checked, so `--help` starts fast.
 
 ENGINES = ("allocate", "place")
 
@@ -114,6 +109,8 @@ def input_files(args: argparse.Namespace) -> list[str]:
 
 
 def _hash_files(paths: list[str]) -> str:
+    from junheng.engines.lottery import file_sha256, inputs_sha256
+
     hashes = []
     for path in paths:
         try:
@@ -125,6 +122,8 @@ def _hash_files(paths: list[str]) -> str:
 
 def seed_of(args: argparse.Namespace, files: list[str]) -> tuple[str, dict[str, Any]]:
     """The seed to run the engine with, and the summary fields that show how it was made."""
+    from junheng.engines.lottery import final_seed, is_sha256_hex
+
     if args.seed is not None:
         for opt in ("entropy", "inputs_sha256"):
             if getattr(args, opt) is not None:
@@ -196,6 +195,8 @@ def _place(args: argparse.Namespace, seed: str) -> tuple[str, list[tuple[str, by
 
 
 def check(args: argparse.Namespace) -> dict[str, Any]:
+    from junheng.engines.lottery import seed_commitment
+
     files = input_files(args)
     seed, parts = seed_of(args, files)
     actual, outputs = (_allocate if args.engine == "allocate" else _place)(args, seed)

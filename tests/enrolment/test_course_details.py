@@ -90,3 +90,13 @@ def test_rank_page_in_english_says_at_most_one_course(client, users, market, win
     ).content.decode()
     assert "at most 1 course." in html
     assert "1 courses" not in html
+
+
+def test_slots_are_named_as_people_say_them(db):
+    import datetime as dt
+
+    from junheng.region.models import TimeSlot
+
+    slot = TimeSlot(weekday=1, period=1, start=dt.time(15, 30), end=dt.time(16, 30))
+    assert slot.label == "周一第1节"
+    assert slot.code == "mon-1"  # files keep the code

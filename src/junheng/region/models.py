@@ -267,6 +267,11 @@ class TimeSlot(models.Model):
     def code(self) -> str:
         return f"{['mon', 'tue', 'wed', 'thu', 'fri'][self.weekday - 1]}-{self.period}"
 
+    @property
+    def label(self) -> str:
+        """What people call the slot: 周一第1节 (the code mon-1 is for files)."""
+        return _("%(day)s第%(n)d节") % {"day": self.get_weekday_display(), "n": self.period}
+
 
 class ImportBatchState(models.TextChoices):
     WRITING = "writing", _("写入中")

@@ -138,8 +138,20 @@ def school(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require_role(user, Role.SCHOOL)
     term = report.latest_term()
-    scores = DimensionScore.objects.filter(student__school_id=user.school_id, term=term)
     from junheng.region.models import SchoolClass
+
+    # A school admin's own school (an admin not linked to one sees an empty page).
+    school_id = user.school_id
+    scores = (
+        DimensionScore.objects.filter(student__school_id=school_id, term=term)
+        if school_id is not None
+        else DimensionScore.objects.none()
+    )
+    classes = (
+        SchoolClass.objects.filter(school_id=school_id)
+        if school_id is not None
+        else SchoolClass.objects.none()
+    )
 
     return render(
         request,
@@ -149,7 +161,7 @@ def school(request: HttpRequest) -> HttpResponse:
             "dims": report.DIMS,
             "whole": report.cohort(scores, None),
             "by_grade": report.cohort(scores, "student__grade"),
-            "classes": SchoolClass.objects.filter(school_id=user.school_id),
+            "classes": classes,
         },
     )
 

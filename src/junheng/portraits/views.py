@@ -3,17 +3,15 @@ through portraits.report, write through portraits.actions."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from junheng.accounts.models import Role, User, audit
+from junheng.accounts.models import Role, audit
 from junheng.accounts.scoping import require_role
 from junheng.downloads import xlsx_attachment
 from junheng.portraits import actions, report
@@ -28,16 +26,12 @@ from junheng.portraits.access import (
 from junheng.portraits.adapters import libraries_for, parse_library
 from junheng.portraits.models import DimensionScore
 from junheng.region.models import School, Student, UrbanRural
-from junheng.web import flash_errors
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if user.role == Role.BUREAU:
         return redirect("portraits:county")
     if user.role == Role.SCHOOL:
@@ -51,8 +45,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def student(request: HttpRequest, student_id: int) -> HttpResponse:
-    user = _user(request)
+def student(request: AuthenticatedHttpRequest, student_id: int) -> HttpResponse:
+    user = request.user
     child = access_portrait(user, student_id)
     guardian = is_guardian(user, child)
     if not guardian:
@@ -65,9 +59,9 @@ def student(request: HttpRequest, student_id: int) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, student_id: int) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, student_id: int) -> HttpResponse:
     """The child's whole file, for its guardian (on request, audited)."""
-    user = _user(request)
+    user = request.user
     child = access_portrait(user, student_id)
     if not is_guardian(user, child):
         raise PermissionDenied
@@ -76,8 +70,8 @@ def export(request: HttpRequest, student_id: int) -> HttpResponse:
 
 
 @login_required
-def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
-    user = _user(request)
+def school_class(request: AuthenticatedHttpRequest, class_id: int) -> HttpResponse:
+    user = request.user
     klass = access_class(user, class_id)
     term = report.latest_term()
     children = Student.objects.filter(school_class=klass).order_by("code")
@@ -106,9 +100,9 @@ def school_class(request: HttpRequest, class_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def add_record(request: HttpRequest, class_id: int) -> HttpResponse:
+def add_record(request: AuthenticatedHttpRequest, class_id: int) -> HttpResponse:
     """A teacher records for the children of a class it teaches, in the current term."""
-    user = _user(request)
+    user = request.user
     require_role(user, Role.TEACHER)
     klass = access_class(user, class_id)
     term = current_term()
@@ -134,8 +128,8 @@ def add_record(request: HttpRequest, class_id: int) -> HttpResponse:
 
 
 @login_required
-def school(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def school(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     require_role(user, Role.SCHOOL)
     term = report.latest_term()
     from junheng.region.models import SchoolClass
@@ -167,9 +161,9 @@ def school(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def support(request: HttpRequest) -> HttpResponse:
+def support(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Students needing support: the school's own list, never shown to anyone else."""
-    user = _user(request)
+    user = request.user
     require_role(user, Role.SCHOOL)
     term = report.latest_term()
     rows = report.needing_support(user.school_id, term) if term and user.school_id else []
@@ -178,9 +172,9 @@ def support(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def county(request: HttpRequest) -> HttpResponse:
+def county(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's outcome side of balance: dimensions by school and by urban/town/rural."""
-    user = _user(request)
+    user = request.user
     require_role(user, Role.BUREAU)
     term = report.latest_term()
     scores = DimensionScore.objects.filter(term=term)
@@ -207,8 +201,8 @@ def county(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def score(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def score(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     require_role(user, Role.BUREAU)
     try:
         actions.start_scoring(by=user)

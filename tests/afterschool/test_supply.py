@@ -125,17 +125,17 @@ def test_courses_of_lapsed_providers_are_left_out(county, users, term):
 
 
 def test_supply_run_cancelled_between_stages_keeps_nothing(county, users, term, monkeypatch):
-    from junheng.jobs import actions as jobs
+    from junheng.afterschool.actions import supply
     from junheng.jobs.models import Job
 
-    real = jobs.progress
+    real = supply.progress
 
     def cancel_at_save(job, stage, pct):
         if pct == 80:  # the user presses cancel while the solver runs
             Job.objects.filter(pk=job.pk).update(cancel_requested=True)
         real(job, stage, pct)
 
-    monkeypatch.setattr(jobs, "progress", cancel_at_save)
+    monkeypatch.setattr(supply, "progress", cancel_at_save)
     run = actions.do_start_supply_run(term, by=users["bureau"], target=10, time_limit_s=10)
     job = Job.latest_for(run)
     assert job.state == "cancelled" and job.pct == 20

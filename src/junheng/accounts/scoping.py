@@ -64,8 +64,38 @@ def role_required(
 
 
 def require_role(user: User, *roles: str) -> None:
+    """The user is logged in and has one of `roles` (PermissionDenied, a 403, otherwise)."""
     if not user.is_authenticated or user.role not in roles:
         raise PermissionDenied
+
+
+def require_bureau(user: User) -> None:
+    """County-wide pages, data and actions: the bureau only (PermissionDenied otherwise)."""
+    require_role(user, Role.BUREAU)
+
+
+def require_actor(
+    by: User | None,
+    *roles: str,
+    school_id: int | None = None,
+    provider_id: int | None = None,
+) -> None:
+    """The rule every `do_*(…, by)` action applies before it changes anything.
+
+    The acting user has one of `roles`; a school admin acts only for its own school
+    (`school_id`, when the change belongs to one school) and a provider's staff only for its own
+    provider (`provider_id`). Actions do not trust the view's check: they are also called from
+    the API, the admin, commands and jobs. `by=None` is the system itself (a scheduled job, the
+    demo loader) and passes. Raises PermissionDenied (403)."""
+    if by is None:
+        return
+    require_role(by, *roles)
+    if school_id is not None and by.role == Role.SCHOOL and by.school_id != school_id:
+        raise PermissionDenied
+    if provider_id is not None and by.role == Role.PROVIDER:
+        own = provider_of(by)
+        if own is None or own.pk != provider_id:
+            raise PermissionDenied
 
 
 def schools_for(user: User) -> QuerySet[School]:
@@ -109,7 +139,10 @@ def teachers_for(user: User) -> QuerySet[Teacher]:
     return qs.none()
 
 
-def _get_or_404(qs: QuerySet[M], **lookup: Any) -> M:
+def get_in_scope(qs: QuerySet[M], **lookup: Any) -> M:
+    """The one object of a scoped queryset matching `lookup`; a missing object and one outside
+    the user's scope are the same 404 (existence does not leak). Every app's `access_*` lookup
+    goes through here."""
     try:
         return qs.get(**lookup)
     except ObjectDoesNotExist as exc:
@@ -117,7 +150,7 @@ def _get_or_404(qs: QuerySet[M], **lookup: Any) -> M:
 
 
 def access_school(user: User, school_id: int) -> School:
-    return _get_or_404(schools_for(user), pk=school_id)
+    return get_in_scope(schools_for(user), pk=school_id)
 
 
 def access_school_for_edit(user: User, school_id: int) -> School:
@@ -128,11 +161,21 @@ def access_school_for_edit(user: User, school_id: int) -> School:
 
 def access_student(user: User, student_id: int) -> Student:
     """A student's record; non-parent access is audited by the caller's view."""
-    return _get_or_404(students_for(user), pk=student_id)
+    return get_in_scope(students_for(user), pk=student_id)
 
 
-def access_teacher(user: User, teacher_id: int) -> Teacher:
-    return _get_or_404(teachers_for(user), pk=teacher_id)
+def school_of(user: User) -> School:
+    """The school a school admin runs (403 for other roles, 404 if the account has none)."""
+    require_role(user, Role.SCHOOL)
+    if user.school_id is None:
+        raise Http404
+    return get_in_scope(School.objects.all(), pk=user.school_id)
+
+
+def access_child(user: User, student_id: int) -> Student:
+    """A parent's own child (403 for other roles; other children: 404)."""
+    require_role(user, Role.PARENT)
+    return get_in_scope(students_for(user), pk=student_id)
 
 
 def provider_of(user: User) -> Provider | None:

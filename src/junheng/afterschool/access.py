@@ -13,21 +13,25 @@ Objects outside a user's scope are missing (404); a role that may not use a page
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import provider_of, require_role, students_for
+from junheng.accounts.scoping import (
+    get_in_scope,
+    provider_of,
+    require_role,
+)
 from junheng.afterschool.models import (
     Course,
     CoursePhoto,
     CourseRequest,
     CourseStatus,
+    Instructor,
     Menu,
     MenuStatus,
     Offering,
@@ -38,16 +42,9 @@ from junheng.afterschool.models import (
     SupplyPlacement,
     SupplyRun,
 )
-from junheng.region.models import School, Student
+from junheng.region.models import School
 
 M = TypeVar("M", bound=Model)
-
-
-def _get(qs: QuerySet[M], **lookup: Any) -> M:
-    try:
-        return qs.get(**lookup)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 def whitelisted_providers() -> QuerySet[Provider]:
@@ -70,7 +67,7 @@ def providers_for(user: User | AnonymousUser) -> QuerySet[Provider]:
 
 
 def access_provider(user: User, provider_id: int) -> Provider:
-    return _get(providers_for(user), pk=provider_id)
+    return get_in_scope(providers_for(user), pk=provider_id)
 
 
 def own_provider(user: User) -> Provider:
@@ -84,7 +81,16 @@ def own_provider(user: User) -> Provider:
 
 def access_document(user: User | AnonymousUser, document_id: int) -> ProviderDocument:
     """A provider's document: the bureau and that provider's staff only."""
-    return _get(ProviderDocument.objects.filter(provider__in=providers_for(user)), pk=document_id)
+    return get_in_scope(
+        ProviderDocument.objects.filter(provider__in=providers_for(user)), pk=document_id
+    )
+
+
+def access_instructor(user: User | AnonymousUser, instructor_id: int) -> Instructor:
+    """An instructor (and the background check on file): the bureau and that provider's staff."""
+    return get_in_scope(
+        Instructor.objects.filter(provider__in=providers_for(user)), pk=instructor_id
+    )
 
 
 def public_courses() -> QuerySet[Course]:
@@ -107,7 +113,7 @@ def courses_for(user: User | AnonymousUser) -> QuerySet[Course]:
 
 
 def access_course(user: User | AnonymousUser, course_id: int) -> Course:
-    return _get(courses_for(user), pk=course_id)
+    return get_in_scope(courses_for(user), pk=course_id)
 
 
 def access_course_for_review(user: User, course_id: int) -> Course:
@@ -117,25 +123,19 @@ def access_course_for_review(user: User, course_id: int) -> Course:
 
 def access_photo(user: User | AnonymousUser, photo_id: int) -> CoursePhoto:
     """Photos of courses the user may see (public ones for anyone)."""
-    return _get(CoursePhoto.objects.filter(course__in=courses_for(user)), pk=photo_id)
+    return get_in_scope(CoursePhoto.objects.filter(course__in=courses_for(user)), pk=photo_id)
 
 
 def access_supply_run(user: User, run_id: int) -> SupplyRun:
     require_role(user, Role.BUREAU)
-    return _get(SupplyRun.objects.select_related("term"), pk=run_id)
+    return get_in_scope(SupplyRun.objects.select_related("term"), pk=run_id)
 
 
 def access_placement(user: User, placement_id: int) -> SupplyPlacement:
     require_role(user, Role.BUREAU)
-    return _get(SupplyPlacement.objects.select_related("run", "course", "school"), pk=placement_id)
-
-
-def school_of(user: User) -> School:
-    """The school a school admin runs (403 for other roles, 404 if not linked)."""
-    require_role(user, Role.SCHOOL)
-    if user.school_id is None:
-        raise Http404
-    return _get(School.objects.all(), pk=user.school_id)
+    return get_in_scope(
+        SupplyPlacement.objects.select_related("run", "course", "school"), pk=placement_id
+    )
 
 
 def offerings_for(user: User) -> QuerySet[Offering]:
@@ -165,7 +165,7 @@ def offerings_for(user: User) -> QuerySet[Offering]:
 def access_offering_for_edit(user: User, offering_id: int) -> Offering:
     """A school admin edits only its own school's offerings (others: 404); bureau too."""
     require_role(user, Role.SCHOOL, Role.BUREAU)
-    return _get(offerings_for(user), pk=offering_id)
+    return get_in_scope(offerings_for(user), pk=offering_id)
 
 
 def course_requests_for(user: User) -> QuerySet[CourseRequest]:
@@ -182,15 +182,4 @@ def course_requests_for(user: User) -> QuerySet[CourseRequest]:
 
 
 def access_course_request(user: User, request_id: int) -> CourseRequest:
-    return _get(course_requests_for(user), pk=request_id)
-
-
-def access_child(user: User, student_id: int) -> Student:
-    """A parent's own child (other children: 404)."""
-    require_role(user, Role.PARENT)
-    return _get(students_for(user), pk=student_id)
-
-
-def require_bureau(user: User) -> None:
-    if not user.is_authenticated or user.role != Role.BUREAU:
-        raise PermissionDenied
+    return get_in_scope(course_requests_for(user), pk=request_id)

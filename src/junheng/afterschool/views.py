@@ -127,13 +127,7 @@ def photo_file(request: HttpRequest, photo_id: int) -> FileResponse:
 
 
 def instructor_certificate(request: HttpRequest, instructor_id: int) -> FileResponse:
-    provider_ids = access.providers_for(request.user).values("pk")
-    from junheng.afterschool.models import Instructor
-
-    try:
-        inst = Instructor.objects.get(pk=instructor_id, provider_id__in=provider_ids)
-    except Instructor.DoesNotExist as exc:
-        raise Http404 from exc
+    inst = access.access_instructor(request.user, instructor_id)
     return _file(inst.background_check, f"{inst.name}-background-check")
 
 
@@ -567,7 +561,7 @@ def supply_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpRespon
 
 
 def _school_ctx(request: AuthenticatedHttpRequest) -> tuple[Any, Term]:
-    school = access.school_of(request.user)
+    school = scoping.school_of(request.user)
     term = current_term()
     if term is None:
         raise Http404(_("尚未设置学期。"))

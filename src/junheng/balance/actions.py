@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User, audit
+from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.balance import items
 from junheng.balance.adapters import Evaluation, county_evaluation, evaluate_raw, load_raw
 from junheng.balance.models import BalanceSnapshot, GovernmentItem, ItemSource, SocialRecognition
@@ -62,6 +63,7 @@ def do_take_snapshot(
     synthetic: bool = False,
 ) -> BalanceSnapshot:
     """Keep the county's indicators now (or the given evaluation) as a snapshot of `year`."""
+    require_actor(by, Role.BUREAU)
     year = year or current_year()
     ev = evaluation if evaluation is not None else county_evaluation()
     if ev.result is None:
@@ -95,6 +97,7 @@ def do_take_synthetic_history(
     every CV unchanged: the CV does not depend on scale.) Teachers and students are today's.
     Every such snapshot is flagged `synthetic` and carries `note`.
     """
+    require_actor(by, Role.BUREAU)
     raw = load_raw()
     out = []
     for year, factors in sorted(years.items()):
@@ -144,6 +147,7 @@ def _item_defaults(spec: items.ItemSpec) -> dict[str, Any]:
 @transaction.atomic
 def do_refresh_items(*, year: int, by: User | None) -> list[GovernmentItem]:
     """Create the year's 15 items if missing and recompute those junheng can compute."""
+    require_actor(by, Role.BUREAU)
     now = timezone.now()
     out = []
     for spec in items.ITEMS:
@@ -179,6 +183,7 @@ def do_enter_item(
     by: User,
 ) -> GovernmentItem:
     """The bureau's entry for an item junheng cannot compute (computed items are refused)."""
+    require_actor(by, Role.BUREAU)
     spec = items.SPECS[code]
     if items.computable(code):
         raise ValueError(_("该项由系统根据数据计算，不能手工填报"))
@@ -203,6 +208,7 @@ def do_enter_item(
 def do_enter_recognition(
     *, year: int, satisfied_share: float, respondents: int, note: str, by: User
 ) -> SocialRecognition:
+    require_actor(by, Role.BUREAU)
     obj, _created = SocialRecognition.objects.update_or_create(
         year=year,
         defaults={
@@ -287,6 +293,7 @@ def county_xlsx(ev: Evaluation, title: str) -> bytes:
 
 def do_export_county_xlsx(*, by: User, title: str = "") -> tuple[str, bytes]:
     """(filename, bytes) of the county table; every export is audited."""
+    require_actor(by, Role.BUREAU)
     ev = county_evaluation()
     year = current_year()
     title = title or f"义务教育优质均衡发展资源配置指标统计表（{default_label(year)}）"

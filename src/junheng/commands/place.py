@@ -11,7 +11,8 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from junheng.engines.io import Column, InputError, check_unique, read_table, write_all_atomic
+from junheng.engines.formats import PLACEMENT_STUDENT_COLUMNS
+from junheng.engines.io import InputError, check_unique, read_table, write_all_atomic
 
 if TYPE_CHECKING:
     from junheng.engines.placement import PlacementStudent
@@ -20,14 +21,7 @@ if TYPE_CHECKING:
 # itself is imported only when the command runs, so `--help` starts fast.
 METHODS = ("balanced", "snake", "random")
 
-COLUMNS = (
-    Column("student_id"),
-    Column("gender", "choice", choices=("F", "M")),
-    Column("score", "float", required=False),
-    Column("needs", "bool01", required=False, default="0"),
-    Column("together", required=False),
-    Column("apart", required=False),
-)
+COLUMNS = PLACEMENT_STUDENT_COLUMNS
 DEFAULT_EXTRAS = ("migrant", "left_behind")
 
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import require_role, schools_for
+from junheng.accounts.scoping import get_in_scope, require_bureau, require_role, schools_for
 from junheng.communities.models import (
     Community,
     PairingRound,
@@ -36,17 +35,6 @@ READ_ROLES = (Role.BUREAU, Role.SCHOOL, Role.TEACHER)
 
 
 M = TypeVar("M", bound=Model)
-
-
-def _get(qs: QuerySet[M], pk: int) -> M:
-    try:
-        return qs.get(pk=pk)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
-
-
-def access_bureau(user: User) -> None:
-    require_role(user, Role.BUREAU)
 
 
 def own_school_id(user: User) -> int | None:
@@ -81,12 +69,12 @@ def public_communities() -> QuerySet[Community]:
 def access_community(user: User, community_id: int) -> Community:
     """A community's page: the bureau, or a school (its admin, its teachers) in it."""
     require_role(user, *READ_ROLES)
-    return _get(communities_for(user), community_id)
+    return get_in_scope(communities_for(user), pk=community_id)
 
 
 def access_community_edit(user: User, community_id: int) -> Community:
-    access_bureau(user)
-    return _get(communities_for(user), community_id)
+    require_bureau(user)
+    return get_in_scope(communities_for(user), pk=community_id)
 
 
 def access_school_in(user: User, community: Community, school_id: int) -> School:
@@ -98,36 +86,40 @@ def access_school_in(user: User, community: Community, school_id: int) -> School
     )
     if not in_it:
         raise Http404
-    return _get(schools_for(user), school_id)
+    return get_in_scope(schools_for(user), pk=school_id)
 
 
 def access_round(user: User, round_id: int) -> PairingRound:
-    access_bureau(user)
-    return _get(PairingRound.objects.select_related("county"), round_id)
+    require_bureau(user)
+    return get_in_scope(PairingRound.objects.select_related("county"), pk=round_id)
 
 
 def access_round_school(user: User, rnd: PairingRound, school_id: int) -> RoundSchool:
-    access_bureau(user)
-    return _get(RoundSchool.objects.filter(round=rnd).select_related("school"), school_id)
+    require_bureau(user)
+    return get_in_scope(
+        RoundSchool.objects.filter(round=rnd).select_related("school"), pk=school_id
+    )
 
 
 def access_county_school(user: User, county_id: int, school_id: int) -> School:
-    access_bureau(user)
-    return _get(School.objects.filter(county_id=county_id), school_id)
+    require_bureau(user)
+    return get_in_scope(School.objects.filter(county_id=county_id), pk=school_id)
 
 
 def access_pin(user: User, rnd: PairingRound, pin_id: int) -> PairPin:
-    access_bureau(user)
-    return _get(PairPin.objects.filter(round=rnd).select_related("member", "core"), pin_id)
+    require_bureau(user)
+    return get_in_scope(
+        PairPin.objects.filter(round=rnd).select_related("member", "core"), pk=pin_id
+    )
 
 
 def access_request(user: User, community: Community, request_id: int) -> SyncRequest:
     """A synchronous-lesson request of a community (the community already accessed)."""
-    return _get(
+    return get_in_scope(
         SyncRequest.objects.filter(membership__community=community).select_related(
             "membership__community"
         ),
-        request_id,
+        pk=request_id,
     )
 
 
@@ -140,4 +132,4 @@ def access_lesson(user: User, lesson_id: int) -> SyncLesson:
         qs = qs.filter(
             Q(request__membership__school_id=sid) | Q(request__membership__community__core_id=sid)
         )
-    return _get(qs, lesson_id)
+    return get_in_scope(qs, pk=lesson_id)

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.communities import adapters
 from junheng.communities.models import (
     EXCLUSIVE_KINDS,
@@ -44,10 +44,10 @@ from junheng.communities.models import Role as SchoolRole
 from junheng.engines.io import InputError
 from junheng.engines.pairing import nearest_core_pairing, pair_schools
 from junheng.errors import DomainError
+from junheng.jobs.actions import progress as report
+from junheng.jobs.actions import start_job
+from junheng.jobs.models import Job
 from junheng.region.models import County, School
-
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,6 @@ class CommunityError(DomainError):
 
 def current_year() -> int:
     return timezone.localdate().year
-
-
-def _require(by: User, *roles: str) -> None:
-    if not by.is_authenticated or by.role not in roles:
-        raise PermissionDenied
 
 
 # --------------------------------------------------------------------------- communities
@@ -122,7 +117,7 @@ def do_create_community(
     pairing_round: PairingRound | None = None,
 ) -> Community:
     """A community with its core and members (mode per member pk, default local)."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     _check_community(kind, partner_region, partner_school)
     if core.county_id != county.pk or any(m.county_id != county.pk for m in members):
         raise CommunityError(_("学校不属于该县（市、区）。"))
@@ -168,7 +163,7 @@ def _default_name(core: School, kind: str) -> str:
 
 
 def do_update_community(community: Community, *, by: User, **fields: Any) -> Community:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     unknown = set(fields) - set(COMMUNITY_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
@@ -189,7 +184,7 @@ def do_update_community(community: Community, *, by: User, **fields: Any) -> Com
 def do_add_member(
     community: Community, *, by: User, school: School, mode: str = Mode.LOCAL, year: int
 ) -> Membership:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if school.county_id != community.county_id:
         raise CommunityError(_("学校不属于该县（市、区）。"))
     if school.pk == community.core_id:
@@ -223,7 +218,7 @@ def do_add_member(
 
 
 def do_remove_member(membership: Membership, *, by: User) -> None:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         audit(by, "communities.remove_member", membership.community, school=membership.school.code)
         membership.delete()
@@ -231,7 +226,7 @@ def do_remove_member(membership: Membership, *, by: User) -> None:
 
 def do_dissolve_community(community: Community, *, by: User) -> Community:
     """Stop a community (its history stays); its members are free to join another."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         community = Community.objects.select_for_update().get(pk=community.pk)
         community.active = False
@@ -244,7 +239,7 @@ def do_dissolve_community(community: Community, *, by: User) -> Community:
 def do_set_goal(
     community: Community, *, by: User, year: int, lessons: int, activities: int, text: str = ""
 ) -> Goal:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if lessons < 0 or activities < 0:
         raise CommunityError(_("目标不能为负。"))
     with transaction.atomic():
@@ -266,7 +261,7 @@ def do_set_results(
     *, by: User, year: int, scores: Mapping[int, float | None], note: str = ""
 ) -> int:
     """Enter (or clear, with None) schools' results of a year: school pk -> score 0-100."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     for pk, score in scores.items():
         if score is not None and not 0 <= float(score) <= 100:
             raise CommunityError(_("得分须在 0 到 100 之间（学校 %(pk)s）。") % {"pk": pk})
@@ -320,7 +315,7 @@ def do_open_round(
 ) -> PairingRound:
     """Open a year's pairing with its rules; roles start as the engine suggests (the
     strongest third of each level are cores), schools without students left out."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     county = county or County.objects.order_by("pk").first()
     if county is None:
         raise CommunityError(_("尚未建立县（市、区）数据。"))
@@ -344,7 +339,7 @@ def do_open_round(
 
 
 def do_update_round(rnd: PairingRound, *, by: User, **rules: Any) -> PairingRound:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     unknown = set(rules) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"unknown rules: {sorted(unknown)}")
@@ -362,7 +357,7 @@ def do_set_roles(
     rnd: PairingRound, *, by: User, roles: Mapping[int, tuple[str, int | None]]
 ) -> int:
     """Set schools' roles: school pk -> (core | member | none, capacity or None)."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     for role, cap in roles.values():
         if role not in SchoolRole.values:
             raise CommunityError(_("未知的角色。"))
@@ -388,7 +383,7 @@ def do_set_roles(
 
 def do_pin(rnd: PairingRound, *, by: User, member: School, core: School, kind: str) -> PairPin:
     """Lock a pair (the member goes to this core; replaces its earlier lock) or forbid it."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if kind not in PinKind.values:
         raise CommunityError(_("未知的类型。"))
     with transaction.atomic():
@@ -409,7 +404,7 @@ def do_pin(rnd: PairingRound, *, by: User, member: School, core: School, kind: s
 
 
 def do_unpin(pin: PairPin, *, by: User) -> None:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         rnd = _lock_open(pin.round)
         audit(by, "communities.unpin", rnd, member=pin.member.code, core=pin.core.code)
@@ -418,14 +413,13 @@ def do_unpin(pin: PairPin, *, by: User) -> None:
 
 def do_run_pairing(rnd: PairingRound, *, by: User) -> PairingRun:
     """Create a run with the round's rules and compute it through the task queue."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         rnd = _lock_open(rnd)
         run = PairingRun.objects.create(
             round=rnd, created_by=by, rules={k: str(getattr(rnd, k)) for k in RULE_FIELDS}
         )
         audit(by, "communities.run_pairing", rnd, run=run.pk)
-    from junheng.jobs.actions import start_job
 
     # the page returns at once; a worker computes the run (the tests' immediate backend here)
     start_job(
@@ -455,7 +449,6 @@ def execute_pairing_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """The job body: engine inputs from live rows, pair, store the pairs and figures. With
     `job` (junheng.jobs) the engine's stages show on its progress bar (and a cancel stops it
     between stages: nothing is written before the end)."""
-    from junheng.jobs.actions import progress as report
 
     run = PairingRun.objects.select_related("round").get(pk=run_id)
     run.status = RunStatus.RUNNING
@@ -514,7 +507,7 @@ def execute_pairing_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
 def do_publish_round(rnd: PairingRound, *, by: User) -> list[Community]:
     """Freeze the round with its latest plan: one community per core that has members, each
     pair with the default synchronous-lesson requests (`lessons.do_default_requests`)."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         rnd = _lock_open(rnd)
         run = rnd.latest_run()

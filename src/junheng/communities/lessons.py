@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -40,10 +40,10 @@ from junheng.communities.models import (
     TimetableEntry,
 )
 from junheng.engines.io import InputError
+from junheng.jobs.actions import JobFailed, start_job
+from junheng.jobs.actions import progress as report
+from junheng.jobs.models import Job
 from junheng.region.models import County, School, SchoolClass, Teacher, Term
-
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
 
 
 def _require(by: User, *roles: str) -> None:
@@ -276,7 +276,6 @@ def do_schedule_term(*, by: User, county: County, term: Term, max_load: int = 20
         schedule.computing = True
         schedule.save(update_fields=["max_load", "computing"])
         audit(by, "communities.schedule_term", schedule, max_load=max_load)
-    from junheng.jobs.actions import start_job
 
     start_job(
         "sync_schedule",
@@ -294,8 +293,6 @@ def do_schedule_term(*, by: User, county: County, term: Term, max_load: int = 20
 def execute_schedule(schedule_id: int, job: Job | None = None) -> dict[str, Any]:
     """The job body: read timetables and requests, place the lessons, store the weekly slots."""
     from junheng.engines.synclass import schedule_lessons
-    from junheng.jobs.actions import JobFailed
-    from junheng.jobs.actions import progress as report
 
     schedule = SyncSchedule.objects.get(pk=schedule_id)
     if job is not None:

@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role
-from junheng.accounts.scoping import require_role
+from junheng.accounts.scoping import require_bureau, require_role
 from junheng.communities import lessons, queries, timetables
 from junheng.communities.access import (
-    access_bureau,
     access_community,
     access_lesson,
     access_request,
@@ -109,7 +108,7 @@ def sync_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     from junheng.jobs.models import Job
 
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     county = County.objects.order_by("pk").first()
     term = queries.current_term()
     schedule = (
@@ -142,7 +141,7 @@ def sync_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     county = County.objects.order_by("pk").first()
     term = queries.current_term()
     if county is None or term is None:
@@ -169,7 +168,7 @@ def schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def publish_schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     county = County.objects.order_by("pk").first()
     s = SyncSchedule.objects.filter(county=county, term=queries.current_term()).first()
     if s is None:
@@ -332,7 +331,7 @@ def _year(request: HttpRequest) -> int:
 def county_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every member of an active community, weakest first, with its gap and delivery."""
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     year = _year(request)
     county = County.objects.order_by("pk").first()
     return render(
@@ -348,7 +347,7 @@ def report(request: AuthenticatedHttpRequest) -> FileResponse:
     from junheng.exports import xlsx_response
 
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     county = County.objects.order_by("pk").first()
     if county is None:
         raise Http404

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from junheng.jobs.actions import JobFailed
+from junheng.communities.actions import execute_pairing_run
+from junheng.communities.lessons import execute_schedule
+from junheng.communities.models import PairingRun, RunStatus, SyncSchedule
+from junheng.jobs.actions import JobFailed, mark_ended
 
 if TYPE_CHECKING:
     from junheng.jobs.models import Job
@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 
 def pairing_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Compute a pairing run; the run row keeps its own status, the job the progress."""
-    from junheng.communities.actions import execute_pairing_run
-
     out = execute_pairing_run(run_id, job=job)
     if out.get("status") == "infeasible":
         raise JobFailed(str(out.get("message", "")))
@@ -26,22 +24,19 @@ def pairing_job(job: Job, *, run_id: int) -> dict[str, Any]:
 def pairing_failed(job: Job) -> None:
     """The job failed or was cancelled (wherever that was decided): so is the run, unless the
     engine already said why the rules cannot hold."""
-    from junheng.communities.models import PairingRun, RunStatus
-
-    message = job.error if job.state == "failed" else _("已取消。")
-    PairingRun.objects.filter(pk=job.args["run_id"]).exclude(
-        status__in=[RunStatus.DONE, RunStatus.INFEASIBLE]
-    ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())
+    mark_ended(
+        PairingRun.objects.filter(pk=job.args["run_id"]).exclude(
+            status__in=[RunStatus.DONE, RunStatus.INFEASIBLE]
+        ),
+        job,
+        status=RunStatus.FAILED,
+    )
 
 
 def schedule_job(job: Job, *, schedule_id: int) -> dict[str, Any]:
     """Compute a term's synchronous-lesson timetable."""
-    from junheng.communities.lessons import execute_schedule
-
     return execute_schedule(schedule_id, job=job)
 
 
 def schedule_failed(job: Job) -> None:
-    from junheng.communities.models import SyncSchedule
-
     SyncSchedule.objects.filter(pk=job.args["schedule_id"]).update(computing=False)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_bureau
 from junheng.communities import actions, lessons, queries
 from junheng.communities.access import (
-    access_bureau,
     access_community,
     access_community_edit,
     access_county_school,
@@ -191,7 +191,7 @@ def _sharing_context(user: User, c: Community) -> dict[str, Any]:
 @login_required
 def new_community(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     county = _county()
     schools = School.objects.filter(county=county).order_by("code")
     form = NewCommunityForm(
@@ -317,7 +317,7 @@ def set_goal(request: AuthenticatedHttpRequest, community_id: int) -> HttpRespon
 def results(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau enters the year's results (e.g. quality monitoring, 0-100) per school."""
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or actions.current_year())
     except ValueError:
@@ -356,7 +356,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def open_round(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     form = OpenRoundForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)

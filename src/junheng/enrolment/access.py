@@ -13,14 +13,19 @@ junheng.accounts.scoping; objects outside a user's scope are missing: 404; wrong
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import provider_of, require_role, students_for
+from junheng.accounts.scoping import (
+    access_child,
+    get_in_scope,
+    provider_of,
+    require_role,
+    students_for,
+)
 from junheng.afterschool.models import Offering
 from junheng.enrolment.models import (
     ChoiceWindow,
@@ -32,13 +37,6 @@ from junheng.enrolment.models import (
 from junheng.region.models import Student
 
 M = TypeVar("M", bound=Model)
-
-
-def _get(qs: QuerySet[M], **lookup: Any) -> M:
-    try:
-        return qs.get(**lookup)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 def windows_for(user: User) -> QuerySet[ChoiceWindow]:
@@ -57,25 +55,19 @@ def windows_for(user: User) -> QuerySet[ChoiceWindow]:
 def access_window(user: User, window_id: int) -> ChoiceWindow:
     """Staff view of a window: the bureau, or the admin of the window's school."""
     require_role(user, Role.BUREAU, Role.SCHOOL)
-    return _get(windows_for(user), pk=window_id)
+    return get_in_scope(windows_for(user), pk=window_id)
 
 
 def access_window_for_bureau(user: User, window_id: int) -> ChoiceWindow:
     require_role(user, Role.BUREAU)
-    return _get(windows_for(user), pk=window_id)
-
-
-def access_child(user: User, student_id: int) -> Student:
-    """A parent's own child (others: 404)."""
-    require_role(user, Role.PARENT)
-    return _get(students_for(user), pk=student_id)
+    return get_in_scope(windows_for(user), pk=window_id)
 
 
 def access_ranking_window(
     user: User, window_id: int, student_id: int
 ) -> tuple[ChoiceWindow, Student]:
     child = access_child(user, student_id)
-    window = _get(windows_for(user).filter(school_id=child.school_id), pk=window_id)
+    window = get_in_scope(windows_for(user).filter(school_id=child.school_id), pk=window_id)
     return window, child
 
 
@@ -85,7 +77,7 @@ def rankings_for(user: User) -> QuerySet[Ranking]:
 
 
 def access_ranking(user: User, ranking_id: int) -> Ranking:
-    return _get(rankings_for(user), pk=ranking_id)
+    return get_in_scope(rankings_for(user), pk=ranking_id)
 
 
 def enrolments_for(user: User) -> QuerySet[Enrolment]:
@@ -96,12 +88,12 @@ def enrolments_for(user: User) -> QuerySet[Enrolment]:
 
 def access_own_enrolment(user: User, enrolment_id: int) -> Enrolment:
     require_role(user, Role.PARENT)
-    return _get(enrolments_for(user), pk=enrolment_id)
+    return get_in_scope(enrolments_for(user), pk=enrolment_id)
 
 
 def access_own_offer(user: User, offer_id: int) -> WaitlistOffer:
     require_role(user, Role.PARENT)
-    return _get(
+    return get_in_scope(
         WaitlistOffer.objects.select_related("entry__window", "offering__course", "student").filter(
             student__in=students_for(user)
         ),
@@ -111,7 +103,7 @@ def access_own_offer(user: User, offer_id: int) -> WaitlistOffer:
 
 def public_draw(draw_id: int) -> Draw:
     """Anyone may read a draw once the window opened (the commitment is public)."""
-    return _get(Draw.objects.select_related("window__school", "window__term"), pk=draw_id)
+    return get_in_scope(Draw.objects.select_related("window__school", "window__term"), pk=draw_id)
 
 
 def markable_offerings(user: User) -> QuerySet[Offering]:
@@ -135,7 +127,7 @@ def markable_offerings(user: User) -> QuerySet[Offering]:
 def access_offering_roster(user: User, offering_id: int) -> Offering:
     if not user.is_authenticated or user.role == Role.PARENT:
         raise PermissionDenied
-    return _get(markable_offerings(user), pk=offering_id)
+    return get_in_scope(markable_offerings(user), pk=offering_id)
 
 
 def sees_masked_names(user: User) -> bool:

@@ -26,6 +26,9 @@ unfinished `transaction.atomic()` block behind. The user who started the job is 
 ends. A worker that dies mid-job is noticed by the heartbeat sweep: the job is queued again (up
 to `max_attempts` runs in all) or marked failed, never left running.
 
+Its `on_fail(job)` hook marks the computed row failed in one call:
+``mark_ended(Run.objects.filter(pk=job.args["run_id"]).exclude(status=DONE), job, status=FAILED)``.
+
 Show the job with ``{% include "jobs/_progress.html" with job=job %}`` (polled with htmx).
 """
 
@@ -350,6 +353,15 @@ def _finish(job: Job, state: str, stage: str, pct: int, error: str, result: Any)
     if updated:  # else the sweep took the job from this (stalled) worker
         job.refresh_from_db()
         _ended(job)
+
+
+def mark_ended(target: models.QuerySet[Any], job: Job, **fields: Any) -> int:
+    """The one `on_fail` body: the job failed or was cancelled (wherever that was decided), so
+    are the rows of `target` (the run, draw or schedule the job computed; exclude the states
+    that must stay). Sets `message` (the job's error, or "cancelled") and `finished_at`, plus
+    `fields` (the row's own failed status). Returns the number of rows changed."""
+    message = job.error if job.state == JobState.FAILED else _("已取消。")
+    return target.update(message=message[:2000], finished_at=timezone.now(), **fields)
 
 
 def _ended(job: Job) -> None:

@@ -13,15 +13,13 @@ Objects outside a user's scope are missing (404); a role that may not use a page
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
-from django.http import Http404
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import require_role
+from junheng.accounts.scoping import get_in_scope, require_role
 from junheng.placement.models import (
     BulkPlacementRun,
     Placement,
@@ -29,16 +27,8 @@ from junheng.placement.models import (
     PlacementStatus,
     TeacherTeam,
 )
-from junheng.region.models import School
 
 M = TypeVar("M", bound=Model)
-
-
-def _get(qs: QuerySet[M], **lookup: Any) -> M:
-    try:
-        return qs.get(**lookup)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 def placements_for(user: User) -> QuerySet[Placement]:
@@ -56,35 +46,30 @@ def placements_for(user: User) -> QuerySet[Placement]:
 def access_placement(user: User, placement_id: int) -> Placement:
     """Read access for the school admin (own school) and the bureau; others 403."""
     require_role(user, Role.SCHOOL, Role.BUREAU)
-    return _get(placements_for(user), pk=placement_id)
+    return get_in_scope(placements_for(user), pk=placement_id)
 
 
 def access_placement_for_edit(user: User, placement_id: int) -> Placement:
     """Only the school's own admin prepares, draws and publishes its placement."""
     require_role(user, Role.SCHOOL)
-    return _get(placements_for(user), pk=placement_id)
+    return get_in_scope(placements_for(user), pk=placement_id)
 
 
 def access_request(user: User, request_id: int) -> PlacementRequest:
     require_role(user, Role.SCHOOL)
-    return _get(PlacementRequest.objects.filter(placement__in=placements_for(user)), pk=request_id)
+    return get_in_scope(
+        PlacementRequest.objects.filter(placement__in=placements_for(user)), pk=request_id
+    )
 
 
 def access_team(user: User, team_id: int) -> TeacherTeam:
     require_role(user, Role.SCHOOL)
-    return _get(TeacherTeam.objects.filter(placement__in=placements_for(user)), pk=team_id)
-
-
-def school_of(user: User) -> School:
-    require_role(user, Role.SCHOOL)
-    if user.school_id is None:
-        raise Http404
-    return _get(School.objects.all(), pk=user.school_id)
+    return get_in_scope(TeacherTeam.objects.filter(placement__in=placements_for(user)), pk=team_id)
 
 
 def public_placement(placement_id: int) -> Placement:
     """Any placement past its draft: its public page (commitment first, results after)."""
-    return _get(
+    return get_in_scope(
         Placement.objects.select_related("school", "term").exclude(status=PlacementStatus.DRAFT),
         pk=placement_id,
     )
@@ -106,4 +91,4 @@ def may_see_lists(user: User | AnonymousUser, placement: Placement) -> bool:
 
 def access_bulk_run(user: User, run_id: int) -> BulkPlacementRun:
     require_role(user, Role.BUREAU)
-    return _get(BulkPlacementRun.objects.select_related("term", "created_by"), pk=run_id)
+    return get_in_scope(BulkPlacementRun.objects.select_related("term", "created_by"), pk=run_id)

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from junheng.engines.formats import PLACEMENT_STUDENT_COLUMNS
 from junheng.engines.io import InputError, check_unique, csv_bytes, read_table, sha256_hex
 from junheng.engines.placement import PlacementStudent
 
@@ -174,9 +175,7 @@ class ImportedCohort:
 
 def read_import(path: str | os.PathLike[str]) -> ImportedCohort:
     """A cohort file in the `junheng place --students` format (.csv or .xlsx)."""
-    from junheng.commands.place import COLUMNS
-
-    df = read_table(path, COLUMNS)
+    df = read_table(path, PLACEMENT_STUDENT_COLUMNS)
     check_unique(path, df, ["student_id"])
     flags: dict[str, list[bool]] = {}
     for name in EXTRAS:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from junheng.accounts.models import User
+from junheng.jobs.actions import mark_ended
+from junheng.placement.actions import execute_bulk_run, execute_draw
+from junheng.placement.models import BulkPlacementRun, BulkStatus
 
 if TYPE_CHECKING:
     from junheng.jobs.models import Job
@@ -13,26 +15,20 @@ if TYPE_CHECKING:
 
 def placement_draw_job(job: Job, *, placement_id: int, by_id: int | None) -> dict[str, Any]:
     """One school's draw: engine outside any transaction, the result stored exactly once."""
-    from junheng.accounts.models import User
-    from junheng.placement.actions import execute_draw
-
     by = User.objects.filter(pk=by_id).first() if by_id else None
     return execute_draw(placement_id, by=by, job=job)
 
 
 def bulk_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Every school's placement of a grade (BulkPlacementRun); progress on the job and the run."""
-    from junheng.placement.actions import execute_bulk_run
-
     return execute_bulk_run(run_id, job=job)
 
 
 def bulk_failed(job: Job) -> None:
     """Nothing of the run was stored (one transaction at the end): it may be run again; the
     seeds are fixed, so a second run gives the same classes."""
-    from junheng.placement.models import BulkPlacementRun, BulkStatus
-
-    message = job.error if job.state == "failed" else _("已取消。")
-    BulkPlacementRun.objects.filter(pk=job.args["run_id"]).exclude(status=BulkStatus.DONE).update(
-        status=BulkStatus.FAILED, message=message[:2000], finished_at=timezone.now()
+    mark_ended(
+        BulkPlacementRun.objects.filter(pk=job.args["run_id"]).exclude(status=BulkStatus.DONE),
+        job,
+        status=BulkStatus.FAILED,
     )

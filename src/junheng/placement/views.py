@@ -110,7 +110,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @scoping.role_required(*SCHOOL)
 def create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    school = access.school_of(request.user)
+    school = scoping.school_of(request.user)
     form = forms.PlacementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -17,14 +17,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import require_role
+from junheng.accounts.scoping import get_in_scope, require_bureau, require_role
 from junheng.places.models import ForecastRun, RunStatus, Scenario, Variant
 from junheng.region.models import School
-
-
-def access_bureau(user: User) -> None:
-    """Places as a whole: the bureau only (PermissionDenied otherwise)."""
-    require_role(user, Role.BUREAU)
 
 
 def runs_for(user: User) -> QuerySet[ForecastRun]:
@@ -41,11 +36,8 @@ def runs_for(user: User) -> QuerySet[ForecastRun]:
 
 def access_run(user: User, run_id: int) -> ForecastRun:
     """A whole run (warnings, zones, export): the bureau only."""
-    access_bureau(user)
-    try:
-        return runs_for(user).get(pk=run_id)
-    except ForecastRun.DoesNotExist as exc:
-        raise Http404 from exc
+    require_bureau(user)
+    return get_in_scope(runs_for(user), pk=run_id)
 
 
 def variants_for(user: User, run: ForecastRun) -> tuple[str, ...]:
@@ -58,10 +50,7 @@ def access_run_school(user: User, run_id: int, code: str) -> tuple[ForecastRun, 
     """One school's page of a run: the bureau any school (a new one of the scenario too),
     a school admin its own school only."""
     require_role(user, Role.BUREAU, Role.SCHOOL)
-    try:
-        run = runs_for(user).get(pk=run_id)
-    except ForecastRun.DoesNotExist as exc:
-        raise Http404 from exc
+    run = get_in_scope(runs_for(user), pk=run_id)
     if user.role == Role.SCHOOL and (user.school is None or user.school.code != code):
         raise Http404
     variants = variants_for(user, run)
@@ -84,17 +73,11 @@ def latest_run(user: User) -> ForecastRun | None:
 
 
 def access_scenario(user: User, scenario_id: int) -> Scenario:
-    access_bureau(user)
-    try:
-        return Scenario.objects.get(pk=scenario_id)
-    except Scenario.DoesNotExist as exc:
-        raise Http404 from exc
+    require_bureau(user)
+    return get_in_scope(Scenario.objects.all(), pk=scenario_id)
 
 
 def access_school_capacity(user: User, school_id: int) -> School:
     """A school's capacity (classrooms, class-size limit): the bureau edits it."""
-    access_bureau(user)
-    try:
-        return School.objects.get(pk=school_id)
-    except School.DoesNotExist as exc:
-        raise Http404 from exc
+    require_bureau(user)
+    return get_in_scope(School.objects.all(), pk=school_id)

@@ -10,9 +10,9 @@ from typing import Any
 
 from ninja import Router, Schema
 
+from junheng.accounts.scoping import require_bureau
 from junheng.places import actions, report
 from junheng.places.access import (
-    access_bureau,
     access_run,
     access_run_school,
     access_scenario,
@@ -87,14 +87,14 @@ def _year_out(r: Any) -> dict[str, Any]:
 
 @router.get("/runs", response=list[RunOut])
 def runs(request: AuthenticatedHttpRequest) -> list[dict[str, Any]]:
-    access_bureau(request.user)
+    require_bureau(request.user)
     return [_run_out(r) for r in runs_for(request.user).order_by("-pk")[:100]]
 
 
 @router.post("/runs", response=RunOut)
 def start_run(request: AuthenticatedHttpRequest, payload: RunIn) -> dict[str, Any]:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     scenario = access_scenario(user, payload.scenario_id) if payload.scenario_id else None
     run = actions.do_run_forecast(
         by=user, scenario=scenario, years=payload.years, history=payload.history

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_bureau
 from junheng.downloads import xlsx_attachment
 from junheng.places import actions, adapters, report
 from junheng.places.access import (
-    access_bureau,
     access_run,
     access_run_school,
     access_scenario,
@@ -67,7 +67,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.SCHOOL and request.method == "GET":
         return redirect("places:mine")
-    access_bureau(user)
+    require_bureau(user)
     form = RunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -239,7 +239,7 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 def data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """History by year, births and capacity, the snapshot and the imports."""
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     totals = dict(
         EnrolmentCount.objects.values_list("year").annotate(n=Sum("students")).order_by("year")
     )
@@ -272,7 +272,7 @@ def data(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     form = SnapshotForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("学年无效"))
@@ -294,7 +294,7 @@ def snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def import_file(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         for errs in form.errors.values():
@@ -352,7 +352,7 @@ def capacity(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
 @login_required
 def scenarios(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    access_bureau(user)
+    require_bureau(user)
     form = ScenarioForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,10 +11,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import require_role
+from junheng.accounts.scoping import get_in_scope, require_bureau, require_role
 from junheng.quotas.models import HighSchool, QuotaTable, Status
 from junheng.region.models import School
 
@@ -34,26 +33,15 @@ def tables_for(user: User) -> QuerySet[QuotaTable]:
     return qs.none()
 
 
-def access_bureau(user: User) -> None:
-    """Quota tables as a whole: the bureau only (PermissionDenied otherwise)."""
-    require_role(user, *BUREAU_ROLES)
-
-
 def access_table(user: User, table_id: int) -> QuotaTable:
     """A whole table (edit, preview, publish, export): the bureau only."""
-    access_bureau(user)
-    try:
-        return tables_for(user).get(pk=table_id)
-    except QuotaTable.DoesNotExist as exc:
-        raise Http404 from exc
+    require_bureau(user)
+    return get_in_scope(tables_for(user), pk=table_id)
 
 
 def access_high_school(user: User, high_school_id: int) -> HighSchool:
-    access_bureau(user)
-    try:
-        return HighSchool.objects.get(pk=high_school_id)
-    except HighSchool.DoesNotExist as exc:
-        raise Http404 from exc
+    require_bureau(user)
+    return get_in_scope(HighSchool.objects.all(), pk=high_school_id)
 
 
 def own_school(user: User) -> School | None:
@@ -65,7 +53,4 @@ def own_school(user: User) -> School | None:
 def access_published_table(user: User, table_id: int) -> QuotaTable:
     """A published table's rows: the bureau, or a school admin (drafts are not found)."""
     require_role(user, *ROW_ROLES)
-    try:
-        return tables_for(user).get(pk=table_id, status=Status.PUBLISHED)
-    except QuotaTable.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_in_scope(tables_for(user), pk=table_id, status=Status.PUBLISHED)

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor, require_bureau
 from junheng.engines.io import InputError
 from junheng.engines.quotas import METHODS
 from junheng.errors import DomainError
@@ -105,11 +106,6 @@ def default_notes() -> str:
     )
 
 
-def _require_bureau(by: User) -> None:
-    if not by.is_authenticated or by.role != Role.BUREAU:
-        raise PermissionDenied
-
-
 def _lock_draft(table: QuotaTable) -> QuotaTable:
     """Re-read the table under a row lock and refuse if it is no longer a draft."""
     locked = QuotaTable.objects.select_for_update().get(pk=table.pk)
@@ -140,7 +136,7 @@ def do_save_high_school(
     high_school: HighSchool | None = None,
 ) -> HighSchool:
     """Create a high school, or update `high_school`."""
-    _require_bureau(by)
+    require_bureau(by)
     with transaction.atomic():
         hs = high_school or HighSchool()
         created = hs.pk is None
@@ -175,7 +171,7 @@ def do_create_table(
     """A draft table for a year with every quality high school (plan from `plans` by high-school
     pk, else 0) and every junior school's graduates from the region data. A year has one chain
     of versions: once it has a table, changes are new versions of it."""
-    _require_bureau(by)
+    require_bureau(by)
     share = default_share(year) if share is None else Decimal(share)
     _check_settings(share, method, min_seats)
     with transaction.atomic():
@@ -214,7 +210,7 @@ def do_update_settings(
     min_seats: int,
     notes: str | None = None,
 ) -> QuotaTable:
-    _require_bureau(by)
+    require_bureau(by)
     share = Decimal(share)
     _check_settings(share, method, min_seats)
     with transaction.atomic():
@@ -238,7 +234,7 @@ def do_update_settings(
 
 def do_set_plans(table: QuotaTable, plans: Mapping[int, int], *, by: User) -> QuotaTable:
     """Set each high school's plan (high-school pk → places ≥ 0); a new high school is added."""
-    _require_bureau(by)
+    require_bureau(by)
     for pk, plan in plans.items():
         if int(plan) < 0:
             raise ValidationError(_("招生计划数不能为负数"))
@@ -262,7 +258,7 @@ def do_set_plans(table: QuotaTable, plans: Mapping[int, int], *, by: User) -> Qu
 
 def do_take_region_graduates(table: QuotaTable, *, by: User) -> int:
     """Replace the table's graduates with the region's grade-9 counts; the number of juniors."""
-    _require_bureau(by)
+    require_bureau(by)
     with transaction.atomic():
         table = _lock_draft(table)
         n = _fill_region_graduates(table)
@@ -342,7 +338,7 @@ def do_import_graduates(
     """Graduates from a .csv/.xlsx (junior_id, graduates): every row checked, every error named
     by row and column; saved only when every row is good (all-or-nothing). Juniors the file
     does not name keep their graduates."""
-    _require_bureau(by)
+    require_bureau(by)
     if table.status != Status.DRAFT:
         raise TableFrozenError(table)
     values, report = _graduates_from_file(data, filename)
@@ -388,7 +384,7 @@ def do_publish(
 ) -> QuotaTable:
     """Compute the table with the chosen method, store every pair's seats and each quota,
     record the places that cannot be filled, and freeze the table."""
-    _require_bureau(by)
+    require_bureau(by)
     with transaction.atomic():
         table = _lock_draft(table)
         if method is not None:
@@ -445,7 +441,7 @@ def do_record_unfilled(
 ) -> QuotaTable:
     """After admission: each high school's quota places not taken (high-school pk → count),
     which return to general admission. Only for a published table; the seats do not change."""
-    _require_bureau(by)
+    require_bureau(by)
     with transaction.atomic():
         table = QuotaTable.objects.select_for_update().get(pk=table.pk)
         if table.status != Status.PUBLISHED:
@@ -468,7 +464,7 @@ def do_record_unfilled(
 
 def do_new_version(table: QuotaTable, *, by: User) -> QuotaTable:
     """A draft copy of a published table (settings, plans, graduates, notes), version + 1."""
-    _require_bureau(by)
+    require_bureau(by)
     with transaction.atomic():
         table = QuotaTable.objects.select_for_update().get(pk=table.pk)
         if table.status != Status.PUBLISHED:
@@ -507,7 +503,7 @@ def do_new_version(table: QuotaTable, *, by: User) -> QuotaTable:
 
 
 def do_delete_draft(table: QuotaTable, *, by: User) -> None:
-    _require_bureau(by)
+    require_bureau(by)
     with transaction.atomic():
         table = _lock_draft(table)
         audit(by, "quotas.delete_draft", table, year=table.year, version=table.version)
@@ -541,7 +537,7 @@ def _notes_rows(table: QuotaTable) -> list[tuple[Any, ...]]:
 
 def do_export_table_xlsx(table: QuotaTable, *, by: User) -> tuple[str, bytes]:
     """The whole published table: a row per junior school, a column per high school; audited."""
-    _require_bureau(by)
+    require_bureau(by)
     if table.status != Status.PUBLISHED:
         raise ValidationError(_("发布后才能导出"))
     plans = list(table.plans.select_related("high_school").order_by("high_school__code"))
@@ -577,10 +573,7 @@ def do_export_table_xlsx(table: QuotaTable, *, by: User) -> tuple[str, bytes]:
 
 def do_export_school_xlsx(table: QuotaTable, school: School, *, by: User) -> tuple[str, bytes]:
     """One junior school's row of a published table (seats per high school); audited."""
-    if not by.is_authenticated or by.role not in (Role.BUREAU, Role.SCHOOL):
-        raise PermissionDenied
-    if by.role == Role.SCHOOL and by.school_id != school.pk:
-        raise PermissionDenied
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     if table.status != Status.PUBLISHED:
         raise ValidationError(_("发布后才能导出"))
     seats = list(

@@ -11,7 +11,8 @@ from typing import Any
 from ninja import Router, Schema
 
 from junheng.accounts.models import Role
-from junheng.quotas.access import access_bureau, access_published_table, own_school, tables_for
+from junheng.accounts.scoping import require_bureau
+from junheng.quotas.access import access_published_table, own_school, tables_for
 from junheng.quotas.models import QuotaSeat
 from junheng.quotas.queries import quota_share
 from junheng.web import AuthenticatedHttpRequest
@@ -83,5 +84,5 @@ def rows(request: AuthenticatedHttpRequest, table_id: int) -> list[dict[str, Any
 @router.get("/share/{year}", response=ShareOut)
 def share(request: AuthenticatedHttpRequest, year: int) -> dict[str, Any]:
     """Σ seats / Σ plan of the year's latest published table (the balance item G14)."""
-    access_bureau(request.user)
+    require_bureau(request.user)
     return {"year": year, "share": quota_share(year)}

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role
+from junheng.accounts.scoping import require_bureau
 from junheng.downloads import xlsx_attachment
 from junheng.quotas import actions, adapters
 from junheng.quotas.access import (
-    access_bureau,
     access_high_school,
     access_published_table,
     access_table,
@@ -52,7 +52,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.SCHOOL:
         return redirect("quotas:mine")
-    access_bureau(user)
+    require_bureau(user)
     year = actions.current_year()
     form = NewTableForm(
         request.POST or None,
@@ -371,7 +371,7 @@ def export_table(request: AuthenticatedHttpRequest, table_id: int) -> HttpRespon
 
 @login_required
 def high_schools(request: AuthenticatedHttpRequest) -> HttpResponse:
-    access_bureau(request.user)
+    require_bureau(request.user)
     form = HighSchoolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

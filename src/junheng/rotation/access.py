@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import access_school_for_edit, require_role
+from junheng.accounts.scoping import (
+    access_school_for_edit,
+    get_in_scope,
+    require_bureau,
+    require_role,
+)
 from junheng.region.models import School, Teacher
 from junheng.rotation.models import Move, Pin, RotationRound, RoundStatus, Stint
 
@@ -25,17 +29,6 @@ READ_ROLES = (Role.BUREAU, Role.SCHOOL, Role.TEACHER)
 
 
 M = TypeVar("M", bound=Model)
-
-
-def _get(qs: QuerySet[M], pk: int) -> M:
-    try:
-        return qs.get(pk=pk)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
-
-
-def access_bureau(user: User) -> None:
-    require_role(user, Role.BUREAU)
 
 
 def rounds_for(user: User) -> QuerySet[RotationRound]:
@@ -53,14 +46,14 @@ def rounds_for(user: User) -> QuerySet[RotationRound]:
 
 def access_round(user: User, round_id: int) -> RotationRound:
     """A whole round (rules, runs, pins, publish, export): the bureau only."""
-    access_bureau(user)
-    return _get(rounds_for(user), round_id)
+    require_bureau(user)
+    return get_in_scope(rounds_for(user), pk=round_id)
 
 
 def access_round_read(user: User, round_id: int) -> RotationRound:
     """A round as a school admin or teacher sees it (its own part only)."""
     require_role(user, *READ_ROLES)
-    return _get(rounds_for(user), round_id)
+    return get_in_scope(rounds_for(user), pk=round_id)
 
 
 def access_needs_school(user: User, rnd: RotationRound, school_id: int) -> School:
@@ -99,24 +92,26 @@ def moves_for(user: User, rnd: RotationRound) -> QuerySet[Move]:
 
 
 def access_pin(user: User, rnd: RotationRound, pin_id: int) -> Pin:
-    access_bureau(user)
-    return _get(Pin.objects.filter(round=rnd).select_related("teacher", "school", "round"), pin_id)
+    require_bureau(user)
+    return get_in_scope(
+        Pin.objects.filter(round=rnd).select_related("teacher", "school", "round"), pk=pin_id
+    )
 
 
 def access_round_teacher(user: User, rnd: RotationRound, teacher_id: int) -> Teacher:
     """A teacher of the round's county, for the bureau's pins."""
-    access_bureau(user)
-    return _get(
+    require_bureau(user)
+    return get_in_scope(
         Teacher.objects.filter(school__county_id=rnd.county_id).select_related("school"),
-        teacher_id,
+        pk=teacher_id,
     )
 
 
 def access_round_school(user: User, rnd: RotationRound, school_id: int) -> School:
-    access_bureau(user)
-    return _get(School.objects.filter(county_id=rnd.county_id), school_id)
+    require_bureau(user)
+    return get_in_scope(School.objects.filter(county_id=rnd.county_id), pk=school_id)
 
 
 def access_stint(user: User, stint_id: int) -> Stint:
-    access_bureau(user)
-    return _get(Stint.objects.select_related("teacher", "round"), stint_id)
+    require_bureau(user)
+    return get_in_scope(Stint.objects.select_related("teacher", "round"), pk=stint_id)

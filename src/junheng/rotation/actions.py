@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.engines.rotation import (
     TRADEOFF_SHARES,
@@ -31,6 +32,8 @@ from junheng.engines.rotation import (
 )
 from junheng.errors import DomainError
 from junheng.exports import Cell, Sheet, write_xlsx
+from junheng.jobs.actions import progress, start_job
+from junheng.jobs.models import ACTIVE_STATES, Job
 from junheng.region.models import County, School, Teacher, UrbanRural
 from junheng.rotation import adapters
 from junheng.rotation.models import (
@@ -48,9 +51,6 @@ from junheng.rotation.models import (
     SubjectNeed,
     Tradeoff,
 )
-
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +81,6 @@ class RoundFrozenError(DomainError):
 
 def current_year() -> int:
     return timezone.localdate().year
-
-
-def _require(by: User, *roles: str) -> None:
-    if not by.is_authenticated or by.role not in roles:
-        raise PermissionDenied
 
 
 def _lock_open(rnd: RotationRound) -> RotationRound:
@@ -124,7 +119,7 @@ def do_open_round(
     *, by: User, year: int, county: County | None = None, **rules: Any
 ) -> RotationRound:
     """Open the year's round with its rules; every school's needs start at 85% of its staff."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     county = county or County.objects.order_by("pk").first()
     if county is None:
         raise ValidationError(_("尚未建立县（市、区）数据。"))
@@ -148,7 +143,7 @@ def do_open_round(
 
 
 def do_update_rules(rnd: RotationRound, *, by: User, **rules: Any) -> RotationRound:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     unknown = set(rules) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"unknown rules: {sorted(unknown)}")
@@ -165,20 +160,11 @@ def do_update_rules(rnd: RotationRound, *, by: User, **rules: Any) -> RotationRo
 # --------------------------------------------------------------------------- needs
 
 
-def _require_school_editor(by: User, school: School) -> None:
-    """The bureau, or the school's own admin."""
-    if by.role == Role.BUREAU:
-        return
-    if by.role == Role.SCHOOL and by.school_id == school.pk:
-        return
-    raise PermissionDenied
-
-
 def do_set_needs(
     rnd: RotationRound, school: School, *, by: User, needs: Mapping[str, int]
 ) -> list[SubjectNeed]:
     """Replace a school's subject needs (subject -> required; 0 removes it); clears confirmation."""
-    _require_school_editor(by, school)
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     for subject, req in needs.items():
         if req < 0:
             raise ValidationError(_("%(s)s 的人数不能为负。") % {"s": subject})
@@ -198,7 +184,7 @@ def do_set_needs(
 
 
 def do_confirm_needs(rnd: RotationRound, school: School, *, by: User) -> NeedsConfirmation:
-    _require_school_editor(by, school)
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     with transaction.atomic():
         rnd = _lock_open(rnd)
         conf, _created = NeedsConfirmation.objects.update_or_create(
@@ -227,7 +213,7 @@ def do_state_preferences(
     hardship_reason: str = "",
 ) -> Preference:
     """An eligible teacher states up to three preferred schools and hardship reasons."""
-    _require(by, Role.TEACHER)
+    require_actor(by, Role.TEACHER)
     teacher = by.teacher
     if teacher is None:
         raise PermissionDenied
@@ -281,7 +267,7 @@ def do_load_preferences(
     Ineligible or unknown teachers are skipped; schools out of reach (other level, farther
     than the longest move, the own school, repeats) are dropped; at most three are kept.
     """
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     levels = adapters.school_levels(rnd)
     by_code = {s.code: s for s, _level in levels.values()}
     teachers = {
@@ -330,7 +316,7 @@ def do_pin(
     rnd: RotationRound, *, by: User, teacher: Teacher, school: School, kind: str, note: str = ""
 ) -> Pin:
     """Lock a teacher's outcome (to `school`; their own school = stays) or forbid a move."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if kind not in PinKind.values:
         raise ValidationError(_("未知的类型。"))
     if kind == PinKind.FORBID and school.pk == teacher.school_id:
@@ -349,7 +335,7 @@ def do_pin(
 
 
 def do_unpin(pin: Pin, *, by: User) -> None:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         rnd = _lock_open(pin.round)
         audit(by, "rotation.unpin", rnd, teacher=pin.teacher.code, school=pin.school.code)
@@ -363,8 +349,7 @@ def do_run_plan(
     rnd: RotationRound, *, by: User, time_limit_s: float = DEFAULT_TIME_LIMIT_S
 ) -> PlanRun:
     """Create a run with the round's rules and compute it through the task queue."""
-    _require(by, Role.BUREAU)
-    from junheng.jobs.models import ACTIVE_STATES, Job
+    require_actor(by, Role.BUREAU)
 
     run_ids = [str(pk) for pk in rnd.runs.values_list("pk", flat=True)]
     if Job.objects.filter(
@@ -382,7 +367,6 @@ def do_run_plan(
         audit(by, "rotation.run_plan", rnd, run=run.pk)
     # A worker computes it; the round's page shows the job's progress (the test suite's
     # immediate backend computes it right here).
-    from junheng.jobs.actions import start_job
 
     start_job(
         "rotation_plan",
@@ -420,7 +404,6 @@ def balance_before_after(moves: Sequence[Move], county_id: int) -> dict[str, Any
 def execute_plan_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: engine inputs from live rows, plan, store moves and figures (with `job`,
     the stages show on its progress bar; a cancel stops it before anything is stored)."""
-    from junheng.jobs.actions import progress
 
     def report(stage: Any, pct: int) -> None:
         if job is not None:
@@ -501,7 +484,6 @@ TRADEOFF_KEYS = (
 
 
 def _active_job(kind: str, target_ids: Sequence[int]) -> bool:
-    from junheng.jobs.models import ACTIVE_STATES, Job
 
     ids = [str(pk) for pk in target_ids]
     return Job.objects.filter(kind=kind, state__in=ACTIVE_STATES, target_id__in=ids).exists()
@@ -511,7 +493,7 @@ def do_run_tradeoff(
     rnd: RotationRound, *, by: User, time_limit_s: float = DEFAULT_TRADEOFF_LIMIT_S
 ) -> Tradeoff:
     """Plan the round at movers = 10%, 15%, 20%, 25%, 30% of eligible, as a job with progress."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if _active_job("rotation_tradeoff", list(rnd.tradeoffs.values_list("pk", flat=True))):
         raise ValidationError(_("交流人数与均衡效果正在计算中，请等待完成。"))
     with transaction.atomic():
@@ -523,7 +505,6 @@ def do_run_tradeoff(
             rules={k: str(getattr(rnd, k)) for k in RULE_FIELDS},
         )
         audit(by, "rotation.run_tradeoff", rnd, tradeoff=tr.pk)
-    from junheng.jobs.actions import start_job
 
     start_job(
         "rotation_tradeoff",
@@ -540,7 +521,6 @@ def do_run_tradeoff(
 
 def execute_tradeoff(tradeoff_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: the engine's trade-off on live rows, one progress step per share."""
-    from junheng.jobs.actions import progress
 
     tr = Tradeoff.objects.select_related("round").get(pk=tradeoff_id)
     tr.status = RunStatus.RUNNING
@@ -632,7 +612,7 @@ def tradeoff_table(rnd: RotationRound, tr: Tradeoff) -> dict[str, Any]:
 
 def do_choose_share(rnd: RotationRound, *, by: User, share: Any) -> RotationRound:
     """The bureau takes one of the trade-off's shares: it becomes the round's target share."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     try:
         value = _share_key(share)
     except ArithmeticError as exc:
@@ -667,7 +647,7 @@ def stint_years_for(rnd: RotationRound, from_school: School, to_school: School) 
 
 def do_publish(rnd: RotationRound, *, by: User) -> RotationRound:
     """Freeze the round with its latest completed plan and open a stint for every move."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         rnd = _lock_open(rnd)
         run = rnd.latest_run()
@@ -697,7 +677,7 @@ def do_publish(rnd: RotationRound, *, by: User) -> RotationRound:
 
 
 def do_mark_returned(stint: Stint, *, by: User, returned: bool = True) -> Stint:
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         stint = Stint.objects.select_for_update().get(pk=stint.pk)
         stint.returned = returned
@@ -797,7 +777,7 @@ def do_export_plan(
     rnd: RotationRound, *, by: User, run: PlanRun | None = None
 ) -> tuple[str, bytes]:
     """(file name, .xlsx bytes) of the round's published plan (or latest plan); audited."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     run = run or rnd.published_run or rnd.latest_run()
     if run is None or run.status != RunStatus.DONE:
         raise ValidationError(_("尚无可导出的交流方案。"))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from junheng.jobs.actions import JobFailed
+from junheng.jobs.actions import JobFailed, mark_ended
+from junheng.rotation.actions import execute_plan_run, execute_tradeoff
+from junheng.rotation.models import PlanRun, RunStatus, Tradeoff
 
 if TYPE_CHECKING:
     from junheng.jobs.models import Job
@@ -15,9 +14,6 @@ if TYPE_CHECKING:
 
 def plan_job(job: Job, *, run_id: int) -> dict[str, Any]:
     """Compute a plan run; an infeasible round ends the job with the reason (the run keeps it)."""
-    from junheng.rotation.actions import execute_plan_run
-    from junheng.rotation.models import RunStatus
-
     out = execute_plan_run(run_id, job=job)
     if out.get("status") == RunStatus.INFEASIBLE:
         raise JobFailed(str(out.get("message", "")))
@@ -25,19 +21,17 @@ def plan_job(job: Job, *, run_id: int) -> dict[str, Any]:
 
 
 def plan_failed(job: Job) -> None:
-    from junheng.rotation.models import PlanRun, RunStatus
-
-    message = job.error if job.state == "failed" else _("已取消。")
-    PlanRun.objects.filter(pk=job.args["run_id"]).exclude(
-        status__in=(RunStatus.DONE, RunStatus.INFEASIBLE)
-    ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())
+    mark_ended(
+        PlanRun.objects.filter(pk=job.args["run_id"]).exclude(
+            status__in=(RunStatus.DONE, RunStatus.INFEASIBLE)
+        ),
+        job,
+        status=RunStatus.FAILED,
+    )
 
 
 def tradeoff_job(job: Job, *, tradeoff_id: int) -> dict[str, Any]:
     """Compute the trade-off table (one plan per share of movers)."""
-    from junheng.rotation.actions import execute_tradeoff
-    from junheng.rotation.models import RunStatus
-
     out = execute_tradeoff(tradeoff_id, job=job)
     if out.get("status") == RunStatus.INFEASIBLE:
         raise JobFailed(str(out.get("message", "")))
@@ -45,9 +39,10 @@ def tradeoff_job(job: Job, *, tradeoff_id: int) -> dict[str, Any]:
 
 
 def tradeoff_failed(job: Job) -> None:
-    from junheng.rotation.models import RunStatus, Tradeoff
-
-    message = job.error if job.state == "failed" else _("已取消。")
-    Tradeoff.objects.filter(pk=job.args["tradeoff_id"]).exclude(
-        status__in=(RunStatus.DONE, RunStatus.INFEASIBLE)
-    ).update(status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now())
+    mark_ended(
+        Tradeoff.objects.filter(pk=job.args["tradeoff_id"]).exclude(
+            status__in=(RunStatus.DONE, RunStatus.INFEASIBLE)
+        ),
+        job,
+        status=RunStatus.FAILED,
+    )

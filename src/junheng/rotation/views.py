@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role
+from junheng.accounts.scoping import require_bureau, require_role
 from junheng.downloads import xlsx_attachment
 from junheng.jobs.models import Job
 from junheng.region.models import SUBJECTS, Teacher
 from junheng.rotation import actions, adapters
 from junheng.rotation.access import (
-    access_bureau,
     access_needs_school,
     access_pin,
     access_round,
@@ -61,7 +61,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("rotation:school")
     if user.role == Role.TEACHER:
         return redirect("rotation:mine")
-    access_bureau(user)
+    require_bureau(user)
     form = OpenRoundForm(request.POST or None, initial=_rules_initial())
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
@@ -294,8 +294,7 @@ def export(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
 def needs(request: AuthenticatedHttpRequest, round_id: int, school_id: int) -> HttpResponse:
     """A school's subject needs: its own admin (or the bureau) edits and confirms them."""
     user = request.user
-    if user.role not in (Role.BUREAU, Role.SCHOOL):
-        raise PermissionDenied
+    require_role(user, Role.BUREAU, Role.SCHOOL)
     rnd = _get_round_for(user, round_id)
     school = access_needs_school(user, rnd, school_id)
     staff = Counter(Teacher.objects.filter(school=school).values_list("subject", flat=True))
@@ -328,8 +327,7 @@ def needs(request: AuthenticatedHttpRequest, round_id: int, school_id: int) -> H
 @require_POST
 def confirm_needs(request: AuthenticatedHttpRequest, round_id: int, school_id: int) -> HttpResponse:
     user = request.user
-    if user.role not in (Role.BUREAU, Role.SCHOOL):
-        raise PermissionDenied
+    require_role(user, Role.BUREAU, Role.SCHOOL)
     rnd = _get_round_for(user, round_id)
     school = access_needs_school(user, rnd, school_id)
     try:
@@ -351,8 +349,7 @@ def _get_round_for(user: Any, round_id: int) -> RotationRound:
 def school_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A school admin's rotation page: its needs per round; who leaves and who arrives."""
     user = request.user
-    if user.role != Role.SCHOOL:
-        raise PermissionDenied
+    require_role(user, Role.SCHOOL)
     school = user.school
     rows = []
     for rnd in rounds_for(user):
@@ -428,7 +425,7 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def stints(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bureau's list of stints: those due to return this year first."""
-    access_bureau(request.user)
+    require_bureau(request.user)
     year = int(request.GET.get("year") or actions.current_year())
     qs = Stint.objects.select_related("teacher", "from_school", "to_school", "round")
     due = list(qs.filter(planned_return_year__lte=year, returned=False))

@@ -18,7 +18,6 @@ from junheng.afterschool.actions.common import (
 )
 from junheng.afterschool.actions.courses import (
     check_not_tutoring,
-    do_add_course_photo,
     do_approve_course,
     do_create_school_course,
     do_propose_course,
@@ -51,7 +50,6 @@ from junheng.afterschool.actions.supply import (
     do_set_placement_status,
     do_start_supply_run,
     execute_supply_run,
-    providers_awaiting_vetting,
 )
 from junheng.afterschool.actions.vetting import (
     do_add_instructor,
@@ -72,7 +70,6 @@ __all__ = [
     "ActionError",
     "check_can_offer",
     "check_not_tutoring",
-    "do_add_course_photo",
     "do_add_instructor",
     "do_add_provider_document",
     "do_approve_course",
@@ -110,7 +107,6 @@ __all__ = [
     "execute_supply_run",
     "menu_for",
     "OfferingBlockedError",
-    "providers_awaiting_vetting",
     "ReasonRequiredError",
     "school_slot_ids",
     "TransitionError",

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User
+from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool.actions.common import (
     ActionError,
     ReasonRequiredError,
@@ -119,15 +120,9 @@ def do_withdraw_course(course: Course, *, by: User) -> Course:
     return _move_course(course, CourseStatus.WITHDRAWN, by=by)
 
 
-def do_add_course_photo(course: Course, *, by: User, upload: UploadedFile) -> CoursePhoto:
-    _validate_upload(upload, validate_photo)
-    return CoursePhoto.objects.create(
-        course=course, file=upload, original_name=(upload.name or "")[:200]
-    )
-
-
 def do_create_school_course(school: School, *, by: User, fields: dict[str, Any]) -> Course:
     """A course run by the school's own teachers: no provider, approved by the school itself."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=school.pk)
     check_not_tutoring(fields.get("title", ""), fields.get("content", ""))
     teacher = fields.get("teacher")
     if teacher is not None and teacher.school_id != school.pk:

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User
+from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool.actions.common import ActionError, OfferingBlockedError
 from junheng.afterschool.models import (
     Course,
@@ -106,6 +107,7 @@ def do_create_offering(
 
     `shared`: another school's own course shared with this one (教共体共享课程; the caller,
     `junheng.communities.sharing`, has checked that the course's school shares it)."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=school.pk)
     check_can_offer(course, on=on, instructor=instructor)
     if course.school_id is not None and course.school_id != school.pk and not shared:
         raise OfferingBlockedError(_("校内自主课程只能在本校开设。"))
@@ -171,6 +173,7 @@ def do_move_offering(offering: Offering, *, by: User, slot: TimeSlot) -> Offerin
 
 def do_set_school_slots(school: School, *, by: User, slots: Sequence[TimeSlot]) -> None:
     """The weekly slots of the school's after-school time; open offerings must stay inside."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=school.pk)
     if not slots:
         raise ActionError(_("至少选择一个时段。"))
     keep = {s.pk for s in slots}
@@ -197,6 +200,7 @@ def menu_for(term: Term, school: School) -> Menu:
 
 def do_publish_menu(school: School, term: Term, *, by: User, note: str = "") -> Menu:
     """Publish the school's term menu: from now on its parents see the open offerings."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=school.pk)
     if not Offering.objects.filter(school=school, term=term, status=OfferingStatus.OPEN).exists():
         raise ActionError(_("菜单中还没有课程，不能发布。"))
     with transaction.atomic():
@@ -210,6 +214,7 @@ def do_publish_menu(school: School, term: Term, *, by: User, note: str = "") -> 
 
 
 def do_unpublish_menu(school: School, term: Term, *, by: User) -> Menu:
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=school.pk)
     menu = menu_for(term, school)
     menu.status = MenuStatus.DRAFT
     menu.save(update_fields=["status"])

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User
+from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool.actions.common import ActionError, ReasonRequiredError, TransitionError
 from junheng.afterschool.actions.offerings import (
     check_can_offer,
@@ -38,6 +39,7 @@ def do_send_course_request(
     note: str = "",
 ) -> CourseRequest:
     """A school asks a vetted provider for a course at a day and time (点单)."""
+    require_actor(by, Role.SCHOOL, school_id=school.pk)
     if course.provider_id is None:
         raise ActionError(_("只能向校外机构的课程点单。"))
     check_can_offer(course, need_instructor=False)
@@ -80,6 +82,7 @@ def do_confirm_course_request(
     reply: str = "",
 ) -> CourseRequest:
     """The provider confirms the instructor, the seats and the price."""
+    require_actor(by, Role.PROVIDER, provider_id=req.course.provider_id)
     check_can_offer(req.course, instructor=instructor)
     if seats < 1:
         raise ActionError(_("名额至少为 1。"))
@@ -95,12 +98,14 @@ def do_confirm_course_request(
 
 
 def do_decline_course_request(req: CourseRequest, *, by: User, reason: str) -> CourseRequest:
+    require_actor(by, Role.PROVIDER, provider_id=req.course.provider_id)
     if not (reason or "").strip():
         raise ReasonRequiredError(_("婉拒点单必须填写理由。"))
     return _move_request(req, (RequestStatus.SENT,), RequestStatus.DECLINED, reply=reason.strip())
 
 
 def do_cancel_course_request(req: CourseRequest, *, by: User) -> CourseRequest:
+    require_actor(by, Role.SCHOOL, school_id=req.school_id)
     return _move_request(
         req, (RequestStatus.SENT, RequestStatus.CONFIRMED), RequestStatus.CANCELLED
     )
@@ -108,6 +113,7 @@ def do_cancel_course_request(req: CourseRequest, *, by: User) -> CourseRequest:
 
 def do_approve_course_request(req: CourseRequest, *, by: User) -> CourseRequest:
     """The school approves a confirmed request: the offering is created (checks apply again)."""
+    require_actor(by, Role.SCHOOL, school_id=req.school_id)
     with transaction.atomic():
         if req.status != RequestStatus.CONFIRMED:
             raise TransitionError(_("只有机构已确认的点单可以批准。"))

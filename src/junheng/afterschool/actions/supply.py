@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User
+from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool import adapters
 from junheng.afterschool.actions.common import ActionError, OfferingBlockedError
 from junheng.afterschool.actions.offerings import check_can_offer
@@ -19,23 +19,21 @@ from junheng.afterschool.models import (
     OfferingSource,
     OfferingStatus,
     PlacementStatus,
-    Provider,
-    ProviderStatus,
     RunStatus,
     SchoolSlot,
     SupplyPlacement,
     SupplyRun,
 )
+from junheng.jobs.actions import progress, start_job
+from junheng.jobs.models import Job
 from junheng.region.models import Term, TimeSlot
-
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
 
 
 def do_start_supply_run(
     term: Term, *, by: User, target: float = 10.0, seed: int = 0, time_limit_s: float = 30.0
 ) -> SupplyRun:
     """Create a run for the term and compute it through the task queue."""
+    require_actor(by, Role.BUREAU)
     do_expire_providers(by=None)  # the history shows lapsed entries before the plan leaves them out
     run = SupplyRun.objects.create(
         term=term, target=target, seed=seed, time_limit_s=time_limit_s, created_by=by
@@ -47,6 +45,7 @@ def do_start_supply_run(
 
 def do_rerun_supply(run: SupplyRun, *, by: User) -> SupplyRun:
     """Re-plan with the run's locked and forbidden placements kept."""
+    require_actor(by, Role.BUREAU)
     if run.status in (RunStatus.PUBLISHED, RunStatus.RUNNING, RunStatus.QUEUED):
         raise ActionError(_("该方案当前不能重新计算。"))
     run.status = RunStatus.QUEUED
@@ -61,7 +60,6 @@ def do_rerun_supply(run: SupplyRun, *, by: User) -> SupplyRun:
 def _enqueue(run: SupplyRun, by: User | None = None) -> None:
     # The page returns at once; a worker computes the run (the test suite's immediate backend
     # computes it right here). The job's progress bar is shown on the run's page.
-    from junheng.jobs.actions import start_job
 
     start_job(
         "supply_run",
@@ -97,7 +95,6 @@ def execute_supply_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """
     from junheng.engines.io import InputError
     from junheng.engines.supply import plan_supply
-    from junheng.jobs.actions import progress
 
     def report(stage: Any, pct: int) -> None:
         if job is not None:
@@ -186,6 +183,7 @@ def do_set_placement_status(
     placement: SupplyPlacement, *, by: User, status: str, sections: int | None = None
 ) -> SupplyPlacement:
     """Lock a placement (keep its sections on re-runs), forbid it, or free it again."""
+    require_actor(by, Role.BUREAU)
     if placement.run.status == RunStatus.PUBLISHED:
         raise ActionError(_("方案已发布，不能再修改。"))
     if status not in PlacementStatus.values:
@@ -206,6 +204,7 @@ def do_publish_supply_run(run: SupplyRun, *, by: User) -> tuple[int, list[str]]:
     that can no longer be offered (white list expired, no valid instructor) are skipped and named.
     Returns (offerings created, messages about skipped placements).
     """
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         run = SupplyRun.objects.select_for_update().select_related("term").get(pk=run.pk)
         if run.status != RunStatus.DONE:
@@ -279,9 +278,3 @@ def do_publish_supply_run(run: SupplyRun, *, by: User) -> tuple[int, list[str]]:
         run.published_by = by
         run.save(update_fields=["status", "published_at", "published_by"])
     return len(assigned), skipped
-
-
-def providers_awaiting_vetting() -> Any:
-    return Provider.objects.filter(
-        Q(status=ProviderStatus.SUBMITTED) | Q(status=ProviderStatus.RESUBMITTED)
-    )

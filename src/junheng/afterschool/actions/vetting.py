@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool.actions.common import (
     ActionError,
     ReasonRequiredError,
@@ -246,6 +247,7 @@ _EDITABLE = (
 def do_add_provider_document(
     provider: Provider, *, by: User, kind: str, upload: UploadedFile
 ) -> ProviderDocument:
+    require_actor(by, Role.PROVIDER, provider_id=provider.pk)
     _validate_upload(upload, validate_document)
     if provider.status not in _EDITABLE + (ProviderStatus.SUBMITTED, ProviderStatus.RESUBMITTED):
         raise ActionError(_("当前状态下不能再上传材料。"))
@@ -267,6 +269,7 @@ def do_add_instructor(
     background_check: UploadedFile,
     background_check_expires: dt.date,
 ) -> Instructor:
+    require_actor(by, Role.PROVIDER, provider_id=provider.pk)
     _validate_upload(background_check, validate_document)
     if background_check_expires < timezone.localdate():
         raise ActionError(_("无犯罪记录证明已过期，请上传有效期内的证明。"))

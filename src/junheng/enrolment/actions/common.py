@@ -3,12 +3,8 @@ counted in `junheng.enrolment.ledger`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.db.models import Q
-
-from junheng.accounts.models import Role, User
-from junheng.enrolment.models import EnrolmentStatus, Notification
+from junheng.accounts.models import Guardianship, Role, User
+from junheng.enrolment.models import Notification
 from junheng.errors import DomainError
 from junheng.region.models import School, Student
 
@@ -41,8 +37,10 @@ def school_admins(school: School | int) -> list[User]:
     return list(User.objects.filter(role=Role.SCHOOL, school_id=sid, is_active=True))
 
 
-def active_enrolments(student_ids: Iterable[int], window_id: int | None = None) -> Q:
-    q = Q(student_id__in=list(student_ids), status=EnrolmentStatus.ACTIVE)
-    if window_id is not None:
-        q &= Q(window_id=window_id)
-    return q
+def may_rank_for(user: User, student: Student) -> bool:
+    """A parent for their own child, or the admin of the child's school."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.PARENT:
+        return Guardianship.objects.filter(user=user, student=student).exists()
+    return user.role == Role.SCHOOL and user.school_id == student.school_id

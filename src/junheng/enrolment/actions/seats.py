@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User, audit
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.enrolment import adapters, ledger
-from junheng.enrolment.actions.common import ActionError, notify_guardians
-from junheng.enrolment.actions.windows import may_rank_for
+from junheng.enrolment.actions.common import ActionError, may_rank_for, notify_guardians
 from junheng.enrolment.models import (
     AdjustmentKind,
     ChoiceWindow,

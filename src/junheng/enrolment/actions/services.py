@@ -32,8 +32,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.accounts.models import Guardianship, Role, User, audit
 from junheng.afterschool.models import Offering, Provider
-from junheng.enrolment.actions.common import ActionError, notify, school_admins
-from junheng.enrolment.actions.windows import may_rank_for
+from junheng.enrolment.actions.common import ActionError, may_rank_for, notify, school_admins
 from junheng.enrolment.models import (
     Attendance,
     Bill,

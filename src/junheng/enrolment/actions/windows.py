@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,8 +27,9 @@ from junheng.afterschool.models import Offering
 from junheng.engines.io import InputError
 from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.enrolment import adapters, ledger
-from junheng.enrolment.actions.common import ActionError, notify_guardians
+from junheng.enrolment.actions.common import ActionError, may_rank_for, notify_guardians
 from junheng.enrolment.actions.draws import ensure_pseudonyms
+from junheng.enrolment.actions.seats import offer_free_seats
 from junheng.enrolment.models import (
     AdjustmentKind,
     ChoiceWindow,
@@ -46,11 +47,10 @@ from junheng.enrolment.models import (
     WindowState,
 )
 from junheng.enrolment.report import draw_report
+from junheng.jobs.actions import progress, start_job
+from junheng.jobs.models import Job
 from junheng.public_draw import clean_entropy, new_pseudonym
 from junheng.region.models import School, Student, Term
-
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
 
 
 def _require(user: User, *roles: str) -> None:
@@ -131,8 +131,6 @@ def do_open_window(window: ChoiceWindow, *, by: User) -> Draw:
     if not adapters.window_offerings(window):
         raise ActionError(_("本校本学期还没有开设的课程，不能开放选课。"))
     if window.round > 1:
-        from junheng.enrolment.actions.seats import offer_free_seats
-
         for earlier in _earlier_rounds(window):
             offer_free_seats(earlier, by=by)
         if not any(round_capacity(window).values()):
@@ -180,7 +178,6 @@ def do_create_second_round(
     _require(by, Role.BUREAU)
     if closes_at <= opens_at:
         raise ActionError(_("截止时间必须晚于开始时间。"))
-    from junheng.enrolment.actions.seats import offer_free_seats
 
     with transaction.atomic():
         rounds = list(
@@ -305,14 +302,6 @@ def close_due_windows(now: dt.datetime | None = None) -> int:
 def _receipt(window_id: int, code: str, version: int, ids: Sequence[int], at: dt.datetime) -> str:
     text = f"{window_id}:{code}:{version}:{','.join(map(str, ids))}:{at.isoformat()}"
     return hashlib.sha256(text.encode()).hexdigest()[:12].upper()
-
-
-def may_rank_for(user: User, student: Student) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.PARENT:
-        return Guardianship.objects.filter(user=user, student=student).exists()
-    return user.role == Role.SCHOOL and user.school_id == student.school_id
 
 
 def rankable_offerings(window: ChoiceWindow, student: Student) -> list[Offering]:
@@ -480,8 +469,6 @@ def do_run_draw(
     _require(by, Role.BUREAU)
     value = clean_entropy(entropy, error=ActionError)
     source = " ".join(entropy_source.split())[:200]
-    from junheng.jobs.actions import start_job
-    from junheng.jobs.models import Job
 
     with transaction.atomic():
         w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
@@ -550,7 +537,6 @@ def execute_draw(draw_id: int, job: Job | None = None) -> dict[str, Any]:
     With `job` (junheng.jobs) the stages show on its progress bar and a cancel request stops
     the draw before anything is stored.
     """
-    from junheng.jobs.actions import progress
 
     def step(stage: Any, pct: int) -> None:
         if job is not None:
@@ -711,7 +697,6 @@ def apply_sibling_rule(window: ChoiceWindow) -> list[list[int]]:
 def do_publish_results(window: ChoiceWindow, *, by: User) -> ChoiceWindow:
     """Families see their results; free seats start going to the waitlists."""
     _require(by, Role.BUREAU)
-    from junheng.enrolment.actions.seats import offer_free_seats
 
     with transaction.atomic():
         w = _move(window, WindowState.DRAWN, WindowState.PUBLISHED, "published_at")

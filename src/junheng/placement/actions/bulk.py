@@ -5,17 +5,20 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User, audit
+from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.engines.lottery import seed_commitment
 from junheng.engines.placement import Cohort, PlacementResult, place_all
+from junheng.jobs.actions import JobCancelled, progress, start_job
+from junheng.jobs.models import Job
 from junheng.placement import adapters
 from junheng.placement.actions.common import (
     ActionError,
@@ -44,9 +47,6 @@ from junheng.placement.models import (
 from junheng.public_draw import clean_entropy
 from junheng.region.models import School, Student, Term
 
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
-
 
 @transaction.atomic
 def do_start_bulk_run(
@@ -64,6 +64,7 @@ def do_start_bulk_run(
     placement are skipped; a school's draft (with its requests and teams) is used as it is;
     other schools get a placement from the region data with ceil(students / max size) classes.
     """
+    require_actor(by, Role.BUREAU)
     if not witnesses:
         raise ActionError(_("抽签前须登记至少一名监督人。"))
     seed = secrets.token_hex(16)
@@ -164,6 +165,7 @@ def do_run_bulk(run: BulkPlacementRun, *, by: User, entropy: str) -> BulkPlaceme
     """Queue the committed run with the ceremony's public `entropy` (a background task; the
     demo's immediate backend runs it now). Each school's final seed is
     sha256(school seed : its inputs_sha256 : entropy)."""
+    require_actor(by, Role.BUREAU)
     value = clean_entropy(entropy, error=ActionError)
     with transaction.atomic():
         fresh = BulkPlacementRun.objects.select_for_update().get(pk=run.pk)
@@ -179,7 +181,6 @@ def do_run_bulk(run: BulkPlacementRun, *, by: User, entropy: str) -> BulkPlaceme
         fresh.entropy = value
         fresh.save(update_fields=["status", "message", "entropy"])
         audit(by, "placement.bulk_run", fresh, entropy=value)
-    from junheng.jobs.actions import start_job
 
     start_job(
         "placement_bulk",
@@ -195,7 +196,6 @@ def do_run_bulk(run: BulkPlacementRun, *, by: User, entropy: str) -> BulkPlaceme
 
 
 def _progress_writer(run_id: int, total: int, job: Job | None = None) -> Callable[[int, int], None]:
-    from junheng.jobs.actions import progress
 
     step = max(1, total // 50)
 
@@ -214,7 +214,6 @@ def _place_many(
 ) -> list[PlacementResult]:
     if processes <= 1 or len(todo) < 8:
         return place_all(todo, method, processes=1, progress=progress)
-    from junheng.jobs.actions import JobCancelled
 
     try:
         return place_all(todo, method, processes=processes, progress=progress)
@@ -228,7 +227,6 @@ def execute_bulk_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
     """The task body: place every pending school with the engine's `place_all`, store each
     result as that school's draw (locked), and keep progress on the run row (and on `job`,
     whose cancel stops the run before anything is stored)."""
-    from junheng.jobs.actions import progress
 
     if job is not None:
         progress(job, _("读取各校名单"), 2)
@@ -319,6 +317,7 @@ def execute_bulk_run(run_id: int, job: Job | None = None) -> dict[str, Any]:
 @transaction.atomic
 def do_publish_bulk(run: BulkPlacementRun, *, by: User) -> int:
     """Publish every drawn placement of a finished run."""
+    require_actor(by, Role.BUREAU)
     if run.status != BulkStatus.DONE:
         raise ActionError(_("统一编班尚未完成。"))
     n = 0

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User
+from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_actor
 from junheng.placement import adapters
 from junheng.placement.actions.common import (
     ActionError,
@@ -49,6 +50,7 @@ def do_create_placement(
     """A draft placement with its cohort from the region data, or from an imported file whose
     ids are the codes of this school's students of that grade (its together/apart labels become
     requests)."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=school.pk)
     if Placement.objects.filter(school=school, term=term, grade=grade).exists():
         raise ActionError(_("本学期该年级已有编班。"))
     placement = Placement(
@@ -135,6 +137,7 @@ def _draft_rows(placement: Placement) -> list[adapters.MemberRow]:
 def do_update_settings(
     placement: Placement, *, n_classes: int, method: str, balance_extras: bool, by: User
 ) -> Placement:
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
     placement = _lock(placement)
     _require(placement, PlacementStatus.DRAFT)
     if placement.teams.count() > n_classes:
@@ -161,6 +164,7 @@ def do_add_request(
     by: User,
 ) -> PlacementRequest:
     """Record a together (twins, siblings) or apart (separation) request, with who asked."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
     placement = _lock(placement)
     _require(placement, PlacementStatus.DRAFT, message=_("种子承诺已公布，不能再登记申请。"))
     codes = sorted({s.code for s in students})
@@ -194,6 +198,7 @@ def do_add_request(
 
 @transaction.atomic
 def do_delete_request(req: PlacementRequest, *, by: User) -> None:
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=req.placement.school_id)
     placement = _lock(req.placement)
     _require(placement, PlacementStatus.DRAFT)
     req.delete()
@@ -204,6 +209,7 @@ def do_add_team(
     placement: Placement, *, label: str, homeroom: Teacher, teachers: Sequence[Teacher], by: User
 ) -> TeacherTeam:
     """A teacher team (homeroom teacher and others of the school) to be drawn to a class."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
     placement = _lock(placement)
     _require(placement, PlacementStatus.DRAFT)
     everyone = [homeroom, *teachers]
@@ -225,6 +231,7 @@ def do_add_team(
 
 @transaction.atomic
 def do_delete_team(team: TeacherTeam, *, by: User) -> None:
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=team.placement.school_id)
     placement = _lock(team.placement)
     _require(placement, PlacementStatus.DRAFT)
     team.delete()
@@ -233,6 +240,7 @@ def do_delete_team(team: TeacherTeam, *, by: User) -> None:
 @transaction.atomic
 def do_add_witness(placement: Placement, *, name: str, role: str, by: User) -> Witness:
     """Witnesses are recorded before the run (parent representatives, inspectors, a notary)."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
     placement = _lock(placement)
     _require(
         placement,

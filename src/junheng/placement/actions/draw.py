@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User, audit
+from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.engines.placement import PlacementResult, draw_teams, place
+from junheng.jobs.actions import progress, start_job
+from junheng.jobs.models import Job
 from junheng.placement import adapters
 from junheng.placement.actions.common import (
     ActionError,
@@ -40,9 +43,6 @@ from junheng.placement.models import (
 from junheng.public_draw import clean_entropy, unique_pseudonyms
 from junheng.region.models import SchoolClass, Student
 
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
-
 
 def _commit_fields(placement: Placement, seed: str, data: adapters.EngineInput) -> None:
     placement.seed = seed
@@ -55,6 +55,7 @@ def _commit_fields(placement: Placement, seed: str, data: adapters.EngineInput) 
 @transaction.atomic
 def do_commit_placement(placement: Placement, *, by: User) -> Placement:
     """Lock the inputs, draw the seed and publish sha256(seed) with the input hash."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
     placement = _lock(placement)
     _require(placement, PlacementStatus.DRAFT)
     teams = placement.teams.count()
@@ -168,8 +169,7 @@ def do_run_draw(placement: Placement, *, by: User, entropy: str) -> Placement:
     progress); it runs exactly once, with the final seed sha256(seed:inputs_sha256:entropy),
     and afterwards the placement is locked. The checks a user can act on are made here at
     once. A failed attempt runs again with the same entropy (no second roll of the dice)."""
-    from junheng.jobs.actions import start_job
-    from junheng.jobs.models import Job
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
 
     with transaction.atomic():
         placement = _lock(placement)
@@ -204,7 +204,6 @@ def execute_draw(placement_id: int, *, by: User | None, job: Job | None = None) 
     """The job body of a placement draw: the engine runs with no transaction open, with the
     final seed fixed by `do_run_draw`, then the result is stored in one short transaction
     that checks again that nobody drew first."""
-    from junheng.jobs.actions import progress
 
     def step(stage: Any, pct: int) -> None:
         if job is not None:
@@ -266,6 +265,7 @@ def _write_classes(placement: Placement) -> None:
 @transaction.atomic
 def do_publish_placement(placement: Placement, *, by: User) -> Placement:
     """Reveal the seed, publish the lists (masked) and the balance table, write the classes."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
     placement = _lock(placement)
     _require(placement, PlacementStatus.DRAWN, message=_("只能公布已抽签的编班。"))
     _write_classes(placement)
@@ -305,6 +305,7 @@ def do_add_late_arrival(
     by: User,
 ) -> LateArrival:
     """Place a student who arrives after publication into the smallest suitable class."""
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=placement.school_id)
     placement = _lock(placement)
     _require(placement, PlacementStatus.PUBLISHED, message=_("公布编班结果后才能安排插班。"))
     if student.school_id != placement.school_id or student.grade != placement.grade:

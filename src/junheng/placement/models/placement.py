@@ -123,10 +123,6 @@ class Placement(models.Model):
         return reverse("placement:draw", kwargs={"placement_id": self.pk})
 
     @property
-    def is_draft(self) -> bool:
-        return self.status == PlacementStatus.DRAFT
-
-    @property
     def is_locked(self) -> bool:
         return self.status in (PlacementStatus.DRAWN, PlacementStatus.PUBLISHED)
 

@@ -17,8 +17,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import Role, User, audit
-from junheng.accounts.scoping import require_role
+from junheng.accounts.models import User, audit
+from junheng.accounts.scoping import require_bureau
 from junheng.errors import DomainError
 from junheng.places.adapters import GRADES_OF_LEVEL, class_limit
 from junheng.places.models import Capacity, EnrolmentCount, Source, ZoneBirths
@@ -55,10 +55,6 @@ def current_school_year() -> int:
     """The school year now, named by the autumn it starts (September)."""
     today = timezone.localdate()
     return today.year if today.month >= 9 else today.year - 1
-
-
-def _require_bureau(by: User) -> None:
-    require_role(by, Role.BUREAU)
 
 
 @dataclass
@@ -159,7 +155,7 @@ def do_snapshot_enrolment(*, by: User, year: int | None = None) -> int:
     The snapshot replaces every row of that year (imported ones too): the region data is the
     record of the current year. Returns the number of (school, grade) rows written.
     """
-    _require_bureau(by)
+    require_bureau(by)
     year = current_school_year() if year is None else year
     if not FIRST_YEAR <= year <= current_school_year():
         raise DomainError(
@@ -190,7 +186,7 @@ def do_snapshot_enrolment(*, by: User, year: int | None = None) -> int:
 
 def do_import_enrolment(data: bytes, filename: str, *, by: User) -> ImportReport:
     """Past years' students by school and grade (学校代码, 学年, 年级, 学生数)."""
-    _require_bureau(by)
+    require_bureau(by)
     rd = _Rows(data, filename, "enrolment", ENROLMENT_COLUMNS)
     last = current_school_year()
     seen: dict[tuple[int, int, int], int] = {}
@@ -234,7 +230,7 @@ def do_import_births(data: bytes, filename: str, *, by: User) -> ImportReport:
     """Births by school zone and calendar year (学校代码, 出生年份, 出生人口), from the health
     system. Only schools with a grade 1 take births: a junior school's grade 7 comes from its
     own history."""
-    _require_bureau(by)
+    require_bureau(by)
     rd = _Rows(data, filename, "births", BIRTHS_COLUMNS)
     last = timezone.localdate().year
     seen: dict[tuple[int, int], int] = {}
@@ -272,7 +268,7 @@ def do_import_births(data: bytes, filename: str, *, by: User) -> ImportReport:
 def do_import_capacity(data: bytes, filename: str, *, by: User) -> ImportReport:
     """Classrooms and class-size limit per school (学校代码, 普通教室, 班额上限: empty = the
     national limit of the school's level)."""
-    _require_bureau(by)
+    require_bureau(by)
     rd = _Rows(data, filename, "capacity", CAPACITY_COLUMNS)
     seen: dict[int, int] = {}
     values: dict[tuple[int], dict[str, Any]] = {}
@@ -325,7 +321,7 @@ def _save(
 
 def do_set_capacity(school: School, *, by: User, classrooms: int, max_class: int) -> Capacity:
     """A school's classrooms and class-size limit (学位容量 = classrooms × max_class)."""
-    _require_bureau(by)
+    require_bureau(by)
     if classrooms < 1:
         raise DomainError(_("普通教室至少 1 间"))
     if not 1 <= max_class <= 80:

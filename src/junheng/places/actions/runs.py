@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import User, audit
+from junheng.accounts.scoping import require_bureau
 from junheng.errors import DomainError
 from junheng.exports import Cell, Sheet, write_xlsx
+from junheng.jobs.actions import progress, start_job
+from junheng.jobs.models import Job
 from junheng.places import adapters, report
-from junheng.places.actions.data import _require_bureau
 from junheng.places.models import (
     ForecastRun,
     Level,
@@ -34,9 +36,6 @@ from junheng.places.models import (
 from junheng.region.models import County, UrbanRural
 from junheng.region.models import Level as SchoolLevel
 
-if TYPE_CHECKING:
-    from junheng.jobs.models import Job
-
 logger = logging.getLogger(__name__)
 
 MAX_YEARS = 15
@@ -47,7 +46,7 @@ def do_run_forecast(
     *, by: User, scenario: Scenario | None = None, years: int = 6, history: int = 3
 ) -> ForecastRun:
     """Start a forecast (the baseline, and the scenario beside it when one is given)."""
-    _require_bureau(by)
+    require_bureau(by)
     if not 1 <= years <= MAX_YEARS:
         raise DomainError(_("预测年数须在 1 到 %(n)s 之间") % {"n": MAX_YEARS})
     if not 1 <= history <= MAX_HISTORY:
@@ -66,7 +65,6 @@ def do_run_forecast(
         audit(by, "places.run_forecast", run, scenario=run.scenario_name, years=years)
     # The page returns at once; a worker computes the run (the demo's and the test suite's
     # immediate backend compute it right here). The job's progress bar is on the run's page.
-    from junheng.jobs.actions import start_job
 
     start_job(
         "places_forecast",
@@ -92,8 +90,6 @@ def execute_forecast(run_id: int, *, job: Job | None = None) -> dict[str, Any]:
 
     def stage(text: str, pct: int) -> None:
         if job is not None:
-            from junheng.jobs.actions import progress
-
             progress(job, text, pct)
 
     run = ForecastRun.objects.get(pk=run_id)
@@ -153,7 +149,7 @@ def _fail(run: ForecastRun, message: str) -> dict[str, Any]:
 
 def do_export_report(run: ForecastRun, *, by: User) -> tuple[str, bytes]:
     """(file name, .xlsx bytes) of a finished run's planning report; audited."""
-    _require_bureau(by)
+    require_bureau(by)
     if not run.is_done:
         raise DomainError(_("预测尚未完成，无法导出"))
     with translation.override("zh-hans"):  # the filing layout is Chinese whatever the UI language

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import User, audit
+from junheng.accounts.scoping import require_bureau
 from junheng.errors import DomainError
 from junheng.places import adapters
-from junheng.places.actions.data import _require_bureau
 from junheng.places.adapters import GRADES_OF_LEVEL
 from junheng.places.models import Housing, Merger, Opening, Scenario
 from junheng.region.models import School
@@ -45,7 +45,7 @@ def _engine_check(scenario: Scenario) -> None:
 
 
 def do_create_scenario(*, by: User, name: str, description: str = "") -> Scenario:
-    _require_bureau(by)
+    require_bureau(by)
     name = name.strip()
     if not name:
         raise DomainError(_("情景名称不能为空"))
@@ -59,7 +59,7 @@ def do_create_scenario(*, by: User, name: str, description: str = "") -> Scenari
 
 
 def do_update_scenario(scenario: Scenario, *, by: User, name: str, description: str) -> Scenario:
-    _require_bureau(by)
+    require_bureau(by)
     name = name.strip()
     if not name:
         raise DomainError(_("情景名称不能为空"))
@@ -74,7 +74,7 @@ def do_update_scenario(scenario: Scenario, *, by: User, name: str, description: 
 
 def do_delete_scenario(scenario: Scenario, *, by: User) -> None:
     """Delete a scenario; runs made with it keep their copy of it (scenario_inputs)."""
-    _require_bureau(by)
+    require_bureau(by)
     with transaction.atomic():
         audit(by, "places.delete_scenario", scenario, name=scenario.name)
         scenario.delete()
@@ -92,7 +92,7 @@ def do_add_housing(
 ) -> Housing:
     """A development bringing `students` children of school age into `school`'s zone from
     `year` on (spread over the school's grades, or all in `grade`)."""
-    _require_bureau(by)
+    require_bureau(by)
     _check_year(year)
     if not name.strip():
         raise DomainError(_("项目名称不能为空"))
@@ -120,7 +120,7 @@ def do_add_merger(
     scenario: Scenario, *, by: User, school: School, into: School, year: int
 ) -> Merger:
     """`school` merged into `into` from `year` on (撤并): its students move grade by grade."""
-    _require_bureau(by)
+    require_bureau(by)
     _check_year(year)
     if school.pk == into.pk:
         raise DomainError(_("学校不能并入自身"))
@@ -166,7 +166,7 @@ def do_add_opening(
     max_class: int | None = None,
 ) -> Opening:
     """A new school opening in `year` whose zone takes `share` of `from_school`'s students."""
-    _require_bureau(by)
+    require_bureau(by)
     _check_year(year)
     code, name = code.strip(), name.strip()
     if not code or not name:
@@ -207,7 +207,7 @@ def do_add_opening(
 
 
 def do_remove_item(item: Housing | Merger | Opening, *, by: User) -> None:
-    _require_bureau(by)
+    require_bureau(by)
     kind: dict[type[Any], str] = {Housing: "housing", Merger: "merger", Opening: "opening"}
     with transaction.atomic():
         audit(by, "places.remove_item", item.scenario, kind=kind[type(item)], item=item.pk)

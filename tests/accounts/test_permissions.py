@@ -111,8 +111,15 @@ def test_permission_matrix(client, users, region, case):
     run_case(client, users, region, case)
 
 
-def test_matrix_covers_every_role():
-    assert ROLES == ("anonymous", "bureau", "school", "school_b", "provider", "parent", "teacher")
+def test_matrix_covers_every_role(users):
+    """Every role of the model (and anonymous) is a column of the matrix, with a user of that
+    role in the fixture; every case has an expectation for every column."""
+    from junheng.accounts.models import Role
+
+    assert {u.role for u in users.values()} == set(Role.values)
+    assert set(ROLES) == {"anonymous", *users}
+    for case in CASES:
+        assert set(case.expected) == set(ROLES), case.name
     with pytest.raises(ValueError, match="no expectation"):
         expect(bureau=200)
 

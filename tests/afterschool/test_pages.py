@@ -232,13 +232,18 @@ def test_list_pages_keep_a_flat_query_budget(
     actions.do_publish_menu(region["school_a"], term, by=users["school"])
     client.force_login(users["bureau"])
     with django_assert_max_num_queries(8):
-        client.get("/afterschool/vetting/")
+        vetting = client.get("/afterschool/vetting/")
+    assert vetting.status_code == 200
     with django_assert_max_num_queries(8):
-        client.get("/afterschool/providers/")
+        providers = client.get("/afterschool/providers/")
+    assert providers.status_code == 200 and "机构5" in providers.content.decode()
     client.force_login(users["parent"])
     # + the course details: seats held (enrolments, offers), photos, instructors
     with django_assert_max_num_queries(12):
-        client.get("/afterschool/children/")
+        children = client.get("/afterschool/children/")
+    assert children.status_code == 200
+    assert children.content.decode().count('data-testid="menu-item"') == 6
     client.force_login(users["school"])
     with django_assert_max_num_queries(14):
-        client.get("/afterschool/menu/")
+        menu = client.get("/afterschool/menu/")
+    assert menu.status_code == 200 and "古琴入门" in menu.content.decode()

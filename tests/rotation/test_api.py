@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from junheng.accounts.models import User
 from junheng.rotation import actions
 
 
@@ -16,8 +17,15 @@ def test_api_plan_for_the_bureau_and_own_moves_for_others(rnd, rusers, client):
     assert client.get(f"/api/rotation/rounds/{rnd.pk}/plan").status_code == 403
     assert client.get(f"/api/rotation/rounds/{rnd.pk}/moves").json() == []  # a draft
     actions.do_publish(rnd, by=rusers["bureau"])
+    moves = list(run.moves.select_related("teacher"))
+    assert len(moves) > 1  # others' moves exist, so "only own" is a real filter
+    mover = moves[0].teacher
+    account = User.objects.filter(teacher=mover).first() or User.objects.create(
+        username="r_mover", role="teacher", teacher=mover
+    )
+    client.force_login(account)
     mine = client.get(f"/api/rotation/rounds/{rnd.pk}/moves").json()
-    assert all(m["teacher_id"] == rusers["teacher"].teacher.code for m in mine)
+    assert [m["teacher_id"] for m in mine] == [mover.code]
     client.force_login(rusers["school_rural"])
     code = rusers["school_rural"].school.code
     seen = client.get(f"/api/rotation/rounds/{rnd.pk}/moves").json()

@@ -526,33 +526,69 @@ def receipt(request: AuthenticatedHttpRequest, ranking_id: int) -> HttpResponse:
 @login_required
 def results(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One card per child and term: the seats held in every published round, open offers and
-    waitlist places (a second round never shows a second, contradicting card)."""
+    waitlist places (a second round never shows a second, contradicting card).
+
+    A fixed number of queries however many children: each kind of row is read once for all of
+    them and grouped here."""
     user = request.user
     scoping.require_role(user, Role.PARENT)
-    cards = []
-    for child in scoping.students_for(user).select_related("school"):
-        windows = list(
-            access.windows_for(user)
-            .filter(school_id=child.school_id, state=WindowState.PUBLISHED)
-            .filter(Q(rankings__student=child) | Q(enrolments__student=child))
-            .distinct()
-            .order_by("term__start", "round")
+    children = list(scoping.students_for(user).select_related("school"))
+    windows = list(
+        access.windows_for(user)
+        .filter(school_id__in={c.school_id for c in children}, state=WindowState.PUBLISHED)
+        .order_by("term__start", "round")
+    )
+    rankings = list(
+        Ranking.objects.filter(window__in=windows, student__in=children).values_list(
+            "window_id", "student_id", "pseudonym"
         )
+    )
+    enrolments = list(
+        Enrolment.objects.filter(window__in=windows, student__in=children).select_related(
+            "offering__course", "offering__slot", "window"
+        )
+    )
+    marks: dict[tuple[int, int, str], int] = {
+        (row["student_id"], row["session__offering_id"], row["status"]): row["n"]
+        for row in Attendance.objects.filter(
+            student__in=children, session__offering_id__in={e.offering_id for e in enrolments}
+        )
+        .values("student_id", "session__offering_id", "status")
+        .annotate(n=Count("pk"))
+    }
+    draws = {d.window_id: d for d in Draw.objects.filter(window__in=windows)}
+    waiting = list(
+        WaitlistEntry.objects.filter(
+            window__in=windows, student__in=children, status=EntryStatus.WAITING
+        ).select_related("offering__course", "window")
+    )
+    offers = list(
+        WaitlistOffer.objects.filter(
+            entry__window__in=windows, student__in=children, status=OfferStatus.OPEN
+        ).select_related("offering__course", "offering__slot", "entry")
+    )
+    cards = []
+    for child in children:
+        mine = {w for w, s, _alias in rankings if s == child.pk}
+        mine |= {e.window_id for e in enrolments if e.student_id == child.pk}
         terms: dict[int, list[ChoiceWindow]] = defaultdict(list)
         for w in windows:
-            terms[w.term_id].append(w)
+            if w.school_id == child.school_id and w.pk in mine:
+                terms[w.term_id].append(w)
         for ws in terms.values():
+            ids = {w.pk for w in ws}
+            held = [e for e in enrolments if e.student_id == child.pk and e.window_id in ids]
             enrolled = []
-            for e in Enrolment.objects.filter(
-                window__in=ws, student=child, status=EnrolmentStatus.ACTIVE
-            ).select_related("offering__course", "offering__slot", "window"):
-                marks = Attendance.objects.filter(session__offering=e.offering, student=child)
+            for e in held:
+                if e.status != EnrolmentStatus.ACTIVE:
+                    continue
+                present = marks.get((child.pk, e.offering_id, Presence.PRESENT), 0)
                 enrolled.append(
                     EnrolledCourse(
                         enrolment=e,
-                        present=marks.filter(status=Presence.PRESENT).count(),
-                        absent=marks.filter(status=Presence.ABSENT).count(),
-                        can_rate=actions.can_rate(child, e.offering),
+                        present=present,
+                        absent=marks.get((child.pk, e.offering_id, Presence.ABSENT), 0),
+                        can_rate=actions.may_rate(present),
                     )
                 )
             cards.append(
@@ -562,22 +598,19 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "term": ws[0].term,
                     "rounds": len(ws),
                     "pseudonyms": [
-                        (w, alias, Draw.objects.filter(window=w).first())
+                        (w, alias, draws.get(w.pk))
                         for w in ws
-                        for alias in Ranking.objects.filter(window=w, student=child)
-                        .exclude(pseudonym="")
-                        .values_list("pseudonym", flat=True)
+                        for rw, s, alias in rankings
+                        if rw == w.pk and s == child.pk and alias
                     ],
                     "enrolled": enrolled,
-                    "waiting": WaitlistEntry.objects.filter(
-                        window__in=ws, student=child, status=EntryStatus.WAITING
-                    ).select_related("offering__course", "window"),
-                    "offers": WaitlistOffer.objects.filter(
-                        entry__window__in=ws, student=child, status=OfferStatus.OPEN
-                    ).select_related("offering__course", "offering__slot"),
-                    "ended": Enrolment.objects.filter(window__in=ws, student=child)
-                    .exclude(status=EnrolmentStatus.ACTIVE)
-                    .select_related("offering__course"),
+                    "waiting": [
+                        x for x in waiting if x.student_id == child.pk and x.window_id in ids
+                    ],
+                    "offers": [
+                        o for o in offers if o.student_id == child.pk and o.entry.window_id in ids
+                    ],
+                    "ended": [e for e in held if e.status != EnrolmentStatus.ACTIVE],
                 }
             )
     pending = list(

@@ -198,8 +198,13 @@ def sessions_attended(student: Student, offering: Offering) -> int:
     ).count()
 
 
+def may_rate(sessions_present: int) -> bool:
+    """The rating rule: a child rates a course after attending MIN_SESSIONS_TO_RATE sessions."""
+    return sessions_present >= MIN_SESSIONS_TO_RATE
+
+
 def can_rate(student: Student, offering: Offering) -> bool:
-    return sessions_attended(student, offering) >= MIN_SESSIONS_TO_RATE
+    return may_rate(sessions_attended(student, offering))
 
 
 def do_rate_course(

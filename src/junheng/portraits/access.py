@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import _get_or_404, students_for
+from junheng.accounts.scoping import get_in_scope, students_for
 from junheng.portraits.models import ClassTeacher
 from junheng.region.models import SchoolClass, Student, Term
 
@@ -56,7 +56,7 @@ def access_portrait(user: User, student_id: int) -> Student:
     """The child, or 404 when out of scope; 403 for a role that never sees a portrait."""
     if user.role not in PORTRAIT_ROLES:
         raise PermissionDenied
-    student: Student = _get_or_404(portrait_students_for(user), pk=student_id)
+    student: Student = get_in_scope(portrait_students_for(user), pk=student_id)
     return student
 
 
@@ -72,5 +72,5 @@ def access_class(user: User, class_id: int) -> SchoolClass:
         qs = SchoolClass.objects.filter(school_id=user.school_id).select_related("school")
     else:
         raise PermissionDenied
-    klass: SchoolClass = _get_or_404(qs, pk=class_id)
+    klass: SchoolClass = get_in_scope(qs, pk=class_id)
     return klass

@@ -235,3 +235,15 @@ def test_cancelled_supply_run_writes_no_placement(county, users, term, db_queue)
     assert job.state == "cancelled"
     assert run.status == RunStatus.FAILED and "取消" in run.message
     assert not SupplyPlacement.objects.filter(run=run).exists()
+
+
+@pytest.mark.django_db
+def test_supply_page_draws_routes_over_the_county_outline(client, county, users, term):
+    run = actions.do_start_supply_run(term, by=users["bureau"], target=10, time_limit_s=10)
+    client.force_login(users["bureau"])
+    page = client.get(f"/afterschool/supply/{run.pk}/").content.decode()
+    n = SupplyPlacement.objects.filter(run=run).count()
+    assert n == 2
+    assert 'data-testid="supply-map"' in page and 'data-segments="2"' in page
+    assert page.count('<line class="seg route"') == 2
+    assert 'class="outline hull"' in page and "机构 → 学校" in page

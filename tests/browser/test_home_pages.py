@@ -26,7 +26,7 @@ def test_each_role_logs_in_and_sees_its_home(page, users, key, expect):
     assert page.locator(expect).first.is_visible()
     if key == "bureau":
         assert page.locator("[data-testid=total-schools]").inner_text() == "2"
-        page.wait_for_selector("#school-map[data-ready='1']")
+        assert page.locator("[data-testid=school-map] [data-testid=map-school]").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -19,7 +19,7 @@ from django_stubs_ext import StrOrPromise
 
 from junheng.accounts import scoping, throttle
 from junheng.accounts.models import Role
-from junheng.afterschool import access, actions, filters, forms
+from junheng.afterschool import access, actions, filters, forms, maps
 from junheng.afterschool.cards import offering_cards
 from junheng.afterschool.models import (
     Course,
@@ -37,6 +37,7 @@ from junheng.afterschool.models import (
 )
 from junheng.afterschool.tutoring import tutoring_matches
 from junheng.jobs.models import Job
+from junheng.region import countymap
 from junheng.region.models import Term, TimeSlot, UrbanRural
 from junheng.web import AuthenticatedHttpRequest, count_of, filtered, flash_errors, paginate
 
@@ -92,7 +93,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _registration_allowed(address):
         form = forms.ProviderRegistrationForm()
         messages.error(request, _("来自同一网络的入驻申请过于频繁，请一小时后再试，或联系教育局。"))
-        return render(request, "afterschool/register.html", {"form": form}, status=429)
+        return render(request, "afterschool/register.html", _register_ctx(form), status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {k: data[k] for k in forms.ProviderRegistrationForm.Meta.fields}
@@ -110,7 +111,12 @@ def register(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("登记成功。请补充授课人员后提交审核。"))
             return redirect("afterschool:my_application")
-    return render(request, "afterschool/register.html", {"form": form})
+    return render(request, "afterschool/register.html", _register_ctx(form))
+
+
+def _register_ctx(form: forms.ProviderRegistrationForm) -> dict[str, Any]:
+    """The form and the county map whose clicks fill its x/y (km) inputs."""
+    return {"form": form, "county_map": countymap.county_map(countymap.registration_schools())}
 
 
 # --------------------------------------------------------------------------- files
@@ -500,6 +506,9 @@ def supply_detail(request: AuthenticatedHttpRequest, run_id: int) -> HttpRespons
             "classes": classes,
             "placements": placements[:500],
             "n_placements": placements.count(),
+            "supply_map": maps.supply_map(
+                scoping.schools_for(request.user).order_by("code"), placements[:500]
+            ),
             "school_filter": school_filter,
             "before": run.before or {},
             "after": run.after or {},

@@ -33,6 +33,7 @@ from junheng.engines.pairing import (
     school_strengths,
     suggest_roles,
 )
+from junheng.region import countymap
 from junheng.region.models import County, School
 
 
@@ -181,7 +182,7 @@ def pair_map(
     """An SVG-ready map: schools as points scaled into a `size`-wide square (y up), pairs
     (member pk, core pk, mode) as lines. Drawn by the template, no script needed."""
     if not schools:
-        return {"size": size, "points": [], "lines": []}
+        return {"size": size, "points": [], "lines": [], "outline": ""}
     xs = [float(s.x_km) for s in schools]
     ys = [float(s.y_km) for s in schools]
     x0, y0 = min(xs), min(ys)
@@ -206,7 +207,9 @@ def pair_map(
             continue
         (x1, y1), (x2, y2) = at(by_pk[m]), at(by_pk[c])
         lines.append(MapLine(x1, y1, x2, y2, mode, f"{by_pk[m].name} — {by_pk[c].name}"))
-    return {"size": size, "points": points, "lines": lines}
+    hull = countymap.convex_hull((p.x, p.y) for p in points)
+    outline = " ".join(f"{x},{y}" for x, y in hull)
+    return {"size": size, "points": points, "lines": lines, "outline": outline}
 
 
 def current_pairs(county_id: int) -> list[tuple[int, int, str]]:

@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 from django.db.models import Count, QuerySet
 from django_stubs_ext import StrOrPromise
 
+from junheng.region import countymap
 from junheng.region.models import School, Student, Teacher, UrbanRural
 
 
@@ -53,7 +54,8 @@ def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
         "students": sum(v["students"] for v in by_class.values()),
         "teachers": sum(v["teachers"] for v in by_class.values()),
     }
-    return {"by_class": by_class, "totals": totals, "points": points, "rows": rows}
+    cmap = countymap.county_map([r[0] for r in rows], students={s.pk: n for s, n, _t in rows})
+    return {"by_class": by_class, "totals": totals, "points": points, "rows": rows, "map": cmap}
 
 
 def school_grades(school: School) -> list[dict[str, Any]]:

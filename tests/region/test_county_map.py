@@ -10,7 +10,7 @@ import re
 import pytest
 from django.db import transaction
 from django.utils import translation
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from junheng.accounts.models import User
@@ -37,6 +37,7 @@ def test_hull_of_a_square_with_a_point_inside_is_the_square():
 coord = st.integers(min_value=-1000, max_value=1000).map(lambda v: v / 10)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # shared, loaded CPUs
 @given(st.lists(st.tuples(coord, coord), min_size=3, max_size=40))
 def test_every_point_lies_inside_its_hull(pts):
     hull = convex_hull(pts)

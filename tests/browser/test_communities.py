@@ -13,8 +13,11 @@ import re
 import pytest
 from django.utils import timezone
 
-from junheng.commands.demo import DEMO_PASSWORD, DEMO_SEED, load_demo
+from junheng.commands.demo import APPS, DEMO_PASSWORD, DEMO_SEED, load_demo
 from tests.browser.conftest import login_as
+
+# the portraits' records are not needed here and take most of the demo's load time
+WITHOUT_PORTRAITS = tuple(a for a in APPS if a != "portraits")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,7 +26,7 @@ def test_bureau_pairs_and_schedules_a_member_school_records_a_lesson_held(page, 
     from junheng.communities.models import Community, PairingRound, SyncLesson
     from junheng.region.models import Term
 
-    load_demo("county", DEMO_SEED, DEMO_PASSWORD, io.StringIO())
+    load_demo("county", DEMO_SEED, DEMO_PASSWORD, io.StringIO(), WITHOUT_PORTRAITS)
     today = timezone.localdate()
     # the lessons around today must exist whatever day the suite runs on
     Term.objects.filter(is_current=True).update(
@@ -99,7 +102,7 @@ def test_the_bureau_offers_a_shared_course_to_a_member_and_sees_the_planned_exch
     from junheng.afterschool.models import Offering
     from junheng.communities.models import Community
 
-    load_demo("county", DEMO_SEED, DEMO_PASSWORD, io.StringIO())
+    load_demo("county", DEMO_SEED, DEMO_PASSWORD, io.StringIO(), WITHOUT_PORTRAITS)
     coop = Community.objects.get(kind="cooperation")
     shared = coop.shared_courses.select_related("course").get()
     first, second = [m.school for m in coop.memberships.select_related("school")]

@@ -89,21 +89,23 @@ def _fresh_database(force: bool) -> None:
 
 
 def load_demo(
-    profile: str, seed: str, password: str, err: Any
+    profile: str, seed: str, password: str, err: Any, apps: tuple[str, ...] = APPS
 ) -> tuple[Any, Any, list[tuple[str, str, str]]]:
     """Load the synthetic region and every app's demo data into the current database.
 
     Returns (region, county, [(username, role, note)]). Used by `run` and the browser test
-    that logs in with every demo account.
+    that logs in with every demo account. `apps` limits the apps whose demo data are added
+    (tests that need only some of them skip the rest: the portraits' 1.7 M records take most
+    of the load time).
     """
     from junheng.jobs.actions import run_inline
 
     with run_inline():  # the demo's draws and runs are computed now, not left to a worker
-        return _load(profile, seed, password, err)
+        return _load(profile, seed, password, err, apps)
 
 
 def _load(
-    profile: str, seed: str, password: str, err: Any
+    profile: str, seed: str, password: str, err: Any, apps: tuple[str, ...] = APPS
 ) -> tuple[Any, Any, list[tuple[str, str, str]]]:
     from junheng.region.demo import DemoContext, create_accounts, load_region
     from junheng.synth import generate
@@ -112,7 +114,7 @@ def _load(
     county = load_region(region, out=err)
     accounts = [(a.username, a.role, a.note) for a in create_accounts(region, county, password)]
     ctx = DemoContext(region=region, county=county, out=err, password=password)
-    for app in APPS:
+    for app in apps:
         name = f"junheng.{app}.demo"
         try:
             module = import_module(name)

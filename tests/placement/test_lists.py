@@ -55,6 +55,16 @@ def test_a_bulk_run_pages_its_schools_with_constant_queries(
     client = login(users["bureau"])
     url = reverse("placement:bulk_detail", args=[run.pk])
 
+    # measured with a few lines (an empty page skips the query for its rows) after one warm-up
+    # request (whatever the first request of a process caches is not the page's own cost)
+    BulkPlacementSchool.objects.bulk_create(
+        [
+            BulkPlacementSchool(run=run, school=region["school_a"], status="pending"),
+            BulkPlacementSchool(run=run, school=region["school_b"], status="pending"),
+        ]
+    )
+    assert client.get(url).status_code == 200
+
     def grow():
         BulkPlacementSchool.objects.bulk_create(
             BulkPlacementSchool(run=run, school=s, status="skipped" if i % 2 else "pending")
@@ -62,7 +72,7 @@ def test_a_bulk_run_pages_its_schools_with_constant_queries(
         )
 
     response = assert_constant_queries(client, url, grow, django_assert_max_num_queries)
-    assert response.context["page"].paginator.count == 120
+    assert response.context["page"].paginator.count == 122
     skipped = client.get(url, {"status": "skipped", "q": "X000"}).context["lines"]
     assert [ln.school.code for ln in skipped] == ["X0001", "X0003", "X0005", "X0007", "X0009"]
     runs = client.get(reverse("placement:bulk")).context["runs"]

@@ -351,10 +351,7 @@ def do_run_plan(
     """Create a run with the round's rules and compute it through the task queue."""
     require_actor(by, Role.BUREAU)
 
-    run_ids = [str(pk) for pk in rnd.runs.values_list("pk", flat=True)]
-    if Job.objects.filter(
-        kind="rotation_plan", state__in=ACTIVE_STATES, target_id__in=run_ids
-    ).exists():
+    if _active_job("rotation_plan", list(rnd.runs.values_list("pk", flat=True))):
         raise ValidationError(_("方案正在计算中，请等待完成。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)

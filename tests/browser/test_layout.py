@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login_as
 from tests.conftest import PASSWORD
@@ -57,13 +58,15 @@ def test_one_header_menu_is_open_at_a_time_and_a_click_outside_closes_it(page, u
     login_as(page, users["bureau"].username, PASSWORD)
     groups = page.locator("header details.nav-group")
     assert groups.count() >= 2
+    # The closing runs on the "toggle" event, which the browser fires after the click
+    # returns: the assertions wait for it (up to Playwright's timeout) instead of racing it.
     groups.nth(0).locator("summary").click()
-    assert groups.nth(0).get_attribute("open") is not None
+    expect(groups.nth(0)).to_have_js_property("open", True)
     groups.nth(1).locator("summary").click()
-    assert groups.nth(1).get_attribute("open") is not None
-    assert groups.nth(0).get_attribute("open") is None
+    expect(groups.nth(1)).to_have_js_property("open", True)
+    expect(groups.nth(0)).to_have_js_property("open", False)
     page.click("main")
-    assert groups.nth(1).get_attribute("open") is None
+    expect(groups.nth(1)).to_have_js_property("open", False)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -197,3 +197,25 @@ def test_history_shows_each_indicator_over_the_years_and_whether_the_gap_closes(
     cells = latest.split('data-school="M01"')[1].split("</tr>")[0]
     assert cells.count('class="num') == 7
     assert 'data-testid="indicators-2024"' in history
+
+
+def test_the_admin_lists_every_community_table_read_only(client, cusers, community):
+    """The bureau's admin shows the timetable, synchronous-classroom, activity, exchange and
+    shared-course tables too (read only: the actions write them); the school admin is refused."""
+    from django.contrib import admin
+
+    from junheng.communities import models
+
+    tables = [m for m in admin.site._registry if m.__module__ == models.__name__]
+    assert {m.__name__ for m in tables} >= {
+        "TimetableEntry", "SyncRequest", "SyncSchedule", "SyncLesson", "Activity",
+        "TeacherExchange", "SharedCourse",
+    }  # fmt: skip
+    client.force_login(cusers["bureau"])
+    for model in tables:
+        url = f"/admin/communities/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url
+        assert client.get(url + "add/").status_code == 403, url
+    client.force_login(cusers["core"])
+    r = client.get("/admin/communities/activity/")
+    assert r.status_code == 302 and "/admin/login/" in r["Location"]

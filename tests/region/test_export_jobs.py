@@ -34,7 +34,13 @@ def test_a_large_export_is_a_job_with_a_download(users, login, settings):
         "students", csv_bytes(good_students()), filename="s.csv", by=users["bureau"]
     )
     client = login(users["bureau"])
-    response = client.get(reverse("region:export", args=["students"]))
+    url = reverse("region:export", args=["students"])
+    # A GET (a crawler, a prefetch, a bookmark) starts nothing: it shows a button that POSTs.
+    page = client.get(url)
+    assert page.status_code == 200 and not Job.objects.exists()
+    html = page.content.decode()
+    assert 'data-testid="export-start"' in html and 'method="post"' in html
+    response = client.post(url)
     job = Job.objects.get(kind="region_export")
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert job.state == "done" and job.result["rows"] == 5  # the immediate backend in tests
@@ -55,8 +61,35 @@ def test_a_large_export_is_a_job_with_a_download(users, login, settings):
 def test_a_large_csv_export_is_a_job_too(users, login, settings):
     settings.JUNHENG_EXPORT_INLINE_ROWS = 0
     client = login(users["school"])
-    response = client.get(reverse("region:export_csv", args=["students"]))
+    url = reverse("region:export_csv", args=["students"])
+    assert client.get(url).status_code == 200 and not Job.objects.exists()
+    response = client.post(url)
     job = Job.objects.get(kind="region_export")
     assert response.status_code == 302 and job.result["rows"] == 1  # school A's one student
     body = b"".join(client.get(reverse("jobs:download", args=[job.pk])).streaming_content)
     assert body.startswith("\ufeff".encode()) and b"P0001" in body and b"P0002" not in body
+
+
+def test_a_school_export_keeps_its_school_through_the_button(users, login, settings):
+    """The per-school export link (?school=) leads to a form that POSTs the same school; a
+    parent can neither see the page nor start the job; an anonymous POST starts nothing."""
+    settings.JUNHENG_EXPORT_INLINE_ROWS = 0
+    school = users["school"].school
+    url = reverse("region:export", args=["students"])
+    html = login(users["bureau"]).get(f"{url}?school={school.pk}").content.decode()
+    assert f'name="school" value="{school.pk}"' in html
+    assert login(users["parent"]).get(url).status_code in (302, 403, 404)
+    assert login(users["parent"]).post(url).status_code in (302, 403, 404)
+    from django.test import Client
+
+    Client().post(url)
+    assert not Job.objects.exists()
+    response = login(users["bureau"]).post(url, {"school": str(school.pk)})
+    job = Job.objects.get(kind="region_export")
+    assert response.status_code == 302 and job.result["rows"] == 1  # that school's one student
+
+
+def test_a_small_export_is_still_a_plain_download(users, login):
+    response = login(users["bureau"]).get(reverse("region:export_csv", args=["students"]))
+    assert response.status_code == 200 and not Job.objects.exists()
+    assert response["Content-Type"].startswith("text/csv")

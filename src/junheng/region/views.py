@@ -155,7 +155,7 @@ def template_download(request: AuthenticatedHttpRequest, kind: str) -> HttpRespo
 
 
 def _export_school(request: AuthenticatedHttpRequest) -> int | None:
-    school = request.GET.get("school", "")
+    school = request.GET.get("school", "") or request.POST.get("school", "")
     if school and not school.isdigit():
         raise Http404
     return int(school) if school else None
@@ -165,10 +165,25 @@ def _export_job(
     request: AuthenticatedHttpRequest, kind: str, fmt: str, school_id: int | None
 ) -> HttpResponse | None:
     """A large export goes to a job (the page returns at once; the file is downloaded from the
-    job's page when it is written); a small one is served here. None: serve it here."""
+    job's page when it is written); a small one is served here. None: serve it here.
+
+    Only a POST starts the job: a GET of a large export (a link followed by a crawler, a
+    browser's prefetch, a bookmark) shows the row count and a button that POSTs."""
     limit = int(getattr(settings, "JUNHENG_EXPORT_INLINE_ROWS", 5000))
-    if actions.export_count(kind, by=request.user, school_id=school_id) <= limit:
+    rows = actions.export_count(kind, by=request.user, school_id=school_id)
+    if rows <= limit:
         return None
+    if request.method != "POST":
+        return render(
+            request,
+            "region/export_confirm.html",
+            {
+                "kind_label": KIND_LABELS[kind],
+                "fmt": fmt,
+                "rows": rows,
+                "school": school_id,
+            },
+        )
     job = tasks.start_export(kind, fmt, by=request.user, school_id=school_id)
     return redirect(job.get_absolute_url())
 

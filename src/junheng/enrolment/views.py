@@ -53,7 +53,7 @@ from junheng.enrolment.models import (
 )
 from junheng.enrolment.report import combine
 from junheng.jobs.models import Job
-from junheng.public_draw import verify_command
+from junheng.public_draw import summary_rows, verify_command
 from junheng.region.models import School, Student, Term, UrbanRural
 from junheng.web import AuthenticatedHttpRequest, flash_errors
 
@@ -408,7 +408,13 @@ def draw_public(request: HttpRequest, draw_id: int) -> HttpResponse:
     return render(
         request,
         "enrolment/draw_public.html",
-        {"draw": draw, "window": w, "files": files, "command": command},
+        {
+            "draw": draw,
+            "window": w,
+            "files": files,
+            "command": command,
+            "summary": summary_rows(draw.summary or {}),
+        },
     )
 
 

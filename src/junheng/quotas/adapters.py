@@ -12,10 +12,15 @@ Graduates from the region data are the grade-9 students of each junior and nine-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from junheng.engines.io import InputError
 from junheng.engines.quotas import METHODS, QuotaResult, Sources, allocate_quotas, apportion
@@ -196,18 +201,51 @@ class Preview:
         return sum(self.quotas.values())
 
 
-def preview(table: QuotaTable, scope: str = "") -> Preview:
+def inputs_fingerprint(table: QuotaTable, inputs: Inputs) -> str:
+    """What a preview depends on (plans, graduates, share, floor), hashed: a stored preview
+    is shown again only while this is unchanged."""
+    text = json.dumps(
+        [inputs.plans, inputs.graduates, table.share_text, table.min_seats], sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def preview_pairs(table: QuotaTable) -> int:
+    """(high school, junior) pairs the preview computes: its size."""
+    return int(table.plans.count()) * int(table.graduates.count())
+
+
+def preview(
+    table: QuotaTable,
+    scope: str = "",
+    *,
+    inputs: Inputs | None = None,
+    step: Callable[[str, int], None] | None = None,
+) -> Preview:
     """Seats per junior school with each method, the deviation from the exact proportional
-    share, the largest |deviation| per method, and the Hamilton Alabama-paradox check."""
-    inputs = table_inputs(table)
+    share, the largest |deviation| per method, and the Hamilton Alabama-paradox check.
+
+    `step(stage, pct)` is called between the steps (a job reports its progress there)."""
+
+    def _step(stage: str, pct: int) -> None:
+        if step is not None:
+            step(stage, pct)
+
+    if inputs is None:
+        inputs = table_inputs(table)
     if scope not in inputs.plans:
         scope = ""
     out = Preview(scope=scope, plans=inputs.plans, high_school_names=inputs.high_school_names)
+    labels = dict(Method.choices)
+    results = {}
     try:
-        results = {m: compute(table, inputs, m) for m in METHODS}
+        for k, m in enumerate(METHODS):
+            _step(gettext_noop("按各方法计算"), 5 + 25 * k)
+            results[m] = compute(table, inputs, m)
     except InputError as err:
         out.error = str(err)
         return out
+    _step(gettext_noop("计算偏差"), 80)
     first = results[METHODS[0]]
     out.quotas = dict(first.quotas)
     high_schools = [scope] if scope else sorted(inputs.plans)
@@ -217,7 +255,6 @@ def preview(table: QuotaTable, scope: str = "") -> Preview:
     }
     juniors = sorted(inputs.graduates)
     exact_rows = {j: sum((exact[h][j] for h in high_schools), Fraction(0)) for j in juniors}
-    labels = dict(Method.choices)
     for m in METHODS:
         res = results[m]
         worst_pair = max(
@@ -238,7 +275,30 @@ def preview(table: QuotaTable, scope: str = "") -> Preview:
     for k, col in enumerate(out.methods):
         col.max_deviation = max((abs(r.deviation[k]) for r in out.rows), default=0.0)
         col.zero_seat_juniors = sum(1 for r in out.rows if r.graduates > 0 and r.seats[k] == 0)
+    _step(gettext_noop("阿拉巴马悖论检查"), 90)
     out.paradoxes = [
         p for p in alabama(results["hamilton"], inputs) if not scope or p.high_school == scope
     ]
     return out
+
+
+def preview_to_json(pv: Preview) -> dict[str, Any]:
+    """A preview as JSON (a job's stored result)."""
+    return asdict(pv)
+
+
+def preview_from_json(data: dict[str, Any]) -> Preview:
+    return Preview(
+        scope=data["scope"],
+        # The label in the language of the page, not of the job that computed it.
+        methods=[
+            MethodColumn(**{**m, "label": str(dict(Method.choices).get(m["method"], m["label"]))})
+            for m in data["methods"]
+        ],
+        rows=[PreviewRow(**r) for r in data["rows"]],
+        quotas=data["quotas"],
+        plans=data["plans"],
+        high_school_names=data["high_school_names"],
+        paradoxes=[Paradox(**p) for p in data["paradoxes"]],
+        error=data["error"],
+    )

@@ -19,6 +19,7 @@ urlpatterns = [
         "tables/<int:table_id>/graduates/import/", views.import_graduates, name="import_graduates"
     ),
     path("tables/<int:table_id>/preview/", views.preview, name="preview"),
+    path("tables/<int:table_id>/preview/start/", views.preview_start, name="preview_start"),
     path("tables/<int:table_id>/publish/", views.publish, name="publish"),
     path("tables/<int:table_id>/new-version/", views.new_version, name="new_version"),
     path("tables/<int:table_id>/delete/", views.delete_draft, name="delete"),

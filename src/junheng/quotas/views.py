@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from junheng.accounts.models import Role
 from junheng.accounts.scoping import require_bureau
 from junheng.downloads import xlsx_attachment
 from junheng.quotas import actions, adapters
+from junheng.quotas import tasks as quota_tasks
 from junheng.quotas.access import (
     access_high_school,
     access_published_table,
@@ -276,9 +278,29 @@ def import_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpRe
 
 @login_required
 def preview(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    """The methods side by side. A city-size table is previewed by a job (started with a POST
+    to `preview_start`): the page shows its progress, then the stored preview while the
+    table's inputs are unchanged."""
     obj = access_table(request.user, table_id)
     scope = request.GET.get("hs", "")
-    pv = adapters.preview(obj, scope)
+    job = None
+    pending = False
+    if adapters.preview_pairs(obj) <= quota_tasks.inline_pairs():
+        pv = adapters.preview(obj, scope)
+    else:
+        inputs = adapters.table_inputs(obj)
+        scope = scope if scope in inputs.plans else ""
+        job = quota_tasks.current_job(obj, scope)
+        stored = quota_tasks.stored_preview(job, adapters.inputs_fingerprint(obj, inputs))
+        if stored is not None:
+            pv = stored
+        else:
+            pending = True  # nothing computed for these inputs yet: the page offers the job
+            pv = adapters.Preview(
+                scope=scope, plans=inputs.plans, high_school_names=inputs.high_school_names
+            )
+            if job is not None and job.state == "done":
+                job = None  # computed from inputs that have changed since
     form = PublishForm(initial={"method": obj.method, "notes": obj.notes})
     return render(
         request,
@@ -286,10 +308,25 @@ def preview(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
         {
             "table": obj,
             "pv": pv,
+            "pending": pending,
+            "job": job,
             "publish_form": form,
             "below_floor": obj.share < actions.NATIONAL_FLOOR,
         },
     )
+
+
+@login_required
+@require_POST
+def preview_start(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+    """Start the preview job of a city-size table (a GET never starts one)."""
+    obj = access_table(request.user, table_id)
+    scope = request.POST.get("hs", "")
+    if scope not in set(obj.plans.values_list("high_school__code", flat=True)):
+        scope = ""
+    quota_tasks.start_preview(obj, scope, by=request.user)
+    url = reverse("quotas:preview", args=[obj.pk])
+    return redirect(f"{url}?hs={scope}" if scope else url)
 
 
 @login_required

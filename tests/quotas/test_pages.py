@@ -185,7 +185,9 @@ def test_bureau_creates_edits_previews_and_publishes_through_the_pages(quota_reg
         },
     )
     assert r.status_code == 302
-    assert c.get(reverse("quotas:preview", args=[table.pk])).status_code == 200
+    preview = c.get(reverse("quotas:preview", args=[table.pk])).content.decode()
+    assert "分配比例 70%" in preview  # a rate reads as a percentage, not 0.7
+    assert "70%" in c.get(reverse("quotas:index")).content.decode()
     r = c.post(
         reverse("quotas:publish", args=[table.pk]),
         {"method": "sainte-lague", "notes": "未完成名额退回统一招生。"},

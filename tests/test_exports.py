@@ -146,3 +146,46 @@ def test_responses_are_attachments_with_chinese_filenames():
     assert x["Content-Disposition"].startswith("attachment;")
     data = b"".join(x.streaming_content)
     assert _book(data).active["A2"].value == "=1"
+
+
+def _sheet_title_args():
+    """The title argument of every Sheet(...) and table_xlsx(...) call in the platform."""
+    import ast
+    from pathlib import Path
+
+    import junheng
+
+    root = Path(junheng.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "exports.py" or "engines" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in (
+                "Sheet",
+                "table_xlsx",
+            ):
+                arg = node.args[0] if node.args else None
+                yield f"{path.relative_to(root)}:{node.lineno}", arg
+
+
+def _is_chinese_title(arg) -> bool:
+    import ast
+    import re
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return bool(cjk.search(arg.value)) and not re.search(r"[A-Za-z]", arg.value)
+    if isinstance(arg, ast.Call) and getattr(arg.func, "id", None) in ("_", "gettext", "str"):
+        return bool(arg.args) and _is_chinese_title(arg.args[0])
+    # A name looked up in a table of Chinese names (KIND_NAMES[kind]).
+    return isinstance(arg, ast.Subscript) and getattr(arg.value, "id", "").endswith("NAMES")
+
+
+def test_every_sheet_the_platform_writes_has_a_chinese_name():
+    """Sheet names are Chinese msgids (or a table of them), never a code such as 'students':
+    the Chinese UI's files open on 学生, the English UI's on its translation."""
+    calls = list(_sheet_title_args())
+    assert len(calls) >= 15  # the walk finds the writers' calls
+    bad = [where for where, arg in calls if not _is_chinese_title(arg)]
+    assert bad == []

@@ -50,6 +50,7 @@ def test_a_large_export_is_a_job_with_a_download(users, login, settings):
     assert download.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert book.sheetnames == ["学生"]
     assert rows[0][0] == "学生编码 (code)" and len(rows) == 1 + 5
     assert {r[0] for r in rows[1:]} >= {"P1001", "P1002", "P1003"}
 

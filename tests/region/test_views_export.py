@@ -21,6 +21,9 @@ def sheet_rows(content, sheet=0):
     return [list(r) for r in ws.iter_rows(values_only=True)], book.sheetnames
 
 
+ZH = {"schools": "学校", "teachers": "教师", "students": "学生"}
+
+
 @pytest.mark.parametrize("kind", ["schools", "teachers", "students"])
 def test_template_has_header_example_and_notes_and_reimports_cleanly(users, login, kind):
     client = login(users["bureau"])
@@ -28,7 +31,7 @@ def test_template_has_header_example_and_notes_and_reimports_cleanly(users, logi
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows, names = sheet_rows(response.content)
-    assert len(rows) == 2 and names == [kind, "说明"]
+    assert len(rows) == 2 and names == [ZH[kind], "说明"]
     assert rows[0][0].endswith("(code)")
     upload = SimpleUploadedFile(f"{kind}-template.xlsx", response.content)
     response = client.post(reverse("region:import"), {"kind": kind, "file": upload})
@@ -101,8 +104,8 @@ def test_export_round_trips_through_import_unchanged(users, login, region, kind)
     response = client.get(reverse("region:export", args=[kind]))
     assert response.status_code == 200
     model = {"schools": School, "teachers": Teacher, "students": Student}[kind]
-    rows, _ = sheet_rows(response.content)
-    assert len(rows) == 1 + model.objects.count()
+    rows, names = sheet_rows(response.content)
+    assert len(rows) == 1 + model.objects.count() and names == [ZH[kind]]
     before = {o.code: o for o in model.objects.all()}
     report = actions.import_rows(kind, response.content, filename="e.xlsx", by=users["bureau"])
     assert report.ok, report.errors
@@ -119,7 +122,8 @@ def test_export_in_english_round_trips_too(users, login, english_catalogues):
     client = login(users["bureau"])
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     content = client.get(reverse("region:export", args=["students"])).content
-    rows, _ = sheet_rows(content)
+    rows, names = sheet_rows(content)
+    assert names == ["Students"]  # the sheet is named in the UI's language, and imports back
     assert {"Male", "Female"} & {v for r in rows for v in r if isinstance(v, str)}
     report = actions.import_rows("students", content, filename="e.xlsx", by=users["bureau"])
     assert report.ok and report.unchanged == Student.objects.count()

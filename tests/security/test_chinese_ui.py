@@ -15,6 +15,8 @@ Text inside ``<code>``, ``<pre>``, ``<script>``, ``<style>``, ``<textarea>`` and
 
 from __future__ import annotations
 
+import html
+import io
 import re
 from html.parser import HTMLParser
 
@@ -77,6 +79,7 @@ WORD = re.compile(r"(?<![A-Za-z0-9_./-])[A-Za-z]{3,}(?![A-Za-z0-9_./-])")
 # not matched; file names and paths (licence.pdf, /api/v1) are not either.
 IDENT = re.compile(r"(?<![\w./-])[A-Za-z]{2,}(?:[_-][A-Za-z]{2,})+(?![\w./-])")
 FORMULA = re.compile(r"sha256\([^)]*\)|junheng [a-z]+")
+KEY_IN_BRACKETS = re.compile(r"[(（]\s*[a-z][a-z0-9_]*\s*[)）]")
 MARKUP = re.compile(r"\{\{|\}\}|\{%|%\}|%\([a-z_]+\)[sd]")
 REPR = re.compile(r"\{'[^']*': |\[\{|\bNone\b|\bTrue\b|\bFalse\b|<[A-Za-z]+ object at ")
 
@@ -159,6 +162,40 @@ def _one_per_state(label):
     return sorted(firsts.values())
 
 
+XLSX = "spreadsheetml"
+
+
+def _content(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def sheet_problems(data: bytes, allowed_idents: frozenset[str] = frozenset()) -> list[str]:
+    """An .xlsx read as a person opens it in Chinese: sheet names in Chinese (no Latin letters
+    but the allowed words), header rows (the first two, for a caption) read like page text;
+    a contract's column key in brackets after its Chinese label ("学校代码 (school)") is the
+    round-trip name of the column and is not read."""
+    from openpyxl import load_workbook
+
+    found = []
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        for ws in book.worksheets:
+            words = [w for w in re.findall(r"[A-Za-z]+", ws.title) if w not in ALLOWED]
+            if words:
+                found.append(f"sheet name {ws.title!r}")
+            for row in ws.iter_rows(max_row=2, values_only=True):
+                for cell in row:
+                    if isinstance(cell, str):
+                        text = KEY_IN_BRACKETS.sub("", cell)
+                        for p in problems(f"<p>{html.escape(text)}</p>", allowed_idents):
+                            found.append(f"sheet {ws.title!r} header: {p}")
+    finally:
+        book.close()
+    return found
+
+
 def _pages(users):
     """Every named page of the URL conf (of the Django admin, its index and app pages), each path parameter filled as in test_crawl.py, and the pages of VARIANTS once
     for each state of their object."""
@@ -201,6 +238,17 @@ def test_reader_finds_what_a_person_would_see():
     assert problems("<p>圣拉格法（Sainte-Laguë）</p>") == []
 
 
+def test_an_english_sheet_name_or_header_is_found():
+    from junheng.exports import Sheet, write_xlsx
+
+    bad = write_xlsx(Sheet("students", header=["学生编码 (code)", "seats_filled"]))
+    assert sheet_problems(bad) == [
+        "sheet name 'students'",
+        "sheet 'students' header: identifier 'seats_filled' in 'seats_filled'",
+    ]
+    assert sheet_problems(write_xlsx(Sheet("学生", header=["学生编码 (code)", "性别"]))) == []
+
+
 def test_every_key_of_the_draw_summary_has_a_label():
     """The public draw page shows the engine's summary through one label table: every key the
     allocation engine writes is labelled (or is a hash shown on its own row)."""
@@ -223,7 +271,7 @@ def test_no_page_of_any_role_shows_english_or_raw_markup_in_chinese(world):
     # Usernames are data (the header names who is signed in; rosters name accounts).
     data = frozenset(users)
     failures: list[str] = []
-    served = 0
+    served = books = 0
     seen: dict[str, list[str]] = {}
     for role in ROLES:
         client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -232,12 +280,18 @@ def test_no_page_of_any_role_shows_english_or_raw_markup_in_chinese(world):
         for name, url in pages:
             response = client.get(url)
             seen.setdefault(name, []).append(f"{role}:{response.status_code}")
+            if response.status_code == 200 and XLSX in response.get("Content-Type", ""):
+                books += 1
+                for p in sheet_problems(_content(response), data):
+                    failures.append(f"{role} {name} {url}: {p}")
+                continue
             if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
                 continue
             served += 1
             for p in problems(response.content.decode(), data):
                 failures.append(f"{role} {name} {url}: {p}")
     FIGURES["Chinese pages read (role x page)"] = served
+    FIGURES["Chinese .xlsx files read (role x file)"] = books
     unique = sorted(set(failures))
     import os
 

@@ -30,7 +30,7 @@ from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.exports import table_xlsx
 from junheng.region import batches
-from junheng.region.imports import FileError, RowError, Table, read_table
+from junheng.region.imports import KIND_NAMES, FileError, RowError, Table, read_table
 from junheng.region.models import Level
 from junheng.region.resources import (
     COLUMNS,
@@ -287,7 +287,7 @@ def export_rows(kind: str, *, by: User, school_id: int | None = None) -> ExportF
     qs = _export_queryset(kind, by, school_id)
     rows = list(export_values(kind, by, qs))
     headers = [c.header for c in COLUMNS[kind]]
-    content = table_xlsx(kind, headers, rows)
+    content = table_xlsx(str(KIND_NAMES[kind]), headers, rows)
     audit(by, f"export_{kind}", None, rows=len(rows), school=school_id)
     suffix = f"-{school_id}" if school_id else ""
     return ExportFile(f"junheng-{kind}{suffix}-{_stamp()}.xlsx", content, len(rows))
@@ -325,5 +325,5 @@ def template_file(kind: str, *, by: User) -> ExportFile:
             example.append(col.example)
     notes = [(_("列"), _("必填"), _("说明"))]
     notes += [(c.header, _("是") if c.required else "", c.note) for c in columns]
-    content = table_xlsx(kind, [c.header for c in columns], [example], notes)
+    content = table_xlsx(str(KIND_NAMES[kind]), [c.header for c in columns], [example], notes)
     return ExportFile(f"junheng-{kind}-template.xlsx", content, 1)

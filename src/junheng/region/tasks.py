@@ -137,6 +137,7 @@ def export_job(
     from junheng.exports import Sheet, save_xlsx, stream_csv
     from junheng.jobs.files import keep_result
     from junheng.region import actions
+    from junheng.region.imports import KIND_NAMES
     from junheng.region.resources import COLUMNS
 
     by = User.objects.get(pk=by_id)
@@ -161,7 +162,7 @@ def export_job(
             for line in stream_csv(header, rows()):
                 spool.write(line)
         else:
-            save_xlsx(spool, Sheet(what, header=header, rows=rows()))
+            save_xlsx(spool, Sheet(str(KIND_NAMES[what]), header=header, rows=rows()))
         progress(job, _("保存文件"), 98)
         spool.seek(0)
         path = keep_result(spool, filename)

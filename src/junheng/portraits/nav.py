@@ -8,4 +8,5 @@ NAV = [
     ({"school"}, "portraits:school", _("本校成长档案")),
     ({"school"}, "portraits:support", _("需要关爱的学生")),
     ({"bureau"}, "portraits:county", _("综合素质评价")),
+    ({"school", "teacher"}, "portraits:import", _("导入成长记录")),
 ]

@@ -14,3 +14,10 @@ urlpatterns = [
     path("county/", views.county, name="county"),
     path("county/score/", views.score, name="score"),
 ]
+
+from junheng.portraits import import_views  # noqa: E402
+
+urlpatterns += [
+    path("import/", import_views.import_page, name="import"),
+    path("import/template/<str:kind>.xlsx", import_views.template_download, name="import_template"),
+]

@@ -55,7 +55,17 @@ MODELS: dict[str, type[models.Model]] = {
     "teacher": Teacher,
     "student": Student,
 }
-UNDO_ORDER = ("student", "teacher", "school", "schoolclass")  # dependants first
+UNDO_ORDER = ["student", "teacher", "school", "schoolclass"]  # dependants first
+
+
+def register_model(model: type[models.Model]) -> None:
+    """Let another app's import write `model` through these batches (growth portraits'
+    records, say). Its rows are undone before the region's rows, as they depend on them;
+    called from the app's `ready()` so the periodic sweep knows the model too."""
+    name = _name(model)
+    if name not in MODELS:
+        MODELS[name] = model
+        UNDO_ORDER.insert(0, name)
 
 
 class ImportBusyError(Exception):

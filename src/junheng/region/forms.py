@@ -1,7 +1,8 @@
-"""Region forms: the import upload."""
+"""Region forms: the import upload (growth portraits' imports use it too, with their kinds)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -24,11 +25,18 @@ class ImportForm(forms.Form):
         help_text=_("检查每一行并显示将新增和更新的数量，数据库不作任何改动。"),
     )
 
-    def __init__(self, *args: Any, kinds: tuple[str, ...], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kinds: tuple[str, ...],
+        labels: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)
-        kind.choices = [(k, KIND_LABELS[k]) for k in kinds]
+        labels = KIND_LABELS if labels is None else labels
+        kind.choices = [(k, labels[k]) for k in kinds]
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]

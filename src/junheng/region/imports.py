@@ -30,7 +30,7 @@ import contextlib
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -252,9 +252,11 @@ def _blank(row: Iterable[Any]) -> bool:
 KIND_NAMES = {"schools": _lazy("学校"), "teachers": _lazy("教师"), "students": _lazy("学生")}
 
 
-def _looks_like(header_row: Sequence[Any], columns: Sequence[Column]) -> str | None:
+def _looks_like(
+    header_row: Sequence[Any], columns: Sequence[Column], kinds: Mapping[str, Sequence[Column]]
+) -> str | None:
     """The other kind whose required columns this header row has, if any."""
-    for kind, other in COLUMNS.items():
+    for kind, other in kinds.items():
         if list(other) == list(columns):
             continue
         found = {c.key for c in (match_header(h, other) for h in header_row) if c is not None}
@@ -264,7 +266,10 @@ def _looks_like(header_row: Sequence[Any], columns: Sequence[Column]) -> str | N
 
 
 def _header_keys(
-    header_row: Sequence[Any], number: int, columns: Sequence[Column]
+    header_row: Sequence[Any],
+    number: int,
+    columns: Sequence[Column],
+    kinds: Mapping[str, tuple[Any, Sequence[Column]]],
 ) -> tuple[list[tuple[int, str]], dict[str, str]]:
     """(cell index, column key) of each known column, and the header as written; or the
     file's errors (missing or repeated columns) as a FileError."""
@@ -289,7 +294,7 @@ def _header_keys(
     missing = [col for col in columns if col.required and col.key not in written]
     errors += [RowError(number, col.header, _("缺少必填列")) for col in missing]
     if missing:
-        guess = _looks_like(header_row, columns)
+        guess = _looks_like(header_row, columns, {k: cols for k, (_n, cols) in kinds.items()})
         if guess:
             errors.insert(
                 0,
@@ -297,7 +302,7 @@ def _header_keys(
                     None,
                     "",
                     _("这似乎是「%(kind)s」文件，请在「导入内容」中选择对应的类型")
-                    % {"kind": KIND_NAMES[guess]},
+                    % {"kind": kinds[guess][0]},
                 ),
             )
     if errors:
@@ -306,15 +311,27 @@ def _header_keys(
 
 
 def read_table(
-    data: bytes, filename: str, columns: Sequence[Column], limits: ImportLimits | None = None
+    data: bytes,
+    filename: str,
+    columns: Sequence[Column],
+    limits: ImportLimits | None = None,
+    *,
+    anchor: str = "code",
+    kinds: Mapping[str, tuple[Any, Sequence[Column]]] | None = None,
 ) -> Table:
     """Parse an upload into a Table, or raise FileError listing every file-level error.
 
-    The header (the first non-blank row) is checked before any data row is read.
+    The header (the first non-blank row) is checked before any data row is read. `anchor` is
+    the key of the column that picks the sheet of a workbook; `kinds` (name → (label,
+    columns)) are the files one might upload instead, named when the header looks like one of
+    them (default: the region's schools, teachers and students). Other apps' imports (growth
+    portraits' records, say) call this with their own columns.
     """
     limits = limits or import_limits()
     check_size(data, limits)
-    code = next(c for c in columns if c.key == "code")
+    if kinds is None:
+        kinds = {k: (KIND_NAMES[k], cols) for k, cols in COLUMNS.items()}
+    code = next(c for c in columns if c.key == anchor)
     with _open_rows(data, filename, code, limits) as (raw, sheet):
         number = 0  # spreadsheet row number of the row just read
         header_row: tuple[Any, ...] | None = None
@@ -325,7 +342,7 @@ def read_table(
                 break
         if header_row is None:
             raise _refuse(_("文件为空"))
-        keys, written = _header_keys(header_row, number, columns)
+        keys, written = _header_keys(header_row, number, columns, kinds)
         dataset = tablib.Dataset(headers=[k for _j, k in keys])
         numbers: list[int] = []
         for row in raw:

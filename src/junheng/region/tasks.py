@@ -17,13 +17,24 @@ MAX_STORED_ERRORS = 1000  # a report keeps this many row errors (and the total c
 
 
 def import_job(
-    job: Job, *, what: str, path: str, filename: str, dry_run: bool, by_id: int
+    job: Job,
+    *,
+    what: str,
+    path: str,
+    filename: str,
+    dry_run: bool,
+    by_id: int,
+    importer: str = "junheng.region.actions.import_rows",
 ) -> dict[str, Any]:
     """Read, check (no transaction open) and, when every row is good, write the rows in short
-    transactions, all or nothing (region/batches.py); the report is the job's result."""
+    transactions, all or nothing (region/batches.py); the report is the job's result.
+
+    `importer` is the dotted path of the import function (the region's, or another app's that
+    reads with `region.imports` and writes with `region.batches`: growth portraits' records)."""
+    from django.utils.module_loading import import_string
+
     from junheng.accounts.models import User
     from junheng.jobs.files import take
-    from junheng.region import actions
 
     by = User.objects.get(pk=by_id)
     progress(job, _("读取文件"), 1)
@@ -38,7 +49,8 @@ def import_job(
         label, start, span = stages.get(stage, (stage, 0, 0))
         progress(job, label, start + (span * done // total if total else 0))
 
-    report = actions.import_rows(
+    import_rows = import_string(importer)
+    report = import_rows(
         what, data, by=by, filename=filename, dry_run=dry_run, progress=report_progress
     )
     return report_to_json(report)

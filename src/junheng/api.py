@@ -35,6 +35,7 @@ def _register() -> None:
         "quotas",
         "places",
         "communities",
+        "portraits",
     ):
         module = __import__(f"junheng.{app}.api", fromlist=["router"])
         if getattr(module, "router", None) is not None:

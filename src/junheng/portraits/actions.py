@@ -188,3 +188,24 @@ def child_file(student: Student) -> io.BytesIO:
         ],  # fmt: skip
     )
     return io.BytesIO(write_xlsx(records, scores))
+
+
+def do_add_records(
+    records: Sequence[Any], *, by: User, source: str = "api"
+) -> list[PortraitRecord]:
+    """Records already checked against what `by` may record (`imports.check_record`: its
+    children, terms and indicators), written together in one transaction; one audit entry."""
+    objs = [
+        PortraitRecord(
+            student_id=r.student_id, term_id=r.term_id, indicator=r.indicator, kind=r.kind,
+            value=r.value, note=r.note, source=source, recorded_by=by,
+        )
+        for r in records
+    ]  # fmt: skip
+    with transaction.atomic():
+        PortraitRecord.objects.bulk_create(objs)
+        audit(
+            by, "portraits.add_records", None, source=source, records=len(objs),
+            students=sorted({r.student_id for r in records})[:100],
+        )  # fmt: skip
+    return objs

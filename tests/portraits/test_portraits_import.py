@@ -249,7 +249,15 @@ def test_the_template_downloads_with_notes(users, login, portraits, kind):
     response = client.get(reverse("portraits:import_template", args=[kind]))
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames[0] == kind and len(book.sheetnames) == 2
+    assert book.sheetnames[0] == {"records": "成长记录", "class_teachers": "任课安排"}[kind]
+    assert len(book.sheetnames) == 2
+    # the template imports as it is (a dry run: its example codes are placeholders)
+    report = imports.import_rows(kind, response.content, by=users["school"], dry_run=True)
+    assert report.total_rows == 1 and {e.column for e in report.errors} <= {
+        "学生编码 (student)",
+        "教师编号 (teacher)",
+        "班号 (class)",
+    }
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,7 @@ from junheng.region.resources import BOOL_NOTE, COLUMNS, BoolWidget, Column, cel
 
 RECORDS, CLASS_TEACHERS = "records", "class_teachers"
 KIND_LABELS = {RECORDS: _lazy("成长记录"), CLASS_TEACHERS: _lazy("任课安排")}
+SHEET_NAMES = KIND_LABELS  # the template's sheet: 成长记录 / 任课安排
 BATCH_KIND = {RECORDS: "portrait_records", CLASS_TEACHERS: "class_teachers"}
 MAX_VALUE = Decimal("1e10")  # the column holds 14 digits, 4 of them decimals
 
@@ -525,5 +526,7 @@ def template_file(kind: str, *, by: User) -> ExportFile:
     columns = COLUMNS_OF[kind]
     notes = [(_("列"), _("必填"), _("说明"))]
     notes += [(c.header, _("是") if c.required else "", c.note) for c in columns]
-    content = table_xlsx(kind, [c.header for c in columns], [[c.example for c in columns]], notes)
+    content = table_xlsx(
+        str(SHEET_NAMES[kind]), [c.header for c in columns], [[c.example for c in columns]], notes
+    )
     return ExportFile(f"junheng-portraits-{kind}-template.xlsx", content, 1)

@@ -52,6 +52,12 @@ ALLOWED = {
     "JPG",
     "PNG",
     "GIS",
+    # The county outline's file format (GeoJSON, RFC 7946) and its geometry types.
+    "GeoJSON",
+    "Polygon",
+    "MultiPolygon",
+    "FeatureCollection",
+    "WGS",
     "km",
     # Column names of the engines' file formats (CONTRACTS.md), named in upload hints.
     "gender",

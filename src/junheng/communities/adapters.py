@@ -180,21 +180,23 @@ def pair_map(
     size: int = 360,
 ) -> dict[str, Any]:
     """An SVG-ready map: schools as points scaled into a `size`-wide square (y up), pairs
-    (member pk, core pk, mode) as lines. Drawn by the template, no script needed."""
+    (member pk, core pk, mode) as lines, over the county's imported outline (else the schools'
+    convex hull). Drawn by the template, no script needed."""
     if not schools:
-        return {"size": size, "points": [], "lines": [], "outline": ""}
-    xs = [float(s.x_km) for s in schools]
-    ys = [float(s.y_km) for s in schools]
+        return {"size": size, "points": [], "lines": [], "outlines": [], "imported": False}
+    rings = countymap.outline_of(schools) or []
+    xs = [float(s.x_km) for s in schools] + [p[0] for r in rings for p in r]
+    ys = [float(s.y_km) for s in schools] + [p[1] for r in rings for p in r]
     x0, y0 = min(xs), min(ys)
     span = max(max(xs) - x0, max(ys) - y0, 1.0)
     pad = 12.0
     scale = (size - 2 * pad) / span
 
+    def km(x: float, y: float) -> tuple[float, float]:
+        return round(pad + (x - x0) * scale, 1), round(size - pad - (y - y0) * scale, 1)
+
     def at(s: School) -> tuple[float, float]:
-        return (
-            round(pad + (float(s.x_km) - x0) * scale, 1),
-            round(size - pad - (float(s.y_km) - y0) * scale, 1),
-        )
+        return km(float(s.x_km), float(s.y_km))
 
     by_pk = {s.pk: s for s in schools}
     points = []
@@ -207,9 +209,17 @@ def pair_map(
             continue
         (x1, y1), (x2, y2) = at(by_pk[m]), at(by_pk[c])
         lines.append(MapLine(x1, y1, x2, y2, mode, f"{by_pk[m].name} — {by_pk[c].name}"))
-    hull = countymap.convex_hull((p.x, p.y) for p in points)
-    outline = " ".join(f"{x},{y}" for x, y in hull)
-    return {"size": size, "points": points, "lines": lines, "outline": outline}
+    drawn = [[km(x, y) for x, y in r] for r in rings] or [
+        countymap.convex_hull((p.x, p.y) for p in points)
+    ]
+    outlines = [" ".join(f"{x},{y}" for x, y in r) for r in drawn if r]
+    return {
+        "size": size,
+        "points": points,
+        "lines": lines,
+        "outlines": outlines,
+        "imported": bool(rings),
+    }
 
 
 def current_pairs(county_id: int) -> list[tuple[int, int, str]]:

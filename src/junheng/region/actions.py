@@ -31,7 +31,7 @@ from junheng.accounts.models import Role, User, audit
 from junheng.exports import table_xlsx
 from junheng.region import batches
 from junheng.region.imports import KIND_NAMES, FileError, RowError, Table, read_table
-from junheng.region.models import Level
+from junheng.region.models import County, Level, School
 from junheng.region.resources import (
     COLUMNS,
     GRADES,
@@ -327,3 +327,60 @@ def template_file(kind: str, *, by: User) -> ExportFile:
     notes += [(c.header, _("是") if c.required else "", c.note) for c in columns]
     content = table_xlsx(str(KIND_NAMES[kind]), [c.header for c in columns], [example], notes)
     return ExportFile(f"junheng-{kind}-template.xlsx", content, 1)
+
+
+# --- the county outline ------------------------------------------------------------------------
+
+
+def do_import_outline(
+    county: County,
+    data: bytes,
+    filename: str,
+    *,
+    mode: str,
+    origin: tuple[float, float] | None,
+    by: User,
+) -> int:
+    """Store the county's outline from a GeoJSON file (region/outline.py): every position
+    checked first, nothing changed when the file is refused (OutlineError). Returns the number
+    of rings; audited."""
+    from junheng.region import outline
+
+    scoping.require_bureau(by)
+    schools = [
+        (float(x), float(y))
+        for x, y in School.objects.filter(county=county).values_list("x_km", "y_km")
+    ]
+    rings = outline.parse_outline(
+        data,
+        filename,
+        mode=mode,
+        origin=origin if mode == outline.LONLAT else None,
+        schools=schools,
+    )
+    county.outline = [[[round(x, 4), round(y, 4)] for x, y in r] for r in rings]
+    county.outline_file = filename[:200]
+    county.outline_origin = list(origin) if mode == outline.LONLAT and origin else None
+    county.outline_at = timezone.now()
+    county.save(update_fields=["outline", "outline_file", "outline_origin", "outline_at"])
+    audit(
+        by,
+        "region.import_outline",
+        county,
+        file=filename,
+        mode=mode,
+        rings=len(rings),
+        positions=sum(len(r) for r in rings),
+    )
+    return len(rings)
+
+
+def do_clear_outline(county: County, *, by: User) -> None:
+    """Back to the schools' convex hull; audited."""
+    scoping.require_bureau(by)
+    county.outline = None
+    county.outline_file = ""
+    county.outline_origin = None
+    county.outline_at = None
+    county.save(update_fields=["outline", "outline_file", "outline_origin", "outline_at"])
+    audit(by, "region.clear_outline", county)

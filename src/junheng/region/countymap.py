@@ -1,8 +1,9 @@
 """One county map for every page: the county's outline, its schools coloured by urban/town/rural
 and optional segments (pairs, supply routes), drawn as server-side SVG (no script, CSP-safe).
 
-The outline is an imported vector outline in kilometres when the bureau has one, else the convex
-hull of the schools' coordinates (the legend says which). The SVG carries its projection
+The outline is the county's imported vector outline (``County.outline``, in kilometres; see
+``region/outline.py``) when the bureau has one, else the convex hull of the schools' coordinates
+(the legend says which). Every map takes it from the county of its schools (`outline_of`). The SVG carries its projection
 (``data-x0``/``data-y0``/``data-scale``/``data-pad``/``data-h``) so ``static/junheng/countymap.js``
 can turn a click back into kilometres for the provider form.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from django_stubs_ext import StrOrPromise
 
-from junheng.region.models import School
+from junheng.region.models import County, School
 
 Km = tuple[float, float]
 
@@ -51,8 +52,9 @@ class CountyMap:
     y0: float  # km at the bottom edge
     scale: float  # pixels per km
     pad: float
-    outline: str  # SVG polygon points
+    outline: str  # SVG polygon points of the first ring
     imported: bool  # the outline was imported (else it is the schools' convex hull)
+    rings: list[str] = field(default_factory=list)  # SVG points of every ring (islands…)
     schools: list[MapSchool] = field(default_factory=list)
     segments: list[MapSegment] = field(default_factory=list)
     legend: list[tuple[str, StrOrPromise]] = field(default_factory=list)  # (segment kind, label)
@@ -101,21 +103,35 @@ def _grow(hull: Sequence[Km], km: float) -> list[Km]:
     return out
 
 
+def outline_of(schools: Sequence[School]) -> list[list[Km]] | None:
+    """The imported outline (rings in km, thinned for drawing) of the schools' county, or None."""
+    from junheng.region.outline import drawn
+
+    county_id = next((s.county_id for s in schools), None)
+    if county_id is None:
+        return None
+    rings = County.objects.filter(pk=county_id).values_list("outline", flat=True).first()
+    return [drawn(r) for r in rings] if rings else None
+
+
 def county_map(
     schools: Sequence[School],
     *,
     students: dict[int, int] | None = None,
     segments: Iterable[tuple[Km, Km, str, str]] = (),
     legend: Sequence[tuple[str, StrOrPromise]] = (),
-    outline_km: Sequence[Km] | None = None,
+    outline_km: Sequence[Sequence[Km]] | None = None,
     size: float = 480.0,
 ) -> CountyMap:
     """The map of `schools` (bubble area ~ `students` per school pk when given), with
-    `segments` ((x1, y1) km, (x2, y2) km, kind, title) drawn under the schools."""
+    `segments` ((x1, y1) km, (x2, y2) km, kind, title) drawn under the schools, over
+    `outline_km` (rings) or else the county's imported outline or else the schools' hull."""
     coords = [(float(s.x_km), float(s.y_km)) for s in schools]
-    imported = bool(outline_km)
-    ring = list(outline_km) if outline_km else _grow(convex_hull(coords), MARGIN_KM)
-    every = ring + coords or [(0.0, 0.0)]
+    rings = [list(r) for r in outline_km] if outline_km else outline_of(schools)
+    imported = bool(rings)
+    if not rings:
+        rings = [_grow(convex_hull(coords), MARGIN_KM)]
+    every = [p for r in rings for p in r] + coords or [(0.0, 0.0)]
     xs, ys = [p[0] for p in every], [p[1] for p in every]
     x0, y0 = min(xs), min(ys)
     span_x, span_y = max(xs) - x0, max(ys) - y0
@@ -131,7 +147,7 @@ def county_map(
         imported=imported,
         legend=list(legend),
     )
-    outline = " ".join(f"{px},{py}" for px, py in (cmap.at(x, y) for x, y in ring))
+    drawn = [" ".join(f"{px},{py}" for px, py in (cmap.at(x, y) for x, y in r)) for r in rings]
     top = max(students.values(), default=0) if students else 0
     for s in schools:
         px, py = cmap.at(float(s.x_km), float(s.y_km))
@@ -141,7 +157,7 @@ def county_map(
     for (ax, ay), (bx, by), kind, title in segments:
         (x1, y1), (x2, y2) = cmap.at(ax, ay), cmap.at(bx, by)
         cmap.segments.append(MapSegment(x1, y1, x2, y2, kind, title))
-    return replace(cmap, outline=outline)
+    return replace(cmap, outline=drawn[0] if drawn else "", rings=[d for d in drawn if d])
 
 
 def registration_schools() -> list[School]:

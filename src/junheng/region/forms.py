@@ -44,3 +44,39 @@ class ImportForm(forms.Form):
         if f.size > limit:
             raise forms.ValidationError(_("文件过大（最多 %(n)d MB）") % {"n": limit // MB})
         return f
+
+
+class OutlineForm(forms.Form):
+    """The county outline upload (region/outline.py)."""
+
+    file = forms.FileField(
+        label=_("县界文件（GeoJSON：.geojson 或 .json）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json"}),
+    )
+    mode = forms.ChoiceField(
+        label=_("坐标"),
+        choices=[
+            ("lonlat", _("经纬度（度，WGS 84；GIS 软件导出的格式）")),
+            ("km", _("公里（与学校的横、纵坐标相同）")),
+        ],
+        initial="lonlat",
+        widget=forms.RadioSelect,
+    )
+    origin_lon = forms.FloatField(
+        label=_("学校坐标原点的经度"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        help_text=_("学校横、纵坐标 (0, 0) 所在点的经度和纬度；横坐标向东、纵坐标向北。"),
+    )
+    origin_lat = forms.FloatField(
+        label=_("学校坐标原点的纬度"), required=False, min_value=-90, max_value=90
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("mode") == "lonlat" and (
+            data.get("origin_lon") is None or data.get("origin_lat") is None
+        ):
+            raise forms.ValidationError(_("经纬度坐标需要填写学校坐标原点 (0, 0) 的经度和纬度"))
+        return data

@@ -71,6 +71,14 @@ SUBJECTS: list[tuple[str, str]] = [
 class County(models.Model):
     code = models.CharField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    # The imported county outline (region/outline.py): outer rings in the schools' km, drawn by
+    # every county map instead of the schools' convex hull.
+    outline = models.JSONField(_("县界轮廓（公里）"), null=True, blank=True, editable=False)
+    outline_file = models.CharField(_("县界文件"), max_length=200, blank=True, editable=False)
+    outline_origin = models.JSONField(
+        _("经纬度原点"), null=True, blank=True, editable=False
+    )  # [lon, lat] of (0, 0) km when the file was in longitude/latitude
+    outline_at = models.DateTimeField(_("县界导入时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("县（市、区）")

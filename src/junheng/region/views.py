@@ -14,8 +14,8 @@ from junheng.accounts.models import Role, audit
 from junheng.downloads import attachment
 from junheng.exports import csv_response
 from junheng.region import actions, filters, tasks
-from junheng.region.forms import KIND_LABELS, ImportForm
-from junheng.region.models import Student, Teacher
+from junheng.region.forms import KIND_LABELS, ImportForm, OutlineForm
+from junheng.region.models import County, Student, Teacher
 from junheng.web import AuthenticatedHttpRequest, count_of, filtered, paginate
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
@@ -206,3 +206,54 @@ def export_csv(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase
         return queued
     filename, header, rows = actions.export_stream(kind, by=request.user, school_id=school_id)
     return csv_response(filename, header, rows)
+
+
+@scoping.role_required(Role.BUREAU)
+def outline(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The county's outline: upload a GeoJSON file (checked whole first: a bad file is refused
+    with the reason and nothing changes), or go back to the schools' convex hull; the map below
+    shows what every county map draws."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from junheng.errors import DomainError
+    from junheng.region import countymap
+
+    county = County.objects.order_by("pk").first()
+    if county is None:
+        raise Http404
+    form = OutlineForm()
+    status = 200
+    if request.method == "POST" and request.POST.get("clear"):
+        actions.do_clear_outline(county, by=request.user)
+        messages.success(request, _("已删除导入的县界，地图改用各校位置的凸包。"))
+        return redirect("region:outline")
+    if request.method == "POST":
+        form = OutlineForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            origin = None
+            if form.cleaned_data["mode"] == "lonlat":
+                origin = (form.cleaned_data["origin_lon"], form.cleaned_data["origin_lat"])
+            try:
+                n = actions.do_import_outline(
+                    county,
+                    upload.read(),
+                    upload.name,
+                    mode=form.cleaned_data["mode"],
+                    origin=origin,
+                    by=request.user,
+                )
+            except DomainError as err:
+                form.add_error("file", str(err))
+            else:
+                messages.success(request, _("已导入县界：%(n)d 个多边形。") % {"n": n})
+                return redirect("region:outline")
+        status = 422
+    schools = list(county.schools.order_by("code"))
+    return render(
+        request,
+        "region/outline.html",
+        {"county": county, "form": form, "map": countymap.county_map(schools)},
+        status=status,
+    )

@@ -85,7 +85,9 @@ WORD = re.compile(r"(?<![A-Za-z0-9_./-])[A-Za-z]{3,}(?![A-Za-z0-9_./-])")
 # not matched; file names and paths (licence.pdf, /api/v1) are not either.
 IDENT = re.compile(r"(?<![\w./-])[A-Za-z]{2,}(?:[_-][A-Za-z]{2,})+(?![\w./-])")
 FORMULA = re.compile(r"sha256\([^)]*\)|junheng [a-z]+")
-KEY_IN_BRACKETS = re.compile(r"[(（]\s*[a-z][a-z0-9_]*\s*[)）]")
+# A file column's Chinese label followed by its key, the name it round-trips under
+# ("学生编码 (student)", in templates, hints and exported headers): the key is data.
+KEY_IN_BRACKETS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[(（]\s*[a-z][a-z0-9_]*\s*[)）]")
 MARKUP = re.compile(r"\{\{|\}\}|\{%|%\}|%\([a-z_]+\)[sd]")
 REPR = re.compile(r"\{'[^']*': |\[\{|\bNone\b|\bTrue\b|\bFalse\b|<[A-Za-z]+ object at ")
 
@@ -128,7 +130,7 @@ def problems(html: str, allowed_idents: frozenset[str] = frozenset()) -> list[st
             found.append(f"markup: {text[:80]!r}")
         if REPR.search(text):
             found.append(f"repr: {text[:80]!r}")
-        plain = FORMULA.sub(" ", text)
+        plain = KEY_IN_BRACKETS.sub("", FORMULA.sub(" ", text))
         for ident in IDENT.findall(plain):
             if ident not in allowed_idents and ident not in ALLOWED_IDENTS:
                 found.append(f"identifier {ident!r} in {text[:80]!r}")
@@ -194,8 +196,7 @@ def sheet_problems(data: bytes, allowed_idents: frozenset[str] = frozenset()) ->
             for row in ws.iter_rows(max_row=2, values_only=True):
                 for cell in row:
                     if isinstance(cell, str):
-                        text = KEY_IN_BRACKETS.sub("", cell)
-                        for p in problems(f"<p>{html.escape(text)}</p>", allowed_idents):
+                        for p in problems(f"<p>{html.escape(cell)}</p>", allowed_idents):
                             found.append(f"sheet {ws.title!r} header: {p}")
     finally:
         book.close()
@@ -242,6 +243,9 @@ def test_reader_finds_what_a_person_would_see():
     assert problems("<p>U-P-01 · licence.pdf · 列 student_id</p>") == []
     assert problems("<p>school_urban</p>", frozenset({"school_urban"})) == []
     assert problems("<p>圣拉格法（Sainte-Laguë）</p>") == []
+    assert problems("<p>学生编码 (student)、班号（class）</p>") == []
+    assert problems("<p>见 (students)</p>") == []  # after a Chinese word: a column key
+    assert problems("<p>at most (students)</p>")[0].startswith("English 'most'")
 
 
 def test_an_english_sheet_name_or_header_is_found():

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -77,15 +76,21 @@ def filtered(filterset: FilterSet) -> QuerySet[Any]:
     return rows
 
 
-def count_of(rows: QuerySet[Any], fk: str) -> Coalesce:
-    """An annotation: how many of `rows` point at the outer row through `fk` (a correlated
-    subquery, evaluated only for the rows shown, and never multiplying them as a join of two
-    such counts would)."""
-    counted = (
-        rows.filter(**{fk: OuterRef("pk")})
-        .order_by()
-        .values(fk)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def with_counts(page: Page[T], **counts: tuple[QuerySet[Any], str]) -> Page[T]:
+    """Set, on each row of the page, how many of a queryset point at it: ``with_counts(page,
+    n_students=(Student.objects.all(), "school"))`` gives every school shown `n_students`.
+
+    One grouped query per count for the rows shown, after the page is cut: a correlated
+    count in the page's own query would be evaluated for every row an OFFSET skips too
+    (page 5 of the city's schools counted 1,000 schools' million students)."""
+    rows: list[Any] = list(page.object_list)
+    ids = [r.pk for r in rows]
+    for attr, (qs, fk) in counts.items():
+        found: dict[Any, int] = {}
+        if ids:
+            grouped = qs.filter(**{f"{fk}__in": ids}).order_by().values_list(fk)
+            found = dict(grouped.annotate(n=Count("pk")))
+        for r in rows:
+            setattr(r, attr, found.get(r.pk, 0))
+    page.object_list = rows
+    return page

@@ -39,7 +39,13 @@ from junheng.afterschool.tutoring import tutoring_matches
 from junheng.jobs.models import Job
 from junheng.region import countymap
 from junheng.region.models import Term, TimeSlot, UrbanRural
-from junheng.web import AuthenticatedHttpRequest, count_of, filtered, flash_errors, paginate
+from junheng.web import (
+    AuthenticatedHttpRequest,
+    filtered,
+    flash_errors,
+    paginate,
+    with_counts,
+)
 
 BUREAU = (Role.BUREAU,)
 
@@ -304,11 +310,11 @@ def vetting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         status = ALL
     f = filters.VettingFilter(request.GET, queryset=qs)
-    rows = filtered(f).annotate(
-        n_courses=count_of(Course.objects.all(), "provider"),
-        n_instructors=count_of(Instructor.objects.all(), "provider"),
+    page = with_counts(
+        paginate(request, filtered(f).order_by("name", "pk")),
+        n_courses=(Course.objects.all(), "provider"),
+        n_instructors=(Instructor.objects.all(), "provider"),
     )
-    page = paginate(request, rows.order_by("name", "pk"))
     counts = dict(
         access.providers_for(request.user).values_list("status").annotate(n=Count("pk")).order_by()
     )

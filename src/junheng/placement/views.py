@@ -29,7 +29,13 @@ from junheng.placement.models import (
     PlacementStatus,
 )
 from junheng.public_draw import verify_command
-from junheng.web import AuthenticatedHttpRequest, count_of, filtered, flash_errors, paginate
+from junheng.web import (
+    AuthenticatedHttpRequest,
+    filtered,
+    flash_errors,
+    paginate,
+    with_counts,
+)
 
 SCHOOL = (Role.SCHOOL,)
 BUREAU = (Role.BUREAU,)
@@ -96,8 +102,10 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if user.role == Role.PARENT:
         return redirect("placement:my")
     f = PlacementFilter(request.GET, queryset=access.placements_for(user))
-    rows = filtered(f).annotate(n=count_of(PlacementMember.objects.all(), "placement"))
-    page = paginate(request, rows.order_by("-term__start", "school__code", "grade", "pk"))
+    page = with_counts(
+        paginate(request, filtered(f).order_by("-term__start", "school__code", "grade", "pk")),
+        n=(PlacementMember.objects.all(), "placement"),
+    )
     form = None
     if user.role == Role.SCHOOL:
         form = forms.PlacementForm()

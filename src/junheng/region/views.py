@@ -16,7 +16,7 @@ from junheng.exports import csv_response
 from junheng.region import actions, filters, tasks
 from junheng.region.forms import KIND_LABELS, ImportForm, OutlineForm
 from junheng.region.models import County, Student, Teacher
-from junheng.web import AuthenticatedHttpRequest, count_of, filtered, paginate
+from junheng.web import AuthenticatedHttpRequest, filtered, paginate, with_counts
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
 
@@ -24,11 +24,11 @@ STAFF = (Role.BUREAU, Role.SCHOOL)
 @scoping.role_required(*STAFF)
 def school_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     f = filters.SchoolFilter(request.GET, queryset=scoping.schools_for(request.user))
-    rows = filtered(f).annotate(
-        n_students=count_of(Student.objects.all(), "school"),
-        n_teachers=count_of(Teacher.objects.all(), "school"),
+    page = with_counts(
+        paginate(request, filtered(f).order_by("code")),
+        n_students=(Student.objects.all(), "school"),
+        n_teachers=(Teacher.objects.all(), "school"),
     )
-    page = paginate(request, rows.order_by("code"))
     schools = page.object_list
     return render(
         request,

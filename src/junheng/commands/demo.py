@@ -101,7 +101,23 @@ def load_demo(
     from junheng.jobs.actions import run_inline
 
     with run_inline():  # the demo's draws and runs are computed now, not left to a worker
-        return _load(profile, seed, password, err, apps)
+        loaded = _load(profile, seed, password, err, apps)
+    _analyze(err)
+    return loaded
+
+
+def _analyze(err: Any) -> None:
+    """Refresh PostgreSQL's planner statistics after the bulk load. Without them (a server
+    with autovacuum off, or before autovacuum comes round) the planner takes the freshly
+    filled tables for empty: on the city, the parent's course page took 350 ms of queries
+    instead of 40, the school list's page 5 half a second."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    err.write("junheng demo: ANALYZE…\n")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
 
 
 def _load(

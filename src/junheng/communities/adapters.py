@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from junheng.balance.adapters import balance_rows
+from junheng.balance.adapters import balance_rows, cached_balance_rows
 from junheng.communities.models import (
     Community,
     Membership,
@@ -49,13 +49,19 @@ def latest_results(schools: Iterable[int], year: int) -> dict[int, float]:
 
 
 def county_strengths(
-    county: County | int, year: int, results_weight: float
+    county: County | int, year: int, results_weight: float, *, cached: bool = False
 ) -> tuple[dict[int, float], list[School]]:
-    """(school pk -> strength, schools left out for want of students) for a county."""
+    """(school pk -> strength, schools left out for want of students) for a county.
+
+    `cached`: from the region's counts kept for the pages (`balance.adapters.region_raw`,
+    at most JUNHENG_BALANCE_CACHE_S old) instead of counting a city's students again."""
     county_id = county if isinstance(county, int) else county.pk
     schools = list(School.objects.filter(county_id=county_id).order_by("code"))
     by_code = {s.code: s for s in schools}
-    rows = balance_rows(School.objects.filter(county_id=county_id))
+    if cached:
+        rows = cached_balance_rows(s.pk for s in schools)
+    else:
+        rows = balance_rows(School.objects.filter(county_id=county_id))
     results = latest_results((s.pk for s in schools), year)
     by_code_result = {s.code: results[s.pk] for s in schools if s.pk in results}
     strength = school_strengths(rows, by_code_result, results_weight)

@@ -381,7 +381,7 @@ def county_view(county: County | None, year: int) -> list[dict[str, Any]]:
 
     from junheng.communities.models import LessonStatus, SyncLesson
 
-    strength, _left = adapters.county_strengths(county.pk, year, 0.5)
+    strength, _left = adapters.county_strengths(county.pk, year, 0.5, cached=True)
     snaps = list(BalanceSnapshot.objects.order_by("year", "taken_at"))
     first = adapters.snapshot_strengths(snaps[0].schools) if snaps else {}
     last = adapters.snapshot_strengths(snaps[-1].schools) if snaps else {}

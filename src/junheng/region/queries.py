@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from django.db.models import Count, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
 from django_stubs_ext import StrOrPromise
 
 from junheng.region import countymap
@@ -20,20 +22,53 @@ class UrbanRuralCounts(TypedDict):
     teachers: int
 
 
+HEADCOUNTS_KEY = "junheng:region:headcounts"
+PRIMARY_LAST_GRADE = 6  # grades 1–6 are primary, 7–9 junior
+
+
+Headcounts = tuple[dict[int, tuple[int, int]], dict[int, int]]
+
+
+def count_headcounts() -> Headcounts:
+    """(school pk -> (students of grades 1–6, of grades 7–9), school pk -> teachers) of the
+    whole region, counted now (two aggregate queries)."""
+    rows = (
+        Student.objects.values_list("school_id")
+        .annotate(
+            p=Count("id", filter=Q(grade__lte=PRIMARY_LAST_GRADE)),
+            j=Count("id", filter=Q(grade__gt=PRIMARY_LAST_GRADE)),
+        )
+        .order_by()
+    )
+    students = {pk: (p, j) for pk, p, j in rows}
+    teachers = dict(Teacher.objects.values_list("school_id").annotate(n=Count("id")).order_by())
+    return students, teachers
+
+
+def school_headcounts() -> Headcounts:
+    """`count_headcounts()` for the pages, counted at most every JUNHENG_BALANCE_CACHE_S
+    seconds (the time the balance pages keep their counts): a city's million students take
+    a quarter of a second to count, on every bureau home page. Saving or deleting a school,
+    teacher or student in this process forgets them (region/apps.py); bulk writes show
+    within the cache time. 0 counts on every call (the test settings)."""
+    ttl = int(getattr(settings, "JUNHENG_BALANCE_CACHE_S", 300))
+    if ttl <= 0:
+        return count_headcounts()
+    found: Headcounts | None = cache.get(HEADCOUNTS_KEY)
+    if found is None:
+        found = count_headcounts()
+        cache.set(HEADCOUNTS_KEY, found, ttl)
+    return found
+
+
+def forget_school_headcounts(*args: Any, **kwargs: Any) -> None:
+    cache.delete(HEADCOUNTS_KEY)
+
+
 def county_glance(schools: QuerySet[School]) -> dict[str, Any]:
     """Schools, students and teachers by urban/town/rural class, and points for the map."""
-    students = dict(
-        Student.objects.filter(school__in=schools)
-        .values_list("school_id")
-        .annotate(n=Count("id"))
-        .values_list("school_id", "n")
-    )
-    teachers = dict(
-        Teacher.objects.filter(school__in=schools)
-        .values_list("school_id")
-        .annotate(n=Count("id"))
-        .values_list("school_id", "n")
-    )
+    by_band, teachers = school_headcounts()
+    students = {pk: p + j for pk, (p, j) in by_band.items()}
     rows = []
     by_class: dict[str, UrbanRuralCounts] = {
         c.value: {"label": c.label, "schools": 0, "students": 0, "teachers": 0} for c in UrbanRural

@@ -28,6 +28,7 @@ from junheng.engines.rotation import (
     is_eligible,
 )
 from junheng.region.models import Level, School, Student, Teacher
+from junheng.region.queries import school_headcounts
 from junheng.rotation.models import Pin, PinKind, Preference, RotationRound, SubjectNeed
 
 PRIMARY_LAST_GRADE = 6
@@ -234,10 +235,13 @@ def stored_moves(run_moves: Iterable[Any]) -> dict[str, tuple[str, str]]:
     return {m.teacher.code: (m.from_school.code, m.to_school.code) for m in run_moves}
 
 
-def school_levels(rnd: RotationRound) -> dict[int, tuple[School, str]]:
-    """School pk -> (school, engine level) for the round's schools that have students."""
+def school_levels(rnd: RotationRound, *, cached: bool = False) -> dict[int, tuple[School, str]]:
+    """School pk -> (school, engine level) for the round's schools that have students.
+
+    `cached` (pages): the region's head counts kept for the pages
+    (`region.queries.school_headcounts`) instead of counting a city's students again."""
     schools = county_schools(rnd)
-    counts = school_students(s.pk for s in schools)
+    counts = school_headcounts()[0] if cached else school_students(s.pk for s in schools)
     out: dict[int, tuple[School, str]] = {}
     for s in schools:
         p, j = counts.get(s.pk, (0, 0))
@@ -263,6 +267,8 @@ def reachable_from(
     return out
 
 
-def reachable_schools(rnd: RotationRound, teacher: Teacher) -> list[tuple[School, float]]:
+def reachable_schools(
+    rnd: RotationRound, teacher: Teacher, *, cached: bool = False
+) -> list[tuple[School, float]]:
     """Schools a teacher may wish for: same engine level, within the round's longest move."""
-    return reachable_from(rnd, teacher.school_id, school_levels(rnd))
+    return reachable_from(rnd, teacher.school_id, school_levels(rnd, cached=cached))

@@ -376,7 +376,8 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "rotation/mine.html", ctx)
     eligible = adapters.teacher_is_eligible(rnd, teacher)
     pref = Preference.objects.filter(round=rnd, teacher=teacher).first()
-    choices = adapters.reachable_schools(rnd, teacher) if eligible else []
+    # The choices offered: from the kept head counts (the action checks the choice live).
+    choices = adapters.reachable_schools(rnd, teacher, cached=True) if eligible else []
     initial = {}
     if pref is not None:
         initial = {

@@ -34,9 +34,9 @@ def test_dashboard_shows_verdict_cvs_passing_share_and_chart_data(county, users,
     assert cv_rows["primary"]["limit"] == 0.5 and cv_rows["junior"]["limit"] == 0.45
     assert '<canvas id="chart-L1"' in html
     assert "vendor/chart-4.6.1.umd.min.js" in html and "cdn" not in html.lower()
-    charts = r.context["chart_data"]["charts"]
-    p1 = next(p for p in charts["L1"]["urban"] if p["name"] == "城关第一小学")
-    assert p1["y"] == pytest.approx(100 * 6 / 4.2, abs=0.1)
+    charts, names = r.context["chart_data"]["charts"], r.context["chart_data"]["names"]
+    p1 = next(p for p in charts["L1"]["urban"] if names[p[2]] == "城关第一小学")
+    assert p1[1] == pytest.approx(100 * 6 / 4.2, abs=0.1)
     assert {"urban", "town", "rural"} <= set(charts["L5"])
 
 

@@ -219,3 +219,28 @@ def test_the_admin_lists_every_community_table_read_only(client, cusers, communi
     client.force_login(cusers["core"])
     r = client.get("/admin/communities/activity/")
     assert r.status_code == 302 and "/admin/login/" in r["Location"]
+
+
+def test_results_are_paged_and_a_page_saves_only_its_schools(client, cusers, county9, settings):
+    """A city's schools are entered a page at a time: posting page 2 leaves page 1's scores."""
+    from junheng.region.models import School
+
+    county = county9.schools["M01"].county
+    School.objects.bulk_create(
+        School(
+            code=f"Z{i:03d}", name=f"新校{i}", county=county, level="primary", urban_rural="rural"
+        )
+        for i in range(60)
+    )
+    client.force_login(cusers["bureau"])
+    codes = list(School.objects.filter(county=county).order_by("code").values_list("pk", "code"))
+    first, second = codes[0], codes[55]
+    client.post("/communities/results/", {"year": 2026, f"score_{first[0]}": "60"})
+    page2 = client.get("/communities/results/", {"year": 2026, "page": 2})
+    html = page2.content.decode()
+    assert f'data-school="{second[1]}"' in html and f'data-school="{first[1]}"' not in html
+    assert 'data-testid="pager"' in html
+    r = client.post("/communities/results/?year=2026&page=2", {f"score_{second[0]}": "80"})
+    assert r.status_code == 302 and r["Location"].endswith("page=2")
+    scores = dict(SchoolResult.objects.filter(year=2026).values_list("school_id", "score"))
+    assert scores == {first[0]: 60.0, second[0]: 80.0}

@@ -98,6 +98,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     recognition = SocialRecognition.objects.filter(year=year).first()
     table = ev.table()
     table_filter = SchoolTableFilter(request.GET)
+    names, charts = ev.chart_data()
     ctx = _base(ev) | {
         "year": year,
         "table": table,
@@ -107,7 +108,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "passing": sum(s.passes for s in ev.schools),
         "passing_pct": round(100 * ev.passing_share(), 1),
         "chart_data": {
-            "charts": ev.chart_data(),
+            "names": names,
+            "charts": charts,
             "labels": {ind: str(INDICATOR_NAMES[ind]) for ind in INDICATORS},
             "groups": {k: str(v) for k, v in UR_NAMES.items()},
             "threshold": _("达标线"),
@@ -201,7 +203,6 @@ def gap_rows(ev: Evaluation) -> tuple[list[dict[str, Any]], dict[str, float]]:
                 "urban_rural": info.urban_rural,
                 "met": g.met,
                 "effort": round(100 * g.effort, 1),
-                "needs": [needs(ind, a) for ind, a in g.additions.items()],
                 "additions": g.additions,
                 "partial": g.partial,
             }
@@ -217,6 +218,8 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     summary = [needs(ind, a) for ind, a in totals.items() if a > 0]
     table_filter = SchoolTableFilter(request.GET, with_result=False)
     page = paginate(request, table_filter.rows(rows))
+    for r in page.object_list:  # the texts of the rows shown only
+        r["needs"] = [needs(ind, a) for ind, a in r["additions"].items()]
     return render(
         request,
         "balance/gaps.html",

@@ -37,7 +37,7 @@ from junheng.communities.forms import (
 from junheng.communities.models import Community, Kind, PairingRound, RoundSchool, RunStatus
 from junheng.errors import DomainError
 from junheng.region.models import County, School
-from junheng.web import AuthenticatedHttpRequest, flash_errors
+from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
@@ -322,7 +322,10 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
         year = int(request.GET.get("year") or request.POST.get("year") or actions.current_year())
     except ValueError:
         year = actions.current_year()
-    schools = list(School.objects.filter(county=_county()).order_by("code"))
+    # One page of schools at a time (a city's 603 score fields made a 130 KB form); the
+    # form posts back to its page and saves that page's schools only.
+    page = paginate(request, School.objects.filter(county=_county()).order_by("code"))
+    schools = list(page.object_list)
     if request.method == "POST":
         scores: dict[int, float | None] = {}
         bad = []
@@ -344,9 +347,9 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
                 flash_errors(request, err)
             else:
                 messages.success(request, _("已保存 %(n)s 所学校的得分。") % {"n": n})
-                return redirect(f"{request.path}?year={year}")
+                return redirect(f"{request.path}?year={year}&page={page.number}")
     rows = queries.results_rows(schools, year)
-    return render(request, "communities/results.html", {"year": year, "rows": rows})
+    return render(request, "communities/results.html", {"year": year, "rows": rows, "page": page})
 
 
 # --------------------------------------------------------------------------- pairing rounds

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from junheng.places.adapters import size_limit
@@ -30,11 +30,18 @@ def rows(run: ForecastRun, variant: str = Variant.BASELINE) -> QuerySet[Projecte
     return run.rows.filter(variant=variant).order_by("school_code", "year")
 
 
-def warnings(run: ForecastRun, variant: str = Variant.BASELINE) -> list[ProjectedYear]:
-    """Red then amber school-years, each by year and the fullest first."""
-    qs = run.rows.filter(variant=variant, level__in=(Level.RED, Level.AMBER))
-    order: dict[str, int] = {Level.RED: 0, Level.AMBER: 1}
-    return sorted(qs, key=lambda r: (order[r.level], r.year, -r.utilisation, r.school_code))
+def warnings(
+    run: ForecastRun, variant: str = Variant.BASELINE, limit: int | None = None
+) -> list[ProjectedYear]:
+    """Red then amber school-years, each by year and the fullest first (the first `limit`:
+    ordered and cut by the database, not by reading every warning of a city's run)."""
+    qs = (
+        run.rows.filter(variant=variant, level__in=(Level.RED, Level.AMBER))
+        .annotate(_red_first=Case(When(level=Level.RED, then=Value(0)), default=Value(1)))
+        .order_by("_red_first", "year", "-utilisation", "school_code")
+        .defer("grades")
+    )
+    return list(qs if limit is None else qs[:limit])
 
 
 @dataclass
@@ -52,18 +59,25 @@ class Overflow:
 def overflow(run: ForecastRun, variants: tuple[str, ...] = (Variant.BASELINE,)) -> list[Overflow]:
     """Schools that overflow (red) in some variant, the earliest first."""
     out: dict[str, Overflow] = {}
-    for r in run.rows.filter(variant__in=variants).order_by("school_code", "year"):
-        o = out.get(r.school_code)
+    # Plain tuples of the fields needed (a city's run has thousands of rows to read here:
+    # model instances with their per-grade JSON took half a second).
+    fields = (
+        "school_code", "school_name", "urban_rural", "school_level", "variant", "level",
+        "year", "students", "classrooms_needed", "capacity",
+    )  # fmt: skip
+    qs = run.rows.filter(variant__in=variants).order_by("school_code", "year")
+    for code, name, ur, lvl, variant, level, year, students, rooms, capacity in qs.values_list(
+        *fields
+    ):
+        o = out.get(code)
         if o is None:
-            o = out[r.school_code] = Overflow(
-                r.school_code, r.school_name, _zone_label(r.urban_rural), r.school_level
-            )
-        o.first.setdefault(r.variant, None)
-        if r.level == Level.RED and o.first[r.variant] is None:
-            o.first[r.variant] = r.year
-        o.peak[r.variant] = max(o.peak.get(r.variant, 0), r.students)
-        o.rooms[r.variant] = max(o.rooms.get(r.variant, 0), r.classrooms_needed)
-        o.capacity = r.capacity
+            o = out[code] = Overflow(code, name, _zone_label(ur), lvl)
+        o.first.setdefault(variant, None)
+        if level == Level.RED and o.first[variant] is None:
+            o.first[variant] = year
+        o.peak[variant] = max(o.peak.get(variant, 0), students)
+        o.rooms[variant] = max(o.rooms.get(variant, 0), rooms)
+        o.capacity = capacity
     hit = [o for o in out.values() if any(y is not None for y in o.first.values())]
     far = 10_000
     return sorted(hit, key=lambda o: (min(y or far for y in o.first.values()), o.code))

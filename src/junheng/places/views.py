@@ -49,7 +49,7 @@ from junheng.places.models import (
     ZoneBirths,
 )
 from junheng.region.models import School, UrbanRural
-from junheng.web import AuthenticatedHttpRequest
+from junheng.web import AuthenticatedHttpRequest, paginate
 from junheng.web import flash_errors as _errors
 
 
@@ -95,7 +95,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "runs": runs,
             "latest": latest,
-            "warnings": report.warnings(latest)[:10] if latest else [],
+            "warnings": report.warnings(latest, limit=10) if latest else [],
             "overflow": report.overflow(latest)[:10] if latest else [],
             "history_years": years,
             "births": ZoneBirths.objects.count(),
@@ -250,8 +250,10 @@ def data(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     sources = dict(EnrolmentCount.objects.values_list("year", "source").distinct().order_by("year"))
     births = dict(ZoneBirths.objects.values_list("year").annotate(n=Sum("births")).order_by("year"))
-    caps = {c.school_id: c for c in Capacity.objects.all()}
-    schools = list(School.objects.order_by("code"))
+    # The capacity table is paged (a city's 603 schools made the page 135 KB).
+    page = paginate(request, School.objects.order_by("code"))
+    schools = list(page.object_list)
+    caps = {c.school_id: c for c in Capacity.objects.filter(school__in=schools)}
     return render(
         request,
         "places/data.html",
@@ -261,6 +263,7 @@ def data(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
             "births": sorted(births.items()),
             "capacity": [(s, caps.get(s.pk)) for s in schools],
+            "page": page,
             "import_form": ImportForm(),
             "snapshot_form": SnapshotForm(initial={"year": actions.current_school_year()}),
             "report": request.session.pop("places_import", None),

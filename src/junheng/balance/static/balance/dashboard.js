@@ -8,7 +8,12 @@
   var colours = { urban: "#1f77b4", town: "#ff7f0e", rural: "#2ca02c" };
   document.querySelectorAll("canvas[data-indicator]").forEach(function (canvas) {
     var ind = canvas.dataset.indicator;
-    var groups = data.charts[ind] || {};
+    // Points come as [students, % of threshold, index of the school's name] (names sent once).
+    var packed = data.charts[ind] || {};
+    var groups = {};
+    Object.keys(packed).forEach(function (g) {
+      groups[g] = packed[g].map(function (p) { return { x: p[0], y: p[1], name: data.names[p[2]] }; });
+    });
     var xs = [];
     Object.keys(groups).forEach(function (g) { groups[g].forEach(function (p) { xs.push(p.x); }); });
     var xmax = xs.length ? Math.max.apply(null, xs) : 1;

@@ -21,3 +21,15 @@ def test_a_ratio_reads_as_a_percentage():
 def test_every_template_has_the_filter_without_loading_it():
     t = Template("{{ r|percent }} {{ r|percent:0 }} {{ p|percent_points }} {{ n|percent }}")
     assert t.render(Context({"r": 0.875, "p": 12.34, "n": None})) == "87.5% 88% 12.3% —"
+
+
+def test_a_zero_fee_reads_free():
+    from django.utils import translation
+
+    from junheng.formats import fee
+
+    assert fee(Decimal("0.00")) == "免费" and fee(0) == "免费"
+    assert fee(Decimal("300.00")) == "300" and fee(Decimal("12.50")) == "12.5"
+    assert fee(None) == "—"
+    with translation.override("en"):
+        assert fee(0) == "Free"

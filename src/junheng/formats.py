@@ -1,5 +1,6 @@
 """How numbers read in the UI, in one place.
 
+- **A zero fee reads 免费** (`fee`): a course's fee is its number of yuan, and 0 is "free".
 - **Rates as percentages** (`percent`): every rate or share the platform shows (attendance,
   fill, first-choice, teachers moved, quota shares…) is a ratio in the code (0.875) and reads
   "87.5%" on the page. Templates use the `percent` filter (a built-in of every template, set in
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -55,3 +57,21 @@ def percent_filter(value: Any, digits: Any = 1) -> str:
 def percent_points_filter(value: Any, digits: Any = 1) -> str:
     """`{{ share_pct|percent_points }}` (a value already ×100) → "87.5%"."""
     return percent_points(value, _digits(digits, 1))
+
+
+def fee(amount: float | Decimal | int | None) -> str:
+    """A fee in yuan: 0 as 免费 (free), else the amount without trailing zeros ("300",
+    "12.5"); None as "—"."""
+    if amount is None or amount == "":
+        return "—"
+    value = Decimal(str(amount))
+    if value == 0:
+        return _("免费")
+    text = format(value.normalize(), "f")
+    return text
+
+
+@register.filter(name="fee")
+def fee_filter(value: Any) -> str:
+    """`{{ c.fee_per_term|fee }}` → "300" or "免费"."""
+    return fee(value)

@@ -209,3 +209,40 @@ def do_add_records(
             students=sorted({r.student_id for r in records})[:100],
         )  # fmt: skip
     return objs
+
+
+def do_publish_library(
+    *, version: str, year: int, rows: list[tuple[int, dict[str, str]]], by: User
+) -> IndicatorLibrary:
+    """A new version of the indicator library, in force from school year `year` on.
+
+    A version that stored scores cite is never rewritten (their explanation keeps citing it):
+    a year whose version was used takes a new version only from a later year. A version no
+    score used yet may be corrected in place. Rows are checked by `library.check_rows`, then
+    the table by the engine."""
+    from junheng.portraits import library
+
+    version = version.strip()
+    if not version or len(version) > 30:
+        raise DomainError(_("请填写版本名称（最多 30 字）。"))
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("学年应在 2000 至 2100 之间。"))
+    problems = library.check_rows(rows)
+    if problems:
+        raise DomainError([_("第 %(n)d 行：%(r)s") % {"n": p.row, "r": p.reason} for p in problems])
+    taken = IndicatorLibrary.objects.filter(version=version).exclude(year=year).first()
+    if taken is not None:
+        raise DomainError(
+            _("版本名称「%(v)s」已用于 %(y)d 学年起的版本。") % {"v": version, "y": taken.year}
+        )
+    same = IndicatorLibrary.objects.filter(year=year).first()
+    if same is not None and DimensionScore.objects.filter(version=same.version).exists():
+        raise DomainError(
+            _(
+                "%(y)d 学年起的版本「%(v)s」已用于评分，得分说明仍引用它，不能改写；"
+                "请发布从以后某一学年起生效的新版本。"
+            )
+            % {"y": year, "v": same.version}
+        )
+    table = library.table_of(version, [r for _n, r in rows])
+    return do_save_library(version=version, year=year, table=table, by=by)

@@ -9,4 +9,5 @@ NAV = [
     ({"school"}, "portraits:support", _("需要关爱的学生")),
     ({"bureau"}, "portraits:county", _("综合素质评价")),
     ({"school", "teacher"}, "portraits:import", _("导入成长记录")),
+    ({"bureau"}, "portraits:library", _("评价指标库")),
 ]

@@ -47,14 +47,22 @@ def portrait(student: Student) -> dict[str, Any]:
         key=lambda r: (-(r.progress or 0), r.dimension),
     )
     explain: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    # The library version the scores were computed with: its rules say how each came about.
+    version = next(iter(latest.values())).version
+    from junheng.portraits.library import rules_by_version
+
+    rules = rules_by_version({version}).get(version, {})
     row = IndicatorScore.objects.filter(student=student, term_id=latest_id).first()
     for ind, dim, value, records, sc, weight in row.items if row else []:
+        label, rule = rules.get(ind, ("", ""))
         explain[dim].append(
-            {"indicator": ind, "value": value, "records": records, "score": sc, "weight": weight}
-        )
+            {"indicator": ind, "value": value, "records": records, "score": sc, "weight": weight,
+             "label": label, "rule": rule}
+        )  # fmt: skip
     return {
         "timeline": timeline,
         "latest": terms[latest_id],
+        "version": version,
         "radar": {
             "labels": [str(label) for _, label in DIMS],
             "data": [float(latest[d].score) if d in latest else None for d, _ in DIMS],

@@ -21,3 +21,11 @@ urlpatterns += [
     path("import/", import_views.import_page, name="import"),
     path("import/template/<str:kind>.xlsx", import_views.template_download, name="import_template"),
 ]
+
+from junheng.portraits import library_views  # noqa: E402
+
+urlpatterns += [
+    path("library/", library_views.library_list, name="library"),
+    path("library/new/", library_views.library_new, name="library_new"),
+    path("library/<int:library_id>/", library_views.library_detail, name="library_detail"),
+]

@@ -37,6 +37,30 @@ def test_changed_ranking_replaces_the_old_one(window, market):
     assert Ranking.objects.filter(window=window).count() == 1
 
 
+def test_an_old_form_sent_again_after_a_newer_one_changes_nothing(window, market, client):
+    """A form is stored once. The parent stores form A, then a changed form B; the browser (or
+    a flaky network) sends A again: B stays, with its version and receipt."""
+    kid, parent = market["kids"][1], market["parents"][1]
+    client.force_login(parent)
+    url = f"/enrolment/choose/{window.pk}/{kid.pk}/"
+    a = {"token": "form-a", "choice_1": market["chess"].pk}
+    b = {"token": "form-b", "choice_1": market["choir"].pk, "choice_2": market["chess"].pk}
+    assert client.post(url, a).status_code == 302
+    assert client.post(url, b).status_code == 302
+    r = Ranking.objects.get(window=window, student=kid)
+    stored_b = (r.version, r.receipt_code)
+    again = client.post(url, a)  # the old form once more
+    assert again.status_code == 302 and again["Location"].endswith(f"/receipts/{r.pk}/")
+    r.refresh_from_db()
+    assert (r.version, r.receipt_code) == stored_b == (2, r.receipt_code)
+    got = list(r.choices.order_by("rank").values_list("offering_id", flat=True))
+    assert got == [market["choir"].pk, market["chess"].pk]
+    # A new form (a new page, a new token) is still a change.
+    actions.do_submit_ranking(window, kid, [market["chess"].pk], by=parent, token="form-c")
+    r.refresh_from_db()
+    assert r.version == 3
+
+
 def test_double_post_of_the_rank_form_stores_one_row(window, market, client):
     kid, parent = market["kids"][1], market["parents"][1]
     client.force_login(parent)

@@ -43,6 +43,7 @@ from junheng.enrolment.models import (
     Notification,
     Ranking,
     RankingChoice,
+    RankingToken,
     WaitlistEntry,
     WindowState,
 )
@@ -394,7 +395,16 @@ def _store_ranking(
             .order_by("pk")
             .first()
         )
-        if ranking is not None and token and ranking.token == token:
+        if (
+            ranking is not None
+            and token
+            and (
+                ranking.token == token
+                or RankingToken.objects.filter(ranking=ranking, token=token).exists()
+            )
+        ):
+            # This form was stored already (a double tap, or an old form sent again after
+            # a newer one): nothing changes, the current ranking's receipt is shown.
             return ranking
         if ranking is None:
             ranking = Ranking.objects.create(
@@ -433,6 +443,8 @@ def _store_ranking(
                 for i, oid in enumerate(ids, start=1)
             ]
         )
+        if token:
+            RankingToken.objects.create(ranking=ranking, token=token)
     return ranking
 
 

@@ -34,6 +34,7 @@ from junheng.enrolment.models.windows import (
     Method,
     Ranking,
     RankingChoice,
+    RankingToken,
     WindowState,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "Presence",
     "Rating",
     "RankingChoice",
+    "RankingToken",
     "Ranking",
     "Session",
     "SubsidyRule",

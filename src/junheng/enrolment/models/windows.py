@@ -162,6 +162,23 @@ class Ranking(models.Model):
         return f"{self.window}: {self.student.code}"
 
 
+class RankingToken(models.Model):
+    """A form token a ranking was stored with. Each form page carries a fresh token; a form
+    is stored once: sent again (a double tap, a browser resending an old form after a newer
+    one was stored) it changes nothing."""
+
+    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="tokens")
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ranking", "token"], name="uniq_ranking_token"),
+        ]
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class RankingChoice(models.Model):
     ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="choices")
     rank = models.PositiveSmallIntegerField(_("志愿顺序"))

@@ -201,3 +201,29 @@ def test_locking_one_offering_blocks_no_other_offering_nor_its_slot_term_or_cour
         release.set()
         t.join(10)
     assert not errors, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_at_once_many_times_is_stored_once(window, market):
+    """A parent's double (or quadruple) tap: the same form arrives on four connections at the
+    same moment. One ranking, version 1, the form's choices; then a second form and its own
+    four copies make version 2, and the first form's copies, sent again, change nothing."""
+    from junheng.enrolment.models import Ranking
+
+    kid, parent = market["kids"][1], market["parents"][1]
+    first = [market["chess"].pk, market["choir"].pk]
+    second = [market["choir"].pk]
+
+    def send(ids, token):
+        return lambda: actions.do_submit_ranking(window, kid, ids, by=parent, token=token)
+
+    assert run_together([send(first, "form-1")] * 4) == ["ok"] * 4
+    r = Ranking.objects.get(window=window, student=kid)
+    assert r.version == 1
+    assert run_together([send(second, "form-2")] * 4 + [send(first, "form-1")] * 2) == ["ok"] * 6
+    r.refresh_from_db()
+    assert Ranking.objects.filter(window=window, student=kid).count() == 1
+    got = list(r.choices.order_by("rank").values_list("offering_id", flat=True))
+    # form-2 stored once; form-1 was stored already, so its copies change nothing whether
+    # they come before form-2 or after it: version 2 and form-2's choices either way.
+    assert r.version == 2 and got == second

@@ -154,3 +154,38 @@ def test_hard_rules_hold_for_random_cohorts_and_requests(case):
         else:
             assert len(set(classes)) == len(classes)
     assert result.summary["violations"] == 0
+
+
+def test_import_reads_chinese_headers_and_values_too(tmp_path):
+    """A school's own spreadsheet (Chinese headers, 男/女, an .xlsx of any sheet name) reads as
+    the engine format does; "学生编码 (student_id)" (label and key) too."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "一年级名单"
+    ws.append(["学生编码 (student_id)", "性别", "成绩", "特殊需要", "同班", "分开"])
+    for row in (
+        ["A1", "女", 90, 0, "t1", ""],
+        ["A2", "男", 80, 1, "t1", ""],
+        ["A3", "女", 70, 0, "", "x"],
+        ["A4", "男", 60, 0, "", "x"],
+    ):
+        ws.append(row)
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+    cohort = adapters.read_import(path)
+    assert [(m.code, m.gender) for m in cohort.members] == [
+        ("A1", "F"),
+        ("A2", "M"),
+        ("A3", "F"),
+        ("A4", "M"),
+    ]
+    assert cohort.together == {"t1": ["A1", "A2"]} and cohort.apart == {"x": ["A3", "A4"]}
+    assert cohort.members[1].needs and cohort.members[0].score == 90.0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("学生编码,性别\nA1,女\nA2,未知\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        adapters.read_import(bad)
+    assert err.value.row == 3 and err.value.column == "gender"
+    assert "未知" in err.value.reason

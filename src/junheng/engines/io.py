@@ -64,6 +64,33 @@ class Column:
     min: float | None = None
     max: float | None = None
     choices: tuple[str, ...] | None = None
+    # Other headers the column is read under (a Chinese label: 性别), besides its name and
+    # "label (name)"; and other spellings of its choices (("男", "M"), ("女", "F")).
+    aliases: tuple[str, ...] = ()
+    value_aliases: tuple[tuple[str, str], ...] = ()
+
+
+def _resolve_headers(df: pd.DataFrame, columns: Sequence[Column]) -> None:
+    """Rename the headers a file wrote as an alias or as "label (name)" to the column's name
+    (CONTRACTS.md: the code may accept more than the contract's names, never less)."""
+    import re
+
+    renames: dict[str, str] = {}
+    present = set(df.columns)
+    for col in columns:
+        if col.name in present:
+            continue
+        for header in df.columns:
+            if header in renames:
+                continue
+            m = re.fullmatch(r"(.*?)\s*[(（]\s*([A-Za-z0-9_]+)\s*[)）]", str(header))
+            if header in col.aliases or (
+                m and (m.group(2) == col.name or m.group(1) in col.aliases)
+            ):
+                renames[header] = col.name
+                break
+    if renames:
+        df.columns = [renames.get(c, c) for c in df.columns]
 
 
 XLSX_MAX_UNZIPPED = 500 * 1024 * 1024
@@ -124,6 +151,7 @@ def read_table(path: str | os.PathLike[str], columns: Sequence[Column]) -> pd.Da
     Returns a DataFrame with typed columns (int64, float64, str, bool) in file order.
     """
     df = _read_raw(path)
+    _resolve_headers(df, columns)
     for col in columns:
         if col.name not in df.columns:
             if col.required:
@@ -156,6 +184,8 @@ def _convert(path: str | os.PathLike[str], df: pd.DataFrame, col: Column) -> pd.
         return raw
     if col.kind == "choice":
         assert col.choices is not None
+        if col.value_aliases:
+            raw = raw.replace(dict(col.value_aliases))
         bad = ~raw.isin(col.choices).to_numpy() & ~empty
         if bad.any():
             i = _first_bad(bad)

@@ -42,7 +42,8 @@ class PlacementForm(forms.Form):
         required=False,
         help_text=_(
             "CSV 或 XLSX，列：student_id, gender, score, needs, together, apart"
-            "（与 junheng place 相同）；不导入则取本校该年级全部学生。"
+            "（与 junheng place 相同），也可用中文列名：学生编码、性别（男/女）、成绩、特殊需要、"
+            "同班、分开；不导入则取本校该年级全部学生。"
         ),
     )
 

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
         ("bureau", lambda: reverse("portraits:library")),
         ("bureau", lambda: reverse("portraits:library_new")),
         ("bureau", lambda: reverse("portraits:library_detail", args=[IndicatorLibrary.objects.get().pk])),
+        ("school", lambda: reverse("portraits:class_teachers")),
         ("parent", None),
     ],
 )  # fmt: skip

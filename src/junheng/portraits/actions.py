@@ -246,3 +246,87 @@ def do_publish_library(
         )
     table = library.table_of(version, [r for _n, r in rows])
     return do_save_library(version=version, year=year, table=table, by=by)
+
+
+def do_assign_class_teacher(*, school_class: Any, teacher: Any, homeroom: bool, by: User) -> Any:
+    """A school's teacher teaches one of its classes this term (a teacher's access to the
+    children's portraits follows it); one homeroom teacher per class. The caller scoped the
+    class and the teacher to `by`'s school."""
+    from junheng.portraits.access import current_term
+    from junheng.portraits.models import ClassTeacher
+
+    term = current_term()
+    if term is None:
+        raise DomainError(_("没有当前学期：请先设定当前学期"))
+    if teacher.school_id != school_class.school_id:
+        raise DomainError(_("只能安排本校教师任教本校班级。"))
+    with transaction.atomic():
+        if homeroom and (
+            ClassTeacher.objects.filter(school_class=school_class, term=term, homeroom=True)
+            .exclude(teacher=teacher)
+            .exists()
+        ):
+            raise DomainError(_("该班已有班主任"))
+        ct, _created = ClassTeacher.objects.update_or_create(
+            teacher=teacher, school_class=school_class, term=term, defaults={"homeroom": homeroom}
+        )
+        audit(by, "portraits.assign_class_teacher", ct, teacher=teacher.code,
+              school_class=str(school_class), homeroom=homeroom)  # fmt: skip
+    return ct
+
+
+def do_remove_class_teacher(*, assignment: Any, by: User) -> None:
+    """The teacher no longer teaches the class this term (nor sees its children's portraits)."""
+    with transaction.atomic():
+        audit(by, "portraits.remove_class_teacher", assignment,
+              teacher=assignment.teacher_id, school_class=assignment.school_class_id)  # fmt: skip
+        assignment.delete()
+
+
+def do_copy_class_teachers(*, school_id: int, by: User) -> int:
+    """This term's assignments of a school start as the previous term's (a class keeps its
+    number as it moves up a grade: grade g class n then is grade g + 1 class n now; classes
+    that do not exist now are left out); returns how many were added."""
+    from junheng.portraits.access import current_term
+    from junheng.portraits.models import ClassTeacher
+    from junheng.region.models import SchoolClass
+
+    now = current_term()
+    if now is None:
+        raise DomainError(_("没有当前学期：请先设定当前学期"))
+    before = Term.objects.filter(start__lt=now.start).order_by("-start").first()
+    if before is None:
+        raise DomainError(_("没有上一学期的任课安排。"))
+    step = 1 if adapters.school_year(now) != adapters.school_year(before) else 0
+    classes = {
+        (g, n): pk
+        for pk, g, n in SchoolClass.objects.filter(school_id=school_id).values_list(
+            "pk", "grade", "number"
+        )
+    }
+    have = set(
+        ClassTeacher.objects.filter(term=now, school_class__school_id=school_id).values_list(
+            "teacher_id", "school_class_id"
+        )
+    )
+    homerooms = set(
+        ClassTeacher.objects.filter(
+            term=now, school_class__school_id=school_id, homeroom=True
+        ).values_list("school_class_id", flat=True)
+    )
+    new = []
+    for t, g, n, home in ClassTeacher.objects.filter(
+        term=before, school_class__school_id=school_id, teacher__school_id=school_id
+    ).values_list("teacher_id", "school_class__grade", "school_class__number", "homeroom"):
+        c = classes.get((g + step, n))
+        if c is None or (t, c) in have:
+            continue
+        have.add((t, c))
+        home = home and c not in homerooms
+        if home:
+            homerooms.add(c)
+        new.append(ClassTeacher(teacher_id=t, school_class_id=c, term=now, homeroom=home))
+    with transaction.atomic():
+        ClassTeacher.objects.bulk_create(new)
+        audit(by, "portraits.copy_class_teachers", None, school=school_id, added=len(new))
+    return len(new)

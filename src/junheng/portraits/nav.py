@@ -10,4 +10,5 @@ NAV = [
     ({"bureau"}, "portraits:county", _("综合素质评价")),
     ({"school", "teacher"}, "portraits:import", _("导入成长记录")),
     ({"bureau"}, "portraits:library", _("评价指标库")),
+    ({"school"}, "portraits:class_teachers", _("任课安排")),
 ]

@@ -29,3 +29,16 @@ urlpatterns += [
     path("library/new/", library_views.library_new, name="library_new"),
     path("library/<int:library_id>/", library_views.library_detail, name="library_detail"),
 ]
+
+from junheng.portraits import teacher_views  # noqa: E402
+
+urlpatterns += [
+    path("school/teachers/", teacher_views.class_teachers, name="class_teachers"),
+    path("school/teachers/assign/", teacher_views.assign, name="assign_class_teacher"),
+    path("school/teachers/copy/", teacher_views.copy_previous, name="copy_class_teachers"),
+    path(
+        "school/teachers/<int:assignment_id>/remove/",
+        teacher_views.remove,
+        name="remove_class_teacher",
+    ),
+]

@@ -21,12 +21,16 @@ TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 SEED = json.loads(open(os.environ["CHOICE_PARENTS"], encoding="utf-8").read())  # noqa: SIM115
 PARENTS = itertools.count()
 ACCEPTED: dict[str, tuple[list[str], list[int]]] = {}  # student -> (tokens accepted, last plan)
+# student -> every form sent, answered or not: [token, plan]. A form whose answer never came
+# (the run stopped with it in flight, or the connection failed) may or may not be stored: the
+# check allows either, but never a form stored twice or a form that was never sent.
+SENT: dict[str, list[tuple[str, list[int]]]] = {}
 
 
 @events.quitting.add_listener
 def _write_accepted(environment, **kwargs):
     with open(os.environ["CHOICE_ACCEPTED"], "w", encoding="utf-8") as fh:
-        json.dump(ACCEPTED, fh)
+        json.dump({"accepted": ACCEPTED, "sent": SENT}, fh)
 
 
 class Parent(HttpUser):
@@ -57,6 +61,7 @@ class Parent(HttpUser):
             for r, oid in enumerate(plan, start=1):
                 form[f"choice_{r}"] = str(oid)
             for _ in range(2 if n == 0 else 1):  # the first form is sent twice (a double tap)
+                SENT.setdefault(student, []).append((form["token"], plan))
                 with self.client.post(
                     url,
                     data=form,

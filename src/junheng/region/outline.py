@@ -119,7 +119,9 @@ def _ring(coords: Any, filename: str, where: str, mode: str) -> list[Km]:
             raise _fail(
                 filename,
                 at,
-                _("经度 %(x)s、纬度 %(y)s 超出范围；坐标若为公里，请选择“公里（与学校的横、纵坐标相同）”")
+                _(
+                    "经度 %(x)s、纬度 %(y)s 超出范围；坐标若为公里，请选择“公里（与学校的横、纵坐标相同）”"
+                )
                 % {"x": x, "y": y},
             )
         ring.append((x, y))

@@ -28,11 +28,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from junheng import kept
 from junheng.engines.balance import (
     CV_LIMITS,
     INDICATORS,
@@ -370,27 +369,17 @@ def county_evaluation(schools: QuerySet[School] | None = None) -> Evaluation:
 CACHE_KEY = "junheng:balance:region-evaluation"
 
 
-def cache_seconds() -> int:
-    return int(getattr(settings, "JUNHENG_BALANCE_CACHE_S", 300))
-
-
 def region_evaluation() -> Evaluation:
     """The whole region's evaluation for the pages (dashboard, gaps, a school's page, the
-    bureau's to-do list), counted at most every JUNHENG_BALANCE_CACHE_S seconds (300).
+    bureau's to-do list), as kept by `junheng.kept`: in the shared cache, counted again by a
+    periodic job every few minutes, kept for JUNHENG_BALANCE_CACHE_S seconds (300).
 
     Counting a city's million students takes a second or more; the pages read the counts
     kept in the cache instead, with the time they were counted (`counted_at`, shown on the
-    dashboard). Saving or deleting a school, teacher or student in this process forgets them
-    (signals, balance/apps.py); bulk writes (imports) show within the cache time. Snapshots,
-    exports and what-if runs count live (`county_evaluation`)."""
-    ttl = cache_seconds()
-    if ttl <= 0:
-        return county_evaluation()
-    ev: Evaluation | None = cache.get(CACHE_KEY)
-    if ev is None:
-        ev = county_evaluation()
-        cache.set(CACHE_KEY, ev, ttl)
-    return ev
+    dashboard). Saving or deleting a school, teacher or student forgets them (signals,
+    balance/apps.py); bulk writes (imports) show at the next refresh. Snapshots, exports and
+    what-if runs count live (`county_evaluation`)."""
+    return kept.read(CACHE_KEY, county_evaluation)
 
 
 RAW_CACHE_KEY = "junheng:balance:region-raw"
@@ -399,14 +388,7 @@ RAW_CACHE_KEY = "junheng:balance:region-raw"
 def region_raw() -> dict[int, RawSchool]:
     """Every school's counts (`load_raw()`), kept like `region_evaluation` for pages that
     read some schools' counts (a county's community strengths)."""
-    ttl = cache_seconds()
-    if ttl <= 0:
-        return load_raw()
-    raw: dict[int, RawSchool] | None = cache.get(RAW_CACHE_KEY)
-    if raw is None:
-        raw = load_raw()
-        cache.set(RAW_CACHE_KEY, raw, ttl)
-    return raw
+    return kept.read(RAW_CACHE_KEY, load_raw)
 
 
 def cached_balance_rows(school_pks: Iterable[int]) -> list[BalanceSchool]:
@@ -418,7 +400,7 @@ def cached_balance_rows(school_pks: Iterable[int]) -> list[BalanceSchool]:
 
 
 def forget_region_evaluation(*args: Any, **kwargs: Any) -> None:
-    cache.delete_many([CACHE_KEY, RAW_CACHE_KEY])
+    kept.forget(CACHE_KEY, RAW_CACHE_KEY)
 
 
 def shortfall(school: SchoolIndicators, result: BalanceResult, j: int) -> float:

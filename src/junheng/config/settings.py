@@ -158,6 +158,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 import json as _json  # noqa: E402
 from email.utils import getaddresses as _getaddresses  # noqa: E402
 
+from junheng.config.caches import caches_from_url as _caches_from_url  # noqa: E402
+
 INSTALLED_APPS += ["django_tasks_db", "junheng.jobs"]
 JUNHENG_TASKS = os.environ.get("JUNHENG_TASKS", "db").strip().lower()
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -177,9 +179,15 @@ JOBS_HEARTBEAT_S = float(os.environ.get("JOBS_HEARTBEAT_S", "10"))
 JOBS_LOST_AFTER_S = float(os.environ.get("JOBS_LOST_AFTER_S", "90"))
 # Finished jobs (and their export files) are deleted this many days after they ended (daily).
 JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
-# The balance pages' region counts are kept this long (a city's million students take seconds
-# to count); 0 counts on every page view.
+# The pages' whole-region counts (junheng/kept.py) are kept this long in the cache and counted
+# again by a periodic job every 2 minutes (a city's million students take seconds to count);
+# 0 counts on every page view.
 JUNHENG_BALANCE_CACHE_S = int(os.environ.get("JUNHENG_BALANCE_CACHE_S", "300"))
+# CACHE_URL: the cache every web and worker process shares (junheng/config/caches.py): unset,
+# each process's own memory; redis://host:6379/1; db:// (a table in the database).
+CACHES = _caches_from_url(
+    os.environ.get("CACHE_URL", ""), os.environ.get("CACHE_KEY_PREFIX", "junheng")
+)
 # Region exports of more rows than this run as jobs (the file is downloaded when written).
 JUNHENG_EXPORT_INLINE_ROWS = int(os.environ.get("JUNHENG_EXPORT_INLINE_ROWS", "5000"))
 JOBS_HEALTH_MAX_QUEUE_AGE_S = float(os.environ.get("JOBS_HEALTH_MAX_QUEUE_AGE_S", "300"))

@@ -8,5 +8,17 @@ class JobsConfig(AppConfig):
     verbose_name = _("后台任务")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         # The task is checked against the configured backend once, at start-up.
         from junheng.jobs import tasks  # noqa: F401
+
+        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="jobs-cache-table")
+
+
+def create_cache_table(*args: object, using: str = "default", **kwargs: object) -> None:
+    """`migrate` also creates the table of a database cache (`CACHE_URL=db://…`); nothing
+    for the other caches."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)

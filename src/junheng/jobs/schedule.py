@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_noop
 
 from junheng.jobs.models import PeriodicSlot
+from junheng.kept import REFRESH_EVERY
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,12 @@ PERIODIC: list[Periodic] = [
         "junheng.region.tasks.undo_abandoned_imports_job",
         timedelta(minutes=5),
         gettext_noop("撤销中断导入已写入的部分"),
+    ),
+    Periodic(
+        "page_counts",
+        "junheng.kept.refresh_page_counts_job",
+        REFRESH_EVERY,
+        gettext_noop("重新统计页面所用的全区学生与教师数"),
     ),
     Periodic(
         "prune_jobs",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django_stubs_ext import StrOrPromise
 
+from junheng import kept
 from junheng.region import countymap
 from junheng.region.models import School, Student, Teacher, UrbanRural
 
@@ -46,23 +45,15 @@ def count_headcounts() -> Headcounts:
 
 
 def school_headcounts() -> Headcounts:
-    """`count_headcounts()` for the pages, counted at most every JUNHENG_BALANCE_CACHE_S
-    seconds (the time the balance pages keep their counts): a city's million students take
-    a quarter of a second to count, on every bureau home page. Saving or deleting a school,
-    teacher or student in this process forgets them (region/apps.py); bulk writes show
-    within the cache time. 0 counts on every call (the test settings)."""
-    ttl = int(getattr(settings, "JUNHENG_BALANCE_CACHE_S", 300))
-    if ttl <= 0:
-        return count_headcounts()
-    found: Headcounts | None = cache.get(HEADCOUNTS_KEY)
-    if found is None:
-        found = count_headcounts()
-        cache.set(HEADCOUNTS_KEY, found, ttl)
-    return found
+    """`count_headcounts()` for the pages, as kept by `junheng.kept` (the shared cache,
+    counted again by a periodic job): a city's million students take a quarter of a second
+    to count, on every bureau home page. Saving or deleting a school, teacher or student
+    forgets them (region/apps.py); bulk writes show at the next refresh."""
+    return kept.read(HEADCOUNTS_KEY, count_headcounts)
 
 
 def forget_school_headcounts(*args: Any, **kwargs: Any) -> None:
-    cache.delete(HEADCOUNTS_KEY)
+    kept.forget(HEADCOUNTS_KEY)
 
 
 def county_glance(schools: QuerySet[School]) -> dict[str, Any]:

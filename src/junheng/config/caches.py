@@ -1,0 +1,37 @@
+"""`CACHE_URL` to Django's `CACHES` (the cache every web and worker process shares)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_TABLE = "junheng_cache"
+
+
+def caches_from_url(url: str, key_prefix: str = "junheng") -> dict[str, dict[str, Any]]:
+    """Unset (or locmem://): each process's own memory (one process, the demo).
+    redis://host:6379/1, rediss://… or unix://…: Redis (the `redis` package, in the rq extra).
+    db:// or db://<table>: a table in the database (`migrate` creates it).
+
+    >>> caches_from_url("db://")["default"]["LOCATION"]
+    'junheng_cache'
+    """
+    url = url.strip()
+    default: dict[str, Any]
+    if not url or url.startswith("locmem://"):
+        default = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        default = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A page counts live rather than hang when the cache server is gone.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    elif url.startswith("db://"):
+        default = {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": url.removeprefix("db://").strip("/") or DEFAULT_TABLE,
+        }
+    else:
+        raise ValueError(f"CACHE_URL must be redis://…, db://[table] or unset, not {url!r}")
+    default["KEY_PREFIX"] = key_prefix
+    return {"default": default}

@@ -1,0 +1,89 @@
+"""Counts kept for the pages (页面统计缓存): whole-region aggregates that a page reads and a
+periodic job counts.
+
+Some pages show every school's counts (the bureau's home map, the balance dashboard, the
+communities' county view, a teacher's rotation choices); counting a city's million students
+takes a second or more. They read the counts from the cache (`CACHE_URL`: Redis, the database
+or, by default, each process's memory), which the periodic job `refresh_page_counts_job`
+counts again every `REFRESH_EVERY` (started by the workers, `junheng.jobs.schedule`), so no
+page view pays for the count while a worker runs. The entries live for
+`JUNHENG_BALANCE_CACHE_S` seconds (longer than the refresh period), so without a worker a page
+counts at most that often, as before. Saving or deleting a school, teacher or student forgets
+them (signals, region/apps.py and balance/apps.py); with a shared cache that reaches every
+process. Actions always count live.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+if TYPE_CHECKING:
+    from junheng.jobs.models import Job
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# The periodic job's period (jobs/schedule.py); JUNHENG_BALANCE_CACHE_S (300) should be longer.
+REFRESH_EVERY = timedelta(minutes=2)
+
+
+def keep_seconds() -> int:
+    """How long a kept count lives: JUNHENG_BALANCE_CACHE_S; 0 counts on every call (tests)."""
+    return int(getattr(settings, "JUNHENG_BALANCE_CACHE_S", 300))
+
+
+def read(key: str, count: Callable[[], T]) -> T:
+    """The count kept under `key`, or `count()` now (and kept) when there is none."""
+    ttl = keep_seconds()
+    if ttl <= 0:
+        return count()
+    try:
+        found: T | None = cache.get(key)
+    except Exception:  # an entry pickled by an older release, or the cache server down
+        logger.warning("page count cache: could not read %s", key, exc_info=True)
+        found = None
+    if found is None:
+        found = count()
+        keep(key, found)
+    return found
+
+
+def keep(key: str, value: Any) -> None:
+    try:
+        cache.set(key, value, keep_seconds())
+    except Exception:  # a page still shows its live count when the cache server is down
+        logger.warning("page count cache: could not write %s", key, exc_info=True)
+
+
+def forget(*keys: str) -> None:
+    try:
+        cache.delete_many(list(keys))
+    except Exception:
+        logger.warning("page count cache: could not forget %s", keys, exc_info=True)
+
+
+def refresh_page_counts() -> dict[str, Any]:
+    """Count every kept aggregate again and keep it (what the periodic job does)."""
+    from junheng.balance import adapters as balance
+    from junheng.region import queries as region
+
+    heads = region.count_headcounts()
+    keep(region.HEADCOUNTS_KEY, heads)
+    raw = balance.load_raw()
+    keep(balance.RAW_CACHE_KEY, raw)
+    keep(balance.CACHE_KEY, balance.evaluate_raw(raw))
+    return {"schools": len(raw), "students": sum(p + j for p, j in heads[0].values())}
+
+
+def refresh_page_counts_job(job: Job) -> dict[str, Any]:
+    """The periodic job's body: nothing to do when the counts are not kept (0 seconds)."""
+    if keep_seconds() <= 0:
+        return {"skipped": True}
+    return refresh_page_counts()

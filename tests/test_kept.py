@@ -1,0 +1,187 @@
+"""The pages' whole-region counts (junheng/kept.py): kept in the cache every process shares
+(`CACHE_URL`), counted again by a periodic job so that no page view pays for the count."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from junheng import kept
+from junheng.balance import adapters as balance
+from junheng.config.caches import caches_from_url
+from junheng.jobs.models import Job, JobState
+from junheng.jobs.schedule import PERIODIC, tick
+from junheng.region import queries
+from junheng.region.models import Student
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parents[1]
+KEYS = [queries.HEADCOUNTS_KEY, balance.CACHE_KEY, balance.RAW_CACHE_KEY]
+
+
+@pytest.fixture
+def cached(settings):
+    settings.JUNHENG_BALANCE_CACHE_S = 300
+    cache.delete_many(KEYS)
+    yield settings
+    cache.delete_many(KEYS)
+
+
+def _counts_students(ctx: CaptureQueriesContext) -> bool:
+    return any(
+        'FROM "region_student"' in q["sql"] and "COUNT" in q["sql"] for q in ctx.captured_queries
+    )
+
+
+def _new_student(region, code: str) -> Student:
+    return Student(code=code, name="新生", gender="F", school=region["school_a"], grade=3)
+
+
+def test_the_periodic_job_counts_for_the_pages_so_no_view_counts(users, login, region, cached):
+    assert "page_counts" in {p.name for p in PERIODIC}
+    assert kept.REFRESH_EVERY.total_seconds() < cached.JUNHENG_BALANCE_CACHE_S
+    client = login(users["bureau"])
+    client.get(reverse("home"))  # counted and kept
+    # A bulk write (an import) sends no signal: the kept counts do not see it yet ...
+    Student.objects.bulk_create([_new_student(region, "P0098")])
+    stale = client.get(reverse("home")).context["glance"]["totals"]["students"]
+    assert stale == Student.objects.count() - 1
+
+    # ... until the scheduler's job counts again; the next views count nothing themselves.
+    assert "page_counts" in tick()
+    job = Job.objects.get(kind="periodic:page_counts")
+    assert job.state == JobState.DONE and job.result["students"] == Student.objects.count()
+    with CaptureQueriesContext(connection) as view:
+        home = client.get(reverse("home"))
+        dashboard = client.get(reverse("balance:dashboard"))
+    assert not _counts_students(view)
+    assert home.context["glance"]["totals"]["students"] == Student.objects.count()
+    assert dashboard.status_code == 200
+    assert sum(s.students for s in balance.region_evaluation().schools) == Student.objects.count()
+
+
+def test_the_job_keeps_nothing_when_the_pages_count_live(region, settings):
+    settings.JUNHENG_BALANCE_CACHE_S = 0
+    assert kept.refresh_page_counts_job(None) == {"skipped": True}
+    assert cache.get(queries.HEADCOUNTS_KEY) is None
+
+
+def test_a_page_counts_live_when_the_cache_server_is_down(users, login, region, settings):
+    settings.JUNHENG_BALANCE_CACHE_S = 300
+    settings.CACHES = caches_from_url("redis://127.0.0.1:1/0")  # nothing listens there
+    pytest.importorskip("redis")
+    home = login(users["bureau"]).get(reverse("home"))
+    assert home.status_code == 200
+    assert home.context["glance"]["totals"]["students"] == Student.objects.count()
+
+
+def test_the_database_cache_is_created_by_migrate_and_shared(region, settings):
+    from junheng.jobs.apps import create_cache_table
+
+    settings.JUNHENG_BALANCE_CACHE_S = 300
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "junheng_test_cache",
+            "KEY_PREFIX": "t",
+        }
+    }
+    create_cache_table()  # what `migrate` runs after the jobs app's migrations
+    assert "junheng_test_cache" in connection.introspection.table_names()
+    kept.refresh_page_counts()
+    with connection.cursor() as cur:
+        cur.execute("SELECT cache_key FROM junheng_test_cache")
+        keys = {row[0] for row in cur.fetchall()}
+    assert f"t:1:{queries.HEADCOUNTS_KEY}" in keys
+    live = queries.count_headcounts()
+    with CaptureQueriesContext(connection) as read:
+        assert queries.school_headcounts() == live
+    assert not _counts_students(read)  # read from the table, not counted
+
+
+def _redis_url() -> str:
+    return os.environ.get("CACHE_URL_TEST", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"))
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The Redis cache (`CACHE_URL=redis://…`) under a prefix of its own (skipped locally
+    without Redis; CI has it and must test it)."""
+    redis = pytest.importorskip("redis")
+    url = _redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as err:
+        if os.environ.get("CI") == "true":
+            raise AssertionError(f"CI must test the Redis cache, no Redis: {err}") from err
+        pytest.skip(f"no Redis at {url}")
+    prefix = f"junheng-test-{uuid.uuid4().hex[:12]}"
+    settings.JUNHENG_BALANCE_CACHE_S = 300
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield url, prefix
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def test_the_redis_cache_gives_every_process_the_same_counts(region, redis_cache):
+    url, prefix = redis_cache
+    counted = kept.refresh_page_counts()
+    # Another process (a second gunicorn worker, another machine) reads the counts this one
+    # kept, without a database.
+    code = (
+        "import django; django.setup()\n"
+        "from junheng.region import queries\n"
+        "from django.core.cache import cache\n"
+        "students, teachers = cache.get(queries.HEADCOUNTS_KEY)\n"
+        "print(sum(p + j for p, j in students.values()), sum(teachers.values()))\n"
+    )
+    env = {
+        **os.environ,
+        "CACHE_URL": url,
+        "CACHE_KEY_PREFIX": prefix,
+        "DJANGO_SETTINGS_MODULE": "junheng.config.settings",
+        "PYTHONPATH": str(REPO / "src"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        str(counted["students"]),
+        str(sum(queries.count_headcounts()[1].values())),
+    ]
+
+    # A save in this process forgets them for every process.
+    _new_student(region, "P0097").save()
+    import redis
+
+    assert not redis.Redis.from_url(url).exists(f"{prefix}:1:{queries.HEADCOUNTS_KEY}")
+    assert queries.school_headcounts() == queries.count_headcounts()
+
+
+def test_cache_url_chooses_the_cache():
+    assert caches_from_url("")["default"]["BACKEND"].endswith("LocMemCache")
+    redis = caches_from_url("redis://10.0.0.5:6379/1", "bureau")["default"]
+    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["LOCATION"] == "redis://10.0.0.5:6379/1" and redis["KEY_PREFIX"] == "bureau"
+    assert caches_from_url("db://")["default"]["LOCATION"] == "junheng_cache"
+    assert caches_from_url("db://page_cache")["default"]["LOCATION"] == "page_cache"
+    with pytest.raises(ValueError, match="CACHE_URL"):
+        caches_from_url("memcached://10.0.0.5")

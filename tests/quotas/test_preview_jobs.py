@@ -119,3 +119,70 @@ def test_only_the_bureau_starts_a_preview(draft, users, login, big, who):
 def test_a_get_of_the_start_url_starts_nothing(draft, users, login, big):
     r = login(users["bureau"]).get(reverse("quotas:preview_start", args=[draft.pk]))
     assert r.status_code == 405 and not Job.objects.exists()
+
+
+# --- publishing a city-size table --------------------------------------------------------
+
+
+def _publish(c, draft):
+    return c.post(
+        reverse("quotas:publish", args=[draft.pk]), {"method": "hamilton", "notes": "说明"}
+    )
+
+
+def test_publishing_a_city_size_table_is_a_job_that_ends_published(draft, users, login, big):
+    inputs = adapters.table_inputs(draft)
+    draft.method = "hamilton"
+    expected = adapters.compute(draft, inputs)  # what the request itself would store
+    c = login(users["bureau"])
+    r = _publish(c, draft)
+    assert r.status_code == 302 and r["Location"] == reverse("quotas:table", args=[draft.pk])
+    job = Job.objects.get(kind="quotas_publish")
+    assert job.state == JobState.DONE and job.created_by == users["bureau"]
+    assert job.args == {"table_id": draft.pk, "method": "hamilton", "notes": "说明"}
+    draft.refresh_from_db()
+    assert draft.is_published and draft.notes == "说明" and draft.method == "hamilton"
+    assert job.result == {"table_id": draft.pk, "result_sha256": expected.result_sha256}
+    stored = set(
+        draft.seats.values_list("high_school__code", "school__code", "seats").filter(seats__gt=0)
+    )
+    assert stored == {row for row in expected.rows if row[2] > 0}
+    page = c.get(reverse("quotas:table", args=[draft.pk])).content.decode()
+    assert 'data-testid="publish-job"' not in page  # the published table, no progress bar
+
+
+def test_a_queued_publish_shows_progress_on_the_draft_and_a_refusal_its_reason(
+    draft, users, login, big
+):
+    big.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    c = login(users["bureau"])
+    _publish(c, draft)
+    _publish(c, draft)  # a second click: the same job
+    job = Job.objects.get(kind="quotas_publish")
+    assert job.state == JobState.QUEUED
+    html = c.get(reverse("quotas:table", args=[draft.pk])).content.decode()
+    assert 'data-testid="publish-job"' in html and 'data-testid="job-progress"' in html
+    # Before the worker gets to it, the plans are emptied: the job refuses, nothing is stored.
+    actions.do_set_plans(
+        draft, {p.high_school_id: 0 for p in draft.plans.all()}, by=users["bureau"]
+    )
+    drain()
+    job.refresh_from_db()
+    draft.refresh_from_db()
+    assert job.state == JobState.FAILED and "招生计划数" in job.error
+    assert not draft.is_published and not draft.seats.exists()
+    html = c.get(reverse("quotas:table", args=[draft.pk])).content.decode()
+    assert 'data-testid="job-error"' in html and "招生计划数" in html
+
+
+def test_a_small_table_is_still_published_in_the_request(draft, users, login):
+    _publish(login(users["bureau"]), draft)
+    draft.refresh_from_db()
+    assert draft.is_published and not Job.objects.filter(kind="quotas_publish").exists()
+
+
+@pytest.mark.parametrize("who", ["school", "parent", "teacher"])
+def test_only_the_bureau_starts_a_publish(draft, users, login, big, who):
+    r = _publish(login(users[who]), draft)
+    assert r.status_code in (403, 404)
+    assert not Job.objects.exists()

@@ -12,7 +12,7 @@ published table: it records what happened to the allocation, it does not change 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor, require_bureau
@@ -380,11 +381,18 @@ def do_import_graduates(
 
 
 def do_publish(
-    table: QuotaTable, *, by: User, method: str | None = None, notes: str | None = None
+    table: QuotaTable,
+    *,
+    by: User,
+    method: str | None = None,
+    notes: str | None = None,
+    step: Callable[[str, int], None] | None = None,
 ) -> QuotaTable:
     """Compute the table with the chosen method, store every pair's seats and each quota,
-    record the places that cannot be filled, and freeze the table."""
+    record the places that cannot be filled, and freeze the table. `step(stage, pct)` hears
+    how far it has got (the publish job's progress bar)."""
     require_bureau(by)
+    report = step or (lambda stage, pct: None)
     with transaction.atomic():
         table = _lock_draft(table)
         if method is not None:
@@ -397,10 +405,12 @@ def do_publish(
             raise ValidationError(_("请先填写各高中的招生计划数"))
         if not inputs.graduates:
             raise ValidationError(_("没有初中毕业生数据"))
+        report(gettext_noop("计算各校名额"), 20)
         try:
             result = adapters.compute(table, inputs)
         except InputError as err:
             raise ValidationError(str(err)) from err
+        report(gettext_noop("保存分配结果"), 70)
         QuotaSeat.objects.bulk_create(
             [
                 QuotaSeat(

@@ -4,6 +4,9 @@ A side-by-side preview of a city-size table (600 junior schools × 22 high schoo
 methods and the Alabama check: seconds of exact arithmetic) is a job: the page returns at once,
 shows the job's progress and then the stored preview, for as long as the table's inputs are
 those the job read (`adapters.inputs_fingerprint`). A small table is previewed in the page.
+
+Publishing such a table (computing and storing its 13,200 pairs' seats, about a second and a
+half) is a job too: the draft page shows its progress, then the published table.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from junheng.accounts.models import User
 
 KIND = "quotas_preview"
+PUBLISH_KIND = "quotas_publish"
 
 
 def inline_pairs() -> int:
@@ -81,3 +85,58 @@ def stored_preview(job: Job | None, fingerprint: str) -> adapters.Preview | None
     if job.result.get("fingerprint") != fingerprint:
         return None
     return adapters.preview_from_json(job.result["preview"])
+
+
+def publish_job(job: Job, *, table_id: int, method: str, notes: str) -> dict[str, Any]:
+    """Publish the draft as its starter asked (`actions.do_publish`, one transaction: a refusal
+    fails the job with its reason and leaves the draft as it was)."""
+    from junheng.quotas import actions
+
+    table = QuotaTable.objects.filter(pk=table_id).first()
+    if table is None:
+        raise JobFailed(_("该分配表已被删除，无法发布。"))
+    if job.created_by is None:
+        raise JobFailed(_("发起发布的账号已不存在。"))
+    progress(job, _("读取数据"), 5)
+    table = actions.do_publish(
+        table,
+        by=job.created_by,
+        method=method,
+        notes=notes,
+        step=lambda stage, pct: progress(job, stage, pct),
+    )
+    return {"table_id": table.pk, "result_sha256": table.result_sha256}
+
+
+def start_publish(table: QuotaTable, *, by: User, method: str, notes: str) -> Job:
+    """Queue the publication of a city-size draft (a second click while it runs starts nothing)."""
+    active = publish_job_of(table)
+    if active is not None and active.is_active:
+        return active
+    title = _("%(y)s 年指标到校第 %(v)s 版：发布") % {"y": table.year, "v": table.version}
+    return start_job(
+        PUBLISH_KIND,
+        publish_job,
+        by=by,
+        target=table,
+        title=title,
+        max_attempts=1,
+        table_id=table.pk,
+        method=method,
+        notes=notes,
+    )
+
+
+def publish_job_of(table: QuotaTable) -> Job | None:
+    """The latest publish job of this table, whatever its state."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        Job.objects.filter(
+            kind=PUBLISH_KIND,
+            target_type=ContentType.objects.get_for_model(table),
+            target_id=str(table.pk),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -135,8 +135,15 @@ def _draft_context(request: HttpRequest, table: QuotaTable, **extra: Any) -> dic
         "filter": f,
         "rows_open": bool(request.GET),
         "below_floor": table.share < actions.NATIONAL_FLOOR,
+        "publish_job": _shown_publish_job(table),
     } | totals
     return ctx | extra
+
+
+def _shown_publish_job(table: QuotaTable) -> Any:
+    """The draft's publish job while it runs, or when it failed or was cancelled (its reason)."""
+    job = quota_tasks.publish_job_of(table)
+    return job if job is not None and job.state != "done" else None
 
 
 def _published_context(request: HttpRequest, table: QuotaTable) -> dict[str, Any]:
@@ -337,13 +344,13 @@ def publish(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
     if not form.is_valid():
         _errors(request, ValidationError(list(form.errors.values())))
         return redirect("quotas:preview", table_id=obj.pk)
+    method, notes = form.cleaned_data["method"], form.cleaned_data["notes"]
+    if adapters.preview_pairs(obj) > quota_tasks.inline_pairs():
+        # A city-size table: a job computes and stores it; the draft page shows its progress.
+        quota_tasks.start_publish(obj, by=request.user, method=method, notes=notes)
+        return redirect("quotas:table", table_id=obj.pk)
     try:
-        actions.do_publish(
-            obj,
-            by=request.user,
-            method=form.cleaned_data["method"],
-            notes=form.cleaned_data["notes"],
-        )
+        actions.do_publish(obj, by=request.user, method=method, notes=notes)
     except ValidationError as err:
         _errors(request, err)
         return redirect("quotas:preview", table_id=obj.pk)

@@ -24,6 +24,7 @@ from junheng.engines.placement import (
     place,
     place_all,
     score_bound,
+    score_floor,
 )
 
 METHODS = ("balanced", "snake", "random")
@@ -247,9 +248,51 @@ def test_balanced_is_close_to_the_cp_sat_optimum_on_small_cohorts():
         )
         assert optimal
         assert s["score_max_dev"] >= best - 1e-6  # nothing beats the proven optimum
+        assert score_floor(students, 3) <= best + 1e-9  # nor the floor of the score grid
         gaps.append(s["score_max_dev"] - best)
     # integer scores, classes of 8-12: one step of the class mean is 1/12 to 1/8 of a point
     assert sum(gaps) / len(gaps) <= 0.1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 7).flatmap(lambda k: st.tuples(st.just(k), st.integers(k, 90))),
+    st.integers(0, 2**32),
+    st.sampled_from([0, 1, 2]),
+    st.sampled_from(METHODS),
+)
+def test_no_placement_beats_the_floor_of_the_score_grid(shape, salt, decimals, method):
+    n_classes, n = shape
+    rnd = random.Random(salt)
+    students = [
+        PlacementStudent(f"s{i}", rnd.choice("FM"), round(rnd.uniform(40, 100), decimals))
+        for i in range(n)
+    ]
+    floor = score_floor(students, n_classes)
+    assert floor is not None
+    assert place(students, n_classes, "s", method).summary["score_max_dev"] >= floor - 1e-6
+
+
+def test_a_large_cohort_reaches_the_floor_with_gender_and_needs_within_one():
+    """5,000 pupils into 100 classes (the benchmark against class-list-builder): the largest
+    class-mean deviation is the least the one-decimal scores allow."""
+    students = cohort(5000, 5)
+    s = place(students, 100, "bench").summary
+    assert s["gender_max_diff"] <= 1 and s["needs_max_diff"] <= 1 and s["violations"] == 0
+    floor = score_floor(students, 100)
+    assert floor is not None and 0 < floor < 0.002
+    assert s["score_max_dev"] <= floor + 1e-6
+
+
+def test_score_floor_is_exact_on_a_tiny_cohort():
+    # 1, 2, 3, 4 into 2 classes: {1, 4} and {2, 3} both have the cohort mean
+    four = [PlacementStudent(f"s{i}", "F", float(i)) for i in range(1, 5)]
+    assert score_floor(four, 2) == 0.0
+    # 1, 2, 4 into 2 classes (sizes 2 and 1, mean 7/3): {1, 4} & {2} is best, 1/3 off
+    three = [PlacementStudent(f"s{i}", "F", float(i)) for i in (1, 2, 4)]
+    assert score_floor(three, 2) == pytest.approx(1 / 3)
+    assert place(three, 2, "s").summary["score_max_dev"] == pytest.approx(1 / 3, abs=1e-6)
+    assert score_floor([PlacementStudent("a", "F", 1.23456)], 1) is None
 
 
 def test_extra_attributes_are_balanced_too():

@@ -15,7 +15,7 @@ existence does not leak; a role that may not use a page at all gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import update_wrapper
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -25,7 +25,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
-from junheng.accounts.models import Role, User
+from junheng.accounts.models import Guardianship, Role, User
 from junheng.region.models import School, Student, Teacher
 from junheng.web import AuthenticatedHttpRequest
 
@@ -78,24 +78,80 @@ def require_actor(
     by: User | None,
     *roles: str,
     school_id: int | None = None,
+    school_ids: Collection[int] | None = None,
     provider_id: int | None = None,
+    student_id: int | None = None,
+    user_id: int | None = None,
 ) -> None:
     """The rule every `do_*(…, by)` action applies before it changes anything.
 
-    The acting user has one of `roles`; a school admin acts only for its own school
-    (`school_id`, when the change belongs to one school) and a provider's staff only for its own
-    provider (`provider_id`). Actions do not trust the view's check: they are also called from
-    the API, the admin, commands and jobs. `by=None` is the system itself (a scheduled job, the
-    demo loader) and passes. Raises PermissionDenied (403)."""
-    if by is None:
-        return
-    require_role(by, *roles)
-    if school_id is not None and by.role == Role.SCHOOL and by.school_id != school_id:
+    Actions do not trust the view's check: they are also called from the API, the admin,
+    commands and jobs. `by=None` is the system itself (a scheduled job, the demo loader) and
+    passes. Raises PermissionDenied (403); the scopes are those of `may_act`."""
+    if not may_act(
+        by,
+        *roles,
+        school_id=school_id,
+        school_ids=school_ids,
+        provider_id=provider_id,
+        student_id=student_id,
+        user_id=user_id,
+    ):
         raise PermissionDenied
+
+
+def may_act(
+    by: User | None,
+    *roles: str,
+    school_id: int | None = None,
+    school_ids: Collection[int] | None = None,
+    provider_id: int | None = None,
+    student_id: int | None = None,
+    user_id: int | None = None,
+) -> bool:
+    """Whether `by` may make a change (the test behind `require_actor`, for pages that show or
+    hide a button). The acting user has one of `roles`, and each scope given holds for it:
+
+    - `school_id` / `school_ids`: a school admin, or a teacher (through its teacher record),
+      acts only for its own school / one of these schools (a community's core and members);
+    - `provider_id`: a provider's staff acts only for its own provider;
+    - `student_id`: a parent acts only for its own child (a guardianship; `is_guardian`);
+    - `user_id`: only that very user (one's own record); give it only with the roles it binds.
+
+    Roles a scope does not name are not narrowed by it (the bureau is county-wide)."""
+    if by is None:
+        return True
+    if not by.is_authenticated or by.role not in roles:
+        return False
+    if by.role in (Role.SCHOOL, Role.TEACHER) and (school_id is not None or school_ids is not None):
+        own = by.school_id if by.role == Role.SCHOOL else _teacher_school_id(by)
+        if own is None:
+            return False
+        if school_id is not None and own != school_id:
+            return False
+        if school_ids is not None and own not in school_ids:
+            return False
     if provider_id is not None and by.role == Role.PROVIDER:
-        own = provider_of(by)
-        if own is None or own.pk != provider_id:
-            raise PermissionDenied
+        provider = provider_of(by)
+        if provider is None or provider.pk != provider_id:
+            return False
+    if student_id is not None and by.role == Role.PARENT and not is_guardian(by, student_id):
+        return False
+    return user_id is None or by.pk == user_id
+
+
+def _teacher_school_id(user: User) -> int | None:
+    teacher = user.teacher if user.teacher_id is not None else None
+    return teacher.school_id if teacher is not None else None
+
+
+def is_guardian(user: User, student_id: int) -> bool:
+    """The parent `user` is a guardian of the student (the one guardianship rule)."""
+    return (
+        user.is_authenticated
+        and user.role == Role.PARENT
+        and Guardianship.objects.filter(user=user, student_id=student_id).exists()
+    )
 
 
 def schools_for(user: User) -> QuerySet[School]:

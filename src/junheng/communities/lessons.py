@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import may_act, require_actor
 from junheng.communities import timetables
 from junheng.communities.actions import CommunityError
 from junheng.communities.models import (
@@ -45,19 +46,13 @@ from junheng.jobs.actions import progress as report
 from junheng.jobs.models import Job
 from junheng.region.models import County, School, SchoolClass, Teacher, Term
 
-
-def _require(by: User, *roles: str) -> None:
-    if not by.is_authenticated or by.role not in roles:
-        raise PermissionDenied
-
-
 # --------------------------------------------------------------------------- timetables
 
 
 def do_import_timetables(data: bytes, filename: str, *, by: User) -> int:
     """Replace the weeks of the classes in the file; FileError lists every problem."""
-    _require(by, Role.BUREAU, Role.SCHOOL)
-    if by.role == Role.SCHOOL:
+    require_actor(by, Role.BUREAU, Role.SCHOOL)
+    if by is not None and by.role == Role.SCHOOL:
         allowed = School.objects.filter(pk=by.school_id or 0)  # no school: none
     else:
         allowed = School.objects.all()
@@ -85,12 +80,8 @@ def do_import_timetables(data: bytes, filename: str, *, by: User) -> int:
 # --------------------------------------------------------------------------- requests
 
 
-def _require_core_or_bureau(by: User, community: Community) -> None:
-    if by.is_authenticated and by.role == Role.BUREAU:
-        return
-    if by.is_authenticated and by.role == Role.SCHOOL and by.school_id == community.core_id:
-        return
-    raise PermissionDenied
+def _require_core_or_bureau(by: User | None, community: Community) -> None:
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=community.core_id)
 
 
 def do_add_request(
@@ -264,7 +255,7 @@ def _lock_draft(schedule: SyncSchedule) -> SyncSchedule:
 
 def do_schedule_term(*, by: User, county: County, term: Term, max_load: int = 20) -> SyncSchedule:
     """(Re)compute the term's weekly synchronous lessons as a job (a draft until published)."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if not 0 <= max_load <= 40:
         raise CommunityError(_("教师每周课时上限须在 0 到 40 之间。"))
     with transaction.atomic():
@@ -348,7 +339,7 @@ def term_dates(term: Term, day: int) -> list[dt.date]:
 
 def do_publish_schedule(schedule: SyncSchedule, *, by: User) -> int:
     """Freeze the weekly slots and write every dated lesson of the term; returns how many."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     with transaction.atomic():
         schedule = _lock_draft(schedule)
         if schedule.computed_at is None or schedule.computing:
@@ -374,13 +365,10 @@ def do_publish_schedule(schedule: SyncSchedule, *, by: User) -> int:
 # --------------------------------------------------------------------------- delivery
 
 
-def may_record(by: User, lesson: SyncLesson) -> bool:
-    if not by.is_authenticated:
-        return False
-    if by.role == Role.BUREAU:
-        return True
+def may_record(by: User | None, lesson: SyncLesson) -> bool:
+    """The bureau, or the admin of the lesson's core or member school."""
     m = lesson.request.membership
-    return by.role == Role.SCHOOL and by.school_id in (m.school_id, m.community.core_id)
+    return may_act(by, Role.BUREAU, Role.SCHOOL, school_ids={m.school_id, m.community.core_id})
 
 
 def do_record_lesson(lesson: SyncLesson, *, by: User, status: str, reason: str = "") -> SyncLesson:
@@ -414,17 +402,21 @@ def do_record_lesson(lesson: SyncLesson, *, by: User, status: str, reason: str =
 # --------------------------------------------------------------------------- joint activities
 
 
-def may_log(by: User, community: Community) -> bool:
+def may_log(by: User | None, community: Community) -> bool:
     """The bureau, or the admin of the community's core or of one of its members."""
-    if not by.is_authenticated:
-        return False
-    if by.role == Role.BUREAU:
-        return True
-    if by.role != Role.SCHOOL or by.school_id is None:
-        return False
-    return (
-        by.school_id == community.core_id
-        or community.memberships.filter(school_id=by.school_id).exists()
+    from junheng.communities.sharing import community_school_ids
+
+    # The bureau first: it needs no query for the community's schools.
+    return may_act(by, Role.BUREAU) or may_act(
+        by, Role.SCHOOL, school_ids=community_school_ids(community)
+    )
+
+
+def may_delete_activity(by: User | None, activity: Any) -> bool:
+    """The bureau, or the school admin who logged it (one of the community's schools)."""
+    return may_act(by, Role.BUREAU) or (
+        may_log(by, activity.community)
+        and may_act(by, Role.SCHOOL, user_id=activity.recorded_by_id)
     )
 
 
@@ -468,10 +460,8 @@ def do_log_activity(
 
 
 def do_delete_activity(activity: Any, *, by: User) -> None:
-    if not may_log(by, activity.community):
+    if not may_delete_activity(by, activity):
         raise PermissionDenied
-    if by.role != Role.BUREAU and activity.recorded_by_id != by.pk:
-        raise CommunityError(_("只能删除本人登记的活动。"))
     with transaction.atomic():
         audit(by, "communities.delete_activity", activity.community, title=activity.title)
         activity.delete()

@@ -9,12 +9,12 @@ UI language; every export is audited.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.communities import queries
 from junheng.communities.models import Activity, Community, Goal, LessonStatus
 from junheng.exports import Cell, Sheet
@@ -163,8 +163,7 @@ def report_sheets(county: County, year: int) -> list[Sheet]:
 
 def do_export_report(*, by: User, county: County, year: int) -> tuple[str, list[Sheet]]:
     """(file name, sheets) of the year's review; audited."""
-    if not by.is_authenticated or by.role != Role.BUREAU:
-        raise PermissionDenied
+    require_actor(by, Role.BUREAU)
     with translation.override("zh-hans"):
         sheets = report_sheets(county, year)
         name = _("%(county)s%(year)s年教共体工作情况.xlsx") % {"county": county.name, "year": year}

@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import may_act, require_actor
 from junheng.afterschool.models import (
     Course,
     CourseStatus,
@@ -48,30 +49,19 @@ def community_school_ids(community: Community) -> set[int]:
     return {community.core_id, *community.memberships.values_list("school_id", flat=True)}
 
 
-def _is_bureau(by: User) -> bool:
-    return bool(by.is_authenticated and by.role == Role.BUREAU)
-
-
-def _school_admin_of(by: User, school_ids: Iterable[int]) -> bool:
-    return bool(
-        by.is_authenticated
-        and by.role == Role.SCHOOL
-        and by.school_id is not None
-        and by.school_id in set(school_ids)
-    )
-
-
 # --------------------------------------------------------------------------- teacher exchange
 
 
-def may_plan_exchange(by: User, community: Community, teacher_school_id: int | None = None) -> bool:
+def may_plan_exchange(
+    by: User | None, community: Community, teacher_school_id: int | None = None
+) -> bool:
     """The bureau, the core school's admin, or (for its own teachers) a member school's."""
-    if _is_bureau(by):
+    if may_act(by, Role.BUREAU):
         return True
     allowed = {community.core_id}
     if teacher_school_id is not None:
         allowed.add(teacher_school_id)
-    return _school_admin_of(by, allowed) and _school_admin_of(by, community_school_ids(community))
+    return may_act(by, Role.SCHOOL, school_ids=allowed & community_school_ids(community))
 
 
 def do_plan_exchange(
@@ -206,8 +196,9 @@ def exchange_rows(community: Community) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- shared courses
 
 
-def may_share(by: User, community: Community) -> bool:
-    return _is_bureau(by) or _school_admin_of(by, [community.core_id])
+def may_share(by: User | None, community: Community) -> bool:
+    """The bureau, or the admin of the community's core school."""
+    return may_act(by, Role.BUREAU, Role.SCHOOL, school_id=community.core_id)
 
 
 def do_share_course(community: Community, *, by: User, course: Course) -> SharedCourse:
@@ -252,8 +243,7 @@ def do_offer_shared_course(
     from junheng.afterschool.actions import do_create_offering
 
     community = shared.community
-    if not (_is_bureau(by) or _school_admin_of(by, [school.pk])):
-        raise PermissionDenied
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     if not community.active:
         raise CommunityError(_("该教共体已撤销。"))
     if not community.memberships.filter(school=school).exists():

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role, User
-from junheng.accounts.scoping import require_bureau
+from junheng.accounts.scoping import may_act, require_bureau
 from junheng.communities import actions, lessons, queries
 from junheng.communities.access import (
     access_community,
@@ -118,11 +118,11 @@ def community(request: AuthenticatedHttpRequest, community_id: int) -> HttpRespo
     c = access_community(user, community_id)
     ctx: dict[str, Any] = {"c": c, **queries.community_page(c)}
     ctx["delivery"] = queries.community_delivery(c, timezone.localdate().year)
-    ctx["may_request"] = user.role == Role.BUREAU or (
-        user.role == Role.SCHOOL and user.school_id == c.core_id
-    )
+    ctx["may_request"] = may_act(user, Role.BUREAU, Role.SCHOOL, school_id=c.core_id)
     ctx["acts"] = queries.activities_page(c, timezone.localdate().year)
     ctx["may_log"] = c.active and lessons.may_log(user, c)
+    # Any activity for the bureau; a school only those it logged (`may_delete_activity`).
+    ctx["may_delete_any"] = may_act(user, Role.BUREAU)
     if ctx["may_log"]:
         from django.db.models import Q
 

@@ -60,10 +60,6 @@ def access_portrait(user: User, student_id: int) -> Student:
     return student
 
 
-def is_guardian(user: User, student: Student) -> bool:
-    return user.role == Role.PARENT and student.guardianships.filter(user=user).exists()
-
-
 def access_class(user: User, class_id: int) -> SchoolClass:
     """A class the teacher teaches now, or a class of the school admin's school."""
     if user.role == Role.TEACHER:

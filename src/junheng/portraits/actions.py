@@ -8,10 +8,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import User, audit
+from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.errors import DomainError
 from junheng.portraits import adapters
@@ -28,6 +30,7 @@ from junheng.region.models import Student, Term
 
 def do_save_library(*, version: str, year: int, table: str, by: User | None) -> IndicatorLibrary:
     """Add (or replace) the library version in force from `year`; checked by the engine."""
+    require_actor(by, Role.BUREAU)
     try:
         adapters.parse_library(table, f"library {version}")
     except InputError as err:
@@ -49,11 +52,23 @@ def kind_of(indicator: str, library: IndicatorLibrary) -> str:
     raise DomainError(_("指标库中没有指标 %(i)s。") % {"i": indicator})
 
 
+def require_recorder(by: User | None, student_ids: Iterable[int]) -> None:
+    """A teacher records only for the children of the classes it teaches this term, a school
+    admin for its school's children (`access.portrait_students_for`); PermissionDenied else."""
+    from junheng.portraits.access import portrait_students_for
+
+    require_actor(by, Role.TEACHER, Role.SCHOOL)
+    ids = set(student_ids)
+    if by is not None and portrait_students_for(by).filter(pk__in=ids).count() != len(ids):
+        raise PermissionDenied
+
+
 def do_add_record(
     *, student: Student, term: Term, indicator: str, value: float, note: str = "",
     by: User | None, evidence: Any = None,
 ) -> PortraitRecord:  # fmt: skip
-    """A teacher's (or school's) record of one child; the caller checked the access."""
+    """A teacher's (or school's) record of one child it may record for (`require_recorder`)."""
+    require_recorder(by, [student.pk])
     if not math.isfinite(value):
         raise DomainError(_("数值必须是有限数。"))
     lib = adapters.libraries_for([term]).get(term.pk)
@@ -70,6 +85,7 @@ def do_add_record(
 def do_score(*, by: User | None, job: Any = None) -> dict[str, Any]:
     """Score every term that has records (oldest first, so progress sees the earlier terms) and
     replace the stored scores; returns the engine's counts."""
+    require_actor(by, Role.BUREAU)
     from junheng.engines.portraits import score
 
     def say(stage: str, fraction: float) -> None:
@@ -195,6 +211,7 @@ def do_add_records(
 ) -> list[PortraitRecord]:
     """Records already checked against what `by` may record (`imports.check_record`: its
     children, terms and indicators), written together in one transaction; one audit entry."""
+    require_recorder(by, {r.student_id for r in records})
     objs = [
         PortraitRecord(
             student_id=r.student_id, term_id=r.term_id, indicator=r.indicator, kind=r.kind,
@@ -222,6 +239,7 @@ def do_publish_library(
     the table by the engine."""
     from junheng.portraits import library
 
+    require_actor(by, Role.BUREAU)
     version = version.strip()
     if not version or len(version) > 30:
         raise DomainError(_("请填写版本名称（最多 30 字）。"))
@@ -255,6 +273,7 @@ def do_assign_class_teacher(*, school_class: Any, teacher: Any, homeroom: bool, 
     from junheng.portraits.access import current_term
     from junheng.portraits.models import ClassTeacher
 
+    require_actor(by, Role.SCHOOL, school_id=school_class.school_id)
     term = current_term()
     if term is None:
         raise DomainError(_("没有当前学期：请先设定当前学期"))
@@ -277,6 +296,7 @@ def do_assign_class_teacher(*, school_class: Any, teacher: Any, homeroom: bool, 
 
 def do_remove_class_teacher(*, assignment: Any, by: User) -> None:
     """The teacher no longer teaches the class this term (nor sees its children's portraits)."""
+    require_actor(by, Role.SCHOOL, school_id=assignment.school_class.school_id)
     with transaction.atomic():
         audit(by, "portraits.remove_class_teacher", assignment,
               teacher=assignment.teacher_id, school_class=assignment.school_class_id)  # fmt: skip
@@ -291,6 +311,7 @@ def do_copy_class_teachers(*, school_id: int, by: User) -> int:
     from junheng.portraits.models import ClassTeacher
     from junheng.region.models import SchoolClass
 
+    require_actor(by, Role.SCHOOL, school_id=school_id)
     now = current_term()
     if now is None:
         raise DomainError(_("没有当前学期：请先设定当前学期"))

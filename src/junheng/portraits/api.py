@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from junheng.accounts.models import Role, audit
+from junheng.accounts.scoping import is_guardian
 from junheng.errors import DomainError
 from junheng.portraits import actions, report
 from junheng.portraits.access import (
     PORTRAIT_ROLES,
     access_portrait,
-    is_guardian,
     portrait_students_for,
 )
 from junheng.portraits.imports import RecordScope, check_record
@@ -117,7 +117,7 @@ def portrait(request: AuthenticatedHttpRequest, student_id: int) -> dict[str, An
     terms, never a rank) and how the latest term's scores came about."""
     user = request.user
     child = access_portrait(user, student_id)
-    if not is_guardian(user, child):
+    if not is_guardian(user, child.pk):
         audit(user, "portraits.view", child, role=user.role, via="api")
     p = report.portrait(child)
     terms = []

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.accounts.models import Role, audit
-from junheng.accounts.scoping import require_role
+from junheng.accounts.scoping import is_guardian, require_role
 from junheng.downloads import xlsx_attachment
 from junheng.portraits import actions, report
 from junheng.portraits.access import (
@@ -20,7 +20,6 @@ from junheng.portraits.access import (
     access_portrait,
     classes_taught,
     current_term,
-    is_guardian,
     portrait_students_for,
 )
 from junheng.portraits.adapters import libraries_for, parse_library
@@ -48,7 +47,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 def student(request: AuthenticatedHttpRequest, student_id: int) -> HttpResponse:
     user = request.user
     child = access_portrait(user, student_id)
-    guardian = is_guardian(user, child)
+    guardian = is_guardian(user, child.pk)
     if not guardian:
         audit(user, "portraits.view", child, role=user.role)
     return render(
@@ -63,7 +62,7 @@ def export(request: AuthenticatedHttpRequest, student_id: int) -> HttpResponse:
     """The child's whole file, for its guardian (on request, audited)."""
     user = request.user
     child = access_portrait(user, student_id)
-    if not is_guardian(user, child):
+    if not is_guardian(user, child.pk):
         raise PermissionDenied
     audit(user, "portraits.export", child)
     return xlsx_attachment(actions.child_file(child).getvalue(), f"portrait-{child.code}.xlsx")

@@ -48,6 +48,12 @@ def _move_course(course: Course, to: str, *, by: User | None, reason: str = "") 
     return course
 
 
+def _provider_id(course: Course) -> int:
+    """The course's provider for `require_actor`; a school's own course has none, so no
+    provider's staff may act on it (0 is no provider's id)."""
+    return course.provider_id or 0
+
+
 def check_not_tutoring(title: str, content: str) -> None:
     matches = tutoring_matches(title, content)
     if matches:
@@ -63,6 +69,7 @@ def do_propose_course(
     submit: bool = True,
 ) -> Course:
     """A provider's new course (draft), submitted for review unless `submit=False`."""
+    require_actor(by, Role.PROVIDER, provider_id=provider.pk)
     photos = list(photos)
     for ph in photos:
         _validate_upload(ph, validate_photo)
@@ -86,6 +93,7 @@ def do_propose_course(
 
 def do_submit_course(course: Course, *, by: User) -> Course:
     """draft / rejected / withdrawn -> submitted; subject tutoring is refused here."""
+    require_actor(by, Role.PROVIDER, provider_id=_provider_id(course))
     if course.status not in (CourseStatus.DRAFT, CourseStatus.REJECTED, CourseStatus.WITHDRAWN):
         raise TransitionError(_("只有草稿、未通过或已撤回的课程可以提交审核。"))
     if course.provider is not None and course.provider.status in (
@@ -99,6 +107,7 @@ def do_submit_course(course: Course, *, by: User) -> Course:
 
 def do_approve_course(course: Course, *, by: User, note: str = "") -> Course:
     """submitted -> approved by the bureau; the tutoring rule is checked again in review."""
+    require_actor(by, Role.BUREAU)
     if course.status != CourseStatus.SUBMITTED:
         raise TransitionError(_("只有待审核的课程可以通过。"))
     check_not_tutoring(course.title, course.content)
@@ -107,6 +116,7 @@ def do_approve_course(course: Course, *, by: User, note: str = "") -> Course:
 
 def do_reject_course(course: Course, *, by: User, reason: str) -> Course:
     """submitted -> rejected (or an approved course taken off the list), reason required."""
+    require_actor(by, Role.BUREAU)
     if course.status not in (CourseStatus.SUBMITTED, CourseStatus.APPROVED):
         raise TransitionError(_("只有待审核或已通过的课程可以驳回。"))
     if not (reason or "").strip():
@@ -115,6 +125,7 @@ def do_reject_course(course: Course, *, by: User, reason: str) -> Course:
 
 
 def do_withdraw_course(course: Course, *, by: User) -> Course:
+    require_actor(by, Role.PROVIDER, provider_id=_provider_id(course))
     if course.status not in (CourseStatus.SUBMITTED, CourseStatus.APPROVED):
         raise TransitionError(_("只有待审核或已通过的课程可以撤回。"))
     return _move_course(course, CourseStatus.WITHDRAWN, by=by)

@@ -135,6 +135,7 @@ def do_cancel_offering(offering: Offering, *, by: User, reason: str = "") -> Off
     from junheng.enrolment.actions import offerings
     from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=offering.school_id)
     if offering.status != OfferingStatus.OPEN:
         raise ActionError(_("该课程已取消。"))
     try:
@@ -151,6 +152,7 @@ def do_set_offering_seats(offering: Offering, seats: int, *, by: User, reason: s
     from junheng.enrolment.actions import seats as ledger_actions
     from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=offering.school_id)
     try:
         return ledger_actions.do_set_offering_seats(offering, seats, by=by, reason=reason)
     except EnrolmentError as err:
@@ -163,6 +165,7 @@ def do_move_offering(offering: Offering, *, by: User, slot: TimeSlot) -> Offerin
     from junheng.enrolment.actions import offerings
     from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
+    require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=offering.school_id)
     if slot.pk not in school_slot_ids(offering.school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
     try:

@@ -138,6 +138,7 @@ def _check_application_complete(provider: Provider) -> None:
 
 def do_submit_provider(provider: Provider, *, by: User) -> Provider:
     """draft -> submitted: the application goes to the bureau (licence and instructor needed)."""
+    require_actor(by, Role.PROVIDER, provider_id=provider.pk)
     _check_transition(provider, ProviderStatus.SUBMITTED)
     _check_application_complete(provider)
     return _move_provider(provider, ProviderStatus.SUBMITTED, by=by)
@@ -146,6 +147,7 @@ def do_submit_provider(provider: Provider, *, by: User) -> Provider:
 def do_resubmit_provider(provider: Provider, *, by: User, note: str = "") -> Provider:
     """info_requested / expired / rejected -> resubmitted, after the provider corrected or added
     what was asked."""
+    require_actor(by, Role.PROVIDER, provider_id=provider.pk)
     _check_transition(provider, ProviderStatus.RESUBMITTED)
     _check_application_complete(provider)
     return _move_provider(provider, ProviderStatus.RESUBMITTED, by=by, reason=note)
@@ -155,6 +157,7 @@ def do_approve_provider(
     provider: Provider, *, by: User, until: dt.date, note: str = ""
 ) -> Provider:
     """submitted / resubmitted -> approved: on the white list until `until` (inclusive)."""
+    require_actor(by, Role.BUREAU)
     _check_transition(provider, ProviderStatus.APPROVED)
     if until is None or until <= timezone.localdate():
         raise ActionError(_("白名单有效期必须晚于今天。"))
@@ -162,14 +165,17 @@ def do_approve_provider(
 
 
 def do_reject_provider(provider: Provider, *, by: User, reason: str) -> Provider:
+    require_actor(by, Role.BUREAU)
     return _move_provider(provider, ProviderStatus.REJECTED, by=by, reason=reason)
 
 
 def do_request_provider_info(provider: Provider, *, by: User, reason: str) -> Provider:
+    require_actor(by, Role.BUREAU)
     return _move_provider(provider, ProviderStatus.INFO_REQUESTED, by=by, reason=reason)
 
 
 def do_suspend_provider(provider: Provider, *, by: User, reason: str) -> Provider:
+    require_actor(by, Role.BUREAU)
     return _move_provider(provider, ProviderStatus.SUSPENDED, by=by, reason=reason)
 
 
@@ -177,6 +183,7 @@ def do_reinstate_provider(
     provider: Provider, *, by: User, note: str = "", until: dt.date | None = None
 ) -> Provider:
     """suspended -> approved; the white-list date must still lie ahead (or a new one is given)."""
+    require_actor(by, Role.BUREAU)
     if provider.status != ProviderStatus.SUSPENDED:
         raise TransitionError(_("只有暂停中的机构可以恢复。"))
     end = until or provider.whitelist_until
@@ -186,11 +193,14 @@ def do_reinstate_provider(
 
 
 def do_exit_provider(provider: Provider, *, by: User, reason: str) -> Provider:
+    require_actor(by, Role.BUREAU)
     return _move_provider(provider, ProviderStatus.EXITED, by=by, reason=reason)
 
 
 def do_expire_providers(*, by: User | None = None, today: dt.date | None = None) -> int:
-    """approved -> expired for every white-list entry whose date has passed; returns how many."""
+    """approved -> expired for every white-list entry whose date has passed; returns how many.
+    The nightly job (`by=None`) or the bureau in the admin."""
+    require_actor(by, Role.BUREAU)
     today = today or timezone.localdate()
     n = 0
     for p in Provider.objects.filter(status=ProviderStatus.APPROVED, whitelist_until__lt=today):

@@ -185,3 +185,52 @@ def test_cache_url_chooses_the_cache():
     assert caches_from_url("db://page_cache")["default"]["LOCATION"] == "page_cache"
     with pytest.raises(ValueError, match="CACHE_URL"):
         caches_from_url("memcached://10.0.0.5")
+
+
+def test_the_bureau_home_reads_the_kept_glance_whatever_the_region_size(
+    users, login, region, cached, django_assert_max_num_queries
+):
+    from junheng.region.models import School
+
+    client = login(users["bureau"])
+    kept.refresh_page_counts()
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("home"))
+    assert not any('"region_school"' in q["sql"] for q in few.captured_queries)
+    county = region["school_a"].county
+    schools = School.objects.bulk_create(
+        [
+            School(
+                code=f"N{i:03d}",
+                name=f"新校{i}",
+                county=county,
+                level="primary",
+                urban_rural="town",
+                x_km=i,
+                y_km=i,
+            )
+            for i in range(30)
+        ]
+    )
+    Student.objects.bulk_create(
+        [
+            Student(code=f"N{i:04d}", name="新生", gender="M", school=s, grade=2)
+            for i, s in enumerate(schools)
+        ]
+    )
+    kept.refresh_page_counts()  # the periodic job
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        home = client.get(reverse("home"))
+    glance = home.context["glance"]
+    assert glance["totals"]["schools"] == School.objects.count()
+    assert glance["totals"]["students"] == Student.objects.count()
+    assert home.content.decode().count('data-testid="map-school"') == School.objects.count()
+
+
+def test_a_new_county_outline_redraws_the_kept_map(users, login, region, cached):
+    kept.refresh_page_counts()
+    county = region["school_a"].county
+    county.outline = [[[0, 0], [50, 0], [50, 50], [0, 50], [0, 0]]]
+    county.save(update_fields=["outline"])
+    html = login(users["bureau"]).get(reverse("home")).content.decode()
+    assert "县域轮廓：教育局导入的县界" in html

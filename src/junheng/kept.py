@@ -76,6 +76,7 @@ def refresh_page_counts() -> dict[str, Any]:
 
     heads = region.count_headcounts()
     keep(region.HEADCOUNTS_KEY, heads)
+    keep(region.GLANCE_KEY, region.count_region_glance())
     raw = balance.load_raw()
     keep(balance.RAW_CACHE_KEY, raw)
     keep(balance.CACHE_KEY, balance.evaluate_raw(raw))

@@ -27,7 +27,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     ctx: dict[str, object] = {"todos": todos_for(user)}
     if user.role == Role.BUREAU:
-        ctx["glance"] = queries.county_glance(scoping.schools_for(user))
+        ctx["glance"] = queries.region_glance()  # a bureau sees every school, kept
         template = "accounts/home_bureau.html"
     elif user.role == Role.SCHOOL:
         school = scoping.schools_for(user).first()

@@ -10,10 +10,10 @@ class RegionConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from junheng.region.models import School, Student, Teacher
+        from junheng.region.models import County, School, Student, Teacher
         from junheng.region.queries import forget_school_headcounts
 
-        for model in (School, Teacher, Student):
+        for model in (County, School, Teacher, Student):  # County: its outline is on the map
             for signal in (post_save, post_delete):
                 signal.connect(
                     forget_school_headcounts, sender=model, dispatch_uid=f"region-{model}"

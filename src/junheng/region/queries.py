@@ -53,7 +53,22 @@ def school_headcounts() -> Headcounts:
 
 
 def forget_school_headcounts(*args: Any, **kwargs: Any) -> None:
-    kept.forget(HEADCOUNTS_KEY)
+    kept.forget(HEADCOUNTS_KEY, GLANCE_KEY)
+
+
+GLANCE_KEY = "junheng:region:glance"
+
+
+def region_glance() -> dict[str, Any]:
+    """`county_glance` of every school (what a bureau sees, `scoping.schools_for`), as kept by
+    `junheng.kept`: the bureau's home page shows it without reading 600 schools, counting
+    or drawing their map on each view. Forgotten with the head counts and when a county's
+    outline changes (region/apps.py)."""
+    return kept.read(GLANCE_KEY, count_region_glance)
+
+
+def count_region_glance() -> dict[str, Any]:
+    return county_glance(School.objects.select_related("county"))
 
 
 def county_glance(schools: QuerySet[School]) -> dict[str, Any]:

@@ -90,3 +90,26 @@ def test_import_errors_speak_the_users_language(client, users):
     page = response.content.decode()
     assert "Should be a whole number, got “abc”" in page
     assert "Not imported" in page
+
+
+def test_every_app_with_models_is_named_in_chinese_and_in_english(db):
+    """The admin's app list and the permission names of the user and group pages
+    ("成长档案 | …") show each app's name; none may stay in English (or Chinese in English)."""
+    import re
+
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from django.utils import translation
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    configs = [c for c in apps.get_app_configs() if list(c.get_models())]
+    assert len(configs) > 10
+    with translation.override("zh-hans"):
+        chinese = {c.label: str(c.verbose_name) for c in configs}
+        permission = str(Permission.objects.filter(content_type__app_label="portraits").first())
+    with translation.override("en"):
+        english = {c.label: str(c.verbose_name) for c in configs}
+    assert [label for label, name in chinese.items() if not cjk.search(name)] == []
+    assert [label for label, name in english.items() if cjk.search(name)] == []
+    assert chinese["portraits"] == "成长档案" and english["portraits"] == "Growth portraits"
+    assert permission.startswith("成长档案 | ")

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortraitsConfig(AppConfig):
     name = "junheng.portraits"
     label = "portraits"
+    verbose_name = _("成长档案")
 
     def ready(self) -> None:
         # Imports of records and class teachers write through the region's undo journal.

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -93,7 +94,7 @@ def test_closing_early_needs_a_reason_that_every_family_is_told(window, market, 
 
 def test_only_the_bureau_closes_a_window(window, users):
     for who in ("school", "parent", "provider", "teacher"):
-        with pytest.raises(actions.ActionError):
+        with pytest.raises(PermissionDenied):
             actions.do_close_window(window, by=users[who], reason="x")
     window.refresh_from_db()
     assert window.state == WindowState.OPEN

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -264,7 +265,7 @@ def test_manual_placement_checks_role_reason_state_and_slot(window, market, user
     kid.grade = 5
     kid.save()
     for who in ("parent", "provider", "teacher", "school_b"):
-        with pytest.raises(actions.ActionError):
+        with pytest.raises(PermissionDenied):
             actions.do_enrol_manually(window, kid, m["robot"], by=users[who], reason="x")
     with pytest.raises(actions.ActionError, match="原因"):
         actions.do_enrol_manually(window, kid, m["robot"], by=users["bureau"], reason=" ")
@@ -291,7 +292,7 @@ def test_second_round_needs_every_earlier_round_published_and_the_bureau(window,
     )
     close_and_draw(window, users)
     for who in ("school", "parent", "provider"):
-        with pytest.raises(actions.ActionError):
+        with pytest.raises(PermissionDenied):
             actions.do_create_second_round(
                 window, by=users[who], opens_at=timezone.now(), closes_at=later
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from junheng.afterschool import actions as menu_actions
@@ -101,7 +102,7 @@ def test_families_who_ranked_a_course_in_an_open_window_are_asked_to_rank_again(
 
 def test_only_the_schools_admin_or_the_bureau_cancels(drawn, users, client):
     for who in ("school_b", "provider", "parent", "teacher"):
-        with pytest.raises(actions.ActionError):
+        with pytest.raises(PermissionDenied):
             actions.do_cancel_offering(drawn["chess"], by=users[who], reason="x")
     client.force_login(users["school_b"])
     url = f"/afterschool/menu/offerings/{drawn['chess'].pk}/cancel/"

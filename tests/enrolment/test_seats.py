@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -175,5 +176,5 @@ def test_only_the_childs_parent_may_drop(window, market, users):
     order = chess_crowd(window, market, users)
     holder = Enrolment.objects.get(student=market["kids"][order[0]], status="active")
     other = market["parents"][order[1]]
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(PermissionDenied):
         actions.do_drop_enrolment(holder, by=other)

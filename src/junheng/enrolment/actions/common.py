@@ -3,7 +3,8 @@ counted in `junheng.enrolment.ledger`)."""
 
 from __future__ import annotations
 
-from junheng.accounts.models import Guardianship, Role, User
+from junheng.accounts.models import Role, User
+from junheng.accounts.scoping import require_actor
 from junheng.enrolment.models import Notification
 from junheng.errors import DomainError
 from junheng.region.models import School, Student
@@ -37,10 +38,10 @@ def school_admins(school: School | int) -> list[User]:
     return list(User.objects.filter(role=Role.SCHOOL, school_id=sid, is_active=True))
 
 
-def may_rank_for(user: User, student: Student) -> bool:
-    """A parent for their own child, or the admin of the child's school."""
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.PARENT:
-        return Guardianship.objects.filter(user=user, student=student).exists()
-    return user.role == Role.SCHOOL and user.school_id == student.school_id
+def require_family(by: User | None, student: Student, *also: str) -> None:
+    """`require_actor` for a change a family makes for its child (a parent, or the admin of
+    the child's school for them), or one of the roles `also`."""
+    require_actor(by, *FAMILY, *also, school_id=student.school_id, student_id=student.pk)
+
+
+FAMILY = (Role.PARENT, Role.SCHOOL)

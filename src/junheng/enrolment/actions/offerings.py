@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.enrolment import ledger
 from junheng.enrolment.actions.common import ActionError, notify_guardians
@@ -44,13 +45,6 @@ from junheng.enrolment.models import (
     WindowState,
 )
 from junheng.region.models import Student, TimeSlot
-
-
-def _require_staff_of(by: User, offering: Offering) -> None:
-    if not by.is_authenticated or by.role not in (Role.BUREAU, Role.SCHOOL):
-        raise ActionError(_("没有权限执行此操作。"))
-    if by.role == Role.SCHOOL and by.school_id != offering.school_id:
-        raise ActionError(_("只能调整本校的课程。"))
 
 
 def cancel_impact(offering: Offering) -> dict[str, int]:
@@ -98,7 +92,7 @@ def move_clashes(offering: Offering, slot: TimeSlot) -> list[Student]:
 
 def do_cancel_offering(offering: Offering, *, by: User, reason: str = "") -> dict[str, Any]:
     """Cancel one offering (the school's menu, the bureau): children re-placed or told."""
-    _require_staff_of(by, offering)
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=offering.school_id)
     reason = (reason or "").strip()
     if any(cancel_impact(offering).values()) and not reason:
         raise ActionError(_("已有学生录取、候补或填报这门课程：停开必须填写原因（会通知家长）。"))
@@ -286,7 +280,7 @@ def do_move_offering(offering: Offering, *, by: User, slot: TimeSlot) -> Offerin
     """Move an offering to another weekly slot of the school, unless that double-books a child."""
     from junheng.afterschool.actions import school_slot_ids
 
-    _require_staff_of(by, offering)
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=offering.school_id)
     if slot.pk not in school_slot_ids(offering.school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
     with transaction.atomic():

@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.enrolment import adapters, ledger
-from junheng.enrolment.actions.common import ActionError, may_rank_for, notify_guardians
+from junheng.enrolment.actions.common import ActionError, notify_guardians, require_family
 from junheng.enrolment.models import (
     AdjustmentKind,
     ChoiceWindow,
@@ -154,8 +155,7 @@ def do_drop_enrolment(
     enrolment: Enrolment, *, by: User, now: dt.datetime | None = None
 ) -> Enrolment:
     """A family gives up a seat; it goes to the next child on the waitlist."""
-    if not may_rank_for(by, enrolment.student) and by.role != Role.BUREAU:
-        raise ActionError(_("只能为自己的孩子退课。"))
+    require_family(by, enrolment.student, Role.BUREAU)
     with transaction.atomic():
         offering = ledger.lock_offering(enrolment.offering_id)
         e = Enrolment.objects.select_for_update(of=("self",)).get(pk=enrolment.pk)
@@ -182,8 +182,7 @@ def do_drop_enrolment(
 def do_accept_offer(offer: WaitlistOffer, *, by: User, now: dt.datetime | None = None) -> Enrolment:
     """Take the offered seat. A seat held in the same slot, or the worst seat once K are held,
     is given up for it (and offered on in turn)."""
-    if not may_rank_for(by, offer.student):
-        raise ActionError(_("只能为自己的孩子确认。"))
+    require_family(by, offer.student)
     at = now or timezone.now()
     expire_offers(at, offering_id=offer.offering_id)
     freed: list[Enrolment] = []
@@ -236,8 +235,7 @@ def do_accept_offer(offer: WaitlistOffer, *, by: User, now: dt.datetime | None =
 
 
 def do_decline_offer(offer: WaitlistOffer, *, by: User, now: dt.datetime | None = None) -> None:
-    if not may_rank_for(by, offer.student):
-        raise ActionError(_("只能为自己的孩子确认。"))
+    require_family(by, offer.student)
     at = now or timezone.now()
     with transaction.atomic():
         offering = ledger.lock_offering(offer.offering_id)
@@ -306,13 +304,6 @@ def expire_offers(now: dt.datetime | None = None, *, offering_id: int | None = N
 # --------------------------------------------------------------------------- staff changes
 
 
-def _require_staff_of(by: User, school_id: int) -> None:
-    if not by.is_authenticated or by.role not in (Role.BUREAU, Role.SCHOOL):
-        raise ActionError(_("没有权限执行此操作。"))
-    if by.role == Role.SCHOOL and by.school_id != school_id:
-        raise ActionError(_("只能调整本校的课程。"))
-
-
 def do_enrol_manually(
     window: ChoiceWindow,
     student: Student,
@@ -325,7 +316,7 @@ def do_enrol_manually(
     """A staff member places a child by hand on a free seat (e.g. a child who missed the
     window), after the results are published: free seats then have no one waiting for them,
     so nobody is jumped. The child's slot and K rules hold as in the draw."""
-    _require_staff_of(by, window.school_id)
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=window.school_id)
     reason = (reason or "").strip()
     if not reason:
         raise ActionError(_("人工录取必须填写原因。"))
@@ -415,7 +406,7 @@ def do_enrol_manually(
 def do_set_offering_seats(offering: Offering, seats: int, *, by: User, reason: str) -> Offering:
     """Change an offering's seats. Never below the seats already held; added seats go to the
     waitlists in lottery order."""
-    _require_staff_of(by, offering.school_id)
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=offering.school_id)
     reason = (reason or "").strip()
     if not reason:
         raise ActionError(_("调整名额必须填写原因。"))
@@ -459,8 +450,7 @@ def do_cancel_small_offerings(window: ChoiceWindow, *, by: User) -> dict[str, An
     children are re-placed on their remaining choices in the draw's service order (recorded)."""
     from junheng.enrolment.actions.offerings import cancel_offerings
 
-    if not by.is_authenticated or by.role != Role.BUREAU:
-        raise ActionError(_("没有权限执行此操作。"))
+    require_actor(by, Role.BUREAU)
     if window.state not in (WindowState.DRAWN, WindowState.PUBLISHED):
         raise ActionError(_("摇号之后才能处理人数不足的课程。"))
     if window.min_size <= 0:

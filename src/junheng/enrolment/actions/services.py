@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
@@ -31,8 +32,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.accounts.models import Guardianship, Role, User, audit
+from junheng.accounts.scoping import may_act, require_actor
 from junheng.afterschool.models import Offering, Provider
-from junheng.enrolment.actions.common import ActionError, may_rank_for, notify, school_admins
+from junheng.enrolment.actions.common import ActionError, notify, school_admins
 from junheng.enrolment.models import (
     Attendance,
     Bill,
@@ -60,19 +62,12 @@ CENT = Decimal("0.01")
 # --------------------------------------------------------------------------- attendance
 
 
-def may_mark(user: User, offering: Offering) -> bool:
+def may_mark(user: User | None, offering: Offering) -> bool:
     """Provider staff of the course's provider, the school's admins and teachers, the bureau."""
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.BUREAU:
-        return True
-    if user.role == Role.SCHOOL:
-        return user.school_id == offering.school_id
-    if user.role == Role.TEACHER:
-        return user.teacher is not None and user.teacher.school_id == offering.school_id
-    if user.role == Role.PROVIDER:
-        staff = getattr(user, "provider_staff", None)
-        return staff is not None and offering.course.provider_id == staff.provider_id
+    provider_id = offering.course.provider_id
+    # A school's own course has no provider: no provider's staff marks it.
+    roles = (Role.BUREAU, Role.SCHOOL, Role.TEACHER) + ((Role.PROVIDER,) if provider_id else ())
+    return may_act(user, *roles, school_id=offering.school_id, provider_id=provider_id)
     return False
 
 
@@ -153,7 +148,7 @@ def do_mark_attendance(
     """Record a session's attendance on a day the offering meets (its weekly slot's weekday,
     inside its term, not in the future); 3 absences in a row alert the school's admins once."""
     if not may_mark(by, offering):
-        raise ActionError(_("没有权限为该课程考勤。"))
+        raise PermissionDenied
     check_session_date(offering, day)
     enrolled = {s.pk: s for s in roster(offering)}
     for sid, status in marks.items():
@@ -210,8 +205,7 @@ def can_rate(student: Student, offering: Offering) -> bool:
 def do_rate_course(
     student: Student, offering: Offering, stars: int, comment: str = "", *, by: User
 ) -> Rating:
-    if by.role != Role.PARENT or not may_rank_for(by, student):
-        raise ActionError(_("只有孩子的家长可以评价。"))
+    require_actor(by, Role.PARENT, student_id=student.pk)
     if not Enrolment.objects.filter(student=student, offering=offering).exists():
         raise ActionError(_("孩子没有参加这门课程。"))
     if not can_rate(student, offering):
@@ -236,10 +230,10 @@ def do_rate_course(
 def do_file_complaint(
     offering: Offering, text: str, *, by: User, student: Student | None = None
 ) -> Complaint:
+    # A parent, for its own child (without a child there is no guardianship: refused).
+    require_actor(by, Role.PARENT, student_id=student.pk if student is not None else 0)
     if not text.strip():
         raise ActionError(_("请填写投诉内容。"))
-    if by.role == Role.PARENT and (student is None or not may_rank_for(by, student)):
-        raise ActionError(_("只能为自己的孩子投诉。"))
     c = Complaint.objects.create(offering=offering, text=text.strip(), by=by, student=student)
     for admin in school_admins(offering.school_id):
         notify(admin, _("收到关于“%(c)s”的投诉。") % {"c": offering.course.title})
@@ -424,6 +418,7 @@ def bill_statement(guardian: User, term: Term) -> Statement:
 
 def do_issue_bill(guardian: User, term: Term, *, by: User | None = None) -> Bill:
     """Store the family's statement as its issued bill for the term (re-issuing replaces)."""
+    require_actor(by, Role.BUREAU)
     st = bill_statement(guardian, term)
     with transaction.atomic():
         bill, _created = Bill.objects.select_for_update().get_or_create(
@@ -453,7 +448,12 @@ BILL_HEADER = [
 
 
 def do_export_bills(bills: Sequence[Bill | Statement], *, by: User, mask: bool = False) -> bytes:
-    """The bills (issued or as computed now) as .xlsx; audited: minors' data leaves the platform."""
+    """The bills (issued or as computed now) as .xlsx; audited: minors' data leaves the platform.
+    A parent exports only its own bills; staff those the page chose (its school's families)."""
+    require_actor(by, Role.PARENT, Role.SCHOOL, Role.BUREAU)
+    if by is not None and by.role == Role.PARENT:
+        for guardian_id in {b.guardian.pk for b in bills}:
+            require_actor(by, Role.PARENT, user_id=guardian_id)
     rows = []
     for bill in bills:
         lines = bill.lines if isinstance(bill, Statement) else _issued_lines(bill)
@@ -534,6 +534,7 @@ SETTLEMENT_HEADER = [
 
 
 def do_export_settlement(school: School, term: Term, *, by: User) -> bytes:
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     rows = [
         [
             r["provider"].name,

@@ -23,11 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Guardianship, Role, User, audit
+from junheng.accounts.scoping import require_actor
 from junheng.afterschool.models import Offering
 from junheng.engines.io import InputError
 from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.enrolment import adapters, ledger
-from junheng.enrolment.actions.common import ActionError, may_rank_for, notify_guardians
+from junheng.enrolment.actions.common import ActionError, notify_guardians, require_family
 from junheng.enrolment.actions.draws import ensure_pseudonyms
 from junheng.enrolment.actions.seats import offer_free_seats
 from junheng.enrolment.models import (
@@ -52,11 +53,6 @@ from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import Job
 from junheng.public_draw import clean_entropy, new_pseudonym
 from junheng.region.models import School, Student, Term
-
-
-def _require(user: User, *roles: str) -> None:
-    if not user.is_authenticated or user.role not in roles:
-        raise ActionError(_("没有权限执行此操作。"))
 
 
 def _move(window: ChoiceWindow, frm: str, to: str, stamp: str | None) -> ChoiceWindow:
@@ -90,9 +86,7 @@ def do_create_window(
     priority_low_income: int = 1,
 ) -> ChoiceWindow:
     """A new window (draft). The bureau, or the school's own admin, sets it up."""
-    _require(by, Role.BUREAU, Role.SCHOOL)
-    if by.role == Role.SCHOOL and by.school_id != school.pk:
-        raise ActionError(_("只能为本校设置选课窗口。"))
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     if closes_at <= opens_at:
         raise ActionError(_("截止时间必须晚于开始时间。"))
     chosen = method or (Method.DA if max_courses == 1 else Method.DRAFT)
@@ -128,7 +122,7 @@ def do_create_window(
 
 def do_open_window(window: ChoiceWindow, *, by: User) -> Draw:
     """Open for ranking and publish the draw's seed commitment (the seed itself stays hidden)."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if not adapters.window_offerings(window):
         raise ActionError(_("本校本学期还没有开设的课程，不能开放选课。"))
     if window.round > 1:
@@ -176,7 +170,7 @@ def do_create_second_round(
     first round's rules (method, K, priorities, offer hours) and gets its own seed commitment
     when it opens.
     """
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     if closes_at <= opens_at:
         raise ActionError(_("截止时间必须晚于开始时间。"))
 
@@ -227,7 +221,7 @@ def do_close_window(
 ) -> ChoiceWindow:
     """Close ranking. Before the published deadline (`closes_at`) only with a reason, which
     every family of the school is told."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     at = now or timezone.now()
     reason = (reason or "").strip()
     early = at < window.closes_at
@@ -338,8 +332,7 @@ def do_submit_ranking(
 ) -> Ranking:
     """Store (or replace) a child's ranking. A second POST with the same form `token` changes
     nothing and returns the same receipt; there is always at most one Ranking per child."""
-    if not may_rank_for(by, student):
-        raise ActionError(_("只能为自己的孩子填报志愿。"))
+    require_family(by, student)
     if student.school_id != window.school_id:
         raise ActionError(_("该学生不在本校。"))
     ids = [int(x) for x in offering_ids]
@@ -450,8 +443,7 @@ def _store_ranking(
 
 def do_withdraw_ranking(window: ChoiceWindow, student: Student, *, by: User) -> bool:
     """Take a child out of the window (participation is voluntary)."""
-    if not may_rank_for(by, student):
-        raise ActionError(_("只能为自己的孩子填报志愿。"))
+    require_family(by, student)
     with transaction.atomic():
         w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
         if not w.accepting():
@@ -478,7 +470,7 @@ def do_run_draw(
     given, is the hash the bureau was shown when it typed the entropy: the draw is refused if
     the inputs changed since. A draw that failed or was cancelled runs again afresh, with the
     same entropy as long as its inputs are the same (no second roll of the dice)."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
     value = clean_entropy(entropy, error=ActionError)
     source = " ".join(entropy_source.split())[:200]
 
@@ -708,7 +700,7 @@ def apply_sibling_rule(window: ChoiceWindow) -> list[list[int]]:
 
 def do_publish_results(window: ChoiceWindow, *, by: User) -> ChoiceWindow:
     """Families see their results; free seats start going to the waitlists."""
-    _require(by, Role.BUREAU)
+    require_actor(by, Role.BUREAU)
 
     with transaction.atomic():
         w = _move(window, WindowState.DRAWN, WindowState.PUBLISHED, "published_at")

@@ -59,6 +59,20 @@ def test_a_school_deletes_only_what_it_logged(community, cusers):
     assert not Activity.objects.exists()
 
 
+def test_the_page_offers_delete_only_to_the_recorder_and_the_bureau(community, cusers, client):
+    a = _log(community, cusers["core"])
+    url = f"/communities/{community.pk}/activities/{a.pk}/delete/"
+    client.force_login(cusers["member"])
+    assert url not in client.get(f"/communities/{community.pk}/").content.decode()
+    assert client.post(url).status_code == 403
+    assert Activity.objects.filter(pk=a.pk).exists()
+    for who in ("core", "bureau"):
+        client.force_login(cusers[who])
+        assert url in client.get(f"/communities/{community.pk}/").content.decode()
+    assert client.post(url).status_code == 302
+    assert not Activity.objects.filter(pk=a.pk).exists()
+
+
 def test_the_community_page_counts_activities_per_term_and_against_the_goal(
     community, cusers, client
 ):

@@ -352,6 +352,7 @@ def _provider(user: User, today: dt.date) -> list[Todo | None]:
 
 
 def _parent(user: User, today: dt.date) -> list[Todo | None]:
+    from junheng.accounts.scoping import students_for
     from junheng.enrolment.actions.services import MIN_SESSIONS_TO_RATE
     from junheng.enrolment.models import (
         Attendance,
@@ -365,10 +366,9 @@ def _parent(user: User, today: dt.date) -> list[Todo | None]:
         WaitlistOffer,
         WindowState,
     )
-    from junheng.region.models import Student
 
     now = timezone.now()
-    children = Student.objects.filter(guardianships__user=user)
+    children = students_for(user)  # a parent's own children (the one guardianship rule)
     open_windows = ChoiceWindow.objects.filter(
         school=OuterRef("school_id"), state=WindowState.OPEN, opens_at__lte=now, closes_at__gt=now
     )

@@ -25,6 +25,7 @@ from junheng.accounts.scoping import (
     get_in_scope,
     provider_of,
     require_role,
+    schools_for,
 )
 from junheng.afterschool.models import (
     Course,
@@ -42,7 +43,6 @@ from junheng.afterschool.models import (
     SupplyPlacement,
     SupplyRun,
 )
-from junheng.region.models import School
 
 M = TypeVar("M", bound=Model)
 
@@ -157,7 +157,7 @@ def offerings_for(user: User) -> QuerySet[Offering]:
         return qs.filter(
             Exists(published),
             status=OfferingStatus.OPEN,
-            school__in=School.objects.filter(students__guardianships__user=user),
+            school__in=schools_for(user),  # its children's schools
         )
     return qs.none()
 

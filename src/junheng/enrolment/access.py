@@ -24,6 +24,7 @@ from junheng.accounts.scoping import (
     get_in_scope,
     provider_of,
     require_role,
+    schools_for,
     students_for,
 )
 from junheng.afterschool.models import Offering
@@ -48,7 +49,7 @@ def windows_for(user: User) -> QuerySet[ChoiceWindow]:
     if user.role == Role.SCHOOL:
         return qs.filter(school_id=user.school_id) if user.school_id else qs.none()
     if user.role == Role.PARENT:
-        return qs.filter(school__students__guardianships__user=user).distinct()
+        return qs.filter(school__in=schools_for(user))  # its children's schools
     return qs.none()
 
 

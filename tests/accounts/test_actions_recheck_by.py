@@ -169,6 +169,7 @@ MAY_ACT: dict[str, str] = {
     "portraits.actions:do_save_library": "B",
     "portraits.actions:do_add_record": "ST",
     "portraits.actions:do_score": "B",
+    "portraits.actions:do_store_and_score": "B",
     "portraits.actions:do_add_records": "ST",
     "portraits.actions:do_publish_library": "B",
     "portraits.actions:do_assign_class_teacher": "S",
@@ -411,6 +412,14 @@ def annotations_of(fn: Callable[..., Any]) -> dict[str, Any]:
     return out
 
 
+def _records_frame() -> Any:
+    import pandas as pd
+
+    from junheng.portraits.storage import RECORD_FIELDS
+
+    return pd.DataFrame({f: [] for f in RECORD_FIELDS})
+
+
 def overrides(key: str, w: SimpleNamespace) -> dict[str, Any]:
     """Arguments the types cannot tell: rows of school A or student A where the scope is read."""
     from junheng.communities.models import Activity
@@ -421,6 +430,7 @@ def overrides(key: str, w: SimpleNamespace) -> dict[str, Any]:
     r = w.region
     return {
         "portraits.actions:do_copy_class_teachers": {"school_id": r["school_a"].pk},
+        "portraits.actions:do_store_and_score": {"records": _records_frame()},
         "portraits.actions:do_add_records": {
             "records": [SimpleNamespace(student_id=r["student_a"].pk)]
         },

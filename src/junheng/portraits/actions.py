@@ -9,14 +9,14 @@ from typing import Any
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.errors import DomainError
-from junheng.portraits import adapters
+from junheng.portraits import adapters, storage
 from junheng.portraits.models import (
     KIND_OF_DIMENSION,
     DimensionScore,
@@ -86,7 +86,6 @@ def do_score(*, by: User | None, job: Any = None) -> dict[str, Any]:
     """Score every term that has records (oldest first, so progress sees the earlier terms) and
     replace the stored scores; returns the engine's counts."""
     require_actor(by, Role.BUREAU)
-    from junheng.engines.portraits import score
 
     def say(stage: str, fraction: float) -> None:
         if job is not None:
@@ -95,70 +94,91 @@ def do_score(*, by: User | None, job: Any = None) -> dict[str, Any]:
             progress(job, stage, 10 + 70 * fraction)
 
     term_ids = set(PortraitRecord.objects.values_list("term_id", flat=True).distinct())
-    terms = sorted(Term.objects.filter(pk__in=term_ids), key=lambda t: t.start)
-    if not terms:
-        raise DomainError(_("还没有成长记录。"))
-    libs = adapters.libraries_for(terms)
-    if len(libs) < len(terms):
-        raise DomainError(_("教育局尚未配置评价指标库。"))
-    library = adapters.engine_library(libs.values())
-    versions = {adapters.term_key(t): libs[t.pk].version for t in terms}
-    students = adapters.students_frame(terms)
-    records = adapters.records_frame(terms, {i.indicator for i in library})
-    known = set(zip(students.student_id, students.term, strict=True))
-    records = records[
-        [k in known for k in zip(records.student_id, records.term, strict=True)]
-    ].reset_index(drop=True)
+    inputs = _Inputs(term_ids, None)
+    return _store_scores(inputs, _run_engine(inputs, say), by)
+
+
+def do_store_and_score(records: pd.DataFrame, *, by: User | None) -> dict[str, Any]:
+    """Store many new records and score every term, the engine working on a worker thread
+    while the records are written (the demo county's 1.7 million: DuckDB runs outside the
+    GIL). `records` has the columns of `storage.RECORD_FIELDS`, values as the columns take
+    them. The scores are those `do_score` computes once the records are stored."""
+    require_actor(by, Role.BUREAU)
+    from concurrent.futures import ThreadPoolExecutor
+
+    new = pd.DataFrame(
+        {
+            "student_id": records["student_id"].astype(str),
+            "term": records["term_id"].map(
+                {t.pk: adapters.term_key(t) for t in Term.objects.all()}
+            ),
+            "indicator": records["indicator"],
+            "value": records["value"].astype(str),
+        }
+    )
+    stored = set(PortraitRecord.objects.values_list("term_id", flat=True).distinct())
+    inputs = _Inputs(stored | {int(t) for t in records["term_id"].unique()}, new)
+    columns = [records[f].tolist() for f in storage.RECORD_FIELDS]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scored = pool.submit(_run_engine, inputs, None)  # no ORM on that thread
+        with transaction.atomic():
+            storage.write_records(zip(*columns, strict=True))
+            result = scored.result()
+            return _store_scores(inputs, result, by)
+
+
+class _Inputs:
+    """What the engine scores: the terms, their students, the stored records (plus `new` ones,
+    in the engine's columns) and the library versions."""
+
+    def __init__(self, term_ids: set[int], new: pd.DataFrame | None) -> None:
+        self.terms = sorted(Term.objects.filter(pk__in=term_ids), key=lambda t: t.start)
+        if not self.terms:
+            raise DomainError(_("还没有成长记录。"))
+        libs = adapters.libraries_for(self.terms)
+        if len(libs) < len(self.terms):
+            raise DomainError(_("教育局尚未配置评价指标库。"))
+        self.library = adapters.engine_library(libs.values())
+        self.versions = {adapters.term_key(t): libs[t.pk].version for t in self.terms}
+        self.students = adapters.students_frame(self.terms)
+        records = adapters.records_frame(self.terms, {i.indicator for i in self.library})
+        if new is not None:
+            records = pd.concat([records, new], ignore_index=True)
+        known = pd.MultiIndex.from_arrays([self.students.student_id, self.students.term])
+        kept = pd.MultiIndex.from_arrays([records.student_id, records.term]).isin(known)
+        self.records = records[kept].reset_index(drop=True)
+        self.term_of = {adapters.term_key(t): t.pk for t in self.terms}
+
+
+def _run_engine(inputs: _Inputs, say: Any) -> Any:
+    from junheng.engines.portraits import score
+
     try:
-        result = score(records, students, library, versions, progress=say)
+        return score(inputs.records, inputs.students, inputs.library, inputs.versions,
+                     progress=say)  # fmt: skip
     except InputError as err:
         raise DomainError(str(err)) from err
-    term_of = {adapters.term_key(t): t.pk for t in terms}
-    dims = result.frame("scores")
-    inds = result.frame("indicator_scores")
+
+
+def _store_scores(inputs: _Inputs, result: Any, by: User | None) -> dict[str, Any]:
+    terms = inputs.terms
     with transaction.atomic():
         DimensionScore.objects.filter(term__in=terms).delete()
         IndicatorScore.objects.filter(term__in=terms).delete()
-        insert_rows(
+        storage.insert_rows(
             DimensionScore,
             ["student_id", "term_id", "dimension", "score", "coverage", "progress",
              "previous_terms", "version"],
-            (
-                (r["student_id"], r["term_id"], r["dimension"], str(r["score"]),
-                 str(r["coverage"]), None if pd.isna(r["progress"]) else str(r["progress"]),
-                 int(r["previous_terms"]), r["version"])
-                for r in adapters.score_rows(dims, term_of)
-            ),
+            adapters.score_rows(result, inputs.term_of),
         )  # fmt: skip
-        insert_rows(
+        storage.insert_rows(
             IndicatorScore,
             ["student_id", "term_id", "items"],
-            adapters.explanation_rows(inds, term_of),
+            adapters.explanation_rows(result, inputs.term_of),
         )
-        summary = result.counts
+        summary: dict[str, Any] = result.counts
         audit(by, "portraits.score", None, **summary)
     return summary
-
-
-def insert_rows(model: Any, fields: list[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Plain INSERTs in batches (a million score rows in seconds; bulk_create builds a model
-    object per row). Values must already be what the columns hold."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-    n = 0
-    batch: list[Sequence[Any]] = []
-    with connection.cursor() as cur:
-        for row in rows:
-            batch.append(row)
-            if len(batch) == 10000:
-                cur.executemany(sql, batch)
-                n += len(batch)
-                batch = []
-        if batch:
-            cur.executemany(sql, batch)
-            n += len(batch)
-    return n
 
 
 def start_scoring(*, by: User) -> Any:
@@ -220,7 +240,7 @@ def do_add_records(
         for r in records
     ]  # fmt: skip
     with transaction.atomic():
-        PortraitRecord.objects.bulk_create(objs)
+        storage.create_records(objs)
         audit(
             by, "portraits.add_records", None, source=source, records=len(objs),
             students=sorted({r.student_id for r in records})[:100],

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from django.db.models import Count
 
-from junheng.engines.portraits import Indicator, library_from_frame
+from junheng.engines.portraits import Indicator, Portraits, library_from_frame
 from junheng.portraits.models import IndicatorLibrary, PortraitRecord
 from junheng.region.models import Student, Term
 
@@ -128,30 +128,14 @@ def records_frame(terms: Sequence[Term], known: set[str]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def explanation_rows(frame: pd.DataFrame, term_of: dict[str, int]) -> Iterator[tuple[Any, ...]]:
-    """(student_id, term_id, JSON items) per child and term, from the engine's explanation
-    (rows come grouped by child and term)."""
-    import json
-
-    cols = [frame[c].tolist() for c in ("student_id", "term", "indicator", "dimension", "value",
-                                         "records", "score", "weight")]  # fmt: skip
-    key: tuple[str, str] | None = None
-    items: list[list[Any]] = []
-    for sid, term, ind, dim, value, recs, sc, w in zip(*cols, strict=True):
-        if (sid, term) != key:
-            if key is not None:
-                yield int(key[0]), term_of[key[1]], json.dumps(items)
-            key, items = (sid, term), []
-        items.append([ind, dim, float(value), int(recs), float(sc), float(w)])
-    if key is not None:
-        yield int(key[0]), term_of[key[1]], json.dumps(items)
+def explanation_rows(result: Portraits, term_of: dict[str, int]) -> Iterator[tuple[Any, ...]]:
+    """(student_id, term_id, JSON items) per child and term, from the engine's explanation."""
+    for sid, term, items in result.explanations():
+        yield int(sid), term_of[term], items
 
 
-def score_rows(frame: pd.DataFrame, term_of: dict[str, int]) -> list[dict[str, Any]]:
-    """Engine output rows as model field dicts (ids back from the engine's text labels)."""
-    out = []
-    for item in frame.to_dict("records"):
-        item["student_id"] = int(item["student_id"])
-        item["term_id"] = term_of[item.pop("term")]
-        out.append(item)
-    return out
+def score_rows(result: Portraits, term_of: dict[str, int]) -> Iterator[tuple[Any, ...]]:
+    """The engine's dimension scores as `DimensionScore` column values (ids back from the
+    engine's text labels; decimals as exact text)."""
+    for sid, term, *rest in result.score_rows():
+        yield (int(sid), term_of[term], *rest)

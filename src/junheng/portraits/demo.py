@@ -9,13 +9,12 @@ import io
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from django.db import transaction
 from django.utils import timezone
 
 from junheng.accounts.models import Role, User
 from junheng.engines.portraits import DEFAULT_LIBRARY_CSV
-from junheng.portraits import actions
-from junheng.portraits.models import KIND_OF_DIMENSION, ClassTeacher, PortraitRecord
+from junheng.portraits import actions, storage
+from junheng.portraits.models import KIND_OF_DIMENSION, ClassTeacher
 from junheng.region.models import SchoolClass, Student, Term
 
 if TYPE_CHECKING:
@@ -43,18 +42,21 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
     pks = dict(Student.objects.values_list("code", "pk"))
     library = library_from_frame(pd.read_csv(io.StringIO(DEFAULT_LIBRARY_CSV), dtype=str))
     kinds = {i.indicator: str(KIND_OF_DIMENSION[i.dimension]) for i in library}
-    now = timezone.now()
-    with transaction.atomic():
-        actions.insert_rows(
-            PortraitRecord,
-            ["student_id", "term_id", "indicator", "kind", "value", "note", "evidence",
-             "source", "created_at"],
-            (
-                (pks[c], terms[t], i, kinds[i], v, "", "", "demo", now)
-                for c, t, i, v in zip(recs.student_id, recs.term, recs.indicator, recs.value,
-                                      strict=True)
-            ),
-        )  # fmt: skip
+    n = len(recs)
+    records = pd.DataFrame(
+        {
+            "student_id": recs.student_id.map(pks),
+            "term_id": recs.term.map(terms),
+            "indicator": recs.indicator,
+            "kind": recs.indicator.map(kinds),
+            "value": recs.value,
+            "note": [""] * n,
+            "evidence": [""] * n,
+            "source": ["demo"] * n,
+            "recorded_by_id": [None] * n,
+            "created_at": [storage.db_value(timezone.now())] * n,
+        }
+    )
     # the demo teacher teaches two classes of its school this term (it sees their portraits)
     teacher_user = User.objects.filter(username="teacher").select_related("teacher").first()
     notes = []
@@ -68,6 +70,6 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
                 teacher=teacher_user.teacher, school_class=c, term=current, homeroom=k == 0
             )
         notes.append(("teacher", "teacher", "成长档案：任教班级的学生画像"))
-    ctx.out.write("  portraits: scoring…\n")
-    actions.do_score(by=bureau)
+    ctx.out.write("  portraits: storing the records while scoring them…\n")
+    actions.do_store_and_score(records, by=bureau)
     return []

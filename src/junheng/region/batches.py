@@ -56,16 +56,23 @@ MODELS: dict[str, type[models.Model]] = {
     "student": Student,
 }
 UNDO_ORDER = ["student", "teacher", "school", "schoolclass"]  # dependants first
+# model name → how its new rows are inserted (setting their ids), when not by `bulk_create`
+CREATORS: dict[str, Callable[[Sequence[Any]], None]] = {}
 
 
-def register_model(model: type[models.Model]) -> None:
+def register_model(
+    model: type[models.Model], create: Callable[[Sequence[Any]], None] | None = None
+) -> None:
     """Let another app's import write `model` through these batches (growth portraits'
     records, say). Its rows are undone before the region's rows, as they depend on them;
-    called from the app's `ready()` so the periodic sweep knows the model too."""
+    called from the app's `ready()` so the periodic sweep knows the model too. `create`, if
+    given, inserts a chunk of new rows instead of `bulk_create` and sets their ids."""
     name = _name(model)
     if name not in MODELS:
         MODELS[name] = model
         UNDO_ORDER.insert(0, name)
+    if create is not None:
+        CREATORS[name] = create
 
 
 class ImportBusyError(Exception):
@@ -190,10 +197,14 @@ def _take_turn(
 
 
 def _create(batch: ImportBatch, model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    model._default_manager.bulk_create(objs)
+    name = _name(model)
+    create = CREATORS.get(name)
+    if create is not None:
+        create(objs)
+    else:
+        model._default_manager.bulk_create(objs)
     if any(o.pk is None for o in objs):  # pragma: no cover - SQLite ≥ 3.35 and PostgreSQL do
         raise RuntimeError("the database did not return the ids of the inserted rows")
-    name = _name(model)
     ImportUndo.objects.bulk_create(
         ImportUndo(batch=batch, model=name, object_id=o.pk, before=None) for o in objs
     )

@@ -96,6 +96,28 @@ class Portraits:
                 df[col] = df[col].astype("float64")
         return df
 
+    def score_rows(self) -> list[tuple[Any, ...]]:
+        """The dimension scores as tuples in output order, exact decimals as text: (student_id,
+        term, dimension, score, coverage, progress or None, previous_terms, version)."""
+        return self.con.execute(
+            "SELECT student_id, term, dimension, CAST(score AS VARCHAR), "
+            "CAST(coverage AS VARCHAR), CAST(progress AS VARCHAR), previous_terms, version "
+            f"FROM {OUTPUTS['scores'][1]} ORDER BY {OUTPUTS['scores'][2]}"
+        ).fetchall()
+
+    def explanations(self) -> list[tuple[str, str, str]]:
+        """(student_id, term, JSON) per student and term, in output order: the JSON array of
+        its indicator scores ``[indicator, dimension, value, records, score, weight]`` (in
+        `indicator_scores` order), built by DuckDB rather than row by row."""
+        rows = self.con.execute(
+            "SELECT st.student_id, st.term, to_json(list(json_array(l.indicator, l.dimension, "
+            "CAST(i.value AS DOUBLE), i.records, CAST(i.score AS DOUBLE), "
+            "CAST(i.weight AS DOUBLE)) ORDER BY i.dim_order, l.indicator))::VARCHAR "
+            "FROM iscore i JOIN st USING (sk) JOIN lib l USING (ik) "
+            "GROUP BY st.sorder, st.student_id, st.term ORDER BY st.sorder"
+        ).fetchall()
+        return [(str(s), str(t), str(j)) for s, t, j in rows]
+
     def write_all(self, outputs: Mapping[str, str | os.PathLike[str] | None]) -> dict[str, str]:
         """Write each named output to its path (CSV) through temporary files renamed only after
         every one was written; returns name → SHA-256 of the bytes."""

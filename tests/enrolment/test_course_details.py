@@ -48,6 +48,7 @@ def test_rank_page_shows_each_course_before_the_parent_ranks_it(
     details = html.split('id="offering-')
     chess_card = next(d for d in details if d.startswith(f'{chess.pk}"'))
     assert "1 / 2" in chess_card  # seats left / seats
+    assert chess.slot.label in chess_card and chess.slot.code not in html  # 周一第1节, not mon-1
     choir_card = next(d for d in details if d.startswith(f'{market["choir"].pk}"'))
     assert "免费" in choir_card
 
@@ -99,4 +100,5 @@ def test_slots_are_named_as_people_say_them(db):
 
     slot = TimeSlot(weekday=1, period=1, start=dt.time(15, 30), end=dt.time(16, 30))
     assert slot.label == "周一第1节"
+    assert str(slot) == "周一第1节 15:30-16:30"  # pages, choice lists and notices
     assert slot.code == "mon-1"  # files keep the code

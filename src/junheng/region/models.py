@@ -269,7 +269,8 @@ class TimeSlot(models.Model):
         verbose_name_plural = _("课后服务时段")
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+        """What pages, choice lists and notices show: 周一第1节 15:30-16:30."""
+        return f"{self.label} {self.start:%H:%M}-{self.end:%H:%M}"
 
     @property
     def code(self) -> str:

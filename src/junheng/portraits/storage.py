@@ -130,6 +130,8 @@ def _copy(
             name, quoted = _quoted(table, cols)
             with cur.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
                 for row in batch:
+                    if len(row) != len(cols):
+                        raise ValueError(f"each row must have {len(columns)} values")
                     copy.write_row(row)
 
 

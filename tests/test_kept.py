@@ -234,3 +234,9 @@ def test_a_new_county_outline_redraws_the_kept_map(users, login, region, cached)
     county.save(update_fields=["outline"])
     html = login(users["bureau"]).get(reverse("home")).content.decode()
     assert "县域轮廓：教育局导入的县界" in html
+
+
+def test_migrate_creates_the_default_cache_table_whatever_the_cache():
+    from junheng.config.caches import DEFAULT_TABLE
+
+    assert DEFAULT_TABLE in connection.introspection.table_names()  # the test database's

@@ -3,8 +3,8 @@ periodic job counts.
 
 Some pages show every school's counts (the bureau's home map, the balance dashboard, the
 communities' county view, a teacher's rotation choices); counting a city's million students
-takes a second or more. They read the counts from the cache (`CACHE_URL`: Redis, the database
-or, by default, each process's memory), which the periodic job `refresh_page_counts_job`
+takes a second or more. They read the counts from the cache that every process shares
+(`CACHE_URL`: by default a table in the database, or Redis), which the periodic job `refresh_page_counts_job`
 counts again every `REFRESH_EVERY` (started by the workers, `junheng.jobs.schedule`), so no
 page view pays for the count while a worker runs. The entries live for
 `JUNHENG_BALANCE_CACHE_S` seconds (longer than the refresh period), so without a worker a page

@@ -66,3 +66,25 @@ def test_another_school_cannot_read_the_import_report(client, users, db_queue):
     resp = _post(client, [good_students()[0], good_students()[1]])
     client.force_login(users["school_b"])
     assert client.get(resp["Location"]).status_code == 404
+
+
+def test_an_import_counts_the_pages_region_counts_again_in_the_worker(
+    client, users, db_queue, settings
+):
+    from django.core.cache import cache
+
+    from junheng.region import queries
+
+    settings.JUNHENG_BALANCE_CACHE_S = 300
+    cache.delete(queries.HEADCOUNTS_KEY)
+    client.force_login(users["bureau"])
+    before = client.get("/").context["glance"]["totals"]["students"]  # counted and kept
+    _post(client, good_students(), dry_run=True)
+    drain()
+    assert cache.get(queries.GLANCE_KEY)["totals"]["students"] == before  # a dry run: nothing
+    _post(client, good_students())
+    drain()
+    # The bulk write sent no signal; the job itself counted again before it ended.
+    assert cache.get(queries.GLANCE_KEY)["totals"]["students"] == before + 3
+    assert client.get("/").context["glance"]["totals"]["students"] == Student.objects.count()
+    cache.clear()

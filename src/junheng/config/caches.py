@@ -8,9 +8,9 @@ DEFAULT_TABLE = "junheng_cache"
 
 
 def caches_from_url(url: str, key_prefix: str = "junheng") -> dict[str, dict[str, Any]]:
-    """Unset (or locmem://): each process's own memory (one process, the demo).
-    redis://host:6379/1, rediss://… or unix://…: Redis (the `redis` package, in the rq extra).
-    db:// or db://<table>: a table in the database (`migrate` creates it).
+    """db:// or db://<table> (the settings' default): a table in the database (`migrate`
+    creates it). redis://host:6379/1, rediss://… or unix://…: Redis (the `redis` package, in
+    the rq extra). "" or locmem://: each process's own memory (the test suite).
 
     >>> caches_from_url("db://")["default"]["LOCATION"]
     'junheng_cache'

@@ -183,10 +183,11 @@ JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
 # again by a periodic job every 2 minutes (a city's million students take seconds to count);
 # 0 counts on every page view.
 JUNHENG_BALANCE_CACHE_S = int(os.environ.get("JUNHENG_BALANCE_CACHE_S", "300"))
-# CACHE_URL: the cache every web and worker process shares (junheng/config/caches.py): unset,
-# each process's own memory; redis://host:6379/1; db:// (a table in the database).
+# CACHE_URL: the cache every web and worker process shares (junheng/config/caches.py): db://
+# (the default: a table in the database, so gunicorn's workers and the job workers share it with
+# no other server), redis://host:6379/1, or locmem:// (each process's own memory).
 CACHES = _caches_from_url(
-    os.environ.get("CACHE_URL", ""), os.environ.get("CACHE_KEY_PREFIX", "junheng")
+    os.environ.get("CACHE_URL", "db://"), os.environ.get("CACHE_KEY_PREFIX", "junheng")
 )
 # Region exports of more rows than this run as jobs (the file is downloaded when written).
 JUNHENG_EXPORT_INLINE_ROWS = int(os.environ.get("JUNHENG_EXPORT_INLINE_ROWS", "5000"))

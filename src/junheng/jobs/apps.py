@@ -17,8 +17,12 @@ class JobsConfig(AppConfig):
 
 
 def create_cache_table(*args: object, using: str = "default", **kwargs: object) -> None:
-    """`migrate` also creates the table of a database cache (`CACHE_URL=db://…`); nothing
-    for the other caches."""
+    """`migrate` also creates the table of a database cache (`CACHE_URL=db://…`), and the
+    default one whatever the cache, so a process started with the default settings on this
+    database (a worker, a test's server) finds it."""
     from django.core.management import call_command
 
+    from junheng.config.caches import DEFAULT_TABLE
+
     call_command("createcachetable", database=using, verbosity=0)
+    call_command("createcachetable", DEFAULT_TABLE, database=using, verbosity=0)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from junheng import kept
 from junheng.jobs.actions import progress
 
 if TYPE_CHECKING:
@@ -53,6 +54,11 @@ def import_job(
     report = import_rows(
         what, data, by=by, filename=filename, dry_run=dry_run, progress=report_progress
     )
+    if getattr(report, "saved", False) and what in {"schools", "teachers", "students"}:
+        # Bulk writes send no signal: count the pages' region counts again here, in the
+        # worker, rather than leave them to the next periodic refresh or a page view.
+        progress(job, _("重新统计全区人数"), 99)
+        kept.refresh_page_counts_job(job)
     return report_to_json(report)
 
 

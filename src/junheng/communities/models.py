@@ -24,6 +24,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from junheng.jobs.records import EngineRun, YearRound
+from junheng.jobs.records import RoundStatus as RoundStatus
 from junheng.region.models import SUBJECTS, County, School, SchoolClass, Teacher, Term
 
 
@@ -175,23 +177,12 @@ class SchoolResult(models.Model):
 # --------------------------------------------------------------------------- pairing
 
 
-class RoundStatus(models.TextChoices):
-    OPEN = "open", _("进行中")
-    PUBLISHED = "published", _("已发布")
-
-
-class PairingRound(models.Model):
+class PairingRound(YearRound):
     county = models.ForeignKey(
         County,
         on_delete=models.PROTECT,
         related_name="pairing_rounds",
         verbose_name=_("县（市、区）"),
-    )
-    year = models.PositiveSmallIntegerField(
-        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
-    status = models.CharField(
-        _("状态"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
     kind = models.CharField(
         _("结成的教共体类型"), max_length=20, choices=Kind.choices, default=Kind.CO_CONSTRUCTION
@@ -214,14 +205,6 @@ class PairingRound(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text=_("学校实力 = (1 − 权重) × 资源配置指标得分 + 权重 × 办学质量得分"),
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     published_run = models.OneToOneField(
         "PairingRun",
         on_delete=models.PROTECT,
@@ -241,10 +224,6 @@ class PairingRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county} {self.year}"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == RoundStatus.PUBLISHED
 
     def latest_run(self) -> PairingRun | None:
         return self.runs.order_by("-pk").first()
@@ -313,22 +292,16 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("出错")
 
 
-class PairingRun(models.Model):
+class PairingRun(EngineRun):
     round = models.ForeignKey(PairingRound, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(
         _("状态"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
-    message = models.TextField(_("说明"), blank=True)
     rules = models.JSONField(_("规则"), default=dict)
     summary = models.JSONField(_("汇总"), default=dict)
     stages = models.JSONField(_("求解阶段"), default=list)
     strengths = models.JSONField(_("学校实力"), default=dict)  # school code -> strength
     baseline = models.JSONField(_("就近结对对照"), default=dict)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -340,10 +313,6 @@ class PairingRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("communities:round", args=[self.round_id])
-
-    @property
-    def is_done(self) -> bool:
-        return self.status == RunStatus.DONE
 
 
 class ProposedPair(models.Model):

@@ -24,6 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from junheng.jobs.records import EngineRun
 from junheng.region.models import School
 
 YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
@@ -234,11 +235,10 @@ class Variant(models.TextChoices):
     SCENARIO = "scenario", _("情景")
 
 
-class ForecastRun(models.Model):
+class ForecastRun(EngineRun):
     status = models.CharField(
         _("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
-    message = models.TextField(_("说明"), blank=True)
     years = models.PositiveSmallIntegerField(
         _("预测年数"), default=6, validators=[MinValueValidator(1), MaxValueValidator(15)]
     )
@@ -261,11 +261,6 @@ class ForecastRun(models.Model):
     scenario_summary = models.JSONField(_("情景汇总"), default=dict, blank=True)
     method = models.JSONField(_("各校比率"), default=dict, blank=True)
     left_out = models.JSONField(_("未参与预测的学校"), default=list, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -279,10 +274,6 @@ class ForecastRun(models.Model):
         from django.urls import reverse
 
         return reverse("places:run", args=[self.pk])
-
-    @property
-    def is_done(self) -> bool:
-        return self.status == RunStatus.DONE
 
     @property
     def is_active(self) -> bool:

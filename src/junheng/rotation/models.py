@@ -19,14 +19,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from junheng.jobs.records import EngineRun, YearRound
+from junheng.jobs.records import RoundStatus as RoundStatus
 from junheng.region.models import SUBJECTS, County, School, Teacher
 
 MIN_RURAL_STINT_YEARS = 3  # Zhejiang (2013): urban → rural stints of at least three years
-
-
-class RoundStatus(models.TextChoices):
-    OPEN = "open", _("进行中")
-    PUBLISHED = "published", _("已发布")
 
 
 class BackboneBasis(models.TextChoices):
@@ -34,18 +31,12 @@ class BackboneBasis(models.TextChoices):
     ELIGIBLE = "eligible", _("占符合条件人数（安徽等）")
 
 
-class RotationRound(models.Model):
+class RotationRound(YearRound):
     county = models.ForeignKey(
         County,
         on_delete=models.PROTECT,
         related_name="rotation_rounds",
         verbose_name=_("县（市、区）"),
-    )
-    year = models.PositiveSmallIntegerField(
-        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
-    status = models.CharField(
-        _("状态"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
     )
     min_years = models.PositiveSmallIntegerField(
         _("同校任教满（年）"), default=6, help_text=_("在同一所学校任教满该年限方可交流")
@@ -106,14 +97,6 @@ class RotationRound(models.Model):
         help_text=_("城镇到乡村学校的交流不少于 3 年（浙江）"),
     )
     preference_deadline = models.DateField(_("志愿填报截止日期"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     published_run = models.OneToOneField(
         "PlanRun",
         on_delete=models.PROTECT,
@@ -133,10 +116,6 @@ class RotationRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county} {self.year}"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == RoundStatus.PUBLISHED
 
     def latest_run(self) -> PlanRun | None:
         return self.runs.order_by("-pk").first()
@@ -278,25 +257,19 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("出错")
 
 
-class PlanRun(models.Model):
+class PlanRun(EngineRun):
     """One computation of the round's plan, with the engine's figures or its reason for failing."""
 
     round = models.ForeignKey(RotationRound, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(
         _("状态"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
-    message = models.TextField(_("说明"), blank=True)
     rules = models.JSONField(_("规则"), default=dict)
     summary = models.JSONField(_("汇总"), default=dict)
     per_school = models.JSONField(_("各校"), default=list)
     solver = models.JSONField(_("求解信息"), default=dict)
     balance = models.JSONField(_("均衡指标（前后）"), default=dict)
     time_limit_s = models.FloatField(_("求解时限（秒）"), default=60.0)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -310,10 +283,6 @@ class PlanRun(models.Model):
         from django.urls import reverse
 
         return reverse("rotation:round", kwargs={"round_id": self.round_id})
-
-    @property
-    def is_done(self) -> bool:
-        return self.status == RunStatus.DONE
 
 
 class Move(models.Model):
@@ -366,7 +335,7 @@ class Stint(models.Model):
         return f"{self.teacher} {self.start_year}-{self.planned_return_year}"
 
 
-class Tradeoff(models.Model):
+class Tradeoff(EngineRun):
     """What each number of movers buys: one engine plan per share of eligible teachers.
 
     ``rows`` holds, per share (10%–30%): ``share, target, moved, backbone_moved``, the CVs of
@@ -379,16 +348,10 @@ class Tradeoff(models.Model):
     status = models.CharField(
         _("状态"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
-    message = models.TextField(_("说明"), blank=True)
     rules = models.JSONField(_("规则"), default=dict)
     eligible = models.PositiveIntegerField(_("符合条件教师（人）"), default=0)
     rows = models.JSONField(_("各比例结果"), default=list)
     time_limit_s = models.FloatField(_("求解时限（秒）"), default=100.0)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -402,7 +365,3 @@ class Tradeoff(models.Model):
         from django.urls import reverse
 
         return reverse("rotation:round", kwargs={"round_id": self.round_id}) + "#tradeoff"
-
-    @property
-    def is_done(self) -> bool:
-        return self.status == RunStatus.DONE

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -20,9 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from junheng.accounts.models import Role, User
-
-if TYPE_CHECKING:
-    from junheng.region.models import Term
 
 # A window closing within this many days, a document expiring within this many, is a to-do.
 CLOSING_DAYS = 7
@@ -41,12 +38,6 @@ class Todo:
 
 def _todo(key: str, count: int, text: str, url: str) -> Todo | None:
     return Todo(key, count, text, url) if count else None
-
-
-def _current_term() -> Term | None:
-    from junheng.region.models import Term
-
-    return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
 
 
 # --------------------------------------------------------------------------- shared pieces
@@ -208,7 +199,9 @@ def _school(user: User, today: dt.date) -> list[Todo | None]:
     if school_id is None:
         return []
     out: list[Todo | None] = []
-    term = _current_term()
+    from junheng.region.models import Term
+
+    term = Term.current()
     if term is not None:
         published = Menu.objects.filter(
             term=term, school_id=school_id, status=MenuStatus.PUBLISHED

@@ -50,10 +50,6 @@ from junheng.web import (
 BUREAU = (Role.BUREAU,)
 
 
-def current_term() -> Term | None:
-    return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
-
-
 # --------------------------------------------------------------------------- public
 
 
@@ -577,7 +573,7 @@ def supply_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpRespon
 
 def _school_ctx(request: AuthenticatedHttpRequest) -> tuple[Any, Term]:
     school = scoping.school_of(request.user)
-    term = current_term()
+    term = Term.current()
     if term is None:
         raise Http404(_("尚未设置学期。"))
     return school, term
@@ -772,7 +768,7 @@ def school_course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @scoping.role_required(Role.PARENT)
 def parent_menus(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each child's school menu (published only), courses open to the child's grade first."""
-    term = current_term()
+    term = Term.current()
     children = list(scoping.students_for(request.user).select_related("school"))
     offerings = access.offerings_for(request.user)
     if term is not None:

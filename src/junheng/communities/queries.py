@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from junheng.communities.models import SyncRequest
-    from junheng.region.models import Term
 
 
 def kind_counts(communities: Iterable[Community]) -> list[dict[str, Any]]:
@@ -225,12 +224,6 @@ def round_page(rnd: PairingRound) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- synchronous lessons
-
-
-def current_term() -> Term | None:
-    from junheng.region.models import Term
-
-    return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
 
 
 def school_requests(school_id: int) -> QuerySet[SyncRequest]:

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng.afterschool.actions import school_slot_ids
-from junheng.communities import queries, sharing
+from junheng.communities import sharing
 from junheng.communities.access import access_community
 from junheng.communities.forms import ExchangeForm, OfferSharedForm, ShareCourseForm
 from junheng.communities.models import Community
 from junheng.errors import DomainError
-from junheng.region.models import School, Teacher, TimeSlot
+from junheng.region.models import School, Teacher, Term, TimeSlot
 from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 
@@ -131,7 +131,7 @@ def offer_shared(
     shared = c.shared_courses.select_related("community", "course").filter(pk=shared_id).first()
     if shared is None:
         raise Http404
-    term = queries.current_term()
+    term = Term.current()
     if term is None:
         messages.error(request, _("尚未设定学期。"))
         return _back(c, "shared-courses")

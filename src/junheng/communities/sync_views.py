@@ -26,7 +26,7 @@ from junheng.communities.access import (
 from junheng.communities.models import LessonStatus, SyncSchedule, TimetableEntry
 from junheng.errors import DomainError
 from junheng.region.imports import FileError
-from junheng.region.models import County, School
+from junheng.region.models import County, School, Term
 from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def sync_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     require_bureau(user)
     county = County.objects.order_by("pk").first()
-    term = queries.current_term()
+    term = Term.current()
     schedule = (
         SyncSchedule.objects.filter(county=county, term=term).first() if county and term else None
     )
@@ -143,7 +143,7 @@ def schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     require_bureau(user)
     county = County.objects.order_by("pk").first()
-    term = queries.current_term()
+    term = Term.current()
     if county is None or term is None:
         messages.error(request, _("尚未设定学期。"))
         return redirect("communities:sync")
@@ -170,7 +170,7 @@ def publish_schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     require_bureau(user)
     county = County.objects.order_by("pk").first()
-    s = SyncSchedule.objects.filter(county=county, term=queries.current_term()).first()
+    s = SyncSchedule.objects.filter(county=county, term=Term.current()).first()
     if s is None:
         raise Http404
     try:
@@ -191,7 +191,7 @@ def my_lessons(request: AuthenticatedHttpRequest) -> HttpResponse:
     if sid is None:
         raise Http404
     county_id = School.objects.filter(pk=sid).values_list("county_id", flat=True).first()
-    term = queries.current_term()
+    term = Term.current()
     published = SyncSchedule.objects.filter(
         county_id=county_id or 0, term=term, status="published"
     ).first()

@@ -36,7 +36,7 @@ from junheng.communities.forms import (
 )
 from junheng.communities.models import Community, Kind, PairingRound, RoundSchool, RunStatus
 from junheng.errors import DomainError
-from junheng.region.models import County, School
+from junheng.region.models import County, School, Term
 from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
 
 
@@ -157,7 +157,7 @@ def _sharing_context(user: User, c: Community) -> dict[str, Any]:
 
     ids = sorted(sharing.community_school_ids(c))
     own = own_school_id(user) if user.role == Role.SCHOOL else None
-    term = queries.current_term()
+    term = Term.current()
     ctx: dict[str, Any] = {
         "exchanges": sharing.exchange_rows(c),
         "shared": sharing.shared_course_rows(c, term),

@@ -70,10 +70,6 @@ class EnrolledCourse:
     can_rate: bool
 
 
-def current_term() -> Term | None:
-    return Term.objects.filter(is_current=True).first() or Term.objects.order_by("-start").first()
-
-
 # --------------------------------------------------------------------------- staff: windows
 
 
@@ -94,7 +90,7 @@ def window_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     scoping.require_role(user, *STAFF)
     schools = scoping.schools_for(user)
-    initial: dict[str, Any] = {"term": current_term()}
+    initial: dict[str, Any] = {"term": Term.current()}
     if user.role == Role.SCHOOL:
         initial["school"] = user.school_id
     form = forms.WindowForm(request.POST or None, schools=schools, initial=initial)
@@ -356,7 +352,7 @@ def window_manual(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
 def county_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Fairness of the term's draws by urban / town / rural school."""
     scoping.require_role(request.user, Role.BUREAU)
-    term = current_term()
+    term = Term.current()
     draws = Draw.objects.filter(window__term=term, result_sha256__gt="").select_related(
         "window__school"
     )
@@ -748,7 +744,7 @@ def attendance(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.PARENT:
         raise Http404
-    term = current_term()
+    term = Term.current()
     offerings = access.markable_offerings(user).filter(status=OfferingStatus.OPEN)
     if term is not None:
         offerings = offerings.filter(term=term)
@@ -844,7 +840,7 @@ def _roster(offering: Offering) -> list[Any]:
 def bills(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     scoping.require_role(user, Role.PARENT)
-    term = current_term()
+    term = Term.current()
     if term is None:
         raise Http404
     bill = actions.bill_statement(user, term)  # a read: a GET never writes
@@ -860,7 +856,7 @@ def school_bills(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     scoping.require_role(user, *STAFF)
     school = _school_param(request)
-    term = current_term()
+    term = Term.current()
     if term is None:
         raise Http404
     guardians = User.objects.filter(
@@ -889,7 +885,7 @@ def settlement(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     scoping.require_role(user, *STAFF)
     school = _school_param(request)
-    term = current_term()
+    term = Term.current()
     if term is None:
         raise Http404
     if request.GET.get("format") == "xlsx":

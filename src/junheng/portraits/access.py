@@ -24,15 +24,11 @@ from junheng.region.models import SchoolClass, Student, Term
 PORTRAIT_ROLES = (Role.PARENT, Role.TEACHER, Role.SCHOOL)
 
 
-def current_term() -> Term | None:
-    return Term.objects.filter(is_current=True).first()
-
-
 def classes_taught(user: User) -> QuerySet[SchoolClass]:
     """The classes a teacher teaches in the current term."""
     if not user.is_authenticated or user.role != Role.TEACHER or user.teacher_id is None:
         return SchoolClass.objects.none()
-    term = current_term()
+    term = Term.current(or_latest=False)
     ids = ClassTeacher.objects.filter(teacher_id=user.teacher_id, term=term).values(
         "school_class_id"
     )

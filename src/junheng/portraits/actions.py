@@ -290,11 +290,11 @@ def do_assign_class_teacher(*, school_class: Any, teacher: Any, homeroom: bool, 
     """A school's teacher teaches one of its classes this term (a teacher's access to the
     children's portraits follows it); one homeroom teacher per class. The caller scoped the
     class and the teacher to `by`'s school."""
-    from junheng.portraits.access import current_term
     from junheng.portraits.models import ClassTeacher
+    from junheng.region.models import Term
 
     require_actor(by, Role.SCHOOL, school_id=school_class.school_id)
-    term = current_term()
+    term = Term.current(or_latest=False)
     if term is None:
         raise DomainError(_("没有当前学期：请先设定当前学期"))
     if teacher.school_id != school_class.school_id:
@@ -327,12 +327,11 @@ def do_copy_class_teachers(*, school_id: int, by: User) -> int:
     """This term's assignments of a school start as the previous term's (a class keeps its
     number as it moves up a grade: grade g class n then is grade g + 1 class n now; classes
     that do not exist now are left out); returns how many were added."""
-    from junheng.portraits.access import current_term
     from junheng.portraits.models import ClassTeacher
-    from junheng.region.models import SchoolClass
+    from junheng.region.models import SchoolClass, Term
 
     require_actor(by, Role.SCHOOL, school_id=school_id)
-    now = current_term()
+    now = Term.current(or_latest=False)
     if now is None:
         raise DomainError(_("没有当前学期：请先设定当前学期"))
     before = Term.objects.filter(start__lt=now.start).order_by("-start").first()

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import students_for, teachers_for
 from junheng.exports import table_xlsx
-from junheng.portraits.access import classes_taught, current_term
+from junheng.portraits.access import classes_taught
 from junheng.portraits.adapters import libraries_for, parse_library
 from junheng.portraits.models import KIND_OF_DIMENSION, ClassTeacher, PortraitRecord
 from junheng.region import batches
@@ -116,7 +116,7 @@ class RecordScope:
 
     @classmethod
     def for_user(cls, user: User) -> RecordScope:
-        now = current_term()
+        now = Term.current(or_latest=False)
         if user.role == Role.TEACHER:
             qs = students_for_teacher(user)
             terms = [now] if now is not None else []
@@ -356,7 +356,7 @@ def _check_class_teachers(
     by: User,
     progress: Callable[[str, int, int], None] | None,
 ) -> tuple[list[ClassTeacher], list[ClassTeacher]]:
-    term = current_term()
+    term = Term.current(or_latest=False)
     if term is None:
         report.errors = [RowError(None, "", _("没有当前学期：请先设定当前学期"))]
         return [], []

@@ -18,7 +18,6 @@ from junheng.accounts.models import Role
 from junheng.accounts.scoping import get_in_scope, role_required
 from junheng.engines.portraits.library import AGGREGATES, DIMENSIONS, METHODS, MISSING
 from junheng.portraits import actions, library
-from junheng.portraits.access import current_term
 from junheng.portraits.adapters import libraries_for, parse_library
 from junheng.portraits.models import Dimension, DimensionScore, IndicatorLibrary
 from junheng.region.models import Term
@@ -45,7 +44,7 @@ def _used_terms() -> dict[str, list[Term]]:
 @role_required(Role.BUREAU)
 def library_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     used = _used_terms()
-    now = current_term()
+    now = Term.current(or_latest=False)
     in_force = libraries_for([now]).get(now.pk) if now is not None else None
     versions = [
         {
@@ -146,7 +145,7 @@ def library_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         rows = library.rows_of(source)
         numbers = list(range(1, len(rows) + 1))
         version = ""
-        now = current_term()
+        now = Term.current(or_latest=False)
         year_text = str(now.start.year) if now is not None else ""
     by_row: dict[int, dict[str, str]] = {}
     for p in problems:

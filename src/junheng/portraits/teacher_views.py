@@ -17,16 +17,15 @@ from django.views.decorators.http import require_POST
 from junheng.accounts.models import Role
 from junheng.accounts.scoping import get_in_scope, role_required, school_of, teachers_for
 from junheng.portraits import actions
-from junheng.portraits.access import current_term
 from junheng.portraits.models import ClassTeacher
-from junheng.region.models import SchoolClass
+from junheng.region.models import SchoolClass, Term
 from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 
 @role_required(Role.SCHOOL)
 def class_teachers(request: AuthenticatedHttpRequest) -> HttpResponse:
     school = school_of(request.user)
-    term = current_term()
+    term = Term.current(or_latest=False)
     classes = list(SchoolClass.objects.filter(school=school).order_by("grade", "number"))
     by_class: dict[int, list[ClassTeacher]] = defaultdict(list)
     if term is not None:

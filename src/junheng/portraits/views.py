@@ -19,12 +19,11 @@ from junheng.portraits.access import (
     access_class,
     access_portrait,
     classes_taught,
-    current_term,
     portrait_students_for,
 )
 from junheng.portraits.adapters import libraries_for, parse_library
 from junheng.portraits.models import DimensionScore
-from junheng.region.models import School, Student, UrbanRural
+from junheng.region.models import School, Student, Term, UrbanRural
 from junheng.web import AuthenticatedHttpRequest, flash_errors
 
 
@@ -77,7 +76,7 @@ def school_class(request: AuthenticatedHttpRequest, class_id: int) -> HttpRespon
     scores = DimensionScore.objects.filter(student__school_class=klass, term=term)
     audit(user, "portraits.view_class", klass, role=user.role)
     indicators = []
-    now = current_term()
+    now = Term.current(or_latest=False)
     if now is not None:
         lib = libraries_for([now]).get(now.pk)
         if lib is not None:
@@ -104,7 +103,7 @@ def add_record(request: AuthenticatedHttpRequest, class_id: int) -> HttpResponse
     user = request.user
     require_role(user, Role.TEACHER)
     klass = access_class(user, class_id)
-    term = current_term()
+    term = Term.current(or_latest=False)
     if term is None:
         raise PermissionDenied
     try:

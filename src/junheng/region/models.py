@@ -183,6 +183,14 @@ class Term(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def current(cls, *, or_latest: bool = True) -> Term | None:
+        """The term marked current; with none marked, the latest one (or None: or_latest=False)."""
+        term = cls.objects.filter(is_current=True).first()
+        if term is None and or_latest:
+            term = cls.objects.order_by("-start").first()
+        return term
+
 
 class SchoolClass(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")

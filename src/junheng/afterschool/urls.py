@@ -21,6 +21,7 @@ urlpatterns = [
     path("my/documents/", views.my_document_add, name="my_document_add"),
     path("my/instructors/", views.my_instructor_add, name="my_instructor_add"),
     path("my/courses/new/", views.course_new, name="course_new"),
+    path("my/courses/<int:course_id>/", views.my_course_act, name="my_course_act"),
     path("my/requests/", views.provider_requests, name="provider_requests"),
     path("my/requests/<int:request_id>/", views.provider_request_act, name="provider_request_act"),
     # bureau

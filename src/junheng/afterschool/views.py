@@ -248,6 +248,28 @@ def course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "afterschool/course_form.html", {"form": form, "provider": provider})
 
 
+@require_POST
+@scoping.role_required(Role.PROVIDER)
+def my_course_act(request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
+    """The provider withdraws a course under review or approved, or submits a draft, rejected
+    or withdrawn one (again) for review."""
+    provider = access.own_provider(request.user)
+    course = scoping.get_in_scope(provider.courses.all(), pk=course_id)
+    act = request.POST.get("action")
+    try:
+        if act == "withdraw":
+            actions.do_withdraw_course(course, by=request.user)
+            messages.success(request, _("课程“%(t)s”已撤回。") % {"t": course.title})
+        elif act == "submit":
+            actions.do_submit_course(course, by=request.user)
+            messages.success(request, _("课程“%(t)s”已提交审核。") % {"t": course.title})
+        else:
+            messages.error(request, _("未知操作。"))
+    except actions.ActionError as err:
+        flash_errors(request, err)
+    return redirect("afterschool:my_application")
+
+
 @scoping.role_required(Role.PROVIDER)
 def provider_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)

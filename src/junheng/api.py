@@ -18,7 +18,7 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    """An action's refusal (`junheng.errors.DomainError`): 400 with the user's messages."""
+    """An action's refusal (`junheng.errors.ActionError`): 400 with the user's messages."""
     return api.create_response(request, {"detail": exc.messages}, status=400)
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from junheng.engines.lottery import normalize_entropy
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.formats import percent
 
 # Crockford's base 32: digits and capitals without I, L, O, U (nothing to misread on a phone).
@@ -68,8 +68,8 @@ def unique_pseudonyms(n: int, taken: Iterable[str] = ()) -> list[str]:
     return out
 
 
-def clean_entropy(text: str, *, error: type[DomainError] = DomainError) -> str:
-    """The entropy as it will be used and published; `error` (the app's DomainError subclass)
+def clean_entropy(text: str, *, error: type[ActionError] = ActionError) -> str:
+    """The entropy as it will be used and published; `error` (the app's ActionError subclass)
     when there is none or too much."""
     value = normalize_entropy(text or "")
     if not value:

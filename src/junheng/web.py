@@ -44,7 +44,7 @@ def acting_user(request: HttpRequest) -> User:
 def flash_errors(request: HttpRequest, err: Exception) -> None:
     """Show an action's refusal as error messages on the next page.
 
-    Actions refuse with `junheng.errors.DomainError` (a `ValidationError`); every view shows it
+    Actions refuse with `junheng.errors.ActionError` (a `ValidationError`); every view shows it
     through this one helper, so a refusal reads the same on every page.
     """
     if isinstance(err, ValidationError):

@@ -14,6 +14,7 @@ from junheng.afterschool.models import (
     RunStatus,
     SupplyPlacement,
 )
+from junheng.errors import ActionError
 from junheng.region.models import Student
 
 
@@ -86,7 +87,7 @@ def test_run_plans_both_schools_and_publish_creates_offerings(county, users, ter
     assert all(o.slot == slots[0] and o.seats == 20 and o.supply_run == run for o in offers)
     run.refresh_from_db()
     assert run.status == RunStatus.PUBLISHED
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         actions.do_publish_supply_run(run, by=users["bureau"])
 
 

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from junheng.afterschool import actions
 from junheng.afterschool.models import ProviderDocument
 from junheng.afterschool.uploads import MAX_UPLOAD_BYTES, validate_document, validate_photo
+from junheng.errors import ActionError
 from tests.afterschool.conftest import JPG, PDF, PNG
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_photos_refuse_pdf():
 def test_action_refuses_bad_upload_and_stores_nothing(make_provider):
     staff, p = make_provider()
     n = ProviderDocument.objects.count()
-    with pytest.raises(actions.ActionError, match="只接受"):
+    with pytest.raises(ActionError, match="只接受"):
         actions.do_add_provider_document(
             p, by=staff, kind="other", upload=SimpleUploadedFile("x.zip", b"PK\x03\x04")
         )

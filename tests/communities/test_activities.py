@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from junheng.accounts.models import AuditLog
 from junheng.communities import lessons
-from junheng.communities.actions import CommunityError
 from junheng.communities.models import Activity
+from junheng.errors import ActionError
 
 
 def _log(community, by, **kw):
@@ -39,13 +39,13 @@ def test_schools_of_the_community_log_activities_and_others_cannot(community, cu
 
 
 def test_activities_are_past_hosted_inside_and_titled(community, cusers, county9):
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         _log(community, cusers["core"], date=timezone.localdate() + dt.timedelta(days=3))
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         _log(community, cusers["core"], host=county9.schools["J01"])
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         _log(community, cusers["core"], title="  ")
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         _log(community, cusers["core"], kind="party")
     assert not Activity.objects.exists()
 

@@ -8,9 +8,8 @@ from django.db import IntegrityError, transaction
 
 from junheng.accounts.models import AuditLog
 from junheng.communities import actions
-from junheng.communities.actions import CommunityError
 from junheng.communities.models import Community, Membership
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 
 
 def test_a_community_is_created_with_its_core_members_and_an_audit_row(community, county9):
@@ -23,14 +22,14 @@ def test_a_community_is_created_with_its_core_members_and_an_audit_row(community
 
 
 def test_refusals_are_domain_errors():
-    assert issubclass(CommunityError, DomainError)
+    assert issubclass(ActionError, ActionError)
 
 
 def test_a_school_joins_at_most_one_integration_or_co_construction_community(
     community, county9, cusers
 ):
     s = county9.schools
-    with pytest.raises(CommunityError, match="百步乡小学"):
+    with pytest.raises(ActionError, match="百步乡小学"):
         actions.do_create_community(
             by=cusers["bureau"],
             county=county9.county,
@@ -48,7 +47,7 @@ def test_a_school_joins_at_most_one_integration_or_co_construction_community(
         start_year=2026,
         members=[s["M03"]],
     )
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         actions.do_add_member(other, by=cusers["bureau"], school=s["M02"], year=2026)
     # cooperation and internet pairs may overlap with them
     coop = actions.do_create_community(
@@ -86,7 +85,7 @@ def test_changing_a_community_to_an_exclusive_kind_checks_its_members(community,
         start_year=2026,
         members=[s["M01"]],
     )
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         actions.do_update_community(coop, by=cusers["bureau"], kind="integration")
     coop.refresh_from_db()
     assert coop.kind == "cooperation"
@@ -100,7 +99,7 @@ def test_dissolving_frees_the_members(community, county9, cusers):
     community.refresh_from_db()
     assert not community.active
     assert not community.memberships.filter(exclusive=True).exists()
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         actions.do_add_member(
             community, by=cusers["bureau"], school=county9.schools["M03"], year=2026
         )
@@ -118,7 +117,7 @@ def test_dissolving_frees_the_members(community, county9, cusers):
 def test_a_core_cannot_be_its_own_member_and_members_are_not_repeated(county9, cusers):
     s = county9.schools
     for members in ([s["C01"]], [s["M01"], s["M01"]]):
-        with pytest.raises(CommunityError):
+        with pytest.raises(ActionError):
             actions.do_create_community(
                 by=cusers["bureau"],
                 county=county9.county,
@@ -131,7 +130,7 @@ def test_a_core_cannot_be_its_own_member_and_members_are_not_repeated(county9, c
 
 def test_cross_region_pairs_name_the_partner_region_and_school(county9, cusers):
     s = county9.schools
-    with pytest.raises(CommunityError, match="结对地区"):
+    with pytest.raises(ActionError, match="结对地区"):
         actions.do_create_community(
             by=cusers["bureau"],
             county=county9.county,
@@ -156,7 +155,7 @@ def test_goals_are_one_per_year_and_not_negative(community, cusers):
     actions.do_set_goal(community, by=cusers["bureau"], year=2026, lessons=60, activities=8)
     actions.do_set_goal(community, by=cusers["bureau"], year=2026, lessons=72, activities=8)
     assert list(community.goals.values_list("year", "lessons")) == [(2026, 72)]
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         actions.do_set_goal(community, by=cusers["bureau"], year=2027, lessons=-1, activities=0)
 
 
@@ -187,7 +186,7 @@ def test_results_are_entered_between_0_and_100_and_cleared_with_none(county9, cu
     s = county9.schools
     actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: 70.5})
     assert SchoolResult.objects.get(school=s["M01"], year=2026).score == 70.5
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: 101.0})
     assert SchoolResult.objects.get(school=s["M01"], year=2026).score == 70.5
     actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: None})

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from junheng.communities import lessons
-from junheng.communities.actions import CommunityError
 from junheng.communities.models import (
     LessonStatus,
     SyncLesson,
@@ -18,6 +17,7 @@ from junheng.communities.models import (
     SyncSchedule,
     TimetableEntry,
 )
+from junheng.errors import ActionError
 from junheng.region.imports import FileError
 from junheng.region.models import Term
 
@@ -203,7 +203,7 @@ def test_publishing_writes_the_terms_dated_lessons_on_their_weekdays(published, 
         slot = published.slots.get(request=lesson.request)
         assert lesson.date.isoweekday() == slot.day and lesson.period == slot.period
         assert term.start <= lesson.date <= term.end
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         lessons.do_schedule_term(by=published.created_by, county=published.county, term=term)
 
 
@@ -250,13 +250,13 @@ def test_a_member_school_records_a_lesson_held_and_the_counts_show_it(
 
 def test_cancelling_needs_a_reason_and_future_lessons_cannot_be_held(published, cusers):
     lesson = _past_lesson()
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         lessons.do_record_lesson(lesson, by=cusers["core"], status="cancelled", reason=" ")
     lessons.do_record_lesson(lesson, by=cusers["core"], status="cancelled", reason="网络故障")
     lesson.refresh_from_db()
     assert (lesson.status, lesson.reason) == ("cancelled", "网络故障")
     future = SyncLesson.objects.filter(date__gt=timezone.localdate()).first()
-    with pytest.raises(CommunityError):
+    with pytest.raises(ActionError):
         lessons.do_record_lesson(future, by=cusers["core"], status="held")
 
 

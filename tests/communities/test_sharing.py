@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from junheng.accounts.models import AuditLog
 from junheng.communities import sharing
-from junheng.communities.actions import CommunityError
+from junheng.errors import ActionError
 from junheng.region.models import Teacher
 
 pytestmark = pytest.mark.django_db
@@ -41,16 +41,16 @@ def test_exchanges_stay_inside_the_community_and_one_per_teacher_and_year(
     s = county9.schools
     bureau = cusers["bureau"]
     t = _teacher(county9, "C01T00")
-    with pytest.raises(CommunityError, match="本教共体的学校"):
+    with pytest.raises(ActionError, match="本教共体的学校"):
         sharing.do_plan_exchange(community, by=bureau, teacher=t, to_school=s["M03"], year=2027)
-    with pytest.raises(CommunityError, match="教师须是本教共体"):
+    with pytest.raises(ActionError, match="教师须是本教共体"):
         sharing.do_plan_exchange(
             community, by=bureau, teacher=_teacher(county9, "J01T00"), to_school=s["M01"], year=2027
         )
-    with pytest.raises(CommunityError, match="所在的学校"):
+    with pytest.raises(ActionError, match="所在的学校"):
         sharing.do_plan_exchange(community, by=bureau, teacher=t, to_school=s["C01"], year=2027)
     sharing.do_plan_exchange(community, by=bureau, teacher=t, to_school=s["M01"], year=2027)
-    with pytest.raises(CommunityError, match="已有 2027"):
+    with pytest.raises(ActionError, match="已有 2027"):
         sharing.do_plan_exchange(community, by=bureau, teacher=t, to_school=s["M02"], year=2027)
     assert community.exchanges.count() == 1
 
@@ -235,7 +235,7 @@ def test_a_member_school_puts_the_cores_shared_course_on_its_menu(
     rows = sharing.shared_course_rows(community, term)
     assert [len(r["offerings"]) for r in rows] == [1]
     assert AuditLog.objects.filter(action="communities.offer_shared_course").exists()
-    with pytest.raises(CommunityError, match="已开设"):
+    with pytest.raises(ActionError, match="已开设"):
         sharing.do_offer_shared_course(
             shared, by=cusers["member"], school=s["M01"], term=term, slot=slot, seats=15
         )
@@ -244,10 +244,10 @@ def test_a_member_school_puts_the_cores_shared_course_on_its_menu(
 def test_a_school_course_still_cannot_be_offered_elsewhere_without_sharing(
     county9, cusers, course, term
 ):
-    from junheng.afterschool.actions import OfferingBlockedError, do_create_offering
+    from junheng.afterschool.actions import do_create_offering
     from junheng.region.models import TimeSlot
 
-    with pytest.raises(OfferingBlockedError):
+    with pytest.raises(ActionError):
         do_create_offering(
             by=cusers["bureau"],
             term=term,
@@ -272,10 +272,10 @@ def test_only_the_cores_own_approved_courses_are_shared_by_the_core_or_the_burea
         by=cusers["member"],
         fields={"title": "田径", "category": "sports", "content": "跑跳投"},
     )
-    with pytest.raises(CommunityError, match="核心校"):
+    with pytest.raises(ActionError, match="核心校"):
         sharing.do_share_course(community, by=cusers["bureau"], course=theirs)
     sharing.do_share_course(community, by=cusers["bureau"], course=course)
-    with pytest.raises(CommunityError, match="已经共享"):
+    with pytest.raises(ActionError, match="已经共享"):
         sharing.do_share_course(community, by=cusers["core"], course=course)
 
 
@@ -296,7 +296,7 @@ def test_only_members_offer_a_shared_course_each_for_itself(
             sharing.do_offer_shared_course(
                 shared, by=cusers[who], school=s["M01"], term=term, slot=slot, seats=5
             )
-    with pytest.raises(CommunityError, match="成员校"):  # the bureau, for a school outside
+    with pytest.raises(ActionError, match="成员校"):  # the bureau, for a school outside
         sharing.do_offer_shared_course(
             shared, by=cusers["bureau"], school=s["M03"], term=term, slot=slot, seats=5
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from junheng.enrolment import actions
 from junheng.enrolment.models import Attendance, Session
+from junheng.errors import ActionError
 from tests.enrolment.conftest import close_and_draw, rank_all
 
 MONDAY = dt.date(2025, 9, 1)  # chess meets on Mondays; the term runs 2025-09-01 – 2026-01-20
@@ -35,7 +36,7 @@ def mark(market, users, day):
     ],
 )
 def test_attendance_is_refused_off_the_weekly_slot_or_outside_the_term(enrolled, users, day, says):
-    with pytest.raises(actions.ActionError, match=says):
+    with pytest.raises(ActionError, match=says):
         mark(enrolled, users, day)
     assert not Session.objects.exists() and not Attendance.objects.exists()
 
@@ -46,7 +47,7 @@ def test_attendance_is_refused_for_a_future_day(enrolled, users):
     term.save()
     future_monday = dt.date(2098, 12, 29)
     assert future_monday.isoweekday() == 1
-    with pytest.raises(actions.ActionError, match="将来"):
+    with pytest.raises(ActionError, match="将来"):
         mark(enrolled, users, future_monday)
 
 

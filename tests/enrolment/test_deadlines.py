@@ -13,6 +13,7 @@ from django.utils import timezone
 from junheng.accounts.models import AuditLog
 from junheng.enrolment import actions
 from junheng.enrolment.models import ChoiceWindow, DrawAdjustment, Notification, WindowState
+from junheng.errors import ActionError
 
 
 def test_due_windows_close_themselves_once(window, market, users):
@@ -29,7 +30,7 @@ def test_due_windows_close_themselves_once(window, market, users):
     assert AuditLog.objects.filter(action="enrolment.window.close").count() == 1
     # On time: nobody is told anything special.
     assert not DrawAdjustment.objects.filter(window=window, kind="close").exists()
-    with pytest.raises(actions.ActionError, match="截止"):
+    with pytest.raises(ActionError, match="截止"):
         actions.do_submit_ranking(
             window, market["kids"][2], [market["chess"].pk], by=market["parents"][2]
         )
@@ -70,9 +71,9 @@ def test_the_scheduler_runs_the_close_job(db):
 
 
 def test_closing_early_needs_a_reason_that_every_family_is_told(window, market, users):
-    with pytest.raises(actions.ActionError, match="原因"):
+    with pytest.raises(ActionError, match="原因"):
         actions.do_close_window(window, by=users["bureau"])
-    with pytest.raises(actions.ActionError, match="原因"):
+    with pytest.raises(ActionError, match="原因"):
         actions.do_close_window(window, by=users["bureau"], reason="   ")
     window.refresh_from_db()
     assert window.state == WindowState.OPEN

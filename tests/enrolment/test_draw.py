@@ -28,6 +28,7 @@ from junheng.enrolment.models import (
     WaitlistOffer,
     WindowState,
 )
+from junheng.errors import ActionError
 from tests.conftest import ENTROPY
 from tests.enrolment.conftest import close_and_draw, rank_all
 
@@ -267,7 +268,7 @@ def test_pseudonyms_differ_between_draws_and_families_see_their_own(window, mark
 def test_a_draw_needs_the_public_entropy(window, market, users):
     rank_all(window, market, WANTS)
     actions.do_close_window(window, by=users["bureau"], now=window.closes_at)
-    with pytest.raises(actions.ActionError, match="公开随机数"):
+    with pytest.raises(ActionError, match="公开随机数"):
         actions.do_run_draw(window, by=users["bureau"], entropy="   ")
     draw = Draw.objects.get(window=window)
     assert draw.entropy == "" and not draw.result_sha256
@@ -284,7 +285,7 @@ def test_the_draw_is_refused_when_the_inputs_changed_after_the_hash_was_shown(
     shown = actions.inputs_sha256_now(window)
     market["chess"].seats = 3  # someone changes a capacity between the reading and the run
     market["chess"].save()
-    with pytest.raises(actions.ActionError, match="发生了变化"):
+    with pytest.raises(ActionError, match="发生了变化"):
         actions.do_run_draw(window, by=users["bureau"], entropy=ENTROPY, inputs_sha256=shown)
     assert not Draw.objects.get(window=window).result_sha256
 

@@ -25,6 +25,7 @@ from junheng.enrolment.models import (
     WaitlistOffer,
     WindowState,
 )
+from junheng.errors import ActionError
 from tests.enrolment.conftest import close_and_draw
 
 
@@ -93,7 +94,7 @@ def first_round(window, gym, users):
 
 def test_a_second_window_for_the_same_school_and_term_is_refused(window, market, users):
     now = timezone.now()
-    with pytest.raises(actions.ActionError, match="第二轮"):
+    with pytest.raises(ActionError, match="第二轮"):
         actions.do_create_window(
             by=users["bureau"],
             school=market["school"],
@@ -129,10 +130,10 @@ def test_issue_regression_basketball_33_seats_never_34_through_a_second_round(
     unplaced = [k for k in gym["kids"] if not Enrolment.objects.filter(student=k).exists()]
     kid, parent = unplaced[0], gym["parents"][gym["kids"].index(unplaced[0])]
     assert bb not in actions.rankable_offerings(w2, kid)
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         actions.do_submit_ranking(w2, kid, [bb.pk], by=parent)
     holder = Enrolment.objects.filter(offering=bb, status="active").first().student
-    with pytest.raises(actions.ActionError, match="尚未录取"):
+    with pytest.raises(ActionError, match="尚未录取"):
         actions.do_submit_ranking(
             w2, holder, [gym["art"].pk], by=gym["parents"][gym["kids"].index(holder)]
         )
@@ -229,12 +230,12 @@ def test_every_path_that_takes_a_seat_goes_through_the_ledger(window, market, us
         k for k in m["kids"] if not Enrolment.objects.filter(student=k, status="active").exists()
     ]
     # Manual placement never jumps the waitlist (chess has children waiting) …
-    with pytest.raises(actions.ActionError, match="候补"):
+    with pytest.raises(ActionError, match="候补"):
         actions.do_enrol_manually(
             window, unplaced[0], m["chess"], by=users["school"], reason="补录"
         )
     # Seat change: never below the seats held, more seats go to the waitlist as offers.
-    with pytest.raises(actions.ActionError, match="不能少于"):
+    with pytest.raises(ActionError, match="不能少于"):
         actions.do_set_offering_seats(m["chess"], 1, by=users["school"], reason="教室小")
     actions.do_set_offering_seats(m["chess"], 3, by=users["school"], reason="换大教室")
     offer = WaitlistOffer.objects.get(offering=m["chess"], status="open")
@@ -258,7 +259,7 @@ def test_every_path_that_takes_a_seat_goes_through_the_ledger(window, market, us
 def test_manual_placement_checks_role_reason_state_and_slot(window, market, users, region):
     m = market
     actions.do_submit_ranking(window, m["kids"][1], [m["chess"].pk], by=m["parents"][1])
-    with pytest.raises(actions.ActionError, match="公布"):
+    with pytest.raises(ActionError, match="公布"):
         actions.do_enrol_manually(window, m["kids"][2], m["robot"], by=users["bureau"], reason="x")
     close_and_draw(window, users)
     kid = m["kids"][2]
@@ -267,23 +268,23 @@ def test_manual_placement_checks_role_reason_state_and_slot(window, market, user
     for who in ("parent", "provider", "teacher", "school_b"):
         with pytest.raises(PermissionDenied):
             actions.do_enrol_manually(window, kid, m["robot"], by=users[who], reason="x")
-    with pytest.raises(actions.ActionError, match="原因"):
+    with pytest.raises(ActionError, match="原因"):
         actions.do_enrol_manually(window, kid, m["robot"], by=users["bureau"], reason=" ")
-    with pytest.raises(actions.ActionError, match="不在本校"):
+    with pytest.raises(ActionError, match="不在本校"):
         actions.do_enrol_manually(
             window, region["student_b"], m["robot"], by=users["bureau"], reason="x"
         )
     # K = 1: a child with a seat cannot get a second one by hand.
     m["kids"][1].grade = 5
     m["kids"][1].save()
-    with pytest.raises(actions.ActionError, match="最多"):
+    with pytest.raises(ActionError, match="最多"):
         actions.do_enrol_manually(window, m["kids"][1], m["robot"], by=users["bureau"], reason="x")
     assert not Enrolment.objects.filter(offering=m["robot"]).exists()
 
 
 def test_second_round_needs_every_earlier_round_published_and_the_bureau(window, market, users):
     later = timezone.now() + dt.timedelta(days=1)
-    with pytest.raises(actions.ActionError, match="公布"):
+    with pytest.raises(ActionError, match="公布"):
         actions.do_create_second_round(
             window, by=users["bureau"], opens_at=timezone.now(), closes_at=later
         )

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from junheng.enrolment import actions, ledger
 from junheng.enrolment.models import Enrolment, OfferStatus, WaitlistOffer
+from junheng.errors import ActionError
 from tests.enrolment.test_seats import chess_crowd
 
 pytestmark = pytest.mark.skipif(
@@ -61,7 +62,7 @@ def run_together(jobs):
             barrier.wait()
             job()
             outcomes[i] = "ok"
-        except actions.ActionError as err:
+        except ActionError as err:
             outcomes[i] = f"refused: {err}"
         except BaseException as err:  # noqa: BLE001  (reported below)
             errors.append(err)

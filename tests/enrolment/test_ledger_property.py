@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from junheng.enrolment import actions, ledger
 from junheng.enrolment.models import Enrolment, EnrolmentStatus, OfferStatus, WaitlistOffer
+from junheng.errors import ActionError
 from tests.enrolment.conftest import close_and_draw, rank_all
 
 OFFERINGS = ("chess", "choir", "robot")
@@ -116,7 +117,7 @@ def test_random_seat_operations_never_exceed_capacity(drawn, market, users, step
                 for name in OFFERINGS:
                     market[name].refresh_from_db()
                 # A refusal is a fine outcome; what matters is the state after it.
-                with contextlib.suppress(actions.ActionError):
+                with contextlib.suppress(ActionError):
                     _apply(step, drawn, market, users, clock)
                 _check(drawn, market)
             raise RollbackError

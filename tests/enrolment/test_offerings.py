@@ -20,6 +20,7 @@ from junheng.enrolment.models import (
     Notification,
     WaitlistEntry,
 )
+from junheng.errors import ActionError
 from tests.enrolment.conftest import close_and_draw, rank_all
 
 
@@ -93,7 +94,7 @@ def test_families_who_ranked_a_course_in_an_open_window_are_asked_to_rank_again(
     window, market, users
 ):
     rank_all(window, market, {1: ["chess", "choir"]})
-    with pytest.raises(menu_actions.ActionError, match="原因"):
+    with pytest.raises(ActionError, match="原因"):
         menu_actions.do_cancel_offering(market["chess"], by=users["school"])
     menu_actions.do_cancel_offering(market["chess"], by=users["school"], reason="场地不足")
     note = Notification.objects.get(user=market["parents"][1])
@@ -137,7 +138,7 @@ def two_courses(market, users):
 
 def test_moving_an_offering_onto_a_childs_other_seat_is_refused(two_courses, market, users):
     monday = market["slots"][0]
-    with pytest.raises(menu_actions.ActionError, match=market["kids"][1].code):
+    with pytest.raises(ActionError, match=market["kids"][1].code):
         menu_actions.do_move_offering(market["choir"], by=users["school"], slot=monday)
     market["choir"].refresh_from_db()
     assert market["choir"].slot == market["slots"][1]

@@ -20,6 +20,7 @@ from junheng.enrolment.models import (
     Ranking,
     WaitlistOffer,
 )
+from junheng.errors import ActionError
 from tests.conftest import ENTROPY
 from tests.enrolment.conftest import close_and_draw
 
@@ -91,7 +92,7 @@ def test_a_lapsed_offer_passes_to_the_next_in_lottery_order(window, market, user
     nxt = WaitlistOffer.objects.get(status="open")
     assert nxt.student == market["kids"][order[3]]
     # A lapsed offer can no longer be accepted.
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         actions.do_accept_offer(first, by=market["parents"][order[2]], now=later)
 
 
@@ -119,7 +120,7 @@ def test_accepting_enrols_and_never_exceeds_capacity(window, market, users):
         assert e.source == "offer" and e.status == "active"
     assert active_chess(market).count() == 2 == market["chess"].seats
     assert actions.free_seats(market["chess"]) == 0
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         actions.do_accept_offer(offers[0], by=market["parents"][order[2]])
     assert active_chess(market).count() == 2
 

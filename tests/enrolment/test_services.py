@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from junheng.accounts.models import AuditLog
 from junheng.enrolment import actions
 from junheng.enrolment.models import HourRate, Notification, SubsidyRule
+from junheng.errors import ActionError
 from tests.enrolment.conftest import close_and_draw, rank_all
 
 D = dt.date(2025, 9, 1)
@@ -56,7 +57,7 @@ def test_excused_absence_does_not_count_and_presence_resets(enrolled, users):
 
 def test_only_enrolled_children_can_be_marked_and_only_by_allowed_staff(enrolled, users):
     m = enrolled
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionError):
         mark(m, users, D, {3: "present"})  # kid 3 is in choir, not chess
     with pytest.raises(PermissionDenied):
         mark(m, users, D, {1: "present"}, by="school_b")
@@ -71,7 +72,7 @@ def test_rating_is_allowed_only_after_three_sessions_attended(enrolled, users):
     for k in range(2):
         mark(m, users, D + dt.timedelta(days=7 * k), {1: "present"})
     mark(m, users, D + dt.timedelta(days=14), {1: "absent"})
-    with pytest.raises(actions.ActionError, match="3"):
+    with pytest.raises(ActionError, match="3"):
         actions.do_rate_course(kid, m["chess"], 5, by=parent)
     mark(m, users, D + dt.timedelta(days=21), {1: "present"})
     r = actions.do_rate_course(kid, m["chess"], 4, "好", by=parent)

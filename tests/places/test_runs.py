@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 
@@ -125,23 +125,23 @@ def test_scenario_items_the_data_cannot_carry_are_refused_and_not_saved(places, 
 
     by = users["bureau"]
     sc = actions.do_create_scenario(by=by, name="错误")
-    with pytest.raises(DomainError, match="没有 7 年级"):
+    with pytest.raises(ActionError, match="没有 7 年级"):
         actions.do_add_housing(
             sc, by=by, name="x", school=places["school_a"], year=2030, students=5, grade=7
         )
-    with pytest.raises(DomainError, match="没有"):
+    with pytest.raises(ActionError, match="没有"):
         actions.do_add_merger(
             sc, by=by, school=places["school_b"], into=places["school_a"], year=2030
         )
     # S04 has one year of history only: the engine does not know it, so the change is undone.
-    with pytest.raises(DomainError, match="预测引擎不接受"):
+    with pytest.raises(ActionError, match="预测引擎不接受"):
         actions.do_add_housing(sc, by=by, name="新村", school=places["S04"], year=2030, students=5)
     assert not Housing.objects.exists()
     actions.do_add_merger(sc, by=by, school=places["S03"], into=places["school_a"], year=2030)
-    with pytest.raises(DomainError, match="最终的学校"):
+    with pytest.raises(ActionError, match="最终的学校"):
         actions.do_add_merger(sc, by=by, school=places["school_a"], into=places["S03"], year=2030)
     assert Merger.objects.count() == 1
-    with pytest.raises(DomainError, match="已被现有学校使用"):
+    with pytest.raises(ActionError, match="已被现有学校使用"):
         actions.do_add_opening(
             sc, by=by, code="S02", name="x", from_school=places["school_a"], year=2030,
             share=Decimal("0.5"), classrooms=3,
@@ -150,7 +150,7 @@ def test_scenario_items_the_data_cannot_carry_are_refused_and_not_saved(places, 
         sc, by=by, code="N1", name="一", from_school=places["school_a"], year=2030,
         share=Decimal("0.6"), classrooms=3,
     )  # fmt: skip
-    with pytest.raises(DomainError, match="合计将超过 1"):
+    with pytest.raises(ActionError, match="合计将超过 1"):
         actions.do_add_opening(
             sc, by=by, code="N2", name="二", from_school=places["school_a"], year=2031,
             share=Decimal("0.5"), classrooms=3,
@@ -160,16 +160,16 @@ def test_scenario_items_the_data_cannot_carry_are_refused_and_not_saved(places, 
 def test_a_run_without_history_is_refused_and_bad_settings_too(region, users):
     from junheng.places.actions import do_run_forecast
 
-    with pytest.raises(DomainError, match="尚无在校生历史数据"):
+    with pytest.raises(ActionError, match="尚无在校生历史数据"):
         do_run_forecast(by=users["bureau"])
 
 
 def test_run_settings_are_checked(places, users):
     from junheng.places.actions import do_run_forecast
 
-    with pytest.raises(DomainError, match="预测年数"):
+    with pytest.raises(ActionError, match="预测年数"):
         do_run_forecast(by=users["bureau"], years=0)
-    with pytest.raises(DomainError, match="平均的最近年数"):
+    with pytest.raises(ActionError, match="平均的最近年数"):
         do_run_forecast(by=users["bureau"], history=11)
 
 

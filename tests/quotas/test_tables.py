@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from junheng.accounts.models import AuditLog
 from junheng.engines.io import csv_bytes, sha256_hex
 from junheng.engines.quotas import allocate_quotas
+from junheng.errors import ActionError
 from junheng.quotas import actions
-from junheng.quotas.actions import TableFrozenError
 from junheng.quotas.models import QuotaPlan, QuotaSeat, QuotaTable, Status
 from junheng.quotas.queries import latest_published, quota_share
 
@@ -70,19 +70,19 @@ def test_hand_computed_hamilton_table(published):
 def test_published_table_refuses_every_edit(published, users):
     bureau = users["bureau"]
     h1 = published.plans.get(high_school__code="H1").high_school_id
-    with pytest.raises(TableFrozenError):
+    with pytest.raises(ActionError):
         actions.do_set_plans(published, {h1: 20}, by=bureau)
-    with pytest.raises(TableFrozenError):
+    with pytest.raises(ActionError):
         actions.do_update_settings(
             published, by=bureau, share=Decimal("0.8"), method="dhondt", min_seats=0
         )
-    with pytest.raises(TableFrozenError):
+    with pytest.raises(ActionError):
         actions.do_take_region_graduates(published, by=bureau)
-    with pytest.raises(TableFrozenError):
+    with pytest.raises(ActionError):
         actions.do_import_graduates(published, b"junior_id,graduates\nJA,9\n", "g.csv", by=bureau)
-    with pytest.raises(TableFrozenError):
+    with pytest.raises(ActionError):
         actions.do_publish(published, by=bureau, method="dhondt")
-    with pytest.raises(TableFrozenError):
+    with pytest.raises(ActionError):
         actions.do_delete_draft(published, by=bureau)
     published.refresh_from_db()
     assert published.plans.get(high_school_id=h1).plan == 14

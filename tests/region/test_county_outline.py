@@ -12,10 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from junheng.accounts.models import AuditLog
+from junheng.errors import ActionError
 from junheng.region import actions
 from junheng.region.countymap import county_map
 from junheng.region.models import County, School
-from junheng.region.outline import LONLAT, OutlineError, parse_outline, to_km
+from junheng.region.outline import LONLAT, parse_outline, to_km
 
 # The test county's schools sit at (1, 1) and (20, 15) km; (0, 0) km is at 120.9°E, 30.5°N.
 ORIGIN = (120.9, 30.5)
@@ -84,7 +85,7 @@ def test_a_multipolygon_in_km_keeps_every_island():
 )
 def test_a_bad_file_is_refused_naming_file_and_position(data, mode, says):
     data = data.encode() if isinstance(data, str) else data
-    with pytest.raises(OutlineError) as err:
+    with pytest.raises(ActionError) as err:
         parse_outline(data, "c.geojson", mode=mode, origin=ORIGIN)
     assert says in str(err.value) and "c.geojson" in str(err.value)
 
@@ -92,7 +93,7 @@ def test_a_bad_file_is_refused_naming_file_and_position(data, mode, says):
 def test_an_outline_no_school_lies_in_is_refused():
     """Kilometres read as degrees (or a wrong origin) put the schools outside: refused."""
     far = [[100, 100], [110, 100], [110, 110], [100, 110]]
-    with pytest.raises(OutlineError, match="没有一所学校落在轮廓内"):
+    with pytest.raises(ActionError, match="没有一所学校落在轮廓内"):
         parse_outline(_geojson(far), "c.geojson", mode="km", schools=[(1.0, 1.0), (20.0, 15.0)])
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from junheng.accounts.models import AuditLog
+from junheng.errors import ActionError
 from junheng.jobs.models import Job
 from junheng.rotation import actions
 from junheng.rotation.models import RunStatus, Tradeoff
@@ -122,7 +123,7 @@ def test_a_published_round_refuses_both(rnd, rusers, tradeoff):
     actions.do_run_plan(rnd, by=bureau)
     actions.do_publish(rnd, by=bureau)
     rnd.refresh_from_db()
-    with pytest.raises(actions.RoundFrozenError):
+    with pytest.raises(ActionError):
         actions.do_run_tradeoff(rnd, by=bureau)
-    with pytest.raises(actions.RoundFrozenError):
+    with pytest.raises(ActionError):
         actions.do_choose_share(rnd, by=bureau, share="0.2")

@@ -36,6 +36,7 @@ from junheng.afterschool.models import (
     SupplyRun,
 )
 from junheng.afterschool.tutoring import tutoring_matches
+from junheng.errors import ActionError
 from junheng.jobs.models import Job
 from junheng.region import countymap
 from junheng.region.models import Term, TimeSlot, UrbanRural
@@ -106,7 +107,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 fields=fields,
                 licence=data["licence"],
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             throttle.record("register.ok", address, window=_HOUR)
@@ -185,7 +186,7 @@ def my_submit(request: AuthenticatedHttpRequest) -> HttpResponse:
                 provider, by=request.user, note=request.POST.get("note", "")
             )
         messages.success(request, _("已提交，等待教育局审核。"))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:my_application")
 
@@ -204,7 +205,7 @@ def my_document_add(request: AuthenticatedHttpRequest) -> HttpResponse:
                 upload=form.cleaned_data["file"],
             )
             messages.success(request, _("材料已上传。"))
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
     else:
         for errs in form.errors.values():
@@ -222,7 +223,7 @@ def my_instructor_add(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             actions.do_add_instructor(provider, by=request.user, **form.cleaned_data)
             messages.success(request, _("授课人员已添加。"))
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
     else:
         for errs in form.errors.values():
@@ -240,7 +241,7 @@ def course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         photos = [form.cleaned_data["photo"]] if form.cleaned_data.get("photo") else []
         try:
             actions.do_propose_course(provider, by=request.user, fields=fields, photos=photos)
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             messages.success(request, _("课程已提交审核。"))
@@ -265,7 +266,7 @@ def my_course_act(request: AuthenticatedHttpRequest, course_id: int) -> HttpResp
             messages.success(request, _("课程“%(t)s”已提交审核。") % {"t": course.title})
         else:
             messages.error(request, _("未知操作。"))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:my_application")
 
@@ -298,12 +299,10 @@ def provider_request_act(request: AuthenticatedHttpRequest, request_id: int) -> 
         else:
             form = forms.ConfirmRequestForm(request.POST, provider=provider)
             if not form.is_valid():
-                raise actions.ActionError(
-                    "; ".join(str(e) for errs in form.errors.values() for e in errs)
-                )
+                raise ActionError("; ".join(str(e) for errs in form.errors.values() for e in errs))
             actions.do_confirm_course_request(req, by=request.user, **form.cleaned_data)
         messages.success(request, _("已答复点单。"))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:provider_requests")
 
@@ -391,7 +390,7 @@ def vetting_act(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResp
         if act == "approve":
             form = forms.ApproveProviderForm(request.POST)
             if not form.is_valid():
-                raise actions.ActionError(_("请填写白名单有效期。"))
+                raise ActionError(_("请填写白名单有效期。"))
             actions.do_approve_provider(
                 provider,
                 by=request.user,
@@ -405,9 +404,9 @@ def vetting_act(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResp
         elif act in VETTING_ACTIONS:
             VETTING_ACTIONS[act](provider, by=request.user, reason=request.POST.get("reason", ""))
         else:
-            raise actions.ActionError(_("未知的操作。"))
+            raise ActionError(_("未知的操作。"))
         messages.success(request, _("已更新：%(s)s。") % {"s": provider.get_status_display()})
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:vetting_detail", provider_id=provider.pk)
 
@@ -453,7 +452,7 @@ def course_review_act(request: AuthenticatedHttpRequest, course_id: int) -> Http
             request,
             _("课程“%(c)s”：%(s)s。") % {"c": course.title, "s": course.get_status_display()},
         )
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:course_review")
 
@@ -555,7 +554,7 @@ def placement_act(request: AuthenticatedHttpRequest, placement_id: int) -> HttpR
     status = request.POST.get("status", "")
     try:
         actions.do_set_placement_status(p, by=request.user, status=status)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect(f"{_url_supply(p.run_id)}?school={p.school.code}")
 
@@ -571,7 +570,7 @@ def supply_rerun(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse
     try:
         actions.do_rerun_supply(run, by=request.user)
         messages.success(request, _("已按锁定与禁止的配课重新计算。"))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:supply_detail", run_id=run.pk)
 
@@ -585,7 +584,7 @@ def supply_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpRespon
         messages.success(request, _("已发布 %(n)d 个开课班。") % {"n": n})
         for s in skipped:
             messages.warning(request, s)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:supply_detail", run_id=run.pk)
 
@@ -647,10 +646,10 @@ def school_offering_act(request: AuthenticatedHttpRequest, offering_id: int) -> 
         else:
             slot = TimeSlot.objects.filter(pk=request.POST.get("slot") or 0).first()
             if slot is None:
-                raise actions.ActionError(_("请选择时段。"))
+                raise ActionError(_("请选择时段。"))
             actions.do_move_offering(offering, by=request.user, slot=slot)
         messages.success(request, _("已更新。"))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:school_menu")
 
@@ -659,7 +658,7 @@ def _int(value: str | None) -> int:
     try:
         return int(value or "")
     except ValueError as err:
-        raise actions.ActionError(_("名额须为正整数。")) from err
+        raise ActionError(_("名额须为正整数。")) from err
 
 
 @scoping.role_required(Role.SCHOOL)
@@ -672,7 +671,7 @@ def school_offering_cancel(request: AuthenticatedHttpRequest, offering_id: int) 
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
             actions.do_cancel_offering(offering, by=request.user, reason=reason)
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("课程已停开，相关家庭已收到通知。"))
@@ -702,7 +701,7 @@ def school_publish_menu(request: AuthenticatedHttpRequest) -> HttpResponse:
                 school, term, by=request.user, note=request.POST.get("note", "")
             )
             messages.success(request, _("菜单已发布，家长现在可以看到。"))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:school_menu")
 
@@ -718,7 +717,7 @@ def school_slots(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             messages.success(request, _("课后服务时段已保存。"))
             return redirect("afterschool:school_menu")
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
     return render(request, "afterschool/school_slots.html", {"form": form, "school": school})
 
@@ -737,7 +736,7 @@ def school_request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             messages.success(request, _("点单已发送给机构。"))
             return redirect("afterschool:school_menu")
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
     return render(request, "afterschool/school_request_form.html", {"form": form, "school": school})
 
@@ -753,7 +752,7 @@ def school_request_act(request: AuthenticatedHttpRequest, request_id: int) -> Ht
         else:
             actions.do_cancel_course_request(req, by=request.user)
             messages.success(request, _("点单已取消。"))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("afterschool:school_menu")
 
@@ -779,7 +778,7 @@ def school_course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             messages.success(request, _("校内课程已加入菜单。"))
             return redirect("afterschool:school_menu")
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
     return render(request, "afterschool/school_course_form.html", {"form": form, "school": school})
 

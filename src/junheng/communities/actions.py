@@ -1,7 +1,7 @@
 """Education-community writes (教共体): the only code that changes community rows.
 
 Every `do_<verb>` takes the acting user (`by=`), checks role and state, writes in one
-transaction and leaves an audit row. Refusals are `CommunityError` (a ValidationError: the
+transaction and leaves an audit row. Refusals are `ActionError` (a ValidationError: the
 pages show its message). Rules kept here:
 - a school is in at most one active integration or co-construction community (also a
   database constraint on `Membership.exclusive`, which these actions keep in step);
@@ -43,7 +43,7 @@ from junheng.communities.models import (
 from junheng.communities.models import Role as SchoolRole
 from junheng.engines.io import InputError
 from junheng.engines.pairing import nearest_core_pairing, pair_schools
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.jobs.actions import progress as report
 from junheng.jobs.actions import start_job
 from junheng.jobs.models import Job
@@ -55,10 +55,6 @@ RULE_FIELDS = ("kind", "capacity", "max_km", "remote", "results_weight")
 COMMUNITY_FIELDS = ("name", "kind", "start_year", "partner_region", "partner_school", "note")
 
 
-class CommunityError(DomainError):
-    """A community action refused (its message says why, in the user's language)."""
-
-
 def current_year() -> int:
     return timezone.localdate().year
 
@@ -68,9 +64,9 @@ def current_year() -> int:
 
 def _check_community(kind: str, partner_region: str, partner_school: str) -> None:
     if kind not in Kind.values:
-        raise CommunityError(_("未知的教共体类型。"))
+        raise ActionError(_("未知的教共体类型。"))
     if kind == Kind.CROSS_REGION and not (partner_region.strip() and partner_school.strip()):
-        raise CommunityError(_("跨区域结对须填写结对地区和结对学校。"))
+        raise ActionError(_("跨区域结对须填写结对地区和结对学校。"))
 
 
 def _exclusive_conflicts(
@@ -86,7 +82,7 @@ def _exclusive_conflicts(
 
 def _refuse_conflicts(conflicts: Sequence[School]) -> None:
     if conflicts:
-        raise CommunityError(
+        raise ActionError(
             _("以下学校已是另一个融合型或共建型教共体的成员：%(s)s")
             % {"s": "、".join(s.name for s in conflicts)}
         )
@@ -98,7 +94,7 @@ def _sync_exclusive(community: Community) -> None:
         with transaction.atomic():
             Membership.objects.filter(community=community).update(exclusive=exclusive)
     except IntegrityError as exc:  # another community holds one of them
-        raise CommunityError(_("有成员校已是另一个融合型或共建型教共体的成员。")) from exc
+        raise ActionError(_("有成员校已是另一个融合型或共建型教共体的成员。")) from exc
 
 
 def do_create_community(
@@ -120,11 +116,11 @@ def do_create_community(
     require_actor(by, Role.BUREAU)
     _check_community(kind, partner_region, partner_school)
     if core.county_id != county.pk or any(m.county_id != county.pk for m in members):
-        raise CommunityError(_("学校不属于该县（市、区）。"))
+        raise ActionError(_("学校不属于该县（市、区）。"))
     if any(m.pk == core.pk for m in members):
-        raise CommunityError(_("核心校不能同时是本教共体的成员校。"))
+        raise ActionError(_("核心校不能同时是本教共体的成员校。"))
     if len({m.pk for m in members}) != len(members):
-        raise CommunityError(_("成员校重复。"))
+        raise ActionError(_("成员校重复。"))
     with transaction.atomic():
         if kind in EXCLUSIVE_KINDS:
             _refuse_conflicts(_exclusive_conflicts(members))
@@ -186,17 +182,17 @@ def do_add_member(
 ) -> Membership:
     require_actor(by, Role.BUREAU)
     if school.county_id != community.county_id:
-        raise CommunityError(_("学校不属于该县（市、区）。"))
+        raise ActionError(_("学校不属于该县（市、区）。"))
     if school.pk == community.core_id:
-        raise CommunityError(_("核心校不能同时是本教共体的成员校。"))
+        raise ActionError(_("核心校不能同时是本教共体的成员校。"))
     if mode not in Mode.values:
-        raise CommunityError(_("未知的结对方式。"))
+        raise ActionError(_("未知的结对方式。"))
     with transaction.atomic():
         community = Community.objects.select_for_update().get(pk=community.pk)
         if not community.active:
-            raise CommunityError(_("该教共体已撤销。"))
+            raise ActionError(_("该教共体已撤销。"))
         if community.memberships.filter(school=school).exists():
-            raise CommunityError(_("%(s)s 已是本教共体的成员校。") % {"s": school.name})
+            raise ActionError(_("%(s)s 已是本教共体的成员校。") % {"s": school.name})
         exclusive = community.kind in EXCLUSIVE_KINDS
         if exclusive:
             _refuse_conflicts(_exclusive_conflicts([school]))
@@ -210,7 +206,7 @@ def do_add_member(
                     exclusive=exclusive,
                 )
         except IntegrityError as exc:
-            raise CommunityError(
+            raise ActionError(
                 _("以下学校已是另一个融合型或共建型教共体的成员：%(s)s") % {"s": school.name}
             ) from exc
         audit(by, "communities.add_member", community, school=school.code, mode=mode)
@@ -241,7 +237,7 @@ def do_set_goal(
 ) -> Goal:
     require_actor(by, Role.BUREAU)
     if lessons < 0 or activities < 0:
-        raise CommunityError(_("目标不能为负。"))
+        raise ActionError(_("目标不能为负。"))
     with transaction.atomic():
         goal, _created = Goal.objects.update_or_create(
             community=community,
@@ -264,7 +260,7 @@ def do_set_results(
     require_actor(by, Role.BUREAU)
     for pk, score in scores.items():
         if score is not None and not 0 <= float(score) <= 100:
-            raise CommunityError(_("得分须在 0 到 100 之间（学校 %(pk)s）。") % {"pk": pk})
+            raise ActionError(_("得分须在 0 到 100 之间（学校 %(pk)s）。") % {"pk": pk})
     changed = 0
     with transaction.atomic():
         for pk, score in sorted(scores.items()):
@@ -284,30 +280,25 @@ def do_set_results(
 # --------------------------------------------------------------------------- pairing rounds
 
 
-class RoundFrozenError(CommunityError):
-    def __init__(self, rnd: PairingRound) -> None:
-        super().__init__(_("%(year)s 年度结对方案已发布，不能修改。") % {"year": rnd.year})
-
-
 def _lock_open(rnd: PairingRound) -> PairingRound:
     locked = PairingRound.objects.select_for_update().get(pk=rnd.pk)
     if locked.status != RoundStatus.OPEN:
-        raise RoundFrozenError(locked)
+        raise ActionError(_("%(year)s 年度结对方案已发布，不能修改。") % {"year": locked.year})
     return locked
 
 
 def _check_rules(rules: Mapping[str, Any]) -> None:
     if "kind" in rules and rules["kind"] not in Kind.values:
-        raise CommunityError(_("未知的教共体类型。"))
+        raise ActionError(_("未知的教共体类型。"))
     if rules.get("kind") == Kind.CROSS_REGION:
-        raise CommunityError(_("跨区域结对须逐个建立（对方学校在本县以外）。"))
+        raise ActionError(_("跨区域结对须逐个建立（对方学校在本县以外）。"))
     for key in ("capacity", "remote"):
         if key in rules and not 0 <= int(rules[key]) <= 50:
-            raise CommunityError(_("结对上限须在 0 到 50 之间。"))
+            raise ActionError(_("结对上限须在 0 到 50 之间。"))
     if "max_km" in rules and not float(rules["max_km"]) >= 0:
-        raise CommunityError(_("最远距离不能为负。"))
+        raise ActionError(_("最远距离不能为负。"))
     if "results_weight" in rules and not 0 <= float(rules["results_weight"]) <= 1:
-        raise CommunityError(_("权重须在 0 到 1 之间。"))
+        raise ActionError(_("权重须在 0 到 1 之间。"))
 
 
 def do_open_round(
@@ -318,14 +309,14 @@ def do_open_round(
     require_actor(by, Role.BUREAU)
     county = county or County.objects.order_by("pk").first()
     if county is None:
-        raise CommunityError(_("尚未建立县（市、区）数据。"))
+        raise ActionError(_("尚未建立县（市、区）数据。"))
     unknown = set(rules) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"unknown rules: {sorted(unknown)}")
     _check_rules(rules)
     with transaction.atomic():
         if PairingRound.objects.filter(county=county, year=year).exists():
-            raise CommunityError(_("%(year)s 年度的结对方案已经建立。") % {"year": year})
+            raise ActionError(_("%(year)s 年度的结对方案已经建立。") % {"year": year})
         rnd = PairingRound.objects.create(county=county, year=year, created_by=by, **rules)
         suggested = adapters.suggested_roles(county, year, rnd.results_weight)
         RoundSchool.objects.bulk_create(
@@ -360,15 +351,15 @@ def do_set_roles(
     require_actor(by, Role.BUREAU)
     for role, cap in roles.values():
         if role not in SchoolRole.values:
-            raise CommunityError(_("未知的角色。"))
+            raise ActionError(_("未知的角色。"))
         if cap is not None and not 0 <= cap <= 50:
-            raise CommunityError(_("结对上限须在 0 到 50 之间。"))
+            raise ActionError(_("结对上限须在 0 到 50 之间。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)
         rows = {r.school_id: r for r in RoundSchool.objects.filter(round=rnd)}
         unknown = set(roles) - set(rows)
         if unknown:
-            raise CommunityError(_("学校不属于该结对方案。"))
+            raise ActionError(_("学校不属于该结对方案。"))
         changed = []
         for pk, (role, cap) in roles.items():
             r = rows[pk]
@@ -385,7 +376,7 @@ def do_pin(rnd: PairingRound, *, by: User, member: School, core: School, kind: s
     """Lock a pair (the member goes to this core; replaces its earlier lock) or forbid it."""
     require_actor(by, Role.BUREAU)
     if kind not in PinKind.values:
-        raise CommunityError(_("未知的类型。"))
+        raise ActionError(_("未知的类型。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)
         roles = dict(
@@ -394,7 +385,7 @@ def do_pin(rnd: PairingRound, *, by: User, member: School, core: School, kind: s
             )
         )
         if roles.get(member.pk) != SchoolRole.MEMBER or roles.get(core.pk) != SchoolRole.CORE:
-            raise CommunityError(_("只能锁定或禁止成员校与核心校的结对。"))
+            raise ActionError(_("只能锁定或禁止成员校与核心校的结对。"))
         if kind == PinKind.LOCK:
             PairPin.objects.filter(round=rnd, member=member, kind=PinKind.LOCK).delete()
         PairPin.objects.filter(round=rnd, member=member, core=core).delete()
@@ -512,12 +503,12 @@ def do_publish_round(rnd: PairingRound, *, by: User) -> list[Community]:
         rnd = _lock_open(rnd)
         run = rnd.latest_run()
         if run is None or run.status != RunStatus.DONE:
-            raise CommunityError(_("请先计算出结对方案再发布。"))
+            raise ActionError(_("请先计算出结对方案再发布。"))
         pairs = list(
             run.pairs.select_related("member", "core").order_by("core__code", "member__code")
         )
         if not pairs:
-            raise CommunityError(_("方案中没有结对，不能发布。"))
+            raise ActionError(_("方案中没有结对，不能发布。"))
         by_core: dict[int, list[ProposedPair]] = {}
         for p in pairs:
             by_core.setdefault(p.core_id, []).append(p)

@@ -1,7 +1,7 @@
 """Synchronous lessons (同步课堂): timetables, requests, the term's schedule, delivery.
 
 Writes, like `actions`: each `do_*` takes `by`, checks role and state, writes in one
-transaction with an audit row; refusals are `CommunityError`.
+transaction with an audit row; refusals are `ActionError`.
 - timetables: the bureau imports any school's, a school admin its own (`timetables.parse`,
   all-or-nothing with row and column);
 - requests: per pair and subject (the bureau, or the pair's core school); default ones from
@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import may_act, require_actor
 from junheng.communities import timetables
-from junheng.communities.actions import CommunityError
 from junheng.communities.models import (
     DAYS,
     PERIODS,
@@ -41,6 +40,7 @@ from junheng.communities.models import (
     TimetableEntry,
 )
 from junheng.engines.io import InputError
+from junheng.errors import ActionError
 from junheng.jobs.actions import JobFailed, start_job
 from junheng.jobs.actions import progress as report
 from junheng.jobs.models import Job
@@ -97,14 +97,14 @@ def do_add_request(
     community = membership.community
     _require_core_or_bureau(by, community)
     if teacher.school_id != community.core_id or core_class.school_id != community.core_id:
-        raise CommunityError(_("授课教师和班级须属于核心校。"))
+        raise ActionError(_("授课教师和班级须属于核心校。"))
     if member_class.school_id != membership.school_id:
-        raise CommunityError(_("听课班级须属于该成员校。"))
+        raise ActionError(_("听课班级须属于该成员校。"))
     if not 1 <= per_week <= DAYS:
-        raise CommunityError(_("每周节数须在 1 到 5 之间。"))
+        raise ActionError(_("每周节数须在 1 到 5 之间。"))
     with transaction.atomic():
         if SyncRequest.objects.filter(membership=membership, subject=subject).exists():
-            raise CommunityError(_("该结对已有这一学科的同步课堂。"))
+            raise ActionError(_("该结对已有这一学科的同步课堂。"))
         req = SyncRequest.objects.create(
             membership=membership,
             subject=subject,
@@ -123,7 +123,7 @@ def do_delete_request(req: SyncRequest, *, by: User) -> None:
     _require_core_or_bureau(by, req.membership.community)
     with transaction.atomic():
         if req.lessons.exclude(status=LessonStatus.PLANNED).exists():
-            raise CommunityError(_("已有登记过的同步课堂，不能删除。"))
+            raise ActionError(_("已有登记过的同步课堂，不能删除。"))
         audit(by, "communities.delete_request", req.membership.community, subject=req.subject)
         req.delete()
 
@@ -249,7 +249,7 @@ def schedule_inputs(
 def _lock_draft(schedule: SyncSchedule) -> SyncSchedule:
     locked = SyncSchedule.objects.select_for_update().get(pk=schedule.pk)
     if locked.status != ScheduleStatus.DRAFT:
-        raise CommunityError(_("本学期同步课堂已发布，不能重新排课。"))
+        raise ActionError(_("本学期同步课堂已发布，不能重新排课。"))
     return locked
 
 
@@ -257,7 +257,7 @@ def do_schedule_term(*, by: User, county: County, term: Term, max_load: int = 20
     """(Re)compute the term's weekly synchronous lessons as a job (a draft until published)."""
     require_actor(by, Role.BUREAU)
     if not 0 <= max_load <= 40:
-        raise CommunityError(_("教师每周课时上限须在 0 到 40 之间。"))
+        raise ActionError(_("教师每周课时上限须在 0 到 40 之间。"))
     with transaction.atomic():
         schedule, _created = SyncSchedule.objects.get_or_create(
             county=county, term=term, defaults={"created_by": by, "max_load": max_load}
@@ -343,10 +343,10 @@ def do_publish_schedule(schedule: SyncSchedule, *, by: User) -> int:
     with transaction.atomic():
         schedule = _lock_draft(schedule)
         if schedule.computed_at is None or schedule.computing:
-            raise CommunityError(_("请先完成排课再发布。"))
+            raise ActionError(_("请先完成排课再发布。"))
         slots = list(schedule.slots.all())
         if not slots:
-            raise CommunityError(_("没有安排任何同步课堂，不能发布。"))
+            raise ActionError(_("没有安排任何同步课堂，不能发布。"))
         term = schedule.term
         lessons = [
             SyncLesson(schedule=schedule, request_id=s.request_id, date=d, period=s.period)
@@ -376,12 +376,12 @@ def do_record_lesson(lesson: SyncLesson, *, by: User, status: str, reason: str =
     if not may_record(by, lesson):
         raise PermissionDenied
     if status not in LessonStatus.values:
-        raise CommunityError(_("未知的状态。"))
+        raise ActionError(_("未知的状态。"))
     reason = reason.strip()
     if status == LessonStatus.CANCELLED and not reason:
-        raise CommunityError(_("取消须填写原因。"))
+        raise ActionError(_("取消须填写原因。"))
     if status == LessonStatus.HELD and lesson.date > timezone.localdate():
-        raise CommunityError(_("尚未到上课日期，不能登记为已上。"))
+        raise ActionError(_("尚未到上课日期，不能登记为已上。"))
     with transaction.atomic():
         lesson = SyncLesson.objects.select_for_update().get(pk=lesson.pk)
         lesson.status = status
@@ -436,14 +436,14 @@ def do_log_activity(
     if not may_log(by, community):
         raise PermissionDenied
     if kind not in ActivityKind.values:
-        raise CommunityError(_("未知的活动类型。"))
+        raise ActionError(_("未知的活动类型。"))
     if not title.strip():
-        raise CommunityError(_("请填写活动主题。"))
+        raise ActionError(_("请填写活动主题。"))
     in_it = host.pk == community.core_id or community.memberships.filter(school=host).exists()
     if not in_it:
-        raise CommunityError(_("承办学校须是本教共体的学校。"))
+        raise ActionError(_("承办学校须是本教共体的学校。"))
     if date > timezone.localdate():
-        raise CommunityError(_("只能登记已经开展的活动。"))
+        raise ActionError(_("只能登记已经开展的活动。"))
     with transaction.atomic():
         a = Activity.objects.create(
             community=community,

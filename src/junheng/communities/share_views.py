@@ -15,7 +15,7 @@ from junheng.communities import sharing
 from junheng.communities.access import access_community
 from junheng.communities.forms import ExchangeForm, OfferSharedForm, ShareCourseForm
 from junheng.communities.models import Community
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.region.models import School, Teacher, Term, TimeSlot
 from junheng.web import AuthenticatedHttpRequest, flash_errors
 
@@ -60,7 +60,7 @@ def plan_exchange(request: AuthenticatedHttpRequest, community_id: int) -> HttpR
                 year=d["year"],
                 note=d["note"] or "",
             )
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(
@@ -97,7 +97,7 @@ def share_course(request: AuthenticatedHttpRequest, community_id: int) -> HttpRe
     if form.is_valid():
         try:
             sharing.do_share_course(c, by=user, course=form.cleaned_data["course"])
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("已共享给成员校。"))
@@ -150,7 +150,7 @@ def offer_shared(
             sharing.do_offer_shared_course(
                 shared, by=user, school=d["school"], term=term, slot=d["slot"], seats=d["seats"]
             )
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(

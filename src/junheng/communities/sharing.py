@@ -1,7 +1,7 @@
 """Teacher exchange and shared courses inside a community (教共体内教师交流、共享课程).
 
 Writes, like `actions`: each `do_*` takes `by`, checks role and state, writes in one
-transaction with an audit row; refusals are `CommunityError`.
+transaction with an audit row; refusals are `ActionError`.
 
 - **Teacher exchange**: the bureau, the core school or the teacher's own school plans that a
   teacher of the community goes to another of its schools in a year's rotation. The rotation
@@ -34,8 +34,8 @@ from junheng.afterschool.models import (
     OfferingSource,
     OfferingStatus,
 )
-from junheng.communities.actions import CommunityError
 from junheng.communities.models import Community, SharedCourse, TeacherExchange
+from junheng.errors import ActionError
 from junheng.region.models import School, Teacher, Term, TimeSlot
 
 if TYPE_CHECKING:
@@ -77,20 +77,20 @@ def do_plan_exchange(
     if not may_plan_exchange(by, community, teacher.school_id):
         raise PermissionDenied
     if not community.active:
-        raise CommunityError(_("该教共体已撤销。"))
+        raise ActionError(_("该教共体已撤销。"))
     schools = community_school_ids(community)
     if teacher.school_id not in schools:
-        raise CommunityError(_("教师须是本教共体学校的教师。"))
+        raise ActionError(_("教师须是本教共体学校的教师。"))
     if to_school.pk not in schools:
-        raise CommunityError(_("交流学校须是本教共体的学校。"))
+        raise ActionError(_("交流学校须是本教共体的学校。"))
     if to_school.pk == teacher.school_id:
-        raise CommunityError(_("交流学校不能是教师所在的学校。"))
+        raise ActionError(_("交流学校不能是教师所在的学校。"))
     if not 2000 <= year <= 2100:
-        raise CommunityError(_("年度须在 2000 到 2100 之间。"))
+        raise ActionError(_("年度须在 2000 到 2100 之间。"))
     with transaction.atomic():
         taken = TeacherExchange.objects.filter(teacher=teacher, year=year).first()
         if taken is not None:
-            raise CommunityError(
+            raise ActionError(
                 _("%(t)s 已有 %(y)s 年度的交流计划。") % {"t": teacher.name, "y": year}
             )
         ex = TeacherExchange.objects.create(
@@ -206,17 +206,17 @@ def do_share_course(community: Community, *, by: User, course: Course) -> Shared
     if not may_share(by, community):
         raise PermissionDenied
     if not community.active:
-        raise CommunityError(_("该教共体已撤销。"))
+        raise ActionError(_("该教共体已撤销。"))
     if course.school_id != community.core_id:
-        raise CommunityError(_("只能共享核心校的校内自主课程。"))
+        raise ActionError(_("只能共享核心校的校内自主课程。"))
     if course.status != CourseStatus.APPROVED:
-        raise CommunityError(_("课程“%(c)s”尚未通过审核。") % {"c": course.title})
+        raise ActionError(_("课程“%(c)s”尚未通过审核。") % {"c": course.title})
     with transaction.atomic():
         shared, created = SharedCourse.objects.get_or_create(
             community=community, course=course, defaults={"shared_by": by}
         )
         if not created:
-            raise CommunityError(_("课程“%(c)s”已经共享。") % {"c": course.title})
+            raise ActionError(_("课程“%(c)s”已经共享。") % {"c": course.title})
         audit(by, "communities.share_course", community, course=course.pk)
     return shared
 
@@ -245,13 +245,13 @@ def do_offer_shared_course(
     community = shared.community
     require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     if not community.active:
-        raise CommunityError(_("该教共体已撤销。"))
+        raise ActionError(_("该教共体已撤销。"))
     if not community.memberships.filter(school=school).exists():
-        raise CommunityError(_("只有本教共体的成员校可以开设共享课程。"))
+        raise ActionError(_("只有本教共体的成员校可以开设共享课程。"))
     if Offering.objects.filter(
         course=shared.course, school=school, term=term, slot=slot, status=OfferingStatus.OPEN
     ).exists():
-        raise CommunityError(_("本学期该时段已开设这门课程。"))
+        raise ActionError(_("本学期该时段已开设这门课程。"))
     with transaction.atomic():
         offering = do_create_offering(
             by=by,

@@ -24,7 +24,7 @@ from junheng.communities.access import (
     own_school_id,
 )
 from junheng.communities.models import LessonStatus, SyncSchedule, TimetableEntry
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.region.imports import FileError
 from junheng.region.models import County, School, Term
 from junheng.web import AuthenticatedHttpRequest, flash_errors
@@ -152,7 +152,7 @@ def schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
         s = lessons.do_schedule_term(by=user, county=county, term=term, max_load=max_load)
     except ValueError:
         messages.error(request, _("课时上限须为整数。"))
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         if s.computed_at:
@@ -175,7 +175,7 @@ def publish_schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     try:
         n = lessons.do_publish_schedule(s, by=user)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已发布：本学期 %(n)s 节同步课堂。") % {"n": n})
@@ -223,7 +223,7 @@ def record_lesson(request: AuthenticatedHttpRequest, lesson_id: int) -> HttpResp
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", ""),
         )
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已登记。"))
@@ -240,7 +240,7 @@ def default_requests(request: AuthenticatedHttpRequest, community_id: int) -> Ht
     c = access_community(user, community_id)
     try:
         n = lessons.do_default_requests(c, by=user)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已添加 %(n)s 项同步课堂需求。") % {"n": n})
@@ -257,7 +257,7 @@ def delete_request(
     req = access_request(user, c, request_id)
     try:
         lessons.do_delete_request(req, by=user)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("communities:community", community_id=c.pk)
 
@@ -292,7 +292,7 @@ def log_activity(request: AuthenticatedHttpRequest, community_id: int) -> HttpRe
                 participants=d["participants"],
                 note=d["note"] or "",
             )
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("已登记活动。"))
@@ -315,7 +315,7 @@ def delete_activity(
         raise Http404
     try:
         lessons.do_delete_activity(a, by=user)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("communities:community", community_id=c.pk)
 

@@ -35,7 +35,7 @@ from junheng.communities.forms import (
     RoundRulesForm,
 )
 from junheng.communities.models import Community, Kind, PairingRound, RoundSchool, RunStatus
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.region.models import County, School, Term
 from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
 
@@ -212,7 +212,7 @@ def new_community(request: AuthenticatedHttpRequest) -> HttpResponse:
                 partner_school=d["partner_school"] or "",
                 note=d["note"] or "",
             )
-        except DomainError as err:
+        except ActionError as err:
             form.add_error(None, err)
         else:
             messages.success(request, _("已建立：%(n)s") % {"n": c.name})
@@ -231,7 +231,7 @@ def edit_community(request: AuthenticatedHttpRequest, community_id: int) -> Http
             actions.do_update_community(
                 c, by=user, **{k: form.cleaned_data[k] for k in form.Meta.fields}
             )
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("已保存。"))
@@ -250,7 +250,7 @@ def add_member(request: AuthenticatedHttpRequest, community_id: int) -> HttpResp
         d = form.cleaned_data
         try:
             actions.do_add_member(c, by=user, school=d["school"], mode=d["mode"], year=d["year"])
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("已加入：%(s)s") % {"s": d["school"].name})
@@ -301,7 +301,7 @@ def set_goal(request: AuthenticatedHttpRequest, community_id: int) -> HttpRespon
                 activities=d["activities"],
                 text=d["text"] or "",
             )
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("已保存 %(y)s 年度目标。") % {"y": d["year"]})
@@ -343,7 +343,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             try:
                 n = actions.do_set_results(by=user, year=year, scores=scores)
-            except DomainError as err:
+            except ActionError as err:
                 flash_errors(request, err)
             else:
                 messages.success(request, _("已保存 %(n)s 所学校的得分。") % {"n": n})
@@ -368,7 +368,7 @@ def open_round(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = d.pop("year")
     try:
         rnd = actions.do_open_round(by=user, year=year, county=_county(), **d)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
         return redirect("communities:index")
     messages.success(request, _("已建立 %(y)s 年度结对方案。") % {"y": rnd.year})
@@ -395,7 +395,7 @@ def round_rules(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespons
             actions.do_update_round(
                 rnd, by=user, **{k: form.cleaned_data[k] for k in form.Meta.fields}
             )
-        except DomainError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("已保存规则。"))
@@ -423,7 +423,7 @@ def round_roles(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespons
         roles[rs.school_id] = (role, cap)
     try:
         n = actions.do_set_roles(rnd, by=user, roles=roles)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已更新 %(n)s 所学校的角色。") % {"n": n})
@@ -437,7 +437,7 @@ def run_pairing(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespons
     rnd = access_round(user, round_id)
     try:
         run = actions.do_run_pairing(rnd, by=user)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         if run.status == RunStatus.DONE:
@@ -461,7 +461,7 @@ def pin(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     core = access_county_school(user, rnd.county_id, d["core"])
     try:
         actions.do_pin(rnd, by=user, member=member, core=core, kind=d["kind"])
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已记录，重新计算后生效。"))
@@ -476,7 +476,7 @@ def unpin(request: AuthenticatedHttpRequest, round_id: int, pin_id: int) -> Http
     p = access_pin(user, rnd, pin_id)
     try:
         actions.do_unpin(p, by=user)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("communities:round", round_id=rnd.pk)
 
@@ -488,7 +488,7 @@ def publish(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     rnd = access_round(user, round_id)
     try:
         created = actions.do_publish_round(rnd, by=user)
-    except DomainError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已发布：建立 %(n)s 个教共体。") % {"n": len(created)})

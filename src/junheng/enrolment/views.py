@@ -52,6 +52,7 @@ from junheng.enrolment.models import (
     WindowState,
 )
 from junheng.enrolment.report import combine
+from junheng.errors import ActionError
 from junheng.jobs.models import Job
 from junheng.public_draw import summary_rows, verify_command
 from junheng.region.models import School, Student, Term, UrbanRural
@@ -111,7 +112,7 @@ def window_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 priority_left_behind=d["priority_left_behind"],
                 priority_low_income=d["priority_low_income"],
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             return redirect("enrolment:window", window_id=w.pk)
@@ -223,7 +224,7 @@ def window_action(request: AuthenticatedHttpRequest, window_id: int, verb: str) 
                 actions.do_close_window(window, by=request.user, reason=reason)
             else:
                 fn(window, by=request.user)
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, str(ok))
@@ -259,7 +260,7 @@ def run_draw(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
                 entropy_source=d["entropy_source"],
                 inputs_sha256=d["inputs_sha256"] or None,
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             if draw.state != DrawState.DONE:  # a worker runs it
@@ -297,7 +298,7 @@ def window_round(request: AuthenticatedHttpRequest, window_id: int) -> HttpRespo
                 opens_at=form.cleaned_data["opens_at"],
                 closes_at=form.cleaned_data["closes_at"],
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(
@@ -333,7 +334,7 @@ def window_manual(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
     ).first()
     try:
         if student is None:
-            raise actions.ActionError(_("本校没有这个学籍号的学生。"))
+            raise ActionError(_("本校没有这个学籍号的学生。"))
         actions.do_enrol_manually(
             window,
             student,
@@ -341,7 +342,7 @@ def window_manual(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
             by=user,
             reason=form.cleaned_data["reason"],
         )
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已人工录取，并通知了家长。"))
@@ -477,7 +478,7 @@ def rank(request: AuthenticatedHttpRequest, window_id: int, student_id: int) -> 
                 token=request.POST.get("token", "")[:64],
                 together=bool(request.POST.get("together")),
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             return redirect("enrolment:receipt", ranking_id=r.pk)
@@ -631,7 +632,7 @@ def offer_accept(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespon
     offer = access.access_own_offer(request.user, offer_id)
     try:
         actions.do_accept_offer(offer, by=request.user)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已确认候补录取。"))
@@ -644,7 +645,7 @@ def offer_decline(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespo
     offer = access.access_own_offer(request.user, offer_id)
     try:
         actions.do_decline_offer(offer, by=request.user)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("enrolment:results")
 
@@ -656,7 +657,7 @@ def enrolment_drop(request: AuthenticatedHttpRequest, enrolment_id: int) -> Http
     if _confirmed(request):
         try:
             actions.do_drop_enrolment(e, by=request.user)
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("已退课，名额将顺延给候补的同学。"))
@@ -690,7 +691,7 @@ def rate(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpResponse:
                 form.cleaned_data["comment"],
                 by=user,
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("谢谢您的评价。"))
@@ -719,7 +720,7 @@ def complain(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpRespon
             actions.do_file_complaint(
                 e.offering, form.cleaned_data["text"], by=user, student=e.student
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("投诉已提交，学校会尽快处理。"))
@@ -771,7 +772,7 @@ def attendance_mark(request: AuthenticatedHttpRequest, offering_id: int) -> Http
         if request.method == "GET" and day not in dates:
             try:
                 actions.check_session_date(offering, day)
-            except actions.ActionError as err:
+            except ActionError as err:
                 flash_errors(request, err)
             day = dates[0] if dates else day
     students = _roster(offering)
@@ -781,7 +782,7 @@ def attendance_mark(request: AuthenticatedHttpRequest, offering_id: int) -> Http
         }
         try:
             actions.do_mark_attendance(offering, day, marks, by=user)
-        except actions.ActionError as err:
+        except ActionError as err:
             flash_errors(request, err)
         else:
             messages.success(request, _("考勤已保存。"))

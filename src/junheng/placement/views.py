@@ -18,6 +18,7 @@ from junheng.accounts import scoping
 from junheng.accounts.models import Role, audit
 from junheng.downloads import csv_attachment
 from junheng.engines.lottery import file_sha256
+from junheng.errors import ActionError
 from junheng.jobs.models import Job
 from junheng.placement import access, actions, forms
 from junheng.placement.filters import BulkLineFilter, PlacementFilter
@@ -133,7 +134,7 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 by=request.user,
                 imported=d["file"],
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             messages.success(request, _("已创建编班草稿。"))
@@ -210,7 +211,7 @@ def update_settings(request: AuthenticatedHttpRequest, placement_id: int) -> Htt
                 balance_extras=d["balance_extras"],
                 by=request.user,
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             messages.success(request, _("已保存。"))
@@ -236,7 +237,7 @@ def add_request(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRes
                 requested_by_role=d["requested_by_role"],
                 by=request.user,
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             messages.success(request, _("已登记申请。"))
@@ -250,7 +251,7 @@ def delete_request(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     req = access.access_request(request.user, request_id)
     try:
         actions.do_delete_request(req, by=request.user)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("placement:detail", placement_id=req.placement_id)
 
@@ -270,7 +271,7 @@ def add_team(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRespon
                 teachers=list(d["teachers"]),
                 by=request.user,
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             return redirect("placement:detail", placement_id=p.pk)
@@ -283,7 +284,7 @@ def delete_team(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
     team = access.access_team(request.user, team_id)
     try:
         actions.do_delete_team(team, by=request.user)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("placement:detail", placement_id=team.placement_id)
 
@@ -298,7 +299,7 @@ def add_witness(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRes
             actions.do_add_witness(
                 p, name=form.cleaned_data["name"], role=form.cleaned_data["role"], by=request.user
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             nxt = request.POST.get("next")
@@ -314,7 +315,7 @@ def commit(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse
     p = _edit(request, placement_id)
     try:
         actions.do_commit_placement(p, by=request.user)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已公布种子承诺。"))
@@ -349,7 +350,7 @@ def run_draw(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRespon
     p = _edit(request, placement_id)
     try:
         actions.do_run_draw(p, by=request.user, entropy=request.POST.get("entropy", ""))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("placement:draw", placement_id=p.pk)
 
@@ -360,7 +361,7 @@ def publish(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRespons
     p = _edit(request, placement_id)
     try:
         actions.do_publish_placement(p, by=request.user)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已公布编班结果，学生班级已更新。"))
@@ -382,7 +383,7 @@ def late_arrival(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRe
                 apart_from=d["apart_codes"],
                 by=request.user,
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             messages.success(request, _("已插入 %(k)d 班。") % {"k": late.class_no})
@@ -524,7 +525,7 @@ def bulk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 witnesses=d["witnesses"],
                 by=request.user,
             )
-        except actions.ActionError as err:
+        except ActionError as err:
             form.add_error(None, str(err))
         else:
             messages.success(request, _("已公布种子承诺，确认后开始抽签。"))
@@ -570,7 +571,7 @@ def bulk_run(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)
     try:
         actions.do_run_bulk(run, by=request.user, entropy=request.POST.get("entropy", ""))
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     return redirect("placement:bulk_detail", run_id=run.pk)
 
@@ -581,7 +582,7 @@ def bulk_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse
     run = access.access_bulk_run(request.user, run_id)
     try:
         n = actions.do_publish_bulk(run, by=request.user)
-    except actions.ActionError as err:
+    except ActionError as err:
         flash_errors(request, err)
     else:
         messages.success(request, _("已公布 %(n)d 所学校的编班结果。") % {"n": n})

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.portraits import adapters, storage
 from junheng.portraits.models import (
     KIND_OF_DIMENSION,
@@ -34,7 +34,7 @@ def do_save_library(*, version: str, year: int, table: str, by: User | None) -> 
     try:
         adapters.parse_library(table, f"library {version}")
     except InputError as err:
-        raise DomainError(str(err)) from err
+        raise ActionError(str(err)) from err
     with transaction.atomic():
         lib, _created = IndicatorLibrary.objects.update_or_create(
             year=year, defaults={"version": version, "table": table, "created_by": by}
@@ -49,7 +49,7 @@ def kind_of(indicator: str, library: IndicatorLibrary) -> str:
             if indicator.endswith(".afterschool"):
                 return RecordKind.AFTERSCHOOL
             return KIND_OF_DIMENSION[i.dimension]
-    raise DomainError(_("指标库中没有指标 %(i)s。") % {"i": indicator})
+    raise ActionError(_("指标库中没有指标 %(i)s。") % {"i": indicator})
 
 
 def require_recorder(by: User | None, student_ids: Iterable[int]) -> None:
@@ -70,10 +70,10 @@ def do_add_record(
     """A teacher's (or school's) record of one child it may record for (`require_recorder`)."""
     require_recorder(by, [student.pk])
     if not math.isfinite(value):
-        raise DomainError(_("数值必须是有限数。"))
+        raise ActionError(_("数值必须是有限数。"))
     lib = adapters.libraries_for([term]).get(term.pk)
     if lib is None:
-        raise DomainError(_("教育局尚未配置评价指标库。"))
+        raise ActionError(_("教育局尚未配置评价指标库。"))
     rec = PortraitRecord.objects.create(
         student=student, term=term, indicator=indicator, kind=kind_of(indicator, lib),
         value=round(value, 4), note=note[:200], recorded_by=by, evidence=evidence or "",
@@ -134,10 +134,10 @@ class _Inputs:
     def __init__(self, term_ids: set[int], new: pd.DataFrame | None) -> None:
         self.terms = sorted(Term.objects.filter(pk__in=term_ids), key=lambda t: t.start)
         if not self.terms:
-            raise DomainError(_("还没有成长记录。"))
+            raise ActionError(_("还没有成长记录。"))
         libs = adapters.libraries_for(self.terms)
         if len(libs) < len(self.terms):
-            raise DomainError(_("教育局尚未配置评价指标库。"))
+            raise ActionError(_("教育局尚未配置评价指标库。"))
         self.library = adapters.engine_library(libs.values())
         self.versions = {adapters.term_key(t): libs[t.pk].version for t in self.terms}
         self.students = adapters.students_frame(self.terms)
@@ -157,7 +157,7 @@ def _run_engine(inputs: _Inputs, say: Any) -> Any:
         return score(inputs.records, inputs.students, inputs.library, inputs.versions,
                      progress=say)  # fmt: skip
     except InputError as err:
-        raise DomainError(str(err)) from err
+        raise ActionError(str(err)) from err
 
 
 def _store_scores(inputs: _Inputs, result: Any, by: User | None) -> dict[str, Any]:
@@ -262,20 +262,20 @@ def do_publish_library(
     require_actor(by, Role.BUREAU)
     version = version.strip()
     if not version or len(version) > 30:
-        raise DomainError(_("请填写版本名称（最多 30 字）。"))
+        raise ActionError(_("请填写版本名称（最多 30 字）。"))
     if not 2000 <= year <= 2100:
-        raise DomainError(_("学年应在 2000 至 2100 之间。"))
+        raise ActionError(_("学年应在 2000 至 2100 之间。"))
     problems = library.check_rows(rows)
     if problems:
-        raise DomainError([_("第 %(n)d 行：%(r)s") % {"n": p.row, "r": p.reason} for p in problems])
+        raise ActionError([_("第 %(n)d 行：%(r)s") % {"n": p.row, "r": p.reason} for p in problems])
     taken = IndicatorLibrary.objects.filter(version=version).exclude(year=year).first()
     if taken is not None:
-        raise DomainError(
+        raise ActionError(
             _("版本名称「%(v)s」已用于 %(y)d 学年起的版本。") % {"v": version, "y": taken.year}
         )
     same = IndicatorLibrary.objects.filter(year=year).first()
     if same is not None and DimensionScore.objects.filter(version=same.version).exists():
-        raise DomainError(
+        raise ActionError(
             _(
                 "%(y)d 学年起的版本「%(v)s」已用于评分，得分说明仍引用它，不能改写；"
                 "请发布从以后某一学年起生效的新版本。"
@@ -296,16 +296,16 @@ def do_assign_class_teacher(*, school_class: Any, teacher: Any, homeroom: bool, 
     require_actor(by, Role.SCHOOL, school_id=school_class.school_id)
     term = Term.current(or_latest=False)
     if term is None:
-        raise DomainError(_("没有当前学期：请先设定当前学期"))
+        raise ActionError(_("没有当前学期：请先设定当前学期"))
     if teacher.school_id != school_class.school_id:
-        raise DomainError(_("只能安排本校教师任教本校班级。"))
+        raise ActionError(_("只能安排本校教师任教本校班级。"))
     with transaction.atomic():
         if homeroom and (
             ClassTeacher.objects.filter(school_class=school_class, term=term, homeroom=True)
             .exclude(teacher=teacher)
             .exists()
         ):
-            raise DomainError(_("该班已有班主任"))
+            raise ActionError(_("该班已有班主任"))
         ct, _created = ClassTeacher.objects.update_or_create(
             teacher=teacher, school_class=school_class, term=term, defaults={"homeroom": homeroom}
         )
@@ -333,10 +333,10 @@ def do_copy_class_teachers(*, school_id: int, by: User) -> int:
     require_actor(by, Role.SCHOOL, school_id=school_id)
     now = Term.current(or_latest=False)
     if now is None:
-        raise DomainError(_("没有当前学期：请先设定当前学期"))
+        raise ActionError(_("没有当前学期：请先设定当前学期"))
     before = Term.objects.filter(start__lt=now.start).order_by("-start").first()
     if before is None:
-        raise DomainError(_("没有上一学期的任课安排。"))
+        raise ActionError(_("没有上一学期的任课安排。"))
     step = 1 if adapters.school_year(now) != adapters.school_year(before) else 0
     classes = {
         (g, n): pk

@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema, Status
 
 from junheng.accounts.models import Role, audit
 from junheng.accounts.scoping import is_guardian
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.portraits import actions, report
 from junheng.portraits.access import (
     PORTRAIT_ROLES,
@@ -166,9 +166,9 @@ def post_records(request: AuthenticatedHttpRequest, payload: RecordsIn) -> Statu
     if user.role not in (Role.TEACHER, Role.SCHOOL):
         raise PermissionDenied
     if not payload.records:
-        raise DomainError(_("没有记录。"))
+        raise ActionError(_("没有记录。"))
     if len(payload.records) > MAX_RECORDS:
-        raise DomainError(_("一次最多 %(n)d 条记录。") % {"n": MAX_RECORDS})
+        raise ActionError(_("一次最多 %(n)d 条记录。") % {"n": MAX_RECORDS})
     scope = RecordScope.for_user(user)
     checked, errors = [], []
     for i, rec in enumerate(payload.records, start=1):
@@ -179,6 +179,6 @@ def post_records(request: AuthenticatedHttpRequest, payload: RecordsIn) -> Statu
         if got is not None:
             checked.append(got)
     if errors:
-        raise DomainError(errors)
+        raise ActionError(errors)
     objs = actions.do_add_records(checked, by=user, source="api")
     return Status(201, {"created": len(objs), "ids": [o.pk for o in objs]})

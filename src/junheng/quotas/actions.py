@@ -1,8 +1,8 @@
 """Quota-table writes (指标到校): the only code that changes high schools and quota tables.
 
 Every function takes the acting user (`by=`), checks the state, writes in one transaction and
-leaves an audit row. A published table is frozen: every edit of it is refused with
-`TableFrozenError`; `do_new_version` copies it into a new draft (version + 1, `supersedes`) to
+leaves an audit row. A published table is frozen: every edit of it is refused (an
+`ActionError`); `do_new_version` copies it into a new draft (version + 1, `supersedes`) to
 change it. Only the after-admission count of unfilled places (`do_record_unfilled`) may be written to a
 published table: it records what happened to the allocation, it does not change it.
 
@@ -28,7 +28,7 @@ from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor, require_bureau
 from junheng.engines.io import InputError
 from junheng.engines.quotas import METHODS
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.exports import table_xlsx
 from junheng.quotas import adapters
 from junheng.quotas.models import (
@@ -46,7 +46,6 @@ from junheng.region.models import County, School
 from junheng.region.resources import Column, cell_text
 
 __all__ = [
-    "TableFrozenError",
     "current_year",
     "default_notes",
     "default_share",
@@ -78,13 +77,11 @@ GRADUATE_COLUMNS = [
 ]
 
 
-class TableFrozenError(DomainError):
+def _frozen(table: QuotaTable) -> ActionError:
     """A published table cannot be changed; make a new version."""
-
-    def __init__(self, table: QuotaTable) -> None:
-        super().__init__(
-            _("%(table)s 已发布，不能修改；如需调整请新建版本。") % {"table": _label(table)}
-        )
+    return ActionError(
+        _("%(table)s 已发布，不能修改；如需调整请新建版本。") % {"table": _label(table)}
+    )
 
 
 def _label(table: QuotaTable) -> str:
@@ -111,7 +108,7 @@ def _lock_draft(table: QuotaTable) -> QuotaTable:
     """Re-read the table under a row lock and refuse if it is no longer a draft."""
     locked = QuotaTable.objects.select_for_update().get(pk=table.pk)
     if locked.status != Status.DRAFT:
-        raise TableFrozenError(locked)
+        raise _frozen(locked)
     return locked
 
 
@@ -341,7 +338,7 @@ def do_import_graduates(
     does not name keep their graduates."""
     require_bureau(by)
     if table.status != Status.DRAFT:
-        raise TableFrozenError(table)
+        raise _frozen(table)
     values, report = _graduates_from_file(data, filename)
     if report.errors:
         audit(

@@ -342,7 +342,7 @@ def do_import_outline(
     by: User,
 ) -> int:
     """Store the county's outline from a GeoJSON file (region/outline.py): every position
-    checked first, nothing changed when the file is refused (OutlineError). Returns the number
+    checked first, nothing changed when the file is refused (ActionError). Returns the number
     of rings; audited."""
     from junheng.region import outline
 

@@ -11,7 +11,7 @@ drawn). Its positions are either
   off across a county); or
 - **kilometres** in the schools' own frame (``x_km``/``y_km``).
 
-`parse_outline` checks everything before anything is stored, and raises `OutlineError` naming
+`parse_outline` checks everything before anything is stored, and raises `ActionError` naming
 the file, the feature, the ring and the position that is wrong; an outline that none of the
 county's schools lies in (coordinates of the other kind, or a wrong origin) is refused too.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 
 Km = tuple[float, float]
 
@@ -37,17 +37,13 @@ DRAWN_PER_RING = 1_500  # positions drawn per ring (a finer file is thinned even
 LONLAT, KM = "lonlat", "km"
 
 
-class OutlineError(DomainError):
-    """The outline file cannot be used; nothing was changed."""
-
-
-def _fail(filename: str, where: str, reason: str) -> OutlineError:
+def _fail(filename: str, where: str, reason: str) -> ActionError:
     if where:
-        return OutlineError(
+        return ActionError(
             _("%(file)s：%(where)s：%(reason)s")
             % {"file": filename, "where": where, "reason": reason}
         )
-    return OutlineError(_("%(file)s：%(reason)s") % {"file": filename, "reason": reason})
+    return ActionError(_("%(file)s：%(reason)s") % {"file": filename, "reason": reason})
 
 
 def _polygons(doc: Any, filename: str) -> list[tuple[str, Any]]:
@@ -160,7 +156,7 @@ def parse_outline(
     origin: Km | None = None,
     schools: Iterable[Km] = (),
 ) -> list[list[Km]]:
-    """The outline's rings in km, every position checked; OutlineError (naming the file and
+    """The outline's rings in km, every position checked; ActionError (naming the file and
     the position) when the file cannot be used, or when none of `schools` (km) lies inside."""
     if mode not in (LONLAT, KM):
         raise _fail(filename, "", _("请选择坐标类型"))

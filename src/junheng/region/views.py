@@ -216,7 +216,7 @@ def outline(request: AuthenticatedHttpRequest) -> HttpResponse:
     from django.contrib import messages
     from django.utils.translation import gettext as _
 
-    from junheng.errors import DomainError
+    from junheng.errors import ActionError
     from junheng.region import countymap
 
     county = County.objects.order_by("pk").first()
@@ -244,7 +244,7 @@ def outline(request: AuthenticatedHttpRequest) -> HttpResponse:
                     origin=origin,
                     by=request.user,
                 )
-            except DomainError as err:
+            except ActionError as err:
                 form.add_error("file", str(err))
             else:
                 messages.success(request, _("已导入县界：%(n)d 个多边形。") % {"n": n})

@@ -2,7 +2,7 @@
 
 Every `do_<verb>` takes the acting user (`by=`), checks role and state, writes in one
 transaction and leaves an audit row. A published round is frozen: every change to it (rules,
-needs, preferences, pins, runs) is refused with `RoundFrozenError`. Plans are computed by
+needs, preferences, pins, runs) is refused (an `ActionError`). Plans are computed by
 `junheng.engines.rotation.plan_rotation` in a task (`junheng.rotation.tasks`); rules that cannot
 hold together end the run as `infeasible` with the engine's reason.
 """
@@ -30,7 +30,7 @@ from junheng.engines.rotation import (
     plan_rotation,
     plan_tradeoff,
 )
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.exports import Cell, Sheet, write_xlsx
 from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import ACTIVE_STATES, Job
@@ -72,13 +72,6 @@ DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_TRADEOFF_LIMIT_S = 100.0  # for the five shares together (20 s each)
 
 
-class RoundFrozenError(DomainError):
-    """A published round cannot be changed."""
-
-    def __init__(self, rnd: RotationRound) -> None:
-        super().__init__(_("%(year)s 年度交流轮岗方案已发布，不能修改。") % {"year": rnd.year})
-
-
 def current_year() -> int:
     return timezone.localdate().year
 
@@ -87,7 +80,7 @@ def _lock_open(rnd: RotationRound) -> RotationRound:
     """Re-read the round under a row lock; refuse when it is published."""
     locked = RotationRound.objects.select_for_update().get(pk=rnd.pk)
     if locked.status != RoundStatus.OPEN:
-        raise RoundFrozenError(locked)
+        raise ActionError(_("%(year)s 年度交流轮岗方案已发布，不能修改。") % {"year": locked.year})
     return locked
 
 

@@ -6,16 +6,9 @@ and its history row (VettingEvent, CourseEvent) in one transaction, and raises `
 loader and the tests all call these functions.
 
 The actions are split by domain: vetting, courses, offerings (with slots and menus), course
-requests and balanced supply; `common` holds the error types.
+requests and balanced supply; refusals are `junheng.errors.ActionError`.
 """
 
-from junheng.afterschool.actions.common import (
-    ActionError,
-    OfferingBlockedError,
-    ReasonRequiredError,
-    TransitionError,
-    TutoringRefusedError,
-)
 from junheng.afterschool.actions.courses import (
     check_not_tutoring,
     do_approve_course,
@@ -67,7 +60,6 @@ from junheng.afterschool.actions.vetting import (
 )
 
 __all__ = [
-    "ActionError",
     "check_can_offer",
     "check_not_tutoring",
     "do_add_instructor",
@@ -106,9 +98,5 @@ __all__ = [
     "do_withdraw_course",
     "execute_supply_run",
     "menu_for",
-    "OfferingBlockedError",
-    "ReasonRequiredError",
     "school_slot_ids",
-    "TransitionError",
-    "TutoringRefusedError",
 ]

@@ -12,10 +12,6 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
 from junheng.afterschool.actions.common import (
-    ActionError,
-    ReasonRequiredError,
-    TransitionError,
-    TutoringRefusedError,
     _validate_upload,
 )
 from junheng.afterschool.models import (
@@ -26,8 +22,9 @@ from junheng.afterschool.models import (
     Provider,
     ProviderStatus,
 )
-from junheng.afterschool.tutoring import tutoring_matches
+from junheng.afterschool.tutoring import describe_matches, tutoring_matches
 from junheng.afterschool.uploads import validate_photo
+from junheng.errors import ActionError
 from junheng.region.models import School
 
 
@@ -57,7 +54,10 @@ def _provider_id(course: Course) -> int:
 def check_not_tutoring(title: str, content: str) -> None:
     matches = tutoring_matches(title, content)
     if matches:
-        raise TutoringRefusedError(matches)
+        raise ActionError(
+            _("课后服务不得开展学科类培训：课程名称或内容含有“%(terms)s”。")
+            % {"terms": describe_matches(matches)}
+        )
 
 
 def do_propose_course(
@@ -95,7 +95,7 @@ def do_submit_course(course: Course, *, by: User) -> Course:
     """draft / rejected / withdrawn -> submitted; subject tutoring is refused here."""
     require_actor(by, Role.PROVIDER, provider_id=_provider_id(course))
     if course.status not in (CourseStatus.DRAFT, CourseStatus.REJECTED, CourseStatus.WITHDRAWN):
-        raise TransitionError(_("只有草稿、未通过或已撤回的课程可以提交审核。"))
+        raise ActionError(_("只有草稿、未通过或已撤回的课程可以提交审核。"))
     if course.provider is not None and course.provider.status in (
         ProviderStatus.REJECTED,
         ProviderStatus.EXITED,
@@ -109,7 +109,7 @@ def do_approve_course(course: Course, *, by: User, note: str = "") -> Course:
     """submitted -> approved by the bureau; the tutoring rule is checked again in review."""
     require_actor(by, Role.BUREAU)
     if course.status != CourseStatus.SUBMITTED:
-        raise TransitionError(_("只有待审核的课程可以通过。"))
+        raise ActionError(_("只有待审核的课程可以通过。"))
     check_not_tutoring(course.title, course.content)
     return _move_course(course, CourseStatus.APPROVED, by=by, reason=note)
 
@@ -118,16 +118,16 @@ def do_reject_course(course: Course, *, by: User, reason: str) -> Course:
     """submitted -> rejected (or an approved course taken off the list), reason required."""
     require_actor(by, Role.BUREAU)
     if course.status not in (CourseStatus.SUBMITTED, CourseStatus.APPROVED):
-        raise TransitionError(_("只有待审核或已通过的课程可以驳回。"))
+        raise ActionError(_("只有待审核或已通过的课程可以驳回。"))
     if not (reason or "").strip():
-        raise ReasonRequiredError(_("驳回课程必须填写理由。"))
+        raise ActionError(_("驳回课程必须填写理由。"))
     return _move_course(course, CourseStatus.REJECTED, by=by, reason=reason.strip())
 
 
 def do_withdraw_course(course: Course, *, by: User) -> Course:
     require_actor(by, Role.PROVIDER, provider_id=_provider_id(course))
     if course.status not in (CourseStatus.SUBMITTED, CourseStatus.APPROVED):
-        raise TransitionError(_("只有待审核或已通过的课程可以撤回。"))
+        raise ActionError(_("只有待审核或已通过的课程可以撤回。"))
     return _move_course(course, CourseStatus.WITHDRAWN, by=by)
 
 

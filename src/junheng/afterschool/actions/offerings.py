@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
-from junheng.afterschool.actions.common import ActionError, OfferingBlockedError
 from junheng.afterschool.models import (
     Course,
     CourseStatus,
@@ -25,6 +24,7 @@ from junheng.afterschool.models import (
     SchoolSlot,
     SupplyRun,
 )
+from junheng.errors import ActionError
 from junheng.region.models import School, Term, TimeSlot
 
 
@@ -35,7 +35,7 @@ def check_can_offer(
     instructor: Instructor | None = None,
     need_instructor: bool = True,
 ) -> None:
-    """Raise OfferingBlockedError unless a new offering of this course is allowed on that day.
+    """Raise ActionError unless a new offering of this course is allowed on that day.
 
     A provider course needs: course approved, provider on the white list that day (approved and
     not past its date), and — when `need_instructor` — a valid instructor: the given one, else
@@ -46,17 +46,17 @@ def check_can_offer(
     # Fresh rows: a white list or a certificate may have changed since the caller loaded them.
     course = Course.objects.select_related("provider", "instructor").get(pk=course.pk)
     if course.status != CourseStatus.APPROVED:
-        raise OfferingBlockedError(_("课程“%(c)s”尚未通过审核。") % {"c": course.title})
+        raise ActionError(_("课程“%(c)s”尚未通过审核。") % {"c": course.title})
     if course.provider is None:
         return
     p = course.provider
     if not p.is_whitelisted(on):
         if p.status == ProviderStatus.APPROVED:
-            raise OfferingBlockedError(
+            raise ActionError(
                 _("机构“%(p)s”的白名单已于 %(d)s 到期，不能新开课。")
                 % {"p": p.name, "d": p.whitelist_until}
             )
-        raise OfferingBlockedError(
+        raise ActionError(
             _("机构“%(p)s”不在白名单内（%(s)s），不能新开课。")
             % {"p": p.name, "s": p.get_status_display()}
         )
@@ -66,14 +66,14 @@ def check_can_offer(
     if instructor is not None:
         instructor = Instructor.objects.get(pk=instructor.pk)
         if instructor.provider_id != p.pk:
-            raise OfferingBlockedError(_("授课人员不属于该机构。"))
+            raise ActionError(_("授课人员不属于该机构。"))
         candidates = [instructor]
     elif course.instructor is not None:
         candidates = [course.instructor]
     else:
         candidates = list(p.instructors.all())
     if not any(i.check_valid(on) for i in candidates):
-        raise OfferingBlockedError(
+        raise ActionError(
             _("课程“%(c)s”没有持有效无犯罪记录证明的授课人员，不能新开课。") % {"c": course.title}
         )
 
@@ -110,7 +110,7 @@ def do_create_offering(
     require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=school.pk)
     check_can_offer(course, on=on, instructor=instructor)
     if course.school_id is not None and course.school_id != school.pk and not shared:
-        raise OfferingBlockedError(_("校内自主课程只能在本校开设。"))
+        raise ActionError(_("校内自主课程只能在本校开设。"))
     if slot.pk not in school_slot_ids(school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
     if seats < 1:
@@ -133,14 +133,13 @@ def do_cancel_offering(offering: Offering, *, by: User, reason: str = "") -> Off
     the change is recorded: see `junheng.enrolment.actions.offerings` (the one enrolment-aware
     action; imported here when called, since the enrolment app builds on this one)."""
     from junheng.enrolment.actions import offerings
-    from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
     require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=offering.school_id)
     if offering.status != OfferingStatus.OPEN:
         raise ActionError(_("该课程已取消。"))
     try:
         offerings.do_cancel_offering(offering, by=by, reason=reason)
-    except EnrolmentError as err:
+    except ActionError as err:
         raise ActionError(str(err)) from err
     offering.refresh_from_db()
     return offering
@@ -150,12 +149,11 @@ def do_set_offering_seats(offering: Offering, seats: int, *, by: User, reason: s
     """Change an offering's seats through the seat ledger: never below the seats held, added
     seats offered to the waitlist (`junheng.enrolment.actions.seats.do_set_offering_seats`)."""
     from junheng.enrolment.actions import seats as ledger_actions
-    from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
     require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=offering.school_id)
     try:
         return ledger_actions.do_set_offering_seats(offering, seats, by=by, reason=reason)
-    except EnrolmentError as err:
+    except ActionError as err:
         raise ActionError(str(err)) from err
 
 
@@ -163,14 +161,13 @@ def do_move_offering(offering: Offering, *, by: User, slot: TimeSlot) -> Offerin
     """Move an offering to another slot of the school, unless a child would then hold two
     seats in one slot (see `junheng.enrolment.actions.offerings.do_move_offering`)."""
     from junheng.enrolment.actions import offerings
-    from junheng.enrolment.actions.common import ActionError as EnrolmentError
 
     require_actor(by, Role.SCHOOL, Role.BUREAU, school_id=offering.school_id)
     if slot.pk not in school_slot_ids(offering.school):
         raise ActionError(_("时段“%(s)s”不在本校课后服务时间内。") % {"s": slot})
     try:
         return offerings.do_move_offering(offering, by=by, slot=slot)
-    except EnrolmentError as err:
+    except ActionError as err:
         raise ActionError(str(err)) from err
 
 

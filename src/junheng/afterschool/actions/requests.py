@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
-from junheng.afterschool.actions.common import ActionError, ReasonRequiredError, TransitionError
 from junheng.afterschool.actions.offerings import (
     check_can_offer,
     do_create_offering,
@@ -25,6 +24,7 @@ from junheng.afterschool.models import (
     OfferingSource,
     RequestStatus,
 )
+from junheng.errors import ActionError
 from junheng.region.models import School, Term, TimeSlot
 
 
@@ -60,7 +60,7 @@ def _move_request(req: CourseRequest, frm: Sequence[str], to: str, **fields: Any
     with transaction.atomic():
         r = CourseRequest.objects.select_for_update().get(pk=req.pk)
         if r.status not in frm:
-            raise TransitionError(
+            raise ActionError(
                 _("该点单当前为“%(s)s”，不能进行此操作。") % {"s": r.get_status_display()}
             )
         for k, v in fields.items():
@@ -100,7 +100,7 @@ def do_confirm_course_request(
 def do_decline_course_request(req: CourseRequest, *, by: User, reason: str) -> CourseRequest:
     require_actor(by, Role.PROVIDER, provider_id=req.course.provider_id)
     if not (reason or "").strip():
-        raise ReasonRequiredError(_("婉拒点单必须填写理由。"))
+        raise ActionError(_("婉拒点单必须填写理由。"))
     return _move_request(req, (RequestStatus.SENT,), RequestStatus.DECLINED, reply=reason.strip())
 
 
@@ -116,7 +116,7 @@ def do_approve_course_request(req: CourseRequest, *, by: User) -> CourseRequest:
     require_actor(by, Role.SCHOOL, school_id=req.school_id)
     with transaction.atomic():
         if req.status != RequestStatus.CONFIRMED:
-            raise TransitionError(_("只有机构已确认的点单可以批准。"))
+            raise ActionError(_("只有机构已确认的点单可以批准。"))
         offering = do_create_offering(
             by=by,
             term=req.term,

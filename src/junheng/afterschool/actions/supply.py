@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
 from junheng.afterschool import adapters
-from junheng.afterschool.actions.common import ActionError, OfferingBlockedError
 from junheng.afterschool.actions.offerings import check_can_offer
 from junheng.afterschool.actions.vetting import do_expire_providers
 from junheng.afterschool.models import (
@@ -24,6 +23,7 @@ from junheng.afterschool.models import (
     SupplyPlacement,
     SupplyRun,
 )
+from junheng.errors import ActionError
 from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import Job
 from junheng.region.models import Term, TimeSlot
@@ -224,7 +224,7 @@ def do_publish_supply_run(run: SupplyRun, *, by: User) -> tuple[int, list[str]]:
                 try:
                     check_can_offer(p.course, on=on)
                     checked[p.course_id] = None
-                except OfferingBlockedError as err:
+                except ActionError as err:
                     checked[p.course_id] = str(err)
             refusal = checked[p.course_id]
             if refusal is None:

@@ -16,9 +16,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
 from junheng.afterschool.actions.common import (
-    ActionError,
-    ReasonRequiredError,
-    TransitionError,
     _status_label,
     _validate_upload,
 )
@@ -35,11 +32,12 @@ from junheng.afterschool.models import (
 )
 from junheng.afterschool.models.providers import TRANSITIONS
 from junheng.afterschool.uploads import validate_document
+from junheng.errors import ActionError
 
 
 def _check_transition(provider: Provider, to: str) -> None:
     if (provider.status, to) not in TRANSITIONS:
-        raise TransitionError(
+        raise ActionError(
             _("不能从“%(a)s”直接变为“%(b)s”。")
             % {"a": _status_label(provider.status), "b": _status_label(to)}
         )
@@ -59,7 +57,7 @@ def _move_provider(
         key = (p.status, to)
         reason = (reason or "").strip()
         if TRANSITIONS[key] and not reason:
-            raise ReasonRequiredError(_("“%(b)s”必须填写理由。") % {"b": _status_label(to)})
+            raise ActionError(_("“%(b)s”必须填写理由。") % {"b": _status_label(to)})
         now = timezone.now()
         VettingEvent.objects.create(
             provider=p,
@@ -185,7 +183,7 @@ def do_reinstate_provider(
     """suspended -> approved; the white-list date must still lie ahead (or a new one is given)."""
     require_actor(by, Role.BUREAU)
     if provider.status != ProviderStatus.SUSPENDED:
-        raise TransitionError(_("只有暂停中的机构可以恢复。"))
+        raise ActionError(_("只有暂停中的机构可以恢复。"))
     end = until or provider.whitelist_until
     if end is None or end <= timezone.localdate():
         raise ActionError(_("白名单有效期已过，请给出新的有效期或让机构重新申请。"))

@@ -5,7 +5,7 @@ from, writes the change, its history (`DrawAdjustment`), audit rows and notifica
 transaction, and raises `ActionError` (a message fit for the user) when it is not allowed.
 """
 
-from junheng.enrolment.actions.common import ActionError, notify
+from junheng.enrolment.actions.common import notify
 from junheng.enrolment.actions.draws import ensure_pseudonyms, inputs_sha256_now, lottery_keys
 from junheng.enrolment.actions.offerings import (
     cancel_impact,
@@ -63,7 +63,6 @@ from junheng.enrolment.actions.windows import (
 from junheng.enrolment.ledger import free_seats
 
 __all__ = [
-    "ActionError",
     "apply_sibling_rule",
     "can_rate",
     "may_rate",

@@ -1,4 +1,4 @@
-"""Shared pieces of the enrolment actions: the error type and notifications (seats are
+"""Shared pieces of the enrolment actions: notifications (seats are
 counted in `junheng.enrolment.ledger`)."""
 
 from __future__ import annotations
@@ -6,12 +6,7 @@ from __future__ import annotations
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
 from junheng.enrolment.models import Notification
-from junheng.errors import DomainError
 from junheng.region.models import School, Student
-
-
-class ActionError(DomainError):
-    """A change that is not allowed (the domain's one error type, see `junheng.errors`)."""
 
 
 def notify(user: User, text: str, link: str = "", key: str = "") -> Notification | None:

@@ -27,7 +27,7 @@ from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.enrolment import ledger
-from junheng.enrolment.actions.common import ActionError, notify_guardians
+from junheng.enrolment.actions.common import notify_guardians
 from junheng.enrolment.actions.draws import lottery_keys
 from junheng.enrolment.actions.seats import RESULTS_LINK, _record, held_in_term
 from junheng.enrolment.models import (
@@ -44,6 +44,7 @@ from junheng.enrolment.models import (
     WaitlistOffer,
     WindowState,
 )
+from junheng.errors import ActionError
 from junheng.region.models import Student, TimeSlot
 
 

@@ -26,7 +26,7 @@ from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.enrolment import adapters, ledger
-from junheng.enrolment.actions.common import ActionError, notify_guardians, require_family
+from junheng.enrolment.actions.common import notify_guardians, require_family
 from junheng.enrolment.models import (
     AdjustmentKind,
     ChoiceWindow,
@@ -41,6 +41,7 @@ from junheng.enrolment.models import (
     WaitlistOffer,
     WindowState,
 )
+from junheng.errors import ActionError
 from junheng.region.models import Student
 
 RESULTS_LINK = "/enrolment/results/"

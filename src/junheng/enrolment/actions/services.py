@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from junheng.accounts.models import Guardianship, Role, User, audit
 from junheng.accounts.scoping import may_act, require_actor
 from junheng.afterschool.models import Offering, Provider
-from junheng.enrolment.actions.common import ActionError, notify, school_admins
+from junheng.enrolment.actions.common import notify, school_admins
 from junheng.enrolment.models import (
     Attendance,
     Bill,
@@ -50,6 +50,7 @@ from junheng.enrolment.models import (
     SubsidyRule,
     SubsidyTarget,
 )
+from junheng.errors import ActionError
 from junheng.exports import Sheet, write_xlsx
 from junheng.region.models import School, Student, Term
 

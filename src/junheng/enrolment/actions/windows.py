@@ -28,7 +28,7 @@ from junheng.afterschool.models import Offering
 from junheng.engines.io import InputError
 from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.enrolment import adapters, ledger
-from junheng.enrolment.actions.common import ActionError, notify_guardians, require_family
+from junheng.enrolment.actions.common import notify_guardians, require_family
 from junheng.enrolment.actions.draws import ensure_pseudonyms
 from junheng.enrolment.actions.seats import offer_free_seats
 from junheng.enrolment.models import (
@@ -49,6 +49,7 @@ from junheng.enrolment.models import (
     WindowState,
 )
 from junheng.enrolment.report import draw_report
+from junheng.errors import ActionError
 from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import Job
 from junheng.public_draw import clean_entropy, new_pseudonym

@@ -16,7 +16,7 @@ files by a random per-placement pseudonym (`PlacementMember.pseudonym`), never b
 the smallest class holding nobody they must be kept apart from.
 
 The actions are split by domain: drafts, the draw, and the bureau's run; `common` holds the
-error types and the engine inputs.
+engine inputs; refusals are `junheng.errors.ActionError`.
 """
 
 from junheng.placement.actions.bulk import (
@@ -28,8 +28,6 @@ from junheng.placement.actions.bulk import (
 )
 from junheng.placement.actions.common import (
     CHECK_SEED,
-    ActionError,
-    DrawLockedError,
     cohort_students,
     engine_input_of,
     member_rows,
@@ -56,7 +54,6 @@ from junheng.placement.actions.draw import (
 
 __all__ = [
     "_place_many",
-    "ActionError",
     "CHECK_SEED",
     "cohort_students",
     "do_add_late_arrival",
@@ -73,7 +70,6 @@ __all__ = [
     "do_run_draw",
     "do_start_bulk_run",
     "do_update_settings",
-    "DrawLockedError",
     "engine_input_of",
     "execute_bulk_run",
     "execute_draw",

@@ -17,12 +17,11 @@ from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.engines.lottery import seed_commitment
 from junheng.engines.placement import Cohort, PlacementResult, place_all
+from junheng.errors import ActionError
 from junheng.jobs.actions import JobCancelled, progress, start_job
 from junheng.jobs.models import Job
 from junheng.placement import adapters
 from junheng.placement.actions.common import (
-    ActionError,
-    DrawLockedError,
     _members_from_students,
     _precheck,
     engine_input_of,
@@ -171,7 +170,7 @@ def do_run_bulk(run: BulkPlacementRun, *, by: User, entropy: str) -> BulkPlaceme
         fresh = BulkPlacementRun.objects.select_for_update().get(pk=run.pk)
         # A failed or cancelled run stored nothing; its seeds are fixed, so it may run again.
         if fresh.status not in (BulkStatus.COMMITTED, BulkStatus.FAILED):
-            raise DrawLockedError(_("本次统一编班已运行，不能再次运行。"))
+            raise ActionError(_("本次统一编班已运行，不能再次运行。"))
         if fresh.entropy and fresh.entropy != value:  # a re-run is no second roll of the dice
             raise ActionError(
                 _("本次抽签已录入公开随机数“%(e)s”，重新运行须使用同一组数。")

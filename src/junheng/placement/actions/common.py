@@ -1,4 +1,4 @@
-"""Shared pieces of the placement actions: the error types, engine inputs and the feasibility check."""
+"""Shared pieces of the placement actions: engine inputs and the feasibility check."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from junheng.engines.io import InputError, csv_bytes
 from junheng.engines.placement import place
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.placement import adapters
 from junheng.placement.models import (
     Placement,
@@ -20,15 +20,6 @@ from junheng.placement.models import (
 )
 from junheng.public_draw import unique_pseudonyms
 from junheng.region.models import School, Student
-
-
-class ActionError(DomainError):
-    """A change that is not allowed (the domain's one error type, see `junheng.errors`)."""
-
-
-class DrawLockedError(ActionError):
-    """The draw has already run: it is locked and is never run twice."""
-
 
 CHECK_SEED = "feasibility-check"
 
@@ -137,7 +128,7 @@ def _check_feasible(
 def _require(placement: Placement, *states: str, message: str | None = None) -> None:
     if placement.status not in states:
         if placement.is_locked and PlacementStatus.COMMITTED in states:
-            raise DrawLockedError(_("本次编班已抽签并锁定，不能再次抽签或修改。"))
+            raise ActionError(_("本次编班已抽签并锁定，不能再次抽签或修改。"))
         raise ActionError(
             message or _("当前状态（%(s)s）不允许此操作。") % {"s": placement.get_status_display()}
         )

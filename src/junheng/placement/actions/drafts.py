@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
+from junheng.errors import ActionError
 from junheng.placement import adapters
 from junheng.placement.actions.common import (
-    ActionError,
     _check_feasible,
     _lock,
     _members_from_students,

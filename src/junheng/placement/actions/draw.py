@@ -15,11 +15,11 @@ from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.engines.lottery import final_seed, seed_commitment
 from junheng.engines.placement import PlacementResult, draw_teams, place
+from junheng.errors import ActionError
 from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import Job
 from junheng.placement import adapters
 from junheng.placement.actions.common import (
-    ActionError,
     _check_feasible,
     _lock,
     _require,

@@ -1,7 +1,7 @@
 """School-places writes (学位预测与预警): the only code that changes this app's rows.
 
 Every `do_*` takes the acting user (`by=`), checks the rules, writes in one transaction and
-leaves an audit row; refusals are `junheng.errors.DomainError`.
+leaves an audit row; refusals are `junheng.errors.ActionError`.
 """
 
 from junheng.places.actions.data import (

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts.models import User, audit
 from junheng.accounts.scoping import require_bureau
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.places.adapters import GRADES_OF_LEVEL, class_limit
 from junheng.places.models import Capacity, EnrolmentCount, Source, ZoneBirths
 from junheng.region.imports import FileError, RowError, read_table
@@ -158,7 +158,7 @@ def do_snapshot_enrolment(*, by: User, year: int | None = None) -> int:
     require_bureau(by)
     year = current_school_year() if year is None else year
     if not FIRST_YEAR <= year <= current_school_year():
-        raise DomainError(
+        raise ActionError(
             _("快照学年须在 %(lo)s 到 %(hi)s 之间")
             % {"lo": FIRST_YEAR, "hi": current_school_year()}
         )
@@ -176,7 +176,7 @@ def do_snapshot_enrolment(*, by: User, year: int | None = None) -> int:
         for s, g, n in counts
     ]
     if not rows:
-        raise DomainError(_("学籍数据中没有学生，无法生成快照"))
+        raise ActionError(_("学籍数据中没有学生，无法生成快照"))
     with transaction.atomic():
         EnrolmentCount.objects.filter(year=year).delete()
         EnrolmentCount.objects.bulk_create(rows, batch_size=2000)
@@ -323,9 +323,9 @@ def do_set_capacity(school: School, *, by: User, classrooms: int, max_class: int
     """A school's classrooms and class-size limit (学位容量 = classrooms × max_class)."""
     require_bureau(by)
     if classrooms < 1:
-        raise DomainError(_("普通教室至少 1 间"))
+        raise ActionError(_("普通教室至少 1 间"))
     if not 1 <= max_class <= 80:
-        raise DomainError(_("班额上限须在 1 到 80 之间"))
+        raise ActionError(_("班额上限须在 1 到 80 之间"))
     with transaction.atomic():
         cap, _created = Capacity.objects.update_or_create(
             school=school,

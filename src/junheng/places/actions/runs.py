@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts.models import User, audit
 from junheng.accounts.scoping import require_bureau
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.exports import Cell, Sheet, write_xlsx
 from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import Job
@@ -48,11 +48,11 @@ def do_run_forecast(
     """Start a forecast (the baseline, and the scenario beside it when one is given)."""
     require_bureau(by)
     if not 1 <= years <= MAX_YEARS:
-        raise DomainError(_("预测年数须在 1 到 %(n)s 之间") % {"n": MAX_YEARS})
+        raise ActionError(_("预测年数须在 1 到 %(n)s 之间") % {"n": MAX_YEARS})
     if not 1 <= history <= MAX_HISTORY:
-        raise DomainError(_("平均的最近年数须在 1 到 %(n)s 之间") % {"n": MAX_HISTORY})
+        raise ActionError(_("平均的最近年数须在 1 到 %(n)s 之间") % {"n": MAX_HISTORY})
     if not adapters.history_years():
-        raise DomainError(_("尚无在校生历史数据：请先生成本学年的学籍快照并导入往年数据"))
+        raise ActionError(_("尚无在校生历史数据：请先生成本学年的学籍快照并导入往年数据"))
     with transaction.atomic():
         run = ForecastRun.objects.create(
             created_by=by,
@@ -151,7 +151,7 @@ def do_export_report(run: ForecastRun, *, by: User) -> tuple[str, bytes]:
     """(file name, .xlsx bytes) of a finished run's planning report; audited."""
     require_bureau(by)
     if not run.is_done:
-        raise DomainError(_("预测尚未完成，无法导出"))
+        raise ActionError(_("预测尚未完成，无法导出"))
     with translation.override("zh-hans"):  # the filing layout is Chinese whatever the UI language
         content = report_xlsx(run)
     audit(by, "places.export_report", run, rows=run.rows.count())

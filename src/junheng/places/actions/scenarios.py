@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts.models import User, audit
 from junheng.accounts.scoping import require_bureau
-from junheng.errors import DomainError
+from junheng.errors import ActionError
 from junheng.places import adapters
 from junheng.places.adapters import GRADES_OF_LEVEL
 from junheng.places.models import Housing, Merger, Opening, Scenario
@@ -27,7 +27,7 @@ YEAR_RANGE = (2000, 2100)
 
 def _check_year(year: int) -> None:
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise DomainError(
+        raise ActionError(
             _("学年须在 %(lo)s 到 %(hi)s 之间") % {"lo": YEAR_RANGE[0], "hi": YEAR_RANGE[1]}
         )
 
@@ -38,7 +38,7 @@ def _engine_check(scenario: Scenario) -> None:
     try:
         adapters.check_scenario(scenario)
     except InputError as err:
-        raise DomainError(
+        raise ActionError(
             _("预测引擎不接受这项调整：%(why)s")
             % {"why": adapters.explain(err, adapters.scenario_inputs(scenario))}
         ) from err
@@ -48,13 +48,13 @@ def do_create_scenario(*, by: User, name: str, description: str = "") -> Scenari
     require_bureau(by)
     name = name.strip()
     if not name:
-        raise DomainError(_("情景名称不能为空"))
+        raise ActionError(_("情景名称不能为空"))
     try:
         with transaction.atomic():
             scenario = Scenario.objects.create(name=name, description=description, created_by=by)
             audit(by, "places.create_scenario", scenario, name=name)
     except IntegrityError as err:
-        raise DomainError(_("已有同名情景：%(name)s") % {"name": name}) from err
+        raise ActionError(_("已有同名情景：%(name)s") % {"name": name}) from err
     return scenario
 
 
@@ -62,9 +62,9 @@ def do_update_scenario(scenario: Scenario, *, by: User, name: str, description: 
     require_bureau(by)
     name = name.strip()
     if not name:
-        raise DomainError(_("情景名称不能为空"))
+        raise ActionError(_("情景名称不能为空"))
     if Scenario.objects.filter(name=name).exclude(pk=scenario.pk).exists():
-        raise DomainError(_("已有同名情景：%(name)s") % {"name": name})
+        raise ActionError(_("已有同名情景：%(name)s") % {"name": name})
     with transaction.atomic():
         scenario.name, scenario.description = name, description
         scenario.save(update_fields=["name", "description", "updated_at"])
@@ -95,11 +95,11 @@ def do_add_housing(
     require_bureau(by)
     _check_year(year)
     if not name.strip():
-        raise DomainError(_("项目名称不能为空"))
+        raise ActionError(_("项目名称不能为空"))
     if not 1 <= students <= 100_000:
-        raise DomainError(_("新增学龄儿童须在 1 到 100000 之间"))
+        raise ActionError(_("新增学龄儿童须在 1 到 100000 之间"))
     if grade is not None and grade not in GRADES_OF_LEVEL.get(school.level, ()):
-        raise DomainError(
+        raise ActionError(
             _("%(school)s 没有 %(grade)s 年级") % {"school": school.name, "grade": grade}
         )
     with transaction.atomic():
@@ -123,22 +123,22 @@ def do_add_merger(
     require_bureau(by)
     _check_year(year)
     if school.pk == into.pk:
-        raise DomainError(_("学校不能并入自身"))
+        raise ActionError(_("学校不能并入自身"))
     merged = set(scenario.mergers.values_list("school_id", flat=True))
     receiving = set(scenario.mergers.values_list("into_id", flat=True))
     if school.pk in merged:
-        raise DomainError(_("%(school)s 在本情景中已被撤并") % {"school": school.name})
+        raise ActionError(_("%(school)s 在本情景中已被撤并") % {"school": school.name})
     if into.pk in merged:
-        raise DomainError(
+        raise ActionError(
             _("%(into)s 在本情景中也被撤并：请直接并入最终的学校") % {"into": into.name}
         )
     if school.pk in receiving:
-        raise DomainError(
+        raise ActionError(
             _("已有学校并入 %(school)s：请先把它们直接并入最终的学校") % {"school": school.name}
         )
     missing = set(GRADES_OF_LEVEL.get(school.level, ())) - set(GRADES_OF_LEVEL.get(into.level, ()))
     if missing:
-        raise DomainError(
+        raise ActionError(
             _("%(into)s 没有 %(school)s 的 %(grades)s 年级")
             % {
                 "into": into.name,
@@ -170,24 +170,24 @@ def do_add_opening(
     _check_year(year)
     code, name = code.strip(), name.strip()
     if not code or not name:
-        raise DomainError(_("新校代码和名称不能为空"))
+        raise ActionError(_("新校代码和名称不能为空"))
     if School.objects.filter(code=code).exists():
-        raise DomainError(_("学校代码 %(code)s 已被现有学校使用") % {"code": code})
+        raise ActionError(_("学校代码 %(code)s 已被现有学校使用") % {"code": code})
     if scenario.openings.filter(code=code).exists():
-        raise DomainError(_("本情景中已有代码为 %(code)s 的新校") % {"code": code})
+        raise ActionError(_("本情景中已有代码为 %(code)s 的新校") % {"code": code})
     if not Decimal(0) < share <= Decimal(1):
-        raise DomainError(_("划出比例须大于 0 且不超过 1"))
+        raise ActionError(_("划出比例须大于 0 且不超过 1"))
     taken = sum(o.share for o in scenario.openings.filter(from_school=from_school))
     if taken + share > Decimal(1):
-        raise DomainError(
+        raise ActionError(
             _("从 %(school)s 划出的比例合计将超过 1（已划出 %(taken)s）")
             % {"school": from_school.name, "taken": taken}
         )
     if classrooms < 1:
-        raise DomainError(_("普通教室至少 1 间"))
+        raise ActionError(_("普通教室至少 1 间"))
     limit = adapters.class_limit(from_school.level) if max_class is None else max_class
     if not 1 <= limit <= 80:
-        raise DomainError(_("班额上限须在 1 到 80 之间"))
+        raise ActionError(_("班额上限须在 1 到 80 之间"))
     with transaction.atomic():
         item = Opening.objects.create(
             scenario=scenario,

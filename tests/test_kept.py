@@ -26,7 +26,7 @@ from junheng.region.models import Student
 pytestmark = pytest.mark.django_db
 
 REPO = Path(__file__).resolve().parents[1]
-KEYS = [queries.HEADCOUNTS_KEY, balance.CACHE_KEY, balance.RAW_CACHE_KEY]
+KEYS = [*kept.kept_keys(), kept.PENDING_KEY]
 
 
 @pytest.fixture
@@ -68,6 +68,53 @@ def test_the_periodic_job_counts_for_the_pages_so_no_view_counts(users, login, r
     assert home.context["glance"]["totals"]["students"] == Student.objects.count()
     assert dashboard.status_code == 200
     assert sum(s.students for s in balance.region_evaluation().schools) == Student.objects.count()
+
+
+def _queue_in_the_database(settings) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_after_a_save_pages_show_the_kept_counts_until_the_queued_recount_has_run(
+    users, login, region, cached
+):
+    from junheng.jobs.worker import drain
+
+    _queue_in_the_database(cached)
+    client = login(users["bureau"])
+    before = Student.objects.count()
+    assert client.get(reverse("home")).context["glance"]["totals"]["students"] == before
+    # Two saves (a burst): the counts are stale and one recount job waits for a worker.
+    _new_student(region, "P0097").save()
+    _new_student(region, "P0096").save()
+    assert kept.is_stale()
+    queued = Job.objects.filter(kind="page_counts")
+    assert queued.count() == 1 and queued.get().state == JobState.QUEUED
+    with CaptureQueriesContext(connection) as view:
+        home = client.get(reverse("home"))
+        dashboard = client.get(reverse("balance:dashboard"))
+    assert not _counts_students(view)  # no request counts while a stale value is kept
+    assert home.context["glance"]["totals"]["students"] == before
+    assert sum(s.students for s in dashboard.context["ev"].schools) == before
+
+    assert drain() == 1  # the worker recounts
+    assert queued.get().state == JobState.DONE and not kept.is_stale()
+    with CaptureQueriesContext(connection) as view:
+        home = client.get(reverse("home"))
+    assert not _counts_students(view)
+    assert home.context["glance"]["totals"]["students"] == before + 2
+    assert sum(s.students for s in balance.region_evaluation().schools) == before + 2
+    # The next save queues the next recount.
+    Student.objects.filter(code="P0097").delete()
+    assert Job.objects.filter(kind="page_counts", state=JobState.QUEUED).count() == 1
+
+
+def test_a_first_view_with_nothing_kept_counts_itself(users, login, region, cached):
+    _queue_in_the_database(cached)
+    _new_student(region, "P0095").save()  # nothing kept yet: no value to serve stale
+    with CaptureQueriesContext(connection) as view:
+        home = login(users["bureau"]).get(reverse("home"))
+    assert _counts_students(view)
+    assert home.context["glance"]["totals"]["students"] == Student.objects.count()
 
 
 def test_the_job_keeps_nothing_when_the_pages_count_live(region, settings):

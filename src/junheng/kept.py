@@ -8,9 +8,15 @@ takes a second or more. They read the counts from the cache that every process s
 counts again every `REFRESH_EVERY` (started by the workers, `junheng.jobs.schedule`), so no
 page view pays for the count while a worker runs. The entries live for
 `JUNHENG_BALANCE_CACHE_S` seconds (longer than the refresh period), so without a worker a page
-counts at most that often, as before. Saving or deleting a school, teacher or student forgets
-them (signals, region/apps.py and balance/apps.py); with a shared cache that reaches every
-process. Actions always count live.
+counts at most that often, as before. Actions always count live.
+
+Saving or deleting a county, school, teacher or student (signals, region/apps.py) makes the kept
+counts stale (`recount_soon`): the pages go on showing them, and one recount job is queued for
+the workers (debounced: while one is waiting, further saves queue nothing), so no page view
+after a save pays for the count (~1 s on a city). Only a page with nothing kept at all (the
+first view, or the entries lapsed with no worker running) counts itself. With the immediate
+backend (no worker: jobs run in the request) a save forgets the counts instead, as the next
+page must count anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 
 if TYPE_CHECKING:
     from junheng.jobs.models import Job
@@ -69,6 +76,53 @@ def forget(*keys: str) -> None:
         logger.warning("page count cache: could not forget %s", keys, exc_info=True)
 
 
+def kept_keys() -> tuple[str, ...]:
+    """Every key `refresh_page_counts` keeps."""
+    from junheng.balance import adapters as balance
+    from junheng.region import queries as region
+
+    return (region.HEADCOUNTS_KEY, region.GLANCE_KEY, balance.RAW_CACHE_KEY, balance.CACHE_KEY)
+
+
+# Set while a recount job is queued (debounce); it lapses on its own should that job be lost
+# (its transaction rolled back), and the periodic job counts every REFRESH_EVERY anyway.
+PENDING_KEY = "junheng:kept:recount-pending"
+PENDING_S = 60
+
+
+def is_stale() -> bool:
+    """Is a recount queued (a save since the kept counts were counted)?"""
+    try:
+        return bool(cache.get(PENDING_KEY))
+    except Exception:
+        return False
+
+
+def recount_soon(*args: Any, **kwargs: Any) -> None:
+    """A row the kept counts count was saved or deleted (a signal handler): keep serving the
+    counts, marked stale, and queue one recount job unless one is already waiting."""
+    from junheng.jobs.actions import start_job, uses_worker
+
+    if keep_seconds() <= 0:
+        return
+    if not uses_worker():
+        forget(*kept_keys())
+        return
+    try:
+        first = cache.add(PENDING_KEY, True, PENDING_S)
+    except Exception:  # the cache server is down: the pages count live anyway
+        logger.warning("page count cache: could not mark the counts stale", exc_info=True)
+        return
+    if first:
+        start_job(
+            "page_counts",
+            "junheng.kept.recount_job",
+            by=None,
+            title=gettext_noop("重新统计页面所用的全区学生与教师数"),
+            max_attempts=1,
+        )
+
+
 def refresh_page_counts() -> dict[str, Any]:
     """Count every kept aggregate again and keep it (what the periodic job does)."""
     from junheng.balance import adapters as balance
@@ -81,6 +135,12 @@ def refresh_page_counts() -> dict[str, Any]:
     keep(balance.RAW_CACHE_KEY, raw)
     keep(balance.CACHE_KEY, balance.evaluate_raw(raw))
     return {"schools": len(raw), "students": sum(p + j for p, j in heads[0].values())}
+
+
+def recount_job(job: Job) -> dict[str, Any]:
+    """The queued recount after a save: saves from now on queue the next one."""
+    forget(PENDING_KEY)
+    return refresh_page_counts_job(job)
 
 
 def refresh_page_counts_job(job: Job) -> dict[str, Any]:

@@ -376,8 +376,9 @@ def region_evaluation() -> Evaluation:
 
     Counting a city's million students takes a second or more; the pages read the counts
     kept in the cache instead, with the time they were counted (`counted_at`, shown on the
-    dashboard). Saving or deleting a school, teacher or student forgets them (signals,
-    balance/apps.py); bulk writes (imports) show at the next refresh. Snapshots, exports and
+    dashboard). Saving or deleting a school, teacher or student queues a recount (signals,
+    region/apps.py: the pages show the old counts until it has run); bulk writes (imports)
+    show at the next refresh. Snapshots, exports and
     what-if runs count live (`county_evaluation`)."""
     return kept.read(CACHE_KEY, county_evaluation)
 
@@ -397,10 +398,6 @@ def cached_balance_rows(school_pks: Iterable[int]) -> list[BalanceSchool]:
     return build_rows(
         raw[pk] for pk in sorted(set(school_pks), key=lambda k: raw[k].info.code) if pk in raw
     )[0]
-
-
-def forget_region_evaluation(*args: Any, **kwargs: Any) -> None:
-    kept.forget(CACHE_KEY, RAW_CACHE_KEY)
 
 
 def shortfall(school: SchoolIndicators, result: BalanceResult, j: int) -> float:

@@ -167,7 +167,7 @@ def _enqueue(job: Job) -> None:
             Job.objects.filter(pk=job.pk).update(task_result_id=str(result.id)[:64])
 
     backend = settings.TASKS["default"]["BACKEND"]
-    outside_db = _uses_worker() and "django_tasks_db" not in backend
+    outside_db = uses_worker() and "django_tasks_db" not in backend
     if connection.in_atomic_block and outside_db:
         # A queue outside the database (Redis) could start the job before the row commits; the
         # database backend's own row commits with the job's, and the immediate one runs inline.
@@ -259,7 +259,7 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
-def _uses_worker() -> bool:
+def uses_worker() -> bool:
     return "immediate" not in settings.TASKS["default"]["BACKEND"].lower()
 
 
@@ -298,7 +298,7 @@ def execute_job(job_id: int) -> dict[str, Any]:
     if job.cancel_requested:
         _finish(job, JobState.CANCELLED, gettext_noop("已取消"), 0, "", None)
         return {"job": job.pk, "state": str(JobState.CANCELLED)}
-    beat = _Heartbeat(job.pk, job.attempts, heartbeat_s()) if _uses_worker() else None
+    beat = _Heartbeat(job.pk, job.attempts, heartbeat_s()) if uses_worker() else None
     if beat is not None:
         beat.start()
     state, error, result = JobState.DONE, "", None

@@ -10,11 +10,10 @@ class RegionConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from junheng.kept import recount_soon
         from junheng.region.models import County, School, Student, Teacher
-        from junheng.region.queries import forget_school_headcounts
 
-        for model in (County, School, Teacher, Student):  # County: its outline is on the map
+        # The pages' kept counts (junheng/kept.py) go stale; County: its outline is on the map.
+        for model in (County, School, Teacher, Student):
             for signal in (post_save, post_delete):
-                signal.connect(
-                    forget_school_headcounts, sender=model, dispatch_uid=f"region-{model}"
-                )
+                signal.connect(recount_soon, sender=model, dispatch_uid=f"region-{model}")

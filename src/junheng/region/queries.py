@@ -48,12 +48,8 @@ def school_headcounts() -> Headcounts:
     """`count_headcounts()` for the pages, as kept by `junheng.kept` (the shared cache,
     counted again by a periodic job): a city's million students take a quarter of a second
     to count, on every bureau home page. Saving or deleting a school, teacher or student
-    forgets them (region/apps.py); bulk writes show at the next refresh."""
+    queues a recount (`kept.recount_soon`); bulk writes show at the next refresh."""
     return kept.read(HEADCOUNTS_KEY, count_headcounts)
-
-
-def forget_school_headcounts(*args: Any, **kwargs: Any) -> None:
-    kept.forget(HEADCOUNTS_KEY, GLANCE_KEY)
 
 
 GLANCE_KEY = "junheng:region:glance"
@@ -62,7 +58,7 @@ GLANCE_KEY = "junheng:region:glance"
 def region_glance() -> dict[str, Any]:
     """`county_glance` of every school (what a bureau sees, `scoping.schools_for`), as kept by
     `junheng.kept`: the bureau's home page shows it without reading 600 schools, counting
-    or drawing their map on each view. Forgotten with the head counts and when a county's
+    or drawing their map on each view. Counted again with the head counts, also when a county's
     outline changes (region/apps.py)."""
     return kept.read(GLANCE_KEY, count_region_glance)
 

@@ -55,8 +55,10 @@ def public_index(request: HttpRequest) -> HttpResponse:
     from junheng.enrolment.models import Draw
     from junheng.placement.models import Placement, PlacementStatus
 
-    draws = Draw.objects.select_related("window__school", "window__term").order_by(
-        "-committed_at", "-pk"
+    draws = (
+        Draw.objects.without_files()
+        .select_related("window__school", "window__term")
+        .order_by("-committed_at", "-pk")
     )
     placements = (
         Placement.objects.select_related("school", "term")

@@ -166,7 +166,7 @@ def _offering_table(window: ChoiceWindow) -> list[dict[str, Any]]:
 def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     user = request.user
     window = access.access_window(user, window_id)
-    draw = Draw.objects.filter(window=window).first()
+    draw = Draw.objects.without_files().filter(window=window).first()
     adjustments = [  # (adjustment, its sentence)
         (a, describe(a))
         for a in DrawAdjustment.objects.filter(window=window).order_by("-at", "-pk")[:50]
@@ -354,8 +354,10 @@ def county_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Fairness of the term's draws by urban / town / rural school."""
     scoping.require_role(request.user, Role.BUREAU)
     term = Term.current()
-    draws = Draw.objects.filter(window__term=term, result_sha256__gt="").select_related(
-        "window__school"
+    draws = (
+        Draw.objects.without_files()
+        .filter(window__term=term, result_sha256__gt="")
+        .select_related("window__school")
     )
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for d in draws:
@@ -559,7 +561,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
         .values("student_id", "session__offering_id", "status")
         .annotate(n=Count("pk"))
     }
-    draws = {d.window_id: d for d in Draw.objects.filter(window__in=windows)}
+    draws = {d.window_id: d for d in Draw.objects.without_files().filter(window__in=windows)}
     waiting = list(
         WaitlistEntry.objects.filter(
             window__in=windows, student__in=children, status=EntryStatus.WAITING

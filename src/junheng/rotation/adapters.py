@@ -72,6 +72,36 @@ def teacher_is_eligible(rnd: RotationRound, t: Teacher) -> bool:
     return eligible_under(rules_of(rnd), t)
 
 
+def eligible_counts(rnd: RotationRound) -> tuple[int, int]:
+    """(eligible teachers of the round's county, of whom backbone), by the engine's own rule
+    (`is_eligible`) and `Teacher.is_backbone`, applied to the county's teachers grouped by the
+    fields those rules read: one aggregate query whose rows are the distinct (years, age,
+    gender, backbone level), not one row a teacher."""
+    rules = rules_of(rnd)
+    groups = (
+        Teacher.objects.filter(school__county_id=rnd.county_id)
+        .values_list("years_at_school", "age", "gender", "backbone_level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    eligible = backbone = 0
+    for years, age, gender, level, n in groups:
+        probe = RotationTeacher(
+            teacher_id="",
+            school_id="",
+            subject="",
+            years_at_school=years,
+            age=age,
+            backbone=Teacher(backbone_level=level).is_backbone,
+            qualified=False,
+            gender=gender,
+        )
+        if is_eligible(probe, rules):
+            eligible += n
+            backbone += n if probe.backbone else 0
+    return eligible, backbone
+
+
 def school_students(schools: Iterable[int]) -> dict[int, tuple[int, int]]:
     """School pk -> (primary-grade students, junior-grade students), one aggregate query."""
     out: dict[int, tuple[int, int]] = {}

@@ -77,12 +77,6 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "rotation/index.html", {"rounds": rounds, "form": form})
 
 
-def _eligible_teachers(rnd: RotationRound) -> list[Teacher]:
-    rules = adapters.rules_of(rnd)
-    teachers = Teacher.objects.filter(school__county_id=rnd.county_id).select_related("school")
-    return [t for t in teachers if adapters.eligible_under(rules, t)]
-
-
 def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any]:
     schools = adapters.county_schools(rnd)
     confirmed = set(NeedsConfirmation.objects.filter(round=rnd).values_list("school_id", flat=True))
@@ -96,7 +90,7 @@ def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any
     run = rnd.published_run or rnd.latest_run()
     moves = list(moves_for(user, rnd)) if run and run.status == RunStatus.DONE else []
     staying = {p.teacher_id for p in pins if p.kind == PinKind.LOCK and p.stays}
-    eligible = _eligible_teachers(rnd)
+    eligible, eligible_backbone = adapters.eligible_counts(rnd)
     balance_rows = []
     if run and run.balance:
         for level, inds in run.balance.get("levels", {}).items():
@@ -133,8 +127,8 @@ def _round_context(rnd: RotationRound, user: Any, **extra: Any) -> dict[str, Any
             for s in schools
         ],
         "confirmed_count": len(confirmed),
-        "eligible_count": len(eligible),
-        "eligible_backbone": sum(t.is_backbone for t in eligible),
+        "eligible_count": eligible,
+        "eligible_backbone": eligible_backbone,
         "prefs": prefs,
         "hardships": [p for p in prefs if p.hardship],
         "staying": staying,

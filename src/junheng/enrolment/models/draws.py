@@ -29,6 +29,14 @@ class DrawState(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
+class DrawQuerySet(models.QuerySet["Draw"]):
+    def without_files(self) -> DrawQuerySet:
+        """The draws without their five contract files' text (`Draw.FILES`, the inputs and
+        results of a whole window each): for lists and pages that show a draw's state, hash or
+        report, never its files, which `file_bytes` then reads in one more query if asked."""
+        return self.defer(*(f"{name}_csv" for name in Draw.FILES))
+
+
 class Draw(models.Model):
     window = models.OneToOneField(ChoiceWindow, on_delete=models.CASCADE, related_name="draw")
     # Hidden until revealed_at: only the commitment is shown before.
@@ -57,6 +65,8 @@ class Draw(models.Model):
     students_csv = models.TextField(blank=True)
     out_csv = models.TextField(blank=True)
     waitlist_csv = models.TextField(blank=True)
+
+    objects = DrawQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("摇号")

@@ -146,7 +146,16 @@ class _Inputs:
             records = pd.concat([records, new], ignore_index=True)
         known = pd.MultiIndex.from_arrays([self.students.student_id, self.students.term])
         kept = pd.MultiIndex.from_arrays([records.student_id, records.term]).isin(known)
-        self.records = records[kept].reset_index(drop=True)
+        # A record of an indicator the term's version does not have (the bureau corrected an
+        # unused version in place after the record was imported) cannot count: it is left out
+        # and counted, rather than failing the whole county's scoring run.
+        version_of = records.term.map(self.versions)
+        in_library = pd.Series(False, index=records.index)
+        for version in set(self.versions.values()):
+            names = [i.indicator for i in self.library if i.version == version]
+            in_library |= (version_of == version) & records.indicator.isin(names)
+        self.outside_library = int((kept & ~in_library).sum())
+        self.records = records[kept & in_library].reset_index(drop=True)
         self.term_of = {adapters.term_key(t): t.pk for t in self.terms}
 
 
@@ -176,7 +185,7 @@ def _store_scores(inputs: _Inputs, result: Any, by: User | None) -> dict[str, An
             ["student_id", "term_id", "items"],
             adapters.explanation_rows(result, inputs.term_of),
         )
-        summary: dict[str, Any] = result.counts
+        summary: dict[str, Any] = {**result.counts, "records_left_out": inputs.outside_library}
         audit(by, "portraits.score", None, **summary)
     return summary
 

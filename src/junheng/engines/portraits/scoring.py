@@ -164,10 +164,12 @@ class Portraits:
         return {k: int(v) for k, v in zip(keys, row, strict=True)}
 
     def dimension_means(self) -> dict[str, float | None]:
-        """Region-wide mean per dimension over every term (None when below the group size)."""
+        """Region-wide mean per dimension over every term (None when fewer than the group size
+        of students have a score: students, not student-terms, so that two terms of five
+        children never make a figure)."""
         rows = self.con.execute(
-            "SELECT dimension, count(*), avg(score) FROM scores JOIN dims USING (dim_order) "
-            "GROUP BY dimension"
+            "SELECT dimension, count(DISTINCT student_id), avg(score) FROM scores "
+            "JOIN dims USING (dim_order) GROUP BY dimension"
         ).fetchall()
         got = {str(d): (int(n), float(m)) for d, n, m in rows}
         out: dict[str, float | None] = {}
@@ -256,7 +258,8 @@ def score(
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = true")
-    load(con, "records", records, RECORD_COLS, sources.records)
+    # no records at all is a valid term: `missing = zero` indicators still score
+    load(con, "records", records, RECORD_COLS, sources.records, empty_ok=True)
     say("records read", 0.15)
     load(con, "students", students, STUDENT_COLS, sources.students)
     say("students read", 0.2)

@@ -58,7 +58,13 @@ def _header(path: Path, label: str) -> list[str]:
 
 
 def load_csv(
-    con: duckdb.DuckDBPyConnection, table: str, path: Path, cols: tuple[Col, ...], label: str
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    cols: tuple[Col, ...],
+    label: str,
+    *,
+    empty_ok: bool = False,
 ) -> int:
     """The fast path for a large CSV: DuckDB parses the columns straight into their types and
     keeps the rows it cannot convert (``store_rejects``), whose line numbers are the file rows;
@@ -99,13 +105,20 @@ def load_csv(
         idx = header.index(col.name)
         got = cells[idx].strip() if idx < len(cells) else ""
         raise InputError(label, int(bad[0]), col.name, _reason(col, got))
-    return _finish(con, table, raw, cols, set(header), label, typed=True)
+    return _finish(con, table, raw, cols, set(header), label, typed=True, empty_ok=empty_ok)
 
 
 def load(
-    con: duckdb.DuckDBPyConnection, table: str, source: Source, cols: tuple[Col, ...], label: str
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: Source,
+    cols: tuple[Col, ...],
+    label: str,
+    *,
+    empty_ok: bool = False,
 ) -> int:
-    """Create `table` (columns `_row` and `cols`, typed) from `source`; return its row count."""
+    """Create `table` (columns `_row` and `cols`, typed) from `source`; return its row count.
+    A table of no rows (a header only) is refused unless `empty_ok`."""
     if not isinstance(source, pd.DataFrame):
         path = Path(source)
         if not path.exists():
@@ -113,7 +126,7 @@ def load(
         if path.suffix.lower() not in {".xlsx", ".xlsm", ".parquet"}:
             if path.stat().st_size == 0:
                 raise InputError(label, 1, None, "empty file: a header row is required")
-            return load_csv(con, table, path, cols, label)
+            return load_csv(con, table, path, cols, label, empty_ok=empty_ok)
     raw = f"{table}__raw"
     if isinstance(source, pd.DataFrame):
         con.register(f"{table}__frame", source)
@@ -150,7 +163,7 @@ def load(
         str(r[0]).strip().lstrip("\ufeff"): str(r[0])
         for r in con.execute(f"DESCRIBE {raw}").fetchall()
     }
-    return _finish(con, table, raw, cols, present, label, typed=False)
+    return _finish(con, table, raw, cols, present, label, typed=False, empty_ok=empty_ok)
 
 
 def _finish(
@@ -162,6 +175,7 @@ def _finish(
     label: str,
     *,
     typed: bool,
+    empty_ok: bool = False,
 ) -> int:
     """Check and type `raw` into `table`: typed columns (the CSV path) are only checked for
     empties, ranges and choices; text columns are trimmed and cast."""
@@ -206,7 +220,7 @@ def _finish(
     found = con.execute(f"SELECT count(*), {firsts} FROM {raw}").fetchone()
     assert found is not None
     n = int(found[0])
-    if n == 0:
+    if n == 0 and not empty_ok:
         raise InputError(label, 2, None, "no rows")
     bad_rows = [(int(r), c) for r, (c, _) in zip(found[1:], checks, strict=True) if r is not None]
     if bad_rows:

@@ -1,0 +1,46 @@
+"""Growth portraits on the platform with awkward data: a child with no records, a record the
+library no longer scores."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from junheng.portraits import actions
+from junheng.portraits.models import DimensionScore, IndicatorLibrary, PortraitRecord
+from junheng.region.models import Student
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_child_without_records_has_an_empty_portrait_and_no_zero(
+    client, users, region, portraits
+):
+    newcomer = Student.objects.create(
+        code="NEW01", name="新生", gender="F", school=region["school_a"], grade=3,
+        school_class=portraits["class_a"],
+    )  # fmt: skip
+    summary = actions.do_score(by=users["bureau"])
+    dims = set(DimensionScore.objects.filter(student=newcomer).values_list("dimension", flat=True))
+    # only the library's `missing = zero` dimensions (awards, service, arts, labour) score
+    assert dims == {"moral", "arts", "labour"}
+    assert summary["records_left_out"] == 0
+    client.force_login(users["school"])
+    page = client.get(reverse("portraits:student", args=[newcomer.pk]))
+    assert page.status_code == 200
+    assert not DimensionScore.objects.filter(student=newcomer, dimension="academic").exists()
+
+
+def test_a_record_of_an_indicator_the_version_lost_is_left_out_and_counted(users, portraits):
+    lib = IndicatorLibrary.objects.get()
+    DimensionScore.objects.all().delete()  # nobody scored with it yet: corrected in place
+    lib.table = "\n".join(
+        line for line in lib.table.splitlines() if not line.startswith("2026,health.run_50m")
+    )
+    lib.save()
+    n = PortraitRecord.objects.filter(indicator="health.run_50m").count()
+    assert n > 0
+    summary = actions.do_score(by=users["bureau"])
+    assert summary["records_left_out"] == n
+    assert DimensionScore.objects.filter(dimension="moral").exists()
+    assert not DimensionScore.objects.filter(dimension="health").exists()  # run_50m was its only

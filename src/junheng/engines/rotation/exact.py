@@ -23,6 +23,12 @@ from junheng.engines.io import InputError
 from junheng.engines.rotation.problem import Problem
 
 CORE_NAMES = 8  # rules named in the message at most
+# Naming the rules in the way is a nicety once infeasibility is proven: the search for a small
+# core (CP-SAT with one assumption per rule) gets at most this many deterministic seconds, and
+# at most CORE_WALL_S of the wall clock, so that a proven contradiction is reported at once
+# (an instance of 20 schools spent its whole two minutes here before, and named nothing).
+CORE_SECONDS = 5.0
+CORE_WALL_S = 10.0
 
 
 class _Model:
@@ -160,7 +166,7 @@ def solve_exact(pb: Problem, deadline: float) -> tuple[list[int] | None, dict[st
     left = deadline - time.perf_counter()
     if left > 0.5:
         core_model = _Model(pb, literals=True)
-        status, solver = core_model.solve(left, left)
+        status, solver = core_model.solve(min(left, CORE_SECONDS), min(left, CORE_WALL_S))
         if status == cp.INFEASIBLE:
             core = set(solver.sufficient_assumptions_for_infeasibility())
             found = [name for lit, name in core_model.names if lit.index in core]

@@ -104,8 +104,10 @@ def test_a_cohort_under_ten_students_never_shows_a_figure(client, users, region,
     assert all(c.strip("</td>") for c in rows["澉浦镇中学"].split('data-students="5">')[1:])
     for cell in rows["澉浦镇中学"].split('data-students="5">')[1:]:
         assert cell.startswith("<span"), cell  # the dash, no number
-    assert 'data-students="12">' in rows["城关小学"]
-    assert 'data-students="12"><span' not in rows["城关小学"]
+    # the county (17) less 城关小学 (12) would give 澉浦镇中学's 5 away: hidden too
+    assert 'data-students="12"><span class="muted" title="不显示' in rows["城关小学"]
+    whole = page.split('data-testid="by-school"')[0]
+    assert 'data-students="17">' in whole and 'data-students="17"><span' not in whole
     client.force_login(users["school_b"])
     page = client.get(reverse("portraits:school")).content.decode()
     assert 'data-students="5"><span' in page and 'data-students="5">7' not in page

@@ -44,3 +44,29 @@ def test_a_record_of_an_indicator_the_version_lost_is_left_out_and_counted(users
     assert summary["records_left_out"] == n
     assert DimensionScore.objects.filter(dimension="moral").exists()
     assert not DimensionScore.objects.filter(dimension="health").exists()  # run_50m was its only
+
+
+def test_a_class_figure_that_would_give_a_small_sibling_class_away_is_not_shown(
+    client, users, region, portraits
+):
+    from junheng.region.models import SchoolClass
+
+    small = SchoolClass.objects.create(school=region["school_a"], grade=3, number=2)
+    for i in range(6):
+        Student.objects.create(
+            code=f"PC{i:02d}", name=f"丙{i}", gender="M", school=region["school_a"], grade=3,
+            school_class=small,
+        )  # fmt: skip
+    actions.do_score(by=users["bureau"])
+    # grade 3 = class 1 (12) + class 2 (6): the grade's figure less class 1's gives class 2's
+    for who in ("school", "teacher"):
+        client.force_login(users[who])
+        page = client.get(reverse("portraits:class", args=[portraits["class_a"].pk]))
+        figures = page.content.decode().split('data-testid="class-figures"')[1]
+        figures = figures.split("</table>")[0]
+        assert 'data-students="12"><span class="muted"' in figures, who
+    client.force_login(users["school"])
+    school = client.get(reverse("portraits:school")).content.decode()
+    table = school.split('data-testid="school-figures"')[1].split("</table>")[0]
+    assert 'data-students="18"><span' not in table  # the grade of 18 still shows its figure
+    assert 'data-students="18">' in table

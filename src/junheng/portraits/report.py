@@ -1,14 +1,21 @@
-"""Read-only queries of growth portraits: a child's portrait, cohort figures with suppression."""
+"""Read-only queries of growth portraits: a child's portrait, cohort figures with suppression.
+
+Every cohort figure a page shows is computed here (`school_figures`, `county_figures`): one
+query of the finest groups, rolled up, then protected by
+`junheng.engines.portraits.suppression.protect` — no figure for a cell under MIN_GROUP
+students, nor for one that would give such a cell away by difference."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Count, Sum
 
 from junheng.engines.portraits import MIN_GROUP
+from junheng.engines.portraits.suppression import protect
 from junheng.portraits.models import Dimension, DimensionScore, IndicatorScore
 from junheng.region.models import Student, Term
 
@@ -73,30 +80,124 @@ def portrait(student: Student) -> dict[str, Any]:
     }
 
 
-def cohort(
-    scores: QuerySet[DimensionScore], group: str | None, groups: Iterable[Any] = ()
+def _rows(
+    keys: Iterable[Any],
+    level: str,
+    counts: Mapping[tuple[str, str, Any], int],
+    sums: Mapping[tuple[str, str, Any], Decimal],
+    hidden: set[tuple[str, str, Any]],
 ) -> list[dict[str, Any]]:
-    """Per group (a field path, or None for one row) and dimension: students and mean, the mean
-    left out (None) for a cell of fewer than MIN_GROUP students. `groups` orders the rows."""
-    fields = [group] if group else []
-    agg = scores.values(*fields, "dimension").annotate(n=Count("pk"), mean=Avg("score"))
-    cells: dict[Any, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for a in agg:
-        key = a[group] if group else None
-        n = int(a["n"])
-        cells[key][a["dimension"]] = {
-            "students": n,
-            "mean": round(float(a["mean"]), 1) if n >= MIN_GROUP else None,
-        }
-    order = list(groups) or sorted(cells, key=lambda k: (k is None, str(k)))
-    return [
-        {
-            "key": k,
-            "cells": [cells.get(k, {}).get(d, {"students": 0, "mean": None}) for d, _ in DIMS],
-        }
-        for k in order
-        if k in cells
+    """The page's rows of one level: per key and dimension, students and mean (None when
+    hidden; `protected` when hidden although the cell has MIN_GROUP students or more)."""
+    out = []
+    for k in keys:
+        cells = []
+        for d, _label in DIMS:
+            n = counts.get((d, level, k), 0)
+            shown = n > 0 and (d, level, k) not in hidden
+            mean = round(float(sums[(d, level, k)] / n), 1) if shown else None
+            cells.append({"students": n, "mean": mean, "protected": n >= MIN_GROUP and not shown})
+        if any(c["students"] for c in cells):
+            out.append({"key": k, "cells": cells})
+    return out
+
+
+def _figures(
+    groups: Iterable[tuple[tuple[tuple[str, Any], ...], str, int, Decimal]],
+    partitions: Callable[[set[tuple[str, Any]]], Iterable[tuple[Any, Sequence[Any]]]],
+) -> tuple[dict[tuple[str, str, Any], int], dict[tuple[str, str, Any], Decimal], set[Any]]:
+    """Roll the finest groups (their cells at every level, dimension, students, score sum) up
+    to every level's cells and protect them (primary and complementary suppression, per
+    dimension, over the partitions the page's reader sees)."""
+    counts: dict[tuple[str, str, Any], int] = defaultdict(int)
+    sums: dict[tuple[str, str, Any], Decimal] = defaultdict(Decimal)
+    cells: set[tuple[str, Any]] = set()
+    for path, dim, n, total in groups:
+        for level, key in path:
+            counts[(dim, level, key)] += n
+            sums[(dim, level, key)] += total
+            cells.add((level, key))
+    parts = [
+        ((d, *parent), [(d, *c) for c in children])
+        for d, _label in DIMS
+        for parent, children in partitions(cells)
     ]
+    return counts, sums, protect(counts, parts, MIN_GROUP)
+
+
+def school_figures(school_id: int | None, term: Term | None) -> dict[str, Any]:
+    """A school's figures this term, as its own admin and teachers see them: the whole school,
+    each grade (`by_grade`) and each class (`classes`: class id → row). Complementary
+    suppression over school → grades and grade → classes, so that no class or grade under
+    MIN_GROUP students can be worked out from the others by difference."""
+    rows = (
+        DimensionScore.objects.filter(student__school_id=school_id, term=term)
+        .values_list("student__grade", "student__school_class_id", "dimension")
+        .annotate(n=Count("pk"), total=Sum("score"))
+        if school_id is not None and term is not None
+        else []
+    )
+    groups = [
+        (
+            (("school", None), ("grade", g)) + ((("class", c),) if c is not None else ()),
+            d, int(n), Decimal(total),
+        )
+        for g, c, d, n, total in rows
+    ]  # fmt: skip
+    grade_of = {c: g for g, c, *_ in rows if c is not None}
+
+    def partitions(cells: set[tuple[str, Any]]) -> list[tuple[Any, list[Any]]]:
+        grades = sorted(k for lv, k in cells if lv == "grade")
+        out: list[tuple[Any, list[Any]]] = [(("school", None), [("grade", g) for g in grades])]
+        for g in grades:
+            out.append((("grade", g), [("class", c) for c, cg in grade_of.items() if cg == g]))
+        return out
+
+    counts, sums, hidden = _figures(groups, partitions)
+    grades = sorted({g for g, *_ in rows})
+    return {
+        "whole": _rows([None], "school", counts, sums, hidden),
+        "by_grade": _rows(grades, "grade", counts, sums, hidden),
+        "classes": {r["key"]: [r] for r in _rows(sorted(grade_of), "class", counts, sums, hidden)},
+    }
+
+
+def county_figures(term: Term | None) -> dict[str, Any]:
+    """The county's figures this term, as the bureau sees them: the whole county, each
+    urban/town/rural class (`by_ur`, in that order) and each school (`by_school`: key = school
+    id). Complementary suppression over county → urban/town/rural, county → schools and each
+    urban/town/rural class → its schools."""
+    from junheng.region.models import UrbanRural
+
+    rows = (
+        DimensionScore.objects.filter(term=term)
+        .values_list("student__school_id", "student__school__urban_rural", "dimension")
+        .annotate(n=Count("pk"), total=Sum("score"))
+        if term is not None
+        else []
+    )
+    groups = [
+        ((("county", None), ("ur", u), ("school", s)), d, int(n), Decimal(total))
+        for s, u, d, n, total in rows
+    ]
+    ur_of = {s: u for s, u, *_ in rows}
+
+    def partitions(cells: set[tuple[str, Any]]) -> list[tuple[Any, list[Any]]]:
+        urs = sorted(k for lv, k in cells if lv == "ur")
+        out: list[tuple[Any, list[Any]]] = [
+            (("county", None), [("ur", u) for u in urs]),
+            (("county", None), [("school", s) for s in sorted(ur_of)]),
+        ]
+        for u in urs:
+            out.append((("ur", u), [("school", s) for s, su in sorted(ur_of.items()) if su == u]))
+        return out
+
+    counts, sums, hidden = _figures(groups, partitions)
+    return {
+        "whole": _rows([None], "county", counts, sums, hidden),
+        "by_ur": _rows([u.value for u in UrbanRural], "ur", counts, sums, hidden),
+        "by_school": _rows(sorted(ur_of, key=str), "school", counts, sums, hidden),
+    }
 
 
 def needing_support(school_id: int, term: Term, share: float = 0.2) -> list[dict[str, Any]]:

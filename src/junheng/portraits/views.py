@@ -22,7 +22,6 @@ from junheng.portraits.access import (
     portrait_students_for,
 )
 from junheng.portraits.adapters import libraries_for, parse_library
-from junheng.portraits.models import DimensionScore
 from junheng.region.models import School, Student, Term, UrbanRural
 from junheng.web import AuthenticatedHttpRequest, flash_errors
 
@@ -73,7 +72,7 @@ def school_class(request: AuthenticatedHttpRequest, class_id: int) -> HttpRespon
     klass = access_class(user, class_id)
     term = report.latest_term()
     children = Student.objects.filter(school_class=klass).order_by("code")
-    scores = DimensionScore.objects.filter(student__school_class=klass, term=term)
+    figures = report.school_figures(klass.school_id, term)["classes"].get(klass.pk, [])
     audit(user, "portraits.view_class", klass, role=user.role)
     indicators = []
     now = Term.current(or_latest=False)
@@ -88,7 +87,7 @@ def school_class(request: AuthenticatedHttpRequest, class_id: int) -> HttpRespon
             "klass": klass,
             "term": term,
             "children": children,
-            "figures": report.cohort(scores, None),
+            "figures": figures,
             "dims": report.DIMS,
             "can_record": user.role == Role.TEACHER and now is not None,
             "indicators": indicators,
@@ -134,16 +133,12 @@ def school(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     # A school admin's own school (an admin not linked to one sees an empty page).
     school_id = user.school_id
-    scores = (
-        DimensionScore.objects.filter(student__school_id=school_id, term=term)
-        if school_id is not None
-        else DimensionScore.objects.none()
-    )
     classes = (
         SchoolClass.objects.filter(school_id=school_id)
         if school_id is not None
         else SchoolClass.objects.none()
     )
+    figures = report.school_figures(school_id, term)
 
     return render(
         request,
@@ -151,8 +146,8 @@ def school(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "term": term,
             "dims": report.DIMS,
-            "whole": report.cohort(scores, None),
-            "by_grade": report.cohort(scores, "student__grade"),
+            "whole": figures["whole"],
+            "by_grade": figures["by_grade"],
             "classes": classes,
         },
     )
@@ -175,14 +170,12 @@ def county(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     require_role(user, Role.BUREAU)
     term = report.latest_term()
-    scores = DimensionScore.objects.filter(term=term)
+    figures = report.county_figures(term)
     names = dict(School.objects.values_list("pk", "name"))
-    by_school = report.cohort(scores, "student__school_id")
-    for row in by_school:
+    for row in figures["by_school"]:
         row["label"] = names.get(row["key"], "")
-    by_ur = report.cohort(scores, "student__school__urban_rural", [u.value for u in UrbanRural])
     labels = dict(UrbanRural.choices)
-    for row in by_ur:
+    for row in figures["by_ur"]:
         row["label"] = labels.get(row["key"], row["key"])
     return render(
         request,
@@ -190,9 +183,9 @@ def county(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "term": term,
             "dims": report.DIMS,
-            "whole": report.cohort(scores, None),
-            "by_school": by_school,
-            "by_ur": by_ur,
+            "whole": figures["whole"],
+            "by_school": figures["by_school"],
+            "by_ur": figures["by_ur"],
         },
     )
 

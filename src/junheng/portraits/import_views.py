@@ -1,68 +1,41 @@
-"""Growth-portrait import page (成长记录 / 任课安排导入): upload → a worker checks (and, when
-every row is good, writes) the file; the page polls its progress and shows the report."""
+"""Growth-portrait import page (成长记录 / 任课安排导入): the region's import page
+(`region.import_page`) with the portraits' kinds, and their template downloads."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from typing import Any
 
-from junheng.accounts.models import Role
+from django.http import Http404, HttpResponse
+
+from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import role_required
 from junheng.downloads import attachment
 from junheng.portraits import imports
-from junheng.region.forms import ImportForm
+from junheng.region.import_page import ImportPage
+from junheng.region.import_page import import_page as shared_import_page
 from junheng.web import AuthenticatedHttpRequest
+
+
+def _context(user: User, kinds: tuple[str, ...]) -> dict[str, Any]:
+    return {"kinds": [(k, imports.KIND_LABELS[k], imports.COLUMNS_OF[k]) for k in kinds]}
+
+
+IMPORT_PAGE = ImportPage(
+    url="portraits:import",
+    template_url="portraits:import_template",
+    job_kind="portraits_import",
+    page_template="portraits/import.html",
+    kinds=imports.import_kinds,
+    labels=imports.KIND_LABELS,
+    import_rows=imports.import_rows,
+    start_import=imports.start_import,
+    context=_context,
+)
 
 
 @role_required(Role.SCHOOL, Role.TEACHER)
 def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    from junheng.jobs.access import access_job
-    from junheng.region.imports import import_limits
-    from junheng.region.tasks import report_from_json
-
-    user = request.user
-    kinds = imports.import_kinds(user)
-    labels = imports.KIND_LABELS
-    report, error_count, job = None, 0, None
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES, kinds=kinds, labels=labels)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            kind, dry_run = form.cleaned_data["kind"], form.cleaned_data["dry_run"]
-            if upload.size > import_limits().max_bytes:  # refused at once, nothing stored
-                report = imports.import_rows(
-                    kind, upload, by=user, filename=upload.name, dry_run=dry_run
-                )
-                error_count = len(report.errors)
-            else:
-                job = imports.start_import(kind, upload, by=user, dry_run=dry_run)
-                if job.is_active:
-                    return redirect(f"{reverse('portraits:import')}?job={job.pk}")
-    else:
-        form = ImportForm(kinds=kinds, labels=labels, initial={"kind": request.GET.get("kind")})
-        job_id = request.GET.get("job", "")
-        if job_id.isdigit():
-            job = access_job(user, int(job_id))
-            if job.kind != "portraits_import":
-                raise Http404
-    if job is not None and job.state == "done" and job.result:
-        report, error_count = report_from_json(job.result)
-    status = 200 if report is None or report.ok else 422
-    return render(
-        request,
-        "portraits/import.html",
-        {
-            "form": form,
-            "job": job,
-            "report": report,
-            "error_count": error_count,
-            "shown_errors": report.errors[:500] if report else [],
-            "kinds": [(k, labels[k], imports.COLUMNS_OF[k]) for k in kinds],
-            "report_label": labels.get(report.kind, "") if report else "",
-        },
-        status=status,
-    )
+    return shared_import_page(request, IMPORT_PAGE)
 
 
 @role_required(Role.SCHOOL, Role.TEACHER)

@@ -7,14 +7,15 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, audit
 from junheng.downloads import attachment
 from junheng.exports import csv_response
 from junheng.region import actions, filters, tasks
-from junheng.region.forms import KIND_LABELS, ImportForm, OutlineForm
+from junheng.region.forms import KIND_LABELS, OutlineForm
+from junheng.region.import_page import ImportPage
+from junheng.region.import_page import import_page as shared_import_page
 from junheng.region.models import County, Student, Teacher
 from junheng.web import AuthenticatedHttpRequest, filtered, paginate, with_counts
 
@@ -87,56 +88,25 @@ def teacher_list(request: AuthenticatedHttpRequest, school_id: int) -> HttpRespo
     )
 
 
+IMPORT_PAGE = ImportPage(
+    url="region:import",
+    template_url="region:template",
+    job_kind="region_import",
+    page_template="region/import.html",
+    kinds=actions.import_kinds,
+    labels=KIND_LABELS,
+    import_rows=actions.import_rows,
+    start_import=tasks.start_import,
+    context=lambda user, kinds: {
+        "export_kinds": [(k, KIND_LABELS[k]) for k in actions.export_kinds(user)]
+    },
+)
+
+
 @scoping.role_required(*STAFF)
 def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Upload → a job checks (and, when every row is good, writes) the file; the page polls
-    its progress and shows the report when it ends (`?job=<id>`)."""
-    from junheng.jobs.access import access_job
-    from junheng.region import tasks
-    from junheng.region.imports import import_limits
-
-    user = request.user
-    kinds = actions.import_kinds(user)
-    report, error_count, job = None, 0, None
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES, kinds=kinds)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            kind, dry_run = form.cleaned_data["kind"], form.cleaned_data["dry_run"]
-            if upload.size > import_limits().max_bytes:  # refused at once, nothing stored
-                report = actions.import_rows(
-                    kind, upload, by=user, filename=upload.name, dry_run=dry_run
-                )
-                error_count = len(report.errors)
-            else:
-                job = tasks.start_import(kind, upload, by=user, dry_run=dry_run)
-                if job.is_active:
-                    return redirect(f"{reverse('region:import')}?job={job.pk}")
-    else:
-        form = ImportForm(kinds=kinds, initial={"kind": request.GET.get("kind")})
-        job_id = request.GET.get("job", "")
-        if job_id.isdigit():
-            job = access_job(user, int(job_id))
-            if job.kind != "region_import":
-                raise Http404
-    if job is not None and job.state == "done" and job.result:
-        report, error_count = tasks.report_from_json(job.result)
-    status = 200 if report is None or report.ok else 422
-    return render(
-        request,
-        "region/import.html",
-        {
-            "form": form,
-            "job": job,
-            "report": report,
-            "error_count": error_count,
-            "shown_errors": report.errors[:500] if report else [],
-            "import_kinds": [(k, KIND_LABELS[k]) for k in kinds],
-            "export_kinds": [(k, KIND_LABELS[k]) for k in actions.export_kinds(user)],
-            "report_label": KIND_LABELS[report.kind] if report else "",
-        },
-        status=status,
-    )
+    """Upload → a job checks (and, when every row is good, writes) the file (`import_page`)."""
+    return shared_import_page(request, IMPORT_PAGE)
 
 
 def _kind(kind: str) -> str:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
+from django.forms import BaseForm
 from django.http import HttpRequest
+from django_stubs_ext import StrOrPromise
 
 if TYPE_CHECKING:
     from django_filters import FilterSet
 
     from junheng.accounts.models import User
+
+
+T = TypeVar("T")
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -54,10 +60,85 @@ def flash_errors(request: HttpRequest, err: Exception) -> None:
         messages.error(request, str(err))
 
 
+@dataclass(frozen=True)
+class Attempt(Generic[T]):
+    """What `attempt` did: `ok` when the action went through, and then its `value`."""
+
+    ok: bool
+    result: T | None = None
+
+    @property
+    def value(self) -> T:
+        """The action's return value; only an action that went through has one."""
+        if not self.ok:
+            raise RuntimeError("the action was refused: it has no value")
+        return cast(T, self.result)  # T itself may be None (an action that returns nothing)
+
+
+def attempt(
+    request: HttpRequest,
+    action: Callable[[], T],
+    success: StrOrPromise | Callable[[T], StrOrPromise] | None = None,
+    *,
+    form: BaseForm | None = None,
+) -> Attempt[T]:
+    """Run one action for a view and say how it went: the one try / refuse / succeed block.
+
+    A refusal (`junheng.errors.ActionError`, or any `ValidationError`) is shown through
+    `flash_errors`, or on `form` as a non-field error when the page re-renders a form; nothing
+    else is caught (`PermissionDenied` still answers 403). When the action goes through,
+    `success` (a message, or a function of the action's result giving one) is flashed. The
+    view then redirects or renders as it likes, `.ok` telling which way it went::
+
+        attempt(request, lambda: actions.do_publish(rnd, by=request.user), _("已发布"))
+        return redirect("rotation:round", round_id=rnd.pk)
+    """
+    try:
+        result = action()
+    except ValidationError as err:
+        if form is not None:
+            form.add_error(None, err)
+        else:
+            flash_errors(request, err)
+        return Attempt(ok=False)
+    message = success(result) if callable(success) else success
+    if message is not None:
+        messages.success(request, message)
+    return Attempt(ok=True, result=result)
+
+
+def flash_form_errors(request: HttpRequest, form: BaseForm) -> None:
+    """An invalid form's errors as error messages on the next page (a form posted from a page
+    the view does not render again)."""
+    for errors in form.errors.values():
+        for e in errors:
+            messages.error(request, str(e))
+
+
+def submit(
+    request: HttpRequest,
+    form: BaseForm,
+    action: Callable[[dict[str, Any]], T],
+    success: StrOrPromise | Callable[[T], StrOrPromise] | None = None,
+    *,
+    invalid: StrOrPromise | None = None,
+) -> Attempt[T]:
+    """A form posted from a page the view does not render again (it redirects back): a valid
+    form's `cleaned_data` goes to `action` through `attempt`; an invalid form's errors are
+    flashed, or the one message `invalid` in their place."""
+    if not form.is_valid():
+        if invalid is not None:
+            messages.error(request, invalid)
+        else:
+            flash_form_errors(request, form)
+        return Attempt(ok=False)
+    data = form.cleaned_data
+    return attempt(request, lambda: action(data), success)
+
+
 # --- list pages ---------------------------------------------------------------------------
 
 PAGE_SIZE = 50
-T = TypeVar("T")
 
 
 def paginate(

@@ -24,10 +24,9 @@ from junheng.communities.access import (
     own_school_id,
 )
 from junheng.communities.models import LessonStatus, SyncSchedule, TimetableEntry
-from junheng.errors import ActionError
 from junheng.region.imports import FileError
 from junheng.region.models import County, School, Term
-from junheng.web import AuthenticatedHttpRequest, flash_errors
+from junheng.web import AuthenticatedHttpRequest, attempt, submit
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -149,18 +148,20 @@ def schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("communities:sync")
     try:
         max_load = int(request.POST.get("max_load") or 20)
-        s = lessons.do_schedule_term(by=user, county=county, term=term, max_load=max_load)
     except ValueError:
         messages.error(request, _("课时上限须为整数。"))
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        if s.computed_at:
-            messages.success(
-                request,
-                _("已排课：%(p)s / %(n)s 节。")
-                % {"p": s.summary.get("placed", 0), "n": s.summary.get("lessons", 0)},
-            )
+        return redirect("communities:sync")
+    done = attempt(
+        request,
+        lambda: lessons.do_schedule_term(by=user, county=county, term=term, max_load=max_load),
+    )
+    if done.ok and done.value.computed_at:
+        summary = done.value.summary
+        messages.success(
+            request,
+            _("已排课：%(p)s / %(n)s 节。")
+            % {"p": summary.get("placed", 0), "n": summary.get("lessons", 0)},
+        )
     return redirect("communities:sync")
 
 
@@ -173,12 +174,11 @@ def publish_schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
     s = SyncSchedule.objects.filter(county=county, term=Term.current()).first()
     if s is None:
         raise Http404
-    try:
-        n = lessons.do_publish_schedule(s, by=user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已发布：本学期 %(n)s 节同步课堂。") % {"n": n})
+    attempt(
+        request,
+        lambda: lessons.do_publish_schedule(s, by=user),
+        lambda n: _("已发布：本学期 %(n)s 节同步课堂。") % {"n": n},
+    )
     return redirect("communities:sync")
 
 
@@ -216,17 +216,12 @@ def my_lessons(request: AuthenticatedHttpRequest) -> HttpResponse:
 def record_lesson(request: AuthenticatedHttpRequest, lesson_id: int) -> HttpResponse:
     user = request.user
     lesson = access_lesson(user, lesson_id)
-    try:
-        lessons.do_record_lesson(
-            lesson,
-            by=user,
-            status=request.POST.get("status", ""),
-            reason=request.POST.get("reason", ""),
-        )
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已登记。"))
+    status, reason = request.POST.get("status", ""), request.POST.get("reason", "")
+    attempt(
+        request,
+        lambda: lessons.do_record_lesson(lesson, by=user, status=status, reason=reason),
+        _("已登记。"),
+    )
     nxt = request.POST.get("next") or ""
     if nxt.startswith("/communities/"):
         return redirect(nxt)
@@ -238,12 +233,11 @@ def record_lesson(request: AuthenticatedHttpRequest, lesson_id: int) -> HttpResp
 def default_requests(request: AuthenticatedHttpRequest, community_id: int) -> HttpResponse:
     user = request.user
     c = access_community(user, community_id)
-    try:
-        n = lessons.do_default_requests(c, by=user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已添加 %(n)s 项同步课堂需求。") % {"n": n})
+    attempt(
+        request,
+        lambda: lessons.do_default_requests(c, by=user),
+        lambda n: _("已添加 %(n)s 项同步课堂需求。") % {"n": n},
+    )
     return redirect("communities:community", community_id=c.pk)
 
 
@@ -255,10 +249,7 @@ def delete_request(
     user = request.user
     c = access_community(user, community_id)
     req = access_request(user, c, request_id)
-    try:
-        lessons.do_delete_request(req, by=user)
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(request, lambda: lessons.do_delete_request(req, by=user))
     return redirect("communities:community", community_id=c.pk)
 
 
@@ -279,27 +270,21 @@ def log_activity(request: AuthenticatedHttpRequest, community_id: int) -> HttpRe
     user = request.user
     c = access_community(user, community_id)
     form = ActivityForm(request.POST, schools=_community_schools(c))
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            lessons.do_log_activity(
-                c,
-                by=user,
-                kind=d["kind"],
-                title=d["title"],
-                date=d["date"],
-                host=d["host"],
-                participants=d["participants"],
-                note=d["note"] or "",
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已登记活动。"))
-    else:
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, str(e))
+    submit(
+        request,
+        form,
+        lambda d: lessons.do_log_activity(
+            c,
+            by=user,
+            kind=d["kind"],
+            title=d["title"],
+            date=d["date"],
+            host=d["host"],
+            participants=d["participants"],
+            note=d["note"] or "",
+        ),
+        _("已登记活动。"),
+    )
     return redirect("communities:community", community_id=c.pk)
 
 
@@ -313,10 +298,7 @@ def delete_activity(
     a = c.activities.filter(pk=activity_id).first()
     if a is None:
         raise Http404
-    try:
-        lessons.do_delete_activity(a, by=user)
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(request, lambda: lessons.do_delete_activity(a, by=user))
     return redirect("communities:community", community_id=c.pk)
 
 

@@ -35,15 +35,8 @@ from junheng.communities.forms import (
     RoundRulesForm,
 )
 from junheng.communities.models import Community, Kind, PairingRound, RoundSchool, RunStatus
-from junheng.errors import ActionError
 from junheng.region.models import County, School, Term
-from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
-
-
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for errors in form.errors.values():
-        for e in errors:
-            messages.error(request, str(e))
+from junheng.web import AuthenticatedHttpRequest, attempt, flash_form_errors, paginate, submit
 
 
 def _county() -> County | None:
@@ -199,8 +192,9 @@ def new_community(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid() and county is not None:
         d = form.cleaned_data
-        try:
-            c = actions.do_create_community(
+        done = attempt(
+            request,
+            lambda: actions.do_create_community(
                 by=user,
                 county=county,
                 core=d["core"],
@@ -211,12 +205,12 @@ def new_community(request: AuthenticatedHttpRequest) -> HttpResponse:
                 partner_region=d["partner_region"] or "",
                 partner_school=d["partner_school"] or "",
                 note=d["note"] or "",
-            )
-        except ActionError as err:
-            form.add_error(None, err)
-        else:
-            messages.success(request, _("已建立：%(n)s") % {"n": c.name})
-            return redirect("communities:community", community_id=c.pk)
+            ),
+            lambda c: _("已建立：%(n)s") % {"n": c.name},
+            form=form,
+        )
+        if done.ok:
+            return redirect("communities:community", community_id=done.value.pk)
     return render(request, "communities/new.html", {"form": form, "cross": Kind.CROSS_REGION})
 
 
@@ -226,17 +220,12 @@ def edit_community(request: AuthenticatedHttpRequest, community_id: int) -> Http
     user = request.user
     c = access_community_edit(user, community_id)
     form = CommunityForm(request.POST, instance=Community.objects.get(pk=c.pk))
-    if form.is_valid():
-        try:
-            actions.do_update_community(
-                c, by=user, **{k: form.cleaned_data[k] for k in form.Meta.fields}
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已保存。"))
-    else:
-        _form_errors(request, form)
+    submit(
+        request,
+        form,
+        lambda d: actions.do_update_community(c, by=user, **{k: d[k] for k in form.Meta.fields}),
+        _("已保存。"),
+    )
     return redirect("communities:community", community_id=c.pk)
 
 
@@ -246,16 +235,15 @@ def add_member(request: AuthenticatedHttpRequest, community_id: int) -> HttpResp
     user = request.user
     c = access_community_edit(user, community_id)
     form = MemberForm(request.POST, schools=School.objects.filter(county_id=c.county_id))
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.do_add_member(c, by=user, school=d["school"], mode=d["mode"], year=d["year"])
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已加入：%(s)s") % {"s": d["school"].name})
-    else:
-        messages.error(request, _("请选择学校。"))
+    submit(
+        request,
+        form,
+        lambda d: actions.do_add_member(
+            c, by=user, school=d["school"], mode=d["mode"], year=d["year"]
+        ),
+        lambda m: _("已加入：%(s)s") % {"s": m.school.name},
+        invalid=_("请选择学校。"),
+    )
     return redirect("communities:community", community_id=c.pk)
 
 
@@ -290,23 +278,20 @@ def set_goal(request: AuthenticatedHttpRequest, community_id: int) -> HttpRespon
     user = request.user
     c = access_community_edit(user, community_id)
     form = GoalForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.do_set_goal(
-                c,
-                by=user,
-                year=d["year"],
-                lessons=d["lessons"],
-                activities=d["activities"],
-                text=d["text"] or "",
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已保存 %(y)s 年度目标。") % {"y": d["year"]})
-    else:
-        messages.error(request, _("目标填写有误。"))
+    submit(
+        request,
+        form,
+        lambda d: actions.do_set_goal(
+            c,
+            by=user,
+            year=d["year"],
+            lessons=d["lessons"],
+            activities=d["activities"],
+            text=d["text"] or "",
+        ),
+        lambda goal: _("已保存 %(y)s 年度目标。") % {"y": goal.year},
+        invalid=_("目标填写有误。"),
+    )
     return redirect("communities:community", community_id=c.pk)
 
 
@@ -341,12 +326,12 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
         if bad:
             messages.error(request, _("得分须为数字：%(s)s") % {"s": "、".join(bad)})
         else:
-            try:
-                n = actions.do_set_results(by=user, year=year, scores=scores)
-            except ActionError as err:
-                flash_errors(request, err)
-            else:
-                messages.success(request, _("已保存 %(n)s 所学校的得分。") % {"n": n})
+            done = attempt(
+                request,
+                lambda: actions.do_set_results(by=user, year=year, scores=scores),
+                lambda n: _("已保存 %(n)s 所学校的得分。") % {"n": n},
+            )
+            if done.ok:
                 return redirect(f"{request.path}?year={year}&page={page.number}")
     rows = queries.results_rows(schools, year)
     return render(request, "communities/results.html", {"year": year, "rows": rows, "page": page})
@@ -362,17 +347,18 @@ def open_round(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_bureau(user)
     form = OpenRoundForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect("communities:index")
     d = dict(form.cleaned_data)
     year = d.pop("year")
-    try:
-        rnd = actions.do_open_round(by=user, year=year, county=_county(), **d)
-    except ActionError as err:
-        flash_errors(request, err)
+    done = attempt(
+        request,
+        lambda: actions.do_open_round(by=user, year=year, county=_county(), **d),
+        lambda rnd: _("已建立 %(y)s 年度结对方案。") % {"y": rnd.year},
+    )
+    if not done.ok:
         return redirect("communities:index")
-    messages.success(request, _("已建立 %(y)s 年度结对方案。") % {"y": rnd.year})
-    return redirect("communities:round", round_id=rnd.pk)
+    return redirect("communities:round", round_id=done.value.pk)
 
 
 @login_required
@@ -390,17 +376,12 @@ def round_rules(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespons
     user = request.user
     rnd = access_round(user, round_id)
     form = RoundRulesForm(request.POST, instance=PairingRound.objects.get(pk=rnd.pk))
-    if form.is_valid():
-        try:
-            actions.do_update_round(
-                rnd, by=user, **{k: form.cleaned_data[k] for k in form.Meta.fields}
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已保存规则。"))
-    else:
-        _form_errors(request, form)
+    submit(
+        request,
+        form,
+        lambda d: actions.do_update_round(rnd, by=user, **{k: d[k] for k in form.Meta.fields}),
+        _("已保存规则。"),
+    )
     return redirect("communities:round", round_id=rnd.pk)
 
 
@@ -421,12 +402,11 @@ def round_roles(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespons
             messages.error(request, _("结对上限须为整数。"))
             return redirect("communities:round", round_id=rnd.pk)
         roles[rs.school_id] = (role, cap)
-    try:
-        n = actions.do_set_roles(rnd, by=user, roles=roles)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已更新 %(n)s 所学校的角色。") % {"n": n})
+    attempt(
+        request,
+        lambda: actions.do_set_roles(rnd, by=user, roles=roles),
+        lambda n: _("已更新 %(n)s 所学校的角色。") % {"n": n},
+    )
     return redirect("communities:round", round_id=rnd.pk)
 
 
@@ -435,15 +415,11 @@ def round_roles(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespons
 def run_pairing(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     user = request.user
     rnd = access_round(user, round_id)
-    try:
-        run = actions.do_run_pairing(rnd, by=user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        if run.status == RunStatus.DONE:
-            messages.success(request, _("结对方案已计算。"))
-        elif run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
-            messages.info(request, _("结对方案正在计算。"))
+    done = attempt(request, lambda: actions.do_run_pairing(rnd, by=user))
+    if done.ok and done.value.status == RunStatus.DONE:
+        messages.success(request, _("结对方案已计算。"))
+    elif done.ok and done.value.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        messages.info(request, _("结对方案正在计算。"))
     return redirect("communities:round", round_id=rnd.pk)
 
 
@@ -459,12 +435,11 @@ def pin(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     d = form.cleaned_data
     member = access_county_school(user, rnd.county_id, d["member"])
     core = access_county_school(user, rnd.county_id, d["core"])
-    try:
-        actions.do_pin(rnd, by=user, member=member, core=core, kind=d["kind"])
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已记录，重新计算后生效。"))
+    attempt(
+        request,
+        lambda: actions.do_pin(rnd, by=user, member=member, core=core, kind=d["kind"]),
+        _("已记录，重新计算后生效。"),
+    )
     return redirect("communities:round", round_id=rnd.pk)
 
 
@@ -474,10 +449,7 @@ def unpin(request: AuthenticatedHttpRequest, round_id: int, pin_id: int) -> Http
     user = request.user
     rnd = access_round(user, round_id)
     p = access_pin(user, rnd, pin_id)
-    try:
-        actions.do_unpin(p, by=user)
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(request, lambda: actions.do_unpin(p, by=user))
     return redirect("communities:round", round_id=rnd.pk)
 
 
@@ -486,10 +458,9 @@ def unpin(request: AuthenticatedHttpRequest, round_id: int, pin_id: int) -> Http
 def publish(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     user = request.user
     rnd = access_round(user, round_id)
-    try:
-        created = actions.do_publish_round(rnd, by=user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已发布：建立 %(n)s 个教共体。") % {"n": len(created)})
+    attempt(
+        request,
+        lambda: actions.do_publish_round(rnd, by=user),
+        lambda created: _("已发布：建立 %(n)s 个教共体。") % {"n": len(created)},
+    )
     return redirect("communities:round", round_id=rnd.pk)

@@ -56,7 +56,7 @@ from junheng.errors import ActionError
 from junheng.jobs.models import Job
 from junheng.public_draw import summary_rows, verify_command
 from junheng.region.models import School, Student, Term, UrbanRural
-from junheng.web import AuthenticatedHttpRequest, flash_errors
+from junheng.web import AuthenticatedHttpRequest, attempt, flash_errors
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
 
@@ -97,8 +97,9 @@ def window_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.WindowForm(request.POST or None, schools=schools, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            w = actions.do_create_window(
+        done = attempt(
+            request,
+            lambda: actions.do_create_window(
                 by=user,
                 school=d["school"],
                 term=d["term"],
@@ -111,11 +112,10 @@ def window_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 offer_hours=d["offer_hours"],
                 priority_left_behind=d["priority_left_behind"],
                 priority_low_income=d["priority_low_income"],
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            return redirect("enrolment:window", window_id=w.pk)
+            ),
+        )
+        if done.ok:
+            return redirect("enrolment:window", window_id=done.value.pk)
     return render(request, "enrolment/window_form.html", {"form": form})
 
 
@@ -219,15 +219,13 @@ def window_action(request: AuthenticatedHttpRequest, window_id: int, verb: str) 
     fn, ok = WINDOW_ACTIONS[verb]
     reason = request.POST.get("reason", "")
     if _confirmed(request):
-        try:
+
+        def step() -> object:
             if verb == "close":
-                actions.do_close_window(window, by=request.user, reason=reason)
-            else:
-                fn(window, by=request.user)
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, str(ok))
+                return actions.do_close_window(window, by=request.user, reason=reason)
+            return fn(window, by=request.user)
+
+        if attempt(request, step, str(ok)).ok:
             return redirect("enrolment:window", window_id=window.pk)
     return render(
         request,
@@ -252,18 +250,18 @@ def run_draw(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     )
     if _confirmed(request) and form.is_valid():
         d = form.cleaned_data
-        try:
-            draw = actions.do_run_draw(
+        done = attempt(
+            request,
+            lambda: actions.do_run_draw(
                 window,
                 by=request.user,
                 entropy=d["entropy"],
                 entropy_source=d["entropy_source"],
                 inputs_sha256=d["inputs_sha256"] or None,
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            if draw.state != DrawState.DONE:  # a worker runs it
+            ),
+        )
+        if done.ok:
+            if done.value.state != DrawState.DONE:  # a worker runs it
                 messages.info(request, _("摇号已在后台开始，完成后会通知您。"))
             else:
                 messages.success(request, _("摇号完成，种子已公布。"))
@@ -291,20 +289,16 @@ def window_round(request: AuthenticatedHttpRequest, window_id: int) -> HttpRespo
         initial={"opens_at": now, "closes_at": now + dt.timedelta(days=3)},
     )
     if _confirmed(request) and form.is_valid():
-        try:
-            w = actions.do_create_second_round(
-                window,
-                by=user,
-                opens_at=form.cleaned_data["opens_at"],
-                closes_at=form.cleaned_data["closes_at"],
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(
-                request, _("已开设第 %(n)d 轮选课（草稿），请开放选课。") % {"n": w.round}
-            )
-            return redirect("enrolment:window", window_id=w.pk)
+        d = form.cleaned_data
+        done = attempt(
+            request,
+            lambda: actions.do_create_second_round(
+                window, by=user, opens_at=d["opens_at"], closes_at=d["closes_at"]
+            ),
+            lambda w: _("已开设第 %(n)d 轮选课（草稿），请开放选课。") % {"n": w.round},
+        )
+        if done.ok:
+            return redirect("enrolment:window", window_id=done.value.pk)
     return render(
         request,
         "enrolment/confirm.html",
@@ -332,20 +326,17 @@ def window_manual(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
     student = Student.objects.filter(
         school_id=window.school_id, code=form.cleaned_data["student_code"].strip()
     ).first()
-    try:
-        if student is None:
-            raise ActionError(_("本校没有这个学籍号的学生。"))
-        actions.do_enrol_manually(
-            window,
-            student,
-            form.cleaned_data["offering"],
-            by=user,
-            reason=form.cleaned_data["reason"],
-        )
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已人工录取，并通知了家长。"))
+    if student is None:
+        flash_errors(request, ActionError(_("本校没有这个学籍号的学生。")))
+        return redirect("enrolment:window", window_id=window.pk)
+    d = form.cleaned_data
+    attempt(
+        request,
+        lambda: actions.do_enrol_manually(
+            window, student, d["offering"], by=user, reason=d["reason"]
+        ),
+        _("已人工录取，并通知了家长。"),
+    )
     return redirect("enrolment:window", window_id=window.pk)
 
 
@@ -471,19 +462,15 @@ def rank(request: AuthenticatedHttpRequest, window_id: int, student_id: int) -> 
                     picked.append(int(v))
                 except ValueError:
                     raise Http404 from None
-        try:
-            r = actions.do_submit_ranking(
-                window,
-                child,
-                picked,
-                by=user,
-                token=request.POST.get("token", "")[:64],
-                together=bool(request.POST.get("together")),
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            return redirect("enrolment:receipt", ranking_id=r.pk)
+        token, together = request.POST.get("token", "")[:64], bool(request.POST.get("together"))
+        done = attempt(
+            request,
+            lambda: actions.do_submit_ranking(
+                window, child, picked, by=user, token=token, together=together
+            ),
+        )
+        if done.ok:
+            return redirect("enrolment:receipt", ranking_id=done.value.pk)
     offerings = actions.rankable_offerings(window, child)
     ranking = Ranking.objects.filter(window=window, student=child).first()
     current = picked
@@ -632,12 +619,7 @@ def results(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def offer_accept(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
     offer = access.access_own_offer(request.user, offer_id)
-    try:
-        actions.do_accept_offer(offer, by=request.user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已确认候补录取。"))
+    attempt(request, lambda: actions.do_accept_offer(offer, by=request.user), _("已确认候补录取。"))
     return redirect("enrolment:results")
 
 
@@ -645,10 +627,7 @@ def offer_accept(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespon
 @require_POST
 def offer_decline(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
     offer = access.access_own_offer(request.user, offer_id)
-    try:
-        actions.do_decline_offer(offer, by=request.user)
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(request, lambda: actions.do_decline_offer(offer, by=request.user))
     return redirect("enrolment:results")
 
 
@@ -657,12 +636,11 @@ def enrolment_drop(request: AuthenticatedHttpRequest, enrolment_id: int) -> Http
     """GET: what dropping does (the seat goes to the waitlist); the page's form drops."""
     e = access.access_own_enrolment(request.user, enrolment_id)
     if _confirmed(request):
-        try:
-            actions.do_drop_enrolment(e, by=request.user)
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已退课，名额将顺延给候补的同学。"))
+        attempt(
+            request,
+            lambda: actions.do_drop_enrolment(e, by=request.user),
+            _("已退课，名额将顺延给候补的同学。"),
+        )
         return redirect("enrolment:results")
     return render(
         request,
@@ -685,18 +663,15 @@ def rate(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpResponse:
     form = forms.RatingForm(request.POST or None, initial=initial)
     complaint = forms.ComplaintForm(prefix="c")
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_rate_course(
-                e.student,
-                e.offering,
-                form.cleaned_data["stars"],
-                form.cleaned_data["comment"],
-                by=user,
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("谢谢您的评价。"))
+        d = form.cleaned_data
+        done = attempt(
+            request,
+            lambda: actions.do_rate_course(
+                e.student, e.offering, d["stars"], d["comment"], by=user
+            ),
+            _("谢谢您的评价。"),
+        )
+        if done.ok:
             return redirect("enrolment:results")
     return render(
         request,
@@ -718,14 +693,12 @@ def complain(request: AuthenticatedHttpRequest, enrolment_id: int) -> HttpRespon
     e = access.access_own_enrolment(user, enrolment_id)
     form = forms.ComplaintForm(request.POST, prefix="c")
     if form.is_valid():
-        try:
-            actions.do_file_complaint(
-                e.offering, form.cleaned_data["text"], by=user, student=e.student
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("投诉已提交，学校会尽快处理。"))
+        text = form.cleaned_data["text"]
+        attempt(
+            request,
+            lambda: actions.do_file_complaint(e.offering, text, by=user, student=e.student),
+            _("投诉已提交，学校会尽快处理。"),
+        )
     return redirect("enrolment:results")
 
 
@@ -782,12 +755,12 @@ def attendance_mark(request: AuthenticatedHttpRequest, offering_id: int) -> Http
         marks = {
             s.pk: request.POST.get(f"s{s.pk}", "") for s in students if request.POST.get(f"s{s.pk}")
         }
-        try:
-            actions.do_mark_attendance(offering, day, marks, by=user)
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("考勤已保存。"))
+        done = attempt(
+            request,
+            lambda: actions.do_mark_attendance(offering, day, marks, by=user),
+            _("考勤已保存。"),
+        )
+        if done.ok:
             return redirect(f"{request.path}?date={day.isoformat()}")
     masked = access.sees_masked_names(user)
     if not masked:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Q
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, audit
 from junheng.downloads import csv_attachment
 from junheng.engines.lottery import file_sha256
-from junheng.errors import ActionError
 from junheng.jobs.models import Job
 from junheng.placement import access, actions, forms
 from junheng.placement.filters import BulkLineFilter, PlacementFilter
@@ -32,12 +34,13 @@ from junheng.placement.models import (
 from junheng.public_draw import verify_command
 from junheng.web import (
     AuthenticatedHttpRequest,
+    attempt,
     filtered,
-    flash_errors,
     paginate,
     with_counts,
 )
 
+T = TypeVar("T")
 SCHOOL = (Role.SCHOOL,)
 BUREAU = (Role.BUREAU,)
 
@@ -123,8 +126,9 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.PlacementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            p = actions.do_create_placement(
+        done = attempt(
+            request,
+            lambda: actions.do_create_placement(
                 school=school,
                 term=d["term"],
                 grade=d["grade"],
@@ -133,12 +137,12 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 balance_extras=d["balance_extras"],
                 by=request.user,
                 imported=d["file"],
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            messages.success(request, _("已创建编班草稿。"))
-            return redirect("placement:detail", placement_id=p.pk)
+            ),
+            _("已创建编班草稿。"),
+            form=form,
+        )
+        if done.ok:
+            return redirect("placement:detail", placement_id=done.value.pk)
     placements = access.placements_for(request.user).annotate(n=Count("members"))
     return render(
         request,
@@ -196,28 +200,44 @@ def _edit(request: AuthenticatedHttpRequest, placement_id: int) -> Placement:
     return access.access_placement_for_edit(request.user, placement_id)
 
 
+def _post_on_detail(
+    request: AuthenticatedHttpRequest,
+    p: Placement,
+    form: BaseForm,
+    name: str,
+    action: Callable[[dict[str, Any]], T],
+    success: StrOrPromise | Callable[[T], StrOrPromise] | None = None,
+    then: str = "placement:detail",
+) -> HttpResponse:
+    """One of the placement page's forms posted: valid and accepted, back to `then`; else the
+    page again (400) with the form, as `name`, showing its errors or the action's refusal."""
+    if form.is_valid():
+        d = form.cleaned_data
+        if attempt(request, lambda: action(d), success, form=form).ok:
+            return redirect(then, placement_id=p.pk)
+    p.refresh_from_db()
+    return _detail(request, p, status=400, **{name: form})
+
+
 @require_POST
 @scoping.role_required(*SCHOOL)
 def update_settings(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.SettingsForm(request.POST, instance=Placement.objects.get(pk=p.pk))
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.do_update_settings(
-                p,
-                n_classes=d["n_classes"],
-                method=d["method"],
-                balance_extras=d["balance_extras"],
-                by=request.user,
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("placement:detail", placement_id=p.pk)
-    p.refresh_from_db()
-    return _detail(request, p, status=400, settings_form=form)
+    return _post_on_detail(
+        request,
+        p,
+        form,
+        "settings_form",
+        lambda d: actions.do_update_settings(
+            p,
+            n_classes=d["n_classes"],
+            method=d["method"],
+            balance_extras=d["balance_extras"],
+            by=request.user,
+        ),
+        _("已保存。"),
+    )
 
 
 @require_POST
@@ -225,34 +245,29 @@ def update_settings(request: AuthenticatedHttpRequest, placement_id: int) -> Htt
 def add_request(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.RequestForm(request.POST, placement=p)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.do_add_request(
-                p,
-                kind=d["kind"],
-                students=d["codes"],
-                reason=d["reason"],
-                requested_by_name=d["requested_by_name"],
-                requested_by_role=d["requested_by_role"],
-                by=request.user,
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            messages.success(request, _("已登记申请。"))
-            return redirect("placement:detail", placement_id=p.pk)
-    return _detail(request, p, status=400, request_form=form)
+    return _post_on_detail(
+        request,
+        p,
+        form,
+        "request_form",
+        lambda d: actions.do_add_request(
+            p,
+            kind=d["kind"],
+            students=d["codes"],
+            reason=d["reason"],
+            requested_by_name=d["requested_by_name"],
+            requested_by_role=d["requested_by_role"],
+            by=request.user,
+        ),
+        _("已登记申请。"),
+    )
 
 
 @require_POST
 @scoping.role_required(*SCHOOL)
 def delete_request(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = access.access_request(request.user, request_id)
-    try:
-        actions.do_delete_request(req, by=request.user)
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(request, lambda: actions.do_delete_request(req, by=request.user))
     return redirect("placement:detail", placement_id=req.placement_id)
 
 
@@ -261,31 +276,26 @@ def delete_request(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
 def add_team(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.TeamForm(request.POST, school=p.school)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.do_add_team(
-                p,
-                label=d["label"],
-                homeroom=d["homeroom"],
-                teachers=list(d["teachers"]),
-                by=request.user,
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            return redirect("placement:detail", placement_id=p.pk)
-    return _detail(request, p, status=400, team_form=form)
+    return _post_on_detail(
+        request,
+        p,
+        form,
+        "team_form",
+        lambda d: actions.do_add_team(
+            p,
+            label=d["label"],
+            homeroom=d["homeroom"],
+            teachers=list(d["teachers"]),
+            by=request.user,
+        ),
+    )
 
 
 @require_POST
 @scoping.role_required(*SCHOOL)
 def delete_team(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = access.access_team(request.user, team_id)
-    try:
-        actions.do_delete_team(team, by=request.user)
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(request, lambda: actions.do_delete_team(team, by=request.user))
     return redirect("placement:detail", placement_id=team.placement_id)
 
 
@@ -294,31 +304,21 @@ def delete_team(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
 def add_witness(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.WitnessForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_add_witness(
-                p, name=form.cleaned_data["name"], role=form.cleaned_data["role"], by=request.user
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            nxt = request.POST.get("next")
-            if nxt == "draw":
-                return redirect("placement:draw", placement_id=p.pk)
-            return redirect("placement:detail", placement_id=p.pk)
-    return _detail(request, p, status=400, witness_form=form)
+    return _post_on_detail(
+        request,
+        p,
+        form,
+        "witness_form",
+        lambda d: actions.do_add_witness(p, name=d["name"], role=d["role"], by=request.user),
+        then="placement:draw" if request.POST.get("next") == "draw" else "placement:detail",
+    )
 
 
 @require_POST
 @scoping.role_required(*SCHOOL)
 def commit(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
-    try:
-        actions.do_commit_placement(p, by=request.user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已公布种子承诺。"))
+    attempt(request, lambda: actions.do_commit_placement(p, by=request.user), _("已公布种子承诺。"))
     return redirect("placement:detail", placement_id=p.pk)
 
 
@@ -348,10 +348,8 @@ def draw(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
 @scoping.role_required(*SCHOOL)
 def run_draw(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
-    try:
-        actions.do_run_draw(p, by=request.user, entropy=request.POST.get("entropy", ""))
-    except ActionError as err:
-        flash_errors(request, err)
+    entropy = request.POST.get("entropy", "")
+    attempt(request, lambda: actions.do_run_draw(p, by=request.user, entropy=entropy))
     return redirect("placement:draw", placement_id=p.pk)
 
 
@@ -359,12 +357,11 @@ def run_draw(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRespon
 @scoping.role_required(*SCHOOL)
 def publish(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
-    try:
-        actions.do_publish_placement(p, by=request.user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已公布编班结果，学生班级已更新。"))
+    attempt(
+        request,
+        lambda: actions.do_publish_placement(p, by=request.user),
+        _("已公布编班结果，学生班级已更新。"),
+    )
     return redirect("placement:detail", placement_id=p.pk)
 
 
@@ -373,22 +370,20 @@ def publish(request: AuthenticatedHttpRequest, placement_id: int) -> HttpRespons
 def late_arrival(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = _edit(request, placement_id)
     form = forms.LateArrivalForm(request.POST, placement=p)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            late = actions.do_add_late_arrival(
-                p,
-                student=d["student"],
-                reason=d["reason"],
-                apart_from=d["apart_codes"],
-                by=request.user,
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            messages.success(request, _("已插入 %(k)d 班。") % {"k": late.class_no})
-            return redirect("placement:detail", placement_id=p.pk)
-    return _detail(request, p, status=400, late_form=form)
+    return _post_on_detail(
+        request,
+        p,
+        form,
+        "late_form",
+        lambda d: actions.do_add_late_arrival(
+            p,
+            student=d["student"],
+            reason=d["reason"],
+            apart_from=d["apart_codes"],
+            by=request.user,
+        ),
+        lambda late: _("已插入 %(k)d 班。") % {"k": late.class_no},
+    )
 
 
 @scoping.role_required(Role.SCHOOL, Role.BUREAU)
@@ -516,20 +511,21 @@ def bulk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.BulkRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            run = actions.do_start_bulk_run(
+        done = attempt(
+            request,
+            lambda: actions.do_start_bulk_run(
                 term=d["term"],
                 grade=d["grade"],
                 method=d["method"],
                 max_class_size=d["max_class_size"],
                 witnesses=d["witnesses"],
                 by=request.user,
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            messages.success(request, _("已公布种子承诺，确认后开始抽签。"))
-            return redirect("placement:bulk_detail", run_id=run.pk)
+            ),
+            _("已公布种子承诺，确认后开始抽签。"),
+            form=form,
+        )
+        if done.ok:
+            return redirect("placement:bulk_detail", run_id=done.value.pk)
     page = paginate(request, BulkPlacementRun.objects.select_related("term", "created_by"))
     return render(
         request,
@@ -569,10 +565,8 @@ def bulk_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpRespons
 @scoping.role_required(*BUREAU)
 def bulk_run(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)
-    try:
-        actions.do_run_bulk(run, by=request.user, entropy=request.POST.get("entropy", ""))
-    except ActionError as err:
-        flash_errors(request, err)
+    entropy = request.POST.get("entropy", "")
+    attempt(request, lambda: actions.do_run_bulk(run, by=request.user, entropy=entropy))
     return redirect("placement:bulk_detail", run_id=run.pk)
 
 
@@ -580,10 +574,9 @@ def bulk_run(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
 @scoping.role_required(*BUREAU)
 def bulk_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_bulk_run(request.user, run_id)
-    try:
-        n = actions.do_publish_bulk(run, by=request.user)
-    except ActionError as err:
-        flash_errors(request, err)
-    else:
-        messages.success(request, _("已公布 %(n)d 所学校的编班结果。") % {"n": n})
+    attempt(
+        request,
+        lambda: actions.do_publish_bulk(run, by=request.user),
+        lambda n: _("已公布 %(n)d 所学校的编班结果。") % {"n": n},
+    )
     return redirect("placement:bulk_detail", run_id=run.pk)

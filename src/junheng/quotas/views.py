@@ -38,7 +38,7 @@ from junheng.quotas.forms import (
 )
 from junheng.quotas.models import HighSchool, QuotaSeat, QuotaTable
 from junheng.quotas.queries import published_tables
-from junheng.web import AuthenticatedHttpRequest, filtered, paginate
+from junheng.web import AuthenticatedHttpRequest, attempt, filtered, paginate
 from junheng.web import flash_errors as _errors
 
 if TYPE_CHECKING:
@@ -67,19 +67,20 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            table = actions.do_create_table(
+        done = attempt(
+            request,
+            lambda: actions.do_create_table(
                 by=user,
                 year=d["year"],
                 share=d["share"],
                 method=d["method"],
                 min_seats=d["min_seats"],
-            )
-        except ValidationError as err:
-            form.add_error(None, err)
-        else:
-            messages.success(request, _("已创建分配表草稿"))
-            return redirect("quotas:table", table_id=table.pk)
+            ),
+            _("已创建分配表草稿"),
+            form=form,
+        )
+        if done.ok:
+            return redirect("quotas:table", table_id=done.value.pk)
     tables = list(tables_for(user).select_related("supersedes"))
     in_force = {t.pk for t in published_tables()}
     return render(
@@ -204,12 +205,11 @@ def update_settings(request: AuthenticatedHttpRequest, table_id: int) -> HttpRes
             _draft_context(request, obj, settings_form=form),
             status=400,
         )
-    try:
-        actions.do_update_settings(obj, by=request.user, **form.cleaned_data)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已保存分配参数"))
+    attempt(
+        request,
+        lambda: actions.do_update_settings(obj, by=request.user, **form.cleaned_data),
+        _("已保存分配参数"),
+    )
     return redirect("quotas:table", table_id=obj.pk)
 
 
@@ -226,12 +226,11 @@ def save_plans(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse
             status=400,
         )
     plans = {f.cleaned_data["high_school"]: f.cleaned_data["plan"] for f in formset.forms}
-    try:
-        actions.do_set_plans(obj, plans, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已保存各高中招生计划"))
+    attempt(
+        request,
+        lambda: actions.do_set_plans(obj, plans, by=request.user),
+        _("已保存各高中招生计划"),
+    )
     return redirect("quotas:table", table_id=obj.pk)
 
 
@@ -239,12 +238,11 @@ def save_plans(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse
 @require_POST
 def region_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
     obj = access_table(request.user, table_id)
-    try:
-        n = actions.do_take_region_graduates(obj, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已按学籍数据取 %(n)s 所初中的九年级人数") % {"n": n})
+    attempt(
+        request,
+        lambda: actions.do_take_region_graduates(obj, by=request.user),
+        lambda n: _("已按学籍数据取 %(n)s 所初中的九年级人数") % {"n": n},
+    )
     return redirect("quotas:table", table_id=obj.pk)
 
 
@@ -258,16 +256,13 @@ def import_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpRe
             request, "quotas/draft.html", _draft_context(request, obj, import_form=form), status=400
         )
     upload = form.cleaned_data["file"]
-    try:
-        report = actions.do_import_graduates(
-            obj,
-            upload.read(),
-            upload.name,
-            by=request.user,
-        )
-    except ValidationError as err:
-        _errors(request, err)
+    done = attempt(
+        request,
+        lambda: actions.do_import_graduates(obj, upload.read(), upload.name, by=request.user),
+    )
+    if not done.ok:
         return redirect("quotas:table", table_id=obj.pk)
+    report = done.value
     if not report.ok:
         return render(
             request,
@@ -349,39 +344,33 @@ def publish(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
         # A city-size table: a job computes and stores it; the draft page shows its progress.
         quota_tasks.start_publish(obj, by=request.user, method=method, notes=notes)
         return redirect("quotas:table", table_id=obj.pk)
-    try:
-        actions.do_publish(obj, by=request.user, method=method, notes=notes)
-    except ValidationError as err:
-        _errors(request, err)
-        return redirect("quotas:preview", table_id=obj.pk)
-    messages.success(request, _("分配表已发布"))
-    return redirect("quotas:table", table_id=obj.pk)
+    done = attempt(
+        request,
+        lambda: actions.do_publish(obj, by=request.user, method=method, notes=notes),
+        _("分配表已发布"),
+    )
+    return redirect("quotas:table" if done.ok else "quotas:preview", table_id=obj.pk)
 
 
 @login_required
 @require_POST
 def new_version(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
     obj = access_table(request.user, table_id)
-    try:
-        new = actions.do_new_version(obj, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-        return redirect("quotas:table", table_id=obj.pk)
-    messages.success(request, _("已新建第 %(v)s 版草稿") % {"v": new.version})
-    return redirect("quotas:table", table_id=new.pk)
+    done = attempt(
+        request,
+        lambda: actions.do_new_version(obj, by=request.user),
+        lambda new: _("已新建第 %(v)s 版草稿") % {"v": new.version},
+    )
+    return redirect("quotas:table", table_id=done.value.pk if done.ok else obj.pk)
 
 
 @login_required
 @require_POST
 def delete_draft(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
     obj = access_table(request.user, table_id)
-    try:
-        actions.do_delete_draft(obj, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-        return redirect("quotas:table", table_id=obj.pk)
-    messages.success(request, _("已删除草稿"))
-    return redirect("quotas:index")
+    if attempt(request, lambda: actions.do_delete_draft(obj, by=request.user), _("已删除草稿")).ok:
+        return redirect("quotas:index")
+    return redirect("quotas:table", table_id=obj.pk)
 
 
 @login_required
@@ -393,12 +382,11 @@ def record_unfilled(request: AuthenticatedHttpRequest, table_id: int) -> HttpRes
         _errors(request, ValidationError(_("请填写 0 或正整数")))
         return redirect("quotas:table", table_id=obj.pk)
     values = {f.cleaned_data["high_school"]: f.cleaned_data.get("unfilled") for f in formset.forms}
-    try:
-        actions.do_record_unfilled(obj, values, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已登记录取后未完成的名额（退回统一招生）"))
+    attempt(
+        request,
+        lambda: actions.do_record_unfilled(obj, values, by=request.user),
+        _("已登记录取后未完成的名额（退回统一招生）"),
+    )
     return redirect("quotas:table", table_id=obj.pk)
 
 

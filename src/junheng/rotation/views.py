@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from junheng.accounts.models import Role
 from junheng.accounts.scoping import require_bureau, require_role
@@ -41,7 +42,7 @@ from junheng.rotation.models import (
     Stint,
     SubjectNeed,
 )
-from junheng.web import AuthenticatedHttpRequest, paginate
+from junheng.web import AuthenticatedHttpRequest, attempt, paginate
 from junheng.web import flash_errors as _errors
 
 SUBJECT_LABELS = dict(SUBJECTS)
@@ -66,13 +67,14 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         year = d.pop("year")
-        try:
-            rnd = actions.do_open_round(by=user, year=year, **d)
-        except ValidationError as err:
-            form.add_error(None, err)
-        else:
-            messages.success(request, _("已开启 %(y)s 年度交流轮岗") % {"y": rnd.year})
-            return redirect("rotation:round", round_id=rnd.pk)
+        done = attempt(
+            request,
+            lambda: actions.do_open_round(by=user, year=year, **d),
+            lambda rnd: _("已开启 %(y)s 年度交流轮岗") % {"y": rnd.year},
+            form=form,
+        )
+        if done.ok:
+            return redirect("rotation:round", round_id=done.value.pk)
     rounds = list(rounds_for(user))
     return render(request, "rotation/index.html", {"rounds": rounds, "form": form})
 
@@ -158,32 +160,47 @@ def update_rules(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespon
     if not form.is_valid():
         ctx = _round_context(rnd, request.user, rules_form=form)
         return render(request, "rotation/round.html", ctx, status=400)
-    try:
-        actions.do_update_rules(rnd, by=request.user, **form.cleaned_data)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已保存交流规则"))
+    attempt(
+        request,
+        lambda: actions.do_update_rules(rnd, by=request.user, **form.cleaned_data),
+        _("已保存交流规则"),
+    )
     return redirect("rotation:round", round_id=rnd.pk)
+
+
+def _flash_run(
+    request: AuthenticatedHttpRequest,
+    status: str,
+    *,
+    done: StrOrPromise,
+    running: StrOrPromise,
+    infeasible: StrOrPromise | None = None,
+) -> None:
+    """A plan's or trade-off's outcome on the next page: done, or still running in the worker
+    (a success either way); rules that cannot all hold, or a failure, as an error."""
+    if status == RunStatus.DONE:
+        messages.success(request, done)
+    elif status == RunStatus.INFEASIBLE and infeasible is not None:
+        messages.error(request, infeasible)
+    elif status in (RunStatus.INFEASIBLE, RunStatus.FAILED):
+        messages.error(request, _("计算出错"))
+    else:
+        messages.success(request, running)
 
 
 @login_required
 @require_POST
 def run_plan(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     rnd = access_round(request.user, round_id)
-    try:
-        run = actions.do_run_plan(rnd, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        if run.status == RunStatus.DONE:
-            messages.success(request, _("交流方案已计算完成"))
-        elif run.status == RunStatus.INFEASIBLE:
-            messages.error(request, _("规则无法同时满足，见下方原因"))
-        elif run.status == RunStatus.FAILED:
-            messages.error(request, _("计算出错"))
-        else:
-            messages.success(request, _("交流方案正在计算"))
+    done = attempt(request, lambda: actions.do_run_plan(rnd, by=request.user))
+    if done.ok:
+        _flash_run(
+            request,
+            done.value.status,
+            done=_("交流方案已计算完成"),
+            running=_("交流方案正在计算"),
+            infeasible=_("规则无法同时满足，见下方原因"),
+        )
     return redirect("rotation:round", round_id=rnd.pk)
 
 
@@ -191,17 +208,14 @@ def run_plan(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
 @require_POST
 def run_tradeoff(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     rnd = access_round(request.user, round_id)
-    try:
-        tr = actions.do_run_tradeoff(rnd, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        if tr.status == RunStatus.DONE:
-            messages.success(request, _("交流人数与均衡效果已计算完成"))
-        elif tr.status in (RunStatus.INFEASIBLE, RunStatus.FAILED):
-            messages.error(request, _("计算出错"))
-        else:
-            messages.success(request, _("交流人数与均衡效果正在计算"))
+    done = attempt(request, lambda: actions.do_run_tradeoff(rnd, by=request.user))
+    if done.ok:
+        _flash_run(
+            request,
+            done.value.status,
+            done=_("交流人数与均衡效果已计算完成"),
+            running=_("交流人数与均衡效果正在计算"),
+        )
     return redirect(reverse("rotation:round", kwargs={"round_id": rnd.pk}) + "#tradeoff")
 
 
@@ -209,13 +223,14 @@ def run_tradeoff(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespon
 @require_POST
 def choose_share(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     rnd = access_round(request.user, round_id)
-    try:
-        rnd = actions.do_choose_share(rnd, by=request.user, share=request.POST.get("share", ""))
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        pct = int((rnd.target_share or 0) * 100)
-        messages.success(request, _("已选择交流比例 %(p)s%%，重新计算方案后生效") % {"p": pct})
+    attempt(
+        request,
+        lambda: actions.do_choose_share(rnd, by=request.user, share=request.POST.get("share", "")),
+        lambda chosen: (
+            _("已选择交流比例 %(p)s%%，重新计算方案后生效")
+            % {"p": int((chosen.target_share or 0) * 100)}
+        ),
+    )
     return redirect(reverse("rotation:round", kwargs={"round_id": rnd.pk}) + "#tradeoff")
 
 
@@ -230,19 +245,13 @@ def pin(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     d = form.cleaned_data
     teacher = access_round_teacher(request.user, rnd, d["teacher"])
     school = access_round_school(request.user, rnd, d["school"])
-    try:
-        actions.do_pin(
-            rnd,
-            by=request.user,
-            teacher=teacher,
-            school=school,
-            kind=d["kind"],
-            note=d["note"],
-        )
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已保存；重新计算后生效"))
+    attempt(
+        request,
+        lambda: actions.do_pin(
+            rnd, by=request.user, teacher=teacher, school=school, kind=d["kind"], note=d["note"]
+        ),
+        _("已保存；重新计算后生效"),
+    )
     return redirect("rotation:round", round_id=rnd.pk)
 
 
@@ -251,12 +260,7 @@ def pin(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
 def unpin(request: AuthenticatedHttpRequest, round_id: int, pin_id: int) -> HttpResponse:
     rnd = access_round(request.user, round_id)
     obj = access_pin(request.user, rnd, pin_id)
-    try:
-        actions.do_unpin(obj, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已取消；重新计算后生效"))
+    attempt(request, lambda: actions.do_unpin(obj, by=request.user), _("已取消；重新计算后生效"))
     return redirect("rotation:round", round_id=rnd.pk)
 
 
@@ -264,12 +268,7 @@ def unpin(request: AuthenticatedHttpRequest, round_id: int, pin_id: int) -> Http
 @require_POST
 def publish(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     rnd = access_round(request.user, round_id)
-    try:
-        actions.do_publish(rnd, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("交流方案已发布"))
+    attempt(request, lambda: actions.do_publish(rnd, by=request.user), _("交流方案已发布"))
     return redirect("rotation:round", round_id=rnd.pk)
 
 
@@ -298,15 +297,14 @@ def needs(request: AuthenticatedHttpRequest, round_id: int, school_id: int) -> H
     form = NeedsForm(request.POST or None, staff=dict(staff), needs=current)
     if request.method == "POST" and form.is_valid():
         confirm = bool(request.POST.get("confirm"))
-        try:
+
+        def save_and_confirm() -> None:
             actions.do_set_needs(rnd, school, by=user, needs=form.needs())
             if confirm:
                 actions.do_confirm_needs(rnd, school, by=user)
-        except ValidationError as err:
-            _errors(request, err)
-        else:
-            done = _("已保存并确认学科需求") if confirm else _("已保存学科需求")
-            messages.success(request, done)
+
+        said = _("已保存并确认学科需求") if confirm else _("已保存学科需求")
+        if attempt(request, save_and_confirm, said).ok:
             return redirect("rotation:needs", round_id=rnd.pk, school_id=school.pk)
     confirmation = NeedsConfirmation.objects.filter(round=rnd, school=school).first()
     return render(
@@ -324,12 +322,7 @@ def confirm_needs(request: AuthenticatedHttpRequest, round_id: int, school_id: i
     require_role(user, Role.BUREAU, Role.SCHOOL)
     rnd = _get_round_for(user, round_id)
     school = access_needs_school(user, rnd, school_id)
-    try:
-        actions.do_confirm_needs(rnd, school, by=user)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已确认学科需求"))
+    attempt(request, lambda: actions.do_confirm_needs(rnd, school, by=user), _("已确认学科需求"))
     return redirect("rotation:needs", round_id=rnd.pk, school_id=school.pk)
 
 
@@ -386,20 +379,21 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
-            try:
-                actions.do_state_preferences(
+            done = attempt(
+                request,
+                lambda: actions.do_state_preferences(
                     rnd,
                     by=user,
                     schools=[d["pref1"], d["pref2"], d["pref3"]],
                     hardship=d["hardship"],
                     hardship_reason=d["hardship_reason"],
-                )
-            except ValidationError as err:
-                form.add_error(None, err)
-                status = 400
-            else:
-                messages.success(request, _("已保存交流志愿"))
+                ),
+                _("已保存交流志愿"),
+                form=form,
+            )
+            if done.ok:
                 return redirect("rotation:mine")
+            status = 400
         else:
             status = 400
     outcome = None

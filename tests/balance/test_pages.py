@@ -45,7 +45,8 @@ def test_dashboard_query_count_is_bounded(county, users, login, django_assert_ma
     c = login(users["bureau"])
     # 12 for the page and its layout, +1 the header badge, +1 the computed rotation item G11
     with django_assert_max_num_queries(14):
-        assert c.get(reverse("balance:dashboard")).status_code == 200
+        r = c.get(reverse("balance:dashboard"))
+    assert r.status_code == 200 and 'data-testid="school-table"' in r.content.decode()
     # adding schools does not add queries
     build_more = School.objects.get(code="P1")
     for i in range(5):
@@ -58,7 +59,8 @@ def test_dashboard_query_count_is_bounded(county, users, login, django_assert_ma
         )
     # 12 for the page and its layout, +1 the header badge, +1 the computed rotation item G11
     with django_assert_max_num_queries(14):
-        assert c.get(reverse("balance:dashboard")).status_code == 200
+        r = c.get(reverse("balance:dashboard"))
+    assert r.status_code == 200 and 'data-testid="school-table"' in r.content.decode()
 
 
 @pytest.mark.django_db

@@ -133,7 +133,10 @@ def test_the_export_downloads_an_xlsx(run, users, login):
 def test_the_run_page_query_count_is_bounded(run, users, login, django_assert_max_num_queries):
     c = login(users["bureau"])
     with django_assert_max_num_queries(25):
-        assert c.get(f"/places/runs/{run.pk}/?variant=scenario").status_code == 200
+        r = c.get(f"/places/runs/{run.pk}/?variant=scenario")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'data-testid="summary"' in html and 'data-testid="warning-link"' in html
 
 
 def test_pages_read_in_english_too(run, users, login):

@@ -153,12 +153,16 @@ def test_student_list_queries_do_not_grow_with_classes_and_rows(
         )
 
     client = login(users["bureau"])
-    assert_constant_queries(
+    response = assert_constant_queries(
         client,
         reverse("region:students", args=[school.pk]),
         grow,
         django_assert_max_num_queries,
     )
+    page = response.context["page"]
+    assert page.paginator.count == Student.objects.filter(school=school).count() > 300
+    rows = list(page.object_list)
+    assert len(rows) == 50 and rows[-1].code in response.content.decode()
 
 
 def test_teacher_list_filters_by_subject_and_queries_stay_constant(

@@ -199,6 +199,7 @@ def test_student_list_query_count_does_not_grow_with_the_page(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("region:students", args=[school.pk]))
     assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 50 and "Q0000" in response.content.decode()
 
 
 def test_teacher_list_shows_only_the_schools_teachers(users, login, region):

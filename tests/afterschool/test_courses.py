@@ -78,7 +78,7 @@ def test_form_refuses_tutoring_with_a_clear_message(make_provider):
 
 def test_submission_action_refuses_tutoring_and_writes_nothing(make_provider):
     staff, p = make_provider()
-    with pytest.raises(ActionError) as err:
+    with pytest.raises(ActionError, match="不得开展学科类培训") as err:
         actions.do_propose_course(p, by=staff, fields={**COURSE, "content": "语文作文提分"})
     assert "作文" in str(err.value)
     assert not Course.objects.filter(provider=p).exists()
@@ -90,7 +90,7 @@ def test_review_refuses_tutoring_smuggled_in_after_submission(make_provider, mak
     # An edit outside the forms (e.g. the admin) cannot get tutoring past the review.
     Course.objects.filter(pk=course.pk).update(content="寒假补习，新概念英语")
     course.refresh_from_db()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="不得开展学科类培训"):
         actions.do_approve_course(course, by=users["bureau"])
     assert Course.objects.get(pk=course.pk).status == CourseStatus.SUBMITTED
     actions.do_reject_course(course, by=users["bureau"], reason="学科类培训")
@@ -114,10 +114,10 @@ def test_bureau_approves_each_course_and_history_is_kept(make_provider, make_cou
 def test_course_review_needs_a_reason_and_a_submitted_course(make_provider, make_course, users):
     staff, p = make_provider()
     course = make_course(p, staff, approve=False)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="驳回课程必须填写理由"):
         actions.do_reject_course(course, by=users["bureau"], reason="")
     actions.do_approve_course(course, by=users["bureau"])
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="只有待审核的课程可以通过"):
         actions.do_approve_course(course, by=users["bureau"])
 
 
@@ -128,7 +128,7 @@ def test_grades_must_be_in_order(make_provider):
 
 
 def test_school_course_also_refuses_tutoring(region, users):
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="不得开展学科类培训"):
         actions.do_create_school_course(
             region["school_a"], by=users["school"], fields={**COURSE, "title": "数学补课"}
         )

@@ -85,7 +85,7 @@ def test_course_bound_to_an_expired_instructor_is_blocked(
     Instructor.objects.filter(pk=old.pk).update(
         background_check_expires=today() - dt.timedelta(days=1)
     )
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="没有持有效无犯罪记录证明的授课人员"):
         _offer(course, region, term, slots[0])
 
 
@@ -141,7 +141,7 @@ def test_course_request_path_creates_an_offering(
         slot=slots[3],
         seats_wanted=25,
     )
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="只有机构已确认的点单可以批准"):
         actions.do_approve_course_request(req, by=users["school"])
     inst = p.instructors.get()
     actions.do_confirm_course_request(
@@ -177,7 +177,7 @@ def test_request_approval_is_blocked_when_the_white_list_lapsed_meanwhile(
         req, by=staff, instructor=p.instructors.get(), seats=10, price=Decimal("100")
     )
     actions.do_suspend_provider(p, by=users["bureau"], reason="投诉")
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="不在白名单内（暂停）"):
         actions.do_approve_course_request(req, by=users["school"])
     req.refresh_from_db()
     assert req.status == RequestStatus.CONFIRMED and req.offering is None

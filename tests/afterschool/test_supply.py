@@ -87,7 +87,7 @@ def test_run_plans_both_schools_and_publish_creates_offerings(county, users, ter
     assert all(o.slot == slots[0] and o.seats == 20 and o.supply_run == run for o in offers)
     run.refresh_from_db()
     assert run.status == RunStatus.PUBLISHED
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="只有计算完成的方案可以发布"):
         actions.do_publish_supply_run(run, by=users["bureau"])
 
 

@@ -24,21 +24,21 @@ def test_documents_of_the_allowed_types_pass(name, data):
 
 @pytest.mark.parametrize("name", ["a.docx", "b.exe", "c.gif", "noext"])
 def test_wrong_type_is_refused_with_a_clear_message(name):
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError, match="只接受 PDF、JPG、PNG 文件") as err:
         validate_document(SimpleUploadedFile(name, PDF))
     assert "只接受 PDF、JPG、PNG 文件" in err.value.messages[0]
     assert err.value.error_list[0].code == "bad_type"
 
 
 def test_renamed_file_is_refused_by_its_content():
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError, match="内容与扩展名不符") as err:
         validate_document(SimpleUploadedFile("virus.pdf", b"MZ\x90\x00" + b"\x00" * 20))
     assert "内容与扩展名不符" in err.value.messages[0]
 
 
 def test_too_large_is_refused_with_the_limit_named():
     big = SimpleUploadedFile("big.pdf", PDF + b"\x00" * MAX_UPLOAD_BYTES)
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError, match=r"过大（5\.0 MB），不能超过 5 MB") as err:
         validate_document(big)
     assert "不能超过 5 MB" in err.value.messages[0]
 

@@ -53,20 +53,44 @@ def test_draft_cannot_be_approved_without_submission(make_provider, users):
 
 
 @pytest.mark.parametrize(
-    ("start", "act"),
+    ("start", "act", "says"),
     [
-        ("submitted", lambda p, b: actions.do_suspend_provider(p, by=b, reason="x")),
-        ("submitted", lambda p, b: actions.do_exit_provider(p, by=b, reason="x")),
-        ("submitted", lambda p, b: actions.do_reinstate_provider(p, by=b)),
-        ("approved", lambda p, b: actions.do_approve_provider(p, by=b, until=today() + LATER)),
-        ("approved", lambda p, b: actions.do_reject_provider(p, by=b, reason="x")),
-        ("approved", lambda p, b: actions.do_request_provider_info(p, by=b, reason="x")),
+        (
+            "submitted",
+            lambda p, b: actions.do_suspend_provider(p, by=b, reason="x"),
+            "不能从“已提交待审”直接变为“暂停”",
+        ),
+        (
+            "submitted",
+            lambda p, b: actions.do_exit_provider(p, by=b, reason="x"),
+            "不能从“已提交待审”直接变为“已退出”",
+        ),
+        (
+            "submitted",
+            lambda p, b: actions.do_reinstate_provider(p, by=b),
+            "只有暂停中的机构可以恢复",
+        ),
+        (
+            "approved",
+            lambda p, b: actions.do_approve_provider(p, by=b, until=today() + LATER),
+            "不能从“已入白名单”直接变为“已入白名单”",
+        ),
+        (
+            "approved",
+            lambda p, b: actions.do_reject_provider(p, by=b, reason="x"),
+            "不能从“已入白名单”直接变为“未通过”",
+        ),
+        (
+            "approved",
+            lambda p, b: actions.do_request_provider_info(p, by=b, reason="x"),
+            "不能从“已入白名单”直接变为“需补充材料”",
+        ),
     ],
 )
-def test_no_skipping_states(make_provider, users, start, act):
+def test_no_skipping_states(make_provider, users, start, act, says):
     _staff, p = make_provider(status=start)
     n = VettingEvent.objects.filter(provider=p).count()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match=says):
         act(p, users["bureau"])
     assert Provider.objects.get(pk=p.pk).status == start
     assert VettingEvent.objects.filter(provider=p).count() == n
@@ -75,7 +99,7 @@ def test_no_skipping_states(make_provider, users, start, act):
 def test_exited_is_final_and_rejected_only_goes_back_through_resubmission(make_provider, users):
     _s, p = make_provider(status="submitted")
     actions.do_reject_provider(p, by=users["bureau"], reason="非学科类资质不符")
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="不能从“未通过”直接变为“已入白名单”"):
         actions.do_approve_provider(p, by=users["bureau"], until=today() + LATER)
     assert [k for k in TRANSITIONS if k[0] == "exited"] == []
     assert [k for k in TRANSITIONS if k[0] == "rejected"] == [("rejected", "resubmitted")]
@@ -110,7 +134,7 @@ def test_provider_is_told_of_rejection_with_the_reason_and_resubmits(
     # Its course waiting for review follows it out of the queue, and cannot be sent again
     # until the provider is back.
     assert Course.objects.get(pk=course.pk).status == "withdrawn"
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="机构不在白名单内，请先重新提交机构审核"):
         actions.do_submit_course(Course.objects.get(pk=course.pk), by=staff)
     actions.do_resubmit_provider(p, by=staff, note="已换新执照")
     assert Provider.objects.get(pk=p.pk).status == "resubmitted"
@@ -131,7 +155,7 @@ def test_reasons_are_required(make_provider, users, act):
         "exit": actions.do_exit_provider,
     }[act]
     before = p.status
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="必须填写理由"):
         fn(p, by=users["bureau"], reason="   ")
     assert Provider.objects.get(pk=p.pk).status == before
 

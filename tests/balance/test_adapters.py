@@ -178,9 +178,9 @@ def test_what_if_investment_adds_to_facility_totals(county):
 
 @pytest.mark.django_db
 def test_what_if_rejects_bad_changes(region):
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="unknown teacher"):
         what_if([TeacherMove(10**6, region["school_b"].pk)])
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="is already there"):
         what_if([TeacherMove(region["teacher_a"].pk, region["school_a"].pk)])
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="would fall below 0"):
         what_if([Investment(region["school_a"].pk, sports_field_m2=-(10**9))])

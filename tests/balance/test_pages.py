@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from junheng.accounts.models import AuditLog
 from junheng.balance.models import BalanceSnapshot, GovernmentItem, SocialRecognition
+from junheng.errors import ActionError
 from junheng.region.models import School, Teacher
 
 
@@ -279,7 +280,7 @@ def test_class_size_item_fails_on_a_class_of_fifty_one(county, users, login):
 def test_computed_items_cannot_be_entered_by_hand(county, users):
     from junheng.balance.actions import do_enter_item
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ActionError, match="由系统根据数据计算，不能手工填报"):
         do_enter_item(year=2025, code="G05", value=0, passes=True, note="", by=users["bureau"])
 
 

@@ -39,13 +39,13 @@ def test_schools_of_the_community_log_activities_and_others_cannot(community, cu
 
 
 def test_activities_are_past_hosted_inside_and_titled(community, cusers, county9):
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="只能登记已经开展的活动"):
         _log(community, cusers["core"], date=timezone.localdate() + dt.timedelta(days=3))
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="承办学校须是本教共体的学校"):
         _log(community, cusers["core"], host=county9.schools["J01"])
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="请填写活动主题"):
         _log(community, cusers["core"], title="  ")
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="未知的活动类型"):
         _log(community, cusers["core"], kind="party")
     assert not Activity.objects.exists()
 

@@ -47,7 +47,7 @@ def test_a_school_joins_at_most_one_integration_or_co_construction_community(
         start_year=2026,
         members=[s["M03"]],
     )
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已是另一个融合型或共建型教共体的成员：六里乡小学"):
         actions.do_add_member(other, by=cusers["bureau"], school=s["M02"], year=2026)
     # cooperation and internet pairs may overlap with them
     coop = actions.do_create_community(
@@ -71,7 +71,13 @@ def test_the_database_refuses_a_second_exclusive_membership_too(community, count
         start_year=2026,
         members=[s["M01"]],
     )
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(
+            IntegrityError,
+            match=r"uniq_exclusive_community_member|communities_membership\.school_id",
+        ),
+        transaction.atomic(),
+    ):
         Membership.objects.filter(community=other).update(exclusive=True)
 
 
@@ -85,7 +91,7 @@ def test_changing_a_community_to_an_exclusive_kind_checks_its_members(community,
         start_year=2026,
         members=[s["M01"]],
     )
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已是另一个融合型或共建型教共体的成员：百步乡小学"):
         actions.do_update_community(coop, by=cusers["bureau"], kind="integration")
     coop.refresh_from_db()
     assert coop.kind == "cooperation"
@@ -99,7 +105,7 @@ def test_dissolving_frees_the_members(community, county9, cusers):
     community.refresh_from_db()
     assert not community.active
     assert not community.memberships.filter(exclusive=True).exists()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="该教共体已撤销"):
         actions.do_add_member(
             community, by=cusers["bureau"], school=county9.schools["M03"], year=2026
         )
@@ -116,8 +122,11 @@ def test_dissolving_frees_the_members(community, county9, cusers):
 
 def test_a_core_cannot_be_its_own_member_and_members_are_not_repeated(county9, cusers):
     s = county9.schools
-    for members in ([s["C01"]], [s["M01"], s["M01"]]):
-        with pytest.raises(ActionError):
+    for members, says in (
+        ([s["C01"]], "核心校不能同时是本教共体的成员校"),
+        ([s["M01"], s["M01"]], "成员校重复"),
+    ):
+        with pytest.raises(ActionError, match=says):
             actions.do_create_community(
                 by=cusers["bureau"],
                 county=county9.county,
@@ -155,7 +164,7 @@ def test_goals_are_one_per_year_and_not_negative(community, cusers):
     actions.do_set_goal(community, by=cusers["bureau"], year=2026, lessons=60, activities=8)
     actions.do_set_goal(community, by=cusers["bureau"], year=2026, lessons=72, activities=8)
     assert list(community.goals.values_list("year", "lessons")) == [(2026, 72)]
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="目标不能为负"):
         actions.do_set_goal(community, by=cusers["bureau"], year=2027, lessons=-1, activities=0)
 
 
@@ -186,7 +195,7 @@ def test_results_are_entered_between_0_and_100_and_cleared_with_none(county9, cu
     s = county9.schools
     actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: 70.5})
     assert SchoolResult.objects.get(school=s["M01"], year=2026).score == 70.5
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="得分须在 0 到 100 之间（学校 5）"):
         actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: 101.0})
     assert SchoolResult.objects.get(school=s["M01"], year=2026).score == 70.5
     actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: None})

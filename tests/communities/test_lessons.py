@@ -102,7 +102,7 @@ def test_a_timetable_file_replaces_the_weeks_of_its_classes(county9, cusers, tim
 def test_bad_timetables_name_the_row_and_column_and_import_nothing(
     county9, cusers, text, row, column, why
 ):
-    with pytest.raises(FileError) as e:
+    with pytest.raises(FileError, match=why) as e:
         lessons.do_import_timetables((HEADER + text).encode(), "t.csv", by=cusers["bureau"])
     errs = e.value.errors
     assert any(x.row == row and x.column == column and why in x.reason for x in errs), errs
@@ -111,14 +111,14 @@ def test_bad_timetables_name_the_row_and_column_and_import_nothing(
 
 def test_a_teacher_already_teaching_another_class_is_refused(county9, cusers, timetabled):
     text = HEADER + "C01,5,1,1,语文 C01T00,,,,\n"  # C01T00 teaches 4(1) on Monday period 1
-    with pytest.raises(FileError) as e:
+    with pytest.raises(FileError, match=r"同一时间已在 4\(1\) 上课（已有课表）") as e:
         lessons.do_import_timetables(text.encode(), "t.csv", by=cusers["bureau"])
     assert "已有课表" in str(e.value.errors[0])
     assert not TimetableEntry.objects.filter(school_class__grade=5).exists()
 
 
 def test_a_school_admin_imports_only_its_own_timetables(county9, cusers):
-    with pytest.raises(FileError) as e:
+    with pytest.raises(FileError, match="不是可导入的学校：C01") as e:
         lessons.do_import_timetables(
             (HEADER + grid("C01", 4)).encode(), "t.csv", by=cusers["member"]
         )
@@ -203,7 +203,7 @@ def test_publishing_writes_the_terms_dated_lessons_on_their_weekdays(published, 
         slot = published.slots.get(request=lesson.request)
         assert lesson.date.isoweekday() == slot.day and lesson.period == slot.period
         assert term.start <= lesson.date <= term.end
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="本学期同步课堂已发布，不能重新排课"):
         lessons.do_schedule_term(by=published.created_by, county=published.county, term=term)
 
 
@@ -250,13 +250,13 @@ def test_a_member_school_records_a_lesson_held_and_the_counts_show_it(
 
 def test_cancelling_needs_a_reason_and_future_lessons_cannot_be_held(published, cusers):
     lesson = _past_lesson()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="取消须填写原因"):
         lessons.do_record_lesson(lesson, by=cusers["core"], status="cancelled", reason=" ")
     lessons.do_record_lesson(lesson, by=cusers["core"], status="cancelled", reason="网络故障")
     lesson.refresh_from_db()
     assert (lesson.status, lesson.reason) == ("cancelled", "网络故障")
     future = SyncLesson.objects.filter(date__gt=timezone.localdate()).first()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="尚未到上课日期，不能登记为已上"):
         lessons.do_record_lesson(future, by=cusers["core"], status="held")
 
 

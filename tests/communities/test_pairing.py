@@ -83,7 +83,9 @@ def test_locks_and_forbidden_pairs_hold_on_a_re_run(rnd, county9, cusers):
     assert second.pairs.get(member=s["M01"]).core_id == other.pk
     assert second.pairs.get(member=s["M01"]).locked
     assert not second.pairs.filter(member=s["M02"], core=s["C01"]).exists()
-    with pytest.raises(ActionError):  # pins join a member with a core only
+    with pytest.raises(
+        ActionError, match="只能锁定或禁止成员校与核心校的结对"
+    ):  # pins join a member with a core only
         actions.do_pin(rnd, by=bureau, member=s["C01"], core=s["C02"], kind="lock")
 
 
@@ -98,7 +100,7 @@ def test_locks_beyond_a_cores_capacity_end_the_run_as_infeasible_with_the_reason
     run = actions.do_run_pairing(rnd, by=bureau)
     assert run.status == RunStatus.INFEASIBLE and "capacit" in run.message
     assert not run.pairs.exists()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="请先计算出结对方案再发布"):
         actions.do_publish_round(rnd, by=bureau)
 
 
@@ -111,7 +113,7 @@ def test_roles_and_capacities_change_the_plan(rnd, county9, cusers):
     run = actions.do_run_pairing(rnd, by=bureau)
     cores = set(run.pairs.values_list("core__code", flat=True))
     assert cores <= {"C03"}
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="未知的角色"):
         actions.do_set_roles(rnd, by=bureau, roles={s["C01"].pk: ("leader", None)})
 
 
@@ -131,7 +133,7 @@ def test_publishing_creates_one_community_per_core_and_freezes_the_round(rnd, co
         lambda: actions.do_update_round(rnd, by=bureau, capacity=5),
         lambda: actions.do_publish_round(rnd, by=bureau),
     ):
-        with pytest.raises(ActionError):
+        with pytest.raises(ActionError, match="2026 年度结对方案已发布，不能修改"):
             call()
     assert PairingRun.objects.filter(round=rnd).count() == 1
 
@@ -156,7 +158,7 @@ def test_publishing_refuses_members_already_in_an_exclusive_community(rnd, count
 
 
 def test_a_round_per_county_and_year(rnd, county9, cusers):
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="2026 年度的结对方案已经建立"):
         actions.do_open_round(by=cusers["bureau"], year=2026, county=county9.county)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="结对上限须在 0 到 50 之间"):
         actions.do_open_round(by=cusers["bureau"], year=2027, county=county9.county, capacity=99)

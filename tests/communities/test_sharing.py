@@ -247,7 +247,7 @@ def test_a_school_course_still_cannot_be_offered_elsewhere_without_sharing(
     from junheng.afterschool.actions import do_create_offering
     from junheng.region.models import TimeSlot
 
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="校内自主课程只能在本校开设"):
         do_create_offering(
             by=cusers["bureau"],
             term=term,

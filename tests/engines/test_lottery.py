@@ -116,11 +116,11 @@ def test_the_seed_rule_refuses_what_is_not_a_sha256():
 
     from junheng.engines.lottery import final_seed, inputs_sha256
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="inputs_sha256 must be 64 hex digits"):
         final_seed("abc", "not-a-hash", "1")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a SHA-256 hex digest"):
         inputs_sha256(["0" * 63])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a draw has at least one input file"):
         inputs_sha256([])
 
 

@@ -158,16 +158,16 @@ def test_locks_beyond_a_cores_capacity_are_refused():
 
 
 def test_bad_schools_raise_with_the_row():
-    with pytest.raises(InputError) as e:
+    with pytest.raises(InputError, match="duplicate school 'C1'") as e:
         pair_schools([core("C1"), core("C1")])
     assert (e.value.row, e.value.column) == (3, "school_id")
-    with pytest.raises(InputError) as e:
+    with pytest.raises(InputError, match="unknown level 'senior'") as e:
         pair_schools([core("C1"), S("M1", "senior", "rural", 1, 0, 0, 1, "member")])
     assert (e.value.row, e.value.column) == (3, "level")
-    with pytest.raises(InputError) as e:
+    with pytest.raises(InputError, match="unknown role 'partner'") as e:
         pair_schools([core("C1"), S("M1", "primary", "rural", 1, 0, 0, 1, "partner")])
     assert e.value.column == "role"
-    with pytest.raises(InputError) as e:
+    with pytest.raises(InputError, match="must be ≥ 0, got -1") as e:
         pair_schools([core("C1", cap=-1)])
     assert e.value.column == "capacity"
 

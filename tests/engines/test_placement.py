@@ -336,7 +336,7 @@ def test_draw_teams_follows_the_lottery_keys():
     keys = {t: hashlib.sha256(f"public-seed:{t}".encode()).hexdigest() for t in teams}
     assert [drawn[k] for k in (1, 2, 3)] == sorted(teams, key=keys.__getitem__)
     assert draw_teams(teams, 3, "public-seed") == drawn
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="3 teams for 4 classes: need one each"):
         draw_teams(teams, 4, "public-seed")
 
 

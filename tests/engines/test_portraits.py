@@ -197,7 +197,7 @@ def test_library_versions_by_term():
     ],
 )
 def test_bad_records_name_the_row_and_column(rows, row, column, reason):
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match=reason) as err:
         run(recs(rows), students(2))
     assert (err.value.row, err.value.column) == (row, column)
     assert reason in str(err.value)
@@ -206,18 +206,22 @@ def test_bad_records_name_the_row_and_column(rows, row, column, reason):
 def test_bad_students_and_library_name_the_row_and_column():
     kids = students(2)
     kids.loc[1, "grade"] = "13"
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match="expected an integer from 1 to 12, got '13'") as err:
         run(recs([("A000", "2026-1", "obs", 3)]), kids)
     assert (err.value.row, err.value.column) == (3, "grade")
     dup = pd.concat([students(2), students(1)], ignore_index=True)
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match=r"duplicate \(student_id='A000', term='2026-1'\)") as err:
         run(recs([("A000", "2026-1", "obs", 3)]), dup)
     assert (err.value.row, err.value.column) == (4, "term")
-    for col, value in [("dimension", "sport"), ("bands", "1:50|0:60"), ("weight", "0")]:
+    for col, value, says in [
+        ("dimension", "sport", "unknown value 'sport'"),
+        ("bands", "1:50|0:60", "thresholds must ascend"),
+        ("weight", "0", "must be > 0"),
+    ]:
         lib = LIB.copy()
         row = 3 if col != "bands" else 5
         lib.loc[row - 2, col] = value
-        with pytest.raises(InputError) as err:
+        with pytest.raises(InputError, match=says) as err:
             library_from_frame(lib)
         assert (err.value.row, err.value.column) == (row, col)
 

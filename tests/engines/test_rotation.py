@@ -98,7 +98,9 @@ def test_keeping_three_maths_teachers_is_impossible_when_two_of_three_must_move(
         T("T5", "B", "chinese", 10, 40, False, True),
     ]
     needs = [N("A", "math", 3)]
-    with pytest.raises(InputError) as err:
+    with pytest.raises(
+        InputError, match="school A cannot keep 3 math teachers if 2 of its 3 must move"
+    ) as err:
         plan_rotation(schools, teachers, needs, locked={"T1": "B", "T2": "B"})
     assert "school A cannot keep 3 math teachers if 2 of its 3 must move" in str(err.value)
 

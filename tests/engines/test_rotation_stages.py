@@ -216,7 +216,9 @@ def exchange_impossible() -> tuple[list[Sch], list[T], list[N]]:
 
 def test_a_contradiction_only_cp_sat_proves_names_the_school_and_subject():
     s, t, n = exchange_impossible()
-    with pytest.raises(InputError) as err:
+    with pytest.raises(
+        InputError, match="the rules cannot all hold together within --max-km 30"
+    ) as err:
         plan_rotation(s, t, n, rules=RotationRules(share=0.5, backbone_share=0), time_limit_s=10)
     msg = str(err.value)
     assert "cannot all hold together" in msg

@@ -116,7 +116,7 @@ def test_one_teacher_may_broadcast_to_several_member_classes_at_once():
     ],
 )
 def test_bad_requests_raise_with_the_row_and_column(request_, column):
-    with pytest.raises(InputError) as e:
+    with pytest.raises(InputError, match=f"column '{column}'") as e:
         schedule_lessons(
             days=1,
             periods=1,

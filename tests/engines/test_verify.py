@@ -79,7 +79,7 @@ def test_verify_without_commitment_reports_null(draw, capsys):
 def test_verify_exits_1_when_the_hash_differs(draw, capsys):
     _tmp, files, published = draw
     wrong = "0" * 64
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^1$") as exc:
         cli.main(["verify", *files, "--expect-sha256", wrong])
     assert exc.value.code == 1
     summary = _last_json(capsys.readouterr().out)
@@ -98,7 +98,7 @@ def test_verify_exits_1_when_the_seed_does_not_match_the_commitment(draw, capsys
         "--commitment",
         hashlib.sha256(b"another seed").hexdigest(),
     ]
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^1$") as exc:
         cli.main(argv)
     assert exc.value.code == 1
     summary = _last_json(capsys.readouterr().out)
@@ -111,7 +111,7 @@ def test_verify_detects_a_changed_input_file(draw, capsys):
     # Someone quietly gave art a second seat after the draw.
     offerings = Path(tmp_path / "offerings.csv")
     offerings.write_text(offerings.read_text().replace("art,1,mon", "art,2,mon"))
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^1$") as exc:
         cli.main(["verify", *files, "--expect-sha256", published["result_sha256"]])
     assert exc.value.code == 1
     capsys.readouterr()
@@ -222,7 +222,7 @@ def test_verify_computes_the_inputs_hash_when_it_is_not_given(ruled, capsys):
 def test_verify_with_another_entropy_gives_another_draw(ruled, capsys):
     _tmp, files, _inputs, seed, published = ruled
     argv = ["verify", *files, "--committed-seed", "committed", "--entropy", "17 42 09"]
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^1$") as exc:
         cli.main([*argv, "--expect-sha256", published["result_sha256"]])
     assert exc.value.code == 1
     summary = _last_json(capsys.readouterr().out)
@@ -236,7 +236,7 @@ def test_verify_refuses_files_that_are_not_the_frozen_inputs(ruled, capsys):
         fh.write("Z9Z9-Z9Z9,1,ball\n")
     argv = ["verify", *files, "--committed-seed", "committed", "--entropy", "17 42 08"]
     argv += ["--inputs-sha256", inputs, "--expect-sha256", published["result_sha256"]]
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^1$") as exc:
         cli.main(argv)
     assert exc.value.code == 1
     summary = _last_json(capsys.readouterr().out)
@@ -253,7 +253,7 @@ def test_verify_refuses_files_that_are_not_the_frozen_inputs(ruled, capsys):
 )
 def test_verify_seed_options_that_do_not_go_together_exit_2(ruled, capsys, extra):
     _tmp, files, _inputs, _seed, published = ruled
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^2$") as exc:
         cli.main(["verify", *files, *extra, "--expect-sha256", published["result_sha256"]])
     assert exc.value.code == 2
     capsys.readouterr()
@@ -291,7 +291,7 @@ def test_verify_a_class_placement_from_its_parts(tmp_path, capsys):
 
 def test_verify_place_needs_its_classes(tmp_path, capsys):
     (tmp_path / "students.csv").write_text("student_id,gender\nA1,F\n")
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^2$") as exc:
         cli.main(
             ["verify", "--engine", "place", "--students", str(tmp_path / "students.csv")]
             + ["--seed", "s", "--expect-sha256", "0" * 64]

@@ -130,7 +130,7 @@ def test_issue_regression_basketball_33_seats_never_34_through_a_second_round(
     unplaced = [k for k in gym["kids"] if not Enrolment.objects.filter(student=k).exists()]
     kid, parent = unplaced[0], gym["parents"][gym["kids"].index(unplaced[0])]
     assert bb not in actions.rankable_offerings(w2, kid)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="所选课程不在本次选课范围内"):
         actions.do_submit_ranking(w2, kid, [bb.pk], by=parent)
     holder = Enrolment.objects.filter(offering=bb, status="active").first().student
     with pytest.raises(ActionError, match="尚未录取"):
@@ -207,7 +207,10 @@ def test_take_seats_refuses_beyond_capacity_and_writes_nothing(window, market, u
                 for i in (1, 2)
             ],
         )
-    with pytest.raises(ledger.SeatsFullError), transaction.atomic():
+    with (
+        pytest.raises(ledger.SeatsFullError, match="名额已满：该课程只剩 0 个名额"),
+        transaction.atomic(),
+    ):
         ledger.take_seats(
             chess.pk,
             [Enrolment(window=window, student=market["kids"][3], offering=chess, rank=1)],

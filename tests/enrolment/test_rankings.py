@@ -90,9 +90,9 @@ def test_offering_not_open_to_the_childs_grade_is_refused(window, market):
 
 def test_duplicate_or_too_many_choices_are_refused(window, market):
     kid, parent = market["kids"][1], market["parents"][1]
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="同一门课程不能重复填报"):
         actions.do_submit_ranking(window, kid, [market["chess"].pk] * 2, by=parent)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="请至少选择一门课程"):
         actions.do_submit_ranking(window, kid, [], by=parent)
     window.max_ranked = 1
     window.save()
@@ -111,7 +111,7 @@ def test_no_ranking_after_the_window_closes(window, market, users):
 
 def test_no_ranking_past_closes_at_even_while_the_state_is_open(window, market):
     late = window.closes_at + dt.timedelta(seconds=1)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="选课窗口未开放或已截止"):
         actions.do_submit_ranking(
             window, market["kids"][1], [market["chess"].pk], by=market["parents"][1], now=late
         )
@@ -127,7 +127,7 @@ def test_no_ranking_in_a_draft_window(market, users):
         closes_at=now + dt.timedelta(days=1),
     )
     assert w.state == WindowState.DRAFT
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="选课窗口未开放或已截止"):
         actions.do_submit_ranking(
             w, market["kids"][1], [market["chess"].pk], by=market["parents"][1]
         )
@@ -142,7 +142,7 @@ def test_parent_cannot_rank_for_another_familys_child(window, market):
 
 def test_da_window_must_have_k_one(market, users):
     now = timezone.now()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="延迟接受法每人只能录取一门课程"):
         actions.do_create_window(
             by=users["bureau"],
             school=market["school"],

@@ -92,7 +92,7 @@ def test_a_lapsed_offer_passes_to_the_next_in_lottery_order(window, market, user
     nxt = WaitlistOffer.objects.get(status="open")
     assert nxt.student == market["kids"][order[3]]
     # A lapsed offer can no longer be accepted.
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="该候补录取已失效"):
         actions.do_accept_offer(first, by=market["parents"][order[2]], now=later)
 
 
@@ -120,7 +120,7 @@ def test_accepting_enrols_and_never_exceeds_capacity(window, market, users):
         assert e.source == "offer" and e.status == "active"
     assert active_chess(market).count() == 2 == market["chess"].seats
     assert actions.free_seats(market["chess"]) == 0
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="该候补录取已失效"):
         actions.do_accept_offer(offers[0], by=market["parents"][order[2]])
     assert active_chess(market).count() == 2
 

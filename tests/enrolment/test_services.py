@@ -57,7 +57,7 @@ def test_excused_absence_does_not_count_and_presence_resets(enrolled, users):
 
 def test_only_enrolled_children_can_be_marked_and_only_by_allowed_staff(enrolled, users):
     m = enrolled
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="名单中没有该学生"):
         mark(m, users, D, {3: "present"})  # kid 3 is in choir, not chess
     with pytest.raises(PermissionDenied):
         mark(m, users, D, {1: "present"}, by="school_b")

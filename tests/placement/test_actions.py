@@ -97,7 +97,7 @@ def test_commit_publishes_the_commitment_and_keeps_the_seed_hidden(draft, users)
 
 def test_inputs_are_frozen_after_commit(draft, users):
     actions.do_commit_placement(draft, by=users["school"])
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="种子承诺已公布，不能再登记申请"):
         _request(draft, "together", ["G1000", "G1001"], users["school"])
 
 
@@ -111,7 +111,7 @@ def test_draw_needs_a_witness(draft, users):
 
 def test_the_locked_draw_cannot_be_rerun(drawn, users):
     before = _classes(drawn)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="本次编班已抽签并锁定，不能再次抽签或修改"):
         actions.do_run_draw(drawn, by=users["school"], entropy=ENTROPY)
     assert _classes(drawn) == before
     assert PlacementAudit.objects.filter(placement=drawn, event=AuditEvent.DRAW).count() == 1
@@ -277,7 +277,7 @@ def test_late_arrival_before_publication_is_refused(drawn, region, users):
     s = Student.objects.create(
         code="G1902", name="某某", gender="F", school=region["school_a"], grade=1
     )
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="公布编班结果后才能安排插班"):
         actions.do_add_late_arrival(drawn, student=s, reason="x", by=users["school"])
 
 

@@ -70,7 +70,7 @@ def test_together_requests_sharing_a_student_merge():
 
 def test_one_student_in_two_apart_requests_is_a_conflict():
     reqs = [RequestRow("1", "apart", ("a", "b")), RequestRow("2", "apart", ("b", "c"))]
-    with pytest.raises(adapters.RequestConflictError):
+    with pytest.raises(adapters.RequestConflictError, match="^b$"):
         adapters.apart_labels(reqs, {"a", "b", "c"})
 
 
@@ -95,7 +95,7 @@ def test_import_reads_the_engine_format_and_names_a_bad_row(tmp_path):
     assert cohort.members[1].needs and cohort.members[0].score == 90.0
     bad = tmp_path / "bad.csv"
     bad.write_text("student_id,gender\nA1,F\nA2,X\n")
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match=r"unknown value 'X' \(expected one of F, M\)") as err:
         adapters.read_import(bad)
     assert err.value.row == 3 and err.value.column == "gender"
 
@@ -185,7 +185,7 @@ def test_import_reads_chinese_headers_and_values_too(tmp_path):
     assert cohort.members[1].needs and cohort.members[0].score == 90.0
     bad = tmp_path / "bad.csv"
     bad.write_text("学生编码,性别\nA1,女\nA2,未知\n", encoding="utf-8")
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match="unknown value '未知'") as err:
         adapters.read_import(bad)
     assert err.value.row == 3 and err.value.column == "gender"
     assert "未知" in err.value.reason

@@ -102,7 +102,7 @@ def test_bulk_run_uses_a_schools_draft_and_skips_a_committed_one(users, term, dr
 
 def test_a_bulk_run_is_run_once(users, term, second_school):
     run = actions.do_run_bulk(_start(users, term), by=users["bureau"], entropy=ENTROPY)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="本次统一编班已运行，不能再次运行"):
         actions.do_run_bulk(run, by=users["bureau"], entropy=ENTROPY)
 
 
@@ -167,7 +167,7 @@ def test_worker_processes_give_the_same_results_as_one():
 def test_a_bad_cohort_is_named_even_from_worker_processes():
     from junheng.engines.io import InputError
 
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match="missing score") as err:
         actions._place_many(_cohorts(8, bad=5), "balanced", 2, lambda d, t: None)
     assert err.value.reason.startswith("105:")
 

@@ -41,7 +41,7 @@ def test_only_the_bureau_snapshots_and_a_future_year_is_refused(region, users, y
     for role in ("school", "provider", "parent", "teacher"):
         with pytest.raises(PermissionDenied):
             do_snapshot_enrolment(by=users[role])
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="快照学年须在 1990 到"):
         do_snapshot_enrolment(by=users["bureau"], year=year + 1)
 
 
@@ -163,7 +163,7 @@ def test_capacity_import_and_form_defaults_to_the_national_class_limit(region, u
     assert caps == {"S01": (24, 45, 1080), "S02": (12, 50, 600)}
     do_set_capacity(region["school_a"], by=users["bureau"], classrooms=30, max_class=40)
     assert Capacity.objects.get(school=region["school_a"]).places == 1200
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="普通教室至少 1 间"):
         do_set_capacity(region["school_a"], by=users["bureau"], classrooms=0, max_class=40)
     with pytest.raises(PermissionDenied):
         do_set_capacity(region["school_a"], by=users["school"], classrooms=30, max_class=40)

@@ -172,7 +172,7 @@ def test_a_failure_part_way_undoes_every_chunk_written(users, portraits, monkeyp
             raise RuntimeError("worker stopped")
 
     before = PortraitRecord.objects.count()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="worker stopped"):
         imports.import_rows(
             "records", xlsx(good_rows()), by=users["school"],
             progress=lambda stage, d, t: fail_at_second(d, t) if stage == "write" else None,

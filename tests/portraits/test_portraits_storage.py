@@ -45,7 +45,7 @@ def test_a_bad_row_anywhere_stores_none_of_the_rows(portraits, region):
     rows = [_row(region["student_a"], term, k) for k in range(storage.SQLITE_ROWS + 5)]
     rows[-1] = (*rows[-1][:2], None, *rows[-1][3:])  # no indicator: NOT NULL
     before = PortraitRecord.objects.count()
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match="indicator"), transaction.atomic():
         storage.write_records(rows)
     assert PortraitRecord.objects.count() == before
     with pytest.raises(ValueError, match="values"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 
 from junheng.accounts.models import AuditLog
 from junheng.engines.io import csv_bytes, sha256_hex
@@ -70,19 +70,19 @@ def test_hand_computed_hamilton_table(published):
 def test_published_table_refuses_every_edit(published, users):
     bureau = users["bureau"]
     h1 = published.plans.get(high_school__code="H1").high_school_id
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已发布，不能修改；如需调整请新建版本"):
         actions.do_set_plans(published, {h1: 20}, by=bureau)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已发布，不能修改；如需调整请新建版本"):
         actions.do_update_settings(
             published, by=bureau, share=Decimal("0.8"), method="dhondt", min_seats=0
         )
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已发布，不能修改；如需调整请新建版本"):
         actions.do_take_region_graduates(published, by=bureau)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已发布，不能修改；如需调整请新建版本"):
         actions.do_import_graduates(published, b"junior_id,graduates\nJA,9\n", "g.csv", by=bureau)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已发布，不能修改；如需调整请新建版本"):
         actions.do_publish(published, by=bureau, method="dhondt")
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="已发布，不能修改；如需调整请新建版本"):
         actions.do_delete_draft(published, by=bureau)
     published.refresh_from_db()
     assert published.plans.get(high_school_id=h1).plan == 14
@@ -107,25 +107,27 @@ def test_new_version_copies_a_published_table_and_may_change_and_publish(publish
     assert sum(_seats(v2)[("H1", j)] for j in ("JA", "JB", "JC", "S02")) == 14
     # the old version is untouched
     assert _seats(published)[("H1", "JC")] == 2
-    with pytest.raises(ValidationError):  # v1 already has a successor
+    with pytest.raises(
+        ActionError, match="已有取代它的版本：2025 年第 2 版"
+    ):  # v1 already has a successor
         actions.do_new_version(published, by=bureau)
 
 
 def test_new_version_of_a_draft_and_a_second_table_for_a_year_are_refused(draft, users):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionError, match="草稿可直接修改，无需新建版本"):
         actions.do_new_version(draft, by=users["bureau"])
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionError, match="2025 年已有分配表"):
         actions.do_create_table(by=users["bureau"], year=2025)
     assert QuotaTable.objects.count() == 1
 
 
 def test_share_outside_zero_one_is_refused(quota_region, users):
     for bad in (Decimal("0"), Decimal("-0.1"), Decimal("1.01")):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ActionError, match=r"分配比例须在 \(0, 1\] 之间"):
             actions.do_create_table(by=users["bureau"], year=2026, share=bad)
     table = actions.do_create_table(by=users["bureau"], year=2026, share=Decimal("1"))
     assert table.share == 1
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionError, match="未知的分配方法：webster"):
         actions.do_create_table(by=users["bureau"], year=2027, method="webster")
 
 
@@ -154,7 +156,7 @@ def test_min_seats_too_many_for_a_quota_refuses_to_publish(draft, users):
     actions.do_update_settings(
         draft, by=users["bureau"], share=Decimal("0.7"), method="hamilton", min_seats=3
     )  # H2's 7 places < 3 × 3 juniors with graduates
-    with pytest.raises(ValidationError, match="min-seats"):
+    with pytest.raises(ActionError, match="min-seats"):
         actions.do_publish(draft, by=users["bureau"])
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT and not QuotaSeat.objects.exists()
@@ -181,13 +183,15 @@ def test_unfilled_places_after_admission_are_recorded_without_changing_seats(pub
     actions.do_record_unfilled(published, {h1.high_school_id: 2}, by=users["bureau"])
     h1.refresh_from_db()
     assert h1.unfilled == 2 and _seats(published)[("H1", "JC")] == 2
-    with pytest.raises(ValidationError):  # more than the quota
+    with pytest.raises(
+        ActionError, match="未完成名额须在 0 到分配名额 10 之间"
+    ):  # more than the quota
         actions.do_record_unfilled(published, {h1.high_school_id: 11}, by=users["bureau"])
 
 
 def test_unfilled_places_cannot_be_recorded_on_a_draft(draft, users):
     h1 = draft.plans.get(high_school__code="H1")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionError, match="发布后才能登记录取后未完成的名额"):
         actions.do_record_unfilled(draft, {h1.high_school_id: 1}, by=users["bureau"])
     assert QuotaPlan.objects.get(pk=h1.pk).unfilled is None
 

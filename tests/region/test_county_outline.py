@@ -5,6 +5,7 @@ stored, drawn by every county map instead of the schools' convex hull, refused w
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -85,7 +86,7 @@ def test_a_multipolygon_in_km_keeps_every_island():
 )
 def test_a_bad_file_is_refused_naming_file_and_position(data, mode, says):
     data = data.encode() if isinstance(data, str) else data
-    with pytest.raises(ActionError) as err:
+    with pytest.raises(ActionError, match=re.escape(says)) as err:
         parse_outline(data, "c.geojson", mode=mode, origin=ORIGIN)
     assert says in str(err.value) and "c.geojson" in str(err.value)
 

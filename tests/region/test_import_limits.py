@@ -68,7 +68,7 @@ def forbid_unzipping(monkeypatch):
 def test_a_zip_bomb_is_refused_from_the_zip_directory_without_unzipping(zip_bomb, forbid_unzipping):
     assert len(zip_bomb) < 0.5 * MB
     forbid_unzipping()
-    with pytest.raises(imports.FileError) as info:
+    with pytest.raises(imports.FileError, match="疑似压缩炸弹，已拒绝") as info:
         read_table(zip_bomb, "students.xlsx", STUDENT_COLUMNS)
     [error] = info.value.errors
     assert error.row is None
@@ -89,7 +89,7 @@ def test_a_workbook_over_the_unzipped_limit_is_refused(settings, forbid_unzippin
     settings.JUNHENG_IMPORT_LIMITS = {"max_unzipped_bytes": 10_000}
     data = xlsx(good_students())
     forbid_unzipping()
-    with pytest.raises(imports.FileError) as info:
+    with pytest.raises(imports.FileError, match="文件解压后过大") as info:
         read_table(data, "s.xlsx", STUDENT_COLUMNS)
     assert "文件解压后过大" in info.value.errors[0].reason
     assert "上限 0.0 MB" in info.value.errors[0].reason
@@ -100,7 +100,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(settings, forbi
     data = xlsx(good_students())
     assert len(data) > 1000
     forbid_unzipping()
-    with pytest.raises(imports.FileError) as info:
+    with pytest.raises(imports.FileError, match="文件过大") as info:
         read_table(data, "s.xlsx", STUDENT_COLUMNS)
     assert "文件过大" in info.value.errors[0].reason
 
@@ -109,7 +109,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(settings, forbi
 def test_too_many_rows_are_refused(kind):
     rows = good_students()
     data = csv_bytes(rows) if kind == "csv" else xlsx(rows)
-    with pytest.raises(imports.FileError) as info:
+    with pytest.raises(imports.FileError, match="行数过多（最多 2 行）") as info:
         read_table(data, f"s.{kind}", STUDENT_COLUMNS, ImportLimits(max_rows=2))
     assert [str(e.reason) for e in info.value.errors] == ["行数过多（最多 2 行）"]
     assert len(read_table(data, f"s.{kind}", STUDENT_COLUMNS, ImportLimits(max_rows=3)).rows) == 3
@@ -122,7 +122,7 @@ def test_the_header_is_checked_before_any_data_row_is_read(kind):
     rows = [[c for c in STUDENT_HEADER if "gender" not in c]]
     rows += [["P1", "赵一", "2018-03-02", "S01", 2, 1, "否"]] * 50
     data = csv_bytes(rows) if kind == "csv" else xlsx(rows)
-    with pytest.raises(imports.FileError) as info:
+    with pytest.raises(imports.FileError, match=r"「性别 \(gender\)」列：缺少必填列") as info:
         read_table(data, f"s.{kind}", STUDENT_COLUMNS, ImportLimits(max_rows=1))
     assert [(e.row, e.column, e.reason) for e in info.value.errors] == [
         (1, "性别 (gender)", "缺少必填列")

@@ -8,10 +8,10 @@ import math
 from types import SimpleNamespace
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from junheng.accounts.models import AuditLog
+from junheng.errors import ActionError
 from junheng.rotation import actions, demo, views
 from junheng.rotation.models import Preference, RotationRound, SubjectNeed
 
@@ -143,10 +143,10 @@ def test_target_share_must_lie_between_floor_and_ceiling(rnd, rusers, client):
     from decimal import Decimal
 
     bureau = rusers["bureau"]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionError, match="目标交流比例不能低于下限"):
         actions.do_update_rules(rnd, by=bureau, target_share=Decimal("0.05"))
     actions.do_update_rules(rnd, by=bureau, max_share=Decimal("0.20"))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionError, match="目标交流比例不能高于上限"):
         actions.do_update_rules(rnd, by=bureau, target_share=Decimal("0.25"))
     rnd.refresh_from_db()
     assert rnd.target_share is None

@@ -13,6 +13,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from junheng.errors import ActionError
 from junheng.region.models import Teacher
 from junheng.rotation import actions, adapters
 from junheng.rotation.models import Move, Pin, PinKind, RunStatus, SubjectNeed
@@ -116,7 +117,7 @@ def test_infeasible_need_is_shown_with_the_engine_reason(rnd, rusers, county6, c
     assert "cannot keep 4 math teachers if 3 of its 4 must move" in page
     assert 'data-testid="reason"' in page
     # no infeasible plan can be published
-    with pytest.raises(actions.ValidationError):
+    with pytest.raises(ActionError, match="请先计算出可行的交流方案再发布"):
         actions.do_publish(rnd, by=rusers["bureau"])
 
 
@@ -169,7 +170,7 @@ def test_a_new_lock_replaces_the_old_one(rnd, rusers, county6):
     assert list(
         Pin.objects.filter(round=rnd, teacher=t).values_list("school__code", flat=True)
     ) == ["R06"]
-    with pytest.raises(actions.ValidationError):
+    with pytest.raises(ActionError, match="不能禁止教师留在本校；请改为锁定"):
         actions.do_pin(rnd, by=by, teacher=t, school=t.school, kind="forbid")
 
 
@@ -199,8 +200,6 @@ def test_needs_default_to_85_percent_of_staff(rnd, county6):
 def test_the_plan_is_computed_by_a_worker_with_progress_and_one_at_a_time(
     rnd, rusers, client, settings
 ):
-    from django.core.exceptions import ValidationError
-
     from junheng.jobs.models import Job
     from junheng.jobs.worker import drain
 
@@ -211,7 +210,7 @@ def test_the_plan_is_computed_by_a_worker_with_progress_and_one_at_a_time(
     assert run.status == RunStatus.QUEUED
     page = client.get(f"/rotation/{rnd.pk}/").content.decode()
     assert 'data-testid="job-progress"' in page and 'data-testid="run-plan"' not in page
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionError, match="方案正在计算中，请等待完成"):
         actions.do_run_plan(rnd, by=rusers["bureau"])
     drain()
     run.refresh_from_db()

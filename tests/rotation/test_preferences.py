@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from junheng.errors import ActionError
 from junheng.rotation import actions, adapters
 from junheng.rotation.models import PinKind, Preference
 
@@ -41,7 +42,7 @@ def test_ineligible_teacher_is_told_and_cannot_state(rnd, rusers, client):
     client.force_login(user)
     page = client.get("/rotation/mine/").content.decode()
     assert 'data-testid="not-eligible"' in page and 'data-testid="preference-form"' not in page
-    with pytest.raises(actions.ValidationError):
+    with pytest.raises(ActionError, match="您本年度不在交流范围内，无需填报志愿"):
         actions.do_state_preferences(rnd, by=user, schools=[])
     assert not Preference.objects.exists()
 
@@ -50,21 +51,24 @@ def test_preferences_must_be_reachable_distinct_and_at_most_three(rnd, rusers, c
     user = rusers["teacher"]
     choices = [s for s, _km in adapters.reachable_schools(rnd, user.teacher)]
     bad = [
-        [user.teacher.school],  # own school
-        [choices[0], choices[0]],  # twice
-        [*choices[:3], choices[-1]] if len(choices) > 3 else [None, None, None, None],
+        ([user.teacher.school], "不能填报本校"),
+        ([choices[0], choices[0]], "志愿学校不能重复"),
+        (
+            [*choices[:3], choices[-1]] if len(choices) > 3 else [None, None, None, None],
+            "最多填报三个志愿学校",
+        ),
     ]
-    for schools in bad:
-        with pytest.raises(actions.ValidationError):
+    for schools, says in bad:
+        with pytest.raises(ActionError, match=says):
             actions.do_state_preferences(rnd, by=user, schools=schools)
     actions.do_update_rules(rnd, by=rusers["bureau"], max_km=8.0)
     rnd.refresh_from_db()
     near = {x for x, _km in adapters.reachable_schools(rnd, user.teacher)}
     far = [s for s in choices if s not in near]
     assert far
-    with pytest.raises(actions.ValidationError):
+    with pytest.raises(ActionError, match="志愿学校须为同学段、在最远交流距离以内的学校"):
         actions.do_state_preferences(rnd, by=user, schools=[far[0]])
-    with pytest.raises(actions.ValidationError):  # hardship needs a reason
+    with pytest.raises(ActionError, match="请说明特殊困难"):  # hardship needs a reason
         actions.do_state_preferences(rnd, by=user, schools=[], hardship=True)
     assert not Preference.objects.exists()
 
@@ -74,7 +78,7 @@ def test_deadline_closes_preferences(rnd, rusers, client):
         rnd, by=rusers["bureau"], preference_deadline=timezone.localdate() - dt.timedelta(days=1)
     )
     rnd.refresh_from_db()
-    with pytest.raises(actions.ValidationError):
+    with pytest.raises(ActionError, match="志愿填报已截止"):
         actions.do_state_preferences(rnd, by=rusers["teacher"], schools=[])
     client.force_login(rusers["teacher"])
     page = client.get("/rotation/mine/").content.decode()

@@ -38,7 +38,7 @@ def test_published_plan_is_frozen(published, rusers, county6):
         lambda: actions.do_publish(rnd, by=by),
     ]
     for call in refused:
-        with pytest.raises(ActionError):
+        with pytest.raises(ActionError, match="2026 年度交流轮岗方案已发布，不能修改"):
             call()
     assert rnd.runs.count() == 1
     assert SubjectNeed.objects.filter(round=rnd, school=school, subject="math").exists()

@@ -10,7 +10,7 @@ import math
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 
 from junheng.accounts.models import AuditLog
 from junheng.errors import ActionError
@@ -91,8 +91,14 @@ def test_a_share_outside_the_floor_and_ceiling_or_not_in_the_table_is_refused(
     bureau = rusers["bureau"]
     actions.do_update_rules(rnd, by=bureau, share=Decimal("0.15"), max_share=Decimal("0.25"))
     rnd.refresh_from_db()
-    for bad in ("0.1", "0.3", "0.17", "abc", ""):
-        with pytest.raises(ValidationError):
+    for bad, says in (
+        ("0.1", "目标交流比例不能低于下限"),
+        ("0.3", "目标交流比例不能高于上限"),
+        ("0.17", "无效的交流比例"),
+        ("abc", "无效的交流比例"),
+        ("", "无效的交流比例"),
+    ):
+        with pytest.raises(ActionError, match=says):
             actions.do_choose_share(rnd, by=bureau, share=bad)
     rnd.refresh_from_db()
     assert rnd.target_share is None
@@ -123,7 +129,7 @@ def test_a_published_round_refuses_both(rnd, rusers, tradeoff):
     actions.do_run_plan(rnd, by=bureau)
     actions.do_publish(rnd, by=bureau)
     rnd.refresh_from_db()
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="2026 年度交流轮岗方案已发布，不能修改"):
         actions.do_run_tradeoff(rnd, by=bureau)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionError, match="2026 年度交流轮岗方案已发布，不能修改"):
         actions.do_choose_share(rnd, by=bureau, share="0.2")

@@ -428,7 +428,7 @@ def test_cli_writes_every_file_and_prints_a_summary(tmp_path, capsys):
 
 
 def test_cli_rejects_an_unknown_profile(tmp_path):
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="^2$") as exc:
         main(["synth", "--profile", "province", "--seed", "x", "--out", str(tmp_path)])
     assert exc.value.code == 2
     assert list(tmp_path.iterdir()) == []

@@ -20,6 +20,7 @@ from junheng.balance import items
 from junheng.balance.adapters import Evaluation, county_evaluation, evaluate_raw, load_raw
 from junheng.balance.models import BalanceSnapshot, GovernmentItem, ItemSource, SocialRecognition
 from junheng.engines.balance import CV_LIMITS, INDICATORS, LEVELS
+from junheng.errors import ActionError
 from junheng.exports import Sheet, write_xlsx
 
 # Reused by views, the API and the export so that labels agree.
@@ -67,7 +68,7 @@ def do_take_snapshot(
     year = year or current_year()
     ev = evaluation if evaluation is not None else county_evaluation()
     if ev.result is None:
-        raise ValueError(_("没有可评估的学校（无学生数据）"))
+        raise ActionError(_("没有可评估的学校（无学生数据）"))
     snap = BalanceSnapshot.objects.create(
         year=year,
         label=label or default_label(year),
@@ -186,7 +187,7 @@ def do_enter_item(
     require_actor(by, Role.BUREAU)
     spec = items.SPECS[code]
     if items.computable(code):
-        raise ValueError(_("该项由系统根据数据计算，不能手工填报"))
+        raise ActionError(_("该项由系统根据数据计算，不能手工填报"))
     obj, _created = GovernmentItem.objects.update_or_create(
         year=year,
         code=code,

@@ -42,7 +42,8 @@ from junheng.balance.texts import (
 from junheng.downloads import xlsx_attachment
 from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
 from junheng.engines.io import InputError
-from junheng.web import AuthenticatedHttpRequest, paginate
+from junheng.errors import ActionError
+from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
 
 
 def _base(ev: Evaluation | None = None) -> dict[str, Any]:
@@ -340,8 +341,8 @@ def take_snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
                 label=form.cleaned_data["label"],
                 note=form.cleaned_data["note"],
             )
-        except ValueError as err:
-            messages.error(request, str(err))
+        except ActionError as err:
+            flash_errors(request, err)
         else:
             messages.success(request, _("已保存快照：%(label)s") % {"label": snap.label})
     else:

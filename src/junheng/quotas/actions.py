@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -114,11 +113,11 @@ def _lock_draft(table: QuotaTable) -> QuotaTable:
 
 def _check_settings(share: Decimal, method: str, min_seats: int) -> None:
     if not Decimal(0) < share <= Decimal(1):
-        raise ValidationError(_("分配比例须在 (0, 1] 之间"))
+        raise ActionError(_("分配比例须在 (0, 1] 之间"))
     if method not in METHODS:
-        raise ValidationError(_("未知的分配方法：%(m)s") % {"m": method})
+        raise ActionError(_("未知的分配方法：%(m)s") % {"m": method})
     if min_seats < 0:
-        raise ValidationError(_("保底名额不能为负数"))
+        raise ActionError(_("保底名额不能为负数"))
 
 
 # --- high schools ---------------------------------------------------------------------------
@@ -174,7 +173,7 @@ def do_create_table(
     _check_settings(share, method, min_seats)
     with transaction.atomic():
         if QuotaTable.objects.filter(year=year).exists():
-            raise ValidationError(
+            raise ActionError(
                 _("%(year)s 年已有分配表；请修改其草稿，或在已发布的版本上新建版本。")
                 % {"year": year}
             )
@@ -235,9 +234,9 @@ def do_set_plans(table: QuotaTable, plans: Mapping[int, int], *, by: User) -> Qu
     require_bureau(by)
     for pk, plan in plans.items():
         if int(plan) < 0:
-            raise ValidationError(_("招生计划数不能为负数"))
+            raise ActionError(_("招生计划数不能为负数"))
         if not HighSchool.objects.filter(pk=pk).exists():
-            raise ValidationError(_("未知的高中"))
+            raise ActionError(_("未知的高中"))
     with transaction.atomic():
         table = _lock_draft(table)
         existing = {p.high_school_id: p for p in table.plans.all()}
@@ -399,14 +398,14 @@ def do_publish(
             table.notes = notes
         inputs = adapters.table_inputs(table)
         if not inputs.plans or sum(inputs.plans.values()) == 0:
-            raise ValidationError(_("请先填写各高中的招生计划数"))
+            raise ActionError(_("请先填写各高中的招生计划数"))
         if not inputs.graduates:
-            raise ValidationError(_("没有初中毕业生数据"))
+            raise ActionError(_("没有初中毕业生数据"))
         report(gettext_noop("计算各校名额"), 20)
         try:
             result = adapters.compute(table, inputs)
         except InputError as err:
-            raise ValidationError(str(err)) from err
+            raise ActionError(str(err)) from err
         report(gettext_noop("保存分配结果"), 70)
         QuotaSeat.objects.bulk_create(
             [
@@ -452,13 +451,13 @@ def do_record_unfilled(
     with transaction.atomic():
         table = QuotaTable.objects.select_for_update().get(pk=table.pk)
         if table.status != Status.PUBLISHED:
-            raise ValidationError(_("发布后才能登记录取后未完成的名额"))
+            raise ActionError(_("发布后才能登记录取后未完成的名额"))
         plans = {p.high_school_id: p for p in table.plans.all()}
         for pk, n in unfilled.items():
             if pk not in plans:
-                raise ValidationError(_("未知的高中"))
+                raise ActionError(_("未知的高中"))
             if n is not None and not 0 <= int(n) <= (plans[pk].quota or 0):
-                raise ValidationError(
+                raise ActionError(
                     _("未完成名额须在 0 到分配名额 %(q)s 之间") % {"q": plans[pk].quota or 0}
                 )
             plans[pk].unfilled = None if n is None else int(n)
@@ -475,10 +474,10 @@ def do_new_version(table: QuotaTable, *, by: User) -> QuotaTable:
     with transaction.atomic():
         table = QuotaTable.objects.select_for_update().get(pk=table.pk)
         if table.status != Status.PUBLISHED:
-            raise ValidationError(_("草稿可直接修改，无需新建版本"))
+            raise ActionError(_("草稿可直接修改，无需新建版本"))
         following = QuotaTable.objects.filter(supersedes=table).first()
         if following is not None:
-            raise ValidationError(_("已有取代它的版本：%(t)s") % {"t": _label(following)})
+            raise ActionError(_("已有取代它的版本：%(t)s") % {"t": _label(following)})
         version = (
             QuotaTable.objects.filter(year=table.year).aggregate(v=Max("version"))["v"] or 0
         ) + 1
@@ -546,7 +545,7 @@ def do_export_table_xlsx(table: QuotaTable, *, by: User) -> tuple[str, bytes]:
     """The whole published table: a row per junior school, a column per high school; audited."""
     require_bureau(by)
     if table.status != Status.PUBLISHED:
-        raise ValidationError(_("发布后才能导出"))
+        raise ActionError(_("发布后才能导出"))
     plans = list(table.plans.select_related("high_school").order_by("high_school__code"))
     grads = list(table.graduates.select_related("school").order_by("school__code"))
     seats: dict[tuple[int, int], int] = {
@@ -582,7 +581,7 @@ def do_export_school_xlsx(table: QuotaTable, school: School, *, by: User) -> tup
     """One junior school's row of a published table (seats per high school); audited."""
     require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     if table.status != Status.PUBLISHED:
-        raise ValidationError(_("发布后才能导出"))
+        raise ActionError(_("发布后才能导出"))
     seats = list(
         QuotaSeat.objects.filter(table=table, school=school)
         .order_by("high_school__code")

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -89,20 +89,20 @@ def _check_rules(values: Mapping[str, Any]) -> None:
     for key in ("share", "backbone_share", "max_share", "target_share"):
         v = values.get(key)
         if v is not None and not Decimal(0) <= Decimal(v) <= Decimal(1):
-            raise ValidationError(_("比例必须在 0 到 1 之间。"))
+            raise ActionError(_("比例必须在 0 到 1 之间。"))
     floor = Decimal(values.get("share") or 0)
     ceiling = values.get("max_share")
     target = values.get("target_share")
     if ceiling is not None and Decimal(ceiling) < floor:
-        raise ValidationError(_("交流比例上限不能低于下限。"))
+        raise ActionError(_("交流比例上限不能低于下限。"))
     if target is not None and Decimal(target) < floor:
-        raise ValidationError(_("目标交流比例不能低于下限。"))
+        raise ActionError(_("目标交流比例不能低于下限。"))
     if target is not None and ceiling is not None and Decimal(target) > Decimal(ceiling):
-        raise ValidationError(_("目标交流比例不能高于上限。"))
+        raise ActionError(_("目标交流比例不能高于上限。"))
     if float(values.get("max_km") or 0) < 0:
-        raise ValidationError(_("最远交流距离不能为负。"))
+        raise ActionError(_("最远交流距离不能为负。"))
     if values.get("backbone_basis") not in (None, "movers", "eligible"):
-        raise ValidationError(_("骨干比例计算基数无效。"))
+        raise ActionError(_("骨干比例计算基数无效。"))
 
 
 # --------------------------------------------------------------------------- rounds
@@ -115,14 +115,14 @@ def do_open_round(
     require_actor(by, Role.BUREAU)
     county = county or County.objects.order_by("pk").first()
     if county is None:
-        raise ValidationError(_("尚未建立县（市、区）数据。"))
+        raise ActionError(_("尚未建立县（市、区）数据。"))
     unknown = set(rules) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"unknown rules: {sorted(unknown)}")
     _check_rules(rules)
     with transaction.atomic():
         if RotationRound.objects.filter(county=county, year=year).exists():
-            raise ValidationError(_("%(year)s 年度的交流轮岗已经开启。") % {"year": year})
+            raise ActionError(_("%(year)s 年度的交流轮岗已经开启。") % {"year": year})
         rnd = RotationRound.objects.create(county=county, year=year, created_by=by, **rules)
         schools = adapters.county_schools(rnd)
         SubjectNeed.objects.bulk_create(
@@ -160,7 +160,7 @@ def do_set_needs(
     require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
     for subject, req in needs.items():
         if req < 0:
-            raise ValidationError(_("%(s)s 的人数不能为负。") % {"s": subject})
+            raise ActionError(_("%(s)s 的人数不能为负。") % {"s": subject})
     with transaction.atomic():
         rnd = _lock_open(rnd)
         SubjectNeed.objects.filter(round=rnd, school=school).delete()
@@ -213,22 +213,22 @@ def do_state_preferences(
     teacher = Teacher.objects.select_related("school").get(pk=teacher.pk)
     picked = [s for s in schools if s is not None]
     if len(picked) > 3:
-        raise ValidationError(_("最多填报三个志愿学校。"))
+        raise ActionError(_("最多填报三个志愿学校。"))
     if len({s.pk for s in picked}) != len(picked):
-        raise ValidationError(_("志愿学校不能重复。"))
+        raise ActionError(_("志愿学校不能重复。"))
     if any(s.pk == teacher.school_id for s in picked):
-        raise ValidationError(_("不能填报本校。"))
+        raise ActionError(_("不能填报本校。"))
     reachable = {s.pk for s, _km in adapters.reachable_schools(rnd, teacher)}
     if any(s.pk not in reachable for s in picked):
-        raise ValidationError(_("志愿学校须为同学段、在最远交流距离以内的学校。"))
+        raise ActionError(_("志愿学校须为同学段、在最远交流距离以内的学校。"))
     if hardship and not hardship_reason.strip():
-        raise ValidationError(_("请说明特殊困难。"))
+        raise ActionError(_("请说明特殊困难。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)
         if not preferences_open(rnd):
-            raise ValidationError(_("志愿填报已截止。"))
+            raise ActionError(_("志愿填报已截止。"))
         if not adapters.teacher_is_eligible(rnd, teacher):
-            raise ValidationError(_("您本年度不在交流范围内，无需填报志愿。"))
+            raise ActionError(_("您本年度不在交流范围内，无需填报志愿。"))
         padded = [*picked, None, None, None][:3]
         pref, _created = Preference.objects.update_or_create(
             round=rnd,
@@ -311,9 +311,9 @@ def do_pin(
     """Lock a teacher's outcome (to `school`; their own school = stays) or forbid a move."""
     require_actor(by, Role.BUREAU)
     if kind not in PinKind.values:
-        raise ValidationError(_("未知的类型。"))
+        raise ActionError(_("未知的类型。"))
     if kind == PinKind.FORBID and school.pk == teacher.school_id:
-        raise ValidationError(_("不能禁止教师留在本校；请改为锁定。"))
+        raise ActionError(_("不能禁止教师留在本校；请改为锁定。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)
         if kind == PinKind.LOCK:
@@ -345,7 +345,7 @@ def do_run_plan(
     require_actor(by, Role.BUREAU)
 
     if _active_job("rotation_plan", list(rnd.runs.values_list("pk", flat=True))):
-        raise ValidationError(_("方案正在计算中，请等待完成。"))
+        raise ActionError(_("方案正在计算中，请等待完成。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)
         run = PlanRun.objects.create(
@@ -485,7 +485,7 @@ def do_run_tradeoff(
     """Plan the round at movers = 10%, 15%, 20%, 25%, 30% of eligible, as a job with progress."""
     require_actor(by, Role.BUREAU)
     if _active_job("rotation_tradeoff", list(rnd.tradeoffs.values_list("pk", flat=True))):
-        raise ValidationError(_("交流人数与均衡效果正在计算中，请等待完成。"))
+        raise ActionError(_("交流人数与均衡效果正在计算中，请等待完成。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)
         tr = Tradeoff.objects.create(
@@ -606,9 +606,9 @@ def do_choose_share(rnd: RotationRound, *, by: User, share: Any) -> RotationRoun
     try:
         value = _share_key(share)
     except ArithmeticError as exc:
-        raise ValidationError(_("无效的交流比例。")) from exc
+        raise ActionError(_("无效的交流比例。")) from exc
     if value not in {_share_key(x) for x in TRADEOFF_SHARES}:
-        raise ValidationError(_("无效的交流比例。"))
+        raise ActionError(_("无效的交流比例。"))
     with transaction.atomic():
         rnd = _lock_open(rnd)
         _check_rules({**{k: getattr(rnd, k) for k in RULE_FIELDS}, "target_share": value})
@@ -642,7 +642,7 @@ def do_publish(rnd: RotationRound, *, by: User) -> RotationRound:
         rnd = _lock_open(rnd)
         run = rnd.latest_run()
         if run is None or run.status != RunStatus.DONE:
-            raise ValidationError(_("请先计算出可行的交流方案再发布。"))
+            raise ActionError(_("请先计算出可行的交流方案再发布。"))
         moves = list(run.moves.select_related("from_school", "to_school"))
         Stint.objects.bulk_create(
             [
@@ -770,7 +770,7 @@ def do_export_plan(
     require_actor(by, Role.BUREAU)
     run = run or rnd.published_run or rnd.latest_run()
     if run is None or run.status != RunStatus.DONE:
-        raise ValidationError(_("尚无可导出的交流方案。"))
+        raise ActionError(_("尚无可导出的交流方案。"))
     with translation.override("zh-hans"):  # the filing layout is Chinese whatever the UI language
         content = plan_xlsx(rnd, run)
     audit(by, "rotation.export_plan", rnd, run=run.pk, moves=run.moves.count())

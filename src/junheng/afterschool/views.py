@@ -42,9 +42,10 @@ from junheng.region import countymap
 from junheng.region.models import Term, TimeSlot, UrbanRural
 from junheng.web import (
     AuthenticatedHttpRequest,
+    attempt,
     filtered,
-    flash_errors,
     paginate,
+    submit,
     with_counts,
 )
 
@@ -100,19 +101,21 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {k: data[k] for k in forms.ProviderRegistrationForm.Meta.fields}
-        try:
-            user, _provider = actions.do_register_provider(
+        done = attempt(
+            request,
+            lambda: actions.do_register_provider(
                 username=data["username"],
                 password=data["password1"],
                 fields=fields,
                 licence=data["licence"],
-            )
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
+            ),
+            _("登记成功。请补充授课人员后提交审核。"),
+            form=form,
+        )
+        if done.ok:
             throttle.record("register.ok", address, window=_HOUR)
+            user, _provider = done.value
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("登记成功。请补充授课人员后提交审核。"))
             return redirect("afterschool:my_application")
     return render(request, "afterschool/register.html", _register_ctx(form))
 
@@ -178,16 +181,14 @@ def my_application(request: AuthenticatedHttpRequest) -> HttpResponse:
 @scoping.role_required(Role.PROVIDER)
 def my_submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
-    try:
+    note = request.POST.get("note", "")
+
+    def send() -> object:
         if provider.status == ProviderStatus.DRAFT:
-            actions.do_submit_provider(provider, by=request.user)
-        else:
-            actions.do_resubmit_provider(
-                provider, by=request.user, note=request.POST.get("note", "")
-            )
-        messages.success(request, _("已提交，等待教育局审核。"))
-    except ActionError as err:
-        flash_errors(request, err)
+            return actions.do_submit_provider(provider, by=request.user)
+        return actions.do_resubmit_provider(provider, by=request.user, note=note)
+
+    attempt(request, send, _("已提交，等待教育局审核。"))
     return redirect("afterschool:my_application")
 
 
@@ -196,21 +197,14 @@ def my_submit(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_document_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     form = forms.DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.do_add_provider_document(
-                provider,
-                by=request.user,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-            )
-            messages.success(request, _("材料已上传。"))
-        except ActionError as err:
-            flash_errors(request, err)
-    else:
-        for errs in form.errors.values():
-            for e in errs:
-                messages.error(request, str(e))
+    submit(
+        request,
+        form,
+        lambda d: actions.do_add_provider_document(
+            provider, by=request.user, kind=d["kind"], upload=d["file"]
+        ),
+        _("材料已上传。"),
+    )
     return redirect("afterschool:my_application")
 
 
@@ -219,16 +213,12 @@ def my_document_add(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_instructor_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = access.own_provider(request.user)
     form = forms.InstructorForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.do_add_instructor(provider, by=request.user, **form.cleaned_data)
-            messages.success(request, _("授课人员已添加。"))
-        except ActionError as err:
-            flash_errors(request, err)
-    else:
-        for errs in form.errors.values():
-            for e in errs:
-                messages.error(request, str(e))
+    submit(
+        request,
+        form,
+        lambda d: actions.do_add_instructor(provider, by=request.user, **d),
+        _("授课人员已添加。"),
+    )
     return redirect("afterschool:my_application")
 
 
@@ -239,12 +229,15 @@ def course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
         photos = [form.cleaned_data["photo"]] if form.cleaned_data.get("photo") else []
-        try:
-            actions.do_propose_course(provider, by=request.user, fields=fields, photos=photos)
-        except ActionError as err:
-            form.add_error(None, str(err))
-        else:
-            messages.success(request, _("课程已提交审核。"))
+        done = attempt(
+            request,
+            lambda: actions.do_propose_course(
+                provider, by=request.user, fields=fields, photos=photos
+            ),
+            _("课程已提交审核。"),
+            form=form,
+        )
+        if done.ok:
             return redirect("afterschool:my_application")
     return render(request, "afterschool/course_form.html", {"form": form, "provider": provider})
 
@@ -257,7 +250,8 @@ def my_course_act(request: AuthenticatedHttpRequest, course_id: int) -> HttpResp
     provider = access.own_provider(request.user)
     course = scoping.get_in_scope(provider.courses.all(), pk=course_id)
     act = request.POST.get("action")
-    try:
+
+    def answer() -> None:
         if act == "withdraw":
             actions.do_withdraw_course(course, by=request.user)
             messages.success(request, _("课程“%(t)s”已撤回。") % {"t": course.title})
@@ -266,8 +260,8 @@ def my_course_act(request: AuthenticatedHttpRequest, course_id: int) -> HttpResp
             messages.success(request, _("课程“%(t)s”已提交审核。") % {"t": course.title})
         else:
             messages.error(request, _("未知操作。"))
-    except ActionError as err:
-        flash_errors(request, err)
+
+    attempt(request, answer)
     return redirect("afterschool:my_application")
 
 
@@ -291,7 +285,8 @@ def provider_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
 def provider_request_act(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     provider = access.own_provider(request.user)
     req = access.access_course_request(request.user, request_id)
-    try:
+
+    def answer() -> None:
         if request.POST.get("action") == "decline":
             actions.do_decline_course_request(
                 req, by=request.user, reason=request.POST.get("reason", "")
@@ -302,8 +297,8 @@ def provider_request_act(request: AuthenticatedHttpRequest, request_id: int) -> 
                 raise ActionError("; ".join(str(e) for errs in form.errors.values() for e in errs))
             actions.do_confirm_course_request(req, by=request.user, **form.cleaned_data)
         messages.success(request, _("已答复点单。"))
-    except ActionError as err:
-        flash_errors(request, err)
+
+    attempt(request, answer)
     return redirect("afterschool:provider_requests")
 
 
@@ -386,7 +381,8 @@ VETTING_ACTIONS = {
 def vetting_act(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResponse:
     provider = access.access_provider(request.user, provider_id)
     act = request.POST.get("action", "")
-    try:
+
+    def answer() -> None:
         if act == "approve":
             form = forms.ApproveProviderForm(request.POST)
             if not form.is_valid():
@@ -406,8 +402,8 @@ def vetting_act(request: AuthenticatedHttpRequest, provider_id: int) -> HttpResp
         else:
             raise ActionError(_("未知的操作。"))
         messages.success(request, _("已更新：%(s)s。") % {"s": provider.get_status_display()})
-    except ActionError as err:
-        flash_errors(request, err)
+
+    attempt(request, answer)
     return redirect("afterschool:vetting_detail", provider_id=provider.pk)
 
 
@@ -443,7 +439,8 @@ def course_review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @scoping.role_required(*BUREAU)
 def course_review_act(request: AuthenticatedHttpRequest, course_id: int) -> HttpResponse:
     course = access.access_course_for_review(request.user, course_id)
-    try:
+
+    def answer() -> None:
         if request.POST.get("action") == "approve":
             actions.do_approve_course(course, by=request.user)
         else:
@@ -452,8 +449,8 @@ def course_review_act(request: AuthenticatedHttpRequest, course_id: int) -> Http
             request,
             _("课程“%(c)s”：%(s)s。") % {"c": course.title, "s": course.get_status_display()},
         )
-    except ActionError as err:
-        flash_errors(request, err)
+
+    attempt(request, answer)
     return redirect("afterschool:course_review")
 
 
@@ -552,10 +549,7 @@ def supply_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpRespo
 def placement_act(request: AuthenticatedHttpRequest, placement_id: int) -> HttpResponse:
     p = access.access_placement(request.user, placement_id)
     status = request.POST.get("status", "")
-    try:
-        actions.do_set_placement_status(p, by=request.user, status=status)
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(request, lambda: actions.do_set_placement_status(p, by=request.user, status=status))
     return redirect(f"{_url_supply(p.run_id)}?school={p.school.code}")
 
 
@@ -567,11 +561,11 @@ def _url_supply(run_id: int) -> str:
 @scoping.role_required(*BUREAU)
 def supply_rerun(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
-    try:
-        actions.do_rerun_supply(run, by=request.user)
-        messages.success(request, _("已按锁定与禁止的配课重新计算。"))
-    except ActionError as err:
-        flash_errors(request, err)
+    attempt(
+        request,
+        lambda: actions.do_rerun_supply(run, by=request.user),
+        _("已按锁定与禁止的配课重新计算。"),
+    )
     return redirect("afterschool:supply_detail", run_id=run.pk)
 
 
@@ -579,13 +573,13 @@ def supply_rerun(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse
 @scoping.role_required(*BUREAU)
 def supply_publish(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     run = access.access_supply_run(request.user, run_id)
-    try:
-        n, skipped = actions.do_publish_supply_run(run, by=request.user)
-        messages.success(request, _("已发布 %(n)d 个开课班。") % {"n": n})
-        for s in skipped:
-            messages.warning(request, s)
-    except ActionError as err:
-        flash_errors(request, err)
+    done = attempt(
+        request,
+        lambda: actions.do_publish_supply_run(run, by=request.user),
+        lambda published: _("已发布 %(n)d 个开课班。") % {"n": published[0]},
+    )
+    for s in done.value[1] if done.ok else []:
+        messages.warning(request, s)
     return redirect("afterschool:supply_detail", run_id=run.pk)
 
 
@@ -635,7 +629,8 @@ def school_offering_act(request: AuthenticatedHttpRequest, offering_id: int) -> 
     if request.POST.get("action") == "cancel":
         # Irreversible, and it touches children: say what will happen first.
         return redirect("afterschool:school_offering_cancel", offering_id=offering.pk)
-    try:
+
+    def answer() -> None:
         if request.POST.get("action") == "seats":
             actions.do_set_offering_seats(
                 offering,
@@ -649,8 +644,8 @@ def school_offering_act(request: AuthenticatedHttpRequest, offering_id: int) -> 
                 raise ActionError(_("请选择时段。"))
             actions.do_move_offering(offering, by=request.user, slot=slot)
         messages.success(request, _("已更新。"))
-    except ActionError as err:
-        flash_errors(request, err)
+
+    attempt(request, answer)
     return redirect("afterschool:school_menu")
 
 
@@ -669,12 +664,12 @@ def school_offering_cancel(request: AuthenticatedHttpRequest, offering_id: int) 
     offering = access.access_offering_for_edit(request.user, offering_id)
     reason = request.POST.get("reason", "")
     if request.method == "POST" and request.POST.get("confirm") == "yes":
-        try:
-            actions.do_cancel_offering(offering, by=request.user, reason=reason)
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("课程已停开，相关家庭已收到通知。"))
+        done = attempt(
+            request,
+            lambda: actions.do_cancel_offering(offering, by=request.user, reason=reason),
+            _("课程已停开，相关家庭已收到通知。"),
+        )
+        if done.ok:
             return redirect("afterschool:school_menu")
     return render(
         request,
@@ -692,7 +687,8 @@ def school_offering_cancel(request: AuthenticatedHttpRequest, offering_id: int) 
 @scoping.role_required(Role.SCHOOL)
 def school_publish_menu(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, term = _school_ctx(request)
-    try:
+
+    def answer() -> None:
         if request.POST.get("action") == "unpublish":
             actions.do_unpublish_menu(school, term, by=request.user)
             messages.success(request, _("菜单已撤回编辑。"))
@@ -701,8 +697,8 @@ def school_publish_menu(request: AuthenticatedHttpRequest) -> HttpResponse:
                 school, term, by=request.user, note=request.POST.get("note", "")
             )
             messages.success(request, _("菜单已发布，家长现在可以看到。"))
-    except ActionError as err:
-        flash_errors(request, err)
+
+    attempt(request, answer)
     return redirect("afterschool:school_menu")
 
 
@@ -711,14 +707,15 @@ def school_slots(request: AuthenticatedHttpRequest) -> HttpResponse:
     school, _term = _school_ctx(request)
     form = forms.SlotsForm(request.POST or None, initial={"slots": actions.school_slot_ids(school)})
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_set_school_slots(
-                school, by=request.user, slots=list(form.cleaned_data["slots"])
-            )
-            messages.success(request, _("课后服务时段已保存。"))
+        slots = list(form.cleaned_data["slots"])
+        done = attempt(
+            request,
+            lambda: actions.do_set_school_slots(school, by=request.user, slots=slots),
+            _("课后服务时段已保存。"),
+            form=form,
+        )
+        if done.ok:
             return redirect("afterschool:school_menu")
-        except ActionError as err:
-            form.add_error(None, str(err))
     return render(request, "afterschool/school_slots.html", {"form": form, "school": school})
 
 
@@ -730,14 +727,15 @@ def school_request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.POST or None, courses=courses, slot_ids=actions.school_slot_ids(school)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_send_course_request(
-                by=request.user, term=term, school=school, **form.cleaned_data
-            )
-            messages.success(request, _("点单已发送给机构。"))
+        d = form.cleaned_data
+        done = attempt(
+            request,
+            lambda: actions.do_send_course_request(by=request.user, term=term, school=school, **d),
+            _("点单已发送给机构。"),
+            form=form,
+        )
+        if done.ok:
             return redirect("afterschool:school_menu")
-        except ActionError as err:
-            form.add_error(None, str(err))
     return render(request, "afterschool/school_request_form.html", {"form": form, "school": school})
 
 
@@ -745,15 +743,16 @@ def school_request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @scoping.role_required(Role.SCHOOL)
 def school_request_act(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     req = access.access_course_request(request.user, request_id)
-    try:
+
+    def answer() -> None:
         if request.POST.get("action") == "approve":
             actions.do_approve_course_request(req, by=request.user)
             messages.success(request, _("已批准，课程已加入菜单。"))
         else:
             actions.do_cancel_course_request(req, by=request.user)
             messages.success(request, _("点单已取消。"))
-    except ActionError as err:
-        flash_errors(request, err)
+
+    attempt(request, answer)
     return redirect("afterschool:school_menu")
 
 
@@ -765,9 +764,10 @@ def school_course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         slot = data.pop("slot")
-        try:
+
+        def create() -> object:
             course = actions.do_create_school_course(school, by=request.user, fields=data)
-            actions.do_create_offering(
+            return actions.do_create_offering(
                 by=request.user,
                 term=term,
                 course=course,
@@ -776,10 +776,9 @@ def school_course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 seats=course.seats,
                 source=OfferingSource.SCHOOL,
             )
-            messages.success(request, _("校内课程已加入菜单。"))
+
+        if attempt(request, create, _("校内课程已加入菜单。"), form=form).ok:
             return redirect("afterschool:school_menu")
-        except ActionError as err:
-            form.add_error(None, str(err))
     return render(request, "afterschool/school_course_form.html", {"form": form, "school": school})
 
 

@@ -491,8 +491,17 @@ def _issued_lines(bill: Bill) -> list[BillLine]:
     )
 
 
-def hour_rate(term: Term, provider: Provider | None) -> Decimal | None:
-    rates = {r.provider_id: r.yuan_per_hour for r in HourRate.objects.filter(term=term)}
+def hour_rates(term: Term) -> dict[int | None, Decimal]:
+    """The term's class-hour rates by provider (None: the default rate), in one query."""
+    return {r.provider_id: r.yuan_per_hour for r in HourRate.objects.filter(term=term)}
+
+
+def hour_rate(
+    term: Term, provider: Provider | None, rates: Mapping[int | None, Decimal] | None = None
+) -> Decimal | None:
+    """The provider's own rate for the term, else the default; `rates` the term's rates read
+    once (`hour_rates`) when many providers are asked."""
+    rates = hour_rates(term) if rates is None else rates
     if provider is not None and provider.pk in rates:
         return rates[provider.pk]
     return rates.get(None)
@@ -509,8 +518,9 @@ def settlement_rows(school: School, term: Term) -> list[dict[str, Any]]:
         )
         .order_by("course__provider__name", "course__title", "pk")
     )
+    rates = hour_rates(term)
     for o in offerings:
-        rate = hour_rate(term, o.course.provider)
+        rate = hour_rate(term, o.course.provider, rates)
         out.append(
             {
                 "offering": o,

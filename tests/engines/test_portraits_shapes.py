@@ -23,7 +23,8 @@ TERMS = ("2025-2", "2026-1")
 
 def lib_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
     cols = ["indicator", "dimension", "weight", "method", "aggregate", "missing", "bands"]
-    return pd.DataFrame([{c: r.get(c, "") for c in [*cols, "low", "high"]} for r in rows])
+    cols += ["low", "high", "grades", "sex"]
+    return pd.DataFrame([{c: r.get(c, "") for c in cols} for r in rows])
 
 
 def kids(n: int, term: str = "2026-1", grade: int = 3, school: str = "A") -> pd.DataFrame:
@@ -158,12 +159,25 @@ def test_the_summary_mean_counts_students_not_student_terms():
 def reference(records: pd.DataFrame, students: pd.DataFrame, library: tuple[Indicator, ...]):
     """The contract's rules, row by row: (indicator scores, dimension scores)."""
     grade = {(r.student_id, r.term): int(r.grade) for r in students.itertuples()}
+    sex = {(r.student_id, r.term): r.sex for r in students.itertuples()}
+
+    def rule(s: str, t: str, name: str) -> Indicator | None:
+        found = [
+            i for i in library if i.indicator == name and i.applies(grade[(s, t)], sex[(s, t)])
+        ]
+        assert len(found) <= 1
+        return found[0] if found else None
+
     got: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
     for r in records.itertuples():
         got[(r.student_id, r.term, r.indicator)].append(Decimal(str(r.value)))
     values: dict[tuple[str, str, str], tuple[Decimal, int]] = {}
+    names = list(dict.fromkeys(i.indicator for i in library))
     for s, t in grade:
-        for i in library:
+        for name in names:
+            i = rule(s, t, name)  # type: ignore[assignment]
+            if i is None:
+                continue
             vs = got.get((s, t, i.indicator), [])
             if not vs and i.missing == "skip":
                 continue
@@ -175,10 +189,10 @@ def reference(records: pd.DataFrame, students: pd.DataFrame, library: tuple[Indi
                 "mean": lambda v: sum(v, Decimal(0)) / len(v) if v else Decimal(0),
             }[i.aggregate](vs)
             values[(s, t, i.indicator)] = (agg.quantize(Decimal("0.0001")), len(vs))
-    by_ind = {i.indicator: i for i in library}
     iscore: dict[tuple[str, str, str], float] = {}
     for (s, t, ind), (v, _n) in values.items():
-        i = by_ind[ind]
+        i = rule(s, t, ind)  # type: ignore[assignment]
+        assert i is not None
         if i.method == "linear":
             assert i.low is not None and i.high is not None
             x = (float(v) - float(i.low)) / (float(i.high) - float(i.low))
@@ -190,20 +204,24 @@ def reference(records: pd.DataFrame, students: pd.DataFrame, library: tuple[Indi
             peers = [
                 pv for (ps, pt, pi), (pv, _) in values.items()
                 if pi == ind and pt == t and grade[(ps, pt)] == grade[(s, t)]
+                and rule(ps, pt, pi) == i
             ]  # fmt: skip
             below = sum(1 for pv in peers if pv < v)
             equal = sum(1 for pv in peers if pv == v)
             iscore[(s, t, ind)] = round(100 * (below + 0.5 * equal) / len(peers), 2)
-    dims: dict[tuple[str, str, str], float] = {}
+    dims: dict[tuple[str, str, str], tuple[float, float]] = {}
     for dim in DIMENSIONS:
         for s, t in grade:
+            rules = [r for n in names if (r := rule(s, t, n)) is not None and r.dimension == dim]
             parts = [
                 (float(i.weight), iscore[(s, t, i.indicator)])
-                for i in library
-                if i.dimension == dim and (s, t, i.indicator) in iscore
+                for i in rules
+                if (s, t, i.indicator) in iscore
             ]
             if parts:
-                dims[(s, t, dim)] = sum(w * x for w, x in parts) / sum(w for w, _ in parts)
+                w = sum(w for w, _ in parts)
+                cover = w / sum(float(i.weight) for i in rules)
+                dims[(s, t, dim)] = (sum(w * x for w, x in parts) / w, cover)
     return iscore, dims
 
 
@@ -215,6 +233,8 @@ indicator_rows = st.lists(
             "method": st.sampled_from(["linear", "bands", "percentile"]),
             "aggregate": st.sampled_from(["mean", "sum", "max", "min", "count"]),
             "missing": st.sampled_from(["skip", "zero"]),
+            # one rule for all, one per sex, or grade 2 only and grade 3 only
+            "split": st.sampled_from(["", "sex", "grades"]),
         }
     ),
     min_size=1,
@@ -241,17 +261,37 @@ def build(case):
     lib_rows = []
     for k, r in enumerate(ind_rows):
         row = {"indicator": f"{r['dimension']}.i{k}", **r}
+        split = row.pop("split")
         if r["method"] == "linear":
             row |= {"low": "5", "high": "0"} if k % 2 else {"low": "0", "high": "4"}
         elif r["method"] == "bands":
             row["bands"] = "-1:20|0:50|2.5:75|4:100"
-        lib_rows.append(row)
+        if split == "sex":
+            lib_rows += [row | {"sex": "M"}, row | {"sex": "F", "weight": "3", "high": "9",
+                                                   "bands": "0:10|1:90"}]  # fmt: skip
+        elif split == "grades":  # a grade-3 child has no rule: the indicator is not its
+            lib_rows.append(row | {"grades": "2", "bands": "0:30|2:60|3:90", "low": "-2"})
+        else:
+            lib_rows.append(row)
     library = library_from_frame(lib_frame(lib_rows))
     students = pd.concat([kids(n, t) for t in TERMS], ignore_index=True)
+    students["sex"] = ["F" if i % 3 else "M" for i in range(len(students))]
     if two_grades:
         students["grade"] = [str(2 + i % 2) for i in range(len(students))]
-    names = [i.indicator for i in library]
-    rows = [(f"A{s % n:02d}", t, names[k % len(names)], v) for s, t, k, v in raw]
+    else:
+        students["grade"] = "2"
+    grade = dict(zip(students.student_id + students.term, students.grade.astype(int), strict=True))
+    names = list(dict.fromkeys(i.indicator for i in library))
+    sex = dict(zip(students.student_id + students.term, students.sex, strict=True))
+    rows = [
+        (f"A{s % n:02d}", t, names[k % len(names)], v)
+        for s, t, k, v in raw
+        if any(
+            i.indicator == names[k % len(names)]
+            and i.applies(grade[f"A{s % n:02d}{t}"], sex[f"A{s % n:02d}{t}"])
+            for i in library
+        )
+    ]  # a record only where the indicator has a rule for the child (else: an error, below)
     return recs(rows), students, library
 
 
@@ -268,8 +308,9 @@ def test_the_engine_agrees_with_the_contract_read_row_by_row(case):
         assert got_ind[key] == pytest.approx(want, abs=0.0101), key
     got = rows_of(p)
     assert got.keys() == want_dim.keys()
-    for key, want in want_dim.items():
+    for key, (want, cover) in want_dim.items():
         assert got[key][0] == pytest.approx(want, abs=0.0101), key
+        assert got[key][1] == pytest.approx(cover, abs=0.0006), key
         assert 0 <= got[key][0] <= 100 and 0 < got[key][1] <= 1
 
 
@@ -297,7 +338,8 @@ def test_the_apps_duckdb_rows_equal_the_contract_files_and_repeat_exactly(tmp_pa
     for r in read("i.csv"):
         grouped.setdefault((r["student_id"], r["term"]), []).append(
             [r["indicator"], r["dimension"], float(r["value"]), int(r["records"]),
-             float(r["score"]), float(r["weight"])]
+             float(r["score"]), float(r["weight"]), r["grades"], r["sex"],
+             float(r["band"]) if r["band"] else None]
         )  # fmt: skip
     explained = [((s, t), json.loads(j)) for s, t, j in p.explanations()]
     assert explained == list(grouped.items())
@@ -308,3 +350,76 @@ def test_the_apps_duckdb_rows_equal_the_contract_files_and_repeat_exactly(tmp_pa
     )  # fmt: skip
     assert again.score_rows() == p.score_rows()
     assert again.explanations() == p.explanations()
+
+
+# ---------------------------------------------------------------- bands by grade and sex
+
+RUN = {"indicator": "run", "dimension": "health", "method": "bands", "weight": "2"}
+FITNESS = [
+    RUN | {"grades": "1-2", "sex": "M", "bands": "0:100|10:80|12:60"},
+    RUN | {"grades": "1-2", "sex": "F", "bands": "0:100|11:80|13:60"},
+    RUN | {"grades": "3-4", "bands": "0:100|9:80|11:60", "weight": "1"},
+    {"indicator": "reach", "dimension": "health", "method": "linear", "weight": "1",
+     "low": "0", "high": "20", "grades": "3-6"},
+]  # fmt: skip
+
+
+def _fit_kids() -> pd.DataFrame:
+    k = pd.concat([kids(2, grade=1, school="A"), kids(2, grade=3, school="B")])
+    k["sex"] = ["M", "F", "M", "F"]
+    return k.reset_index(drop=True)
+
+
+def test_the_band_table_of_the_childs_grade_and_sex_scores_it_and_the_explanation_says_which():
+    library = library_from_frame(lib_frame(FITNESS))
+    rows = [(s, "2026-1", "run", "11.5") for s in ("A00", "A01", "B00", "B01")]
+    rows.append(("B00", "2026-1", "reach", "10"))
+    p = score(recs(rows), _fit_kids(), library)
+    got = rows_of(p)
+    # the same 11.5 s: a grade-1 boy 80 (≥10), a grade-1 girl 80 (≥11), grade 3 60 (≥11)
+    assert got[("A00", "2026-1", "health")][0] == 80.0
+    assert got[("A01", "2026-1", "health")][0] == 80.0
+    assert got[("B01", "2026-1", "health")][:2] == (60.0, 0.5)  # reach applies, no record
+    assert got[("B00", "2026-1", "health")][:2] == (pytest.approx((60 + 50) / 2), 1.0)
+    assert got[("A00", "2026-1", "health")][1] == 1.0  # reach is not a grade-1 indicator
+    explained = {(s, t): json.loads(j) for s, t, j in p.explanations()}
+    assert explained[("A00", "2026-1")] == [["run", "health", 11.5, 1, 80.0, 2.0, "1-2", "M", 10.0]]
+    assert explained[("A01", "2026-1")][0][6:] == ["1-2", "F", 11.0]
+    assert explained[("B00", "2026-1")] == [
+        ["reach", "health", 10.0, 1, 50.0, 1.0, "3-6", "", None],
+        ["run", "health", 11.5, 1, 60.0, 1.0, "3-4", "", 11.0],
+    ]
+
+
+def test_a_record_with_no_rule_for_the_childs_grade_and_sex_is_an_error_or_left_out():
+    library = library_from_frame(lib_frame(FITNESS))
+    rows = [("A00", "2026-1", "run", "9"), ("A00", "2026-1", "reach", "5")]
+    with pytest.raises(InputError, match="'reach' has no rule for grade 1, sex M") as err:
+        score(recs(rows), _fit_kids(), library)
+    assert (err.value.row, err.value.column) == (3, "indicator")
+    p = score(recs(rows), _fit_kids(), library, strict=False)
+    assert p.left_out == 1 and p.counts["records"] == 2
+    assert rows_of(p) == {("A00", "2026-1", "health"): (100.0, 1.0, None, 0)}
+    nosex = _fit_kids().assign(sex="")
+    with pytest.raises(InputError, match="no rule for grade 1 and a student of no given sex"):
+        score(recs(rows[:1]), nosex, library)
+
+
+@pytest.mark.parametrize(
+    ("rows", "column", "reason"),
+    [
+        ([RUN | {"bands": "0:1"}, RUN | {"bands": "0:2", "sex": "F"}], "grades", "row 2 already"),
+        ([RUN | {"bands": "0:1", "grades": "1-3"}, RUN | {"bands": "0:2", "grades": "3-4"}],
+         "grades", "duplicate indicator 'run'"),
+        ([RUN | {"bands": "0:1", "sex": "M"}, RUN | {"bands": "0:2", "sex": "F",
+                                                    "dimension": "arts"}],
+         "dimension", "same"),
+        ([RUN | {"bands": "0:1", "grades": "4-2"}], "grades", "not a grade"),
+        ([RUN | {"bands": "0:1", "grades": "13"}], "grades", "not a grade"),
+        ([RUN | {"bands": "0:1", "sex": "X"}], "sex", "unknown value 'X'"),
+    ],
+)  # fmt: skip
+def test_overlapping_or_inconsistent_rows_of_an_indicator_name_the_row(rows, column, reason):
+    with pytest.raises(InputError, match=reason) as err:
+        library_from_frame(lib_frame(rows))
+    assert (err.value.row, err.value.column) == (len(rows) + 1, column)

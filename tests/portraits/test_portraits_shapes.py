@@ -70,3 +70,25 @@ def test_a_class_figure_that_would_give_a_small_sibling_class_away_is_not_shown(
     table = school.split('data-testid="school-figures"')[1].split("</table>")[0]
     assert 'data-students="18"><span' not in table  # the grade of 18 still shows its figure
     assert 'data-students="18">' in table
+
+
+def test_fitness_items_score_with_the_childs_grade_and_sex_band_and_the_portrait_says_which(
+    client, users, region, portraits
+):
+    from junheng.portraits.models import IndicatorScore
+
+    girl = Student.objects.get(code="PA00")  # grade 3, F: 9 s this autumn
+    boy = Student.objects.get(code="PB00")  # grade 7, M: the same 9 s
+    items = {
+        s.code: {
+            i[0]: i for i in IndicatorScore.objects.get(student=s, term=portraits["autumn"]).items
+        }
+        for s in (girl, boy)
+    }
+    run_girl, run_boy = items["PA00"]["health.run_50m"], items["PB00"]["health.run_50m"]
+    assert run_girl[4:] == [100.0, 2.0, "3-4", "F", 0.0]  # faster than the 3-4 girls' 90 band
+    assert run_boy[4:] == [80.0, 2.0, "7-9", "M", 9.0]  # the 7-9 boys' ≥9 s band: 80
+    client.force_login(users["school_b"])
+    page = client.get(reverse("portraits:student", args=[boy.pk])).content.decode()
+    row = next(r for r in page.split("<tr>") if "50 米跑" in r or "50 m run" in r)
+    assert "适用于 7-9 年级男生" in row and "达到「≥9」一档" in row

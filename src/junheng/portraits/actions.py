@@ -146,16 +146,7 @@ class _Inputs:
             records = pd.concat([records, new], ignore_index=True)
         known = pd.MultiIndex.from_arrays([self.students.student_id, self.students.term])
         kept = pd.MultiIndex.from_arrays([records.student_id, records.term]).isin(known)
-        # A record of an indicator the term's version does not have (the bureau corrected an
-        # unused version in place after the record was imported) cannot count: it is left out
-        # and counted, rather than failing the whole county's scoring run.
-        version_of = records.term.map(self.versions)
-        in_library = pd.Series(False, index=records.index)
-        for version in set(self.versions.values()):
-            names = [i.indicator for i in self.library if i.version == version]
-            in_library |= (version_of == version) & records.indicator.isin(names)
-        self.outside_library = int((kept & ~in_library).sum())
-        self.records = records[kept & in_library].reset_index(drop=True)
+        self.records = records[kept].reset_index(drop=True)
         self.term_of = {adapters.term_key(t): t.pk for t in self.terms}
 
 
@@ -163,8 +154,11 @@ def _run_engine(inputs: _Inputs, say: Any) -> Any:
     from junheng.engines.portraits import score
 
     try:
+        # strict=False: a stored record the term's library cannot score (its indicator left
+        # the version when an unused version was corrected in place, or has no rule for the
+        # child's grade and sex) is left out and counted, rather than failing the whole run
         return score(inputs.records, inputs.students, inputs.library, inputs.versions,
-                     progress=say)  # fmt: skip
+                     progress=say, strict=False)  # fmt: skip
     except InputError as err:
         raise ActionError(str(err)) from err
 
@@ -185,7 +179,7 @@ def _store_scores(inputs: _Inputs, result: Any, by: User | None) -> dict[str, An
             ["student_id", "term_id", "items"],
             adapters.explanation_rows(result, inputs.term_of),
         )
-        summary: dict[str, Any] = {**result.counts, "records_left_out": inputs.outside_library}
+        summary: dict[str, Any] = {**result.counts, "records_left_out": result.left_out}
         audit(by, "portraits.score", None, **summary)
     return summary
 

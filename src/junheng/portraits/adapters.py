@@ -10,6 +10,7 @@ import pandas as pd
 from django.db.models import Count
 
 from junheng.engines.portraits import Indicator, Portraits, library_from_frame
+from junheng.engines.portraits.library import SEXES
 from junheng.portraits.models import IndicatorLibrary, PortraitRecord
 from junheng.region.models import Student, Term
 
@@ -66,7 +67,12 @@ def students_frame(terms: Sequence[Term]) -> pd.DataFrame:
     class; a past term is read with the grade the child had then: one lower per school year)."""
     rows = list(
         Student.objects.values_list(
-            "pk", "school__code", "grade", "school_class__number", "school__urban_rural"
+            "pk",
+            "school__code",
+            "grade",
+            "school_class__number",
+            "school__urban_rural",
+            "gender",
         )
     )
     current = max(school_year(t) for t in terms)
@@ -83,6 +89,8 @@ def students_frame(terms: Sequence[Term]) -> pd.DataFrame:
                     "grade": [str(r[2] - lower) for r in kept],
                     "class": [str(r[3] or "") for r in kept],
                     "urban_rural": [r[4] for r in kept],
+                    # the fitness items' bands differ by sex (Gender is M/F, as the engine's)
+                    "sex": [r[5] if r[5] in SEXES else "" for r in kept],
                 }
             )
         )

@@ -20,14 +20,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.engines.portraits import Indicator
-from junheng.engines.portraits.library import AGGREGATES, DIMENSIONS, METHODS, MISSING
+from junheng.engines.portraits.library import (
+    AGGREGATES,
+    DIMENSIONS,
+    METHODS,
+    MISSING,
+    parse_grades,
+)
 from junheng.portraits.adapters import parse_library
 from junheng.portraits.models import IndicatorLibrary
 
 FIELDS = (
     "indicator", "label", "dimension", "weight", "method", "aggregate", "missing", "bands",
-    "low", "high",
+    "low", "high", "grades", "sex",
 )  # fmt: skip
+SEX_LABELS = {"": _lazy("男女"), "M": _lazy("男生"), "F": _lazy("女生")}
 METHOD_LABELS = {
     "linear": _lazy("线性（两端之间按比例）"),
     "bands": _lazy("分段（达到门槛得相应分）"),
@@ -69,6 +76,8 @@ def rows_of(lib: IndicatorLibrary | None) -> list[dict[str, str]]:
                 "bands": "|".join(f"{_plain(t)}:{_plain(s)}" for t, s in i.bands),
                 "low": "" if i.low is None else _plain(i.low),
                 "high": "" if i.high is None else _plain(i.high),
+                "grades": i.grades_text,
+                "sex": i.sex,
             }
         )
     return out
@@ -108,7 +117,7 @@ def _check_bands(text: str) -> str | None:
 def check_rows(rows: list[tuple[int, dict[str, str]]]) -> list[RowProblem]:
     """Every problem of every (row number, row) (blank and deleted rows left out before)."""
     problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, list[tuple[int, tuple[int, int], str, str]]] = {}
     for n, r in rows:
 
         def bad(field: str, reason: str, n: int = n) -> None:
@@ -119,11 +128,36 @@ def check_rows(rows: list[tuple[int, dict[str, str]]]) -> list[RowProblem]:
             bad("indicator", _("必填"))
         elif len(ind) > 60 or not INDICATOR_RE.fullmatch(ind):
             bad("indicator", _("指标代码为小写英文、数字和下划线，以点分隔，如 health.run_50m"))
-        elif ind in seen:
-            bad("indicator", _("与第 %(n)d 行的指标重复") % {"n": seen[ind]})
-        else:
-            seen[ind] = n
         dim = r.get("dimension", "")
+        grades: tuple[int, int] | None = None
+        try:
+            grades = parse_grades(r.get("grades", ""))
+        except ValueError:
+            bad("grades", _("适用年级写作 3 或 3-4（1–12 年级），空为全部年级"))
+        sex = r.get("sex", "")
+        if sex not in SEX_LABELS:
+            bad("sex", _("请选择适用性别"))
+        if ind and grades is not None and sex in SEX_LABELS:
+            # one indicator may have several rows, one per grade group and sex (the fitness
+            # standard's tables): no grade and sex in two of them, the same dimension
+            for other_n, other_grades, other_sex, other_dim in seen.get(ind, []):
+                if (
+                    grades[0] <= other_grades[1]
+                    and other_grades[0] <= grades[1]
+                    and (sex == other_sex or "" in (sex, other_sex))
+                ):
+                    bad(
+                        "indicator",
+                        _("与第 %(n)d 行的指标重复（适用年级和性别重叠）") % {"n": other_n},
+                    )
+                    break
+                if other_dim != dim:
+                    bad(
+                        "dimension",
+                        _("同一指标的各行须属同一维度（见第 %(n)d 行）") % {"n": other_n},
+                    )
+                    break
+            seen.setdefault(ind, []).append((n, grades, sex, dim))
         if dim not in DIMENSIONS:
             bad("dimension", _("请选择维度"))
         elif ind.endswith(".afterschool") and ind != f"{dim}.afterschool":
@@ -181,8 +215,26 @@ def table_of(version: str, rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
+def group_text(grades: str, sex: str) -> str:
+    """Who a rule is for, in words ("3-4 年级女生"; "" for every child)."""
+    who = _("适用于 %(g)s 年级") % {"g": grades} if grades else ""
+    if sex in ("M", "F"):
+        who = (who or _("适用于")) + str(SEX_LABELS[sex])
+    return who
+
+
+def share(i: Indicator, rows: list[Indicator]) -> int:
+    """The row's weight as a % of its dimension for a child of its group (the rows of the
+    dimension that apply to a child of its first grade and sex, boys for a rule for both)."""
+    grade, sex = i.grades[0], i.sex or "M"
+    total = sum(j.weight for j in rows if j.applies(grade, sex))
+    return round(100 * i.weight / total) if total else 0
+
+
 def rule_text(i: Indicator) -> str:
-    """How an indicator scores, in words: what a child's records become, then the score."""
+    """How an indicator scores, in words: who the rule is for, what a child's records become,
+    then the score."""
+    who = group_text(i.grades_text, i.sex)
     combine = _("%(agg)s记录") % {"agg": AGGREGATE_LABELS.get(i.aggregate, i.aggregate)}
     if i.method == "linear" and i.low is not None and i.high is not None:
         rule = _("%(low)s 为 0 分，%(high)s 为 100 分，之间按比例") % {
@@ -196,7 +248,16 @@ def rule_text(i: Indicator) -> str:
     else:
         rule = _("同年级学生中的百分位")
     missing = _("无记录按 0 计") if i.missing == "zero" else ""
-    return "；".join(x for x in (combine, rule, missing) if x)
+    return "；".join(x for x in (who, combine, rule, missing) if x)
+
+
+def applied_text(method: str, band: float | None) -> str:
+    """Which band of a band rule a score came from ("" for other rules)."""
+    if method != "bands":
+        return ""
+    if band is None:
+        return _("未达到最低一档")
+    return _("达到「≥%(t)s」一档") % {"t": _plain(Decimal(str(band)))}
 
 
 def label_text(label: str) -> str:
@@ -205,13 +266,20 @@ def label_text(label: str) -> str:
     return _(label) if label else ""
 
 
-def rules_by_version(versions: set[str]) -> dict[str, dict[str, tuple[str, str]]]:
-    """version → indicator → (label, rule in words), for the versions a portrait cites."""
-    out: dict[str, dict[str, tuple[str, str]]] = {}
+def rules_by_version(
+    versions: set[str],
+) -> dict[str, dict[tuple[str, str, str], tuple[str, str, str]]]:
+    """version → (indicator, grades, sex) → (label, rule in words, method), for the versions
+    a portrait cites; (indicator, "", "") is also the indicator's first row (explanations
+    stored before rules had groups name only the indicator)."""
+    out: dict[str, dict[tuple[str, str, str], tuple[str, str, str]]] = {}
     for lib in IndicatorLibrary.objects.filter(version__in=versions):
-        out[lib.version] = {
-            i.indicator: (label_text(i.label), rule_text(i)) for i in parse_library(lib.table)
-        }
+        rules: dict[tuple[str, str, str], tuple[str, str, str]] = {}
+        for i in parse_library(lib.table):
+            text = (label_text(i.label), rule_text(i), i.method)
+            rules[(i.indicator, i.grades_text, i.sex)] = text
+            rules.setdefault((i.indicator, "", ""), text)
+        out[lib.version] = rules
     return out
 
 

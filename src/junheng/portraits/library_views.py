@@ -27,7 +27,7 @@ BLANK_ROWS = 5  # empty rows offered below a version's rows, to add indicators
 HEADERS = [
     _lazy("指标代码"), _lazy("名称"), _lazy("维度"), _lazy("权重"), _lazy("计分方法"),
     _lazy("汇总方式"), _lazy("无记录时"), _lazy("分段（门槛:得分|…）"), _lazy("0 分端"),
-    _lazy("100 分端"),
+    _lazy("100 分端"), _lazy("适用年级（如 3-4，空为全部）"), _lazy("适用性别"),
 ]  # fmt: skip
 
 
@@ -67,7 +67,6 @@ def _dimension_groups(lib: IndicatorLibrary) -> list[dict[str, Any]]:
     groups = []
     for d in Dimension:
         rows = [i for i in inds if i.dimension == d.value]
-        total = sum(i.weight for i in rows)
         groups.append(
             {
                 "label": d.label,
@@ -77,7 +76,7 @@ def _dimension_groups(lib: IndicatorLibrary) -> list[dict[str, Any]]:
                         "rule": library.rule_text(i),
                         "label": library.label_text(i.label),
                         "method": library.METHOD_LABELS[i.method],
-                        "share": round(100 * i.weight / total) if total else 0,
+                        "share": library.share(i, rows),
                     }
                     for i in rows
                 ],
@@ -102,6 +101,7 @@ def _choices() -> dict[str, list[tuple[str, Any]]]:
         "method": [(m, library.METHOD_LABELS[m]) for m in METHODS],
         "aggregate": [(a, library.AGGREGATE_LABELS[a]) for a in AGGREGATES],
         "missing": [(m, library.MISSING_LABELS[m]) for m in MISSING],
+        "sex": list(library.SEX_LABELS.items()),
     }
 
 

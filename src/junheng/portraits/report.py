@@ -59,12 +59,18 @@ def portrait(student: Student) -> dict[str, Any]:
     from junheng.portraits.library import rules_by_version
 
     rules = rules_by_version({version}).get(version, {})
+    from junheng.portraits.library import applied_text
+
     row = IndicatorScore.objects.filter(student=student, term_id=latest_id).first()
-    for ind, dim, value, records, sc, weight in row.items if row else []:
-        label, rule = rules.get(ind, ("", ""))
+    for item in row.items if row else []:
+        # [indicator, dimension, value, records, score, weight, grades, sex, band] (the rule's
+        # grades and sex, and the band threshold reached; explanations stored earlier: 6 items)
+        ind, dim, value, records, sc, weight, *applied = item
+        grades, sex, band = (applied + ["", "", None])[:3]
+        label, rule, method = rules.get((ind, grades, sex), ("", "", ""))
         explain[dim].append(
             {"indicator": ind, "value": value, "records": records, "score": sc, "weight": weight,
-             "label": label, "rule": rule}
+             "label": label, "rule": rule, "applied": applied_text(method, band) if applied else ""}
         )  # fmt: skip
     return {
         "timeline": timeline,

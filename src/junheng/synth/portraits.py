@@ -1,7 +1,7 @@
 """Synthetic growth-portrait records (综合素质评价) for every student: about 20 a term.
 
 `make_portraits(region)` returns the three input tables of `junheng portraits`:
-``portrait_students`` (student_id, term, school_id, grade, class, urban_rural), ``portrait_records``
+``portrait_students`` (student_id, term, school_id, grade, class, urban_rural, sex), ``portrait_records``
 (student_id, term, indicator, value) and ``portrait_indicators`` (the default library), as CSV
 bytes. The county gets two terms (the spring term of last school year, when every child was a
 grade lower — grade-1 children were not at school yet — and this autumn's), so progress has
@@ -196,6 +196,7 @@ def make_portraits(region: Region) -> dict[str, bytes]:
             "school_id": st.school.to_numpy().astype(str),
             "class": st.class_number.to_numpy().astype(np.int64),
             "urban_rural": ur,
+            "sex": np.where(female, "F", "M"),  # the fitness items' bands differ by sex
         }
     )
     terms = pd.DataFrame(
@@ -219,8 +220,8 @@ def make_portraits(region: Region) -> dict[str, bytes]:
     try:
         queries = {
             "portrait_students.csv": (
-                "SELECT p.student_id, s.term, p.school_id, s.grade, p.class, p.urban_rural "
-                "FROM st s JOIN people p USING (pos) ORDER BY s.term_i, p.pos"
+                "SELECT p.student_id, s.term, p.school_id, s.grade, p.class, p.urban_rural, "
+                "p.sex FROM st s JOIN people p USING (pos) ORDER BY s.term_i, p.pos"
             ),
             "portrait_records.csv": (
                 "SELECT p.student_id, t.term, n.indicator, r.value FROM "

@@ -17,7 +17,15 @@ One row per indicator and library version:
   indicators the child has, and its ``coverage`` says how much of the weight that was) or
   ``zero`` (no record counts as the value 0, e.g. labour hours or awards: a child without any is
   scored, not skipped, so an award can never lower a dimension score),
-- optional ``version`` (text, default ``default``) and ``label`` (free text for people).
+- optional ``version`` (text, default ``default``) and ``label`` (free text for people),
+- optional ``grades`` (``3``, ``1-2``; empty: every grade 1–12) and ``sex`` (``M``, ``F``;
+  empty: both): the grades and sex the row's rule is for. The national student physical
+  fitness standard (国家学生体质健康标准) scores each test item with tables that differ by grade
+  and sex, so one indicator may have several rows, each its own rule (``weight``, ``method``,
+  ``bands``, ``low``, ``high``) for a group, as long as no grade and sex is in two of them and
+  the rows agree on ``dimension``, ``aggregate`` and ``missing``. An indicator has no rule for
+  a child outside every group of its rows: it does not apply to that child (no score, no
+  weight in its coverage, no 0 with ``missing = zero``); a record of it is an error.
 
 Which version is in force in which term is a separate table ``term, version``; without one the
 library must hold a single version.
@@ -38,7 +46,9 @@ DIMENSIONS: Final = ("moral", "academic", "health", "arts", "labour")
 METHODS: Final = ("bands", "linear", "percentile")
 AGGREGATES: Final = ("mean", "sum", "max", "min", "count")
 MISSING: Final = ("skip", "zero")
+SEXES: Final = ("M", "F")
 DEFAULT_VERSION: Final = "default"
+GRADES: Final = (1, 12)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,41 @@ class Indicator:
     low: Decimal | None = None
     high: Decimal | None = None
     label: str = ""
+    grades: tuple[int, int] = GRADES  # the first and last grade the rule is for
+    sex: str = ""  # "M", "F" or "" (both)
+
+    @property
+    def grades_text(self) -> str:
+        """The rule's grades as the library writes them (``"3-4"``, ``"3"``; "" for all)."""
+        lo, hi = self.grades
+        return "" if self.grades == GRADES else str(lo) if lo == hi else f"{lo}-{hi}"
+
+    @property
+    def group(self) -> str:
+        """The rule's grades and sex (``"3-4 F"``; "" for every child)."""
+        return " ".join(x for x in (self.grades_text, self.sex) if x)
+
+    def applies(self, grade: int, sex: str) -> bool:
+        return self.grades[0] <= grade <= self.grades[1] and self.sex in ("", sex)
+
+
+def parse_grades(text: str) -> tuple[int, int]:
+    """``""`` → (1, 12), ``"3"`` → (3, 3), ``"1-2"`` → (1, 2); grades 1–12, first ≤ last.
+
+    >>> parse_grades("7-9")
+    (7, 9)
+    """
+    if not text.strip():
+        return GRADES
+    lo_text, sep, hi_text = text.partition("-")
+    try:
+        lo = int(lo_text.strip())
+        hi = int(hi_text.strip()) if sep else lo
+    except ValueError as exc:
+        raise ValueError(f"{text.strip()!r} is not a grade or grade-grade (1-12)") from exc
+    if not GRADES[0] <= lo <= hi <= GRADES[1]:
+        raise ValueError(f"{text.strip()!r} is not a grade or grade-grade (1-12)")
+    return lo, hi
 
 
 def parse_bands(text: str) -> tuple[tuple[Decimal, Decimal], ...]:
@@ -101,7 +146,7 @@ def library_from_frame(df: pd.DataFrame, source: str = "indicators") -> tuple[In
             raise InputError(source, 1, name, "missing column")
     if len(df) == 0:
         raise InputError(source, 2, "indicator", "no indicators")
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], list[tuple[int, Indicator]]] = {}
     out: list[Indicator] = []
 
     def text(r: pd.Series, name: str, default: str = "") -> str:
@@ -117,9 +162,6 @@ def library_from_frame(df: pd.DataFrame, source: str = "indicators") -> tuple[In
         ind = text(r, "indicator")
         if not ind:
             raise InputError(source, row, "indicator", "empty value")
-        if (version, ind) in seen:
-            raise InputError(source, row, "indicator", f"duplicate indicator {ind!r}")
-        seen.add((version, ind))
         dim = text(r, "dimension")
         if dim not in DIMENSIONS:
             raise InputError(
@@ -169,22 +211,40 @@ def library_from_frame(df: pd.DataFrame, source: str = "indicators") -> tuple[In
             high = _decimal(source, row, "high", text(r, "high"))
             if low == high:
                 raise InputError(source, row, "high", "low and high must differ")
-        out.append(
-            Indicator(
-                version,
-                ind,
-                dim,
-                weight,
-                method,
-                aggregate,
-                missing,
-                bands,
-                low,
-                high,
-                text(r, "label"),
-            )  # fmt: skip
-        )
+        try:
+            grades = parse_grades(text(r, "grades"))
+        except ValueError as exc:
+            raise InputError(source, row, "grades", str(exc)) from exc
+        sex = text(r, "sex")
+        if sex not in ("", *SEXES):
+            raise InputError(source, row, "sex", f"unknown value {sex!r} (expected M, F or empty)")
+        item = Indicator(
+            version, ind, dim, weight, method, aggregate, missing, bands, low, high,
+            text(r, "label"), grades, sex,
+        )  # fmt: skip
+        for other_row, other in seen.get((version, ind), []):
+            for field in ("dimension", "aggregate", "missing"):
+                if getattr(other, field) != getattr(item, field):
+                    raise InputError(
+                        source, row, field,
+                        f"indicator {ind!r} has {field} {getattr(other, field)!r} on row "
+                        f"{other_row}: every row of an indicator has the same",
+                    )  # fmt: skip
+            if _overlap(other, item):
+                raise InputError(
+                    source, row, "grades",
+                    f"duplicate indicator {ind!r}: row {other_row} already covers grades "
+                    f"{other.group or 'all'}; rows of one indicator cover different grades "
+                    "or sexes",
+                )  # fmt: skip
+        seen.setdefault((version, ind), []).append((row, item))
+        out.append(item)
     return tuple(out)
+
+
+def _overlap(a: Indicator, b: Indicator) -> bool:
+    grades = a.grades[0] <= b.grades[1] and b.grades[0] <= a.grades[1]
+    return grades and (a.sex == b.sex or "" in (a.sex, b.sex))
 
 
 def versions_from_frame(
@@ -218,29 +278,53 @@ def versions_from_frame(
 
 
 # The default library (national five dimensions; the bureau edits its own copy each year).
-# Fitness bands follow the shape of the national student physical fitness standard (国家学生体质
-# 健康标准: 90+ excellent, 80+ good, 60+ pass) with one band table for all grades: a simplification
-# a bureau replaces with its grade- and sex-specific tables.
-DEFAULT_LIBRARY_CSV: Final = """version,indicator,dimension,weight,method,aggregate,missing,bands,low,high,label
-2026,moral.observation,moral,3,linear,mean,skip,,1,5,teacher observation (1-5)
-2026,moral.award,moral,1,bands,count,zero,0:70|1:85|2:95|3:100,,,awards and commendations
-2026,moral.service,moral,1,bands,sum,zero,0:60|2:75|4:90|6:100,,,class and school service (times)
-2026,academic.chinese,academic,3,linear,mean,skip,,40,100,Chinese term grade
-2026,academic.maths,academic,3,linear,mean,skip,,40,100,maths term grade
-2026,academic.english,academic,2,linear,mean,skip,,40,100,English term grade
-2026,academic.science,academic,1,percentile,mean,skip,,,,science term grade (percentile within the grade)
-2026,health.bmi,health,1.5,bands,mean,skip,0:80|13.5:100|21.5:80|24:60,,,BMI (normal range scores highest)
-2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|900:60|1400:80|1900:90|2400:100,,,vital capacity (ml)
-2026,health.run_50m,health,2,bands,mean,skip,0:100|8.5:90|9.5:80|10.5:70|11.5:60|13:40,,,50 m run (s)
-2026,health.sit_reach,health,1,bands,mean,skip,-10:40|0:60|5:75|10:90|15:100,,,sit and reach (cm)
-2026,health.rope_skip,health,2,bands,mean,skip,0:40|60:60|100:75|130:90|150:100,,,rope skipping (per minute)
-2026,health.wellbeing,health,2,linear,mean,skip,,1,5,wellbeing check (1-5)
-2026,arts.activity,arts,2,bands,sum,zero,0:60|2:75|4:90|6:100,,,arts activities (times)
-2026,arts.certificate,arts,1,bands,count,zero,0:70|1:90|2:100,,,arts certificates
-2026,arts.afterschool,arts,1,bands,sum,zero,0:60|4:75|8:90|12:100,,,after-school arts and sports sessions attended
-2026,labour.hours,labour,3,bands,sum,zero,0:40|8:60|16:75|24:90|32:100,,,labour hours
-2026,labour.practice,labour,2,bands,count,zero,0:60|1:75|2:90|3:100,,,social practice activities
-2026,labour.afterschool,labour,1,bands,sum,zero,0:60|4:75|8:90|12:100,,,after-school labour and science sessions attended
+# The fitness items follow the shape of the national student physical fitness standard (国家学生体质
+# 健康标准): each scored with bands that differ by grade group and sex (the 50 m run and vital
+# capacity by grade group and sex, sit and reach by sex, rope skipping by grade group; 90+
+# excellent, 80+ good, 60+ pass). The thresholds are ILLUSTRATIVE, set around the synthetic
+# county's values, not the standard's official tables: a bureau enters those in its own version.
+DEFAULT_LIBRARY_CSV: Final = """version,indicator,dimension,weight,method,aggregate,missing,bands,low,high,label,grades,sex
+2026,moral.observation,moral,3,linear,mean,skip,,1,5,teacher observation (1-5),,
+2026,moral.award,moral,1,bands,count,zero,0:70|1:85|2:95|3:100,,,awards and commendations,,
+2026,moral.service,moral,1,bands,sum,zero,0:60|2:75|4:90|6:100,,,class and school service (times),,
+2026,academic.chinese,academic,3,linear,mean,skip,,40,100,Chinese term grade,,
+2026,academic.maths,academic,3,linear,mean,skip,,40,100,maths term grade,,
+2026,academic.english,academic,2,linear,mean,skip,,40,100,English term grade,,
+2026,academic.science,academic,1,percentile,mean,skip,,,,science term grade (percentile within the grade),,
+2026,health.bmi,health,1.5,bands,mean,skip,0:80|13.5:100|21.5:80|24:60,,,BMI (normal range scores highest),,
+2026,health.run_50m,health,2,bands,mean,skip,0:100|10.5:90|11.1:80|11.7:70|12.3:60|13.1:40,,,50 m run (s),1-2,M
+2026,health.run_50m,health,2,bands,mean,skip,0:100|11:90|11.6:80|12.2:70|12.8:60|13.6:40,,,50 m run (s),1-2,F
+2026,health.run_50m,health,2,bands,mean,skip,0:100|9.9:90|10.5:80|11.1:70|11.7:60|12.5:40,,,50 m run (s),3-4,M
+2026,health.run_50m,health,2,bands,mean,skip,0:100|10.4:90|11:80|11.6:70|12.2:60|13:40,,,50 m run (s),3-4,F
+2026,health.run_50m,health,2,bands,mean,skip,0:100|9.2:90|9.8:80|10.4:70|11:60|11.8:40,,,50 m run (s),5-6,M
+2026,health.run_50m,health,2,bands,mean,skip,0:100|9.7:90|10.3:80|10.9:70|11.5:60|12.3:40,,,50 m run (s),5-6,F
+2026,health.run_50m,health,2,bands,mean,skip,0:100|8.4:90|9:80|9.6:70|10.2:60|11:40,,,50 m run (s),7-9,M
+2026,health.run_50m,health,2,bands,mean,skip,0:100|8.9:90|9.5:80|10.1:70|10.7:60|11.5:40,,,50 m run (s),7-9,F
+2026,health.run_50m,health,2,bands,mean,skip,0:100|7.5:90|8.1:80|8.7:70|9.3:60|10.1:40,,,50 m run (s),10-12,M
+2026,health.run_50m,health,2,bands,mean,skip,0:100|8:90|8.6:80|9.2:70|9.8:60|10.6:40,,,50 m run (s),10-12,F
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|380:60|680:70|880:80|1180:90|1380:100,,,vital capacity (ml),1-2,M
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|240:60|540:70|740:80|1040:90|1240:100,,,vital capacity (ml),1-2,F
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|760:60|1060:70|1260:80|1560:90|1760:100,,,vital capacity (ml),3-4,M
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|620:60|920:70|1120:80|1420:90|1620:100,,,vital capacity (ml),3-4,F
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|1140:60|1440:70|1640:80|1940:90|2140:100,,,vital capacity (ml),5-6,M
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|1000:60|1300:70|1500:80|1800:90|2000:100,,,vital capacity (ml),5-6,F
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|1620:60|1920:70|2120:80|2420:90|2620:100,,,vital capacity (ml),7-9,M
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|1470:60|1770:70|1970:80|2270:90|2470:100,,,vital capacity (ml),7-9,F
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|2190:60|2490:70|2690:80|2990:90|3190:100,,,vital capacity (ml),10-12,M
+2026,health.vital_capacity,health,1.5,bands,mean,skip,0:40|2040:60|2340:70|2540:80|2840:90|3040:100,,,vital capacity (ml),10-12,F
+2026,health.sit_reach,health,1,bands,mean,skip,-10:40|-1:60|2:70|6:80|9:90|13:100,,,sit and reach (cm),,M
+2026,health.sit_reach,health,1,bands,mean,skip,-10:40|2.5:60|5.5:70|9.5:80|12.5:90|16.5:100,,,sit and reach (cm),,F
+2026,health.rope_skip,health,2,bands,mean,skip,0:40|33:60|53:70|68:80|88:90|103:100,,,rope skipping (per minute),1-2,
+2026,health.rope_skip,health,2,bands,mean,skip,0:40|51:60|71:70|86:80|106:90|121:100,,,rope skipping (per minute),3-4,
+2026,health.rope_skip,health,2,bands,mean,skip,0:40|69:60|89:70|104:80|124:90|139:100,,,rope skipping (per minute),5-6,
+2026,health.rope_skip,health,2,bands,mean,skip,0:40|100:60|120:70|135:80|155:90|170:100,,,rope skipping (per minute),7-12,
+2026,health.wellbeing,health,2,linear,mean,skip,,1,5,wellbeing check (1-5),,
+2026,arts.activity,arts,2,bands,sum,zero,0:60|2:75|4:90|6:100,,,arts activities (times),,
+2026,arts.certificate,arts,1,bands,count,zero,0:70|1:90|2:100,,,arts certificates,,
+2026,arts.afterschool,arts,1,bands,sum,zero,0:60|4:75|8:90|12:100,,,after-school arts and sports sessions attended,,
+2026,labour.hours,labour,3,bands,sum,zero,0:40|8:60|16:75|24:90|32:100,,,labour hours,,
+2026,labour.practice,labour,2,bands,count,zero,0:60|1:75|2:90|3:100,,,social practice activities,,
+2026,labour.afterschool,labour,1,bands,sum,zero,0:60|4:75|8:90|12:100,,,after-school labour and science sessions attended,,
 """
 
 

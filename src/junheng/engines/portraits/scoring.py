@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from junheng.engines.io import InputError
-from junheng.engines.portraits.library import DIMENSIONS, Indicator
+from junheng.engines.portraits.library import DIMENSIONS, GRADES, SEXES, Indicator
 from junheng.engines.portraits.tables import Col, Source, load
 
 MIN_GROUP: Final = 10
@@ -40,6 +40,7 @@ STUDENT_COLS: Final = (
     Col("grade", "int", min=1, max=12),
     Col("class", required=False, default=""),
     Col("urban_rural", "choice", required=False, default="", choices=("", *URBAN_RURAL)),
+    Col("sex", "choice", required=False, default="", choices=("", *SEXES)),
 )
 
 OUTPUTS: Final = {
@@ -49,8 +50,9 @@ OUTPUTS: Final = {
         "sorder, dim_order",
     ),
     "indicator_scores": (
-        "st.student_id, st.term, l.indicator, l.dimension, i.value, i.records, i.score, i.weight",
-        "iscore i JOIN st USING (sk) JOIN lib l USING (ik)",
+        "st.student_id, st.term, l.indicator, l.dimension, i.value, i.records, i.score, i.weight, "
+        "r.grades, r.sex, i.band",
+        "iscore i JOIN st USING (sk) JOIN rule r USING (rk) JOIN lib l ON l.ik = r.ik",
         "st.sorder, i.dim_order, l.indicator",
     ),
     "cohorts": (
@@ -79,10 +81,17 @@ def _first_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...] | No
 class Portraits:
     """The result: DuckDB tables `scores`, `indicator_scores`, `cohorts` on one connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, min_group: int, versions: list[str]):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        min_group: int,
+        versions: list[str],
+        left_out: int = 0,
+    ):
         self.con = con
         self.min_group = min_group
         self.versions = versions
+        self.left_out = left_out  # records left out as unscorable (`score(strict=False)`)
 
     def _select(self, name: str) -> str:
         columns, source, order = OUTPUTS[name]
@@ -107,13 +116,16 @@ class Portraits:
 
     def explanations(self) -> list[tuple[str, str, str]]:
         """(student_id, term, JSON) per student and term, in output order: the JSON array of
-        its indicator scores ``[indicator, dimension, value, records, score, weight]`` (in
-        `indicator_scores` order), built by DuckDB rather than row by row."""
+        its indicator scores ``[indicator, dimension, value, records, score, weight, grades,
+        sex, band]`` (in `indicator_scores` order: the rule's grades and sex, "" for all, and
+        for a band rule the threshold reached, null below the first), built by DuckDB rather
+        than row by row."""
         rows = self.con.execute(
             "SELECT st.student_id, st.term, to_json(list(json_array(l.indicator, l.dimension, "
             "CAST(i.value AS DOUBLE), i.records, CAST(i.score AS DOUBLE), "
-            "CAST(i.weight AS DOUBLE)) ORDER BY i.dim_order, l.indicator))::VARCHAR "
-            "FROM iscore i JOIN st USING (sk) JOIN lib l USING (ik) "
+            "CAST(i.weight AS DOUBLE), r.grades, r.sex, CAST(i.band AS DOUBLE)) "
+            "ORDER BY i.dim_order, l.indicator))::VARCHAR "
+            "FROM iscore i JOIN st USING (sk) JOIN rule r USING (rk) JOIN lib l ON l.ik = r.ik "
             "GROUP BY st.sorder, st.student_id, st.term ORDER BY st.sorder"
         ).fetchall()
         return [(str(s), str(t), str(j)) for s, t, j in rows]
@@ -188,46 +200,77 @@ def _sha256_file(path: Path) -> str:
 
 
 def _library_tables(con: duckdb.DuckDBPyConnection, library: Sequence[Indicator]) -> None:
+    """`lib`: one row per indicator and version (`ik`); `rule`: one row per library row (`rk`,
+    its grades and sex); `bands`; `applies`: the rule of each indicator for each grade and sex
+    (sex "" = not given: only the rules for both sexes)."""
     order = {d: i for i, d in enumerate(DIMENSIONS)}
+    iks: dict[tuple[str, str], int] = {}
+    for i in library:
+        iks.setdefault((i.version, i.indicator), len(iks) + 1)
+    firsts = {iks[(i.version, i.indicator)]: i for i in reversed(library)}
     lib = pd.DataFrame(
         {
-            "ik": list(range(1, len(library) + 1)),
-            "version": [i.version for i in library],
-            "indicator": [i.indicator for i in library],
-            "dimension": [i.dimension for i in library],
-            "dim_order": [order[i.dimension] for i in library],
+            "ik": list(firsts),
+            "version": [i.version for i in firsts.values()],
+            "indicator": [i.indicator for i in firsts.values()],
+            "dimension": [i.dimension for i in firsts.values()],
+            "dim_order": [order[i.dimension] for i in firsts.values()],
+            "aggregate": [i.aggregate for i in firsts.values()],
+            "missing": [i.missing for i in firsts.values()],
+        }
+    )
+    rule = pd.DataFrame(
+        {
+            "rk": list(range(1, len(library) + 1)),
+            "ik": [iks[(i.version, i.indicator)] for i in library],
+            "gmin": [i.grades[0] for i in library],
+            "gmax": [i.grades[1] for i in library],
+            "grades": [i.grades_text for i in library],
+            "sex": [i.sex for i in library],
             "weight": [str(i.weight) for i in library],
             "method": [i.method for i in library],
-            "aggregate": [i.aggregate for i in library],
-            "missing": [i.missing for i in library],
             "low": [None if i.low is None else str(i.low) for i in library],
             "high": [None if i.high is None else str(i.high) for i in library],
         }
     )
     bands = pd.DataFrame(
-        [(i.version, i.indicator, str(t), str(s)) for i in library for t, s in i.bands],
-        columns=["version", "indicator", "threshold", "score"],
+        [(k + 1, str(t), str(sc)) for k, i in enumerate(library) for t, sc in i.bands],
+        columns=["rk", "threshold", "score"],
     )
-    con.register("lib_frame", lib)
     con.execute(
         "CREATE TABLE dims AS SELECT * FROM (VALUES "
         + ", ".join(f"({i}, '{d}')" for i, d in enumerate(DIMENSIONS))
         + ") t(dim_order, dimension)"
     )
+    con.register("lib_frame", lib)
     con.execute(
         "CREATE TABLE lib AS SELECT ik::INTEGER AS ik, version, indicator, dimension, "
-        "dim_order::INTEGER AS "
-        "dim_order, CAST(weight AS DECIMAL(9,3)) AS weight, method, aggregate, missing, "
-        "CAST(low AS DOUBLE) AS low, CAST(high AS DOUBLE) AS high FROM lib_frame"
+        "dim_order::INTEGER AS dim_order, aggregate, missing FROM lib_frame"
     )
     con.unregister("lib_frame")
+    con.register("rule_frame", rule)
+    con.execute(
+        "CREATE TABLE rule AS SELECT rk::INTEGER AS rk, ik::INTEGER AS ik, gmin::INTEGER AS gmin, "
+        "gmax::INTEGER AS gmax, grades, sex, CAST(weight AS DECIMAL(9,3)) AS weight, method, "
+        "CAST(low AS DOUBLE) AS low, CAST(high AS DOUBLE) AS high FROM rule_frame"
+    )
+    con.unregister("rule_frame")
     con.register("bands_frame", bands)
     con.execute(
-        "CREATE TABLE bands AS SELECT l.ik, CAST(b.threshold AS DOUBLE) AS threshold,"
-        " CAST(b.score AS DECIMAL(5,2)) AS score FROM bands_frame b JOIN lib l"
-        " USING (version, indicator)"
+        "CREATE TABLE bands AS SELECT rk::INTEGER AS rk, CAST(threshold AS DOUBLE) AS threshold,"
+        " CAST(score AS DECIMAL(5,2)) AS score FROM bands_frame"
     )
     con.unregister("bands_frame")
+    con.execute(
+        f"""
+        CREATE TABLE applies AS
+        SELECT l.version, r.ik, g.grade, s.sex, r.rk, l.dim_order, r.weight, l.missing
+        FROM rule r JOIN lib l USING (ik)
+        CROSS JOIN range({GRADES[0]}, {GRADES[1] + 1}) g(grade)
+        CROSS JOIN (VALUES ('') {"".join(f", ('{x}')" for x in SEXES)}) s(sex)
+        WHERE g.grade BETWEEN r.gmin AND r.gmax AND (r.sex = '' OR r.sex = s.sex)
+        """
+    )
 
 
 def score(
@@ -240,11 +283,15 @@ def score(
     threads: int | None = None,
     sources: Sources = Sources(),
     progress: Callable[[str, float], None] | None = None,
+    strict: bool = True,
 ) -> Portraits:
     """Score every student and term; raises `InputError` naming file, row and column.
 
     `progress(stage, fraction)` is called after each stage (a job's progress bar, the CLI's
-    stderr)."""
+    stderr). With `strict=False` (the platform, whose records were checked when they were
+    stored) a record the term's library cannot score — its indicator is not in the version,
+    or has no rule for the child's grade and sex — is left out and counted
+    (`Portraits.left_out`) instead of being an error."""
 
     def say(stage: str, fraction: float) -> None:
         if progress is not None:
@@ -315,13 +362,14 @@ def score(
     # integer keys: sk = the student-term's row in the students table, ik = the indicator
     con.execute(
         "CREATE TABLE st AS SELECT _row AS sk, student_id, term, school_id, grade, class, "
-        "urban_rural, tv.version, row_number() OVER (ORDER BY student_id, term) AS sorder "
+        "urban_rural, sex, tv.version, row_number() OVER (ORDER BY student_id, term) AS sorder "
         "FROM students JOIN tv USING (term)"
     )
     con.execute(
-        "CREATE TABLE rec AS SELECT r._row, st.sk, l.ik, r.value FROM records r "
+        "CREATE TABLE rec AS SELECT r._row, st.sk, l.ik, a.rk, r.value FROM records r "
         "LEFT JOIN st USING (student_id, term) "
-        "LEFT JOIN lib l ON l.version = st.version AND l.indicator = r.indicator"
+        "LEFT JOIN lib l ON l.version = st.version AND l.indicator = r.indicator "
+        "LEFT JOIN applies a ON a.ik = l.ik AND a.grade = st.grade AND a.sex = st.sex"
     )
     stray = _first_row(con, "SELECT min(_row) FROM rec WHERE sk IS NULL")
     if stray and stray[0] is not None:
@@ -331,6 +379,12 @@ def score(
             sources.records, int(stray[0]), "student_id",
             f"unknown student {row[0]!r} in term {row[1]!r} (not in the students table)",
         )  # fmt: skip
+    left_out = 0
+    if not strict:
+        found = _first_row(con, "SELECT count(*) FROM rec WHERE sk IS NOT NULL AND rk IS NULL")
+        left_out = int(found[0]) if found else 0
+        if left_out:
+            con.execute("DELETE FROM rec WHERE sk IS NOT NULL AND rk IS NULL")
     unknown = _first_row(con, "SELECT min(_row) FROM rec WHERE ik IS NULL")
     if unknown and unknown[0] is not None:
         row = _first_row(
@@ -343,21 +397,36 @@ def score(
             sources.records, int(unknown[0]), "indicator",
             f"unknown indicator {row[0]!r} (library version {row[1]!r})",
         )  # fmt: skip
+    unruled = _first_row(con, "SELECT min(_row) FROM rec WHERE rk IS NULL")
+    if unruled and unruled[0] is not None:
+        row = _first_row(
+            con,
+            "SELECT r.indicator, st.grade, st.sex FROM records r JOIN st USING (student_id, "
+            f"term) WHERE r._row = {int(unruled[0])}",
+        )
+        assert row is not None
+        raise InputError(
+            sources.records, int(unruled[0]), "indicator",
+            f"indicator {row[0]!r} has no rule for grade {row[1]}"
+            + (f", sex {row[2]}" if row[2] else " and a student of no given sex"),
+        )  # fmt: skip
     say("keyed", 0.45)
 
     # one value per student-term and indicator: the records, plus a 0 for a `missing = zero`
     # indicator the child has no record of
-    span = len(library) + 1  # one BIGINT key per student-term and indicator hashes fastest
+    # (a child's indicator has one rule, its grade's and sex's: the key is the rule's)
+    span = len(library) + 1  # one BIGINT key per student-term and rule hashes fastest
     con.execute(
         f"""
         CREATE TABLE agg AS
         WITH src AS (
-            SELECT sk * {span} + ik AS key, value, 1 AS real FROM rec
+            SELECT sk * {span} + rk AS key, value, 1 AS real FROM rec
             UNION ALL
-            SELECT st.sk * {span} + l.ik, 0::DECIMAL(18,4), 0 FROM st
-            JOIN lib l ON l.version = st.version AND l.missing = 'zero'
+            SELECT st.sk * {span} + a.rk, 0::DECIMAL(18,4), 0 FROM st
+            JOIN applies a ON a.version = st.version AND a.grade = st.grade
+                AND a.sex = st.sex AND a.missing = 'zero'
         )
-        SELECT key // {span} AS sk, (key % {span})::INTEGER AS ik, sum(real)::BIGINT AS n,
+        SELECT key // {span} AS sk, (key % {span})::INTEGER AS rk, sum(real)::BIGINT AS n,
                sum(value) AS total, max(value) FILTER (WHERE real = 1) AS vmax,
                min(value) FILTER (WHERE real = 1) AS vmin
         FROM src GROUP BY key
@@ -368,8 +437,8 @@ def score(
     con.execute(
         """
         CREATE TABLE base AS
-        SELECT a.sk, a.ik, l.dim_order, l.weight, l.method, l.low, l.high, st.term, st.grade,
-               a.n AS records,
+        SELECT a.sk, a.rk, r.ik, l.dim_order, r.weight, r.method, r.low, r.high, st.term,
+               st.grade, a.n AS records,
                CAST(CASE l.aggregate
                    WHEN 'sum' THEN a.total
                    WHEN 'count' THEN a.n
@@ -377,30 +446,32 @@ def score(
                    WHEN 'min' THEN coalesce(a.vmin, 0)
                    ELSE CASE WHEN a.n > 0 THEN a.total / a.n ELSE 0 END
                END AS DECIMAL(18,4)) AS value
-        FROM agg a JOIN lib l USING (ik) JOIN st USING (sk)
+        FROM agg a JOIN rule r USING (rk) JOIN lib l ON l.ik = r.ik JOIN st USING (sk)
         """
     )
     con.execute("DROP TABLE agg")
     con.execute(
         """
         CREATE TABLE iscore AS
-        SELECT sk, ik, dim_order, weight, records, value,
+        SELECT sk, rk, ik, dim_order, weight, records, value,
                CAST(round(100 * greatest(0, least(1,
-                   (CAST(value AS DOUBLE) - low) / (high - low))), 2) AS DECIMAL(5,2)) AS score
+                   (CAST(value AS DOUBLE) - low) / (high - low))), 2) AS DECIMAL(5,2)) AS score,
+               NULL::DOUBLE AS band
         FROM base WHERE method = 'linear'
         UNION ALL
-        SELECT b.sk, b.ik, b.dim_order, b.weight, b.records, b.value,
-               coalesce(bd.score, 0)::DECIMAL(5,2) AS score
+        SELECT b.sk, b.rk, b.ik, b.dim_order, b.weight, b.records, b.value,
+               coalesce(bd.score, 0)::DECIMAL(5,2) AS score, bd.threshold AS band
         FROM (SELECT * FROM base WHERE method = 'bands') b
-        ASOF LEFT JOIN bands bd ON bd.ik = b.ik AND CAST(b.value AS DOUBLE) >= bd.threshold
+        ASOF LEFT JOIN bands bd ON bd.rk = b.rk AND CAST(b.value AS DOUBLE) >= bd.threshold
         UNION ALL
-        SELECT sk, ik, dim_order, weight, records, value,
+        SELECT sk, rk, ik, dim_order, weight, records, value,
                CAST(round(100 * ((rank() OVER w_all - 1) + 0.5 * count(*) OVER w_eq)
-                   / count(*) OVER w_grade, 2) AS DECIMAL(5,2)) AS score
+                   / count(*) OVER w_grade, 2) AS DECIMAL(5,2)) AS score,
+               NULL::DOUBLE AS band
         FROM base WHERE method = 'percentile'
-        WINDOW w_grade AS (PARTITION BY term, grade, ik),
-               w_all AS (PARTITION BY term, grade, ik ORDER BY value),
-               w_eq AS (PARTITION BY term, grade, ik, value)
+        WINDOW w_grade AS (PARTITION BY term, grade, rk),
+               w_all AS (PARTITION BY term, grade, rk ORDER BY value),
+               w_eq AS (PARTITION BY term, grade, rk, value)
         """
     )
     con.execute("DROP TABLE base")
@@ -418,9 +489,9 @@ def score(
                CAST(round(CAST(d.w AS DOUBLE) / CAST(t.w_all AS DOUBLE), 3) AS DECIMAL(4,3))
                    AS coverage
         FROM d JOIN st USING (sk)
-        JOIN (SELECT version, dim_order, sum(weight) AS w_all FROM lib
-              GROUP BY version, dim_order) t ON t.version = st.version
-              AND t.dim_order = d.dim_order
+        JOIN (SELECT version, grade, sex, dim_order, sum(weight) AS w_all FROM applies
+              GROUP BY version, grade, sex, dim_order) t ON t.version = st.version
+              AND t.grade = st.grade AND t.sex = st.sex AND t.dim_order = d.dim_order
         """
     )
     con.execute(
@@ -478,7 +549,7 @@ def score(
         """
     )
     say("cohorts", 0.95)
-    return Portraits(con, min_group, sorted(set(tv.values())))
+    return Portraits(con, min_group, sorted(set(tv.values())), left_out)
 
 
 def _esc(text: str) -> str:

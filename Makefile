@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast test-browser bench lint clean
+.PHONY: deps install run test test-fast test-browser bench lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The packages and the compiled messages, without touching a database.
+deps: $(STAMP)
 	$(BIN)/junheng i18n
+
+install: deps
 	$(BIN)/junheng manage migrate --noinput -v 0
 
-run: install
+# `junheng demo` builds its fresh database itself (junheng.fresh_schema): no migrate first.
+run: deps
 	$(BIN)/junheng demo
 	PORT=$(PORT) $(BIN)/junheng serve --with-worker
 

@@ -27,6 +27,11 @@ def test_parent_teacher_and_bureau_on_a_phone(phone_page, users, region, portrai
     assert page.locator("[data-testid=strengths] li").count() >= 1
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1  # no sideways scrolling of the page on a phone
+    # where the health score comes from: the child's own grade's and sex's fitness band
+    page.click("[data-testid=explain-health] summary")
+    applied = page.locator("[data-testid=explain-health] [data-testid=band-applied]")
+    assert applied.first.is_visible() and "达到「≥" in applied.first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     page.context.clear_cookies()
 
     login_as(page, users["teacher"].username, PASSWORD)

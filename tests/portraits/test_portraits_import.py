@@ -273,3 +273,34 @@ def test_a_teacher_cannot_fetch_the_class_teacher_template(users, login, portrai
     assert (
         client.get(reverse("portraits:import_template", args=["class_teachers"])).status_code == 403
     )
+
+
+def test_a_record_no_rule_of_the_library_scores_for_the_childs_grade_and_sex_is_refused(
+    users, portraits
+):
+    from junheng.portraits.models import IndicatorLibrary
+
+    lib = IndicatorLibrary.objects.get()
+    # this version's 50 m run: grades 1-2 and 7-9 boys only
+    lib.table = "\n".join(
+        line
+        for line in lib.table.splitlines()
+        if not line.startswith("2026,health.run_50m")
+        or line.endswith((",1-2,M", ",1-2,F", ",7-9,M"))
+    )
+    lib.save()
+    rows = [
+        list(HEADER),
+        ["PA01", "", "health.run_50m", "9.8", ""],  # grade 3 girl: no rule
+        ["PA02", "2026-02-16", "health.run_50m", "9.8", ""],  # grade 2 then: the 1-2 F rule
+        ["PA03", "", "moral.award", "1", ""],
+    ]
+    before = PortraitRecord.objects.count()
+    report = imports.import_rows("records", xlsx(rows), filename="r.xlsx", by=users["school"])
+    assert errors_of(report) == [
+        (2, "指标 (indicator)", "指标「health.run_50m」没有适用于 3 年级女生的计分规则")
+    ]
+    assert PortraitRecord.objects.count() == before  # nothing written while a row is bad
+    report = imports.import_rows("records", xlsx(rows[:1] + rows[2:]), filename="r.xlsx",
+                                 by=users["school"])  # fmt: skip
+    assert report.ok and report.created == 2, errors_of(report)

@@ -62,6 +62,12 @@ def engine_library(libs: Iterable[IndicatorLibrary]) -> tuple[Indicator, ...]:
     return tuple(rows)
 
 
+def grade_in(term: Term, grade_now: int, current_year: int) -> int:
+    """The grade a child of `grade_now` (in school year `current_year`) had in `term`: one
+    lower per school year back (the platform keeps the children of now only)."""
+    return grade_now - (current_year - school_year(term))
+
+
 def students_frame(terms: Sequence[Term]) -> pd.DataFrame:
     """One row per student and term: the students of the platform now (their school, grade and
     class; a past term is read with the grade the child had then: one lower per school year)."""
@@ -78,15 +84,14 @@ def students_frame(terms: Sequence[Term]) -> pd.DataFrame:
     current = max(school_year(t) for t in terms)
     frames = []
     for t in terms:
-        lower = current - school_year(t)
-        kept = [r for r in rows if r[2] - lower >= 1]
+        kept = [r for r in rows if grade_in(t, r[2], current) >= 1]
         frames.append(
             pd.DataFrame(
                 {
                     "student_id": [str(r[0]) for r in kept],
                     "term": term_key(t),
                     "school_id": [r[1] for r in kept],
-                    "grade": [str(r[2] - lower) for r in kept],
+                    "grade": [str(grade_in(t, r[2], current)) for r in kept],
                     "class": [str(r[3] or "") for r in kept],
                     "urban_rural": [r[4] for r in kept],
                     # the fitness items' bands differ by sex (Gender is M/F, as the engine's)

@@ -20,7 +20,7 @@ error (add a note to tell two observations apart).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -31,9 +31,11 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import students_for, teachers_for
+from junheng.engines.portraits import Indicator
 from junheng.exports import table_xlsx
 from junheng.portraits.access import classes_taught
-from junheng.portraits.adapters import libraries_for, parse_library
+from junheng.portraits.adapters import grade_in, libraries_for, parse_library, school_year
+from junheng.portraits.library import SEX_LABELS
 from junheng.portraits.models import KIND_OF_DIMENSION, ClassTeacher, PortraitRecord
 from junheng.region import batches
 from junheng.region.actions import ExportFile, ImportReport
@@ -113,6 +115,27 @@ class RecordScope:
     default_term: Term | None
     teacher: bool
     indicators: dict[int, dict[str, str]]  # term id → indicator → record kind
+    # an indicator's rules by grade and sex (the fitness items' tables): term id → indicator
+    # → its rows; and each child's grade now and sex, in school year `year`
+    rules: dict[int, dict[str, list[Indicator]]] = field(default_factory=dict)
+    people: dict[int, tuple[int, str]] = field(default_factory=dict)
+    year: int = 0
+
+    def no_rule(self, student_id: int, term: Term, indicator: str) -> str:
+        """Why `indicator` cannot score this child in `term` (no row for its grade and sex),
+        or ""."""
+        rows = self.rules.get(term.pk, {}).get(indicator, [])
+        person = self.people.get(student_id)
+        if not rows or person is None:
+            return ""
+        grade = grade_in(term, person[0], self.year)
+        if any(i.applies(grade, person[1]) for i in rows):
+            return ""
+        return _("指标「%(i)s」没有适用于 %(g)d 年级%(s)s的计分规则") % {
+            "i": indicator[:60],
+            "g": grade,
+            "s": str(SEX_LABELS[person[1]]) if person[1] in ("M", "F") else _("学生"),
+        }
 
     @classmethod
     def for_user(cls, user: User) -> RecordScope:
@@ -130,26 +153,35 @@ class RecordScope:
             by_name[t.name] = t
             by_name[t.start.isoformat()] = t
         indicators: dict[int, dict[str, str]] = {}
+        rules: dict[int, dict[str, list[Indicator]]] = {}
         libs = libraries_for(terms)
         parsed: dict[int, dict[str, str]] = {}
+        grouped: dict[int, dict[str, list[Indicator]]] = {}
         for t in terms:
             lib = libs.get(t.pk)
             if lib is None:
                 continue
             if lib.pk not in parsed:
-                parsed[lib.pk] = {
-                    i.indicator: str(KIND_OF_DIMENSION[i.dimension])
-                    for i in parse_library(lib.table)
-                    if not i.indicator.endswith(".afterschool")
-                }
+                rows = [
+                    i for i in parse_library(lib.table) if not i.indicator.endswith(".afterschool")
+                ]
+                parsed[lib.pk] = {i.indicator: str(KIND_OF_DIMENSION[i.dimension]) for i in rows}
+                grouped[lib.pk] = {}
+                for i in rows:
+                    grouped[lib.pk].setdefault(i.indicator, []).append(i)
             indicators[t.pk] = parsed[lib.pk]
+            rules[t.pk] = grouped[lib.pk]
+        people = list(qs.values_list("code", "pk", "grade", "gender"))
         return cls(
             user=user,
-            students=dict(qs.values_list("code", "pk")),
+            students={code: pk for code, pk, _g, _s in people},
             terms=by_name,
             default_term=now,
             teacher=user.role == Role.TEACHER,
             indicators=indicators,
+            rules=rules,
+            people={pk: (grade, sex) for _c, pk, grade, sex in people},
+            year=max((school_year(t) for t in terms), default=0),
         )
 
     def student_error(self) -> str:
@@ -230,6 +262,9 @@ def check_record(
             )
         else:
             kind = known[indicator]
+            why = scope.no_rule(student_id, term, indicator) if student_id is not None else ""
+            if why:
+                errors.append(("indicator", why))
     value: Decimal | None = None
     try:
         value = parse_value(cells.get("value"))

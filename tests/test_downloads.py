@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from junheng.downloads import csv_attachment, xlsx_attachment
+from junheng.downloads import XLSX, attachment, csv_attachment
 
 
 def test_chinese_filename_is_written_as_utf8_filename_star():
-    r = xlsx_attachment(b"x", "海滨县均衡指标.xlsx")
+    r = attachment(b"x", "海滨县均衡指标.xlsx", XLSX)
     header = r["Content-Disposition"]
     assert header.startswith("attachment;")
     assert "filename*=utf-8''%E6%B5%B7" in header

@@ -1,7 +1,10 @@
 """File downloads (exports, draw files): one place that builds the attachment response.
 
-Filenames are often Chinese (e.g. 海滨县均衡指标.xlsx); `content_disposition_header` writes
-them as RFC 6266 `filename*=utf-8''…`, which browsers decode, with an ASCII fallback.
+People-facing spreadsheets are served by `junheng.exports.serve`; this module keeps the
+attachment header and the files that must keep their exact bytes (import templates already
+written, engine contract files). Filenames are often Chinese (e.g. 海滨县均衡指标.xlsx);
+`content_disposition_header` writes them as RFC 6266 `filename*=utf-8''…`, which browsers
+decode, with an ASCII fallback.
 """
 
 from __future__ import annotations
@@ -21,9 +24,7 @@ def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-def xlsx_attachment(data: bytes, filename: str) -> HttpResponse:
-    return attachment(data, filename, XLSX)
-
-
 def csv_attachment(data: bytes, filename: str) -> HttpResponse:
+    """An engine contract file (a draw's input or result) with its exact bytes: its SHA-256 is
+    published, so it never goes through `junheng.exports` (which rewrites formula-like text)."""
     return attachment(data, filename, CSV)

@@ -18,11 +18,25 @@ current row in memory and spools the sheet to disk, and ``xlsx_response`` serves
 file from a temporary file. Engine contract files (``engines/io.py``: draw inputs and results)
 do not come here: they carry only codes and numbers and must keep their exact bytes.
 
-Example::
+**Every export a page offers is served by `serve`.** An app's actions define a builder: a
+function ``(*, by, **params) -> Export`` (params: JSON values, ids) that checks who asks, counts
+the rows cheaply and returns the file's name and sheets with *lazy* rows (generators: nothing
+heavy is read until the file is written) and what to audit. The view is one line::
 
-    sheet = Sheet(_("课时结算"), header=["课程", "课时"], rows=((o.title, o.hours) for o in qs))
-    return xlsx_response("settlement.xlsx", sheet)
-    return csv_response("settlement.csv", sheet.header, rows)
+    def export_plan(*, by, round_id):                       # <app>/actions.py
+        rnd = ...; require_actor(by, Role.BUREAU)
+        return Export(f"rotation-{rnd.year}.xlsx", [Sheet(...rows=gen())], rows=n,
+                      audit="rotation.export_plan", target=rnd)
+
+    return exports.serve(request, "junheng.rotation.actions.export_plan",   # the view
+                         back=reverse(...), round_id=rnd.pk)
+
+`serve` builds it; up to `JUNHENG_EXPORT_INLINE_ROWS` (5,000) rows it is written now and
+streamed (csv: a `StreamingHttpResponse`, line by line; xlsx: a write-only workbook spooled to
+a temporary file); above that a GET shows the row count and a button, and its POST starts a job
+(`export_job`, in the worker, with progress) that builds the same export again, writes it to a
+file the user downloads from the job's page. A refusal (`ActionError`) goes back to `back` with
+the message. Every export is audited once, when it is written, with its row count.
 """
 
 from __future__ import annotations
@@ -32,17 +46,27 @@ import datetime as dt
 import io
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from junheng.downloads import CSV, XLSX
+
+if TYPE_CHECKING:
+    from junheng.accounts.models import User
+    from junheng.jobs.models import Job
+    from junheng.web import AuthenticatedHttpRequest
 
 # OWASP CSV injection: the characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -105,6 +129,20 @@ def sheet_title(title: str, taken: set[str] | None = None) -> str:
             k += 1
         taken.add(name)
     return name
+
+
+def in_language(language: str, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """The rows made in `language` (a filing layout that is Chinese whatever the UI's), however
+    late they are written: each row is made under the override, none is held between rows."""
+    from django.utils import translation
+
+    it = iter(rows)
+    while True:
+        with translation.override(language):
+            row = next(it, None)
+        if row is None:
+            return
+        yield row
 
 
 # --- .xlsx -------------------------------------------------------------------------------------
@@ -186,19 +224,22 @@ def write_xlsx(*sheets: Sheet) -> bytes:
     return out.getvalue()
 
 
+def notes_sheet(notes: Sequence[Sequence[Any]]) -> Sheet:
+    """A 说明 sheet whose first row is its header (the region's templates, the quota tables)."""
+    return Sheet(_("说明"), header=notes[0], rows=notes[1:], widths=(30, 8, 60), freeze="")
+
+
 def table_xlsx(
     title: str,
     header: Sequence[Any],
     rows: Iterable[Sequence[Any]],
     notes: Sequence[Sequence[Any]] = (),
 ) -> bytes:
-    """One data sheet (bold, frozen header) and, if notes are given, a 说明 sheet whose first
-    row is its header: the shape of the region's exports and templates and the quota tables."""
+    """One data sheet (bold, frozen header) and, if notes are given, a 说明 sheet: the shape of
+    the region's and growth portraits' import templates."""
     sheets = [Sheet(title, header=header, rows=rows)]
     if notes:
-        sheets.append(
-            Sheet(_("说明"), header=notes[0], rows=notes[1:], widths=(30, 8, 60), freeze="")
-        )
+        sheets.append(notes_sheet(notes))
     return write_xlsx(*sheets)
 
 
@@ -268,3 +309,163 @@ def csv_response(
     response = StreamingHttpResponse(stream_csv(header, rows, bom=bom), content_type=CSV)
     response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     return response
+
+
+# --- one export, served or written by a job -----------------------------------------------
+
+
+@dataclass
+class Export:
+    """A file an actor asked for: its name (``.csv`` or ``.xlsx``), its sheets (rows lazy; a
+    csv has one), how many data rows it will have (decides: now or a job; an estimate is
+    fine), and what to audit when it is written (`audit` action, `target` row, `details`)."""
+
+    filename: str
+    sheets: Sequence[Sheet]
+    rows: int
+    audit: str
+    target: Any = None
+    details: dict[str, Any] = field(default_factory=dict)
+    title: str = ""  # what the confirm page and the job call it (default: the file name)
+
+    @property
+    def fmt(self) -> str:
+        return "csv" if self.filename.lower().endswith(".csv") else "xlsx"
+
+
+def inline_rows() -> int:
+    """Exports of up to this many rows are written in the request; larger ones are jobs."""
+    return int(getattr(settings, "JUNHENG_EXPORT_INLINE_ROWS", 5000))
+
+
+def build(builder: str, *, by: User, **params: Any) -> Export:
+    export: Export = import_string(builder)(by=by, **params)
+    return export
+
+
+def write(export: Export, target: IO[bytes]) -> None:
+    """Write the export to a binary file."""
+    if export.fmt == "csv":
+        (sheet,) = export.sheets
+        for line in stream_csv(sheet.header, sheet.rows):
+            target.write(line)
+    else:
+        save_xlsx(target, *export.sheets)
+
+
+def content(export: Export) -> bytes:
+    """The whole file as bytes (tests; nothing is audited)."""
+    out = io.BytesIO()
+    write(export, out)
+    return out.getvalue()
+
+
+def _audit(by: User, export: Export, **more: Any) -> None:
+    from junheng.accounts.models import audit
+
+    audit(by, export.audit, export.target, **{**export.details, **more})
+
+
+def response(export: Export, *, by: User) -> HttpResponseBase:
+    """The export as an attachment, streamed (audited with its expected row count)."""
+    _audit(by, export, rows=export.rows)
+    if export.fmt == "csv":
+        (sheet,) = export.sheets
+        return csv_response(export.filename, sheet.header, sheet.rows)
+    return xlsx_response(export.filename, *export.sheets)
+
+
+def serve(
+    request: AuthenticatedHttpRequest, builder: str, *, back: str = "", **params: Any
+) -> HttpResponseBase:
+    """The one export view body: build `builder(by=request.user, **params)`; stream a small
+    one; a large one: a GET shows the row count and a button, its POST starts the job. A
+    refusal (`ActionError`) flashes its message and goes back to `back` (re-raised without)."""
+    from junheng.web import flash_errors
+
+    by = request.user
+    try:
+        export = build(builder, by=by, **params)
+    except ValidationError as err:
+        if not back:
+            raise
+        flash_errors(request, err)
+        return redirect(back)
+    if export.rows <= inline_rows():
+        return response(export, by=by)
+    if request.method != "POST":  # a crawler, a prefetch, a bookmark: starts nothing
+        return render(
+            request,
+            "exports/confirm.html",
+            {"export": export, "fields": list(request.GET.items()), "back": back},
+        )
+    job = start_export(builder, params, by=by, title=export.title or export.filename)
+    return redirect(job.get_absolute_url())
+
+
+# Progress is reported every this many rows.
+PROGRESS_EVERY = 5_000
+
+
+def _job_kind(builder: str) -> str:
+    """ "junheng.region.actions.export_file" -> "region_export"."""
+    parts = builder.split(".")
+    return f"{parts[1] if len(parts) > 2 else 'junheng'}_export"
+
+
+def start_export(builder: str, params: dict[str, Any], *, by: User, title: str) -> Job:
+    """Queue an export; the page that asked returns at once and shows the job."""
+    from django.utils.translation import gettext as _
+
+    from junheng.jobs.actions import start_job
+
+    return start_job(
+        _job_kind(builder),
+        export_job,
+        by=by,
+        title=_("导出：%(f)s") % {"f": title},
+        on_fail=export_failed,
+        builder=builder,
+        params=params,
+        by_id=by.pk,
+    )
+
+
+def export_job(job: Job, *, builder: str, params: dict[str, Any], by_id: int) -> dict[str, Any]:
+    """(The worker) build the export again as `by_id`, write it to a file kept for the job's
+    page, with progress by rows; audited like the export a page serves."""
+    from django.utils.translation import gettext as _
+
+    from junheng.accounts.models import User
+    from junheng.jobs.actions import progress
+    from junheng.jobs.files import keep_result
+
+    by = User.objects.get(pk=by_id)
+    progress(job, _("统计行数"), 1)
+    export = build(builder, by=by, **params)
+    total = max(export.rows, 1)
+    done = 0
+
+    def counted(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        nonlocal done
+        for row in rows:
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                progress(job, _("写出文件"), min(2 + 95 * done // total, 97))
+            yield row
+
+    export = replace(export, sheets=[replace(s, rows=counted(s.rows)) for s in export.sheets])
+    with tempfile.TemporaryFile() as spool:
+        write(export, spool)
+        progress(job, _("保存文件"), 98)
+        spool.seek(0)
+        path = keep_result(spool, export.filename)
+    _audit(by, export, rows=done, job=job.pk)
+    return {"file": path, "filename": export.filename, "rows": done}
+
+
+def export_failed(job: Job) -> None:
+    from junheng.jobs.files import discard_result
+
+    if isinstance(job.result, dict):
+        discard_result(str(job.result.get("file", "")))

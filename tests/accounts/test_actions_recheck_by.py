@@ -124,8 +124,8 @@ MAY_ACT: dict[str, str] = {
     "enrolment.actions.services:do_rate_course": "G",
     "enrolment.actions.services:do_file_complaint": "G",
     "enrolment.actions.services:do_issue_bill": "B",
-    # staff export the bills their page listed (its school's families)
-    "enrolment.actions.services:do_export_bills": "BSS+bG",
+    "enrolment.actions.services:do_export_own_bill": "GG+b",
+    "enrolment.actions.services:do_export_school_bills": "BS",
     "enrolment.actions.services:do_export_settlement": "BS",
     "enrolment.actions.windows:do_create_window": "BS",
     "enrolment.actions.windows:do_open_window": "B",
@@ -174,6 +174,7 @@ MAY_ACT: dict[str, str] = {
     "portraits.actions:do_publish_library": "B",
     "portraits.actions:do_assign_class_teacher": "S",
     "portraits.actions:do_remove_class_teacher": "S",
+    "portraits.actions:do_export_child_file": "G",
     "portraits.actions:do_copy_class_teachers": "S",
     # quotas
     "quotas.actions:do_save_high_school": "B",
@@ -423,7 +424,6 @@ def _records_frame() -> Any:
 def overrides(key: str, w: SimpleNamespace) -> dict[str, Any]:
     """Arguments the types cannot tell: rows of school A or student A where the scope is read."""
     from junheng.communities.models import Activity
-    from junheng.enrolment.actions.services import Statement
     from junheng.portraits.models import ClassTeacher
     from junheng.region.models import SchoolClass
 
@@ -443,9 +443,10 @@ def overrides(key: str, w: SimpleNamespace) -> dict[str, Any]:
         "portraits.actions:do_remove_class_teacher": {
             "assignment": unsaved(ClassTeacher, w.anchors)
         },
-        "enrolment.actions.services:do_export_bills": {
-            "bills": [Statement(guardian=w.anchors[type(w.actors["parent"])], term=w.term)]
-        },
+        "enrolment.actions.services:do_export_school_bills": {"school_id": r["school_a"].pk},
+        "enrolment.actions.services:do_export_settlement": {"school_id": r["school_a"].pk},
+        "quotas.actions:do_export_school_xlsx": {"school_id": r["school_a"].pk},
+        "portraits.actions:do_export_child_file": {"student_id": r["student_a"].pk},
     }.get(key, {})
 
 

@@ -188,7 +188,7 @@ def test_export_xlsx_has_title_schools_and_cv_rows_and_is_audited(county, users,
     r = c.get(reverse("balance:export"))
     assert r.status_code == 200
     assert r["Content-Disposition"].startswith("attachment;")
-    ws = load_workbook(io.BytesIO(r.content)).active
+    ws = load_workbook(io.BytesIO(r.getvalue())).active
     rows = list(ws.iter_rows(values_only=True))
     assert "资源配置指标" in rows[0][0]
     assert rows[1][:5] == ("学校代码", "学校名称", "学段", "城乡类别", "学生数")
@@ -295,3 +295,19 @@ def test_english_catalogue_translates_pages_and_needs(county, users, login):
     html = _text(c.get(reverse("balance:school", args=[county["P3"].pk])))
     assert "needs 75 m² of sports field" in html
     assert "needs 1 more backbone teacher<" in html
+
+
+@pytest.mark.django_db
+def test_the_county_export_keeps_formula_text_and_a_large_one_is_a_job(
+    county, users, login, settings
+):
+    from junheng.region.models import School
+    from tests.exportcheck import FORMULA, assert_formula_stays_text, assert_job_path, body
+
+    School.objects.filter(code="P3").update(name=FORMULA)
+    c = login(users["bureau"])
+    assert_formula_stays_text(body(c.get(reverse("balance:export"))))
+    queued = assert_job_path(c, settings, reverse("balance:export"))
+    rows = list(load_workbook(io.BytesIO(queued)).active.iter_rows(values_only=True))
+    assert next(row for row in rows if row[0] == "P3")[1] == FORMULA
+    assert login(users["school"]).get(reverse("balance:export")).status_code == 403

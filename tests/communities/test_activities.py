@@ -149,3 +149,11 @@ def test_the_report_has_communities_members_and_activities_and_is_audited(
     assert AuditLog.objects.filter(action="communities.export_report").exists()
     client.force_login(cusers["core"])
     assert client.get("/communities/report.xlsx").status_code == 403
+
+
+def test_a_large_report_is_a_job(community, cusers, client, settings):
+    from tests.exportcheck import FORMULA, assert_formula_stays_text, assert_job_path
+
+    _log(community, cusers["core"], title=FORMULA)
+    client.force_login(cusers["bureau"])
+    assert_formula_stays_text(assert_job_path(client, settings, "/communities/report.xlsx"))

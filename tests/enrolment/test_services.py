@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
+from junheng import exports
 from junheng.accounts.models import AuditLog
 from junheng.enrolment import actions
 from junheng.enrolment.models import HourRate, Notification, SubsidyRule
@@ -129,10 +130,10 @@ def test_bill_with_subsidies_computed_by_hand(enrolled, users):
     assert actions.do_issue_bill(m["parents"][1], term).lines.count() == 1
 
 
-def test_bill_export_is_audited(enrolled, users):
+def test_bill_export_is_audited(enrolled, users, login):
     m = enrolled
-    bill = actions.do_issue_bill(m["parents"][1], m["term"])
-    data = actions.do_export_bills([bill], by=m["parents"][1])
+    actions.do_issue_bill(m["parents"][1], m["term"])
+    data = login(m["parents"][1]).get("/enrolment/bills/?format=xlsx").getvalue()
     ws = load_workbook(io.BytesIO(data)).active
     assert ws.cell(2, 2).value == m["kids"][1].code and ws.cell(2, 8).value == 300
     assert AuditLog.objects.filter(action="enrolment.export.bills").count() == 1
@@ -152,7 +153,46 @@ def test_settlement_counts_class_hours_actually_delivered(enrolled, users):
     assert rows[m["chess"].pk]["hours"] == 3
     assert rows[m["chess"].pk]["amount"] == Decimal("240.00")
     assert rows[m["choir"].pk]["hours"] == 0 and rows[m["choir"].pk]["amount"] == Decimal("0")
-    data = actions.do_export_settlement(m["school"], m["term"], by=users["school"])
-    ws = load_workbook(io.BytesIO(data)).active
+    export = actions.do_export_settlement(
+        by=users["school"], school_id=m["school"].pk, term_id=m["term"].pk
+    )
+    ws = load_workbook(io.BytesIO(exports.content(export))).active
     assert [c.value for c in ws[1]][4] == "实际课时"
-    assert AuditLog.objects.filter(action="enrolment.export.settlement").exists()
+
+
+def test_bill_and_settlement_exports_keep_formula_text_and_large_ones_are_jobs(
+    enrolled, users, login, settings
+):
+    from junheng.afterschool.models import Course, Provider
+    from junheng.region.models import Student
+    from tests.exportcheck import (
+        FORMULA,
+        assert_formula_stays_text,
+        assert_job_path,
+        body,
+        xlsx_rows,
+    )
+
+    m = enrolled
+    Student.objects.filter(pk=m["kids"][1].pk).update(name=FORMULA)
+    Course.objects.filter(pk=m["chess"].course_id).update(title="@SUM(A1)")
+    Provider.objects.filter(pk=m["provider"].pk).update(name="+cmd")
+    HourRate.objects.create(term=m["term"], provider=None, yuan_per_hour=Decimal("60"))
+    parent = login(m["parents"][1])
+    own = body(parent.get("/enrolment/bills/?format=xlsx"))
+    assert xlsx_rows(own)[0][:3] == ["家长账号", "学生编码", "学生"]
+    assert_formula_stays_text(own)
+    assert_formula_stays_text(own, "@SUM(A1)")
+    staff = login(users["school"])
+    school = f"/enrolment/bills/school.xlsx?school={m['school'].pk}"
+    bills = body(staff.get(school))
+    assert [m["kids"][1].code, FORMULA] == xlsx_rows(bills)[1][1:3]
+    settle = f"/enrolment/settlement/?school={m['school'].pk}&format=xlsx"
+    assert_formula_stays_text(body(staff.get(settle)), "+cmd")
+    # Another school's admin gets its own school's (none of these); a parent no school's.
+    assert len(xlsx_rows(body(login(users["school_b"]).get(school)))) == 1
+    assert login(m["parents"][1]).get(school).status_code == 403
+    staff = login(users["school"])
+    queued = assert_job_path(staff, settings, school)
+    assert xlsx_rows(queued) == xlsx_rows(bills)
+    assert_formula_stays_text(assert_job_path(staff, settings, settle), "+cmd")

@@ -166,3 +166,15 @@ def test_the_admin_shows_places_rows_read_only(run, users, login):
     assert c.get("/admin/places/scenario/add/").status_code == 403
     assert c.post(f"/admin/places/forecastrun/{run.pk}/delete/", {"post": "yes"}).status_code == 403
     assert c.get("/admin/places/capacity/").status_code == 200
+
+
+def test_the_report_keeps_formula_text_and_a_large_one_is_a_job(run, users, login, settings):
+    from tests.exportcheck import FORMULA, assert_formula_stays_text, assert_job_path, body
+
+    run.rows.filter(school_code="S01").update(school_name=FORMULA)  # the name it computed with
+    c = login(users["bureau"])
+    url = f"/places/runs/{run.pk}/export.xlsx"
+    assert_formula_stays_text(body(c.get(url)))
+    queued = assert_job_path(c, settings, url)
+    assert_formula_stays_text(queued)
+    assert login(users["school"]).get(url).status_code == 403

@@ -155,7 +155,7 @@ def test_a_teacher_records_for_its_own_class_and_bad_input_changes_nothing(
 def test_the_guardian_downloads_the_childs_file(client, users, region, portraits):
     client.force_login(users["parent"])
     r = client.get(reverse("portraits:export", args=[region["student_a"].pk]))
-    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    book = openpyxl.load_workbook(io.BytesIO(r.getvalue()))
     assert len(book.worksheets) == 2 and book.worksheets[0].max_row == 1 + 8
     assert AuditLog.objects.filter(action="portraits.export").count() == 1
 
@@ -186,3 +186,18 @@ def test_the_pages_speak_english_when_asked(client, users, region, portraits):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get(_student(region)).content.decode()
     assert "Strengths to encourage" in page and "值得鼓励的地方" not in page
+
+
+def test_the_childs_file_keeps_formula_text_and_a_large_one_is_a_job(
+    client, users, region, portraits, settings
+):
+    from junheng.portraits.models import PortraitRecord
+    from tests.exportcheck import FORMULA, assert_formula_stays_text, assert_job_path, body
+
+    PortraitRecord.objects.filter(student=region["student_a"]).update(note=FORMULA)
+    url = reverse("portraits:export", args=[region["student_a"].pk])
+    client.force_login(users["parent"])
+    assert_formula_stays_text(body(client.get(url)))
+    assert_formula_stays_text(assert_job_path(client, settings, url))
+    client.force_login(users["teacher"])  # not its guardian
+    assert client.get(url).status_code in (403, 404)

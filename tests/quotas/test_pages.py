@@ -101,7 +101,7 @@ def test_school_sees_nothing_before_publication(draft, ja_admin, login):
 def test_school_export_is_its_own_row_and_audited(published, ja_admin, login):
     r = login(ja_admin).get(reverse("quotas:mine_export", args=[published.pk]))
     assert r.status_code == 200
-    ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    ws = load_workbook(io.BytesIO(r.getvalue())).worksheets[0]
     rows = [list(row) for row in ws.iter_rows(values_only=True)]
     assert rows[1:] == [["H1", "第一高级中学", 4], ["H2", "第二高级中学", 3], ["合计", None, 7]]
     log = AuditLog.objects.get(action="quotas.export_school")
@@ -112,7 +112,7 @@ def test_bureau_export_is_the_whole_table_and_audited(published, users, login):
     r = login(users["bureau"]).get(reverse("quotas:export", args=[published.pk]))
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = load_workbook(io.BytesIO(r.content))
+    book = load_workbook(io.BytesIO(r.getvalue()))
     rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     assert rows[0][:3] == ["初中学校代码", "初中学校名称", "毕业生数"]
     assert rows[1] == ["JA", "甲初中", 6, 4, 3, 7]
@@ -215,3 +215,23 @@ def test_pages_are_translated_to_english(draft, users, login):
     r = c.get(reverse("quotas:preview", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
     assert "Alabama paradox check (Hamilton)" in html and "Largest remainder (Hamilton)" in html
+
+
+def test_quota_exports_keep_formula_text_and_a_large_one_is_a_job(
+    published, users, login, settings
+):
+    from junheng.region.models import School
+    from tests.exportcheck import FORMULA, assert_formula_stays_text, assert_job_path, body
+
+    School.objects.filter(code="JA").update(name=FORMULA)
+    bureau = login(users["bureau"])
+    url = reverse("quotas:export", args=[published.pk])
+    inline = body(bureau.get(url))
+    assert_formula_stays_text(inline)
+    queued = assert_job_path(bureau, settings, url)
+    rows = [
+        list(r) for r in load_workbook(io.BytesIO(queued)).worksheets[0].iter_rows(values_only=True)
+    ]
+    assert rows[1] == ["JA", FORMULA, 6, 4, 3, 7]  # the same rows through the worker
+    assert_formula_stays_text(queued)
+    assert AuditLog.objects.filter(action="quotas.export_table").count() == 2

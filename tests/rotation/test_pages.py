@@ -119,7 +119,7 @@ def test_pages_in_english_and_the_export_stays_chinese(rnd, rusers, client):
     r = client.get(f"/rotation/{rnd.pk}/export.xlsx", HTTP_ACCEPT_LANGUAGE="en")
     import openpyxl
 
-    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    ws = openpyxl.load_workbook(io.BytesIO(r.getvalue())).active
     assert "教师交流轮岗名单" in ws.cell(row=1, column=1).value
 
 

@@ -116,7 +116,7 @@ def test_export_has_title_columns_rows_and_summary_and_is_audited(published, rus
     r = client.get(f"/rotation/{rnd.pk}/export.xlsx")
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = load_workbook(io.BytesIO(r.content)).active
+    ws = load_workbook(io.BytesIO(r.getvalue())).active
     rows = [list(row) for row in ws.iter_rows(values_only=True)]
     assert "试验县" in rows[0][0] and "2026" in rows[0][0]
     assert rows[1] == list(actions.EXPORT_COLUMNS)
@@ -170,3 +170,21 @@ def test_stints_still_serving_are_listed_fifty_a_page(county6, rusers, client):
     assert 'rel="next"' in first and "year=2026" in first.split('rel="next"')[0].split("href=")[-1]
     codes = {c.split('"')[0] for c in (first + second).split('data-teacher="')[1:]}
     assert codes == {t.code for t in county6.teachers}
+
+
+def test_the_plan_export_keeps_formula_text_and_a_large_one_is_a_job(
+    published, rusers, client, settings
+):
+    from junheng.region.models import Teacher
+    from tests.exportcheck import FORMULA, assert_formula_stays_text, assert_job_path, body
+
+    rnd, run = published
+    mover = run.moves.order_by("from_school__code", "teacher__code").first()
+    Teacher.objects.filter(pk=mover.teacher_id).update(name=FORMULA)
+    client.force_login(rusers["bureau"])
+    url = f"/rotation/{rnd.pk}/export.xlsx"
+    assert_formula_stays_text(body(client.get(url)))
+    queued = assert_job_path(client, settings, url)
+    rows = [list(r) for r in load_workbook(io.BytesIO(queued)).active.iter_rows(values_only=True)]
+    assert rows[1] == list(actions.EXPORT_COLUMNS) and rows[2][:2] == [1, FORMULA]
+    assert_formula_stays_text(queued)

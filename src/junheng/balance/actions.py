@@ -21,7 +21,7 @@ from junheng.balance.adapters import Evaluation, county_evaluation, evaluate_raw
 from junheng.balance.models import BalanceSnapshot, GovernmentItem, ItemSource, SocialRecognition
 from junheng.engines.balance import CV_LIMITS, INDICATORS, LEVELS
 from junheng.errors import ActionError
-from junheng.exports import Sheet, write_xlsx
+from junheng.exports import Export, Sheet
 
 # Reused by views, the API and the export so that labels agree.
 LEVEL_LABELS = {"primary": "小学", "junior": "初中", "nine_year": "九年一贯制"}
@@ -237,7 +237,7 @@ INDICATOR_HEADERS = {
 }
 
 
-def county_xlsx(ev: Evaluation, title: str) -> bytes:
+def county_sheet(ev: Evaluation, title: str) -> Sheet:
     """The county table in the layout of a supervision report (督导评估资源配置表)."""
     header = [
         "学校代码",
@@ -279,25 +279,28 @@ def county_xlsx(ev: Evaluation, title: str) -> bytes:
             verdict = "达标" if ev.result.verdict == "pass" else "未达标"
             yield ["", "资源配置结论", "", "", "", passing, *[""] * 7, verdict]
 
-    return write_xlsx(
-        Sheet(
-            "资源配置",
-            caption=title,
-            header=header,
-            rows=rows(),
-            widths=[12, 22, 8, 9, 8, *([14] * 7), 9, 9],
-            freeze="C3",
-            wrap_header=True,
-        )
+    return Sheet(
+        "资源配置",
+        caption=title,
+        header=header,
+        rows=rows(),
+        widths=[12, 22, 8, 9, 8, *([14] * 7), 9, 9],
+        freeze="C3",
+        wrap_header=True,
     )
 
 
-def do_export_county_xlsx(*, by: User, title: str = "") -> tuple[str, bytes]:
-    """(filename, bytes) of the county table; every export is audited."""
+def do_export_county_xlsx(*, by: User, title: str = "") -> Export:
+    """The county table (counted now, not the pages' kept counts), served through
+    `junheng.exports.serve`; every export is audited."""
     require_actor(by, Role.BUREAU)
     ev = county_evaluation()
     year = current_year()
     title = title or f"义务教育优质均衡发展资源配置指标统计表（{default_label(year)}）"
-    content = county_xlsx(ev, title)
-    audit(by, "export_balance_xlsx", None, schools=len(ev.schools), verdict=ev.verdict)
-    return f"balance-{year}.xlsx", content
+    return Export(
+        f"balance-{year}.xlsx",
+        [county_sheet(ev, title)],
+        rows=len(ev.schools) + 4,
+        audit="export_balance_xlsx",
+        details={"schools": len(ev.schools), "verdict": ev.verdict},
+    )

@@ -7,11 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from junheng import exports
 from junheng.accounts import scoping
 from junheng.accounts.models import Role
 from junheng.balance import actions, items
@@ -39,7 +41,6 @@ from junheng.balance.texts import (
     indicator_labels,
     needs,
 )
-from junheng.downloads import xlsx_attachment
 from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
 from junheng.engines.io import InputError
 from junheng.errors import ActionError
@@ -351,10 +352,9 @@ def take_snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     access_county(request.user)
-    name, content = actions.do_export_county_xlsx(by=request.user)
-    return xlsx_attachment(content, name)
+    return exports.serve(request, "junheng.balance.actions.do_export_county_xlsx")
 
 
 @login_required

@@ -13,11 +13,12 @@ from django.db.models import Count, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from junheng.accounts.models import Role, User, audit
+from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_actor
 from junheng.communities import queries
 from junheng.communities.models import Activity, Community, Goal, LessonStatus
-from junheng.exports import Cell, Sheet
+from junheng.errors import ActionError
+from junheng.exports import Cell, Export, Sheet
 from junheng.region.models import County
 
 
@@ -161,11 +162,20 @@ def report_sheets(county: County, year: int) -> list[Sheet]:
     ]
 
 
-def do_export_report(*, by: User, county: County, year: int) -> tuple[str, list[Sheet]]:
-    """(file name, sheets) of the year's review; audited."""
+def do_export_report(*, by: User, year: int) -> Export:
+    """The year's review of the county's communities (in Chinese whatever the UI language),
+    served through `junheng.exports.serve`; audited."""
     require_actor(by, Role.BUREAU)
+    county = County.objects.order_by("pk").first()
+    if county is None:
+        raise ActionError(_("尚无县区数据。"))
     with translation.override("zh-hans"):
         sheets = report_sheets(county, year)
         name = _("%(county)s%(year)s年教共体工作情况.xlsx") % {"county": county.name, "year": year}
-    audit(by, "communities.export_report", None, year=year)
-    return name, sheets
+    return Export(
+        name,
+        sheets,
+        rows=sum(len(s.rows) for s in sheets if isinstance(s.rows, list)),
+        audit="communities.export_report",
+        details={"year": year},
+    )

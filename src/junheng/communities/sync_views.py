@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -324,14 +324,12 @@ def county_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def report(request: AuthenticatedHttpRequest) -> FileResponse:
-    from junheng.communities.report import do_export_report
-    from junheng.exports import xlsx_response
+def report(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    from junheng import exports
 
-    user = request.user
-    require_bureau(user)
-    county = County.objects.order_by("pk").first()
-    if county is None:
+    require_bureau(request.user)
+    if not County.objects.exists():
         raise Http404
-    name, sheets = do_export_report(by=user, county=county, year=_year(request))
-    return xlsx_response(name, *sheets)
+    return exports.serve(
+        request, "junheng.communities.report.do_export_report", year=_year(request)
+    )

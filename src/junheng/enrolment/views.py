@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,11 +24,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_stubs_ext import StrOrPromise
 
+from junheng import exports
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
 from junheng.afterschool.cards import offering_cards
 from junheng.afterschool.models import Offering, OfferingStatus
-from junheng.downloads import csv_attachment, xlsx_attachment
+from junheng.downloads import csv_attachment
 from junheng.engines.lottery import file_sha256
 from junheng.enrolment import access, actions, adapters, confirm, forms
 from junheng.enrolment.adjustments import describe
@@ -813,21 +815,22 @@ def _roster(offering: Offering) -> list[Any]:
 
 
 @login_required
-def bills(request: AuthenticatedHttpRequest) -> HttpResponse:
+def bills(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     user = request.user
     scoping.require_role(user, Role.PARENT)
     term = Term.current()
     if term is None:
         raise Http404
-    bill = actions.bill_statement(user, term)  # a read: a GET never writes
     if request.GET.get("format") == "xlsx":
-        data = actions.do_export_bills([bill], by=user)
-        return xlsx_attachment(data, f"bill-{term.pk}.xlsx")
+        return exports.serve(
+            request, "junheng.enrolment.actions.services.do_export_own_bill", term_id=term.pk
+        )
+    bill = actions.bill_statement(user, term)  # a read: a GET never writes
     return render(request, "enrolment/bill.html", {"bill": bill, "term": term, "lines": bill.lines})
 
 
 @login_required
-def school_bills(request: AuthenticatedHttpRequest) -> HttpResponse:
+def school_bills(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """A school's (or, for the bureau, a chosen school's) family bills as .xlsx."""
     user = request.user
     scoping.require_role(user, *STAFF)
@@ -835,12 +838,12 @@ def school_bills(request: AuthenticatedHttpRequest) -> HttpResponse:
     term = Term.current()
     if term is None:
         raise Http404
-    guardians = User.objects.filter(
-        role=Role.PARENT, guardianships__student__school=school
-    ).distinct()
-    statements = actions.bill_statements(list(guardians.order_by("username")), term)
-    data = actions.do_export_bills([b for b in statements if b.lines], by=user)
-    return xlsx_attachment(data, f"bills-{school.code}-{term.pk}.xlsx")
+    return exports.serve(
+        request,
+        "junheng.enrolment.actions.services.do_export_school_bills",
+        school_id=school.pk,
+        term_id=term.pk,
+    )
 
 
 def _school_param(request: AuthenticatedHttpRequest) -> School:
@@ -857,7 +860,7 @@ def _school_param(request: AuthenticatedHttpRequest) -> School:
 
 
 @login_required
-def settlement(request: AuthenticatedHttpRequest) -> HttpResponse:
+def settlement(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     user = request.user
     scoping.require_role(user, *STAFF)
     school = _school_param(request)
@@ -865,8 +868,12 @@ def settlement(request: AuthenticatedHttpRequest) -> HttpResponse:
     if term is None:
         raise Http404
     if request.GET.get("format") == "xlsx":
-        data = actions.do_export_settlement(school, term, by=user)
-        return xlsx_attachment(data, f"settlement-{school.code}-{term.pk}.xlsx")
+        return exports.serve(
+            request,
+            "junheng.enrolment.actions.services.do_export_settlement",
+            school_id=school.pk,
+            term_id=term.pk,
+        )
     rows = actions.settlement_rows(school, term)
     return render(
         request,

@@ -10,13 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from junheng import exports
 from junheng.accounts.models import Role, User
 from junheng.accounts.scoping import require_bureau
-from junheng.downloads import xlsx_attachment
 from junheng.places import actions, adapters, report
 from junheng.places.access import (
     access_run,
@@ -207,15 +209,14 @@ def run_zone(request: AuthenticatedHttpRequest, run_id: int, zone: str) -> HttpR
 
 
 @login_required
-def export(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
-    user = request.user
-    fr = access_run(user, run_id)
-    try:
-        name, content = actions.do_export_report(fr, by=user)
-    except ValidationError as err:
-        _errors(request, err)
-        return redirect("places:run", run_id=fr.pk)
-    return xlsx_attachment(content, name)
+def export(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponseBase:
+    fr = access_run(request.user, run_id)
+    return exports.serve(
+        request,
+        "junheng.places.actions.runs.do_export_report",
+        back=reverse("places:run", args=[fr.pk]),
+        run_id=fr.pk,
+    )
 
 
 @login_required

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.errors import ActionError
+from junheng.exports import Export, Sheet
 from junheng.portraits import adapters, storage
 from junheng.portraits.models import (
     KIND_OF_DIMENSION,
@@ -197,10 +197,11 @@ def start_scoring(*, by: User) -> Any:
     )
 
 
-def child_file(student: Student) -> io.BytesIO:
-    """The child's whole file (records and scores) as .xlsx, through the shared writer."""
-    from junheng.exports import Sheet, write_xlsx
-
+def do_export_child_file(*, by: User, student_id: int) -> Export:
+    """The child's whole file (records and scores) as .xlsx, for its guardian (on request),
+    served through `junheng.exports.serve`; audited."""
+    require_actor(by, Role.PARENT, student_id=student_id)
+    student = Student.objects.get(pk=student_id)
     terms = {t.pk: t.name for t in Term.objects.all()}
     recs = PortraitRecord.objects.filter(student=student).order_by("term__start", "indicator")
     dims = DimensionScore.objects.filter(student=student).order_by("term__start", "dimension")
@@ -226,7 +227,13 @@ def child_file(student: Student) -> io.BytesIO:
             for d in dims
         ],  # fmt: skip
     )
-    return io.BytesIO(write_xlsx(records, scores))
+    return Export(
+        f"portrait-{student.code}.xlsx",
+        [records, scores],
+        rows=recs.count() + dims.count(),
+        audit="portraits.export",
+        target=student,
+    )
 
 
 def do_add_records(

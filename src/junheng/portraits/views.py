@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from junheng import exports
 from junheng.accounts.models import Role, audit
 from junheng.accounts.scoping import is_guardian, require_role
-from junheng.downloads import xlsx_attachment
 from junheng.portraits import actions, report
 from junheng.portraits.access import (
     access_class,
@@ -56,14 +57,15 @@ def student(request: AuthenticatedHttpRequest, student_id: int) -> HttpResponse:
 
 
 @login_required
-def export(request: AuthenticatedHttpRequest, student_id: int) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, student_id: int) -> HttpResponseBase:
     """The child's whole file, for its guardian (on request, audited)."""
     user = request.user
     child = access_portrait(user, student_id)
     if not is_guardian(user, child.pk):
         raise PermissionDenied
-    audit(user, "portraits.export", child)
-    return xlsx_attachment(actions.child_file(child).getvalue(), f"portrait-{child.code}.xlsx")
+    return exports.serve(
+        request, "junheng.portraits.actions.do_export_child_file", student_id=child.pk
+    )
 
 
 @login_required

@@ -12,7 +12,7 @@ published table: it records what happened to the allocation, it does not change 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,7 +28,7 @@ from junheng.accounts.scoping import require_actor, require_bureau
 from junheng.engines.io import InputError
 from junheng.engines.quotas import METHODS
 from junheng.errors import ActionError
-from junheng.exports import table_xlsx
+from junheng.exports import Export, Sheet, notes_sheet
 from junheng.quotas import adapters
 from junheng.quotas.models import (
     GraduatesSource,
@@ -541,47 +541,61 @@ def _notes_rows(table: QuotaTable) -> list[tuple[Any, ...]]:
     return rows
 
 
-def do_export_table_xlsx(table: QuotaTable, *, by: User) -> tuple[str, bytes]:
-    """The whole published table: a row per junior school, a column per high school; audited."""
+def do_export_table_xlsx(*, by: User, table_id: int) -> Export:
+    """The whole published table: a row per junior school, a column per high school, and a
+    说明 sheet; served or written by a job through `junheng.exports.serve`; audited."""
+    from junheng.quotas.access import access_table
+
     require_bureau(by)
+    table = access_table(by, table_id)
     if table.status != Status.PUBLISHED:
         raise ActionError(_("发布后才能导出"))
     plans = list(table.plans.select_related("high_school").order_by("high_school__code"))
-    grads = list(table.graduates.select_related("school").order_by("school__code"))
-    seats: dict[tuple[int, int], int] = {
-        (h, s): n
-        for h, s, n in QuotaSeat.objects.filter(table=table).values_list(
-            "high_school_id", "school_id", "seats"
-        )
-    }
+    n_juniors = table.graduates.count()
     headers = [_("初中学校代码"), _("初中学校名称"), _("毕业生数")]
     headers += [f"{p.high_school.name} ({p.high_school.code})" for p in plans]
     headers.append(_("合计"))
-    rows: list[list[Any]] = []
-    for g in grads:
-        line = [seats.get((p.high_school_id, g.school_id), 0) for p in plans]
-        rows.append([g.school.code, g.school.name, g.graduates, *line, sum(line)])
-    quotas = [p.quota or 0 for p in plans]
-    rows.append([_("分配名额"), "", sum(g.graduates for g in grads), *quotas, sum(quotas)])
-    rows.append([_("招生计划"), "", "", *(p.plan for p in plans), sum(p.plan for p in plans)])
-    content = table_xlsx(_("指标到校"), headers, rows, _notes_rows(table))
-    audit(
-        by,
-        "quotas.export_table",
-        table,
-        year=table.year,
-        version=table.version,
-        juniors=len(grads),
-        high_schools=len(plans),
+
+    def rows() -> Iterator[list[Any]]:
+        grads = table.graduates.select_related("school").order_by("school__code")
+        seats: dict[tuple[int, int], int] = {
+            (h, s): n
+            for h, s, n in QuotaSeat.objects.filter(table=table).values_list(
+                "high_school_id", "school_id", "seats"
+            )
+        }
+        total = 0
+        for g in grads.iterator(chunk_size=2000):
+            line = [seats.get((p.high_school_id, g.school_id), 0) for p in plans]
+            total += g.graduates
+            yield [g.school.code, g.school.name, g.graduates, *line, sum(line)]
+        quotas = [p.quota or 0 for p in plans]
+        yield [_("分配名额"), "", total, *quotas, sum(quotas)]
+        yield [_("招生计划"), "", "", *(p.plan for p in plans), sum(p.plan for p in plans)]
+
+    return Export(
+        f"quotas-{table.year}-v{table.version}.xlsx",
+        [Sheet(_("指标到校"), header=headers, rows=rows()), notes_sheet(_notes_rows(table))],
+        rows=n_juniors + 2,
+        audit="quotas.export_table",
+        target=table,
+        details={
+            "year": table.year,
+            "version": table.version,
+            "juniors": n_juniors,
+            "high_schools": len(plans),
+        },
     )
-    return f"quotas-{table.year}-v{table.version}.xlsx", content
 
 
-def do_export_school_xlsx(table: QuotaTable, school: School, *, by: User) -> tuple[str, bytes]:
+def do_export_school_xlsx(*, by: User, table_id: int, school_id: int) -> Export:
     """One junior school's row of a published table (seats per high school); audited."""
-    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
-    if table.status != Status.PUBLISHED:
-        raise ActionError(_("发布后才能导出"))
+    from junheng.accounts.scoping import access_school
+    from junheng.quotas.access import access_published_table
+
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school_id)
+    table = access_published_table(by, table_id)
+    school = access_school(by, school_id)
     seats = list(
         QuotaSeat.objects.filter(table=table, school=school)
         .order_by("high_school__code")
@@ -593,13 +607,14 @@ def do_export_school_xlsx(table: QuotaTable, school: School, *, by: User) -> tup
     notes = _notes_rows(table)
     notes.insert(1, (_("初中学校"), "", f"{school.name} ({school.code})"))
     notes.insert(2, (_("毕业生数"), "", grads if grads is not None else ""))
-    content = table_xlsx(_("指标到校"), [_("高中代码"), _("高中名称"), _("分配名额")], rows, notes)
-    audit(
-        by,
-        "quotas.export_school",
-        table,
-        school=school.code,
-        year=table.year,
-        version=table.version,
+    return Export(
+        f"quotas-{table.year}-v{table.version}-{school.code}.xlsx",
+        [
+            Sheet(_("指标到校"), header=[_("高中代码"), _("高中名称"), _("分配名额")], rows=rows),
+            notes_sheet(notes),
+        ],
+        rows=len(rows),
+        audit="quotas.export_school",
+        target=table,
+        details={"school": school.code, "year": table.year, "version": table.version},
     )
-    return f"quotas-{table.year}-v{table.version}-{school.code}.xlsx", content

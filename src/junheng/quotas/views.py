@@ -9,14 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from junheng import exports
 from junheng.accounts.models import Role
 from junheng.accounts.scoping import require_bureau
-from junheng.downloads import xlsx_attachment
 from junheng.quotas import actions, adapters
 from junheng.quotas import tasks as quota_tasks
 from junheng.quotas.access import (
@@ -391,14 +392,14 @@ def record_unfilled(request: AuthenticatedHttpRequest, table_id: int) -> HttpRes
 
 
 @login_required
-def export_table(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+def export_table(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponseBase:
     obj = access_table(request.user, table_id)
-    try:
-        name, content = actions.do_export_table_xlsx(obj, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-        return redirect("quotas:table", table_id=obj.pk)
-    return xlsx_attachment(content, name)
+    return exports.serve(
+        request,
+        "junheng.quotas.actions.do_export_table_xlsx",
+        back=reverse("quotas:table", args=[obj.pk]),
+        table_id=obj.pk,
+    )
 
 
 @login_required
@@ -485,10 +486,14 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine_export(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
+def mine_export(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponseBase:
     school = own_school(request.user)
     obj = access_published_table(request.user, table_id)
     if school is None:
         return redirect("quotas:export", table_id=obj.pk)
-    name, content = actions.do_export_school_xlsx(obj, school, by=request.user)
-    return xlsx_attachment(content, name)
+    return exports.serve(
+        request,
+        "junheng.quotas.actions.do_export_school_xlsx",
+        table_id=obj.pk,
+        school_id=school.pk,
+    )

@@ -3,8 +3,8 @@
 `import_rows` (导入) reads an upload, checks every row through the kind's Resource with no
 write (and no transaction) open, and writes the rows only if every row is good, all or
 nothing: in short transactions with an undo journal (`region/batches.py`), so that no other
-user ever waits long on the write. Re-importing a code updates its row. `export_rows` (导出) and
-`template_file` (导入模板) write .xlsx files.
+user ever waits long on the write. Re-importing a code updates its row. `export_file` (导出,
+served by `junheng.exports.serve`) and `template_file` (导入模板) write the files.
 Every import (saved, refused or previewed) and every export is written to the audit log.
 
 Who may do what (enforced here, whatever the caller):
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
-from junheng.exports import table_xlsx
+from junheng.exports import Export, Sheet, table_xlsx
 from junheng.region import batches
 from junheng.region.imports import KIND_NAMES, FileError, RowError, Table, read_table
 from junheng.region.models import County, Level, School
@@ -275,36 +275,26 @@ def export_values(kind: str, by: User, qs: QuerySet[Any]) -> Iterator[list[Any]]
         ]
 
 
-def export_count(kind: str, *, by: User, school_id: int | None = None) -> int:
-    """How many rows an export would have (the view sends a large one to a job)."""
-    _require(kind, export_kinds(by))
-    return _export_queryset(kind, by, school_id).count()
+def export_file(*, by: User, kind: str, fmt: str, school_id: int | None = None) -> Export:
+    """The user's schools, teachers or students (optionally of one school) as .xlsx or .csv,
+    served or written by a job through `junheng.exports.serve` (the rows are read in chunks
+    as they are written: a city's million students stream in constant memory)."""
+    from junheng.region.forms import KIND_LABELS
 
-
-def export_rows(kind: str, *, by: User, school_id: int | None = None) -> ExportFile:
-    """The user's schools, teachers or students (optionally of one school) as .xlsx; audited."""
     _require(kind, export_kinds(by))
+    if fmt not in ("xlsx", "csv"):
+        raise PermissionDenied
     qs = _export_queryset(kind, by, school_id)
-    rows = list(export_values(kind, by, qs))
-    headers = [c.header for c in COLUMNS[kind]]
-    content = table_xlsx(str(KIND_NAMES[kind]), headers, rows)
-    audit(by, f"export_{kind}", None, rows=len(rows), school=school_id)
-    suffix = f"-{school_id}" if school_id else ""
-    return ExportFile(f"junheng-{kind}{suffix}-{_stamp()}.xlsx", content, len(rows))
-
-
-def export_stream(
-    kind: str, *, by: User, school_id: int | None = None
-) -> tuple[str, list[str], Iterator[list[Any]]]:
-    """(filename, header, rows) of the user's schools, teachers or students as CSV rows, read
-    from the database in chunks as they are written: a city's million students stream in
-    constant memory, and the download starts at once. Audited when asked for."""
-    _require(kind, export_kinds(by))
-    qs = _export_queryset(kind, by, school_id)
-    audit(by, f"export_{kind}", None, format="csv", school=school_id, streamed=True)
     suffix = f"-{school_id}" if school_id else ""
     header = [c.header for c in COLUMNS[kind]]
-    return f"junheng-{kind}{suffix}-{_stamp()}.csv", header, export_values(kind, by, qs)
+    return Export(
+        f"junheng-{kind}{suffix}-{_stamp()}.{fmt}",
+        [Sheet(str(KIND_NAMES[kind]), header=header, rows=export_values(kind, by, qs))],
+        rows=qs.count(),
+        audit=f"export_{kind}",
+        details={"school": school_id, "format": fmt},
+        title=f"{KIND_LABELS[kind]}（.{fmt}）",
+    )
 
 
 def template_file(kind: str, *, by: User) -> ExportFile:

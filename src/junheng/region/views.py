@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from junheng import exports
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, audit
 from junheng.downloads import attachment
-from junheng.exports import csv_response
 from junheng.region import actions, filters, tasks
 from junheng.region.forms import KIND_LABELS, OutlineForm
 from junheng.region.import_page import ImportPage
@@ -131,51 +131,30 @@ def _export_school(request: AuthenticatedHttpRequest) -> int | None:
     return int(school) if school else None
 
 
-def _export_job(
-    request: AuthenticatedHttpRequest, kind: str, fmt: str, school_id: int | None
-) -> HttpResponse | None:
-    """A large export goes to a job (the page returns at once; the file is downloaded from the
-    job's page when it is written); a small one is served here. None: serve it here.
-
-    Only a POST starts the job: a GET of a large export (a link followed by a crawler, a
-    browser's prefetch, a bookmark) shows the row count and a button that POSTs."""
-    limit = int(getattr(settings, "JUNHENG_EXPORT_INLINE_ROWS", 5000))
-    rows = actions.export_count(kind, by=request.user, school_id=school_id)
-    if rows <= limit:
-        return None
-    if request.method != "POST":
-        return render(
-            request,
-            "region/export_confirm.html",
-            {
-                "kind_label": KIND_LABELS[kind],
-                "fmt": fmt,
-                "rows": rows,
-                "school": school_id,
-            },
-        )
-    job = tasks.start_export(kind, fmt, by=request.user, school_id=school_id)
-    return redirect(job.get_absolute_url())
-
-
 @scoping.role_required(*STAFF)
-def export_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
-    school_id = _export_school(request)
-    queued = _export_job(request, _kind(kind), "xlsx", school_id)
-    if queued is not None:
-        return queued
-    return _download(actions.export_rows(kind, by=request.user, school_id=school_id))
+def export_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase:
+    """The user's schools, teachers or students as .xlsx (a large export through a job)."""
+    return exports.serve(
+        request,
+        "junheng.region.actions.export_file",
+        back=reverse("region:import"),
+        kind=_kind(kind),
+        fmt="xlsx",
+        school_id=_export_school(request),
+    )
 
 
 @scoping.role_required(*STAFF)
 def export_csv(request: AuthenticatedHttpRequest, kind: str) -> HttpResponseBase:
     """The same rows as the .xlsx export, as a streamed CSV (a large one through a job)."""
-    school_id = _export_school(request)
-    queued = _export_job(request, _kind(kind), "csv", school_id)
-    if queued is not None:
-        return queued
-    filename, header, rows = actions.export_stream(kind, by=request.user, school_id=school_id)
-    return csv_response(filename, header, rows)
+    return exports.serve(
+        request,
+        "junheng.region.actions.export_file",
+        back=reverse("region:import"),
+        kind=_kind(kind),
+        fmt="csv",
+        school_id=_export_school(request),
+    )
 
 
 @scoping.role_required(Role.BUREAU)

@@ -31,7 +31,7 @@ from junheng.engines.rotation import (
     plan_tradeoff,
 )
 from junheng.errors import ActionError
-from junheng.exports import Cell, Sheet, write_xlsx
+from junheng.exports import Cell, Export, Sheet, in_language
 from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import ACTIVE_STATES, Job
 from junheng.region.models import County, School, Teacher, UrbanRural
@@ -705,14 +705,16 @@ def exchange_mode(from_school: School, to_school: School) -> str:
     return _("校际交流")
 
 
-def plan_xlsx(rnd: RotationRound, run: PlanRun) -> bytes:
-    """The plan in the layout a bureau files: title row, one row per move, summary rows."""
-    status = _("已发布") if rnd.is_published else _("草案")
-    title = _("%(county)s %(year)s 年度义务教育学校教师交流轮岗名单（%(status)s）") % {
-        "county": rnd.county.name,
-        "year": rnd.year,
-        "status": status,
-    }
+def plan_sheet(rnd: RotationRound, run: PlanRun) -> Sheet:
+    """The plan in the layout a bureau files (in Chinese whatever the UI language): title
+    row, one row per move, summary rows; the rows are read as the file is written."""
+    with translation.override("zh-hans"):
+        status = _("已发布") if rnd.is_published else _("草案")
+        title = _("%(county)s %(year)s 年度义务教育学校教师交流轮岗名单（%(status)s）") % {
+            "county": rnd.county.name,
+            "year": rnd.year,
+            "status": status,
+        }
     moves = run.moves.select_related("teacher", "from_school", "to_school").order_by(
         "from_school__code", "teacher__code"
     )
@@ -752,26 +754,32 @@ def plan_xlsx(rnd: RotationRound, run: PlanRun) -> bytes:
             # The label runs over the empty cells to its right, the figure in column I.
             yield [Cell(label, bold=True), None, None, None, None, None, None, None, value]
 
-    return write_xlsx(
-        Sheet(
+    with translation.override("zh-hans"):
+        return Sheet(
             _("交流名单"),
             caption=title,
             header=list(EXPORT_COLUMNS),
-            rows=rows(),
+            rows=in_language("zh-hans", rows()),
             widths=(6, 10, 6, 6, 10, 10, 22, 22, 10, 16, 14),
         )
-    )
 
 
-def do_export_plan(
-    rnd: RotationRound, *, by: User, run: PlanRun | None = None
-) -> tuple[str, bytes]:
-    """(file name, .xlsx bytes) of the round's published plan (or latest plan); audited."""
+def do_export_plan(*, by: User, round_id: int, run_id: int | None = None) -> Export:
+    """The round's published plan (or latest plan, or the run given) in the filing layout,
+    served or written by a job through `junheng.exports.serve`; audited."""
+    from junheng.rotation.access import access_round
+
     require_actor(by, Role.BUREAU)
-    run = run or rnd.published_run or rnd.latest_run()
+    rnd = access_round(by, round_id)
+    run = rnd.runs.filter(pk=run_id).first() if run_id else rnd.published_run or rnd.latest_run()
     if run is None or run.status != RunStatus.DONE:
         raise ActionError(_("尚无可导出的交流方案。"))
-    with translation.override("zh-hans"):  # the filing layout is Chinese whatever the UI language
-        content = plan_xlsx(rnd, run)
-    audit(by, "rotation.export_plan", rnd, run=run.pk, moves=run.moves.count())
-    return f"rotation-{rnd.year}.xlsx", content
+    moves = run.moves.count()
+    return Export(
+        f"rotation-{rnd.year}.xlsx",
+        [plan_sheet(rnd, run)],
+        rows=moves + 11,
+        audit="rotation.export_plan",
+        target=rnd,
+        details={"run": run.pk, "moves": moves},
+    )

@@ -7,17 +7,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_stubs_ext import StrOrPromise
 
+from junheng import exports
 from junheng.accounts.models import Role
 from junheng.accounts.scoping import require_bureau, require_role
-from junheng.downloads import xlsx_attachment
 from junheng.jobs.models import Job
 from junheng.region.models import SUBJECTS, Teacher
 from junheng.rotation import actions, adapters
@@ -43,7 +43,6 @@ from junheng.rotation.models import (
     SubjectNeed,
 )
 from junheng.web import AuthenticatedHttpRequest, attempt, paginate
-from junheng.web import flash_errors as _errors
 
 SUBJECT_LABELS = dict(SUBJECTS)
 
@@ -273,14 +272,14 @@ def publish(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
-def export(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponseBase:
     rnd = access_round(request.user, round_id)
-    try:
-        name, content = actions.do_export_plan(rnd, by=request.user)
-    except ValidationError as err:
-        _errors(request, err)
-        return redirect("rotation:round", round_id=rnd.pk)
-    return xlsx_attachment(content, name)
+    return exports.serve(
+        request,
+        "junheng.rotation.actions.do_export_plan",
+        back=reverse("rotation:round", args=[rnd.pk]),
+        round_id=rnd.pk,
+    )
 
 
 @login_required

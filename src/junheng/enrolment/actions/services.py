@@ -19,7 +19,7 @@ settled per class-hour actually delivered: a session counts once attendance was 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from junheng.accounts.models import Guardianship, Role, User, audit
+from junheng.accounts.models import Guardianship, Role, User
 from junheng.accounts.scoping import may_act, require_actor
 from junheng.afterschool.models import Offering, Provider
 from junheng.enrolment.actions.common import notify, school_admins
@@ -51,7 +51,7 @@ from junheng.enrolment.models import (
     SubsidyTarget,
 )
 from junheng.errors import ActionError
-from junheng.exports import Sheet, write_xlsx
+from junheng.exports import Export, Sheet
 from junheng.region.models import School, Student, Term
 
 ABSENCE_ALERT = 3
@@ -448,46 +448,63 @@ BILL_HEADER = [
 ]
 
 
-def do_export_bills(bills: Sequence[Bill | Statement], *, by: User, mask: bool = False) -> bytes:
-    """The bills (issued or as computed now) as .xlsx; audited: minors' data leaves the platform.
-    A parent exports only its own bills; staff those the page chose (its school's families)."""
-    require_actor(by, Role.PARENT, Role.SCHOOL, Role.BUREAU)
-    if by is not None and by.role == Role.PARENT:
-        for guardian_id in {b.guardian.pk for b in bills}:
-            require_actor(by, Role.PARENT, user_id=guardian_id)
-    rows = []
-    for bill in bills:
-        lines = bill.lines if isinstance(bill, Statement) else _issued_lines(bill)
-        for line in lines:
-            rows.append(
-                [
-                    bill.guardian.username,
-                    line.student.code,
-                    line.student.masked_name if mask else line.student.name,
-                    line.offering.course.title,
-                    line.offering.school.name,
-                    line.fee,
-                    line.subsidy,
-                    line.due,
-                    line.rule,
-                ]
-            )
-    audit(
-        by,
-        "enrolment.export.bills",
-        None,
-        guardians=[b.guardian.pk for b in bills],
-        term=bills[0].term.pk if bills else None,
-        rows=len(rows),
+def _bill_rows(statements: Iterable[Statement]) -> Iterator[list[Any]]:
+    for bill in statements:
+        for line in bill.lines:
+            yield [
+                bill.guardian.username,
+                line.student.code,
+                line.student.name,
+                line.offering.course.title,
+                line.offering.school.name,
+                line.fee,
+                line.subsidy,
+                line.due,
+                line.rule,
+            ]
+
+
+def do_export_own_bill(*, by: User, term_id: int) -> Export:
+    """A parent's own bill for the term (as computed now), as .xlsx; audited: minors' data
+    leaves the platform."""
+    require_actor(by, Role.PARENT)
+    term = Term.objects.get(pk=term_id)
+    bill = bill_statement(by, term)
+    return Export(
+        f"bill-{term.pk}.xlsx",
+        [Sheet(_("缴费单"), header=BILL_HEADER, rows=_bill_rows([bill]))],
+        rows=len(bill.lines),
+        audit="enrolment.export.bills",
+        details={"guardians": [by.pk], "term": term.pk},
     )
-    return write_xlsx(Sheet(_("缴费单"), header=BILL_HEADER, rows=rows))
 
 
-def _issued_lines(bill: Bill) -> list[BillLine]:
-    return list(
-        bill.lines.select_related("student", "offering__course", "offering__school").order_by(
-            "student__code", "offering_id"
-        )
+def do_export_school_bills(*, by: User, school_id: int, term_id: int) -> Export:
+    """The bills (as computed now) of the families of one school's children, for its admin or
+    the bureau, as .xlsx; the statements are computed as the file is written (a large school
+    through a job); audited."""
+    from junheng.accounts.scoping import access_school
+
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school_id)
+    school = access_school(by, school_id)
+    term = Term.objects.get(pk=term_id)
+    guardians = User.objects.filter(
+        role=Role.PARENT, guardianships__student__school=school
+    ).distinct()
+    lines = Enrolment.objects.filter(
+        student__school=school, offering__term=term, status=EnrolmentStatus.ACTIVE
+    ).count()
+
+    def rows() -> Iterator[list[Any]]:
+        yield from _bill_rows(bill_statements(list(guardians.order_by("username")), term))
+
+    return Export(
+        f"bills-{school.code}-{term.pk}.xlsx",
+        [Sheet(_("缴费单"), header=BILL_HEADER, rows=rows())],
+        rows=lines,
+        audit="enrolment.export.bills",
+        target=school,
+        details={"school": school.code, "term": term.pk},
     )
 
 
@@ -544,8 +561,13 @@ SETTLEMENT_HEADER = [
 ]
 
 
-def do_export_settlement(school: School, term: Term, *, by: User) -> bytes:
-    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school.pk)
+def do_export_settlement(*, by: User, school_id: int, term_id: int) -> Export:
+    """A school's class-hour settlement with its providers for the term, as .xlsx; audited."""
+    from junheng.accounts.scoping import access_school
+
+    require_actor(by, Role.BUREAU, Role.SCHOOL, school_id=school_id)
+    school = access_school(by, school_id)
+    term = Term.objects.get(pk=term_id)
     rows = [
         [
             r["provider"].name,
@@ -558,5 +580,11 @@ def do_export_settlement(school: School, term: Term, *, by: User) -> bytes:
         ]
         for r in settlement_rows(school, term)
     ]
-    audit(by, "enrolment.export.settlement", school, term=term.pk, rows=len(rows))
-    return write_xlsx(Sheet(_("课时结算"), header=SETTLEMENT_HEADER, rows=rows))
+    return Export(
+        f"settlement-{school.code}-{term.pk}.xlsx",
+        [Sheet(_("课时结算"), header=SETTLEMENT_HEADER, rows=rows)],
+        rows=len(rows),
+        audit="enrolment.export.settlement",
+        target=school,
+        details={"term": term.pk},
+    )

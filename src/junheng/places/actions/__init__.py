@@ -17,7 +17,7 @@ from junheng.places.actions.runs import (
     do_export_report,
     do_run_forecast,
     execute_forecast,
-    report_xlsx,
+    report_sheets,
 )
 from junheng.places.actions.scenarios import (
     do_add_housing,
@@ -47,5 +47,5 @@ __all__ = [
     "do_snapshot_enrolment",
     "do_update_scenario",
     "execute_forecast",
-    "report_xlsx",
+    "report_sheets",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from junheng.accounts.models import User, audit
 from junheng.accounts.scoping import require_bureau
 from junheng.errors import ActionError
-from junheng.exports import Cell, Sheet, write_xlsx
+from junheng.exports import Cell, Export, Sheet, in_language
 from junheng.jobs.actions import progress, start_job
 from junheng.jobs.models import Job
 from junheng.places import adapters, report
@@ -147,15 +148,25 @@ def _fail(run: ForecastRun, message: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- the planning report
 
 
-def do_export_report(run: ForecastRun, *, by: User) -> tuple[str, bytes]:
-    """(file name, .xlsx bytes) of a finished run's planning report; audited."""
+def do_export_report(*, by: User, run_id: int) -> Export:
+    """A finished run's planning report (in Chinese whatever the UI language), served or
+    written by a job through `junheng.exports.serve`; audited."""
+    from junheng.places.access import access_run
+
     require_bureau(by)
+    run = access_run(by, run_id)
     if not run.is_done:
         raise ActionError(_("预测尚未完成，无法导出"))
     with translation.override("zh-hans"):  # the filing layout is Chinese whatever the UI language
-        content = report_xlsx(run)
-    audit(by, "places.export_report", run, rows=run.rows.count())
-    return f"学位预测预警-{run.base_year}-{run.pk}.xlsx", content
+        sheets = [replace(s, rows=in_language("zh-hans", s.rows)) for s in report_sheets(run)]
+    rows = run.rows.count()
+    return Export(
+        f"学位预测预警-{run.base_year}-{run.pk}.xlsx",
+        sheets,
+        rows=rows,
+        audit="places.export_report",
+        target=run,
+    )
 
 
 def _variants(run: ForecastRun) -> tuple[str, ...]:
@@ -166,7 +177,8 @@ def _pct(u: float) -> str:
     return f"{u * 100:.1f}%"
 
 
-def report_xlsx(run: ForecastRun) -> bytes:
+def report_sheets(run: ForecastRun) -> list[Sheet]:
+    """The planning report's sheets (call it in the report's language; rows are lazy)."""
     county = County.objects.order_by("pk").first()
     name = county.name if county is not None else ""
     last = (run.base_year or 0) + run.years
@@ -435,4 +447,4 @@ def report_xlsx(run: ForecastRun) -> bytes:
             freeze="",
         )
     )
-    return write_xlsx(*sheets)
+    return sheets

@@ -194,18 +194,19 @@ def table(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
     return render(request, "quotas/draft.html", _draft_context(request, obj))
 
 
+def _draft_again(request: AuthenticatedHttpRequest, obj: Any, **bound: Any) -> HttpResponse:
+    """The draft page again (400) with what the POST could not take: an invalid form or
+    formset showing its errors, or an import's report."""
+    return render(request, "quotas/draft.html", _draft_context(request, obj, **bound), status=400)
+
+
 @login_required
 @require_POST
 def update_settings(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse:
     obj = access_table(request.user, table_id)
     form = SettingsForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "quotas/draft.html",
-            _draft_context(request, obj, settings_form=form),
-            status=400,
-        )
+        return _draft_again(request, obj, settings_form=form)
     attempt(
         request,
         lambda: actions.do_update_settings(obj, by=request.user, **form.cleaned_data),
@@ -220,12 +221,7 @@ def save_plans(request: AuthenticatedHttpRequest, table_id: int) -> HttpResponse
     obj = access_table(request.user, table_id)
     formset = _plan_formset(obj, request.POST)
     if not formset.is_valid():
-        return render(
-            request,
-            "quotas/draft.html",
-            _draft_context(request, obj, plan_formset=formset),
-            status=400,
-        )
+        return _draft_again(request, obj, plan_formset=formset)
     plans = {f.cleaned_data["high_school"]: f.cleaned_data["plan"] for f in formset.forms}
     attempt(
         request,
@@ -253,9 +249,7 @@ def import_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpRe
     obj = access_table(request.user, table_id)
     form = GraduatesImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(
-            request, "quotas/draft.html", _draft_context(request, obj, import_form=form), status=400
-        )
+        return _draft_again(request, obj, import_form=form)
     upload = form.cleaned_data["file"]
     done = attempt(
         request,
@@ -265,12 +259,7 @@ def import_graduates(request: AuthenticatedHttpRequest, table_id: int) -> HttpRe
         return redirect("quotas:table", table_id=obj.pk)
     report = done.value
     if not report.ok:
-        return render(
-            request,
-            "quotas/draft.html",
-            _draft_context(request, obj, import_report=report),
-            status=400,
-        )
+        return _draft_again(request, obj, import_report=report)
     messages.success(
         request,
         _("已导入 %(n)s 所初中的毕业生数（文件未列出的 %(u)s 所保持不变）")

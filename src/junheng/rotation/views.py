@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -36,11 +37,13 @@ from junheng.rotation.forms import NeedsForm, OpenRoundForm, PinForm, Preference
 from junheng.rotation.models import (
     NeedsConfirmation,
     PinKind,
+    PlanRun,
     Preference,
     RotationRound,
     RunStatus,
     Stint,
     SubjectNeed,
+    Tradeoff,
 )
 from junheng.web import AuthenticatedHttpRequest, attempt, paginate
 
@@ -167,16 +170,31 @@ def update_rules(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespon
     return redirect("rotation:round", round_id=rnd.pk)
 
 
-def _flash_run(
+def _run(
     request: AuthenticatedHttpRequest,
-    status: str,
+    start: Callable[[], PlanRun | Tradeoff],
+    then: str,
     *,
     done: StrOrPromise,
     running: StrOrPromise,
     infeasible: StrOrPromise | None = None,
+) -> HttpResponse:
+    """Start a plan or trade-off run and go back to the round (`then`), saying how it went:
+    done, or still running in the worker (a success either way); rules that cannot all hold,
+    or a failure, as an error; a refusal as `attempt` shows it."""
+    started = attempt(request, start)
+    if started.ok:
+        _say_run(request, started.value.status, done, running, infeasible)
+    return redirect(then)
+
+
+def _say_run(
+    request: AuthenticatedHttpRequest,
+    status: str,
+    done: StrOrPromise,
+    running: StrOrPromise,
+    infeasible: StrOrPromise | None,
 ) -> None:
-    """A plan's or trade-off's outcome on the next page: done, or still running in the worker
-    (a success either way); rules that cannot all hold, or a failure, as an error."""
     if status == RunStatus.DONE:
         messages.success(request, done)
     elif status == RunStatus.INFEASIBLE and infeasible is not None:
@@ -191,31 +209,27 @@ def _flash_run(
 @require_POST
 def run_plan(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     rnd = access_round(request.user, round_id)
-    done = attempt(request, lambda: actions.do_run_plan(rnd, by=request.user))
-    if done.ok:
-        _flash_run(
-            request,
-            done.value.status,
-            done=_("交流方案已计算完成"),
-            running=_("交流方案正在计算"),
-            infeasible=_("规则无法同时满足，见下方原因"),
-        )
-    return redirect("rotation:round", round_id=rnd.pk)
+    return _run(
+        request,
+        lambda: actions.do_run_plan(rnd, by=request.user),
+        reverse("rotation:round", kwargs={"round_id": rnd.pk}),
+        done=_("交流方案已计算完成"),
+        running=_("交流方案正在计算"),
+        infeasible=_("规则无法同时满足，见下方原因"),
+    )
 
 
 @login_required
 @require_POST
 def run_tradeoff(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     rnd = access_round(request.user, round_id)
-    done = attempt(request, lambda: actions.do_run_tradeoff(rnd, by=request.user))
-    if done.ok:
-        _flash_run(
-            request,
-            done.value.status,
-            done=_("交流人数与均衡效果已计算完成"),
-            running=_("交流人数与均衡效果正在计算"),
-        )
-    return redirect(reverse("rotation:round", kwargs={"round_id": rnd.pk}) + "#tradeoff")
+    return _run(
+        request,
+        lambda: actions.do_run_tradeoff(rnd, by=request.user),
+        reverse("rotation:round", kwargs={"round_id": rnd.pk}) + "#tradeoff",
+        done=_("交流人数与均衡效果已计算完成"),
+        running=_("交流人数与均衡效果正在计算"),
+    )
 
 
 @login_required

@@ -1,3 +1,3 @@
 """junheng (均衡): plan, run and prove balanced, high-quality compulsory education."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -493,3 +493,13 @@ def test_a_cancelled_draw_stores_nothing_and_can_run_again(window, market, users
     drain()
     draw.refresh_from_db()
     assert draw.state == DrawState.DONE
+
+
+def test_public_draw_names_the_release_that_drew_it(window, market, users, client):
+    import junheng
+
+    rank_all(window, market, WANTS)
+    draw = close_and_draw(window, users)
+    assert draw.engine_release == junheng.__version__
+    page, _command, _files = _public_parts(client, draw)
+    assert f"pip install junheng=={junheng.__version__}" in page

@@ -292,3 +292,22 @@ def test_teacher_teams_are_listed_as_people_count_them():
 
     labels = [f"第{i}组" for i in (10, 2, 1, 11, 3)]
     assert sorted(labels, key=natural_key) == ["第1组", "第2组", "第3组", "第10组", "第11组"]
+
+
+def test_public_page_names_the_release_that_drew_it(client, published):
+    import junheng
+
+    assert published.engine_release == junheng.__version__
+    page, _command, _files = _public_parts(client, published)
+    assert f"pip install junheng=={junheng.__version__}" in page
+    published.engine_release = "0.1.0"  # drawn by an earlier release: that one is named
+    published.save(update_fields=["engine_release"])
+    page, _command, _files = _public_parts(client, published)
+    assert "pip install junheng==0.1.0" in page
+
+
+def test_release_line_speaks_english_too(client, published):
+    page = client.get(
+        reverse("placement:public", args=[published.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "verify it with the same release" in page

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import junheng
 from junheng.accounts.models import Guardianship, Role, User, audit
 from junheng.accounts.scoping import require_actor
 from junheng.afterschool.models import Offering
@@ -624,6 +625,7 @@ def _store_draw(
     draw.summary = result.summary
     draw.report = fairness
     draw.result_sha256 = result.result_sha256
+    draw.engine_release = junheng.__version__
     draw.offerings_csv = inputs.offerings_csv.decode("utf-8")
     draw.choices_csv = inputs.choices_csv.decode("utf-8")
     draw.students_csv = inputs.students_csv.decode("utf-8")

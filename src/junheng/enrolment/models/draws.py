@@ -59,6 +59,9 @@ class Draw(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=dict, blank=True)
     result_sha256 = models.CharField(max_length=64, blank=True)
+    # The junheng release that drew it: a later release may search differently, so the public
+    # page tells anyone verifying which release to run (`pip install junheng==…`).
+    engine_release = models.CharField(_("抽签所用 junheng 版本"), max_length=20, blank=True)
     # The exact bytes (UTF-8 text) of the contract files, for download and `junheng verify`.
     offerings_csv = models.TextField(blank=True)
     choices_csv = models.TextField(blank=True)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import junheng
 from junheng.accounts.models import Role, User, audit
 from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
@@ -108,6 +109,7 @@ def _apply_draw(placement: Placement, result: PlacementResult, *, by: User | Non
             team_draw[label] = class_no
         TeacherTeam.objects.bulk_update(teams, ["class_no"])
     placement.result_sha256 = result.summary["result_sha256"]
+    placement.engine_release = junheng.__version__
     placement.summary = dict(result.summary)
     placement.table = [
         {
@@ -127,6 +129,7 @@ def _apply_draw(placement: Placement, result: PlacementResult, *, by: User | Non
     placement.save(
         update_fields=[
             "result_sha256",
+            "engine_release",
             "summary",
             "table",
             "status",
@@ -153,6 +156,7 @@ def _apply_draw(placement: Placement, result: PlacementResult, *, by: User | Non
             "summary": dict(result.summary),
             "teams": team_draw,
             "bulk_run": placement.bulk_run_id,
+            "engine_release": placement.engine_release,
         },
     )
 

@@ -86,6 +86,9 @@ class Placement(models.Model):
     entropy = models.CharField(_("公开随机数"), max_length=200, blank=True)
     final_seed = models.CharField(_("最终种子"), max_length=64, blank=True)
     result_sha256 = models.CharField(_("结果哈希"), max_length=64, blank=True)
+    # The junheng release that drew it: a later release may search differently, so the public
+    # page tells anyone verifying which release to run (`pip install junheng==…`).
+    engine_release = models.CharField(_("抽签所用 junheng 版本"), max_length=20, blank=True)
     summary = models.JSONField(_("结果摘要"), default=dict, blank=True)
     table = models.JSONField(_("均衡表"), default=list, blank=True)
     created_by = models.ForeignKey(

@@ -154,16 +154,19 @@ def test_progress_is_against_the_same_childs_earlier_terms_never_others():
 
 
 def test_cohort_cells_under_the_group_size_show_a_count_but_no_figure():
-    kids = pd.concat([students(12, "A"), students(9, "B")], ignore_index=True)
+    kids = pd.concat([students(12, "A"), students(9, "B"), students(10, "C")], ignore_index=True)
     r = recs([(s, "2026-1", "obs", 4) for s in kids.student_id])
     co = run(r, kids).frame("cohorts")
     moral = co[co.dimension == "moral"]
     a = moral[(moral.level == "school") & (moral.school_id == "A")].iloc[0]
     b = moral[(moral.level == "school") & (moral.school_id == "B")].iloc[0]
+    c = moral[(moral.level == "school") & (moral.school_id == "C")].iloc[0]
     assert a.students == 12 and a["mean"] == 73.75  # (3 × 75 + 70 for no award) / 4
     assert b.students == 9 and pd.isna(b["mean"]) and pd.isna(b["median"])
+    # the region less A's figure would give B's 9 away: C, the next smallest, shows none either
+    assert c.students == 10 and pd.isna(c["mean"])
     region = moral[moral.level == "region"].iloc[0]
-    assert region.students == 21 and region["mean"] == 73.75
+    assert region.students == 31 and region["mean"] == 73.75
     assert set(co.level) == {"region", "urban_rural", "school", "grade", "class"}
 
 

@@ -423,3 +423,69 @@ def test_overlapping_or_inconsistent_rows_of_an_indicator_name_the_row(rows, col
     with pytest.raises(InputError, match=reason) as err:
         library_from_frame(lib_frame(rows))
     assert (err.value.row, err.value.column) == (len(rows) + 1, column)
+
+
+# ---------------------------------------------------------------- the cohort file's protection
+
+
+def _classes(sizes: list[tuple[str, int, str, int]]) -> pd.DataFrame:
+    frames = []
+    for school, grade, klass, n in sizes:
+        k = kids(n, grade=grade, school=school)
+        k["student_id"] = [f"{school}{grade}{klass}-{i}" for i in range(n)]
+        k["class"] = klass
+        k["urban_rural"] = "urban" if school == "A" else "rural"
+        frames.append(k)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_the_cohort_file_hides_a_class_that_would_give_a_small_sibling_away():
+    library = library_from_frame(lib_frame([OBS]))
+    students = _classes([("A", 3, "1", 12), ("A", 3, "2", 6), ("B", 4, "1", 15)])
+    rows = [(s, "2026-1", "obs", 1 + i % 5) for i, s in enumerate(students.student_id)]
+    p = score(recs(rows), students, library)
+    co = p.frame("cohorts")
+    cls = co[co.level == "class"].set_index(["school_id", "class", "grade"])
+    assert pd.isna(cls.loc[("A", "2", "3"), "mean"])  # 6 children: no figure
+    assert pd.isna(cls.loc[("A", "1", "3"), "mean"])  # 12, but grade 3 (18) less it gives 6
+    assert cls.loc[("B", "1", "4"), "mean"] == 50.0
+    assert co[co.level == "grade"]["mean"].notna().all()
+    assert p.counts["cohort_cells_suppressed"] == 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 14), min_size=2, max_size=6), st.integers(2, 10))
+def test_no_shown_cohort_figure_gives_a_small_cell_away_by_difference(sizes, size):
+    library = library_from_frame(lib_frame([OBS]))
+    layout = [("AB"[k % 2], 3 + k % 3, str(k), n) for k, n in enumerate(sizes) if n]
+    if not layout:
+        return
+    students = _classes(layout)
+    rows = [(s, "2026-1", "obs", 1 + i % 5) for i, s in enumerate(students.student_id)]
+    co = score(recs(rows), students, library, min_group=size).frame("cohorts")
+    shown = co[co["mean"].notna()]
+    assert (shown.students >= size).all()
+
+    def cells(level: str, **match: str) -> pd.DataFrame:
+        got = co[co.level == level]
+        for k, v in match.items():
+            got = got[got[k].astype(str) == v]
+        return got
+
+    parts = [(cells("region"), cells("school")), (cells("region"), cells("urban_rural"))]
+    for u in ("urban", "rural"):
+        parts.append(
+            (cells("urban_rural", urban_rural=u), cells("school", school_id="AB"[u == "rural"]))
+        )
+    for school in ("A", "B"):
+        parts.append((cells("school", school_id=school), cells("grade", school_id=school)))
+        for g in range(3, 6):
+            parts.append(
+                (cells("grade", school_id=school, grade=str(g)),
+                 cells("class", school_id=school, grade=str(g)))
+            )  # fmt: skip
+    for parent, kids_ in parts:
+        if parent.empty or pd.isna(parent["mean"].iloc[0]):
+            continue
+        exposed = int(parent.students.iloc[0]) - int(kids_[kids_["mean"].notna()].students.sum())
+        assert exposed == 0 or exposed >= size, (parent.iloc[0].to_dict(), exposed)

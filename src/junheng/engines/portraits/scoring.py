@@ -548,8 +548,70 @@ def score(
           AND NOT (g.level = 'class' AND g.class = '')
         """
     )
+    _protect_cohorts(con, min_group)
     say("cohorts", 0.95)
     return Portraits(con, min_group, sorted(set(tv.values())), left_out)
+
+
+def _protect_cohorts(con: duckdb.DuckDBPyConnection, min_group: int) -> None:
+    """Complementary suppression of the cohort file (`suppression.protect`): per term and
+    dimension, in every partition of a shown cell — the region into urban/town/rural and into
+    schools, each urban/town/rural class into its schools, a school into its grades, a grade
+    into its classes — the hidden children number 0 or at least `min_group`, so that no small
+    cell is worked out by difference. The hidden cells' figures are emptied."""
+    from junheng.engines.portraits.suppression import protect
+
+    rows = con.execute(
+        "SELECT term, dim_order, level, coalesce(school_id, ''), coalesce(grade, ''), "
+        "coalesce(class, ''), coalesce(urban_rural, ''), students FROM cohorts"
+    ).fetchall()
+    if not rows:
+        return
+    ur_of: dict[str, set[str]] = {}
+    for school, ur in con.execute(
+        "SELECT DISTINCT school_id, urban_rural FROM st WHERE urban_rural <> ''"
+    ).fetchall():
+        ur_of.setdefault(str(school), set()).add(str(ur))
+    counts: dict[tuple[str, ...], int] = {}
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for term, dim, level, school, grade, klass, ur, n in rows:
+        key = (str(term), str(dim), str(level), school, grade, klass, ur)
+        counts[key] = int(n)
+        region = (str(term), str(dim), "region", "", "", "", "")
+        parents: list[tuple[tuple[str, ...], str]] = []
+        if level == "urban_rural":
+            parents = [(region, "ur")]
+        elif level == "school":
+            parents = [(region, "school")]
+            # a school in one urban/town/rural class only: a child of that class's cell
+            if len(ur_of.get(school, set())) == 1:
+                (u,) = ur_of[school]
+                parents.append(((str(term), str(dim), "urban_rural", "", "", "", u), "school"))
+        elif level == "grade":
+            parents = [((str(term), str(dim), "school", school, "", "", ""), "grade")]
+        elif level == "class":
+            parents = [((str(term), str(dim), "grade", school, grade, "", ""), "class")]
+        for parent, kind in parents:
+            children.setdefault((*parent, kind), []).append(key)
+    partitions = [(k[:-1], kids) for k, kids in children.items()]
+    hidden = protect(counts, partitions, min_group)
+    extra = [k for k in hidden if counts[k] >= min_group]
+    if not extra:
+        return
+    frame = pd.DataFrame(
+        extra,
+        columns=["term", "dim_order", "level", "school_id", "grade", "class", "urban_rural"],
+    )
+    frame["dim_order"] = frame["dim_order"].astype("int64")
+    con.register("hidden_frame", frame)
+    con.execute(
+        "UPDATE cohorts SET mean = NULL, p25 = NULL, median = NULL, p75 = NULL "
+        "FROM hidden_frame h WHERE cohorts.term = h.term AND cohorts.dim_order = h.dim_order "
+        "AND cohorts.level = h.level AND coalesce(cohorts.school_id, '') = h.school_id "
+        "AND coalesce(cohorts.grade, '') = h.grade AND coalesce(cohorts.class, '') = h.class "
+        "AND coalesce(cohorts.urban_rural, '') = h.urban_rural"
+    )
+    con.unregister("hidden_frame")
 
 
 def _esc(text: str) -> str:

@@ -120,11 +120,21 @@ def do_store_and_score(records: pd.DataFrame, *, by: User | None) -> dict[str, A
     inputs = _Inputs(stored | {int(t) for t in records["term_id"].unique()}, new)
     columns = [records[f].tolist() for f in storage.RECORD_FIELDS]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scored = pool.submit(_run_engine, inputs, None)  # no ORM on that thread
+        scored = pool.submit(_engine_rows, inputs)  # no ORM on that thread
         with transaction.atomic():
             storage.write_records(zip(*columns, strict=True))
-            result = scored.result()
-            return _store_scores(inputs, result, by)
+            result, rows = scored.result()
+            return _store_scores(inputs, result, by, rows)
+
+
+def _engine_rows(
+    inputs: _Inputs,
+) -> tuple[Any, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """The engine's result with its score and explanation rows fetched (DuckDB queries), so
+    that all of it overlaps the records' writing."""
+    result = _run_engine(inputs, None)
+    scores = list(adapters.score_rows(result, inputs.term_of))
+    return result, (scores, list(adapters.explanation_rows(result, inputs.term_of)))
 
 
 class _Inputs:
@@ -163,8 +173,19 @@ def _run_engine(inputs: _Inputs, say: Any) -> Any:
         raise ActionError(str(err)) from err
 
 
-def _store_scores(inputs: _Inputs, result: Any, by: User | None) -> dict[str, Any]:
+def _store_scores(
+    inputs: _Inputs,
+    result: Any,
+    by: User | None,
+    rows: tuple[Iterable[tuple[Any, ...]], Iterable[tuple[Any, ...]]] | None = None,
+) -> dict[str, Any]:
+    """Replace the terms' scores with the engine's (`rows`: its score and explanation rows
+    already fetched)."""
     terms = inputs.terms
+    scores, explained = rows or (
+        adapters.score_rows(result, inputs.term_of),
+        adapters.explanation_rows(result, inputs.term_of),
+    )
     with transaction.atomic():
         DimensionScore.objects.filter(term__in=terms).delete()
         IndicatorScore.objects.filter(term__in=terms).delete()
@@ -172,12 +193,12 @@ def _store_scores(inputs: _Inputs, result: Any, by: User | None) -> dict[str, An
             DimensionScore,
             ["student_id", "term_id", "dimension", "score", "coverage", "progress",
              "previous_terms", "version"],
-            adapters.score_rows(result, inputs.term_of),
+            scores,
         )  # fmt: skip
         storage.insert_rows(
             IndicatorScore,
             ["student_id", "term_id", "items"],
-            adapters.explanation_rows(result, inputs.term_of),
+            explained,
         )
         summary: dict[str, Any] = {**result.counts, "records_left_out": result.left_out}
         audit(by, "portraits.score", None, **summary)

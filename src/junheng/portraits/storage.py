@@ -98,7 +98,7 @@ def _insert_sqlite(
     try:
         it = iter(rows)
         while batch := list(itertools.islice(it, per)):
-            params = [v for row in batch for v in row]
+            params = list(itertools.chain.from_iterable(batch))
             if len(params) != width * len(batch):
                 raise ValueError(f"each row must have {width} values")
             cur.execute(full if len(batch) == per else sql(len(batch)), params)

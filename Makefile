@@ -20,11 +20,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 deps: $(STAMP)
 	$(BIN)/junheng i18n
 
+# An empty database gets the whole schema in one step (junheng.fresh_schema), any other is
+# migrated: both commands below use this target.
 install: deps
-	$(BIN)/junheng manage migrate --noinput -v 0
+	$(BIN)/junheng migrate
 
-# `junheng demo` builds its fresh database itself (junheng.fresh_schema): no migrate first.
-run: deps
+# `junheng demo` then builds its own fresh demo database (the same one-step schema).
+run: install
 	$(BIN)/junheng demo
 	PORT=$(PORT) $(BIN)/junheng serve --with-worker
 

@@ -146,3 +146,21 @@ def test_fresh_schema_refuses_a_database_with_tables(tmp_path):
     )
     assert proc.returncode != 0
     assert "is not empty: run migrate" in proc.stderr
+
+
+def test_junheng_migrate_creates_an_empty_database_then_migrates_it(tmp_path):
+    """`make install`'s step: the one-step schema on a fresh file, `migrate` on a second run,
+    and nothing left unapplied either way."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    cli = [sys.executable, "-m", "junheng.cli"]
+
+    def junheng(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cli, *args], env=env, capture_output=True, text=True, check=True, cwd=tmp_path
+        )
+
+    assert junheng("migrate").stderr.strip().endswith(": created")
+    assert junheng("migrate").stderr.strip().endswith(": migrated")
+    plan = junheng("manage", "showmigrations", "--plan").stdout
+    assert "[X]" in plan and "[ ]" not in plan

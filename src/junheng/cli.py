@@ -3,7 +3,7 @@
 Engine subcommands (allocate, verify, place, quotas, rotate, supply, balance, forecast, pair,
 portraits, synth) work on plain files and never start Django; each lives in `junheng/commands/<name>.py` with
 `add_arguments(parser)` and `run(args) -> dict` (the summary printed as the last stdout line).
-Platform subcommands (demo, serve, worker, manage, i18n) set up Django first.
+Platform subcommands (demo, serve, worker, migrate, manage, i18n) set up Django first.
 
 Exit status: 0 ok, 2 bad input (one line on stderr naming file, row and column).
 """
@@ -34,6 +34,7 @@ PLATFORM_COMMANDS = {
     "demo": "fresh demo database with the county profile and demo accounts",
     "serve": "serve the platform with gunicorn on PORT (default 8000)",
     "worker": "run background workers for long jobs and periodic work",
+    "migrate": "make the database ready: the whole schema at once when empty, else migrate",
     "manage": "run a Django management command (junheng manage migrate …)",
     "i18n": "compile the translations (.po -> .mo) without needing gettext",
 }

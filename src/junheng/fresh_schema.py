@@ -57,3 +57,15 @@ def create_schema(using: str = DEFAULT_DB_ALIAS) -> int:
     executor.check_replacements()
     emit_post_migrate_signal(0, False, using, apps=apps, plan=plan)
     return applied
+
+
+def create_or_migrate(using: str = DEFAULT_DB_ALIAS) -> str:
+    """`create_schema` for a database with no tables, else `migrate` (what `make install` and
+    `junheng migrate` run): "created" or "migrated"."""
+    from django.core.management import call_command
+
+    if not connections[using].introspection.table_names():
+        create_schema(using)
+        return "created"
+    call_command("migrate", database=using, interactive=False, verbosity=0)
+    return "migrated"

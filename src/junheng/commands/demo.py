@@ -70,9 +70,9 @@ def accounts_table(rows: list[tuple[str, str, str, str]]) -> str:
 def _fresh_database(force: bool) -> None:
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connections
 
-    from junheng.fresh_schema import create_schema
+    from junheng.fresh_schema import create_or_migrate, create_schema
 
     db = settings.DATABASES["default"]
     connections.close_all()
@@ -90,11 +90,8 @@ def _fresh_database(force: bool) -> None:
             file=sys.stderr,
         )
         raise SystemExit(1)
-    if not connection.introspection.table_names():  # an empty database (createdb)
-        create_schema()
-        return
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
+    if create_or_migrate() == "migrated":  # an empty database (createdb) was created instead
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def load_demo(

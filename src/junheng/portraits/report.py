@@ -12,20 +12,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 
 from junheng.engines.portraits import MIN_GROUP
 from junheng.engines.portraits.suppression import protect
 from junheng.portraits.models import Dimension, DimensionScore, IndicatorScore
-from junheng.region.models import Student, Term
+from junheng.region.models import SchoolClass, Student, Term
 
 DIMS = [(d.value, d.label) for d in Dimension]
 
 
 def latest_term() -> Term | None:
     """The latest term that has scores."""
-    tid = DimensionScore.objects.order_by("-term__start").values_list("term_id", flat=True).first()
-    return Term.objects.filter(pk=tid).first() if tid else None
+    scored = DimensionScore.objects.filter(term=OuterRef("pk"))
+    return Term.objects.filter(Exists(scored)).order_by("-start").first()
 
 
 def portrait(student: Student) -> dict[str, Any]:
@@ -208,19 +208,40 @@ def county_figures(term: Term | None) -> dict[str, Any]:
 
 def needing_support(school_id: int, term: Term, share: float = 0.2) -> list[dict[str, Any]]:
     """Children of the school in the lowest `share` of its grade in a dimension this term
-    (Yueqing's last 20%): for the school's own eyes only, to plan support, never a rank."""
-    rows = list(
+    (Yueqing's last 20%): for the school's own eyes only, to plan support, never a rank.
+
+    One query of (student, grade, dimension) in score order, then one of the school's children
+    and one of its classes, as plain values (not a model instance per score row: a large school
+    has 15,000 of them)."""
+    rows = (
         DimensionScore.objects.filter(student__school_id=school_id, term=term)
-        .select_related("student", "student__school_class")
         .order_by("student__grade", "dimension", "score", "student__code")
+        .values_list("student_id", "student__grade", "dimension")
     )
-    groups: dict[tuple[int, str], list[DimensionScore]] = defaultdict(list)
-    for r in rows:
-        groups[(r.student.grade, r.dimension)].append(r)
-    flagged: dict[int, dict[str, Any]] = {}
-    for items in groups.values():
-        k = int(len(items) * share)
-        for r in items[:k]:
-            entry = flagged.setdefault(r.student_id, {"student": r.student, "dimensions": []})
-            entry["dimensions"].append(r.get_dimension_display())
-    return sorted(flagged.values(), key=lambda e: (e["student"].grade, e["student"].code))
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for sid, grade, dim in rows:
+        groups[(grade, dim)].append(sid)
+    labels = dict(Dimension.choices)
+    dims_of: dict[int, list[str]] = defaultdict(list)
+    for (_grade, dim), ids in groups.items():
+        for sid in ids[: int(len(ids) * share)]:
+            dims_of[sid].append(str(labels[dim]))
+    # the school's children, not `pk__in` thousands of ids (most of a school is flagged
+    # somewhere: the lowest 20% in any of five dimensions); plain values, not instances
+    students = (
+        Student.objects.filter(school_id=school_id)
+        .order_by("grade", "code")
+        .values_list("pk", "name", "grade", "school_class_id")
+        if dims_of
+        else []
+    )
+    classes = {c.pk: str(c) for c in SchoolClass.objects.filter(school_id=school_id)}
+    return [
+        {
+            "student": {"pk": pk, "name": name, "grade": grade,
+                        "school_class": classes.get(cid, "")},
+            "dimensions": dims_of[pk],
+        }
+        for pk, name, grade, cid in students
+        if pk in dims_of
+    ]  # fmt: skip

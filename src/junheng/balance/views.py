@@ -43,8 +43,7 @@ from junheng.balance.texts import (
 )
 from junheng.engines.balance import CV_LIMITS, INDICATORS, THRESHOLDS
 from junheng.engines.io import InputError
-from junheng.errors import ActionError
-from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
+from junheng.web import AuthenticatedHttpRequest, paginate, submit
 
 
 def _base(ev: Evaluation | None = None) -> dict[str, Any]:
@@ -334,20 +333,15 @@ def trend(request: AuthenticatedHttpRequest) -> HttpResponse:
 def take_snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
     access_county(request.user)
     form = SnapshotForm(request.POST)
-    if form.is_valid():
-        try:
-            snap = actions.do_take_snapshot(
-                by=request.user,
-                year=form.cleaned_data["year"],
-                label=form.cleaned_data["label"],
-                note=form.cleaned_data["note"],
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已保存快照：%(label)s") % {"label": snap.label})
-    else:
-        messages.error(request, _("快照年度无效"))
+    submit(
+        request,
+        form,
+        lambda d: actions.do_take_snapshot(
+            by=request.user, year=d["year"], label=d["label"], note=d["note"]
+        ),
+        lambda snap: _("已保存快照：%(label)s") % {"label": snap.label},
+        invalid=_("快照年度无效"),
+    )
     return redirect("balance:trend")
 
 

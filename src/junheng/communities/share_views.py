@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,23 +15,14 @@ from junheng.communities import sharing
 from junheng.communities.access import access_community
 from junheng.communities.forms import ExchangeForm, OfferSharedForm, ShareCourseForm
 from junheng.communities.models import Community
-from junheng.errors import ActionError
 from junheng.region.models import School, Teacher, Term, TimeSlot
-from junheng.web import AuthenticatedHttpRequest, flash_errors
+from junheng.web import AuthenticatedHttpRequest, attempt, flash_form_errors, submit
 
 
 def _back(c: Community, anchor: str) -> HttpResponse:
     from django.urls import reverse
 
     return redirect(reverse("communities:community", args=[c.pk]) + f"#{anchor}")
-
-
-def _form_errors(
-    request: HttpRequest, form: ExchangeForm | ShareCourseForm | OfferSharedForm
-) -> None:
-    for errors in form.errors.values():
-        for e in errors:
-            messages.error(request, str(e))
 
 
 def _schools(c: Community) -> list[int]:
@@ -51,25 +42,21 @@ def plan_exchange(request: AuthenticatedHttpRequest, community_id: int) -> HttpR
     )
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            sharing.do_plan_exchange(
+        attempt(
+            request,
+            lambda: sharing.do_plan_exchange(
                 c,
                 by=user,
                 teacher=d["teacher"],
                 to_school=d["to_school"],
                 year=d["year"],
                 note=d["note"] or "",
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(
-                request,
-                _("已登记：%(t)s %(y)s 年交流到 %(s)s，将作为交流轮岗志愿。")
-                % {"t": d["teacher"].name, "y": d["year"], "s": d["to_school"].name},
-            )
+            ),
+            _("已登记：%(t)s %(y)s 年交流到 %(s)s，将作为交流轮岗志愿。")
+            % {"t": d["teacher"].name, "y": d["year"], "s": d["to_school"].name},
+        )
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return _back(c, "exchanges")
 
 
@@ -94,15 +81,12 @@ def share_course(request: AuthenticatedHttpRequest, community_id: int) -> HttpRe
     user = request.user
     c = access_community(user, community_id)
     form = ShareCourseForm(request.POST, courses=sharing.shareable_courses(c))
-    if form.is_valid():
-        try:
-            sharing.do_share_course(c, by=user, course=form.cleaned_data["course"])
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(request, _("已共享给成员校。"))
-    else:
-        _form_errors(request, form)
+    submit(
+        request,
+        form,
+        lambda d: sharing.do_share_course(c, by=user, course=d["course"]),
+        _("已共享给成员校。"),
+    )
     return _back(c, "shared-courses")
 
 
@@ -146,18 +130,14 @@ def offer_shared(
     form = OfferSharedForm(request.POST, schools=members, slots=slots)
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            sharing.do_offer_shared_course(
+        attempt(
+            request,
+            lambda: sharing.do_offer_shared_course(
                 shared, by=user, school=d["school"], term=term, slot=d["slot"], seats=d["seats"]
-            )
-        except ActionError as err:
-            flash_errors(request, err)
-        else:
-            messages.success(
-                request,
-                _("“%(c)s”已加入%(s)s的课后服务菜单。")
-                % {"c": shared.course.title, "s": d["school"].name},
-            )
+            ),
+            _("“%(c)s”已加入%(s)s的课后服务菜单。")
+            % {"c": shared.course.title, "s": d["school"].name},
+        )
     else:
-        _form_errors(request, form)
+        flash_form_errors(request, form)
     return _back(c, "shared-courses")

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -51,8 +50,7 @@ from junheng.places.models import (
     ZoneBirths,
 )
 from junheng.region.models import School, UrbanRural
-from junheng.web import AuthenticatedHttpRequest, paginate
-from junheng.web import flash_errors as _errors
+from junheng.web import AuthenticatedHttpRequest, attempt, paginate
 
 
 def _variant(request: HttpRequest, user: User, run: Any) -> str:
@@ -73,13 +71,15 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            run = actions.do_run_forecast(
+        done = attempt(
+            request,
+            lambda: actions.do_run_forecast(
                 by=user, scenario=d["scenario"], years=d["years"], history=d["history"]
-            )
-        except ValidationError as err:
-            form.add_error(None, err)
-        else:
+            ),
+            form=form,
+        )
+        if done.ok:
+            run = done.value
             if run.status == RunStatus.DONE:
                 messages.success(request, _("预测已完成"))
             elif run.status == RunStatus.FAILED:
@@ -281,16 +281,12 @@ def snapshot(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("学年无效"))
         return redirect("places:data")
-    try:
-        n = actions.do_snapshot_enrolment(by=user, year=form.cleaned_data["year"])
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(
-            request,
-            _("已生成 %(year)s 学年快照：%(n)s 行（学校 × 年级）")
-            % {"year": form.cleaned_data["year"], "n": n},
-        )
+    year = form.cleaned_data["year"]
+    attempt(
+        request,
+        lambda: actions.do_snapshot_enrolment(by=user, year=year),
+        lambda n: _("已生成 %(year)s 学年快照：%(n)s 行（学校 × 年级）") % {"year": year, "n": n},
+    )
     return redirect("places:data")
 
 
@@ -340,12 +336,13 @@ def capacity(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
         initial = {"classrooms": rooms, "max_class": limit}
     form = CapacityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_set_capacity(school, by=user, **form.cleaned_data)
-        except ValidationError as err:
-            form.add_error(None, err)
-        else:
-            messages.success(request, _("已保存 %(s)s 的学位容量") % {"s": school.name})
+        done = attempt(
+            request,
+            lambda: actions.do_set_capacity(school, by=user, **form.cleaned_data),
+            _("已保存 %(s)s 的学位容量") % {"s": school.name},
+            form=form,
+        )
+        if done.ok:
             return redirect("places:data")
     return render(request, "places/capacity.html", {"school": school, "form": form, "stored": cap})
 
@@ -359,12 +356,11 @@ def scenarios(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_bureau(user)
     form = ScenarioForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            sc = actions.do_create_scenario(by=user, **form.cleaned_data)
-        except ValidationError as err:
-            form.add_error(None, err)
-        else:
-            return redirect("places:scenario", scenario_id=sc.pk)
+        done = attempt(
+            request, lambda: actions.do_create_scenario(by=user, **form.cleaned_data), form=form
+        )
+        if done.ok:
+            return redirect("places:scenario", scenario_id=done.value.pk)
     from junheng.places.models import Scenario
 
     items = Scenario.objects.annotate(
@@ -391,12 +387,13 @@ def scenario(request: AuthenticatedHttpRequest, scenario_id: int) -> HttpRespons
         request.POST or None, initial={"name": sc.name, "description": sc.description}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_scenario(sc, by=user, **form.cleaned_data)
-        except ValidationError as err:
-            form.add_error(None, err)
-        else:
-            messages.success(request, _("已保存"))
+        done = attempt(
+            request,
+            lambda: actions.do_update_scenario(sc, by=user, **form.cleaned_data),
+            _("已保存"),
+            form=form,
+        )
+        if done.ok:
             return redirect("places:scenario", scenario_id=sc.pk)
     year = actions.current_school_year() + 1
     return render(
@@ -430,17 +427,15 @@ def scenario_add(request: AuthenticatedHttpRequest, scenario_id: int, kind: str)
                 messages.error(request, f"{label}：{e}" if label else str(e))
         return redirect("places:scenario", scenario_id=sc.pk)
     d = form.cleaned_data
-    try:
+
+    def add() -> object:
         if kind == "housing":
-            actions.do_add_housing(sc, by=user, **d)
-        elif kind == "merger":
-            actions.do_add_merger(sc, by=user, **d)
-        else:
-            actions.do_add_opening(sc, by=user, **d)
-    except ValidationError as err:
-        _errors(request, err)
-    else:
-        messages.success(request, _("已添加"))
+            return actions.do_add_housing(sc, by=user, **d)
+        if kind == "merger":
+            return actions.do_add_merger(sc, by=user, **d)
+        return actions.do_add_opening(sc, by=user, **d)
+
+    attempt(request, add, _("已添加"))
     return redirect("places:scenario", scenario_id=sc.pk)
 
 

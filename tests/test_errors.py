@@ -20,7 +20,8 @@ from junheng.web import flash_errors
 SRC = Path(junheng.__file__).parent
 # Exceptions that are not refusals shown to a user: an engine's file error, a seat race the
 # ledger retries, an import already running, a row conflict the adapters turn into an
-# ActionError, a file the importer could not read at all, a job's cancel and failure signals.
+# ActionError, a file the importer could not read at all, a job's cancel and failure signals,
+# the one-step schema refusing a database that has tables (a command-line message).
 NOT_REFUSALS = {
     "InputError",
     "SeatsFullError",
@@ -29,6 +30,7 @@ NOT_REFUSALS = {
     "FileError",
     "JobCancelled",
     "JobFailed",
+    "NotEmptyError",
 }
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,20 @@ class Role(models.TextChoices):
     PROVIDER = "provider", _("校外机构")
     PARENT = "parent", _("家长")
     TEACHER = "teacher", _("教师")
+
+
+class UserManager(DjangoUserManager["User"]):
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
+        """`createsuperuser` makes a bureau admin: a superuser acts county-wide (on the default
+        role, parent, every admin action would refuse it with a 403)."""
+        extra_fields.setdefault("role", Role.BUREAU)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -40,6 +55,8 @@ class User(AbstractUser):
         verbose_name=_("教师档案"),
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+
+    objects: ClassVar[UserManager] = UserManager()
     # Provider staff belong to one provider: afterschool.ProviderStaff(user, provider).
 
     @property

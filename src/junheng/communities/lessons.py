@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from junheng.accounts.models import Role, User, audit
-from junheng.accounts.scoping import may_act, require_actor
+from junheng.accounts.scoping import may_act, require_actor, schools_for
 from junheng.communities import timetables
 from junheng.communities.models import (
     DAYS,
@@ -52,10 +52,9 @@ from junheng.region.models import County, School, SchoolClass, Teacher, Term
 def do_import_timetables(data: bytes, filename: str, *, by: User) -> int:
     """Replace the weeks of the classes in the file; FileError lists every problem."""
     require_actor(by, Role.BUREAU, Role.SCHOOL)
-    if by is not None and by.role == Role.SCHOOL:
-        allowed = School.objects.filter(pk=by.school_id or 0)  # no school: none
-    else:
-        allowed = School.objects.all()
+    # The rows it may write: a school admin's own school's classes (another school's rows are
+    # refused by row and column), the bureau's (and the system's) any school's.
+    allowed = School.objects.all() if by is None else schools_for(by)
     schools = {s.code: s for s in allowed}
     cells, covered = timetables.parse(data, filename, schools=schools)
     with transaction.atomic():

@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from junheng.accounts.models import Role, User, audit
-from junheng.accounts.scoping import students_for, teachers_for
+from junheng.accounts.scoping import may_act, require_actor, students_for, teachers_for
 from junheng.engines.portraits import Indicator
 from junheng.exports import table_xlsx
 from junheng.portraits.access import classes_taught
@@ -83,21 +82,22 @@ def _other_kinds() -> dict[str, tuple[Any, Sequence[Column]]]:
     return out
 
 
+# Who may import each kind (`scoping.require_actor`); whose rows is `RecordScope`'s: a school
+# admin's own school, a teacher's own classes this term.
+IMPORTERS: dict[str, tuple[str, ...]] = {
+    RECORDS: (Role.SCHOOL, Role.TEACHER),
+    CLASS_TEACHERS: (Role.SCHOOL,),
+}
+
+
 def import_kinds(user: User) -> tuple[str, ...]:
-    if not user.is_authenticated:
-        return ()
-    if user.role == Role.SCHOOL and user.school_id:
-        return (RECORDS, CLASS_TEACHERS)
-    if user.role == Role.TEACHER and user.teacher_id:
-        return (RECORDS,)
-    return ()
+    return tuple(k for k, roles in IMPORTERS.items() if may_act(user, *roles))
 
 
 def _require(kind: str, user: User) -> None:
     if kind not in COLUMNS_OF:
         raise ValueError(f"unknown kind {kind!r}")
-    if kind not in import_kinds(user):
-        raise PermissionDenied
+    require_actor(user, *IMPORTERS[kind])
 
 
 # --- who may record for whom ---------------------------------------------------------------
@@ -139,15 +139,14 @@ class RecordScope:
 
     @classmethod
     def for_user(cls, user: User) -> RecordScope:
+        require_actor(user, *IMPORTERS[RECORDS])
         now = Term.current(or_latest=False)
         if user.role == Role.TEACHER:
             qs = students_for_teacher(user)
             terms = [now] if now is not None else []
-        elif user.role == Role.SCHOOL and user.school_id:
+        else:
             qs = students_for(user)
             terms = list(Term.objects.all())
-        else:
-            raise PermissionDenied
         by_name: dict[str, Term] = {}
         for t in terms:
             by_name[t.name] = t

@@ -83,30 +83,36 @@ class ExportFile:
     content_type: str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Who may import and export each kind (`scoping.require_actor`); which rows is the scope's
+# (`ImportScope`, `scoping.schools_for`): a school admin's own school only.
+IMPORTERS: dict[str, tuple[str, ...]] = {
+    "schools": (Role.BUREAU,),
+    "teachers": (Role.BUREAU, Role.SCHOOL),
+    "students": (Role.BUREAU, Role.SCHOOL),
+}
+EXPORTERS: tuple[str, ...] = (Role.BUREAU, Role.SCHOOL)
+
+
 def import_kinds(user: User) -> tuple[str, ...]:
     """The kinds `user` may import."""
-    if not user.is_authenticated:
-        return ()
-    if user.role == Role.BUREAU:
-        return KINDS
-    if user.role == Role.SCHOOL and user.school_id:
-        return ("teachers", "students")
-    return ()
+    return tuple(k for k in KINDS if scoping.may_act(user, *IMPORTERS[k]))
 
 
 def export_kinds(user: User) -> tuple[str, ...]:
-    if not user.is_authenticated:
-        return ()
-    if user.role == Role.BUREAU or (user.role == Role.SCHOOL and user.school_id):
-        return KINDS
-    return ()
+    return KINDS if scoping.may_act(user, *EXPORTERS) else ()
 
 
-def _require(kind: str, allowed: tuple[str, ...]) -> None:
+def require_importer(kind: str, by: User) -> None:
+    """`by` may import `kind` (PermissionDenied otherwise); the import job checks it too."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    if kind not in allowed:
-        raise PermissionDenied
+    scoping.require_actor(by, *IMPORTERS[kind])
+
+
+def _require_exporter(kind: str, by: User) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    scoping.require_actor(by, *EXPORTERS)
 
 
 def import_rows(
@@ -127,7 +133,7 @@ def import_rows(
     `progress(stage, done, total)`, if given, is called as the work goes ("read", "check",
     "write"; rows done of rows in the file, or of rows to write).
     """
-    _require(kind, import_kinds(by))
+    require_importer(kind, by)
     data = file if isinstance(file, bytes) else file.read()
     name = filename or getattr(file, "name", "") or f"{kind}.xlsx"
     report = ImportReport(kind=kind, filename=str(name), dry_run=dry_run)
@@ -281,7 +287,7 @@ def export_file(*, by: User, kind: str, fmt: str, school_id: int | None = None) 
     as they are written: a city's million students stream in constant memory)."""
     from junheng.region.forms import KIND_LABELS
 
-    _require(kind, export_kinds(by))
+    _require_exporter(kind, by)
     if fmt not in ("xlsx", "csv"):
         raise PermissionDenied
     qs = _export_queryset(kind, by, school_id)
@@ -299,7 +305,7 @@ def export_file(*, by: User, kind: str, fmt: str, school_id: int | None = None) 
 
 def template_file(kind: str, *, by: User) -> ExportFile:
     """An import template: the header row, one example row that imports as is, and notes."""
-    _require(kind, import_kinds(by))
+    require_importer(kind, by)
     columns = COLUMNS[kind]
     scope = ImportScope.for_user(by)
     example_school = next(iter(sorted(scope.schools)), "")
@@ -336,7 +342,7 @@ def do_import_outline(
     of rings; audited."""
     from junheng.region import outline
 
-    scoping.require_bureau(by)
+    scoping.require_actor(by, Role.BUREAU)
     schools = [
         (float(x), float(y))
         for x, y in School.objects.filter(county=county).values_list("x_km", "y_km")
@@ -367,7 +373,7 @@ def do_import_outline(
 
 def do_clear_outline(county: County, *, by: User) -> None:
     """Back to the schools' convex hull; audited."""
-    scoping.require_bureau(by)
+    scoping.require_actor(by, Role.BUREAU)
     county.outline = None
     county.outline_file = ""
     county.outline_origin = None

@@ -109,13 +109,10 @@ def start_import(kind: str, upload: Any, *, by: User, dry_run: bool) -> Job:
     """Queue an import of `upload` (checked and written by a worker); returns the job."""
     from junheng.jobs.actions import start_job
     from junheng.jobs.files import stash
-    from junheng.region.actions import import_kinds
+    from junheng.region.actions import require_importer
     from junheng.region.forms import KIND_LABELS
 
-    if kind not in import_kinds(by):  # the same refusal the action gives, before any stashing
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+    require_importer(kind, by)  # the same refusal the action gives, before any stashing
     name = str(getattr(upload, "name", "") or f"{kind}.xlsx")
     path = stash(upload, name)
     title = (_("预检导入：%(k)s") if dry_run else _("导入：%(k)s")) % {"k": KIND_LABELS[kind]}

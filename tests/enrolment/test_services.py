@@ -16,6 +16,7 @@ from junheng.enrolment import actions
 from junheng.enrolment.models import HourRate, Notification, SubsidyRule
 from junheng.errors import ActionError
 from tests.enrolment.conftest import close_and_draw, rank_all
+from tests.exportcheck import body, xlsx_rows
 
 D = dt.date(2025, 9, 1)
 
@@ -137,6 +138,39 @@ def test_bill_export_is_audited(enrolled, users, login):
     ws = load_workbook(io.BytesIO(data)).active
     assert ws.cell(2, 2).value == m["kids"][1].code and ws.cell(2, 8).value == 300
     assert AuditLog.objects.filter(action="enrolment.export.bills").count() == 1
+
+
+@pytest.fixture
+def sibling_at_b(enrolled, window, region):
+    """Parent 1's second child goes to school B and takes the choir (a shared course)."""
+    from junheng.accounts.models import Guardianship
+    from junheng.enrolment.models import Enrolment
+
+    m = enrolled
+    Guardianship.objects.create(user=m["parents"][1], student=region["student_b"])
+    Enrolment.objects.create(
+        window=window, student=region["student_b"], offering=m["choir"], rank=1
+    )
+    return region["student_b"]
+
+
+def _codes(response):
+    return {r[1] for r in xlsx_rows(body(response))[1:]}
+
+
+def test_a_schools_bills_hold_its_own_children_only(enrolled, users, sibling_at_b, login):
+    """Parent 1 has a child at each school: each school's file has its own child, never the
+    sibling at the other school; the parent's own bill has both."""
+    m = enrolled
+    kid_a, kid_b = m["kids"][1].code, sibling_at_b.code
+    assert _codes(login(users["school"]).get("/enrolment/bills/school.xlsx")) >= {kid_a}
+    assert kid_b not in _codes(login(users["school"]).get("/enrolment/bills/school.xlsx"))
+    bureau = login(users["bureau"])
+    at_b = _codes(bureau.get(f"/enrolment/bills/school.xlsx?school={sibling_at_b.school_id}"))
+    assert at_b == {kid_b}
+    assert _codes(login(m["parents"][1]).get("/enrolment/bills/?format=xlsx")) == {kid_a, kid_b}
+    (mine,) = actions.bill_statements([m["parents"][1]], m["term"], school=m["school"])
+    assert [line.student.code for line in mine.lines] == [kid_a]
 
 
 def test_settlement_counts_class_hours_actually_delivered(enrolled, users):

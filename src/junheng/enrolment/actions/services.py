@@ -360,16 +360,19 @@ class Statement:
     due: Decimal = Decimal("0.00")
 
 
-def bill_statements(guardians: Sequence[User], term: Term) -> list[Statement]:
+def bill_statements(
+    guardians: Sequence[User], term: Term, *, school: School | None = None
+) -> list[Statement]:
     """Each guardian's statement for the term, in a constant number of queries: active
-    enrolments of the children, fees and the largest applicable subsidy (rules do not stack)."""
+    enrolments of the children, fees and the largest applicable subsidy (rules do not stack).
+    With `school`, only that school's children are on it (a school's page never shows a
+    sibling at another school)."""
     rules = list(SubsidyRule.objects.filter(active=True))
     by_guardian: dict[int, list[Student]] = {g.pk: [] for g in guardians}
-    links = (
-        Guardianship.objects.filter(user__in=[g.pk for g in guardians])
-        .select_related("student")
-        .order_by("student__code")
-    )
+    links = Guardianship.objects.filter(user__in=[g.pk for g in guardians])
+    if school is not None:
+        links = links.filter(student__school=school)
+    links = links.select_related("student").order_by("student__code")
     for link in links:
         by_guardian[link.user_id].append(link.student)
     enrolled: dict[int, list[Enrolment]] = {}
@@ -496,7 +499,9 @@ def do_export_school_bills(*, by: User, school_id: int, term_id: int) -> Export:
     ).count()
 
     def rows() -> Iterator[list[Any]]:
-        yield from _bill_rows(bill_statements(list(guardians.order_by("username")), term))
+        # Only this school's children: a sibling at another school is not this school's to export.
+        statements = bill_statements(list(guardians.order_by("username")), term, school=school)
+        yield from _bill_rows(statements)
 
     return Export(
         f"bills-{school.code}-{term.pk}.xlsx",

@@ -28,6 +28,25 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _no_cache_rows_outlive_a_transactional_test(request):
+    """The db:// cache is a table that a transactional test's flush does not empty (it is not a
+    model's): what such a test kept (the home page's counts, say) is emptied at its end, while
+    the database is still open, so no later test reads another test's figures."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Full-strength hashing costs ~0.5 s per user; tests do not need it."""
     settings.PASSWORD_HASHERS = [

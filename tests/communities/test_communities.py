@@ -195,7 +195,9 @@ def test_results_are_entered_between_0_and_100_and_cleared_with_none(county9, cu
     s = county9.schools
     actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: 70.5})
     assert SchoolResult.objects.get(school=s["M01"], year=2026).score == 70.5
-    with pytest.raises(ActionError, match="得分须在 0 到 100 之间（学校 5）"):
+    with pytest.raises(
+        ActionError, match=f"{s['M01'].name}的得分须在 0 到 100 之间（填写的是 101）"
+    ):
         actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: 101.0})
     assert SchoolResult.objects.get(school=s["M01"], year=2026).score == 70.5
     actions.do_set_results(by=cusers["bureau"], year=2026, scores={s["M01"].pk: None})

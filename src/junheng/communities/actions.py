@@ -260,7 +260,11 @@ def do_set_results(
     require_actor(by, Role.BUREAU)
     for pk, score in scores.items():
         if score is not None and not 0 <= float(score) <= 100:
-            raise ActionError(_("得分须在 0 到 100 之间（学校 %(pk)s）。") % {"pk": pk})
+            school = School.objects.filter(pk=pk).values_list("name", flat=True).first()
+            raise ActionError(
+                _("%(school)s的得分须在 0 到 100 之间（填写的是 %(score)s）。")
+                % {"school": school or pk, "score": f"{float(score):g}"}
+            )
     changed = 0
     with transaction.atomic():
         for pk, score in sorted(scores.items()):

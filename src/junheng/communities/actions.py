@@ -36,7 +36,6 @@ from junheng.communities.models import (
     PinKind,
     ProposedPair,
     RoundSchool,
-    RoundStatus,
     RunStatus,
     SchoolResult,
 )
@@ -44,8 +43,8 @@ from junheng.communities.models import Role as SchoolRole
 from junheng.engines.io import InputError
 from junheng.engines.pairing import nearest_core_pairing, pair_schools
 from junheng.errors import ActionError
+from junheng.jobs import rounds
 from junheng.jobs.actions import progress as report
-from junheng.jobs.actions import start_job
 from junheng.jobs.models import Job
 from junheng.region.models import County, School
 
@@ -285,10 +284,7 @@ def do_set_results(
 
 
 def _lock_open(rnd: PairingRound) -> PairingRound:
-    locked = PairingRound.objects.select_for_update().get(pk=rnd.pk)
-    if locked.status != RoundStatus.OPEN:
-        raise ActionError(_("%(year)s 年度结对方案已发布，不能修改。") % {"year": locked.year})
-    return locked
+    return rounds.lock_open(rnd, _("%(year)s 年度结对方案已发布，不能修改。"))
 
 
 def _check_rules(rules: Mapping[str, Any]) -> None:
@@ -311,22 +307,22 @@ def do_open_round(
     """Open a year's pairing with its rules; roles start as the engine suggests (the
     strongest third of each level are cores), schools without students left out."""
     require_actor(by, Role.BUREAU)
-    county = county or County.objects.order_by("pk").first()
-    if county is None:
-        raise ActionError(_("尚未建立县（市、区）数据。"))
-    unknown = set(rules) - set(RULE_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown rules: {sorted(unknown)}")
-    _check_rules(rules)
     with transaction.atomic():
-        if PairingRound.objects.filter(county=county, year=year).exists():
-            raise ActionError(_("%(year)s 年度的结对方案已经建立。") % {"year": year})
-        rnd = PairingRound.objects.create(county=county, year=year, created_by=by, **rules)
-        suggested = adapters.suggested_roles(county, year, rnd.results_weight)
+        rnd = rounds.open_round(
+            PairingRound,
+            by=by,
+            year=year,
+            county=county,
+            rules=rules,
+            fields=RULE_FIELDS,
+            check=_check_rules,
+            exists=_("%(year)s 年度的结对方案已经建立。"),
+        )
+        suggested = adapters.suggested_roles(rnd.county, year, rnd.results_weight)
         RoundSchool.objects.bulk_create(
             [
                 RoundSchool(round=rnd, school=s, role=suggested.get(s.pk, SchoolRole.NONE))
-                for s in School.objects.filter(county=county).order_by("code")
+                for s in School.objects.filter(county=rnd.county).order_by("code")
             ]
         )
         audit(by, "communities.open_round", rnd, year=year)
@@ -335,17 +331,15 @@ def do_open_round(
 
 def do_update_round(rnd: PairingRound, *, by: User, **rules: Any) -> PairingRound:
     require_actor(by, Role.BUREAU)
-    unknown = set(rules) - set(RULE_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown rules: {sorted(unknown)}")
-    _check_rules(rules)
-    with transaction.atomic():
-        rnd = _lock_open(rnd)
-        for k, v in rules.items():
-            setattr(rnd, k, v)
-        rnd.save(update_fields=list(rules))
-        audit(by, "communities.update_round", rnd, **{k: str(v) for k, v in rules.items()})
-    return rnd
+    return rounds.update_rules(
+        rnd,
+        by=by,
+        rules=rules,
+        fields=RULE_FIELDS,
+        check=_check_rules,
+        frozen=_("%(year)s 年度结对方案已发布，不能修改。"),
+        action="communities.update_round",
+    )
 
 
 def do_set_roles(
@@ -409,25 +403,21 @@ def do_unpin(pin: PairPin, *, by: User) -> None:
 def do_run_pairing(rnd: PairingRound, *, by: User) -> PairingRun:
     """Create a run with the round's rules and compute it through the task queue."""
     require_actor(by, Role.BUREAU)
-    with transaction.atomic():
-        rnd = _lock_open(rnd)
-        run = PairingRun.objects.create(
-            round=rnd, created_by=by, rules={k: str(getattr(rnd, k)) for k in RULE_FIELDS}
-        )
-        audit(by, "communities.run_pairing", rnd, run=run.pk)
-
     # the page returns at once; a worker computes the run (the tests' immediate backend here)
-    start_job(
-        "pairing_run",
-        "junheng.communities.tasks.pairing_job",
+    return rounds.start_run(
+        rnd,
+        PairingRun,
         by=by,
-        target=run,
+        fields=RULE_FIELDS,
+        frozen=_("%(year)s 年度结对方案已发布，不能修改。"),
+        job=(
+            "pairing_run",
+            "junheng.communities.tasks.pairing_job",
+            "junheng.communities.tasks.pairing_failed",
+        ),
         title=_("%(year)s 年度教共体结对计算") % {"year": rnd.year},
-        on_fail="junheng.communities.tasks.pairing_failed",
-        run_id=run.pk,
+        action="communities.run_pairing",
     )
-    run.refresh_from_db()
-    return run
 
 
 def _baseline(inputs: adapters.RoundInputs) -> dict[str, Any]:
@@ -536,11 +526,7 @@ def do_publish_round(rnd: PairingRound, *, by: User) -> list[Community]:
                     pairing_round=rnd,
                 )
             )
-        rnd.status = RoundStatus.PUBLISHED
-        rnd.published_at = timezone.now()
-        rnd.published_by = by
-        rnd.published_run = run
-        rnd.save(update_fields=["status", "published_at", "published_by", "published_run"])
+        rounds.mark_published(rnd, run, by=by)
         # each new pair asks for the usual synchronous lessons where timetables allow naming
         # the classes and teachers (the bureau or the core school edits them afterwards)
         from junheng.communities.lessons import do_default_requests

@@ -10,6 +10,8 @@ labels say what failed in that app's words), its engine's figures and its page's
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -40,6 +42,8 @@ class YearRound(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+
+    published_run: Any  # each app's ForeignKey to its own run model
 
     class Meta:
         abstract = True

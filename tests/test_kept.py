@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from freezegun import freeze_time
 
 from junheng import kept
 from junheng.balance import adapters as balance
@@ -108,6 +109,65 @@ def test_after_a_save_pages_show_the_kept_counts_until_the_queued_recount_has_ru
     assert Job.objects.filter(kind="page_counts", state=JobState.QUEUED).count() == 1
 
 
+def test_old_kept_counts_are_served_until_the_recount_replaces_them(users, login, region, cached):
+    """The periodic recount waits behind long jobs in the worker queue: the page goes on
+    showing the counts it has, however old, instead of counting a city itself (~1 s)."""
+    from junheng.jobs.worker import drain
+
+    _queue_in_the_database(cached)
+    client = login(users["bureau"])
+    before = Student.objects.count()
+    with freeze_time() as clock:
+        client.get(reverse("home"))  # counted and kept
+        Student.objects.bulk_create([_new_student(region, "P0094")])  # no signal
+        clock.tick(cached.JUNHENG_BALANCE_CACHE_S * 12)  # an hour: long past fresh
+        with CaptureQueriesContext(connection) as view:
+            home = client.get(reverse("home"))
+            dashboard = client.get(reverse("balance:dashboard"))
+        assert not _counts_students(view)
+        assert home.context["glance"]["totals"]["students"] == before
+        assert sum(s.students for s in dashboard.context["ev"].schools) == before
+
+        assert "page_counts" in tick()  # the periodic job's turn comes at last
+        drain()
+        with CaptureQueriesContext(connection) as view:
+            home = client.get(reverse("home"))
+        assert not _counts_students(view)
+        assert home.context["glance"]["totals"]["students"] == before + 1
+
+        # A day with no recount at all (the workers stopped): the page counts again.
+        Student.objects.bulk_create([_new_student(region, "P0093")])
+        clock.tick(kept.STALE_FOR.total_seconds() + 1)
+        with CaptureQueriesContext(connection) as view:
+            home = client.get(reverse("home"))
+        assert _counts_students(view)
+        assert home.context["glance"]["totals"]["students"] == before + 2
+
+
+def test_without_a_worker_a_page_counts_at_most_every_keep_period(users, login, region, cached):
+    client = login(users["bureau"])  # the immediate backend: no worker recounts
+    before = Student.objects.count()
+    with freeze_time() as clock:
+        client.get(reverse("home"))  # counted and kept
+        Student.objects.bulk_create([_new_student(region, "P0092")])  # no signal
+        clock.tick(cached.JUNHENG_BALANCE_CACHE_S - 1)
+        with CaptureQueriesContext(connection) as view:
+            home = client.get(reverse("home"))
+        assert not _counts_students(view)
+        assert home.context["glance"]["totals"]["students"] == before
+        clock.tick(2)  # the kept counts are no longer fresh
+        with CaptureQueriesContext(connection) as view:
+            home = client.get(reverse("home"))
+        assert _counts_students(view)
+        assert home.context["glance"]["totals"]["students"] == before + 1
+
+
+def test_counts_kept_by_an_older_release_are_counted_again(users, login, region, cached):
+    cache.set(queries.GLANCE_KEY, {"totals": {"students": -1}}, 300)  # the bare value
+    home = login(users["bureau"]).get(reverse("home"))
+    assert home.context["glance"]["totals"]["students"] == Student.objects.count()
+
+
 def test_a_first_view_with_nothing_kept_counts_itself(users, login, region, cached):
     _queue_in_the_database(cached)
     _new_student(region, "P0095").save()  # nothing kept yet: no value to serve stale
@@ -195,8 +255,8 @@ def test_the_redis_cache_gives_every_process_the_same_counts(region, redis_cache
     code = (
         "import django; django.setup()\n"
         "from junheng.region import queries\n"
-        "from django.core.cache import cache\n"
-        "students, teachers = cache.get(queries.HEADCOUNTS_KEY)\n"
+        "from junheng import kept\n"
+        "students, teachers = kept.peek(queries.HEADCOUNTS_KEY)\n"
         "print(sum(p + j for p, j in students.values()), sum(teachers.values()))\n"
     )
     env = {

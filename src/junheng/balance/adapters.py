@@ -372,7 +372,7 @@ CACHE_KEY = "junheng:balance:region-evaluation"
 def region_evaluation() -> Evaluation:
     """The whole region's evaluation for the pages (dashboard, gaps, a school's page, the
     bureau's to-do list), as kept by `junheng.kept`: in the shared cache, counted again by a
-    periodic job every few minutes, kept for JUNHENG_BALANCE_CACHE_S seconds (300).
+    periodic job every few minutes, fresh for JUNHENG_BALANCE_CACHE_S seconds (300).
 
     Counting a city's million students takes a second or more; the pages read the counts
     kept in the cache instead, with the time they were counted (`counted_at`, shown on the

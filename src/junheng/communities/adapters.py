@@ -54,7 +54,7 @@ def county_strengths(
     """(school pk -> strength, schools left out for want of students) for a county.
 
     `cached`: from the region's counts kept for the pages (`balance.adapters.region_raw`,
-    at most JUNHENG_BALANCE_CACHE_S old) instead of counting a city's students again."""
+    as `junheng.kept` keeps them) instead of counting a city's students again."""
     county_id = county if isinstance(county, int) else county.pk
     schools = list(School.objects.filter(county_id=county_id).order_by("code"))
     by_code = {s.code: s for s in schools}

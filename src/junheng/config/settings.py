@@ -179,9 +179,10 @@ JOBS_HEARTBEAT_S = float(os.environ.get("JOBS_HEARTBEAT_S", "10"))
 JOBS_LOST_AFTER_S = float(os.environ.get("JOBS_LOST_AFTER_S", "90"))
 # Finished jobs (and their export files) are deleted this many days after they ended (daily).
 JOBS_KEEP_DAYS = int(os.environ.get("JOBS_KEEP_DAYS", "30"))
-# The pages' whole-region counts (junheng/kept.py) are kept this long in the cache and counted
-# again by a periodic job every 2 minutes (a city's million students take seconds to count);
-# 0 counts on every page view.
+# The pages' whole-region counts (junheng/kept.py) are fresh this long and counted again by a
+# periodic job every 2 minutes (a city's million students take seconds to count); with a worker
+# the pages show older counts until it recounts, without one a page counts them again; 0 counts
+# on every page view.
 JUNHENG_BALANCE_CACHE_S = int(os.environ.get("JUNHENG_BALANCE_CACHE_S", "300"))
 # CACHE_URL: the cache every web and worker process shares (junheng/config/caches.py): db://
 # (the default: a table in the database, so gunicorn's workers and the job workers share it with

@@ -3,6 +3,7 @@ offerings and rankings as for a few."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -42,3 +43,69 @@ def test_window_page_does_not_grow_with_offerings_and_rankings(
     )
     assert response.context["n_rankings"] == 5
     assert len(response.context["rows"]) == 9
+
+
+def _more_windows(window, school, n, start_round=2, state="closed"):
+    from junheng.enrolment.models import ChoiceWindow
+
+    ChoiceWindow.objects.bulk_create(
+        ChoiceWindow(
+            school=school,
+            term=window.term,
+            opens_at=window.opens_at - dt.timedelta(days=r),
+            closes_at=window.closes_at - dt.timedelta(days=r),
+            max_ranked=3,
+            max_courses=1,
+            method="da",
+            state=state,
+            round=r,
+        )
+        for r in range(start_round, start_round + n)
+    )
+
+
+def test_staff_window_list_is_paged_filtered_and_constant_queries(
+    window, market, region, users, client, django_assert_max_num_queries
+):
+    """A city's bureau keeps thousands of windows: the list shows one page of them, with
+    each window's number of rankings, searchable by school and filtered by state."""
+    rank_all(window, market, {0: ["chess"], 1: ["choir"]})
+    client.force_login(users["bureau"])
+
+    def many_windows() -> None:
+        _more_windows(window, market["school"], 60)
+        _more_windows(window, region["school_b"], 5, state="published")
+
+    response = assert_constant_queries(
+        client, "/enrolment/", many_windows, django_assert_max_num_queries
+    )
+    page = response.context["page"]
+    assert page.paginator.count == 66 and len(page.object_list) == 50
+    first = page.object_list[0]
+    assert first == window and first.n_rankings == 2  # the newest first, its rankings counted
+    assert response.content.decode().count('data-testid="window-row"') == 50
+    assert 'data-testid="pager"' in response.content.decode()
+
+    last = client.get("/enrolment/", {"page": 2})
+    assert len(last.context["page"].object_list) == 16
+
+    found = client.get("/enrolment/", {"q": region["school_b"].name}).context["page"]
+    assert found.paginator.count == 5
+    assert {w.school_id for w in found.object_list} == {region["school_b"].pk}
+    published = client.get("/enrolment/", {"state": "published", "page": "9"}).context["page"]
+    assert published.paginator.count == 5 and published.number == 1
+
+
+def test_a_school_sees_only_its_windows_with_no_school_search(
+    window, market, region, users, client
+):
+    _more_windows(window, region["school_b"], 3)
+    client.force_login(users["school"])
+    response = client.get("/enrolment/")
+    page = response.context["page"]
+    assert [w.pk for w in page.object_list] == [window.pk]
+    form = response.context["filter"].form
+    assert "q" not in form.fields and "county" not in form.fields and "state" in form.fields
+    # a hand-typed school name from another school changes nothing it may see
+    other = client.get("/enrolment/", {"q": region["school_b"].name}).context["page"]
+    assert [w.pk for w in other.object_list] == [window.pk]

@@ -31,7 +31,7 @@ from junheng.afterschool.cards import offering_cards
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.downloads import csv_attachment
 from junheng.engines.lottery import file_sha256
-from junheng.enrolment import access, actions, adapters, confirm, forms
+from junheng.enrolment import access, actions, adapters, confirm, filters, forms
 from junheng.enrolment.adjustments import describe
 from junheng.enrolment.models import (
     Attendance,
@@ -58,7 +58,14 @@ from junheng.errors import ActionError
 from junheng.jobs.models import Job
 from junheng.public_draw import summary_rows, verify_command
 from junheng.region.models import School, Student, Term, UrbanRural
-from junheng.web import AuthenticatedHttpRequest, attempt, flash_errors
+from junheng.web import (
+    AuthenticatedHttpRequest,
+    attempt,
+    filtered,
+    flash_errors,
+    paginate,
+    with_counts,
+)
 
 STAFF = (Role.BUREAU, Role.SCHOOL)
 
@@ -84,8 +91,16 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     if user.role in (Role.PROVIDER, Role.TEACHER):
         return redirect("enrolment:attendance")
     scoping.require_role(user, *STAFF)
-    windows = access.windows_for(user).annotate(n_rankings=Count("rankings"))
-    return render(request, "enrolment/window_list.html", {"windows": windows})
+    f = filters.window_filter(user, request.GET, access.windows_for(user))
+    page = with_counts(
+        paginate(request, filtered(f).order_by("-opens_at", "pk")),
+        n_rankings=(Ranking.objects.all(), "window"),
+    )
+    return render(
+        request,
+        "enrolment/window_list.html",
+        {"windows": page.object_list, "page": page, "filter": f},
+    )
 
 
 @login_required

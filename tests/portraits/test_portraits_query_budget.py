@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from junheng.portraits import report
 from junheng.portraits.models import Dimension, DimensionScore
 from tests.querycount import assert_constant_queries
 
@@ -35,6 +36,7 @@ def _grow(region, term):
                     for d in Dimension.values
                 ]  # fmt: skip
         DimensionScore.objects.bulk_create(scores)
+        report.store_cohorts([term.pk])  # as the scoring run does with the scores it stores
 
     return grow
 

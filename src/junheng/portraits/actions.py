@@ -16,9 +16,10 @@ from junheng.accounts.scoping import require_actor
 from junheng.engines.io import InputError
 from junheng.errors import ActionError
 from junheng.exports import Export, Sheet
-from junheng.portraits import adapters, storage
+from junheng.portraits import adapters, report, storage
 from junheng.portraits.models import (
     KIND_OF_DIMENSION,
+    CohortScore,
     DimensionScore,
     IndicatorLibrary,
     IndicatorScore,
@@ -200,6 +201,7 @@ def _store_scores(
             ["student_id", "term_id", "items"],
             explained,
         )
+        report.store_cohorts(t.pk for t in terms)
         summary: dict[str, Any] = {**result.counts, "records_left_out": result.left_out}
         audit(by, "portraits.score", None, **summary)
     return summary
@@ -305,7 +307,7 @@ def do_publish_library(
             _("版本名称「%(v)s」已用于 %(y)d 学年起的版本。") % {"v": version, "y": taken.year}
         )
     same = IndicatorLibrary.objects.filter(year=year).first()
-    if same is not None and DimensionScore.objects.filter(version=same.version).exists():
+    if same is not None and CohortScore.objects.filter(version=same.version).exists():
         raise ActionError(
             _(
                 "%(y)d 学年起的版本「%(v)s」已用于评分，得分说明仍引用它，不能改写；"

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from junheng.accounts.scoping import get_in_scope, role_required
 from junheng.engines.portraits.library import AGGREGATES, DIMENSIONS, METHODS, MISSING
 from junheng.portraits import actions, library
 from junheng.portraits.adapters import libraries_for, parse_library
-from junheng.portraits.models import Dimension, DimensionScore, IndicatorLibrary
+from junheng.portraits.models import CohortScore, Dimension, IndicatorLibrary
 from junheng.region.models import Term
 from junheng.web import AuthenticatedHttpRequest
 
@@ -32,12 +31,13 @@ HEADERS = [
 
 
 def _used_terms() -> dict[str, list[Term]]:
-    """version → the terms whose stored scores cite it (one query: a term's scores all come
-    from one scoring run, so its first score names its version)."""
-    first = DimensionScore.objects.filter(term=OuterRef("pk")).values("version")[:1]
+    """version → the terms whose stored scores cite it (a term's scores all come from one
+    scoring run; read from their cohort cells, a few thousand rows, not the scores)."""
+    cited = set(CohortScore.objects.values_list("term_id", "version").distinct().order_by())
+    terms = Term.objects.in_bulk({t for t, _v in cited})
     out: dict[str, list[Term]] = {}
-    for t in Term.objects.annotate(cited=Subquery(first)).filter(cited__isnull=False):
-        out.setdefault(t.cited, []).append(t)
+    for t, v in sorted(cited, key=lambda tv: terms[tv[0]].start, reverse=True):  # Term order
+        out.setdefault(v, []).append(terms[t])
     return out
 
 

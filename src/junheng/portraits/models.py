@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from junheng.region.models import SchoolClass, Student, Teacher, Term
+from junheng.region.models import School, SchoolClass, Student, Teacher, Term
 
 
 class Dimension(models.TextChoices):
@@ -130,7 +130,12 @@ class DimensionScore(models.Model):
                 fields=["student", "term", "dimension"], name="uniq_portrait_dimension"
             )
         ]
-        indexes = [models.Index(fields=["term", "dimension"], name="portrait_dim_term")]
+        indexes = [
+            models.Index(fields=["term", "dimension"], name="portrait_dim_term"),
+            # a school's support list and a child's own scores read by term and student
+            models.Index(fields=["term", "student", "dimension", "score"],
+                         name="portrait_dim_term_student"),
+        ]  # fmt: skip
         verbose_name = _("维度得分")
         verbose_name_plural = _("维度得分")
 
@@ -156,3 +161,30 @@ class IndicatorScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.term_id}"
+
+
+class CohortScore(models.Model):
+    """The finest cohort cells of a term's scores (学段群体得分): per school, grade, class and
+    dimension, how many children were scored and the sum of their scores. Written by the
+    scoring run together with the scores it summarises (`report.store_cohorts`), so the school,
+    class and county pages roll up a few thousand cells instead of a city's five million scores.
+    A child counts in the school, grade and class it was in when scored."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    grade = models.PositiveSmallIntegerField(_("年级"))
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    dimension = models.CharField(_("维度"), max_length=10, choices=Dimension.choices)
+    version = models.CharField(_("指标库版本"), max_length=30)
+    students = models.PositiveIntegerField(_("人数"))
+    total = models.DecimalField(_("得分合计"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "school"], name="portrait_cohort_term_school")]
+        verbose_name = _("群体得分")
+        verbose_name_plural = _("群体得分")
+
+    def __str__(self) -> str:
+        return f"{self.term_id} {self.school_id} {self.grade} {self.dimension} {self.students}"

@@ -1,7 +1,8 @@
 """Read-only queries of growth portraits: a child's portrait, cohort figures with suppression.
 
 Every cohort figure a page shows is computed here (`school_figures`, `county_figures`): one
-query of the finest groups, rolled up, then protected by
+query of the finest cells (`CohortScore`, which `store_cohorts` writes with every scoring run),
+rolled up, then protected by
 `junheng.engines.portraits.suppression.protect` — no figure for a cell under MIN_GROUP
 students, nor for one that would give such a cell away by difference."""
 
@@ -12,19 +13,49 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from junheng.engines.portraits import MIN_GROUP
 from junheng.engines.portraits.suppression import protect
-from junheng.portraits.models import Dimension, DimensionScore, IndicatorScore
+from junheng.portraits.models import CohortScore, Dimension, DimensionScore, IndicatorScore
 from junheng.region.models import SchoolClass, Student, Term
 
 DIMS = [(d.value, d.label) for d in Dimension]
 
 
+COHORT_FIELDS = [
+    "term_id", "school_id", "grade", "school_class_id", "dimension", "version", "students",
+    "total",
+]  # fmt: skip
+
+
+def cohort_cells(scores: QuerySet[DimensionScore]) -> QuerySet[Any]:
+    """The finest cohort cells of these scores, counted now: (term, school, grade, class,
+    dimension, library version, students, score sum), in `COHORT_FIELDS` order."""
+    return (
+        scores.values_list("term_id", "student__school_id", "student__grade",
+                           "student__school_class_id", "dimension", "version")
+        .annotate(n=Count("pk"), total=Sum("score"))
+        .order_by()
+    )  # fmt: skip
+
+
+def store_cohorts(term_ids: Iterable[int]) -> int:
+    """Count the terms' cohort cells from their stored scores and store them in place of the
+    old ones (inside the caller's transaction: the scoring run's). Returns the cells stored."""
+    from junheng.portraits import storage
+
+    ids = list(term_ids)
+    CohortScore.objects.filter(term_id__in=ids).delete()
+    rows = list(cohort_cells(DimensionScore.objects.filter(term_id__in=ids)))
+    storage.insert_rows(CohortScore, COHORT_FIELDS, rows)
+    return len(rows)
+
+
 def latest_term() -> Term | None:
-    """The latest term that has scores."""
-    scored = DimensionScore.objects.filter(term=OuterRef("pk"))
+    """The latest term that has scores (read from its cohort cells: an EXISTS over a city's
+    five million scores is a full scan for a term that has none)."""
+    scored = CohortScore.objects.filter(term=OuterRef("pk"))
     return Term.objects.filter(Exists(scored)).order_by("-start").first()
 
 
@@ -137,9 +168,9 @@ def school_figures(school_id: int | None, term: Term | None) -> dict[str, Any]:
     suppression over school → grades and grade → classes, so that no class or grade under
     MIN_GROUP students can be worked out from the others by difference."""
     rows = (
-        DimensionScore.objects.filter(student__school_id=school_id, term=term)
-        .values_list("student__grade", "student__school_class_id", "dimension")
-        .annotate(n=Count("pk"), total=Sum("score"))
+        CohortScore.objects.filter(school_id=school_id, term=term).values_list(
+            "grade", "school_class_id", "dimension", "students", "total"
+        )
         if school_id is not None and term is not None
         else []
     )
@@ -176,9 +207,10 @@ def county_figures(term: Term | None) -> dict[str, Any]:
     from junheng.region.models import UrbanRural
 
     rows = (
-        DimensionScore.objects.filter(term=term)
-        .values_list("student__school_id", "student__school__urban_rural", "dimension")
-        .annotate(n=Count("pk"), total=Sum("score"))
+        CohortScore.objects.filter(term=term)
+        .values_list("school_id", "school__urban_rural", "dimension")
+        .annotate(n=Sum("students"), total=Sum("total"))
+        .order_by()
         if term is not None
         else []
     )

@@ -15,7 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from junheng.portraits.models import DimensionScore, IndicatorScore, PortraitRecord, RecordKind
+from junheng.portraits.models import (
+    CohortScore,
+    DimensionScore,
+    IndicatorScore,
+    PortraitRecord,
+    RecordKind,
+)
 
 DEFAULT_RETENTION_YEARS = {
     RecordKind.OBSERVATION: 3,  # teachers' observations: the school stage and a year
@@ -44,4 +50,5 @@ def apply_retention(today: dt.date | None = None) -> dict[str, Any]:
         kept_terms = PortraitRecord.objects.values("term_id")
         DimensionScore.objects.exclude(term_id__in=kept_terms).delete()
         IndicatorScore.objects.exclude(term_id__in=kept_terms).delete()
+        CohortScore.objects.exclude(term_id__in=kept_terms).delete()
     return {"deleted": deleted}

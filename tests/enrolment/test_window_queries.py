@@ -109,3 +109,41 @@ def test_a_school_sees_only_its_windows_with_no_school_search(
     # a hand-typed school name from another school changes nothing it may see
     other = client.get("/enrolment/", {"q": region["school_b"].name}).context["page"]
     assert [w.pk for w in other.object_list] == [window.pk]
+
+
+def test_notifications_are_paged_the_unread_filtered_in_constant_queries(
+    users, client, django_assert_max_num_queries
+):
+    """A school's staff are told of every draw, offer and complaint: years of notifications."""
+    from django.utils import timezone
+
+    from junheng.enrolment.models import Notification
+
+    user = users["school"]
+    Notification.objects.create(user=user, text="第一条")
+    client.force_login(user)
+
+    def many() -> None:
+        now = timezone.now()
+        Notification.objects.bulk_create(
+            Notification(user=user, text=f"已读{i}", read_at=now) for i in range(60)
+        )
+        Notification.objects.bulk_create(Notification(user=user, text="未读") for _ in range(4))
+        Notification.objects.bulk_create(
+            Notification(user=users["bureau"], text="别人的") for _ in range(3)
+        )
+
+    response = assert_constant_queries(
+        client, "/enrolment/notifications/", many, django_assert_max_num_queries
+    )
+    page = response.context["page"]
+    assert page.paginator.count == 65 and len(page.object_list) == 50
+    assert response.content.decode().count('data-testid="notification"') == 50
+    unread = client.get("/enrolment/notifications/", {"unread": "true"}).context["page"]
+    assert unread.paginator.count == 5
+    assert {n.text for n in unread.object_list} == {"第一条", "未读"}
+    client.post("/enrolment/notifications/")  # all marked read
+    assert (
+        client.get("/enrolment/notifications/", {"unread": "true"}).context["page"].paginator.count
+        == 0
+    )

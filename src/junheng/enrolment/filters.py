@@ -1,5 +1,6 @@
-"""Search and filters of the staff's choice-window list (django-filter). It works on the
-windows the view has already scoped (enrolment.access.windows_for); the filters only narrow it.
+"""Search and filters of the enrolment lists (django-filter): the staff's choice windows and a
+user's notifications. Each works on rows the view has already scoped (enrolment.access); the
+filters only narrow them.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from junheng.accounts.models import Role, User
-from junheng.enrolment.models import ChoiceWindow, Method, WindowState
-from junheng.region.filters import ANY, search
+from junheng.enrolment.models import ChoiceWindow, Method, Notification, WindowState
+from junheng.region.filters import ANY, YesNoAny, search
 from junheng.region.models import County, Term
 
 
@@ -47,6 +48,18 @@ class BureauWindowFilter(WindowFilter):
 
     def by_text(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return search(qs, value, "school__code", "school__name")
+
+
+class NotificationFilter(df.FilterSet):
+    """A user's notifications: the unread ones alone, or all."""
+
+    unread = df.BooleanFilter(
+        label=_("未读"), field_name="read_at", lookup_expr="isnull", widget=YesNoAny
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["unread"]
 
 
 def window_filter(user: User, data: Any, windows: QuerySet[ChoiceWindow]) -> WindowFilter:

@@ -726,7 +726,13 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         qs.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("enrolment:notifications")
-    return render(request, "enrolment/notifications.html", {"items": qs[:100]})
+    f = filters.NotificationFilter(request.GET, queryset=qs)
+    page = paginate(request, filtered(f).order_by("-created_at", "-pk"))
+    return render(
+        request,
+        "enrolment/notifications.html",
+        {"items": page.object_list, "page": page, "filter": f},
+    )
 
 
 # --------------------------------------------------------------------------- attendance

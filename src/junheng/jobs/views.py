@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 from junheng.jobs.access import access_job
 from junheng.jobs.actions import request_cancel
 from junheng.jobs.files import open_result
+from junheng.jobs.filters import JobFilter
 from junheng.jobs.models import Job, JobState, WorkerBeat
-from junheng.web import AuthenticatedHttpRequest
+from junheng.web import AuthenticatedHttpRequest, filtered, paginate
 
 
 def _then(request: HttpRequest) -> str:
@@ -72,8 +73,9 @@ def download(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
 @login_required
 @require_GET
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jobs = Job.objects.filter(created_by=request.user).order_by("-created_at", "-pk")[:50]
-    return render(request, "jobs/mine.html", {"jobs": jobs})
+    f = JobFilter(request.GET, queryset=Job.objects.filter(created_by=request.user))
+    page = paginate(request, filtered(f).order_by("-created_at", "-pk"))
+    return render(request, "jobs/mine.html", {"jobs": page.object_list, "page": page, "filter": f})
 
 
 @never_cache

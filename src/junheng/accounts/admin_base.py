@@ -11,9 +11,12 @@ everything else of the platform it may only view (`bureau_may`, used by `User.ha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import ForeignKey, Model
 from django.http import HttpRequest
 
 VIEW = frozenset({"view"})
@@ -65,8 +68,53 @@ def bureau_may(perm: str) -> bool:
     return action in allowed
 
 
+def _non_null_chains(model: type[Model], prefix: str, depth: int) -> list[str]:
+    """What `select_related()` follows from `model`: its non-null foreign keys, `depth` deep."""
+    if depth <= 0:
+        return []
+    out = []
+    for field in model._meta.concrete_fields:
+        target = field.related_model
+        if isinstance(field, ForeignKey) and not field.null and isinstance(target, type):
+            name = f"{prefix}__{field.name}"
+            out += [name, *_non_null_chains(target, name, depth - 1)]
+    return out
+
+
+def related_columns(model: type[Model], list_display: Sequence[Any]) -> tuple[str, ...] | bool:
+    """The foreign keys among a change list's columns, to read with the page's rows in one
+    query. The admin joins the non-null ones by itself; a nullable one (an audit entry's actor,
+    a user's school) would cost a query per row: then every column's key is named, with what
+    the admin would have joined beyond it (the related rows' own names read them). False: the
+    admin's own choice is enough."""
+    columns = []
+    for name in list_display:
+        if not isinstance(name, str):
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field, ForeignKey):
+            columns.append(field)
+    if not any(f.null for f in columns):
+        return False
+    names: list[str] = []
+    for f in columns:
+        target = f.related_model
+        names += [
+            f.name,
+            *(_non_null_chains(target, f.name, 2) if isinstance(target, type) else []),
+        ]
+    return tuple(names)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """A model that actions own: listed and shown, never added, changed or deleted here."""
+
+    def get_list_select_related(self, request: HttpRequest) -> bool | list[str] | tuple[str, ...]:
+        """Its columns' related rows read with the page (`related_columns`)."""
+        return self.list_select_related or related_columns(self.model, self.list_display)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

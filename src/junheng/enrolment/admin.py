@@ -26,11 +26,13 @@ class ChoiceWindowAdmin(ReadOnlyAdmin):
 @admin.register(SubsidyRule)
 class SubsidyRuleAdmin(admin.ModelAdmin[SubsidyRule]):
     list_display = ("name", "target", "percent", "monthly_cap", "term", "active")
+    list_select_related = ("term",)
 
 
 @admin.register(HourRate)
 class HourRateAdmin(admin.ModelAdmin[HourRate]):
     list_display = ("term", "provider", "yuan_per_hour")
+    list_select_related = ("term", "provider")
 
 
 @admin.register(Complaint)

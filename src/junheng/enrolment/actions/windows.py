@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -369,6 +369,21 @@ def do_submit_ranking(
     raise ActionError(_("提交冲突，请重试。"))
 
 
+def _window_shared(pk: int) -> ChoiceWindow:
+    """The window's row, locked against a change of its state but not against other families'
+    submissions: FOR SHARE on PostgreSQL, so closing, reopening and the draw (which lock it FOR
+    UPDATE) wait for the submissions in flight and those wait for them, while thousands of
+    parents at window opening submit side by side (FOR UPDATE here made every submission of a
+    window wait for the one before). SQLite has one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return ChoiceWindow.objects.get(pk=pk)
+    table = connection.ops.quote_name(ChoiceWindow._meta.db_table)
+    rows = list(ChoiceWindow.objects.raw(f"SELECT * FROM {table} WHERE id = %s FOR SHARE", [pk]))  # noqa: S608
+    if not rows:
+        raise ChoiceWindow.DoesNotExist
+    return rows[0]
+
+
 def _store_ranking(
     window: ChoiceWindow,
     student: Student,
@@ -379,8 +394,7 @@ def _store_ranking(
     at: dt.datetime,
 ) -> Ranking:
     with transaction.atomic():
-        # Locks the window row: closing waits for in-flight submissions and vice versa.
-        w = ChoiceWindow.objects.select_for_update().get(pk=window.pk)
+        w = _window_shared(window.pk)
         if not w.accepting(at):
             raise ActionError(_("选课窗口未开放或已截止，不能再修改志愿。"))
         # The ranking row alone (Ranking's default ordering would join and lock the student).

@@ -147,3 +147,48 @@ def test_notifications_are_paged_the_unread_filtered_in_constant_queries(
         client.get("/enrolment/notifications/", {"unread": "true"}).context["page"].paginator.count
         == 0
     )
+
+
+def test_the_rank_page_and_a_submission_make_as_many_queries_with_more_courses(
+    window, market, users, client, django_assert_max_num_queries
+):
+    """The busiest requests at window opening (a parent's rank page and the ranking it posts)
+    make a fixed number of queries, however many courses the window offers."""
+    from junheng.afterschool.models import Course
+
+    client.force_login(users["parent"])
+    url = f"/enrolment/choose/{window.pk}/{market['kids'][0].pk}/"
+
+    def post(choices: list[int]) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        data = {"token": f"t{len(choices)}-{choices[0]}"}
+        data.update({f"choice_{i}": str(c) for i, c in enumerate(choices, start=1)})
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(url, data)
+        assert response.status_code == 302, [str(m) for m in response.context["messages"]]
+        assert "/receipts/" in response["Location"]
+        return len(ctx.captured_queries)
+
+    first_post = post([market["chess"].pk])
+    second_post = post([market["choir"].pk, market["chess"].pk])
+
+    def more_courses() -> None:
+        for i in range(8):
+            course = Course.objects.get(pk=market["choir"].course_id)
+            course.pk = None
+            course.title = f"合唱{i}"
+            course.save()
+            Offering.objects.create(
+                term=market["term"], course=course, school=market["school"],
+                slot=market["slots"][i % 3], seats=10, fee=Decimal("200"), source="supply",
+                code=f"R{i:02d}",
+            )  # fmt: skip
+
+    page = assert_constant_queries(client, url, more_courses, django_assert_max_num_queries)
+    assert "合唱7" in page.content.decode()
+    new = Offering.objects.get(code="R07").pk
+    with django_assert_max_num_queries(second_post):
+        post([market["choir"].pk, new, market["chess"].pk])
+    assert first_post >= second_post - 2  # a first ranking creates, a second one replaces

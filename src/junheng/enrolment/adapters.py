@@ -55,9 +55,12 @@ def window_offerings(window: ChoiceWindow) -> list[Offering]:
         Offering.objects.filter(
             term_id=window.term_id, school_id=window.school_id, status=OfferingStatus.OPEN
         )
-        .select_related("course", "slot")
+        # what the rank page's offering cards show, in the same query (afterschool.cards
+        # then has nothing left to fetch but the seats and photos)
+        .select_related("course__provider", "course__school", "course__instructor", "slot",
+                        "term", "instructor")
         .order_by("pk")
-    )
+    )  # fmt: skip
 
 
 def draw_inputs(window: ChoiceWindow) -> DrawInputs:

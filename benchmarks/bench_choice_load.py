@@ -222,10 +222,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _locust(port: int, users: int, run_time: int, parents: Path, out: Path) -> dict[str, float]:
+def _locust(
+    port: int, users: int, run_time: int, parents: Path, out: Path, think: str = "0"
+) -> dict[str, float]:
     """One headless locust run; its aggregated figures from locust's CSV."""
     env = {
         **os.environ,
+        "CHOICE_THINK": think,
         "CHOICE_PARENTS": str(parents),
         "CHOICE_ACCEPTED": str(out.with_suffix(".accepted.json")),
     }
@@ -276,6 +279,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--caches", nargs="+", default=[], metavar="CACHE_URL", help="one server run per cache"
     )
+    ap.add_argument(
+        "--think", nargs="+", default=["0", "1-3"], metavar="A-B",
+        help="parents' reading time before each form, seconds (0: a closed loop); one run each",
+    )  # fmt: skip
     args = ap.parse_args(argv if argv is not None else [])
     city = os.environ.get("BENCH_CITY_DATABASE_URL", "")
     db = None if city else f"junheng_bench_choice_{os.getpid()}"
@@ -294,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
         _psql(f"CREATE DATABASE {db}")
     server: subprocess.Popen[bytes] | None = None
     results = []
-    runs: list[tuple[str, tuple[float, ...], tuple[float, ...]]] = []
+    runs: list[tuple[str, str, tuple[float, ...], tuple[float, ...]]] = []
     try:
         if db:
             subprocess.run(
@@ -318,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=open(Path(var) / "server.log", "w"),  # noqa: SIM115 - as long as the server
             )
-            for users in args.users:
+            for think, users in [(t, u) for t in args.think for u in args.users]:
                 run_dir = var / f"u{users}-{len(results)}"
                 run_dir.mkdir()
                 seed_path = run_dir / "seed.json"
@@ -340,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
                         time.sleep(0.5)
                 time.sleep(1.0)
                 load_before = os.getloadavg()
-                figures = _locust(port, users, args.run_time, seed_path, run_dir / "locust")
+                figures = _locust(port, users, args.run_time, seed_path, run_dir / "locust", think)
                 load_after = os.getloadavg()
                 check_path = run_dir / "check.json"
                 subprocess.run(
@@ -351,8 +358,8 @@ def main(argv: list[str] | None = None) -> None:
                 verdict = judge(stored, client["accepted"], client["sent"])
                 distinct = {s: len(set(toks)) for s, (toks, _last) in client["accepted"].items()}
                 results.append((users, figures, len(distinct), sum(distinct.values()), verdict))
-                runs.append((cache_url, load_before, load_after))
-                print(cache_url, users, figures, verdict, flush=True)
+                runs.append((cache_url, think, load_before, load_after))
+                print(cache_url, think, users, figures, verdict, flush=True)
             server.terminate()
             server.wait(timeout=30)
             server = None
@@ -370,25 +377,31 @@ def main(argv: list[str] | None = None) -> None:
         else "a scratch database holding only the bench school (not the city)"
     )
     table = "\n".join(
-        f"| {u} | {f['requests']:.0f} | {f['rps']:.0f} | {f['p50']:.0f} | {f['p99']:.0f} | "
-        f"{f['max']:.0f} | {f['failures']:.0f} | {n} ({forms} forms) | {v['unanswered']} | "
-        f"{v['duplicates']} / {v['wrong']} | "
-        f"{'yes' if v['exact'] else 'at most once' if v['at_most_once'] else 'NO'} |"
-        for u, f, n, forms, v in results
+        f"| {_think(think)} | {u} | {f['requests']:.0f} | {f['rps']:.0f} | {f['p50']:.0f} | "
+        f"{f['p99']:.0f} | {f['max']:.0f} | {f['failures']:.0f} | {n} ({forms} forms) | "
+        f"{v['unanswered']} | {v['duplicates']} / {v['wrong']} | "
+        f"{'yes' if v['exact'] else 'at most once' if v['at_most_once'] else 'NO'} | "
+        f"{_load(before)} → {_load(after)} |"
+        for (u, f, n, forms, v), (_c, think, before, after) in zip(results, runs, strict=True)
     )
     body = f"""
 Command: `.venv/bin/python benchmarks/bench_choice_load.py --users {" ".join(map(str, args.users))}
---run-time {args.run_time}` — locust {_locust_version()} headless, each run {args.run_time} s
-(users finish the parent in hand), against gunicorn (`junheng serve`, {args.workers} workers × 4
-threads) on PostgreSQL 15 over loopback, on {where}. Client, server and database share the
-2-core machine, **which other engineers were using at the same time (load average 6–12)**:
-figures are lower bounds of what the server does on its own.
+--run-time {args.run_time} --think {" ".join(args.think)}` — locust {_locust_version()} headless
+(FastHttpUser), each run {args.run_time} s (users finish the parent in hand), against gunicorn
+(`junheng serve`, {args.workers} workers × 4 threads) on PostgreSQL 15 over loopback, on {where}.
+Client (locust), server and database share the 2-core machine; the load average (`uptime`) at
+the start and end of each run is in the last column (above 2 means other work was running too).
 
 Each simulated parent: GET the rank page, POST a 3-choice ranking, POST the same form again
-(double tap), GET again, POST a changed 2-choice ranking.
+(double tap), GET again, POST a changed 2-choice ranking. **Reading time:** with "none" a user
+sends its next request the moment the answer comes (a closed loop: the most the server can
+answer; by Little's law its mean latency is then users ÷ throughput, so at 200 users even 150
+requests/s means ~1.3 s); with "a–b s" each parent reads the page for a uniformly drawn a to b
+seconds before each form (not between the double tap's two posts), as real parents do: 200
+such parents offer roughly the goal's 150 requests/s.
 
-| users | requests | requests/s | p50 ms | p99 ms | max ms | failures | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| reading time | users | requests | requests/s | p50 ms | p99 ms | max ms | failures | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once | load (`uptime`) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
 {table}
 
 Goal: 150 requests/s with p99 under 1 s. "Exactly once": for every parent, one ranking whose
@@ -409,48 +422,55 @@ never read.
 def _write_county(
     args: argparse.Namespace,
     results: list[Any],
-    runs: list[tuple[str, tuple[float, ...], tuple[float, ...]]],
+    runs: list[tuple[str, str, tuple[float, ...], tuple[float, ...]]],
 ) -> None:
-    """The county's figures, a row per cache and user count, in their own section."""
-
-    def load(la: tuple[float, ...]) -> str:
-        return ", ".join(f"{x:.2f}" for x in la)
+    """The county's figures, a row per cache, reading time and user count, in their own
+    section."""
 
     table = "\n".join(
-        f"| `{cache}` | {u} | {f['requests']:.0f} | {f['rps']:.0f} | {f['p50']:.0f} | "
+        f"| `{cache}` | {_think(think)} | {u} | {f['requests']:.0f} | {f['rps']:.0f} | {f['p50']:.0f} | "
         f"{f['p99']:.0f} | {f['max']:.0f} | {f['failures']:.0f} | {n} ({forms} forms) | "
         f"{v['unanswered']} | {v['duplicates']} / {v['wrong']} | "
         f"{'yes' if v['exact'] else 'at most once' if v['at_most_once'] else 'NO'} | "
-        f"{load(before)} → {load(after)} |"
-        for (u, f, n, forms, v), (cache, before, after) in zip(results, runs, strict=True)
+        f"{_load(before)} → {_load(after)} |"
+        for (u, f, n, forms, v), (cache, think, before, after) in zip(results, runs, strict=True)
     )
     body = f"""
 **The demo COUNTY, not the city**: the bench school, its {args.parents} parents and an open
 window added to a loaded `junheng demo` database on PostgreSQL 15 (40 schools, ~45,000 students;
-the city profile takes ~22 min to load on these 2 shared cores, which this session could not
-afford; the city's figures are in the section above). Command: `BENCH_CITY_DATABASE_URL=…/
+the city's figures are in the section above). Command: `BENCH_CITY_DATABASE_URL=…/
 exports_county .venv/bin/python benchmarks/bench_choice_load.py --county --users
 {" ".join(map(str, args.users))} --run-time {args.run_time} --caches {
-        " ".join(c for c, *_r in runs[:: len(args.users)])
-    }` — locust {_locust_version()} headless, each run {args.run_time} s
+        " ".join(dict.fromkeys(c for c, *_r in runs))
+    } --think {" ".join(args.think)}` — locust {_locust_version()} headless, each run {
+        args.run_time
+    } s
 (users finish the parent in hand), against gunicorn (`junheng serve`, {args.workers} workers ×
 4 threads) over loopback, one fresh server per shared cache (`CACHE_URL`). Client, server and
-database share the 2-core machine **with five other helpers' tests** (load average at the start
-and end of each run in the last column): lower bounds of what the server does on its own.
+database share the 2-core machine (load average at the start and end of each run in the last
+column: above 2 means other work was running too).
 
 Each simulated parent: GET the rank page, POST a 3-choice ranking, POST the same form again
 (double tap), GET again, POST a changed 2-choice ranking. "Exactly once" as in the city section.
 
-| cache | users | requests | requests/s | p50 ms | p99 ms | max ms | failures | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once | load (`uptime`) |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
+| cache | reading time | users | requests | requests/s | p50 ms | p99 ms | max ms | failures | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once | load (`uptime`) |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
 {table}
 
-Goal: 150 requests/s with p99 under 1 s.
+Goal: 150 requests/s with p99 under 1 s. Reading time as in the city section.
 """
     write_section(
         "choice_load_county", "Choice page under load, locust, demo county, shared cache", body
     )
     print(body)
+
+
+def _load(la: tuple[float, ...]) -> str:
+    return ", ".join(f"{x:.2f}" for x in la)
+
+
+def _think(think: str) -> str:
+    return "none" if float(think.split("-")[-1]) <= 0 else f"{think.replace('-', '–')} s"
 
 
 def _locust_version() -> str:

@@ -3,6 +3,12 @@
 CHOICE_PARENTS names the seed JSON (window, offerings, one session per parent); each user takes
 the next parent in turn and runs the whole flow as one task, so a run that is told to stop lets
 it finish the parent in hand. Accepted forms are written to CHOICE_ACCEPTED when locust quits.
+
+CHOICE_THINK="a-b" makes each parent read the page for a uniformly drawn a to b seconds before
+each form it sends and before it comes back to change its choices (a real parent reads the
+course cards); unset or "0", the parents send their next request the moment an answer comes
+(a closed loop: what the server can do at most). The users are locust's FastHttpUser
+(geventhttpclient), which costs the 2 shared cores a fraction of what `requests` does.
 """
 
 from __future__ import annotations
@@ -10,14 +16,19 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import re
+import time
+from http.cookiejar import Cookie
 
-from locust import HttpUser, events, task
+from locust import events, task
+from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 
+THINK = tuple(float(x) for x in os.environ.get("CHOICE_THINK", "0").split("-"))
 SEED = json.loads(open(os.environ["CHOICE_PARENTS"], encoding="utf-8").read())  # noqa: SIM115
 PARENTS = itertools.count()
 ACCEPTED: dict[str, tuple[list[str], list[int]]] = {}  # student -> (tokens accepted, last plan)
@@ -33,15 +44,27 @@ def _write_accepted(environment, **kwargs):
         json.dump({"accepted": ACCEPTED, "sent": SENT}, fh)
 
 
-class Parent(HttpUser):
+def think() -> None:
+    if THINK[-1] > 0:
+        time.sleep(random.uniform(THINK[0], THINK[-1]))  # gevent patches sleep: a yield
+
+
+def session_cookie(value: str) -> Cookie:
+    return Cookie(
+        0, "sessionid", value, None, False, "127.0.0.1", False, False, "/", True, False, None,
+        True, None, None, {},
+    )  # fmt: skip
+
+
+class Parent(FastHttpUser):
     @task
     def rank_and_change(self) -> None:
         i = next(PARENTS)
         if i >= len(SEED["parents"]):
             raise StopUser
         p = SEED["parents"][i]
-        self.client.cookies.clear()
-        self.client.cookies.set("sessionid", p["session"])
+        self.client.cookiejar.clear()
+        self.client.cookiejar.set_cookie(session_cookie(p["session"]))
         url = f"/enrolment/choose/{SEED['window']}/{p['student']}/"
         offerings = SEED["offerings"]
         k = len(offerings)
@@ -58,6 +81,7 @@ class Parent(HttpUser):
             if not csrf or not token:
                 return
             form = {"csrfmiddlewaretoken": csrf.group(1), "token": token.group(1)}
+            think()
             for r, oid in enumerate(plan, start=1):
                 form[f"choice_{r}"] = str(oid)
             for _ in range(2 if n == 0 else 1):  # the first form is sent twice (a double tap)

@@ -47,6 +47,16 @@ def _no_cache_rows_outlive_a_transactional_test(request):
 
 
 @pytest.fixture(autouse=True)
+def _no_local_cache_between_tests():
+    """Each process's local-memory cache (the rank page's course list) starts empty in every
+    test: a page one test rendered is never what the next one reads."""
+    from django.core.cache import caches
+
+    caches["local"].clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Full-strength hashing costs ~0.5 s per user; tests do not need it."""
     settings.PASSWORD_HASHERS = [

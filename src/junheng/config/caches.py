@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_TABLE = "junheng_cache"
+# "local": each process's own memory whatever CACHE_URL says, for what every request of a busy
+# page reads alike and may be a few seconds old (the rank page's course list at window
+# opening): never shared between processes, never a source of truth.
+LOCAL: dict[str, Any] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "junheng-local",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 
 def caches_from_url(url: str, key_prefix: str = "junheng") -> dict[str, dict[str, Any]]:
     """db:// or db://<table> (the settings' default): a table in the database (`migrate`
     creates it). redis://host:6379/1, rediss://… or unix://…: Redis (the `redis` package, in
-    the rq extra). "" or locmem://: each process's own memory (the test suite).
+    the rq extra). "" or locmem://: each process's own memory (the test suite). Always with
+    the "local" alias beside the shared "default".
 
     >>> caches_from_url("db://")["default"]["LOCATION"]
     'junheng_cache'
@@ -34,4 +43,4 @@ def caches_from_url(url: str, key_prefix: str = "junheng") -> dict[str, dict[str
     else:
         raise ValueError(f"CACHE_URL must be redis://…, db://[table] or unset, not {url!r}")
     default["KEY_PREFIX"] = key_prefix
-    return {"default": default}
+    return {"default": default, "local": LOCAL}

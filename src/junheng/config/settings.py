@@ -190,6 +190,10 @@ JUNHENG_BALANCE_CACHE_S = int(os.environ.get("JUNHENG_BALANCE_CACHE_S", "300"))
 CACHES = _caches_from_url(
     os.environ.get("CACHE_URL", "db://"), os.environ.get("CACHE_KEY_PREFIX", "junheng")
 )
+# The rank page's course list and cards (the same for every child of a grade in a window) are
+# rendered once per process and reused this many seconds; the submission is always checked
+# against the live offerings. 0: rendered on every page view.
+JUNHENG_RANK_MENU_S = float(os.environ.get("JUNHENG_RANK_MENU_S", "5"))
 # Region exports of more rows than this run as jobs (the file is downloaded when written).
 JUNHENG_EXPORT_INLINE_ROWS = int(os.environ.get("JUNHENG_EXPORT_INLINE_ROWS", "5000"))
 JOBS_HEALTH_MAX_QUEUE_AGE_S = float(os.environ.get("JOBS_HEALTH_MAX_QUEUE_AGE_S", "300"))

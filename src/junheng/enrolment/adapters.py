@@ -63,6 +63,19 @@ def window_offerings(window: ChoiceWindow) -> list[Offering]:
     )  # fmt: skip
 
 
+def window_courses(window: ChoiceWindow) -> dict[int, tuple[str, int, int]]:
+    """The same offerings as `window_offerings`, each as (course title, lowest grade, highest
+    grade): what a submitted ranking is checked against, in one lean query."""
+    rows = (
+        Offering.objects.filter(
+            term_id=window.term_id, school_id=window.school_id, status=OfferingStatus.OPEN
+        )
+        .order_by("pk")
+        .values_list("pk", "course__title", "course__grade_min", "course__grade_max")
+    )
+    return {pk: (title, lo, hi) for pk, title, lo, hi in rows}
+
+
 def draw_inputs(window: ChoiceWindow) -> DrawInputs:
     """The engine's inputs. Each offering's capacity is what the seat ledger says this round may
     give (its seats less those already held, and in a later round less the children still

@@ -27,12 +27,12 @@ from django_stubs_ext import StrOrPromise
 from junheng import exports
 from junheng.accounts import scoping
 from junheng.accounts.models import Role, User, audit
-from junheng.afterschool.cards import offering_cards
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.downloads import csv_attachment
 from junheng.engines.lottery import file_sha256
 from junheng.enrolment import access, actions, adapters, confirm, filters, forms
 from junheng.enrolment.adjustments import describe
+from junheng.enrolment.menu import rank_menu
 from junheng.enrolment.models import (
     Attendance,
     ChoiceWindow,
@@ -466,7 +466,7 @@ def choose(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def rank(request: AuthenticatedHttpRequest, window_id: int, student_id: int) -> HttpResponse:
     user = request.user
-    window, child = access.access_ranking_window(user, window_id, student_id)
+    window, child, at_school = access.access_ranking_window(user, window_id, student_id)
     picked: list[int] | None = None
     if request.method == "POST":
         # The POST is handled before the page's own queries: an accepted ranking redirects
@@ -488,16 +488,18 @@ def rank(request: AuthenticatedHttpRequest, window_id: int, student_id: int) -> 
         )
         if done.ok:
             return redirect("enrolment:receipt", ranking_id=done.value.pk)
-    offerings = actions.rankable_offerings(window, child)
-    ranking = Ranking.objects.filter(window=window, student=child).first()
     current = picked
-    if current is None:
-        current = (
-            list(ranking.choices.order_by("rank").values_list("offering_id", flat=True))
-            if ranking
-            else []
+    if current is None:  # the stored ranking's choices, in one query (none: an empty list)
+        current = list(
+            RankingChoice.objects.filter(ranking__window=window, ranking__student=child)
+            .order_by("rank")
+            .values_list("offering_id", flat=True)
         )
-    has_siblings = scoping.students_for(user).filter(school_id=child.school_id).count() > 1
+    has_siblings = at_school > 1
+    together = (
+        has_siblings
+        and Ranking.objects.filter(window=window, student=child, together=True).exists()
+    )
     slots = [
         {"i": i, "value": current[i - 1] if i <= len(current) else None}
         for i in range(1, window.max_ranked + 1)
@@ -508,10 +510,9 @@ def rank(request: AuthenticatedHttpRequest, window_id: int, student_id: int) -> 
         {
             "window": window,
             "child": child,
-            "offerings": offerings,
-            "cards": offering_cards(offerings),
+            "menu": rank_menu(window, child),
             "slots": slots,
-            "ranking": ranking,
+            "together": together,
             "token": secrets.token_urlsafe(16),
             "has_siblings": has_siblings,
             "accepting": window.accepting(),

@@ -346,18 +346,16 @@ def do_submit_ranking(
         raise ActionError(_("同一门课程不能重复填报。"))
     if window.round > 1 and holds_seat_in_term(window, student):
         raise ActionError(_("第二轮选课只面向本学期尚未录取课程的学生。"))
-    allowed = {o.pk: o for o in adapters.window_offerings(window)}
+    allowed = adapters.window_courses(window)
     if window.round > 1:
         cap = round_capacity(window)
         allowed = {pk: o for pk, o in allowed.items() if cap.get(pk, 0) > 0}
     for oid in ids:
-        o = allowed.get(oid)
-        if o is None:
+        if oid not in allowed:
             raise ActionError(_("所选课程不在本次选课范围内。"))
-        if not o.course.open_to_grade(student.grade):
-            raise ActionError(
-                _("“%(c)s”不面向 %(g)d 年级。") % {"c": o.course.title, "g": student.grade}
-            )
+        title, lowest, highest = allowed[oid]
+        if not lowest <= student.grade <= highest:  # Course.open_to_grade
+            raise ActionError(_("“%(c)s”不面向 %(g)d 年级。") % {"c": title, "g": student.grade})
     at = now or timezone.now()
     for _attempt in range(2):
         try:

@@ -72,14 +72,12 @@ def access_ranking_window(
     and how many of the parent's children go to that school. Two queries: the rank page is
     the busiest page at window opening."""
     require_role(user, Role.PARENT)
-    children = list(students_for(user))
+    # the rows alone: the page and the submission read neither school nor class nor term
+    children = list(students_for(user).select_related(None))
     child = next((c for c in children if c.pk == student_id), None)
     if child is None:
         raise Http404
-    window = get_in_scope(
-        ChoiceWindow.objects.select_related("school", "term").filter(school_id=child.school_id),
-        pk=window_id,
-    )
+    window = get_in_scope(ChoiceWindow.objects.filter(school_id=child.school_id), pk=window_id)
     return window, child, sum(1 for c in children if c.school_id == child.school_id)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -119,13 +119,21 @@ def do_store_and_score(records: pd.DataFrame, *, by: User | None) -> dict[str, A
     )
     stored = set(PortraitRecord.objects.values_list("term_id", flat=True).distinct())
     inputs = _Inputs(stored | {int(t) for t in records["term_id"].unique()}, new)
-    columns = [records[f].tolist() for f in storage.RECORD_FIELDS]
+    del new  # the engine's inputs hold what they need of it
     with ThreadPoolExecutor(max_workers=1) as pool:
         scored = pool.submit(_engine_rows, inputs)  # no ORM on that thread
         with transaction.atomic():
-            storage.write_records(zip(*columns, strict=True))
+            storage.write_records(_record_rows(records))
             result, rows = scored.result()
             return _store_scores(inputs, result, by, rows)
+
+
+def _record_rows(records: pd.DataFrame, chunk: int = 200_000) -> Iterator[tuple[Any, ...]]:
+    """`records` as `RECORD_FIELDS` tuples, converted a chunk at a time (a city's twenty
+    million records as Python lists all at once took gigabytes)."""
+    for start in range(0, len(records), chunk):
+        part = records.iloc[start : start + chunk]
+        yield from zip(*(part[f].tolist() for f in storage.RECORD_FIELDS), strict=True)
 
 
 def _engine_rows(

@@ -38,7 +38,10 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
     )
     actions.do_save_library(version=str(year), year=year - 1, table=DEFAULT_LIBRARY_CSV, by=bureau)
     files = make_portraits(region)
-    recs = pd.read_csv(io.BytesIO(files["portrait_records.csv"]), dtype=str, keep_default_na=False)
+    recs = pd.read_csv(
+        io.BytesIO(files.pop("portrait_records.csv")), dtype=str, keep_default_na=False
+    )
+    del files  # a city's records file is gigabytes: only the frame is kept
     terms = {f"{year - 1}-2": spring.pk, f"{year}-1": current.pk}
     pks = dict(Student.objects.values_list("code", "pk"))
     library = library_from_frame(pd.read_csv(io.StringIO(DEFAULT_LIBRARY_CSV), dtype=str))
@@ -58,6 +61,7 @@ def load(ctx: DemoContext) -> list[tuple[str, str, str]]:
             "created_at": [storage.db_value(timezone.now())] * n,
         }
     )
+    del recs
     # the demo teacher teaches two classes of its school this term (it sees their portraits)
     teacher_user = User.objects.filter(username="teacher").select_related("teacher").first()
     notes = []

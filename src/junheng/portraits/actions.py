@@ -267,6 +267,51 @@ def do_export_child_file(*, by: User, student_id: int) -> Export:
     )
 
 
+def export_support(
+    *,
+    by: User,
+    grade: int | None = None,
+    school_class: int | None = None,
+    dimension: str | None = None,
+) -> Export:
+    """The school's whole support list this term (as the page filters it) as .xlsx, for its
+    own admin, served through `junheng.exports.serve`; audited with the filters."""
+    from junheng.portraits.filters import SupportFilter
+
+    require_actor(by, Role.SCHOOL)
+    if by.school_id is None:
+        raise PermissionDenied
+    chosen = {"grade": grade, "school_class": school_class, "dimension": dimension}
+    f = SupportFilter({k: v for k, v in chosen.items() if v is not None}, school_id=by.school_id)
+    if f.form.errors:
+        raise ActionError(_("筛选条件无效。"))
+    term = report.latest_term()
+    flagged = f.flagged(term)
+
+    def rows() -> Iterable[list[Any]]:
+        for start in range(0, len(flagged), SUPPORT_EXPORT_CHUNK):
+            for r in report.support_rows(flagged[start : start + SUPPORT_EXPORT_CHUNK]):
+                child = r["student"]
+                yield [child["code"], child["name"], child["grade"], child["school_class"],
+                       "、".join(r["dimensions"])]  # fmt: skip
+
+    title = _("需要关爱的学生")
+    return Export(
+        f"support-{by.school.code if by.school else by.school_id}.xlsx",
+        [Sheet(title, [_("学生编码"), _("姓名"), _("年级"), _("班级"), _("需要关注的维度")],
+               rows(), caption=f"{title} {term.name if term else ''}".strip())],
+        rows=len(flagged),
+        audit="portraits.export_support",
+        target=by.school,
+        details=f.params(),
+        title=title,
+    )  # fmt: skip
+
+
+# The export reads the children's names this many at a time (not `pk IN` a whole school's).
+SUPPORT_EXPORT_CHUNK = 500
+
+
 def do_add_records(
     records: Sequence[Any], *, by: User, source: str = "api"
 ) -> list[PortraitRecord]:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from junheng.engines.portraits import MIN_GROUP
 from junheng.engines.portraits.suppression import protect
 from junheng.portraits.models import CohortScore, Dimension, DimensionScore, IndicatorScore
-from junheng.region.models import SchoolClass, Student, Term
+from junheng.region.models import Student, Term
 
 DIMS = [(d.value, d.label) for d in Dimension]
 
@@ -238,42 +241,86 @@ def county_figures(term: Term | None) -> dict[str, Any]:
     }
 
 
-def needing_support(school_id: int, term: Term, share: float = 0.2) -> list[dict[str, Any]]:
-    """Children of the school in the lowest `share` of its grade in a dimension this term
-    (Yueqing's last 20%): for the school's own eyes only, to plan support, never a rank.
+# Yueqing's last 20%: a child in the lowest fifth of its grade in a dimension needs support.
+SUPPORT_SHARE = Fraction(1, 5)
 
-    One query of (student, grade, dimension) in score order, then one of the school's children
-    and one of its classes, as plain values (not a model instance per score row: a large school
-    has 15,000 of them)."""
+
+@dataclass(frozen=True)
+class Flagged:
+    """A child needing support: its grade and class, and the dimensions (in `DIMS` order) it
+    is in the lowest share of its grade in."""
+
+    student_id: int
+    grade: int
+    school_class_id: int | None
+    dimensions: tuple[str, ...]
+
+
+def support_flags(
+    school_id: int,
+    term: Term,
+    *,
+    grade: int | None = None,
+    dimension: str | None = None,
+    share: Fraction = SUPPORT_SHARE,
+) -> list[Flagged]:
+    """Children of the school in the lowest `share` of their grade in a dimension this term
+    (Yueqing's last 20%: the first ``floor(n * share)`` of a grade's n children in score order,
+    ties by code): for the school's own eyes only, to plan support, never a rank. In grade and
+    code order. `grade` and `dimension` narrow the list; neither changes a flag (a grade's
+    children are ranked among themselves, in each dimension on its own).
+
+    Ranked in the database (a window over the school's scores, one query), so only the
+    flagged (child, dimension) pairs come back, not the 15,000 scores of a large school."""
+    scores = DimensionScore.objects.filter(student__school_id=school_id, term=term)
+    if grade is not None:
+        scores = scores.filter(student__grade=grade)
+    if dimension is not None:
+        scores = scores.filter(dimension=dimension)
+    cohort = [F("student__grade"), F("dimension")]
     rows = (
-        DimensionScore.objects.filter(student__school_id=school_id, term=term)
-        .order_by("student__grade", "dimension", "score", "student__code")
-        .values_list("student_id", "student__grade", "dimension")
-    )
-    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for sid, grade, dim in rows:
-        groups[(grade, dim)].append(sid)
-    labels = dict(Dimension.choices)
-    dims_of: dict[int, list[str]] = defaultdict(list)
-    for (_grade, dim), ids in groups.items():
-        for sid in ids[: int(len(ids) * share)]:
-            dims_of[sid].append(str(labels[dim]))
-    # the school's children, not `pk__in` thousands of ids (most of a school is flagged
-    # somewhere: the lowest 20% in any of five dimensions); plain values, not instances
-    students = (
-        Student.objects.filter(school_id=school_id)
-        .order_by("grade", "code")
-        .values_list("pk", "name", "grade", "school_class_id")
-        if dims_of
-        else []
-    )
-    classes = {c.pk: str(c) for c in SchoolClass.objects.filter(school_id=school_id)}
+        scores.annotate(
+            place=Window(RowNumber(), partition_by=cohort,
+                         order_by=[F("score").asc(), F("student__code").asc()]),
+            cohort_size=Window(Count("pk"), partition_by=cohort),
+        )
+        # place <= floor(size * share): whole numbers, integer division
+        .filter(place__lte=F("cohort_size") * share.numerator / share.denominator)
+        .values_list("student_id", "student__grade", "student__school_class_id",
+                     "student__code", "dimension")
+    )  # fmt: skip
+    order = {d: k for k, (d, _label) in enumerate(DIMS)}
+    found: dict[int, tuple[int, str, int | None, list[str]]] = {}
+    for sid, g, cid, code, dim in rows:
+        found.setdefault(sid, (g, code, cid, []))[3].append(dim)
+    in_order = sorted(found.items(), key=lambda item: item[1][:2])  # grade, code
     return [
-        {
-            "student": {"pk": pk, "name": name, "grade": grade,
-                        "school_class": classes.get(cid, "")},
-            "dimensions": dims_of[pk],
-        }
-        for pk, name, grade, cid in students
-        if pk in dims_of
-    ]  # fmt: skip
+        Flagged(sid, g, cid, tuple(sorted(dims, key=order.__getitem__)))
+        for sid, (g, _code, cid, dims) in in_order
+    ]
+
+
+def support_rows(flagged: Sequence[Flagged]) -> list[dict[str, Any]]:
+    """The rows of these flagged children, in their order: the child (pk, name, grade, class)
+    and the labels of its dimensions. One query (of the children's names and classes): give
+    it a page, or the export's chunks, not a whole school."""
+    students = {
+        s.pk: s
+        for s in Student.objects.filter(pk__in=[f.student_id for f in flagged])
+        .select_related("school_class")
+        .only("pk", "code", "name", "grade", "school_class__grade", "school_class__number")
+    }
+    labels = dict(Dimension.choices)
+    out = []
+    for f in flagged:
+        s = students.get(f.student_id)
+        if s is None:  # left the school since the list was read
+            continue
+        out.append(
+            {
+                "student": {"pk": s.pk, "code": s.code, "name": s.name, "grade": s.grade,
+                            "school_class": str(s.school_class) if s.school_class else ""},
+                "dimensions": [str(labels[d]) for d in f.dimensions],
+            }
+        )  # fmt: skip
+    return out

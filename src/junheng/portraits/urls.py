@@ -11,6 +11,7 @@ urlpatterns = [
     path("classes/<int:class_id>/records/", views.add_record, name="add_record"),
     path("school/", views.school, name="school"),
     path("school/support/", views.support, name="support"),
+    path("school/support/export.xlsx", views.support_export, name="support_export"),
     path("county/", views.county, name="county"),
     path("county/score/", views.score, name="score"),
 ]

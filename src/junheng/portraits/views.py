@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,8 +24,9 @@ from junheng.portraits.access import (
     portrait_students_for,
 )
 from junheng.portraits.adapters import libraries_for, parse_library
+from junheng.portraits.filters import SupportFilter
 from junheng.region.models import School, Student, Term, UrbanRural
-from junheng.web import AuthenticatedHttpRequest, flash_errors
+from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
 
 
 @login_required
@@ -155,15 +157,41 @@ def school(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+# Children on a page of the support list (a large school flags a thousand or more).
+SUPPORT_PER_PAGE = 50
+
+
 @login_required
 def support(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Students needing support: the school's own list, never shown to anyone else."""
+    """Students needing support: the school's own list, never shown to anyone else; one page
+    of it at a time, filtered by grade, class and dimension."""
     user = request.user
     require_role(user, Role.SCHOOL)
     term = report.latest_term()
-    rows = report.needing_support(user.school_id, term) if term and user.school_id else []
-    audit(user, "portraits.view_support", user.school, students=len(rows))
-    return render(request, "portraits/support.html", {"term": term, "rows": rows})
+    f = SupportFilter(request.GET, school_id=user.school_id)
+    flagged = f.flagged(term)
+    page = paginate(request, flagged, per_page=SUPPORT_PER_PAGE)
+    rows = report.support_rows(list(page.object_list))
+    audit(user, "portraits.view_support", user.school, students=len(flagged),
+          shown=len(rows), page=page.number, **f.params())  # fmt: skip
+    return render(
+        request,
+        "portraits/support.html",
+        {"term": term, "rows": rows, "page": page, "filter": f},
+    )
+
+
+@login_required
+def support_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The whole support list (as filtered) as .xlsx, for the school's own admin (audited)."""
+    require_role(request.user, Role.SCHOOL)
+    f = SupportFilter(request.GET, school_id=request.user.school_id)
+    return exports.serve(
+        request,
+        "junheng.portraits.actions.export_support",
+        back=reverse("portraits:support"),
+        **f.params(),
+    )
 
 
 @login_required

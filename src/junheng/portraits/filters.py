@@ -1,0 +1,74 @@
+"""The filters of the support list (需要关爱的学生): by grade, class and dimension, over the
+school admin's own school (the view has already scoped it to `user.school_id`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from junheng.portraits.models import Dimension
+from junheng.portraits.report import Flagged, support_flags
+from junheng.region.filters import ANY
+from junheng.region.models import SchoolClass, Term
+
+
+class SupportFilterForm(forms.Form):
+    grade = forms.TypedChoiceField(label=_("年级"), coerce=int, required=False, empty_value=None)
+    school_class = forms.TypedChoiceField(
+        label=_("班级"), coerce=int, required=False, empty_value=None
+    )
+    dimension = forms.ChoiceField(label=_("维度"), required=False)
+
+    def __init__(self, data: Any, *, classes: Sequence[SchoolClass]) -> None:
+        super().__init__(data)
+        grades = sorted({c.grade for c in classes})
+        self.fields["grade"].choices = [("", ANY)] + [  # type: ignore[attr-defined]
+            (g, _("%(g)d 年级") % {"g": g}) for g in grades
+        ]
+        self.fields["school_class"].choices = [("", ANY)] + [  # type: ignore[attr-defined]
+            (c.pk, str(c)) for c in classes
+        ]
+        self.fields["dimension"].choices = [("", ANY), *Dimension.choices]  # type: ignore[attr-defined]
+
+
+class SupportFilter:
+    """The form (`form`, what `_filters.html` shows) and what it asks of the list. An invalid
+    query string (a hand-edited one) narrows nothing and shows the form's errors."""
+
+    def __init__(self, data: Any, *, school_id: int | None) -> None:
+        classes = (
+            list(SchoolClass.objects.filter(school_id=school_id).order_by("grade", "number"))
+            if school_id is not None
+            else []
+        )
+        self.school_id = school_id
+        self.form = SupportFilterForm(data, classes=classes)
+        self._grade_of = {c.pk: c.grade for c in classes}
+        valid = self.form.is_valid()
+        chosen: dict[str, Any] = self.form.cleaned_data if valid else {}
+        self.grade: int | None = chosen.get("grade")
+        self.school_class: int | None = chosen.get("school_class")
+        self.dimension: str | None = chosen.get("dimension") or None
+
+    def params(self) -> dict[str, Any]:
+        """The filters chosen (JSON values: they go to the export's job and the audit log)."""
+        out = {"grade": self.grade, "school_class": self.school_class, "dimension": self.dimension}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def flagged(self, term: Term | None) -> list[Flagged]:
+        """The children needing support this term that the filters ask for, in grade and code
+        order (`report.support_flags`; a class's children are ranked within their grade)."""
+        if term is None or self.school_id is None:
+            return []
+        grade = self.grade
+        if self.school_class is not None:
+            if grade is not None and self._grade_of[self.school_class] != grade:
+                return []
+            grade = self._grade_of[self.school_class]
+        found = support_flags(self.school_id, term, grade=grade, dimension=self.dimension)
+        if self.school_class is None:
+            return found
+        return [f for f in found if f.school_class_id == self.school_class]

@@ -99,18 +99,32 @@ def test_the_list_is_paged(client, users, region, two_grades, monkeypatch):
     url = reverse("portraits:support")
     total = len(report.support_flags(region["school_a"].pk, two_grades))
     assert total > 20
+    url += "?grade="  # every grade
     first = client.get(url)
     assert first.context["page"].paginator.count == total
     assert len(first.context["rows"]) == 10
     html = first.content.decode()
     assert 'data-testid="pager"' in html and f"共 {total} 条" in html
-    last = client.get(url, {"page": first.context["page"].paginator.num_pages})
+    last = client.get(url + f"&page={first.context['page'].paginator.num_pages}")
     assert len(last.context["rows"]) == total - 10 * (last.context["page"].number - 1)
     seen = set()
     for n in range(1, first.context["page"].paginator.num_pages + 1):
-        rows = client.get(url, {"page": n}).context["rows"]
+        rows = client.get(url + f"&page={n}").context["rows"]
         seen |= {r["student"]["pk"] for r in rows}
     assert len(seen) == total  # every child once, none twice
+
+
+def test_the_first_grade_is_shown_until_another_or_every_grade_is_chosen(
+    client, users, region, two_grades
+):
+    client.force_login(users["school"])
+    url = reverse("portraits:support")
+    whole = report.support_flags(region["school_a"].pk, two_grades)
+    page = client.get(url)
+    assert page.context["filter"].grade == 3  # school A's first grade
+    assert page.context["page"].paginator.count == sum(1 for f in whole if f.grade == 3) > 0
+    assert '<option value="3" selected>' in page.content.decode()
+    assert client.get(url, {"grade": ""}).context["page"].paginator.count == len(whole)
 
 
 def test_the_list_is_filtered_by_grade_class_and_dimension(client, users, region, two_grades):
@@ -131,7 +145,7 @@ def test_the_list_is_filtered_by_grade_class_and_dimension(client, users, region
     # a class of another grade than the one chosen: nobody, not an error
     assert client.get(url, {"grade": 4, "school_class": klass.pk}).context["rows"] == []
 
-    page = client.get(url, {"dimension": "arts"})
+    page = client.get(url, {"grade": "", "dimension": "arts"})
     assert page.context["page"].paginator.count == sum(1 for f in whole if "arts" in f.dimensions)
     assert {tuple(r["dimensions"]) for r in page.context["rows"]} == {(str(Dimension.ARTS.label),)}
 
@@ -175,11 +189,19 @@ def test_the_export_is_the_whole_filtered_list_and_audited(client, users, region
     assert log.detail["rows"] == len(flagged) and log.detail["grade"] == 5
 
 
-def test_the_export_link_keeps_the_filters(client, users, two_grades):
+def _export_link(html):
+    return html.split('data-testid="support-export"')[0].rsplit('href="', 1)[1].split('"')[0]
+
+
+def test_the_export_link_asks_for_what_the_page_shows(client, users, two_grades):
     client.force_login(users["school"])
-    html = client.get(reverse("portraits:support"), {"grade": 4, "page": 2}).content.decode()
-    link = html.split('data-testid="support-export"')[0].rsplit('href="', 1)[1].split('"')[0]
-    assert link == reverse("portraits:support_export") + "?grade=4"
+    export = reverse("portraits:support_export")
+    page = client.get(reverse("portraits:support"), {"grade": 4, "page": 2}).content.decode()
+    assert _export_link(page) == export + "?grade=4"
+    page = client.get(reverse("portraits:support")).content.decode()
+    assert _export_link(page) == export + "?grade=3"  # the first grade, shown by default
+    page = client.get(reverse("portraits:support"), {"grade": "", "dimension": "arts"})
+    assert _export_link(page.content.decode()) == export + "?grade=&amp;dimension=arts"
 
 
 @pytest.mark.parametrize("role", ["bureau", "teacher", "parent", "provider"])
@@ -193,7 +215,7 @@ def test_a_page_and_a_filtered_page_make_as_many_queries_for_a_larger_school(
     client, users, region, portraits, django_assert_max_num_queries
 ):
     client.force_login(users["school"])
-    url = reverse("portraits:support") + "?dimension=moral&page=2"
+    url = reverse("portraits:support") + "?grade=&dimension=moral&page=2"
 
     def grow() -> None:
         _grade(region["school_a"], portraits["autumn"], 4, classes=3, per_class=40)
@@ -210,7 +232,7 @@ def test_a_larger_export_makes_as_many_queries_per_chunk(
 
     monkeypatch.setattr(actions, "SUPPORT_EXPORT_CHUNK", 10)
     client.force_login(users["school"])
-    url = reverse("portraits:support_export")
+    url = reverse("portraits:support_export") + "?grade="
     few = queries(client, url)  # grade 3: 12 children, a few flagged: one chunk
     _grade(region["school_a"], portraits["autumn"], 4, classes=2, per_class=25)
     n = len(report.support_flags(region["school_a"].pk, portraits["autumn"]))

@@ -282,7 +282,8 @@ def export_support(
     if by.school_id is None:
         raise PermissionDenied
     chosen = {"grade": grade, "school_class": school_class, "dimension": dimension}
-    f = SupportFilter({k: v for k, v in chosen.items() if v is not None}, school_id=by.school_id)
+    data = {k: v for k, v in chosen.items() if v is not None}
+    f = SupportFilter({"grade": "", **data}, school_id=by.school_id)  # no grade: every grade
     if f.form.errors:
         raise ActionError(_("筛选条件无效。"))
     term = report.latest_term()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from junheng.portraits.models import Dimension
@@ -35,8 +36,12 @@ class SupportFilterForm(forms.Form):
 
 
 class SupportFilter:
-    """The form (`form`, what `_filters.html` shows) and what it asks of the list. An invalid
-    query string (a hand-edited one) narrows nothing and shows the form's errors."""
+    """The form (`form`, what `_filters.html` shows) and what it asks of the list.
+
+    A query string without `grade` (the page opened from the menu, or 清除) shows the school's
+    first grade (a class chosen alone: its grade): a large school flags a thousand children or
+    more, and ranking one grade is a fifth of the work; `grade=` (全部) asks for every grade. An invalid query string (a
+    hand-edited one) narrows nothing and shows the form's errors."""
 
     def __init__(self, data: Any, *, school_id: int | None) -> None:
         classes = (
@@ -45,6 +50,8 @@ class SupportFilter:
             else []
         )
         self.school_id = school_id
+        if "grade" not in data and not data.get("school_class") and classes:
+            data = {**{k: data.get(k) for k in data}, "grade": classes[0].grade}
         self.form = SupportFilterForm(data, classes=classes)
         self._grade_of = {c.pk: c.grade for c in classes}
         valid = self.form.is_valid()
@@ -52,6 +59,11 @@ class SupportFilter:
         self.grade: int | None = chosen.get("grade")
         self.school_class: int | None = chosen.get("school_class")
         self.dimension: str | None = chosen.get("dimension") or None
+
+    def query(self) -> str:
+        """The filters chosen as a query string, `grade` always in it (empty: every grade), so
+        that a link made of it (the export) asks for what the page shows."""
+        return urlencode({"grade": "" if self.grade is None else self.grade, **self.params()})
 
     def params(self) -> dict[str, Any]:
         """The filters chosen (JSON values: they go to the export's job and the audit log)."""

@@ -57,9 +57,12 @@ def store_cohorts(term_ids: Iterable[int]) -> int:
 
 def latest_term() -> Term | None:
     """The latest term that has scores (read from its cohort cells: an EXISTS over a city's
-    five million scores is a full scan for a term that has none)."""
+    five million scores is a full scan for a term that has none). The EXISTS is asked in the
+    select list, one index probe per term: in a WHERE, PostgreSQL turns it into a hashed
+    semi-join over every cohort cell of every term (34 ms on a city term's 120,000)."""
     scored = CohortScore.objects.filter(term=OuterRef("pk"))
-    return Term.objects.filter(Exists(scored)).order_by("-start").first()
+    terms = Term.objects.annotate(scored=Exists(scored)).order_by("-start")
+    return next((t for t in terms if t.scored), None)
 
 
 def portrait(student: Student) -> dict[str, Any]:

@@ -172,12 +172,15 @@ def support(request: AuthenticatedHttpRequest) -> HttpResponse:
     flagged = f.flagged(term)
     page = paginate(request, flagged, per_page=SUPPORT_PER_PAGE)
     rows = report.support_rows(list(page.object_list))
-    audit(user, "portraits.view_support", user.school, students=len(flagged),
-          shown=len(rows), page=page.number, **f.params())  # fmt: skip
+    audit(
+        user, "portraits.view_support", user.school,
+        students=len(flagged), shown=len(rows), page=page.number, **f.params(),
+    )  # fmt: skip
+    export_url = reverse("portraits:support_export") + "?" + f.query()
     return render(
         request,
         "portraits/support.html",
-        {"term": term, "rows": rows, "page": page, "filter": f},
+        {"term": term, "rows": rows, "page": page, "filter": f, "export_url": export_url},
     )
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum, Window
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 
 from junheng.engines.portraits import MIN_GROUP
@@ -56,13 +56,17 @@ def store_cohorts(term_ids: Iterable[int]) -> int:
 
 
 def latest_term() -> Term | None:
-    """The latest term that has scores (read from its cohort cells: an EXISTS over a city's
-    five million scores is a full scan for a term that has none). The EXISTS is asked in the
-    select list, one index probe per term: in a WHERE, PostgreSQL turns it into a hashed
-    semi-join over every cohort cell of every term (34 ms on a city term's 120,000)."""
-    scored = CohortScore.objects.filter(term=OuterRef("pk"))
-    terms = Term.objects.annotate(scored=Exists(scored)).order_by("-start")
-    return next((t for t in terms if t.scored), None)
+    """The latest term that has scores, read from its cohort cells (an EXISTS over a city's
+    five million scores is a full scan for a term that has none).
+
+    Each term's first cell in the (term, school) index, asked in the select list: an index
+    probe per term whatever the statistics say. A WHERE EXISTS became a hashed semi-join over
+    every cell of every term on PostgreSQL, and a bare EXISTS a sequential scan for a term
+    with no cells (a new term before its first scoring): 17-34 ms on a city term's 120,000
+    cells, against 0.2 ms."""
+    first = CohortScore.objects.filter(term=OuterRef("pk")).order_by("school_id")
+    terms = Term.objects.annotate(first_school=Subquery(first.values("school_id")[:1]))
+    return next((t for t in terms.order_by("-start") if t.first_school is not None), None)
 
 
 def portrait(student: Student) -> dict[str, Any]:

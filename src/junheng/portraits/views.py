@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from junheng import exports
+from junheng.accounts import scoping
 from junheng.accounts.models import Role, audit
 from junheng.accounts.scoping import is_guardian, require_role
 from junheng.portraits import actions, report
@@ -25,8 +26,9 @@ from junheng.portraits.access import (
 )
 from junheng.portraits.adapters import libraries_for, parse_library
 from junheng.portraits.filters import SupportFilter
-from junheng.region.models import School, Student, Term, UrbanRural
-from junheng.web import AuthenticatedHttpRequest, flash_errors, paginate
+from junheng.region.filters import SchoolFilter
+from junheng.region.models import Student, Term, UrbanRural
+from junheng.web import AuthenticatedHttpRequest, filtered, flash_errors, paginate
 
 
 @login_required
@@ -197,16 +199,28 @@ def support_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     )
 
 
+# Schools on a page of the county's by-school table (a city has 600).
+COUNTY_SCHOOLS_PER_PAGE = 50
+
+
 @login_required
 def county(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The bureau's outcome side of balance: dimensions by school and by urban/town/rural."""
+    """The bureau's outcome side of balance: dimensions by urban/town/rural and by school, the
+    schools 50 a page, searched and filtered like the school list. The figures (and what they
+    hide) are worked out over every school whatever page is shown, so a filter or a page
+    changes no figure."""
     user = request.user
     require_role(user, Role.BUREAU)
     term = report.latest_term()
     figures = report.county_figures(term)
-    names = dict(School.objects.values_list("pk", "name"))
-    for row in figures["by_school"]:
-        row["label"] = names.get(row["key"], "")
+    f = SchoolFilter(request.GET, queryset=scoping.schools_for(user).order_by("code"))
+    by_school = {row["key"]: row for row in figures["by_school"]}
+    rows = []
+    for pk, name in filtered(f).values_list("pk", "name"):
+        row = by_school.get(pk)
+        if row is not None:
+            rows.append({**row, "label": name})
+    page = paginate(request, rows, per_page=COUNTY_SCHOOLS_PER_PAGE)
     labels = dict(UrbanRural.choices)
     for row in figures["by_ur"]:
         row["label"] = labels.get(row["key"], row["key"])
@@ -217,7 +231,9 @@ def county(request: AuthenticatedHttpRequest) -> HttpResponse:
             "term": term,
             "dims": report.DIMS,
             "whole": figures["whole"],
-            "by_school": figures["by_school"],
+            "by_school": page.object_list,
+            "page": page,
+            "filter": f,
             "by_ur": figures["by_ur"],
         },
     )

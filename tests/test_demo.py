@@ -142,8 +142,11 @@ def test_demo_command_builds_a_fresh_sqlite_database_and_prints_the_accounts(tmp
     with sqlite3.connect(stale) as db:
         (n_students,) = db.execute("select count(*) from region_student").fetchone()
         roles = {r for (r,) in db.execute("select distinct role from accounts_user")}
+        kept = {k for (k,) in db.execute("select cache_key from junheng_cache")}
     assert 40_000 <= n_students <= 50_000
     assert {"bureau", "school", "parent", "teacher"} <= roles
+    # the pages' region counts are kept: the first bureau home page does not count them
+    assert any(k.endswith("junheng:region:glance") for k in kept), kept
 
 
 def test_demo_refuses_to_wipe_a_non_sqlite_database_without_force(tmp_path):

@@ -84,6 +84,7 @@ def plan(out: str) -> None:
                 reverse("region:school", args=[user.school_id]),
                 reverse("region:students", args=[user.school_id]),
                 reverse("region:teachers", args=[user.school_id]),
+                reverse("portraits:support") + "?grade=",  # every grade, not the first only
             ]
         if user.role == "bureau":
             first = Provider.objects.order_by("pk").first()
@@ -91,6 +92,7 @@ def plan(out: str) -> None:
                 reverse("region:schools") + "?page=5",
                 reverse("afterschool:public_providers") + "?page=3",
                 reverse("balance:dashboard") + "?page=4",
+                reverse("portraits:county") + "?page=5",
             ]
             if first is not None:
                 urls.append(reverse("afterschool:vetting_detail", args=[first.pk]))

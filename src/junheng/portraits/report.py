@@ -215,21 +215,24 @@ def county_figures(term: Term | None) -> dict[str, Any]:
     urban/town/rural class (`by_ur`, in that order) and each school (`by_school`: key = school
     id). Complementary suppression over county → urban/town/rural, county → schools and each
     urban/town/rural class → its schools."""
-    from junheng.region.models import UrbanRural
+    from junheng.region.models import School, UrbanRural
 
+    # Summed over the cells alone, the schools' classes read apart: joined to the schools in
+    # the query it took 60-80 ms on a city term's 120,000 cells, alone 40.
     rows = (
         CohortScore.objects.filter(term=term)
-        .values_list("school_id", "school__urban_rural", "dimension")
+        .values_list("school_id", "dimension")
         .annotate(n=Sum("students"), total=Sum("total"))
         .order_by()
         if term is not None
         else []
     )
+    school_ur = dict(School.objects.values_list("pk", "urban_rural")) if rows else {}
     groups = [
-        ((("county", None), ("ur", u), ("school", s)), d, int(n), Decimal(total))
-        for s, u, d, n, total in rows
+        ((("county", None), ("ur", school_ur[s]), ("school", s)), d, int(n), Decimal(total))
+        for s, d, n, total in rows
     ]
-    ur_of = {s: u for s, u, *_ in rows}
+    ur_of = {s: school_ur[s] for s, *_ in rows}
 
     def partitions(cells: set[tuple[str, Any]]) -> list[tuple[Any, list[Any]]]:
         urs = sorted(k for lv, k in cells if lv == "ur")

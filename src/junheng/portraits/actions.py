@@ -299,7 +299,7 @@ def export_support(
     title = _("需要关爱的学生")
     return Export(
         f"support-{by.school.code if by.school else by.school_id}.xlsx",
-        [Sheet(title, [_("学生编码"), _("姓名"), _("年级"), _("班级"), _("需要关注的维度")],
+        [Sheet(_("需要关爱的学生"), [_("学生编码"), _("姓名"), _("年级"), _("班级"), _("需要关注的维度")],
                rows(), caption=f"{title} {term.name if term else ''}".strip())],
         rows=len(flagged),
         audit="portraits.export_support",

@@ -216,6 +216,36 @@ def judge(
     }
 
 
+def _cpu(server_pid: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of each process of gunicorn (master and workers) and PostgreSQL."""
+    import psutil
+
+    out: dict[int, tuple[str, float]] = {}
+    try:
+        web = psutil.Process(server_pid)
+        served = [web, *web.children(recursive=True)]
+    except psutil.Error:
+        served = []
+    kinds = [("web", p) for p in served] + [
+        ("db", p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"
+    ]
+    for kind, p in kinds:
+        try:
+            t = p.cpu_times()
+        except psutil.Error:
+            continue
+        out[p.pid] = (kind, float(t.user + t.system))
+    return out
+
+
+def _cpu_used(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], kind: str
+) -> float:
+    """CPU seconds a kind of process used between two `_cpu` readings (a process that ended
+    meanwhile is not counted: a lower bound)."""
+    return sum(t - before.get(pid, (k, 0.0))[1] for pid, (k, t) in after.items() if k == kind)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -347,8 +377,13 @@ def main(argv: list[str] | None = None) -> None:
                         time.sleep(0.5)
                 time.sleep(1.0)
                 load_before = os.getloadavg()
+                cpu_before = _cpu(server.pid)
                 figures = _locust(port, users, args.run_time, seed_path, run_dir / "locust", think)
+                cpu_after = _cpu(server.pid)
                 load_after = os.getloadavg()
+                n = max(figures["requests"], 1.0)
+                figures["web_ms"] = _cpu_used(cpu_before, cpu_after, "web") / n * 1000
+                figures["db_ms"] = _cpu_used(cpu_before, cpu_after, "db") / n * 1000
                 check_path = run_dir / "check.json"
                 subprocess.run(
                     [PY, __file__, "check", "0", str(check_path)], env=server_env, check=True
@@ -378,7 +413,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     table = "\n".join(
         f"| {_think(think)} | {u} | {f['requests']:.0f} | {f['rps']:.0f} | {f['p50']:.0f} | "
-        f"{f['p99']:.0f} | {f['max']:.0f} | {f['failures']:.0f} | {n} ({forms} forms) | "
+        f"{f['p99']:.0f} | {f['max']:.0f} | {f['failures']:.0f} | "
+        f"{f.get('web_ms', 0):.1f} / {f.get('db_ms', 0):.1f} | {n} ({forms} forms) | "
         f"{v['unanswered']} | {v['duplicates']} / {v['wrong']} | "
         f"{'yes' if v['exact'] else 'at most once' if v['at_most_once'] else 'NO'} | "
         f"{_load(before)} → {_load(after)} |"
@@ -400,8 +436,8 @@ requests/s means ~1.3 s); with "a–b s" each parent reads the page for a unifor
 seconds before each form (not between the double tap's two posts), as real parents do: 200
 such parents offer roughly the goal's 150 requests/s.
 
-| reading time | users | requests | requests/s | p50 ms | p99 ms | max ms | failures | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once | load (`uptime`) |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
+| reading time | users | requests | requests/s | p50 ms | p99 ms | max ms | failures | CPU ms per request: server / database | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once | load (`uptime`) |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
 {table}
 
 Goal: 150 requests/s with p99 under 1 s. "Exactly once": for every parent, one ranking whose
@@ -429,7 +465,8 @@ def _write_county(
 
     table = "\n".join(
         f"| `{cache}` | {_think(think)} | {u} | {f['requests']:.0f} | {f['rps']:.0f} | {f['p50']:.0f} | "
-        f"{f['p99']:.0f} | {f['max']:.0f} | {f['failures']:.0f} | {n} ({forms} forms) | "
+        f"{f['p99']:.0f} | {f['max']:.0f} | {f['failures']:.0f} | "
+        f"{f.get('web_ms', 0):.1f} / {f.get('db_ms', 0):.1f} | {n} ({forms} forms) | "
         f"{v['unanswered']} | {v['duplicates']} / {v['wrong']} | "
         f"{'yes' if v['exact'] else 'at most once' if v['at_most_once'] else 'NO'} | "
         f"{_load(before)} → {_load(after)} |"
@@ -453,8 +490,8 @@ column: above 2 means other work was running too).
 Each simulated parent: GET the rank page, POST a 3-choice ranking, POST the same form again
 (double tap), GET again, POST a changed 2-choice ranking. "Exactly once" as in the city section.
 
-| cache | reading time | users | requests | requests/s | p50 ms | p99 ms | max ms | failures | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once | load (`uptime`) |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
+| cache | reading time | users | requests | requests/s | p50 ms | p99 ms | max ms | failures | CPU ms per request: server / database | parents with an accepted form | forms left unanswered | stored twice / wrong | every submission stored exactly once | load (`uptime`) |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|
 {table}
 
 Goal: 150 requests/s with p99 under 1 s. Reading time as in the city section.

@@ -99,6 +99,10 @@ def run(args: argparse.Namespace) -> None:
         "-",
         "--timeout",
         "300",
+        # A phone that reads the page a few seconds keeps its connection (gunicorn's default
+        # 2 s closed it as the form was sent: the post then failed with no answer).
+        "--keep-alive",
+        "5",
     ]
     worker = start_worker() if args.with_worker else None
     print(

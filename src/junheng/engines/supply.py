@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
 from ortools.sat.python import cp_model
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -65,6 +66,13 @@ LEVELS = 10  # pieces of the concave utility (stage 2)
 KM_TOLERANCE = 1e-9
 VARIETY_WEIGHT = 2000  # one more category per school outweighs 200 section-km (in 0.1 km)
 WORKERS = 2
+# A stage runs CP-SAT in rounds: the first gets this share of the stage's budget (at least
+# CHUNK_MIN deterministic seconds), each next one twice the last; the stage stops after a round
+# that raises its objective by less than its MIN_RAISE (relative; 0: any raise goes on).
+CHUNK_SHARE = (0.3, 0.3, 0.15)
+CHUNK_MIN = 0.5
+MIN_RAISE = (0.0, 0.0, 1e-3)
+LOCAL_WORK = 200_000  # pair evaluations the local search of the start may spend
 # candidate pairs kept per school / per school and category / per course (nearest first)
 PER_SCHOOL = 40
 PER_CATEGORY = 4
@@ -336,6 +344,8 @@ class _Instance:
     slots: IntArray
     weekly: IntArray
     rule: IntArray  # largest integer below T_s per school
+    # per school, an upper bound on its capped seats per 100 in hundredths (_value_bounds)
+    vub: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _locked_checks(
@@ -471,7 +481,7 @@ def _instance(
                 "locked", None, "sections", f"lock {cid}@{sid}: the course cannot run there at all"
             )
     keep = (ub > 0) & _nearest_pairs(pc, ps, ccat[pc], km, lb > 0)
-    return _Instance(
+    inst = _Instance(
         prov,
         crs,
         sch,
@@ -491,6 +501,8 @@ def _instance(
         weekly,
         rule.astype(np.int64),
     )
+    inst.vub = _value_bounds(inst)
+    return inst
 
 
 def _group_rank(group: IntArray, km: FloatArray, tie: IntArray) -> IntArray:
@@ -522,6 +534,65 @@ def _nearest_pairs(
     return keep | locked
 
 
+def _value_bounds(inst: _Instance) -> IntArray:
+    """Per school, an upper bound on its capped seats per 100 (in hundredths, as in the model).
+
+    The seats a school can get are at most its pairs' section bounds times their seats, at most
+    its slots times the best seats per session among them, and at most ``rule + largest seats``
+    (the target rule). 0 for a school no course can reach: its value is fixed, so it takes no
+    part in the max-min (the first leximin level it would pin at 0 is skipped).
+    """
+    nsch = len(inst.schools)
+    vmax = math.floor(100 * inst.target)
+    out = np.zeros(nsch, dtype=np.int64)
+    if inst.pc.size == 0:
+        return out
+    seats = inst.cseats[inst.pc]
+    spw = inst.cspw[inst.pc]
+    total = np.bincount(inst.ps, weights=inst.ub * seats, minlength=nsch).astype(np.int64)
+    largest = np.zeros(nsch, dtype=np.int64)
+    np.maximum.at(largest, inst.ps, seats)
+    per_slot = np.zeros(nsch, dtype=np.int64)  # max over pairs of floor(slots·seats/spw)
+    np.maximum.at(per_slot, inst.ps, (inst.slots[inst.ps] * seats) // spw)
+    most = np.minimum.reduce([total, per_slot, inst.rule + largest])
+    has = np.bincount(inst.ps, minlength=nsch) > 0
+    out[has] = np.minimum(vmax, (10000 * most[has]) // inst.students[has])
+    return out
+
+
+def _every_school_servable(inst: _Instance) -> bool:
+    """Whether providers have the sessions to give every school that can get something a section.
+
+    A relaxation (a max flow): school s needs at least the fewest sessions of its courses in
+    reach, drawn from the providers of those courses, each up to its weekly sessions. When even
+    that cannot be met, some such school gets nothing in every plan: the max-min floor is 0 and
+    stage 1 has nothing to search (the tiny, scarce cases where it used to run to its budget).
+    """
+    live = inst.vub > 0
+    if not live.any():
+        return True
+    mask = live[inst.ps]
+    ps, prov = inst.ps[mask], inst.cprov[inst.pc[mask]]
+    need = np.zeros(len(inst.schools), dtype=np.int64)
+    need[live] = np.iinfo(np.int64).max
+    np.minimum.at(need, ps, inst.cspw[inst.pc[mask]])
+    npv, nsch = len(inst.weekly), len(inst.schools)
+    src, sink = npv + nsch, npv + nsch + 1
+    edges = {(int(p), npv + int(q)) for p, q in zip(prov, ps, strict=True)}
+    big = int(need.sum())
+    rows = (
+        [src] * npv + [a for a, _ in sorted(edges)] + [npv + int(q) for q in np.flatnonzero(live)]
+    )
+    cols = list(range(npv)) + [b for _, b in sorted(edges)] + [sink] * int(live.sum())
+    caps = [min(int(w), big) for w in inst.weekly] + [big] * len(edges) + list(need[live])
+    graph = sp.csr_matrix(
+        (np.array(caps, dtype=np.int32), (np.array(rows), np.array(cols))),
+        shape=(sink + 1, sink + 1),
+    )
+    flow = csgraph.maximum_flow(graph, src, sink).flow_value
+    return bool(flow >= big)
+
+
 # --------------------------------------------------------------------------- incumbent
 
 
@@ -540,7 +611,7 @@ def _lp_guide(inst: _Instance, seconds: float) -> tuple[FloatArray | None, dict[
     nvar = npairs + 1 + nsch * LEVELS
     t0, w0 = npairs, npairs + 1
     ids = np.arange(npairs)
-    has = np.bincount(ps, minlength=nsch) > 0
+    live = inst.vub > 0
     blocks = [
         sp.csr_matrix((spw, (inst.cprov[pc], ids)), shape=(len(inst.weekly), nvar)),
         sp.csr_matrix((spw, (ps, ids)), shape=(nsch, nvar)),
@@ -564,8 +635,8 @@ def _lp_guide(inst: _Instance, seconds: float) -> tuple[FloatArray | None, dict[
     ]
     a = sp.vstack(blocks, format="csr")
     hi_rows = np.r_[inst.weekly, inst.slots, np.zeros(nsch), np.zeros(nsch)].astype(np.float64)
-    # schools without any course in reach cannot hold the common floor up
-    row_on = np.r_[np.ones(len(inst.weekly) + nsch, dtype=bool), has, np.ones(nsch, dtype=bool)]
+    # schools that cannot get anything (no course in reach) cannot hold the common floor up
+    row_on = np.r_[np.ones(len(inst.weekly) + nsch, dtype=bool), live, np.ones(nsch, dtype=bool)]
     a, hi_rows = a[row_on], hi_rows[row_on]
     lo = np.zeros(nvar)
     hi = np.r_[inst.ub.astype(np.float64), target, np.full(nsch * LEVELS, target / LEVELS)]
@@ -585,6 +656,195 @@ def _lp_guide(inst: _Instance, seconds: float) -> tuple[FloatArray | None, dict[
     if r2.x is None:
         return np.asarray(r1.x[:npairs]), info
     return np.asarray(r2.x[:npairs]), info
+
+
+def _value_utility(inst: _Instance, val: int) -> int:
+    """Stage 2's utility of one school's value (hundredths): LEVELS pieces, each half the last."""
+    vmax = math.floor(100 * inst.target)
+    step = -(-vmax // LEVELS)
+    val = max(0, min(val, vmax))
+    if val == 0:
+        return 0
+    k = val // step  # full pieces (the last piece may be shorter, but val <= vmax)
+    full = step * ((1 << LEVELS) - (1 << (LEVELS - k)))  # step * sum of the first k slopes
+    return full + (val - k * step) * (1 << (LEVELS - 1 - k)) if k < LEVELS else full
+
+
+def _greedy_utility(
+    inst: _Instance, start: IntArray | None = None, ub: IntArray | None = None
+) -> IntArray:
+    """A second starting plan: repeatedly add the section worth most utility per session.
+
+    Where supply is scarce the worst-off-first fill can spend a provider's few sessions on big
+    schools that a section barely moves; this greedy instead takes the section with the largest
+    gain in stage 2's concave utility per weekly session (ties: a new category, then nearer,
+    then the pair's index), under the provider, slot and target rules. Gains only fall as a
+    school fills up, so stale heap entries are re-scored lazily. Locks are kept; ``ub``
+    (default the instance's) bounds each pair's sections.
+    """
+    nsch = len(inst.schools)
+    cap = inst.ub if ub is None else ub
+    n = inst.lb.copy() if start is None else np.maximum(start, inst.lb)
+    spw = inst.cspw[inst.pc]
+    seats_c = inst.cseats[inst.pc]
+    prov_left = inst.weekly - np.bincount(
+        inst.cprov[inst.pc], weights=spw * n, minlength=len(inst.weekly)
+    ).astype(np.int64)
+    slot_left = inst.slots - np.bincount(inst.ps, weights=spw * n, minlength=nsch).astype(np.int64)
+    seats = np.bincount(inst.ps, weights=seats_c * n, minlength=nsch).astype(np.int64)
+    smallest = np.full(nsch, np.iinfo(np.int64).max)
+    cats: list[set[int]] = [set() for _ in range(nsch)]
+    for k in np.flatnonzero(n > 0):
+        s = int(inst.ps[k])
+        smallest[s] = min(smallest[s], int(seats_c[k]))
+        cats[s].add(int(inst.ccat[inst.pc[k]]))
+    vmax = math.floor(100 * inst.target)
+    stamp = [0] * nsch
+
+    def value(s: int, st: int) -> int:
+        return min(vmax, 10000 * st // int(inst.students[s]))
+
+    def entry(j: int) -> tuple[float, int, float, int, int] | None:
+        s, p, a = int(inst.ps[j]), int(inst.cprov[inst.pc[j]]), int(seats_c[j])
+        if n[j] >= cap[j] or prov_left[p] < spw[j] or slot_left[s] < spw[j]:
+            return None
+        if int(seats[s]) + a - min(int(smallest[s]), a) > inst.rule[s]:
+            return None
+        st = int(seats[s])
+        gain = _value_utility(inst, value(s, st + a)) - _value_utility(inst, value(s, st))
+        if gain <= 0:
+            return None
+        new_cat = int(int(inst.ccat[inst.pc[j]]) not in cats[s])
+        return (-gain / int(spw[j]), -new_cat, float(inst.km[j]), j, stamp[s])
+
+    heap = [e for j in range(len(inst.pc)) if (e := entry(j)) is not None]
+    heapq.heapify(heap)
+    while heap:
+        top = heapq.heappop(heap)
+        j = top[3]
+        s = int(inst.ps[j])
+        if top[4] != stamp[s] or n[j] >= cap[j]:
+            fresh = entry(j)  # the school changed since: score again
+            if fresh is not None:
+                heapq.heappush(heap, fresh)
+            continue
+        # the school has not changed, but the provider or the slots may have run out
+        p = int(inst.cprov[inst.pc[j]])
+        if prov_left[p] < spw[j] or slot_left[s] < spw[j]:
+            continue
+        n[j] += 1
+        prov_left[p] -= spw[j]
+        slot_left[s] -= spw[j]
+        seats[s] += seats_c[j]
+        smallest[s] = min(int(smallest[s]), int(seats_c[j]))
+        cats[s].add(int(inst.ccat[inst.pc[j]]))
+        stamp[s] += 1
+        fresh = entry(j)
+        if fresh is not None:
+            heapq.heappush(heap, fresh)
+    return n
+
+
+def _local_search(inst: _Instance, n: IntArray, work: int = LOCAL_WORK) -> IntArray:
+    """Improve a plan's (floor, utility) by moves: swaps (``_swap_search``), then taking one
+    section away and refilling greedily.
+
+    The refill (``_greedy_utility``) may not put the removed section back, so the freed provider
+    sessions and school slots go elsewhere; a move is kept when it raises (floor, utility)
+    lexicographically. First improvement, sections in pair order; stops when a sweep finds no
+    move or after ``work`` pair evaluations (a count, not a clock: deterministic).
+    """
+    best, score = n, _floor_and_utility(inst, n)
+    spent = 0
+    improved = True
+    while improved and spent < work:
+        best, used = _swap_search(inst, best, work - spent)
+        spent += used
+        score = _floor_and_utility(inst, best)
+        improved = False
+        for j in np.flatnonzero(best > inst.lb):
+            if spent >= work:
+                break
+            trial = best.copy()
+            trial[j] -= 1
+            ub = inst.ub.copy()
+            ub[j] = trial[j]
+            trial = _greedy_utility(inst, trial, ub)
+            spent += len(inst.pc)
+            got = _floor_and_utility(inst, trial)
+            if got > score:
+                best, score, improved = trial, got, True
+    return best
+
+
+def _swap_search(inst: _Instance, n: IntArray, work: int) -> tuple[IntArray, int]:
+    """Improve (floor, utility) by swapping the courses of two sections at two schools.
+
+    Providers' sessions do not change; each school's slots and target rule are checked. A big
+    course capped at a small school's target can go to a big school and a small one come back.
+    First improvement; returns the plan and the candidate swaps looked at (at most ``work``).
+    """
+    nsch = len(inst.schools)
+    key = {int(c) * nsch + int(q): j for j, (c, q) in enumerate(zip(inst.pc, inst.ps, strict=True))}
+    seats_c = inst.cseats[inst.pc]
+    spw = inst.cspw[inst.pc]
+    order = np.argsort(inst.ps, kind="stable")
+    starts = np.searchsorted(inst.ps[order], np.arange(nsch + 1))
+    vmax = math.floor(100 * inst.target)
+    best, score = n.copy(), _floor_and_utility(inst, n)
+    spent = 0
+
+    def state(q: int, m: IntArray) -> tuple[bool, int]:
+        """(slots and target rule hold, value) of school q under plan m."""
+        js = order[starts[q] : starts[q + 1]]
+        js = js[m[js] > 0]
+        if js.size == 0:
+            return True, 0
+        total = int((seats_c[js] * m[js]).sum())
+        ok = int((spw[js] * m[js]).sum()) <= inst.slots[q]
+        ok = ok and total - int(seats_c[js].min()) <= inst.rule[q]
+        return ok, min(vmax, 10000 * total // int(inst.students[q]))
+
+    improved = True
+    while improved and spent < work:
+        improved = False
+        present = [int(j) for j in np.flatnonzero(best > inst.lb)]
+        for a, b in itertools.combinations(present, 2):
+            spent += 1
+            if spent > work:
+                break
+            ca, sa, cb, sb = int(inst.pc[a]), int(inst.ps[a]), int(inst.pc[b]), int(inst.ps[b])
+            if ca == cb or sa == sb or seats_c[a] == seats_c[b]:
+                continue
+            ja, jb = key.get(cb * nsch + sa), key.get(ca * nsch + sb)  # cb at sa, ca at sb
+            if ja is None or jb is None:
+                continue
+            trial = best.copy()
+            trial[a] -= 1
+            trial[b] -= 1
+            trial[ja] += 1
+            trial[jb] += 1
+            if trial[ja] > inst.ub[ja] or trial[jb] > inst.ub[jb]:
+                continue
+            ok_a, va = state(sa, trial)
+            ok_b, vb = state(sb, trial)
+            if not (ok_a and ok_b):
+                continue
+            _, va0 = state(sa, best)
+            _, vb0 = state(sb, best)
+            gain = (
+                _value_utility(inst, va)
+                + _value_utility(inst, vb)
+                - _value_utility(inst, va0)
+                - _value_utility(inst, vb0)
+            )
+            if gain <= 0 and min(va, vb) <= min(va0, vb0):
+                continue  # neither the utility nor the floor can rise
+            got = _floor_and_utility(inst, trial)
+            if got > score:
+                best, score, improved = trial, got, True
+                break
+    return best, spent
 
 
 def _water_fill(inst: _Instance, start: IntArray | None = None) -> IntArray:
@@ -672,16 +932,20 @@ class _Model:
         self.v: list[cp_model.IntVar] = []
         self.q: dict[tuple[int, int], cp_model.IntVar] = {}
         self.y: dict[tuple[int, int], cp_model.IntVar] = {}
-        self.t = m.new_int_var(0, self.vmax, "t")
+        live = inst.vub > 0
+        # the max-min floor ranges over the schools that can get something (others are fixed)
+        self.t = m.new_int_var(0, int(inst.vub[live].min()) if live.any() else 0, "t")
         self.w: list[tuple[cp_model.IntVar, int, int]] = []  # (var, slope, size)
         self.vcap: list[int] = []
         step = -(-self.vmax // LEVELS)
         for s in range(nsch):
             js = by_school.get(s, [])
-            v = m.new_int_var(0, self.vmax if js else 0, f"v{s}")
+            cap = int(inst.vub[s]) if js else 0
+            v = m.new_int_var(0, cap, f"v{s}")
             self.v.append(v)
-            self.vcap.append(self.vmax if js else 0)
-            m.add(self.t <= v)
+            self.vcap.append(cap)
+            if cap > 0:
+                m.add(self.t <= v)
             left = self.vmax
             pieces = []
             for k in range(LEVELS):
@@ -737,7 +1001,7 @@ class _Model:
         vals, pieces = self._levels(n)
         for v, val in zip(self.v, vals, strict=True):
             m.add_hint(v, val)
-        m.add_hint(self.t, min(vals) if vals else 0)
+        m.add_hint(self.t, _floor_of(inst, vals))
         for (s, a), q in self.q.items():
             m.add_hint(q, int(any(b <= a for b in present[s])))
         for key, y in self.y.items():
@@ -780,6 +1044,61 @@ class _Model:
         n = np.array([solver.value(x) for x in self.n], dtype=np.int64)
         return n, info
 
+    def improve(
+        self, expr: Any, which: int, start: IntArray, seconds: float, gap: float, ub: int | None
+    ) -> tuple[IntArray, dict[str, Any]]:
+        """Raise stage ``which`` (objective ``expr``) from ``start`` in rounds of CP-SAT.
+
+        Each round starts from the best plan so far (a complete hint) with a slice of the
+        stage's deterministic budget; the stage stops at once when a round proves its plan
+        optimal (or within ``gap``), reaches the bound ``ub``, or fails to raise the objective
+        (a stalled search would otherwise burn the whole budget proving what it cannot).
+        """
+        current, have = start, self.value_of(start)[which]
+        chunk = max(CHUNK_MIN, seconds * CHUNK_SHARE[which])
+        spent, calls = 0.0, 0
+        best_bound: float | None = None
+        info: dict[str, Any] = {}
+        started = time.perf_counter()
+        while spent < seconds - 1e-9:
+            budget = min(chunk, seconds - spent)
+            spent += budget
+            self.hint(current)
+            n, info = self.solve(expr, budget, gap)
+            calls += 1
+            if info["bound"] is not None:
+                best_bound = info["bound"] if best_bound is None else min(best_bound, info["bound"])
+            got = self.value_of(n)[which] if n is not None else None
+            raised = got is not None and got > have + MIN_RAISE[which] * abs(have)
+            if got is not None and got >= have:
+                current, have = n, got  # type: ignore[assignment]
+            if info["status"] == "OPTIMAL" or not raised:
+                break
+            chunk *= 2
+            if (ub is not None and have >= ub) or (
+                best_bound is not None and have >= best_bound - 1e-9
+            ):
+                break
+        gap_now = (
+            None if best_bound is None else round(abs(best_bound - have) / max(1.0, abs(have)), 6)
+        )
+        return current, {
+            **info,
+            "seconds": round(time.perf_counter() - started, 2),
+            "calls": calls,
+            "deterministic_budget": round(spent, 2),
+            "bound": best_bound,
+            "gap": gap_now,
+            "kept": have,
+        }
+
+    def keep_values(self, n: IntArray) -> None:
+        """Every school's capped seats per 100 stays at least what plan ``n`` gives it."""
+        vals, _ = self._levels(n)
+        for v, val in zip(self.v, vals, strict=True):
+            if val > 0:
+                self.m.add(v >= val)
+
     def fix_at_least(self, expr: Any, value: int) -> None:
         self.m.add(expr >= value)
 
@@ -790,13 +1109,19 @@ class _Model:
 def _levels(inst: _Instance, n: IntArray) -> tuple[list[int], list[int]]:
     """Capped seats per 100 (in hundredths) per school, and their utility pieces (stage 2)."""
     vmax = math.floor(100 * inst.target)
-    step = -(-vmax // LEVELS)
     has = np.bincount(inst.ps, minlength=len(inst.schools)) > 0
     seats = np.bincount(inst.ps, weights=inst.cseats[inst.pc] * n, minlength=len(inst.schools))
     vals = [
         min(vmax, 10000 * round(seats[s]) // int(inst.students[s])) if has[s] else 0
         for s in range(len(inst.schools))
     ]
+    return _pieces(inst, vals)
+
+
+def _pieces(inst: _Instance, vals: list[int]) -> tuple[list[int], list[int]]:
+    """The values and their utility pieces: LEVELS per school, each level worth half the last."""
+    vmax = math.floor(100 * inst.target)
+    step = -(-vmax // LEVELS)
     pieces: list[int] = []
     for val in vals:
         left, cap = val, vmax
@@ -817,7 +1142,20 @@ def _score(inst: _Instance, n: IntArray) -> tuple[int, int, int]:
     cats = {(int(inst.ps[j]), int(inst.ccat[inst.pc[j]])) for j in np.flatnonzero(n > 0)}
     km10 = np.rint(inst.km * 10).astype(np.int64)
     vt = VARIETY_WEIGHT * len(cats) - int((km10 * n).sum())
-    return (min(vals) if vals else 0), util, vt
+    return _floor_of(inst, vals), util, vt
+
+
+def _floor_of(inst: _Instance, vals: Sequence[int]) -> int:
+    """The max-min floor (stage 1): the smallest value over schools that can get something."""
+    live = [v for v, cap in zip(vals, inst.vub, strict=True) if cap > 0]
+    return min(live) if live else 0
+
+
+def _utility_bound(inst: _Instance) -> int:
+    """Stage 2's utility if every school reached its own upper bound (an upper bound)."""
+    _, pieces = _pieces(inst, [int(v) for v in inst.vub])
+    slopes = [2 ** (LEVELS - 1 - k) for k in range(LEVELS)] * len(inst.schools)
+    return sum(c * take for c, take in zip(slopes, pieces, strict=True))
 
 
 def _floor_and_utility(inst: _Instance, n: IntArray) -> tuple[int, int]:
@@ -933,10 +1271,17 @@ def plan_supply(
     guide, lp_info = _lp_guide(inst, time_limit_s * 0.1)
     solver.update(lp_info)
     current = _water_fill(inst)
+    starts = [_greedy_utility(inst)]
     if guide is not None:
-        rounded = _water_fill(inst, _repair(inst, np.floor(guide + 1e-6).astype(np.int64)))
-        if _floor_and_utility(inst, rounded) >= _floor_and_utility(inst, current):
-            current = rounded
+        rounded = _repair(inst, np.floor(guide + 1e-6).astype(np.int64))
+        filled = _water_fill(inst, rounded)
+        if _floor_and_utility(inst, filled) >= _floor_and_utility(inst, current):
+            current = filled
+        starts.append(_greedy_utility(inst, rounded))
+    for other in starts:  # the utility greedy where it is strictly better
+        if _floor_and_utility(inst, other) > _floor_and_utility(inst, current):
+            current = other
+    current = _local_search(inst, current)
     mdl = _Model(inst)
     floor, util, vt = mdl.value_of(current)
     solver["start"] = {"floor": floor, "utility": util, "variety_travel": vt}
@@ -946,27 +1291,37 @@ def plan_supply(
         ("variety+travel", mdl.variety_travel, 2, 5e-3),
     ]
     shares = [0.25, 0.35, 0.4]
-    bound = lp_info.get("lp_floor_bound")
+    lp_bound = lp_info.get("lp_floor_bound")
+    live = inst.vub > 0
+    floor_ub = int(inst.vub[live].min()) if live.any() else 0
+    if lp_bound is not None:
+        floor_ub = min(floor_ub, math.floor(100 * lp_bound + 1e-6))
+    if floor_ub > 0 and not _every_school_servable(inst):
+        floor_ub = 0
+    known: list[int | None] = [floor_ub, _utility_bound(inst), None]
+    calls = 0
     for i, (name, expr, which, gap) in enumerate(stages):
         # Fixed shares of the budget, in CP-SAT's deterministic time: the same inputs give the
         # same plan on a busy or an idle machine (a wall-clock budget would not).
         seconds = max(0.5, time_limit_s * 0.9 * shares[i])
-        if (
-            i == 0
-            and bound is not None
-            and mdl.value_of(current)[0] >= math.floor(100 * bound + 1e-6)
-        ):
-            # the rounded LP already reaches the LP bound on the floor: nothing to search
-            solver["stages"].append({"stage": name, "status": "LP_BOUND_REACHED", "gap": 0.0})
+        have = mdl.value_of(current)[which]
+        ub = known[i]
+        if ub is not None and have >= ub:
+            # the start already reaches an upper bound of this stage: nothing to search
+            solver["stages"].append(
+                {"stage": name, "status": "BOUND_REACHED", "gap": 0.0, "calls": 0, "kept": have}
+            )
+        else:
+            current, info = mdl.improve(expr, which, current, seconds, gap, ub)
+            calls += info["calls"]
+            solver["stages"].append({"stage": name, **info})
+        if which == 1:
+            # every school keeps its value: the utility (and the floor) hold, and the last
+            # stage's model propagates school by school instead of through one long sum
+            mdl.keep_values(current)
+        else:
             mdl.fix_at_least(expr, mdl.value_of(current)[which])
-            continue
-        mdl.hint(current)
-        n, info = mdl.solve(expr, seconds, gap)
-        if n is not None and mdl.value_of(n)[which] >= mdl.value_of(current)[which]:
-            current = n
-        info["kept"] = mdl.value_of(current)[which]
-        solver["stages"].append({"stage": name, **info})
-        mdl.fix_at_least(expr, mdl.value_of(current)[which])
+    solver["solver_calls"] = calls
     sections = _drop_surplus(inst, _sections(inst, current), locks)
     if check_plan(providers, courses, schools, sections, target=target):
         sections = baseline()

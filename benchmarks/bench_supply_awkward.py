@@ -220,12 +220,18 @@ def main() -> None:
     ap.add_argument(
         "--only", default="", help="comma-separated: run only cases whose name starts with one"
     )
+    ap.add_argument("--exact", default="", help="run only the case of this name")
+    ap.add_argument("--list", action="store_true", help="print the case names and stop")
     ap.add_argument("--time-limit", type=float, default=20.0)
     args = ap.parse_args()
     sources: list[Callable[[], Iterator[tuple[str, Case]]]] = [hand_cases, fuzz_cases, county]
     for source in sources:
         for name, case in source():
-            if name.startswith(tuple(args.only.split(","))):
+            if args.list:
+                print(name)
+            elif (
+                (name == args.exact) if args.exact else name.startswith(tuple(args.only.split(",")))
+            ):
                 run_case(name, case, args.time_limit)
 
 

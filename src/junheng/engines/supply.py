@@ -8,16 +8,31 @@ providers (CONTRACTS.md, "junheng supply"). Hard rules: a provider's sections us
 course's ``max_km``; a school that has reached the target (seats per 100 students) gets no
 further section, i.e. removing its smallest section would put it below the target.
 
-Method. A mixed-integer programme solved by HiGHS (``scipy.optimize.milp``) in lexicographic
-stages over integer section counts ``n[c, s]`` for the (course, school) pairs within reach:
+Method. A mixed-integer programme (CP-SAT; HiGHS solves its LP relaxation for a bound and a
+guide) in lexicographic stages over integer section counts ``n[c, s]`` for the (course,
+school) pairs within reach:
 
-1. maximise the smallest capped seats per 100 students ``min_s min(100·seats_s/P_s, target)``;
+1. maximise the smallest capped seats per 100 students ``min_s min(100·seats_s/P_s, target)``
+   over the schools that can get something (a school no course can reach, or with 0 slots, is
+   fixed at 0: it takes no part in the max-min, so it does not pin the floor of the others);
 2. with that floor fixed, maximise a concave piecewise-linear utility of every school's capped
    seats per 100 (ten levels, each level worth half the one below it): the standard
    approximation of the leximin order (raise the worst-off, then the next, ...);
-3. with that utility kept, maximise category variety (distinct categories per school, binary
-   indicators);
-4. with variety kept, minimise section-kilometres.
+3. with every school's capped value kept, maximise category variety (distinct categories per
+   school, binary indicators) minus section-kilometres.
+
+Start. The best, in (floor, utility), of a worst-off-first fill, the rounded LP and a greedy
+that adds the section worth most utility per provider session; then a local search (swap the
+courses of two sections, or take one away and refill greedily) bounded by a count of moves.
+
+Shortcuts (awkward inputs). A stage is skipped when the start reaches an upper bound of it:
+for the floor the LP bound, each school's own bound (its pairs, slots and target rule) and a
+max flow showing that the providers cannot give every school a section (then the floor is 0);
+for the utility every school at its own bound. A stage runs CP-SAT in rounds from the best plan
+so far (the first round 30% of the stage's budget, each next one twice the last) and
+stops after a round that proves its plan, or raises nothing (stage 3: less than 1%), so a
+search that cannot prove what it has (symmetric schools, scarce supply) stops early instead of
+running to its budget.
 
 The target rule is linearised exactly: per school, binary ``q[s, j]`` says that a section with
 at most the j-th smallest seat count is present; the smallest present section is then a linear
@@ -27,11 +42,12 @@ integers) is one row per school. Pairs are pre-filtered by distance and bounded 
 
 Guarantee. Every plan returned satisfies every hard rule; this is re-checked by
 ``check_plan``, an independent checker written with plain loops and exact fractions, and its
-count is the summary's ``violations`` (0). Each stage stops at a relative gap of 1e-4 .. 1e-2 or
-its share of ``time_limit_s``, counted in CP-SAT's *deterministic* seconds (work done, not
-wall time; single-threaded-equivalent, interleaved search), so the same inputs give the same
-plan on a busy or an idle machine; the gaps are reported in ``SupplyPlan.solver``. Wall time
-is only a safety net at 10x the budget (if it trips, the plan may differ between runs). The
+count is the summary's ``violations`` (0). Each stage stops at a relative gap of 1e-4 .. 5e-3,
+after a round that raises nothing, or at its share of ``time_limit_s``, counted in CP-SAT's
+*deterministic* seconds (work done, not wall time; single-threaded-equivalent, interleaved
+search), so the same inputs give the same plan on a busy or an idle machine; the gaps, rounds
+(``calls``) and ``solver_calls`` are reported in ``SupplyPlan.solver``. Wall time is only a
+safety net at 10x each round's budget (if it trips, the plan may differ between runs). The
 seed is accepted for the common CLI and does not change the plan.
 
 Rule. Double Reduction after-school services (课后服务 "5+2"): off-campus non-subject providers
@@ -69,9 +85,9 @@ WORKERS = 2
 # A stage runs CP-SAT in rounds: the first gets this share of the stage's budget (at least
 # CHUNK_MIN deterministic seconds), each next one twice the last; the stage stops after a round
 # that raises its objective by less than its MIN_RAISE (relative; 0: any raise goes on).
-CHUNK_SHARE = (0.3, 0.3, 0.15)
+CHUNK_SHARE = (0.3, 0.3, 0.3)
 CHUNK_MIN = 0.5
-MIN_RAISE = (0.0, 0.0, 1e-3)
+MIN_RAISE = (0.0, 0.0, 1e-2)
 LOCAL_WORK = 200_000  # pair evaluations the local search of the start may spend
 # candidate pairs kept per school / per school and category / per course (nearest first)
 PER_SCHOOL = 40
@@ -791,7 +807,9 @@ def _swap_search(inst: _Instance, n: IntArray, work: int) -> tuple[IntArray, int
     order = np.argsort(inst.ps, kind="stable")
     starts = np.searchsorted(inst.ps[order], np.arange(nsch + 1))
     vmax = math.floor(100 * inst.target)
-    best, score = n.copy(), _floor_and_utility(inst, n)
+    best = n.copy()
+    floor = _floor_and_utility(inst, n)[0]
+    live = inst.vub > 0
     spent = 0
 
     def state(q: int, m: IntArray) -> tuple[bool, int]:
@@ -838,12 +856,13 @@ def _swap_search(inst: _Instance, n: IntArray, work: int) -> tuple[IntArray, int
                 - _value_utility(inst, va0)
                 - _value_utility(inst, vb0)
             )
-            if gain <= 0 and min(va, vb) <= min(va0, vb0):
-                continue  # neither the utility nor the floor can rise
-            got = _floor_and_utility(inst, trial)
-            if got > score:
-                best, score, improved = trial, got, True
-                break
+            # kept when the utility rises and neither school falls below the floor, so that
+            # (floor, utility) rises lexicographically (checked on the two schools only)
+            if gain <= 0 or (live[sa] and va < floor) or (live[sb] and vb < floor):
+                continue
+            best, improved = trial, True
+            floor = _floor_and_utility(inst, best)[0]
+            break
     return best, spent
 
 
@@ -1281,7 +1300,8 @@ def plan_supply(
     for other in starts:  # the utility greedy where it is strictly better
         if _floor_and_utility(inst, other) > _floor_and_utility(inst, current):
             current = other
-    current = _local_search(inst, current)
+    if _floor_and_utility(inst, current)[1] < _utility_bound(inst):
+        current = _local_search(inst, current)
     mdl = _Model(inst)
     floor, util, vt = mdl.value_of(current)
     solver["start"] = {"floor": floor, "utility": util, "variety_travel": vt}

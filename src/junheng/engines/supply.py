@@ -1089,8 +1089,8 @@ class _Model:
                 best_bound = info["bound"] if best_bound is None else min(best_bound, info["bound"])
             got = self.value_of(n)[which] if n is not None else None
             raised = got is not None and got > have + MIN_RAISE[which] * abs(have)
-            if got is not None and got >= have:
-                current, have = n, got  # type: ignore[assignment]
+            if n is not None and got is not None and got >= have:
+                current, have = n, got
             if info["status"] == "OPTIMAL" or not raised:
                 break
             chunk *= 2

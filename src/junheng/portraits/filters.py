@@ -14,6 +14,7 @@ from junheng.portraits.models import Dimension
 from junheng.portraits.report import Flagged, support_flags
 from junheng.region.filters import ANY
 from junheng.region.models import SchoolClass, Term
+from junheng.widgets import field_of
 
 
 class SupportFilterForm(forms.Form):
@@ -26,13 +27,13 @@ class SupportFilterForm(forms.Form):
     def __init__(self, data: Any, *, classes: Sequence[SchoolClass]) -> None:
         super().__init__(data)
         grades = sorted({c.grade for c in classes})
-        self.fields["grade"].choices = [("", ANY)] + [  # type: ignore[attr-defined]
+        field_of(self, "grade", forms.ChoiceField).choices = [("", ANY)] + [
             (g, _("%(g)d 年级") % {"g": g}) for g in grades
         ]
-        self.fields["school_class"].choices = [("", ANY)] + [  # type: ignore[attr-defined]
+        field_of(self, "school_class", forms.ChoiceField).choices = [("", ANY)] + [
             (c.pk, str(c)) for c in classes
         ]
-        self.fields["dimension"].choices = [("", ANY), *Dimension.choices]  # type: ignore[attr-defined]
+        field_of(self, "dimension", forms.ChoiceField).choices = [("", ANY), *Dimension.choices]
 
 
 class SupportFilter:

@@ -686,20 +686,13 @@ def _value_utility(inst: _Instance, val: int) -> int:
     return full + (val - k * step) * (1 << (LEVELS - 1 - k)) if k < LEVELS else full
 
 
-def _greedy_utility(
-    inst: _Instance, start: IntArray | None = None, ub: IntArray | None = None
-) -> IntArray:
-    """A second starting plan: repeatedly add the section worth most utility per session.
-
-    Where supply is scarce the worst-off-first fill can spend a provider's few sessions on big
-    schools that a section barely moves; this greedy instead takes the section with the largest
-    gain in stage 2's concave utility per weekly session (ties: a new category, then nearer,
-    then the pair's index), under the provider, slot and target rules. Gains only fall as a
-    school fills up, so stale heap entries are re-scored lazily. Locks are kept; ``ub``
-    (default the instance's) bounds each pair's sections.
-    """
+def _fill_state(
+    inst: _Instance, start: IntArray | None
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, list[set[int]]]:
+    """What the greedy starts track as they add sections to `start` (locks kept): the plan,
+    each pair's sessions a week and seats per section, the sessions each provider and school
+    has left, each school's seats, its smallest section's seats and its categories."""
     nsch = len(inst.schools)
-    cap = inst.ub if ub is None else ub
     n = inst.lb.copy() if start is None else np.maximum(start, inst.lb)
     spw = inst.cspw[inst.pc]
     seats_c = inst.cseats[inst.pc]
@@ -714,6 +707,24 @@ def _greedy_utility(
         s = int(inst.ps[k])
         smallest[s] = min(smallest[s], int(seats_c[k]))
         cats[s].add(int(inst.ccat[inst.pc[k]]))
+    return n, spw, seats_c, prov_left, slot_left, seats, smallest, cats
+
+
+def _greedy_utility(
+    inst: _Instance, start: IntArray | None = None, ub: IntArray | None = None
+) -> IntArray:
+    """A second starting plan: repeatedly add the section worth most utility per session.
+
+    Where supply is scarce the worst-off-first fill can spend a provider's few sessions on big
+    schools that a section barely moves; this greedy instead takes the section with the largest
+    gain in stage 2's concave utility per weekly session (ties: a new category, then nearer,
+    then the pair's index), under the provider, slot and target rules. Gains only fall as a
+    school fills up, so stale heap entries are re-scored lazily. Locks are kept; ``ub``
+    (default the instance's) bounds each pair's sections.
+    """
+    nsch = len(inst.schools)
+    cap = inst.ub if ub is None else ub
+    n, spw, seats_c, prov_left, slot_left, seats, smallest, cats = _fill_state(inst, start)
     vmax = math.floor(100 * inst.target)
     stamp = [0] * nsch
 
@@ -874,20 +885,7 @@ def _water_fill(inst: _Instance, start: IntArray | None = None) -> IntArray:
     target rule allow. Locks are kept. Used as the solver's hint and as its fallback.
     """
     nsch = len(inst.schools)
-    n = inst.lb.copy() if start is None else np.maximum(start, inst.lb)
-    spw = inst.cspw[inst.pc]
-    seats_c = inst.cseats[inst.pc]
-    prov_left = inst.weekly - np.bincount(
-        inst.cprov[inst.pc], weights=spw * n, minlength=len(inst.weekly)
-    ).astype(np.int64)
-    slot_left = inst.slots - np.bincount(inst.ps, weights=spw * n, minlength=nsch).astype(np.int64)
-    seats = np.bincount(inst.ps, weights=seats_c * n, minlength=nsch).astype(np.int64)
-    smallest = np.full(nsch, np.iinfo(np.int64).max)
-    cats: list[set[int]] = [set() for _ in range(nsch)]
-    for j in np.flatnonzero(n > 0):
-        s = int(inst.ps[j])
-        smallest[s] = min(smallest[s], int(seats_c[j]))
-        cats[s].add(int(inst.ccat[inst.pc[j]]))
+    n, spw, seats_c, prov_left, slot_left, seats, smallest, cats = _fill_state(inst, start)
     order = np.lexsort((inst.pc, inst.km, inst.ps))
     starts = np.searchsorted(inst.ps[order], np.arange(nsch + 1))
     tn, td = inst.target.numerator, inst.target.denominator

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from junheng.afterschool.models import Offering, OfferingStatus
 from junheng.engines import allocation
 from junheng.engines.io import csv_bytes
@@ -49,12 +51,17 @@ def engine_ids(offerings: list[Offering]) -> dict[int, str]:
     return ids
 
 
+def _drawn_on(window: ChoiceWindow) -> QuerySet[Offering]:
+    """The school's open offerings of the window's term."""
+    return Offering.objects.filter(
+        term_id=window.term_id, school_id=window.school_id, status=OfferingStatus.OPEN
+    )
+
+
 def window_offerings(window: ChoiceWindow) -> list[Offering]:
     """The offerings a window draws on: the school's open offerings of the term."""
     return list(
-        Offering.objects.filter(
-            term_id=window.term_id, school_id=window.school_id, status=OfferingStatus.OPEN
-        )
+        _drawn_on(window)
         # what the rank page's offering cards show, in the same query (afterschool.cards
         # then has nothing left to fetch but the seats and photos)
         .select_related("course__provider", "course__school", "course__instructor", "slot",
@@ -67,9 +74,7 @@ def window_courses(window: ChoiceWindow) -> dict[int, tuple[str, int, int]]:
     """The same offerings as `window_offerings`, each as (course title, lowest grade, highest
     grade): what a submitted ranking is checked against, in one lean query."""
     rows = (
-        Offering.objects.filter(
-            term_id=window.term_id, school_id=window.school_id, status=OfferingStatus.OPEN
-        )
+        _drawn_on(window)
         .order_by("pk")
         .values_list("pk", "course__title", "course__grade_min", "course__grade_max")
     )
